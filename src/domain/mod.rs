@@ -1,0 +1,8 @@
+//! Pure rules of quality control: no I/O, no database, no HTTP.
+//!
+//! Everything here is a function of its inputs, so it carries most of the
+//! unit tests, each checked against a published source.
+
+pub mod sampling;
+pub mod stats;
+pub mod template;

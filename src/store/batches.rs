@@ -1,0 +1,65 @@
+//! Production batches (lots) of an order.
+
+use super::schema::batches;
+use super::{on_backend, DbConnection, PageOf, PageRequest};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = batches, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct BatchRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub number: i32,
+    pub lot_size: i64,
+    pub line: Option<String>,
+    pub production_date: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = batches)]
+pub struct NewBatch<'a> {
+    pub order_id: i64,
+    pub number: i32,
+    pub lot_size: i64,
+    pub line: Option<&'a str>,
+    pub production_date: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch<'_>) -> QueryResult<i64> {
+    on_backend!(conn, |c| diesel::insert_into(batches::table)
+        .values(batch)
+        .returning(batches::id)
+        .get_result(c))
+}
+
+/// The number the next batch of an order gets: one more than the highest.
+pub fn next_batch_number(conn: &mut DbConnection, order_id: i64) -> QueryResult<i32> {
+    let highest: Option<i32> = batches::table
+        .filter(batches::order_id.eq(order_id))
+        .select(diesel::dsl::max(batches::number))
+        .first(conn)?;
+    Ok(highest.unwrap_or(0) + 1)
+}
+
+pub fn find_batch(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BatchRow>> {
+    batches::table
+        .find(id)
+        .select(BatchRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_batches(conn: &mut DbConnection, order_id: i64, page: PageRequest) -> QueryResult<PageOf<BatchRow>> {
+    let of_order = || batches::table.filter(batches::order_id.eq(order_id));
+    let total = of_order().count().get_result(conn)?;
+    let items = of_order()
+        .order(batches::number)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(BatchRow::as_select())
+        .load(conn)?;
+    Ok(PageOf { items, total })
+}

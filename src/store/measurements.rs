@@ -1,0 +1,111 @@
+//! Readings of sampled units. Rows are only ever inserted: a correction is a
+//! new row whose `supersedes` names the reading it replaces.
+
+use super::schema::{characteristics, measurements};
+use super::{on_backend, DbConnection, PageOf, PageRequest};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct MeasurementRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub uuid: String,
+    pub batch_id: i64,
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+    pub supersedes: Option<i64>,
+    pub reason: Option<String>,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// A stored reading with the code of its characteristic.
+pub type CodedMeasurement = (MeasurementRow, String);
+
+/// SQLite allows 32,766 bound parameters per statement; 8 per row.
+const ROWS_PER_INSERT: usize = 2_000;
+
+/// Stores readings with multi-row inserts in the caller's transaction.
+pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        on_backend!(conn, |c| diesel::insert_into(measurements::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Readings already stored under any of the given client ids.
+pub fn find_by_uuids(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<CodedMeasurement>> {
+    let mut found = Vec::new();
+    for chunk in uuids.chunks(ROWS_PER_INSERT) {
+        found.extend(
+            measurements::table
+                .inner_join(characteristics::table)
+                .filter(measurements::uuid.eq_any(chunk))
+                .select((MeasurementRow::as_select(), characteristics::code))
+                .load::<CodedMeasurement>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// The current readings of a batch: those no other reading supersedes.
+pub fn current_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<MeasurementRow>> {
+    let all: Vec<MeasurementRow> = measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .order((measurements::characteristic_id, measurements::unit))
+        .select(MeasurementRow::as_select())
+        .load(conn)?;
+    let superseded: std::collections::HashSet<i64> = all.iter().filter_map(|m| m.supersedes).collect();
+    Ok(all.into_iter().filter(|m| !superseded.contains(&m.id)).collect())
+}
+
+/// Filters of a batch's reading list.
+#[derive(Debug, Clone, Default)]
+pub struct MeasurementFilter {
+    pub unit: Option<i64>,
+    pub characteristic_id: Option<i64>,
+}
+
+/// Every reading of a batch (superseded ones included), oldest first.
+pub fn list_of_batch(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    filter: &MeasurementFilter,
+    page: PageRequest,
+) -> QueryResult<PageOf<CodedMeasurement>> {
+    let filtered = || {
+        let mut query = measurements::table
+            .inner_join(characteristics::table)
+            .filter(measurements::batch_id.eq(batch_id))
+            .into_boxed();
+        if let Some(unit) = filter.unit {
+            query = query.filter(measurements::unit.eq(unit));
+        }
+        if let Some(characteristic_id) = filter.characteristic_id {
+            query = query.filter(measurements::characteristic_id.eq(characteristic_id));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let items = filtered()
+        .order(measurements::id)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select((MeasurementRow::as_select(), characteristics::code))
+        .load(conn)?;
+    Ok(PageOf { items, total })
+}
+
+/// Which of the given units already have an original reading of a
+/// characteristic in this batch, as (unit, characteristic id) pairs.
+pub fn existing_readings(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(measurements::supersedes.is_null())
+        .select((measurements::unit, measurements::characteristic_id))
+        .load(conn)
+}

@@ -1,0 +1,227 @@
+//! Storage: one diesel code path over SQLite (embedded default) and
+//! PostgreSQL, a connection pool, migrations, and the queries of each
+//! resource in a module of its own.
+
+pub mod batches;
+pub mod catalog;
+pub mod measurements;
+pub mod orders;
+pub mod sampling;
+pub mod schema;
+
+use crate::error::{AppError, AppResult};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs the same diesel code against the concrete connection inside a
+/// [`DbConnection`]. Needed where the MultiConnection backend cannot express
+/// a query (multi-row `INSERT` and `RETURNING`, checked with diesel 2.3.14).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut *$conn {
+            $crate::store::DbConnection::Postgresql($c) => $body,
+            $crate::store::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// What SQLite promises about a committed transaction, set per connection
+/// (`PRAGMA synchronous`). In WAL mode both survive a crash of the process;
+/// `Full` also survives a power loss or an operating-system crash, at the
+/// cost of one fsync of the WAL per commit; `Normal` may lose the last
+/// commits on a power loss (never corrupts the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    Normal,
+    Full,
+}
+
+/// Which database a URL names: `postgres://…`/`postgresql://…` is PostgreSQL;
+/// anything else is a SQLite file path (an optional `sqlite://` is dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseTarget {
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres(url.to_string())
+        } else {
+            Self::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).to_string())
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+/// Opens connections for the pool; each SQLite connection gets WAL, foreign
+/// keys, the chosen `synchronous` level and a busy timeout, in one place.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+    sqlite_sync: SqliteSync,
+}
+
+impl ConnectionManager {
+    pub fn connect(&self) -> ConnectionResult<DbConnection> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => diesel::PgConnection::establish(url).map(DbConnection::Postgresql),
+            DatabaseTarget::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                let synchronous = match self.sqlite_sync {
+                    SqliteSync::Normal => "NORMAL",
+                    SqliteSync::Full => "FULL",
+                };
+                conn.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                ))
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        ConnectionManager::connect(self).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
+
+/// The database handle shared by the API, the web pages and the CLI.
+///
+/// Every use case runs in one transaction through [`Db::read`] or
+/// [`Db::write`]. SQLite allows one writer at a time; writes are queued on a
+/// mutex inside this process rather than left to fail with `SQLITE_BUSY`
+/// when a read transaction upgrades to a write.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    pub fn open(url: &str, sqlite_sync: SqliteSync, pool_size: u32) -> anyhow::Result<Self> {
+        let target = DatabaseTarget::parse(url);
+        let sqlite = target.is_sqlite();
+        let manager = ConnectionManager { target, sqlite_sync };
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Self {
+            pool,
+            sqlite_writer: sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.sqlite_writer.is_some()
+    }
+
+    /// Applies every pending migration of the backend; answers their versions.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map(|versions| versions.iter().map(ToString::to_string).collect());
+        applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    }
+
+    /// Runs `work` in one read transaction on a blocking thread.
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(work)).await?
+    }
+
+    /// Runs `work` in one write transaction on a blocking thread.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(work)).await?
+    }
+
+    pub fn read_blocking<T>(&self, work: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+        let mut pooled = self.pool.get()?;
+        let conn: &mut DbConnection = &mut pooled;
+        conn.transaction(work)
+    }
+
+    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+        let _queued = match &self.sqlite_writer {
+            Some(lock) => Some(lock.lock().map_err(|_| AppError::internal())?),
+            None => None,
+        };
+        let mut pooled = self.pool.get()?;
+        let conn: &mut DbConnection = &mut pooled;
+        conn.transaction(work)
+    }
+}
+
+/// A page of a list: 1-based page number and page size, already bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+/// One page of rows and the number of rows on all pages.
+#[derive(Debug, Clone)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// The timestamp stored with a new row: now, in UTC, to the microsecond
+/// (what both backends keep), so that a row reads back exactly as written.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}

@@ -1,0 +1,125 @@
+//! The portable schema shared by SQLite and PostgreSQL. Only the SQL types
+//! that `diesel::MultiConnection` supports are used; timestamps are UTC.
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        customer_id -> Nullable<BigInt>,
+        params -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    characteristics (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        position -> Integer,
+        code -> Text,
+        name -> Text,
+        unit -> Text,
+        kind -> Text,
+        nominal -> Nullable<Double>,
+        lsl -> Nullable<Double>,
+        usl -> Nullable<Double>,
+        severity -> Text,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        product_id -> BigInt,
+        po_number -> Text,
+        quantity -> BigInt,
+        due_date -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    batches (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        number -> Integer,
+        lot_size -> BigInt,
+        line -> Nullable<Text>,
+        production_date -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sampling_plans (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        method -> Text,
+        algorithm -> Text,
+        seed -> BigInt,
+        lot_size -> BigInt,
+        sample_size -> BigInt,
+        percent -> Nullable<Double>,
+        aql -> Nullable<Double>,
+        level -> Nullable<Text>,
+        inspection -> Nullable<Text>,
+        code_letter -> Nullable<Text>,
+        plan_letter -> Nullable<Text>,
+        accept -> Nullable<Integer>,
+        reject -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sample_units (plan_id, position) {
+        plan_id -> BigInt,
+        position -> Integer,
+        unit -> BigInt,
+    }
+}
+
+diesel::table! {
+    measurements (id) {
+        id -> BigInt,
+        uuid -> Text,
+        batch_id -> BigInt,
+        unit -> BigInt,
+        characteristic_id -> BigInt,
+        value -> Double,
+        supersedes -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(products -> customers (customer_id));
+diesel::joinable!(characteristics -> products (product_id));
+diesel::joinable!(orders -> customers (customer_id));
+diesel::joinable!(orders -> products (product_id));
+diesel::joinable!(batches -> orders (order_id));
+diesel::joinable!(sampling_plans -> batches (batch_id));
+diesel::joinable!(sample_units -> sampling_plans (plan_id));
+diesel::joinable!(measurements -> batches (batch_id));
+diesel::joinable!(measurements -> characteristics (characteristic_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    customers,
+    products,
+    characteristics,
+    orders,
+    batches,
+    sampling_plans,
+    sample_units,
+    measurements,
+);
