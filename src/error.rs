@@ -201,11 +201,19 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
-/// Whether a database error is the violation of a unique constraint, which
-/// services turn into a 409 naming what clashed.
-pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+/// Turns the violation of a unique constraint into the caller's 409, so a
+/// clash found by the database (also under a race between two requests)
+/// answers as clearly as one found by a check.
+pub trait OnUniqueViolation<T> {
+    fn on_unique_violation(self, conflict: impl FnOnce() -> AppError) -> AppResult<T>;
+}
+
+impl<T> OnUniqueViolation<T> for diesel::QueryResult<T> {
+    fn on_unique_violation(self, conflict: impl FnOnce() -> AppError) -> AppResult<T> {
+        use diesel::result::{DatabaseErrorKind, Error};
+        self.map_err(|error| match error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => conflict(),
+            other => other.into(),
+        })
+    }
 }

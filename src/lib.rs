@@ -1,5 +1,35 @@
 //! lotcheck: quality-control sampling and inspection for contract manufacturing.
+//!
+//! The binary (`main.rs`) is a thin CLI over this library; the integration
+//! tests start the same [`server`] on port 0.
 
+pub mod api;
+pub mod config;
 pub mod domain;
 pub mod error;
+pub mod service;
 pub mod store;
+
+use actix_web::{dev::Server, web, App, HttpServer};
+use std::net::TcpListener;
+use store::Db;
+use tracing_actix_web::TracingLogger;
+
+/// Builds the HTTP server on a bound listener; the caller awaits or spawns it.
+pub fn server(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
+    let db = web::Data::new(db);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .configure(api::problems::extractor_configs)
+            .configure(api::config)
+            .default_service(web::to(api::problems::unknown_route))
+            .wrap(api::problems::middleware())
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

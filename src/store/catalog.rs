@@ -118,14 +118,6 @@ pub fn find_product(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Prod
         .optional()
 }
 
-pub fn product_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(products::table.filter(products::code.eq(code)))).get_result(conn)
-}
-
-pub fn customer_name_taken(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(customers::table.filter(customers::name.eq(name)))).get_result(conn)
-}
-
 /// The template of a product, in its defined order.
 pub fn characteristics_of(conn: &mut DbConnection, product_id: i64) -> QueryResult<Vec<CharacteristicRow>> {
     characteristics::table

@@ -43,15 +43,6 @@ pub fn find_order(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrderR
         .optional()
 }
 
-pub fn po_number_taken(conn: &mut DbConnection, customer_id: i64, po_number: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        orders::table
-            .filter(orders::customer_id.eq(customer_id))
-            .filter(orders::po_number.eq(po_number)),
-    ))
-    .get_result(conn)
-}
-
 /// Filters of the order list; `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {

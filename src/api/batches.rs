@@ -1,0 +1,105 @@
+//! Batches of an order, their readings and statistics.
+
+use super::catalog::PageQuery;
+use super::extract::{page_request, ApiJson};
+use crate::error::{AppResult, Problem};
+use crate::service::batches::{self, Batch, NewBatch};
+use crate::service::measurements::{self, ListFilter, Measurement, RecordMeasurements, Recorded};
+use crate::service::statistics::{self, BatchStatistics};
+use crate::service::Page;
+use crate::store::Db;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_batch)
+        .service(list_batches)
+        .service(get_batch)
+        .service(record_measurements)
+        .service(list_measurements)
+        .service(batch_statistics);
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/batches", tag = "batches", request_body = NewBatch,
+    responses((status = 201, body = Batch), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/orders/{id}/batches")]
+pub async fn create_batch(db: web::Data<Db>, id: web::Path<i64>, body: ApiJson<NewBatch>) -> AppResult<HttpResponse> {
+    let order_id = id.into_inner();
+    let batch = db.write(move |c| batches::create_batch(c, order_id, body.0)).await?;
+    Ok(HttpResponse::Created().json(batch))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}/batches", tag = "batches", params(PageQuery),
+    responses((status = 200, body = Page<Batch>), (status = 404, body = Problem)))]
+#[get("/orders/{id}/batches")]
+pub async fn list_batches(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<Batch>>> {
+    let order_id = id.into_inner();
+    let page = page_request(query.page, query.per_page)?;
+    Ok(web::Json(db.read(move |c| batches::list_batches(c, order_id, page)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches",
+    responses((status = 200, body = Batch), (status = 404, body = Problem)))]
+#[get("/batches/{id}")]
+pub async fn get_batch(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Batch>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.read(move |c| batches::get_batch(c, id)).await?))
+}
+
+/// Records readings of sampled units: all of them or, on any problem, none.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/measurements", tag = "measurements",
+    request_body = RecordMeasurements,
+    responses((status = 201, body = Recorded), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/batches/{id}/measurements")]
+pub async fn record_measurements(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: ApiJson<RecordMeasurements>,
+) -> AppResult<HttpResponse> {
+    let batch_id = id.into_inner();
+    let recorded = db.write(move |c| measurements::record(c, batch_id, body.0)).await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MeasurementQuery {
+    pub unit: Option<i64>,
+    /// Characteristic code.
+    pub characteristic: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Every reading of a batch, oldest first.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/measurements", tag = "measurements",
+    params(MeasurementQuery),
+    responses((status = 200, body = Page<Measurement>), (status = 404, body = Problem)))]
+#[get("/batches/{id}/measurements")]
+pub async fn list_measurements(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: web::Query<MeasurementQuery>,
+) -> AppResult<web::Json<Page<Measurement>>> {
+    let batch_id = id.into_inner();
+    let query = query.into_inner();
+    let page = page_request(query.page, query.per_page)?;
+    let filter = ListFilter {
+        unit: query.unit,
+        characteristic: query.characteristic,
+    };
+    Ok(web::Json(db.read(move |c| measurements::list(c, batch_id, filter, page)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}/statistics", tag = "measurements",
+    responses((status = 200, body = BatchStatistics), (status = 404, body = Problem)))]
+#[get("/batches/{id}/statistics")]
+pub async fn batch_statistics(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<BatchStatistics>> {
+    let batch_id = id.into_inner();
+    Ok(web::Json(db.read(move |c| statistics::batch_statistics(c, batch_id)).await?))
+}

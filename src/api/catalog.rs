@@ -1,0 +1,84 @@
+//! Customers and products.
+
+use super::extract::{page_request, ApiJson};
+use crate::error::{AppResult, Problem};
+use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
+use crate::service::Page;
+use crate::store::Db;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_customer)
+        .service(list_customers)
+        .service(get_customer)
+        .service(create_product)
+        .service(list_products)
+        .service(get_product);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/customers", tag = "catalog", request_body = NewCustomer,
+    responses((status = 201, body = Customer), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/customers")]
+pub async fn create_customer(db: web::Data<Db>, body: ApiJson<NewCustomer>) -> AppResult<HttpResponse> {
+    let customer = db.write(move |c| catalog::create_customer(c, body.0)).await?;
+    Ok(HttpResponse::Created().json(customer))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers", tag = "catalog", params(PageQuery),
+    responses((status = 200, body = Page<Customer>)))]
+#[get("/customers")]
+pub async fn list_customers(db: web::Data<Db>, query: web::Query<PageQuery>) -> AppResult<web::Json<Page<Customer>>> {
+    let page = page_request(query.page, query.per_page)?;
+    Ok(web::Json(db.read(move |c| catalog::list_customers(c, page)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "catalog",
+    responses((status = 200, body = Customer), (status = 404, body = Problem)))]
+#[get("/customers/{id}")]
+pub async fn get_customer(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Customer>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.read(move |c| catalog::get_customer(c, id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProduct,
+    responses((status = 201, body = Product), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/products")]
+pub async fn create_product(db: web::Data<Db>, body: ApiJson<NewProduct>) -> AppResult<HttpResponse> {
+    let product = db.write(move |c| catalog::create_product(c, body.0)).await?;
+    Ok(HttpResponse::Created().json(product))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ProductQuery {
+    /// Only the designs of this customer.
+    pub customer_id: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ProductQuery),
+    responses((status = 200, body = Page<Product>)))]
+#[get("/products")]
+pub async fn list_products(db: web::Data<Db>, query: web::Query<ProductQuery>) -> AppResult<web::Json<Page<Product>>> {
+    let page = page_request(query.page, query.per_page)?;
+    let customer_id = query.customer_id;
+    Ok(web::Json(db.read(move |c| catalog::list_products(c, customer_id, page)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
+    responses((status = 200, body = Product), (status = 404, body = Problem)))]
+#[get("/products/{id}")]
+pub async fn get_product(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Product>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.read(move |c| catalog::get_product(c, id)).await?))
+}

@@ -1,0 +1,80 @@
+//! Request extractors whose failures answer problem+json naming the field.
+
+use crate::error::{AppError, FieldError};
+use crate::store::PageRequest;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// The largest JSON body accepted: room for the largest batch of readings.
+pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
+
+/// A JSON body. Unlike `web::Json`, a value of the wrong type is reported
+/// with its path (`measurements[3].value`) and a 422; malformed JSON is a
+/// 400 with line and column; a body that is not JSON a 415.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+            mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with Content-Type: application/json",
+                ));
+            }
+            let body = body.await.map_err(|e| {
+                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("{e} (limit {MAX_JSON_BODY} bytes)"))
+            })?;
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Parses JSON, naming the path of the first value that does not fit.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() {
+            AppError::invalid_fields(vec![FieldError {
+                field,
+                message: inner.to_string(),
+            }])
+        } else {
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            )
+        }
+    })
+}
+
+/// Bounds of list pages.
+pub const DEFAULT_PER_PAGE: i64 = 50;
+pub const MAX_PER_PAGE: i64 = 200;
+
+/// Validates `page` (from 1) and `per_page` (1..=200, default 50).
+pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequest, AppError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page < 1 {
+        return Err(AppError::invalid("page", "pages are numbered from 1"));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(AppError::invalid("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));
+    }
+    Ok(PageRequest { page, per_page })
+}

@@ -1,0 +1,60 @@
+//! The JSON API under `/api/v1`, one module per resource, described by an
+//! OpenAPI document generated from the handlers.
+
+mod batches;
+mod catalog;
+pub mod extract;
+mod health;
+mod orders;
+pub mod problems;
+mod sampling;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+/// Registers every route of the API (and `/healthz`).
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz).service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(openapi_json))
+            .configure(catalog::config)
+            .configure(orders::config)
+            .configure(batches::config)
+            .configure(sampling::config),
+    );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "lotcheck",
+        description = "Quality-control sampling and inspection for contract manufacturing. \
+                       Errors are application/problem+json (RFC 9457)."
+    ),
+    paths(
+        health::healthz,
+        catalog::create_customer,
+        catalog::list_customers,
+        catalog::get_customer,
+        catalog::create_product,
+        catalog::list_products,
+        catalog::get_product,
+        orders::create_order,
+        orders::list_orders,
+        orders::get_order,
+        batches::create_batch,
+        batches::list_batches,
+        batches::get_batch,
+        sampling::draw_plan,
+        sampling::get_plan,
+        batches::record_measurements,
+        batches::list_measurements,
+        batches::batch_statistics,
+    ),
+    components(schemas(crate::error::Problem))
+)]
+pub struct ApiDoc;
+
+async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
+    web::Json(ApiDoc::openapi())
+}

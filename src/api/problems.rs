@@ -1,0 +1,58 @@
+//! Makes every error answer problem+json, including those actix produces
+//! itself (unknown route, wrong method, unreadable query or path).
+
+use crate::error::{AppError, PROBLEM_JSON};
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, ResponseError};
+
+/// Query strings and path segments that do not parse.
+pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
+        AppError::new(StatusCode::BAD_REQUEST, "bad_query", format!("the query string is invalid: {error}")).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|error, req| {
+        AppError::new(StatusCode::NOT_FOUND, "not_found", format!("no such resource: {} ({error})", req.path())).into()
+    }))
+    .app_data(web::PayloadConfig::new(super::extract::MAX_JSON_BODY));
+}
+
+/// The answer to a route that does not exist.
+pub async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such resource: {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Rewrites any other error response that is not yet problem+json.
+pub fn middleware<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(rewrite_as_problem)
+}
+
+fn rewrite_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if already {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (code, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+        ),
+        StatusCode::NOT_FOUND => ("not_found", format!("no such resource: {}", res.request().path())),
+        other => ("http_error", other.canonical_reason().unwrap_or("error").to_string()),
+    };
+    let problem = AppError::new(status, code, detail).error_response();
+    let (req, _) = res.into_parts();
+    let res = ServiceResponse::new(req, problem).map_into_right_body::<B>();
+    let res: ServiceResponse<EitherBody<B>> = res;
+    Ok(ErrorHandlerResponse::Response(res))
+}

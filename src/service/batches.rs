@@ -1,0 +1,87 @@
+//! Production batches (lots) of an order.
+
+use super::{utc, Page};
+use crate::domain::sampling::LotSize;
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::batches::{self as store, BatchRow};
+use crate::store::{now, DbConnection, PageRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBatch {
+    /// Units in the lot, numbered 1..=lot_size for sampling.
+    pub lot_size: i64,
+    /// Production line, e.g. `L2`.
+    pub line: Option<String>,
+    pub production_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Batch {
+    pub id: i64,
+    pub order_id: i64,
+    /// 1, 2, 3 … within the order.
+    pub number: i32,
+    pub lot_size: i64,
+    pub line: Option<String>,
+    pub production_date: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BatchRow> for Batch {
+    fn from(row: BatchRow) -> Self {
+        Self {
+            id: row.id,
+            order_id: row.order_id,
+            number: row.number,
+            lot_size: row.lot_size,
+            line: row.line,
+            production_date: row.production_date,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+pub fn create_batch(conn: &mut DbConnection, order_id: i64, input: NewBatch) -> AppResult<Batch> {
+    super::orders::get_order(conn, order_id)?;
+    let mut problems = Violations::default();
+    if let Err(m) = LotSize::parse(input.lot_size) {
+        problems.add("lot_size", m);
+    }
+    let line = input.line.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    if line.is_some_and(|l| l.chars().count() > 40) {
+        problems.add("line", "must be at most 40 characters");
+    }
+    problems.into_result()?;
+    let number = store::next_batch_number(conn, order_id)?;
+    let production_date = input.production_date.map(|d| d.to_string());
+    let id = store::insert_batch(
+        conn,
+        &store::NewBatch {
+            order_id,
+            number,
+            lot_size: input.lot_size,
+            line,
+            production_date: production_date.as_deref(),
+            created_at: now(),
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::unavailable("another batch of this order was created at the same moment; try again")
+    })?;
+    get_batch(conn, id)
+}
+
+pub fn get_batch(conn: &mut DbConnection, id: i64) -> AppResult<Batch> {
+    store::find_batch(conn, id)?
+        .map(Batch::from)
+        .ok_or_else(|| AppError::not_found(format!("batch {id}")))
+}
+
+pub fn list_batches(conn: &mut DbConnection, order_id: i64, page: PageRequest) -> AppResult<Page<Batch>> {
+    super::orders::get_order(conn, order_id)?;
+    Ok(Page::from_rows(store::list_batches(conn, order_id, page)?, page, Batch::from))
+}

@@ -1,0 +1,274 @@
+//! Customers, and products with their inspection templates.
+
+use super::{required_text, utc, Page};
+use crate::domain::template::{CharacteristicSpec, Kind, Limits, Severity};
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
+use crate::store::{now, DbConnection, PageRequest};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(row: CustomerRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+pub fn create_customer(conn: &mut DbConnection, input: NewCustomer) -> AppResult<Customer> {
+    let name = required_text(&input.name, 200).map_err(|m| AppError::invalid("name", m))?;
+    let id = store::insert_customer(conn, name, now()).on_unique_violation(|| {
+        AppError::conflict("customer_exists", format!("a customer named '{name}' already exists"))
+            .with_field("name")
+    })?;
+    get_customer(conn, id)
+}
+
+pub fn get_customer(conn: &mut DbConnection, id: i64) -> AppResult<Customer> {
+    store::find_customer(conn, id)?
+        .map(Customer::from)
+        .ok_or_else(|| AppError::not_found(format!("customer {id}")))
+}
+
+pub fn list_customers(conn: &mut DbConnection, page: PageRequest) -> AppResult<Page<Customer>> {
+    Ok(Page::from_rows(store::list_customers(conn, page)?, page, Customer::from))
+}
+
+/// One line of a product's inspection template, as sent by a client.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCharacteristic {
+    /// Short code used when recording readings, e.g. `flux`.
+    pub code: String,
+    pub name: String,
+    /// Unit of measure, e.g. `lm`, `W`, `K`, `mm`; empty for attributes.
+    #[serde(default)]
+    pub unit: String,
+    pub kind: Kind,
+    pub nominal: Option<f64>,
+    pub lsl: Option<f64>,
+    pub usl: Option<f64>,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    /// Model code, unique across the factory, e.g. `A60-E27-9W-2700K`.
+    pub code: String,
+    pub name: String,
+    /// The customer an ODM design belongs to; absent for shared designs.
+    pub customer_id: Option<i64>,
+    /// Technical parameters (rated power, flux, CCT, CRI, beam angle, lamp
+    /// holder, chip model …) as a JSON object.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: Map<String, Value>,
+    pub characteristics: Vec<NewCharacteristic>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Characteristic {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub kind: Kind,
+    pub nominal: Option<f64>,
+    pub lsl: Option<f64>,
+    pub usl: Option<f64>,
+    pub severity: Severity,
+}
+
+impl Characteristic {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            lsl: self.lsl,
+            usl: self.usl,
+        }
+    }
+}
+
+impl TryFrom<CharacteristicRow> for Characteristic {
+    type Error = AppError;
+
+    fn try_from(row: CharacteristicRow) -> AppResult<Self> {
+        let corrupt = |what: &str| {
+            tracing::error!(characteristic = row.id, "stored {what} is not recognised");
+            AppError::internal()
+        };
+        Ok(Self {
+            kind: Kind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            severity: Severity::parse(&row.severity).ok_or_else(|| corrupt("severity"))?,
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            unit: row.unit,
+            nominal: row.nominal,
+            lsl: row.lsl,
+            usl: row.usl,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Product {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub customer_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub params: Map<String, Value>,
+    pub characteristics: Vec<Characteristic>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Checks a whole product request and reports every problem at once.
+fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()> {
+    let mut problems = Violations::default();
+    if let Err(m) = required_text(&input.code, 64) {
+        problems.add("code", m);
+    }
+    if let Err(m) = required_text(&input.name, 200) {
+        problems.add("name", m);
+    }
+    if let Some(customer_id) = input.customer_id {
+        if store::find_customer(conn, customer_id)?.is_none() {
+            problems.add("customer_id", format!("no customer {customer_id}"));
+        }
+    }
+    if input.characteristics.is_empty() {
+        problems.add("characteristics", "a product needs at least one characteristic to inspect");
+    }
+    let mut codes = HashSet::new();
+    for (i, line) in input.characteristics.iter().enumerate() {
+        for (field, message) in spec_of(line).validate() {
+            problems.add(format!("characteristics[{i}].{field}"), message);
+        }
+        if !codes.insert(line.code.as_str()) {
+            problems.add(format!("characteristics[{i}].code"), format!("'{}' is used twice", line.code));
+        }
+    }
+    problems.into_result()
+}
+
+fn spec_of(line: &NewCharacteristic) -> CharacteristicSpec {
+    CharacteristicSpec {
+        code: line.code.clone(),
+        name: line.name.clone(),
+        unit: line.unit.clone(),
+        kind: line.kind,
+        nominal: line.nominal,
+        limits: Limits {
+            lsl: line.lsl,
+            usl: line.usl,
+        },
+        severity: line.severity,
+    }
+}
+
+pub fn create_product(conn: &mut DbConnection, input: NewProduct) -> AppResult<Product> {
+    validate_product(conn, &input)?;
+    let code = input.code.trim();
+    let params = Value::Object(input.params.clone()).to_string();
+    let product_id = store::insert_product(
+        conn,
+        &store::NewProduct {
+            code,
+            name: input.name.trim(),
+            customer_id: input.customer_id,
+            params: &params,
+            created_at: now(),
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::conflict("product_exists", format!("a product with code '{code}' already exists"))
+            .with_field("code")
+    })?;
+    let rows: Vec<_> = input
+        .characteristics
+        .iter()
+        .enumerate()
+        .map(|(position, line)| store::NewCharacteristic {
+            product_id,
+            position: position as i32,
+            code: &line.code,
+            name: line.name.trim(),
+            unit: line.unit.trim(),
+            kind: line.kind.as_str(),
+            nominal: line.nominal,
+            lsl: line.lsl,
+            usl: line.usl,
+            severity: line.severity.as_str(),
+        })
+        .collect();
+    store::insert_characteristics(conn, &rows)?;
+    get_product(conn, product_id)
+}
+
+fn product_view(conn: &mut DbConnection, row: ProductRow) -> AppResult<Product> {
+    let characteristics = template_of(conn, row.id)?;
+    let params = match serde_json::from_str(&row.params) {
+        Ok(Value::Object(map)) => map,
+        _ => {
+            tracing::error!(product = row.id, "stored params are not a JSON object");
+            return Err(AppError::internal());
+        }
+    };
+    Ok(Product {
+        id: row.id,
+        code: row.code,
+        name: row.name,
+        customer_id: row.customer_id,
+        params,
+        characteristics,
+        created_at: utc(row.created_at),
+    })
+}
+
+/// The inspection template of a product, in its defined order.
+pub fn template_of(conn: &mut DbConnection, product_id: i64) -> AppResult<Vec<Characteristic>> {
+    store::characteristics_of(conn, product_id)?
+        .into_iter()
+        .map(Characteristic::try_from)
+        .collect()
+}
+
+pub fn get_product(conn: &mut DbConnection, id: i64) -> AppResult<Product> {
+    let row = store::find_product(conn, id)?.ok_or_else(|| AppError::not_found(format!("product {id}")))?;
+    product_view(conn, row)
+}
+
+pub fn list_products(conn: &mut DbConnection, customer_id: Option<i64>, page: PageRequest) -> AppResult<Page<Product>> {
+    let rows = store::list_products(conn, customer_id, page)?;
+    let items = rows
+        .items
+        .into_iter()
+        .map(|row| product_view(conn, row))
+        .collect::<AppResult<_>>()?;
+    Ok(Page {
+        items,
+        page: page.page,
+        per_page: page.per_page,
+        total: rows.total,
+    })
+}

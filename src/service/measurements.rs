@@ -1,0 +1,264 @@
+//! Recording readings of sampled units, many per request, all or nothing.
+
+use super::catalog::{template_of, Characteristic};
+use super::{utc, Page};
+use crate::domain::sampling::LotSize;
+use crate::domain::template::{is_attribute_value, Kind};
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::measurements::{self as store, CodedMeasurement, MeasurementFilter, MeasurementRow};
+use crate::store::orders::find_order;
+use crate::store::{now, DbConnection, PageRequest};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Readings accepted in one request.
+pub const MAX_PER_REQUEST: usize = 10_000;
+/// Problems reported in one answer; the rest are summed up.
+const MAX_REPORTED: usize = 100;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementInput {
+    /// Client-made UUID: sending the same reading again (a retry) stores
+    /// nothing twice and answers as the first time.
+    pub id: Option<Uuid>,
+    /// Unit number within the lot; must be one of the plan's drawn units.
+    pub unit: i64,
+    /// Code of a characteristic of the batch's product.
+    pub characteristic: String,
+    /// The reading; for attribute characteristics 0 (pass) or 1 (fail).
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMeasurements {
+    pub measurements: Vec<MeasurementInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Measurement {
+    pub id: Uuid,
+    pub batch_id: i64,
+    pub unit: i64,
+    pub characteristic: String,
+    pub value: f64,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recorded {
+    /// Every reading of the request, in request order.
+    pub measurements: Vec<Measurement>,
+}
+
+fn view((row, code): CodedMeasurement) -> AppResult<Measurement> {
+    let id = Uuid::parse_str(&row.uuid).map_err(|_| {
+        tracing::error!(measurement = row.id, "stored uuid is not a UUID");
+        AppError::internal()
+    })?;
+    Ok(Measurement {
+        id,
+        batch_id: row.batch_id,
+        unit: row.unit,
+        characteristic: code,
+        value: row.value,
+        recorded_at: utc(row.recorded_at),
+    })
+}
+
+/// The batch's lot, drawn units and template: what every reading is checked against.
+struct Context {
+    lot: LotSize,
+    sampled: HashSet<i64>,
+    template: HashMap<String, Characteristic>,
+    codes: String,
+}
+
+fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
+    let batch = super::batches::get_batch(conn, batch_id)?;
+    let plan = super::sampling::find_plan(conn, batch_id)?.ok_or_else(|| {
+        AppError::conflict(
+            "no_sampling_plan",
+            format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),
+        )
+    })?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let characteristics = template_of(conn, order.product_id)?;
+    let codes = characteristics.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ");
+    Ok(Context {
+        lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
+        sampled: plan.units.into_iter().collect(),
+        template: characteristics.into_iter().map(|c| (c.code.clone(), c)).collect(),
+        codes,
+    })
+}
+
+/// Checks one reading against the batch; answers `(field, message)` problems.
+fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if !ctx.lot.contains(item.unit) {
+        problems.push(("unit", format!("unit {} is outside the lot (1..={})", item.unit, ctx.lot.get())));
+    } else if !ctx.sampled.contains(&item.unit) {
+        problems.push(("unit", format!("unit {} was not drawn for inspection in this batch", item.unit)));
+    }
+    match ctx.template.get(&item.characteristic) {
+        None => problems.push((
+            "characteristic",
+            format!("'{}' is not a characteristic of this product (known: {})", item.characteristic, ctx.codes),
+        )),
+        Some(c) if c.kind == Kind::Attribute && !is_attribute_value(item.value) => {
+            problems.push(("value", "an attribute reading is 0 (pass) or 1 (fail)".to_string()))
+        }
+        Some(_) => {}
+    }
+    if !item.value.is_finite() {
+        problems.push(("value", "must be a finite number".to_string()));
+    }
+    problems
+}
+
+pub fn record(conn: &mut DbConnection, batch_id: i64, request: RecordMeasurements) -> AppResult<Recorded> {
+    let items = request.measurements;
+    if items.is_empty() {
+        return Err(AppError::invalid("measurements", "must hold at least one reading"));
+    }
+    if items.len() > MAX_PER_REQUEST {
+        return Err(AppError::invalid(
+            "measurements",
+            format!("at most {MAX_PER_REQUEST} readings per request; send the rest in another"),
+        ));
+    }
+    let ctx = context(conn, batch_id)?;
+    let mut problems = Violations::default();
+    let mut reported = 0;
+    let mut report = |problems: &mut Violations, field: String, message: String| {
+        reported += 1;
+        if reported <= MAX_REPORTED {
+            problems.add(field, message);
+        }
+    };
+    let mut seen_ids = HashSet::new();
+    let mut seen_pairs = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        for (field, message) in check_item(&ctx, item) {
+            report(&mut problems, format!("measurements[{i}].{field}"), message);
+        }
+        if item.id.is_some_and(|id| !seen_ids.insert(id)) {
+            report(&mut problems, format!("measurements[{i}].id"), "is used twice in this request".into());
+        }
+        if !seen_pairs.insert((item.unit, item.characteristic.as_str())) {
+            report(
+                &mut problems,
+                format!("measurements[{i}]"),
+                format!("unit {} / {} appears twice in this request", item.unit, item.characteristic),
+            );
+        }
+    }
+    if reported > MAX_REPORTED {
+        problems.add("measurements", format!("{} more problems not listed", reported - MAX_REPORTED));
+    }
+    problems.into_result()?;
+
+    // A retry: readings already stored under their client ids.
+    let given_ids: Vec<String> = items.iter().filter_map(|m| m.id).map(|id| id.to_string()).collect();
+    let stored: HashMap<String, CodedMeasurement> = store::find_by_uuids(conn, &given_ids)?
+        .into_iter()
+        .map(|m| (m.0.uuid.clone(), m))
+        .collect();
+    let existing_pairs: HashSet<(i64, i64)> = store::existing_readings(conn, batch_id)?.into_iter().collect();
+    let recorded_at = now();
+    let mut new_rows = Vec::new();
+    let mut answer_uuids = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let characteristic = &ctx.template[&item.characteristic];
+        let uuid = item.id.unwrap_or_else(Uuid::new_v4).to_string();
+        if let Some((row, code)) = stored.get(&uuid) {
+            let same = row.batch_id == batch_id
+                && row.unit == item.unit
+                && *code == item.characteristic
+                && row.value.to_bits() == item.value.to_bits();
+            if !same {
+                return Err(AppError::conflict(
+                    "measurement_id_reused",
+                    format!("id {uuid} already names a different reading"),
+                )
+                .with_field(format!("measurements[{i}].id")));
+            }
+        } else if existing_pairs.contains(&(item.unit, characteristic.id)) {
+            return Err(AppError::conflict(
+                "reading_exists",
+                format!(
+                    "unit {} already has a {} reading; a correction must supersede it",
+                    item.unit, item.characteristic
+                ),
+            )
+            .with_field(format!("measurements[{i}]")));
+        } else {
+            new_rows.push(MeasurementRow {
+                id: 0,
+                uuid: uuid.clone(),
+                batch_id,
+                unit: item.unit,
+                characteristic_id: characteristic.id,
+                value: item.value,
+                supersedes: None,
+                reason: None,
+                recorded_at,
+            });
+        }
+        answer_uuids.push(uuid);
+    }
+    store::insert_measurements(conn, &new_rows).on_unique_violation(|| {
+        AppError::conflict(
+            "reading_exists",
+            "another request recorded some of these readings at the same moment; retry with the same ids",
+        )
+    })?;
+    let mut by_uuid: HashMap<String, CodedMeasurement> = store::find_by_uuids(conn, &answer_uuids)?
+        .into_iter()
+        .map(|m| (m.0.uuid.clone(), m))
+        .collect();
+    let measurements = answer_uuids
+        .iter()
+        .map(|uuid| by_uuid.remove(uuid).ok_or_else(AppError::internal).and_then(view))
+        .collect::<AppResult<_>>()?;
+    Ok(Recorded { measurements })
+}
+
+/// Filters of the reading list as a client gives them.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub unit: Option<i64>,
+    pub characteristic: Option<String>,
+}
+
+pub fn list(conn: &mut DbConnection, batch_id: i64, filter: ListFilter, page: PageRequest) -> AppResult<Page<Measurement>> {
+    let batch = super::batches::get_batch(conn, batch_id)?;
+    let characteristic_id = match &filter.characteristic {
+        None => None,
+        Some(code) => {
+            let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+            let template = template_of(conn, order.product_id)?;
+            let found = template.iter().find(|c| &c.code == code).ok_or_else(|| {
+                AppError::invalid("characteristic", format!("'{code}' is not a characteristic of this product"))
+            })?;
+            Some(found.id)
+        }
+    };
+    let store_filter = MeasurementFilter {
+        unit: filter.unit,
+        characteristic_id,
+    };
+    let rows = store::list_of_batch(conn, batch_id, &store_filter, page)?;
+    let items = rows.items.into_iter().map(view).collect::<AppResult<_>>()?;
+    Ok(Page {
+        items,
+        page: page.page,
+        per_page: page.per_page,
+        total: rows.total,
+    })
+}

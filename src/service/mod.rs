@@ -1,0 +1,57 @@
+//! Use cases. Each public function runs inside the one transaction its
+//! caller opened ([`crate::store::Db::write`] or `read`), applies the domain
+//! rules and reads or writes through `store`. The API, the web pages and the
+//! CLI all go through here.
+
+pub mod batches;
+pub mod catalog;
+pub mod demo;
+pub mod measurements;
+pub mod orders;
+pub mod sampling;
+pub mod statistics;
+
+use crate::store::{PageOf, PageRequest};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// 1-based page number.
+    pub page: i64,
+    pub per_page: i64,
+    /// Number of items on all pages.
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    pub fn from_rows<R>(rows: PageOf<R>, request: PageRequest, view: impl FnMut(R) -> T) -> Self {
+        Self {
+            items: rows.items.into_iter().map(view).collect(),
+            page: request.page,
+            per_page: request.per_page,
+            total: rows.total,
+        }
+    }
+}
+
+/// Stored timestamps are UTC without a zone; answers carry the zone.
+pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
+    time.and_utc()
+}
+
+/// Trims a required text field, answering the message for an empty one or
+/// one longer than `max` characters.
+pub fn required_text(value: &str, max: usize) -> Result<&str, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        Err("must not be empty".into())
+    } else if trimmed.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(trimmed)
+    }
+}

@@ -1,0 +1,103 @@
+//! Customer orders: a PO for a quantity of one product.
+
+use super::{required_text, utc, Page};
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::catalog::{find_customer, find_product};
+use crate::store::orders::{self as store, OrderFilter, OrderRow};
+use crate::store::{now, DbConnection, PageRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The largest order quantity accepted (a plausibility bound against typos).
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub customer_id: i64,
+    pub product_id: i64,
+    /// The customer's purchase order (or proforma invoice) number.
+    pub po_number: String,
+    pub quantity: i64,
+    pub due_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Order {
+    pub id: i64,
+    pub customer_id: i64,
+    pub product_id: i64,
+    pub po_number: String,
+    pub quantity: i64,
+    pub due_date: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrderRow> for Order {
+    fn from(row: OrderRow) -> Self {
+        Self {
+            id: row.id,
+            customer_id: row.customer_id,
+            product_id: row.product_id,
+            po_number: row.po_number,
+            quantity: row.quantity,
+            due_date: row.due_date,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+pub fn create_order(conn: &mut DbConnection, input: NewOrder) -> AppResult<Order> {
+    let mut problems = Violations::default();
+    if find_customer(conn, input.customer_id)?.is_none() {
+        problems.add("customer_id", format!("no customer {}", input.customer_id));
+    }
+    match find_product(conn, input.product_id)? {
+        None => problems.add("product_id", format!("no product {}", input.product_id)),
+        Some(product) => {
+            if product.customer_id.is_some_and(|owner| owner != input.customer_id) {
+                problems.add(
+                    "product_id",
+                    format!("product {} is a design of another customer", product.code),
+                );
+            }
+        }
+    }
+    let po_number = required_text(&input.po_number, 64);
+    if let Err(m) = &po_number {
+        problems.add("po_number", m.clone());
+    }
+    if !(1..=MAX_QUANTITY).contains(&input.quantity) {
+        problems.add("quantity", format!("must be between 1 and {MAX_QUANTITY}"));
+    }
+    problems.into_result()?;
+    let po_number = po_number.unwrap_or_default();
+    let due_date = input.due_date.map(|d| d.to_string());
+    let id = store::insert_order(
+        conn,
+        &store::NewOrder {
+            customer_id: input.customer_id,
+            product_id: input.product_id,
+            po_number,
+            quantity: input.quantity,
+            due_date: due_date.as_deref(),
+            created_at: now(),
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::conflict("order_exists", format!("the customer already has an order {po_number}"))
+            .with_field("po_number")
+    })?;
+    get_order(conn, id)
+}
+
+pub fn get_order(conn: &mut DbConnection, id: i64) -> AppResult<Order> {
+    store::find_order(conn, id)?
+        .map(Order::from)
+        .ok_or_else(|| AppError::not_found(format!("order {id}")))
+}
+
+pub fn list_orders(conn: &mut DbConnection, filter: &OrderFilter, page: PageRequest) -> AppResult<Page<Order>> {
+    Ok(Page::from_rows(store::list_orders(conn, filter, page)?, page, Order::from))
+}

@@ -1,0 +1,182 @@
+//! Drawing a batch's sampling plan: how many units, and which.
+
+use super::utc;
+use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::sampling::{self as store, PlanRow};
+use crate::store::{now, DbConnection};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum Method {
+    /// A fixed percentage of the lot (the factory's habit: 10%).
+    #[serde(rename = "percent")]
+    Percent,
+    /// ISO 2859-1 single sampling by attributes.
+    #[serde(rename = "iso2859-1")]
+    Iso2859_1,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Percent => "percent",
+            Self::Iso2859_1 => "iso2859-1",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    pub method: Method,
+    /// For `percent`: the share of the lot to inspect, 0.01–100 with at
+    /// most two decimals; 10 when absent.
+    pub percent: Option<f64>,
+    /// The seed of the draw, 0 ..= 2^53−1; a random one is chosen and stored
+    /// when absent.
+    pub seed: Option<i64>,
+    /// For `iso2859-1`: acceptance quality limit.
+    pub aql: Option<f64>,
+    /// For `iso2859-1`: inspection level (`II` when absent).
+    pub level: Option<String>,
+    /// For `iso2859-1`: `normal`, `tightened` or `reduced`.
+    pub inspection: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Plan {
+    pub batch_id: i64,
+    pub method: Method,
+    /// The draw algorithm, described in the README; re-derive `units` with it.
+    pub algorithm: String,
+    pub lot_size: i64,
+    pub sample_size: i64,
+    pub seed: i64,
+    pub percent: Option<f64>,
+    /// Drawn unit numbers (1..=lot_size), ascending.
+    pub units: Vec<i64>,
+    pub code_letter: Option<String>,
+    pub plan_letter: Option<String>,
+    pub accept: Option<i32>,
+    pub reject: Option<i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn draw_plan(conn: &mut DbConnection, batch_id: i64, request: PlanRequest) -> AppResult<Plan> {
+    let batch = super::batches::get_batch(conn, batch_id)?;
+    if let Some(existing) = store::plan_of_batch(conn, batch_id)? {
+        return Err(already_drawn(batch_id, &existing));
+    }
+    let mut problems = Violations::default();
+    let seed = match request.seed.map(Seed::parse).transpose() {
+        Ok(seed) => seed.unwrap_or_else(Seed::random),
+        Err(m) => {
+            problems.add("seed", m);
+            Seed::random()
+        }
+    };
+    let percent = match request.method {
+        Method::Percent => {
+            for (field, given) in [
+                ("aql", request.aql.is_some()),
+                ("level", request.level.is_some()),
+                ("inspection", request.inspection.is_some()),
+            ] {
+                if given {
+                    problems.add(field, "applies to method iso2859-1 only");
+                }
+            }
+            match request.percent.map(Percent::parse).transpose() {
+                Ok(p) => p.unwrap_or(Percent::DEFAULT),
+                Err(m) => {
+                    problems.add("percent", m);
+                    Percent::DEFAULT
+                }
+            }
+        }
+        Method::Iso2859_1 => {
+            problems.add("method", "ISO 2859-1 plans are not available in this version; use percent");
+            Percent::DEFAULT
+        }
+    };
+    problems.into_result()?;
+    let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
+    let sample_size = percent.sample_size(lot.get());
+    let units = draw_units(seed, lot.get(), sample_size);
+    let row = PlanRow {
+        id: 0,
+        batch_id,
+        method: request.method.as_str().to_string(),
+        algorithm: DRAW_ALGORITHM.to_string(),
+        seed: seed.get() as i64,
+        lot_size: batch.lot_size,
+        sample_size: i64::from(sample_size),
+        percent: Some(percent.as_f64()),
+        aql: None,
+        level: None,
+        inspection: None,
+        code_letter: None,
+        plan_letter: None,
+        accept: None,
+        reject: None,
+        created_at: now(),
+    };
+    store::insert_plan(conn, &row, &units).on_unique_violation(|| {
+        AppError::conflict(
+            "plan_exists",
+            format!("batch {batch_id} got a sampling plan from another request at the same moment"),
+        )
+    })?;
+    get_plan(conn, batch_id)
+}
+
+fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
+    AppError::conflict(
+        "plan_exists",
+        format!(
+            "batch {batch_id} already has a sampling plan (seed {}, drawn {}); a plan is never redrawn",
+            existing.seed,
+            utc(existing.created_at).to_rfc3339()
+        ),
+    )
+}
+
+/// The plan of a batch, or `None` when none has been drawn.
+pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Plan>> {
+    let Some(row) = store::plan_of_batch(conn, batch_id)? else {
+        return Ok(None);
+    };
+    let units = store::units_of_plan(conn, row.id)?;
+    let method = match row.method.as_str() {
+        "percent" => Method::Percent,
+        "iso2859-1" => Method::Iso2859_1,
+        other => {
+            tracing::error!(plan = row.id, method = other, "stored method is not recognised");
+            return Err(AppError::internal());
+        }
+    };
+    Ok(Some(Plan {
+        batch_id: row.batch_id,
+        method,
+        algorithm: row.algorithm,
+        lot_size: row.lot_size,
+        sample_size: row.sample_size,
+        seed: row.seed,
+        percent: row.percent,
+        units,
+        code_letter: row.code_letter,
+        plan_letter: row.plan_letter,
+        accept: row.accept,
+        reject: row.reject,
+        created_at: utc(row.created_at),
+    }))
+}
+
+pub fn get_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Plan> {
+    super::batches::get_batch(conn, batch_id)?;
+    find_plan(conn, batch_id)?
+        .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
+}
