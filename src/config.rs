@@ -7,11 +7,22 @@ use clap::Args;
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     /// `postgres://user@host/db` for PostgreSQL, or a SQLite file path.
-    #[arg(long, env = "DATABASE_URL", default_value = "lotcheck.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "lotcheck.db",
+        global = true
+    )]
     pub database_url: String,
     /// SQLite durability per commit: `full` survives a power loss, `normal`
     /// only a crash of the process (see README, "Durability").
-    #[arg(long, env = "LOTCHECK_SQLITE_SYNC", value_enum, default_value = "full", global = true)]
+    #[arg(
+        long,
+        env = "LOTCHECK_SQLITE_SYNC",
+        value_enum,
+        default_value = "full",
+        global = true
+    )]
     pub sqlite_sync: SqliteSync,
     /// Database connections in the pool.
     #[arg(long, env = "LOTCHECK_DB_POOL", default_value_t = 8, global = true)]

@@ -89,7 +89,11 @@ impl AppError {
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{} not found", what.into()))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{} not found", what.into()),
+        )
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
@@ -119,7 +123,10 @@ impl AppError {
 
     pub fn problem(&self) -> Problem {
         Problem {
-            type_uri: format!("https://lotcheck.dev/problems/{}", self.code.replace('_', "-")),
+            type_uri: format!(
+                "https://lotcheck.dev/problems/{}",
+                self.code.replace('_', "-")
+            ),
             title: self
                 .status
                 .canonical_reason()

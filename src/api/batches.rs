@@ -24,9 +24,15 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/batches", tag = "batches", request_body = NewBatch,
     responses((status = 201, body = Batch), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/orders/{id}/batches")]
-pub async fn create_batch(db: web::Data<Db>, id: web::Path<i64>, body: ApiJson<NewBatch>) -> AppResult<HttpResponse> {
+pub async fn create_batch(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: ApiJson<NewBatch>,
+) -> AppResult<HttpResponse> {
     let order_id = id.into_inner();
-    let batch = db.write(move |c| batches::create_batch(c, order_id, body.0)).await?;
+    let batch = db
+        .write(move |c| batches::create_batch(c, order_id, body.0))
+        .await?;
     Ok(HttpResponse::Created().json(batch))
 }
 
@@ -40,7 +46,10 @@ pub async fn list_batches(
 ) -> AppResult<web::Json<Page<Batch>>> {
     let order_id = id.into_inner();
     let page = page_request(query.page, query.per_page)?;
-    Ok(web::Json(db.read(move |c| batches::list_batches(c, order_id, page)).await?))
+    Ok(web::Json(
+        db.read(move |c| batches::list_batches(c, order_id, page))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches",
@@ -48,7 +57,9 @@ pub async fn list_batches(
 #[get("/batches/{id}")]
 pub async fn get_batch(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Batch>> {
     let id = id.into_inner();
-    Ok(web::Json(db.read(move |c| batches::get_batch(c, id)).await?))
+    Ok(web::Json(
+        db.read(move |c| batches::get_batch(c, id)).await?,
+    ))
 }
 
 /// Records readings of sampled units: all of them or, on any problem, none.
@@ -63,7 +74,9 @@ pub async fn record_measurements(
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
-    let recorded = db.write(move |c| measurements::record(c, batch_id, body.0)).await?;
+    let recorded = db
+        .write(move |c| measurements::record(c, batch_id, body.0))
+        .await?;
     Ok(HttpResponse::Created().json(recorded))
 }
 
@@ -93,13 +106,22 @@ pub async fn list_measurements(
         unit: query.unit,
         characteristic: query.characteristic,
     };
-    Ok(web::Json(db.read(move |c| measurements::list(c, batch_id, filter, page)).await?))
+    Ok(web::Json(
+        db.read(move |c| measurements::list(c, batch_id, filter, page))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}/statistics", tag = "measurements",
     responses((status = 200, body = BatchStatistics), (status = 404, body = Problem)))]
 #[get("/batches/{id}/statistics")]
-pub async fn batch_statistics(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<BatchStatistics>> {
+pub async fn batch_statistics(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<BatchStatistics>> {
     let batch_id = id.into_inner();
-    Ok(web::Json(db.read(move |c| statistics::batch_statistics(c, batch_id)).await?))
+    Ok(web::Json(
+        db.read(move |c| statistics::batch_statistics(c, batch_id))
+            .await?,
+    ))
 }

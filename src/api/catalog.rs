@@ -29,17 +29,27 @@ pub struct PageQuery {
 #[utoipa::path(post, path = "/api/v1/customers", tag = "catalog", request_body = NewCustomer,
     responses((status = 201, body = Customer), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/customers")]
-pub async fn create_customer(db: web::Data<Db>, body: ApiJson<NewCustomer>) -> AppResult<HttpResponse> {
-    let customer = db.write(move |c| catalog::create_customer(c, body.0)).await?;
+pub async fn create_customer(
+    db: web::Data<Db>,
+    body: ApiJson<NewCustomer>,
+) -> AppResult<HttpResponse> {
+    let customer = db
+        .write(move |c| catalog::create_customer(c, body.0))
+        .await?;
     Ok(HttpResponse::Created().json(customer))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "catalog", params(PageQuery),
     responses((status = 200, body = Page<Customer>)))]
 #[get("/customers")]
-pub async fn list_customers(db: web::Data<Db>, query: web::Query<PageQuery>) -> AppResult<web::Json<Page<Customer>>> {
+pub async fn list_customers(
+    db: web::Data<Db>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<Customer>>> {
     let page = page_request(query.page, query.per_page)?;
-    Ok(web::Json(db.read(move |c| catalog::list_customers(c, page)).await?))
+    Ok(web::Json(
+        db.read(move |c| catalog::list_customers(c, page)).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "catalog",
@@ -47,14 +57,21 @@ pub async fn list_customers(db: web::Data<Db>, query: web::Query<PageQuery>) -> 
 #[get("/customers/{id}")]
 pub async fn get_customer(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Customer>> {
     let id = id.into_inner();
-    Ok(web::Json(db.read(move |c| catalog::get_customer(c, id)).await?))
+    Ok(web::Json(
+        db.read(move |c| catalog::get_customer(c, id)).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProduct,
     responses((status = 201, body = Product), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/products")]
-pub async fn create_product(db: web::Data<Db>, body: ApiJson<NewProduct>) -> AppResult<HttpResponse> {
-    let product = db.write(move |c| catalog::create_product(c, body.0)).await?;
+pub async fn create_product(
+    db: web::Data<Db>,
+    body: ApiJson<NewProduct>,
+) -> AppResult<HttpResponse> {
+    let product = db
+        .write(move |c| catalog::create_product(c, body.0))
+        .await?;
     Ok(HttpResponse::Created().json(product))
 }
 
@@ -69,10 +86,16 @@ pub struct ProductQuery {
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ProductQuery),
     responses((status = 200, body = Page<Product>)))]
 #[get("/products")]
-pub async fn list_products(db: web::Data<Db>, query: web::Query<ProductQuery>) -> AppResult<web::Json<Page<Product>>> {
+pub async fn list_products(
+    db: web::Data<Db>,
+    query: web::Query<ProductQuery>,
+) -> AppResult<web::Json<Page<Product>>> {
     let page = page_request(query.page, query.per_page)?;
     let customer_id = query.customer_id;
-    Ok(web::Json(db.read(move |c| catalog::list_products(c, customer_id, page)).await?))
+    Ok(web::Json(
+        db.read(move |c| catalog::list_products(c, customer_id, page))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
@@ -80,5 +103,7 @@ pub async fn list_products(db: web::Data<Db>, query: web::Query<ProductQuery>) -
 #[get("/products/{id}")]
 pub async fn get_product(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Product>> {
     let id = id.into_inner();
-    Ok(web::Json(db.read(move |c| catalog::get_product(c, id)).await?))
+    Ok(web::Json(
+        db.read(move |c| catalog::get_product(c, id)).await?,
+    ))
 }

@@ -21,9 +21,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
-            mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
-        });
+        let is_json =
+            req.mime_type().ok().flatten().is_some_and(|mime| {
+                mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
+            });
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
@@ -34,7 +35,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 ));
             }
             let body = body.await.map_err(|e| {
-                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("{e} (limit {MAX_JSON_BODY} bytes)"))
+                AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("{e} (limit {MAX_JSON_BODY} bytes)"),
+                )
             })?;
             parse_json(&body).map(ApiJson)
         })
@@ -74,7 +79,10 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
         return Err(AppError::invalid("page", "pages are numbered from 1"));
     }
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(AppError::invalid("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));
+        return Err(AppError::invalid(
+            "per_page",
+            format!("must be between 1 and {MAX_PER_PAGE}"),
+        ));
     }
     Ok(PageRequest { page, per_page })
 }

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(create_order).service(list_orders).service(get_order);
+    cfg.service(create_order)
+        .service(list_orders)
+        .service(get_order);
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrder,
@@ -35,7 +37,10 @@ pub struct OrderQuery {
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery),
     responses((status = 200, body = Page<Order>)))]
 #[get("/orders")]
-pub async fn list_orders(db: web::Data<Db>, query: web::Query<OrderQuery>) -> AppResult<web::Json<Page<Order>>> {
+pub async fn list_orders(
+    db: web::Data<Db>,
+    query: web::Query<OrderQuery>,
+) -> AppResult<web::Json<Page<Order>>> {
     let query = query.into_inner();
     let page = page_request(query.page, query.per_page)?;
     let filter = OrderFilter {
@@ -43,7 +48,10 @@ pub async fn list_orders(db: web::Data<Db>, query: web::Query<OrderQuery>) -> Ap
         product_id: query.product_id,
         po_number: query.po_number,
     };
-    Ok(web::Json(db.read(move |c| orders::list_orders(c, &filter, page)).await?))
+    Ok(web::Json(
+        db.read(move |c| orders::list_orders(c, &filter, page))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",

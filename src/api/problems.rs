@@ -11,10 +11,20 @@ use actix_web::{web, HttpRequest, ResponseError};
 /// Query strings and path segments that do not parse.
 pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
-        AppError::new(StatusCode::BAD_REQUEST, "bad_query", format!("the query string is invalid: {error}")).into()
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("the query string is invalid: {error}"),
+        )
+        .into()
     }))
     .app_data(web::PathConfig::default().error_handler(|error, req| {
-        AppError::new(StatusCode::NOT_FOUND, "not_found", format!("no such resource: {} ({error})", req.path())).into()
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such resource: {} ({error})", req.path()),
+        )
+        .into()
     }))
     .app_data(web::PayloadConfig::new(super::extract::MAX_JSON_BODY));
 }
@@ -45,10 +55,20 @@ fn rewrite_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHand
     let (code, detail) = match status {
         StatusCode::METHOD_NOT_ALLOWED => (
             "method_not_allowed",
-            format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+            format!(
+                "{} is not allowed on {}",
+                res.request().method(),
+                res.request().path()
+            ),
         ),
-        StatusCode::NOT_FOUND => ("not_found", format!("no such resource: {}", res.request().path())),
-        other => ("http_error", other.canonical_reason().unwrap_or("error").to_string()),
+        StatusCode::NOT_FOUND => (
+            "not_found",
+            format!("no such resource: {}", res.request().path()),
+        ),
+        other => (
+            "http_error",
+            other.canonical_reason().unwrap_or("error").to_string(),
+        ),
     };
     let problem = AppError::new(status, code, detail).error_response();
     let (req, _) = res.into_parts();

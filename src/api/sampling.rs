@@ -16,9 +16,15 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     responses((status = 201, body = Plan), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/batches/{id}/sampling-plan")]
-pub async fn draw_plan(db: web::Data<Db>, id: web::Path<i64>, body: ApiJson<PlanRequest>) -> AppResult<HttpResponse> {
+pub async fn draw_plan(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: ApiJson<PlanRequest>,
+) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
-    let plan = db.write(move |c| sampling::draw_plan(c, batch_id, body.0)).await?;
+    let plan = db
+        .write(move |c| sampling::draw_plan(c, batch_id, body.0))
+        .await?;
     Ok(HttpResponse::Created().json(plan))
 }
 
@@ -27,5 +33,7 @@ pub async fn draw_plan(db: web::Data<Db>, id: web::Path<i64>, body: ApiJson<Plan
 #[get("/batches/{id}/sampling-plan")]
 pub async fn get_plan(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Plan>> {
     let batch_id = id.into_inner();
-    Ok(web::Json(db.read(move |c| sampling::get_plan(c, batch_id)).await?))
+    Ok(web::Json(
+        db.read(move |c| sampling::get_plan(c, batch_id)).await?,
+    ))
 }

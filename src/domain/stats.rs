@@ -39,7 +39,11 @@ pub fn describe(values: &[f64]) -> Option<Descriptives> {
     });
     let count = n as f64;
     let mean = first_pass_mean + sum_dev / count;
-    let std_dev = (n > 1).then(|| ((sum_sq_dev - sum_dev * sum_dev / count) / (count - 1.0)).max(0.0).sqrt());
+    let std_dev = (n > 1).then(|| {
+        ((sum_sq_dev - sum_dev * sum_dev / count) / (count - 1.0))
+            .max(0.0)
+            .sqrt()
+    });
     Some(Descriptives {
         n,
         mean,
@@ -110,10 +114,25 @@ mod tests {
     #[test]
     fn nist_strd_numacc_certified_values() {
         let cases = [
-            ("NumAcc1", vec![10000001.0, 10000003.0, 10000002.0], 10000002.0, 1.0),
+            (
+                "NumAcc1",
+                vec![10000001.0, 10000003.0, 10000002.0],
+                10000002.0,
+                1.0,
+            ),
             ("NumAcc2", num_acc(1.2, 1.1, 1.3), 1.2, 0.1),
-            ("NumAcc3", num_acc(1000000.2, 1000000.1, 1000000.3), 1000000.2, 0.1),
-            ("NumAcc4", num_acc(10000000.2, 10000000.1, 10000000.3), 10000000.2, 0.1),
+            (
+                "NumAcc3",
+                num_acc(1000000.2, 1000000.1, 1000000.3),
+                1000000.2,
+                0.1,
+            ),
+            (
+                "NumAcc4",
+                num_acc(10000000.2, 10000000.1, 10000000.3),
+                10000000.2,
+                0.1,
+            ),
         ];
         for (name, data, mean, sd) in cases {
             let d = describe(&data).unwrap();
@@ -130,7 +149,11 @@ mod tests {
                 _ => 13.0,
             };
             assert!(lre_mean >= 14.0, "{name}: mean {} (LRE {lre_mean})", d.mean);
-            assert!(lre_sd >= needed_sd, "{name}: s {:?} (LRE {lre_sd})", d.std_dev);
+            assert!(
+                lre_sd >= needed_sd,
+                "{name}: s {:?} (LRE {lre_sd})",
+                d.std_dev
+            );
         }
     }
 
@@ -140,7 +163,9 @@ mod tests {
     fn one_pass_formula_would_fail_numacc4() {
         let data = num_acc(10000000.2, 10000000.1, 10000000.3);
         let n = data.len() as f64;
-        let (s, ss) = data.iter().fold((0.0, 0.0), |(s, ss), x| (s + x, ss + x * x));
+        let (s, ss) = data
+            .iter()
+            .fold((0.0, 0.0), |(s, ss), x| (s + x, ss + x * x));
         let naive = ((ss - s * s / n) / (n - 1.0)).max(0.0).sqrt();
         assert!(lre(naive, 0.1) < 4.0, "naive s = {naive}");
     }
@@ -149,7 +174,10 @@ mod tests {
     fn small_samples() {
         assert_eq!(describe(&[]), None);
         let one = describe(&[5.0]).unwrap();
-        assert_eq!((one.n, one.mean, one.std_dev, one.min, one.max), (1, 5.0, None, 5.0, 5.0));
+        assert_eq!(
+            (one.n, one.mean, one.std_dev, one.min, one.max),
+            (1, 5.0, None, 5.0, 5.0)
+        );
         // R: sd(c(2, 4, 4, 4, 5, 5, 7, 9)) = 2.13808993529939
         let d = describe(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
         assert_eq!((d.mean, d.min, d.max), (5.0, 2.0, 9.0));
@@ -161,11 +189,17 @@ mod tests {
     /// gives Cp = 1.0, Cpu = 0.6667, Cpl = 1.3333 and so Cpk = 0.6667.
     #[test]
     fn capability_indices() {
-        let limits = Limits { lsl: Some(8.0), usl: Some(20.0) };
+        let limits = Limits {
+            lsl: Some(8.0),
+            usl: Some(20.0),
+        };
         let c = capability(16.0, Some(2.0), &limits);
         assert!((c.cp.unwrap() - 1.0).abs() < 1e-12);
         assert!((c.cpk.unwrap() - 0.6667).abs() < 5e-5);
-        let lower_only = Limits { lsl: Some(8.0), usl: None };
+        let lower_only = Limits {
+            lsl: Some(8.0),
+            usl: None,
+        };
         let c = capability(16.0, Some(2.0), &lower_only);
         assert_eq!(c.cp, None);
         assert!((c.cpk.unwrap() - 1.3333).abs() < 5e-5);
@@ -175,7 +209,10 @@ mod tests {
 
     #[test]
     fn outside_counts_both_tails() {
-        let limits = Limits { lsl: Some(1.0), usl: Some(2.0) };
+        let limits = Limits {
+            lsl: Some(1.0),
+            usl: Some(2.0),
+        };
         assert_eq!(count_outside(&[0.5, 1.0, 1.5, 2.0, 2.5, 3.0], &limits), 3);
     }
 }

@@ -51,7 +51,11 @@ pub fn create_batch(conn: &mut DbConnection, order_id: i64, input: NewBatch) -> 
     if let Err(m) = LotSize::parse(input.lot_size) {
         problems.add("lot_size", m);
     }
-    let line = input.line.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    let line = input
+        .line
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     if line.is_some_and(|l| l.chars().count() > 40) {
         problems.add("line", "must be at most 40 characters");
     }
@@ -70,7 +74,9 @@ pub fn create_batch(conn: &mut DbConnection, order_id: i64, input: NewBatch) -> 
         },
     )
     .on_unique_violation(|| {
-        AppError::unavailable("another batch of this order was created at the same moment; try again")
+        AppError::unavailable(
+            "another batch of this order was created at the same moment; try again",
+        )
     })?;
     get_batch(conn, id)
 }
@@ -81,7 +87,15 @@ pub fn get_batch(conn: &mut DbConnection, id: i64) -> AppResult<Batch> {
         .ok_or_else(|| AppError::not_found(format!("batch {id}")))
 }
 
-pub fn list_batches(conn: &mut DbConnection, order_id: i64, page: PageRequest) -> AppResult<Page<Batch>> {
+pub fn list_batches(
+    conn: &mut DbConnection,
+    order_id: i64,
+    page: PageRequest,
+) -> AppResult<Page<Batch>> {
     super::orders::get_order(conn, order_id)?;
-    Ok(Page::from_rows(store::list_batches(conn, order_id, page)?, page, Batch::from))
+    Ok(Page::from_rows(
+        store::list_batches(conn, order_id, page)?,
+        page,
+        Batch::from,
+    ))
 }

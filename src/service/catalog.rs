@@ -37,8 +37,11 @@ impl From<CustomerRow> for Customer {
 pub fn create_customer(conn: &mut DbConnection, input: NewCustomer) -> AppResult<Customer> {
     let name = required_text(&input.name, 200).map_err(|m| AppError::invalid("name", m))?;
     let id = store::insert_customer(conn, name, now()).on_unique_violation(|| {
-        AppError::conflict("customer_exists", format!("a customer named '{name}' already exists"))
-            .with_field("name")
+        AppError::conflict(
+            "customer_exists",
+            format!("a customer named '{name}' already exists"),
+        )
+        .with_field("name")
     })?;
     get_customer(conn, id)
 }
@@ -50,7 +53,11 @@ pub fn get_customer(conn: &mut DbConnection, id: i64) -> AppResult<Customer> {
 }
 
 pub fn list_customers(conn: &mut DbConnection, page: PageRequest) -> AppResult<Page<Customer>> {
-    Ok(Page::from_rows(store::list_customers(conn, page)?, page, Customer::from))
+    Ok(Page::from_rows(
+        store::list_customers(conn, page)?,
+        page,
+        Customer::from,
+    ))
 }
 
 /// One line of a product's inspection template, as sent by a client.
@@ -157,7 +164,10 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
         }
     }
     if input.characteristics.is_empty() {
-        problems.add("characteristics", "a product needs at least one characteristic to inspect");
+        problems.add(
+            "characteristics",
+            "a product needs at least one characteristic to inspect",
+        );
     }
     let mut codes = HashSet::new();
     for (i, line) in input.characteristics.iter().enumerate() {
@@ -165,7 +175,10 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
             problems.add(format!("characteristics[{i}].{field}"), message);
         }
         if !codes.insert(line.code.as_str()) {
-            problems.add(format!("characteristics[{i}].code"), format!("'{}' is used twice", line.code));
+            problems.add(
+                format!("characteristics[{i}].code"),
+                format!("'{}' is used twice", line.code),
+            );
         }
     }
     problems.into_result()
@@ -201,8 +214,11 @@ pub fn create_product(conn: &mut DbConnection, input: NewProduct) -> AppResult<P
         },
     )
     .on_unique_violation(|| {
-        AppError::conflict("product_exists", format!("a product with code '{code}' already exists"))
-            .with_field("code")
+        AppError::conflict(
+            "product_exists",
+            format!("a product with code '{code}' already exists"),
+        )
+        .with_field("code")
     })?;
     let rows: Vec<_> = input
         .characteristics
@@ -254,11 +270,16 @@ pub fn template_of(conn: &mut DbConnection, product_id: i64) -> AppResult<Vec<Ch
 }
 
 pub fn get_product(conn: &mut DbConnection, id: i64) -> AppResult<Product> {
-    let row = store::find_product(conn, id)?.ok_or_else(|| AppError::not_found(format!("product {id}")))?;
+    let row = store::find_product(conn, id)?
+        .ok_or_else(|| AppError::not_found(format!("product {id}")))?;
     product_view(conn, row)
 }
 
-pub fn list_products(conn: &mut DbConnection, customer_id: Option<i64>, page: PageRequest) -> AppResult<Page<Product>> {
+pub fn list_products(
+    conn: &mut DbConnection,
+    customer_id: Option<i64>,
+    page: PageRequest,
+) -> AppResult<Page<Product>> {
     let rows = store::list_products(conn, customer_id, page)?;
     let items = rows
         .items

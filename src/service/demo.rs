@@ -1,1 +1,438 @@
-//! Demo data.
+//! A realistic demo: two brand customers, an ODM bulb and a shared spot
+//! design with their templates, orders in several batches, plans drawn and
+//! readings recorded, so every page and report has data. Loaded through the
+//! same use cases as the API, so it obeys every rule a client does.
+
+use super::batches::{create_batch, NewBatch};
+use super::catalog::{
+    create_customer, create_product, NewCharacteristic, NewCustomer, NewProduct, Product,
+};
+use super::measurements::{record, MeasurementInput, RecordMeasurements};
+use super::orders::{create_order, NewOrder};
+use super::sampling::{draw_plan, Method, PlanRequest};
+use crate::domain::template::{Kind, Severity};
+use crate::error::AppResult;
+use crate::store::catalog::list_customers;
+use crate::store::{DbConnection, PageRequest};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use serde_json::json;
+
+/// The first demo customer's name; its presence means the demo is loaded.
+const FIRST_CUSTOMER: &str = "Helios Home Lighting Ltd";
+
+fn variable(
+    code: &str,
+    name: &str,
+    unit: &str,
+    nominal: f64,
+    lsl: Option<f64>,
+    usl: Option<f64>,
+    severity: Severity,
+) -> NewCharacteristic {
+    NewCharacteristic {
+        code: code.into(),
+        name: name.into(),
+        unit: unit.into(),
+        kind: Kind::Variable,
+        nominal: Some(nominal),
+        lsl,
+        usl,
+        severity,
+    }
+}
+
+fn attribute(code: &str, name: &str, severity: Severity) -> NewCharacteristic {
+    NewCharacteristic {
+        code: code.into(),
+        name: name.into(),
+        unit: String::new(),
+        kind: Kind::Attribute,
+        nominal: None,
+        lsl: None,
+        usl: None,
+        severity,
+    }
+}
+
+/// How the demo's simulated instrument reads one characteristic: a normal
+/// process around `mean` with spread `sd`, or a fail rate for attributes.
+struct Simulated {
+    code: &'static str,
+    mean: f64,
+    sd: f64,
+    decimals: i32,
+}
+
+fn simulated_reading(rng: &mut ChaCha20Rng, sim: &Simulated) -> f64 {
+    if sim.sd == 0.0 {
+        // Attribute: `mean` is the fail rate.
+        return if rng.random::<f64>() < sim.mean {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    // Box–Muller transform of two uniforms to a standard normal deviate.
+    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(f64::MIN_POSITIVE), rng.random());
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    let scale = 10f64.powi(sim.decimals);
+    ((sim.mean + sim.sd * z) * scale).round() / scale
+}
+
+struct DemoOrder {
+    customer_id: i64,
+    product: Product,
+    po_number: &'static str,
+    lots: &'static [i64],
+    /// Batches with readings; the rest are planned but not yet inspected.
+    inspected: usize,
+    process: &'static [Simulated],
+}
+
+pub fn load(conn: &mut DbConnection) -> AppResult<String> {
+    let first_page = PageRequest {
+        page: 1,
+        per_page: 50,
+    };
+    if list_customers(conn, first_page)?
+        .items
+        .iter()
+        .any(|c| c.name == FIRST_CUSTOMER)
+    {
+        return Ok("demo data already present".into());
+    }
+    let helios = create_customer(
+        conn,
+        NewCustomer {
+            name: FIRST_CUSTOMER.into(),
+        },
+    )?;
+    let nordlicht = create_customer(
+        conn,
+        NewCustomer {
+            name: "Nordlicht Leuchten GmbH".into(),
+        },
+    )?;
+
+    let bulb = create_product(
+        conn,
+        NewProduct {
+            code: "HHL-A60-E27-9W-2700K".into(),
+            name: "A60 LED bulb E27 9 W 2700 K (Helios private label)".into(),
+            customer_id: Some(helios.id),
+            params: json!({
+                "rated_power_w": 9, "rated_flux_lm": 806, "nominal_cct_k": 2700, "cri_min": 80,
+                "beam_angle_deg": 220, "lamp_holder": "E27", "chip_model": "SMD2835 0.5 W",
+                "rated_voltage": "220-240 V AC", "rated_life_h": 15000
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+            characteristics: vec![
+                variable(
+                    "flux",
+                    "Luminous flux",
+                    "lm",
+                    806.0,
+                    Some(725.0),
+                    Some(887.0),
+                    Severity::Major,
+                ),
+                variable(
+                    "power",
+                    "Input power",
+                    "W",
+                    9.0,
+                    Some(8.1),
+                    Some(9.9),
+                    Severity::Major,
+                ),
+                // ANSI C78.377 2700 K: 2725 ± 145 K.
+                variable(
+                    "cct",
+                    "Correlated colour temperature",
+                    "K",
+                    2725.0,
+                    Some(2580.0),
+                    Some(2870.0),
+                    Severity::Major,
+                ),
+                variable(
+                    "cri",
+                    "Colour rendering index Ra",
+                    "Ra",
+                    82.0,
+                    Some(80.0),
+                    None,
+                    Severity::Major,
+                ),
+                variable(
+                    "length",
+                    "Overall length",
+                    "mm",
+                    108.0,
+                    Some(107.0),
+                    Some(109.0),
+                    Severity::Minor,
+                ),
+                variable(
+                    "diameter",
+                    "Bulb diameter",
+                    "mm",
+                    60.0,
+                    Some(59.5),
+                    Some(60.5),
+                    Severity::Minor,
+                ),
+                attribute(
+                    "lights_up",
+                    "Lights up at rated voltage",
+                    Severity::Critical,
+                ),
+                attribute("no_flicker", "No visible flicker", Severity::Major),
+            ],
+        },
+    )?;
+    let spot = create_product(
+        conn,
+        NewProduct {
+            code: "GU10-5W-4000K-36D".into(),
+            name: "GU10 LED spot 5 W 4000 K 36°".into(),
+            customer_id: None,
+            params: json!({
+                "rated_power_w": 5, "rated_flux_lm": 400, "nominal_cct_k": 4000, "cri_min": 80,
+                "beam_angle_deg": 36, "lamp_holder": "GU10", "chip_model": "COB 5 W",
+                "rated_voltage": "220-240 V AC", "rated_life_h": 25000
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+            characteristics: vec![
+                variable(
+                    "flux",
+                    "Luminous flux",
+                    "lm",
+                    400.0,
+                    Some(360.0),
+                    Some(440.0),
+                    Severity::Major,
+                ),
+                variable(
+                    "power",
+                    "Input power",
+                    "W",
+                    5.0,
+                    Some(4.5),
+                    Some(5.5),
+                    Severity::Major,
+                ),
+                // ANSI C78.377 4000 K: 3985 ± 275 K.
+                variable(
+                    "cct",
+                    "Correlated colour temperature",
+                    "K",
+                    3985.0,
+                    Some(3710.0),
+                    Some(4260.0),
+                    Severity::Major,
+                ),
+                variable(
+                    "beam_angle",
+                    "Beam angle",
+                    "°",
+                    36.0,
+                    Some(32.0),
+                    Some(40.0),
+                    Severity::Minor,
+                ),
+                variable(
+                    "diameter",
+                    "Reflector diameter",
+                    "mm",
+                    50.0,
+                    Some(49.6),
+                    Some(50.4),
+                    Severity::Minor,
+                ),
+                attribute(
+                    "lights_up",
+                    "Lights up at rated voltage",
+                    Severity::Critical,
+                ),
+            ],
+        },
+    )?;
+
+    const BULB_PROCESS: &[Simulated] = &[
+        Simulated {
+            code: "flux",
+            mean: 812.0,
+            sd: 18.0,
+            decimals: 1,
+        },
+        Simulated {
+            code: "power",
+            mean: 8.95,
+            sd: 0.16,
+            decimals: 2,
+        },
+        Simulated {
+            code: "cct",
+            mean: 2710.0,
+            sd: 38.0,
+            decimals: 0,
+        },
+        Simulated {
+            code: "cri",
+            mean: 82.6,
+            sd: 0.9,
+            decimals: 1,
+        },
+        Simulated {
+            code: "length",
+            mean: 108.1,
+            sd: 0.22,
+            decimals: 2,
+        },
+        Simulated {
+            code: "diameter",
+            mean: 60.02,
+            sd: 0.11,
+            decimals: 2,
+        },
+        Simulated {
+            code: "lights_up",
+            mean: 0.002,
+            sd: 0.0,
+            decimals: 0,
+        },
+        Simulated {
+            code: "no_flicker",
+            mean: 0.01,
+            sd: 0.0,
+            decimals: 0,
+        },
+    ];
+    const SPOT_PROCESS: &[Simulated] = &[
+        Simulated {
+            code: "flux",
+            mean: 405.0,
+            sd: 11.0,
+            decimals: 1,
+        },
+        Simulated {
+            code: "power",
+            mean: 5.04,
+            sd: 0.12,
+            decimals: 2,
+        },
+        Simulated {
+            code: "cct",
+            mean: 4010.0,
+            sd: 70.0,
+            decimals: 0,
+        },
+        Simulated {
+            code: "beam_angle",
+            mean: 36.4,
+            sd: 1.1,
+            decimals: 1,
+        },
+        Simulated {
+            code: "diameter",
+            mean: 50.05,
+            sd: 0.09,
+            decimals: 2,
+        },
+        Simulated {
+            code: "lights_up",
+            mean: 0.003,
+            sd: 0.0,
+            decimals: 0,
+        },
+    ];
+    let orders = [
+        DemoOrder {
+            customer_id: helios.id,
+            product: bulb,
+            po_number: "HHL-PO-2026-0412",
+            lots: &[3000, 3000, 3000, 3000],
+            inspected: 3,
+            process: BULB_PROCESS,
+        },
+        DemoOrder {
+            customer_id: nordlicht.id,
+            product: spot.clone(),
+            po_number: "NL-4500187733",
+            lots: &[2000, 2000, 1000],
+            inspected: 3,
+            process: SPOT_PROCESS,
+        },
+        DemoOrder {
+            customer_id: helios.id,
+            product: spot,
+            po_number: "HHL-PO-2026-0498",
+            lots: &[1200, 1200],
+            inspected: 1,
+            process: SPOT_PROCESS,
+        },
+    ];
+    let mut rng = ChaCha20Rng::seed_from_u64(2026);
+    let (mut batch_count, mut readings) = (0, 0);
+    for demo in orders {
+        let order = create_order(
+            conn,
+            NewOrder {
+                customer_id: demo.customer_id,
+                product_id: demo.product.id,
+                po_number: demo.po_number.into(),
+                quantity: demo.lots.iter().sum(),
+                due_date: None,
+            },
+        )?;
+        for (index, &lot_size) in demo.lots.iter().enumerate() {
+            let batch = create_batch(
+                conn,
+                order.id,
+                NewBatch {
+                    lot_size,
+                    line: Some(format!("L{}", 1 + index % 2)),
+                    production_date: None,
+                },
+            )?;
+            batch_count += 1;
+            let plan = draw_plan(
+                conn,
+                batch.id,
+                PlanRequest {
+                    method: Method::Percent,
+                    percent: Some(10.0),
+                    seed: Some(rng.random_range(0..1 << 53)),
+                    aql: None,
+                    level: None,
+                    inspection: None,
+                },
+            )?;
+            if index >= demo.inspected {
+                continue;
+            }
+            let measurements: Vec<_> = plan
+                .units
+                .iter()
+                .flat_map(|&unit| demo.process.iter().map(move |sim| (unit, sim)))
+                .map(|(unit, sim)| MeasurementInput {
+                    id: None,
+                    unit,
+                    characteristic: sim.code.into(),
+                    value: simulated_reading(&mut rng, sim),
+                })
+                .collect();
+            readings += measurements.len();
+            record(conn, batch.id, RecordMeasurements { measurements })?;
+        }
+    }
+    Ok(format!(
+        "demo data loaded: 2 customers, 2 products, 3 orders, {batch_count} batches, {readings} readings"
+    ))
+}

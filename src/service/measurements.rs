@@ -5,7 +5,9 @@ use super::{utc, Page};
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
-use crate::store::measurements::{self as store, CodedMeasurement, MeasurementFilter, MeasurementRow};
+use crate::store::measurements::{
+    self as store, CodedMeasurement, MeasurementFilter, MeasurementRow,
+};
 use crate::store::orders::find_order;
 use crate::store::{now, DbConnection, PageRequest};
 use chrono::{DateTime, Utc};
@@ -88,11 +90,18 @@ fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
     })?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let characteristics = template_of(conn, order.product_id)?;
-    let codes = characteristics.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join(", ");
+    let codes = characteristics
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(Context {
         lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
         sampled: plan.units.into_iter().collect(),
-        template: characteristics.into_iter().map(|c| (c.code.clone(), c)).collect(),
+        template: characteristics
+            .into_iter()
+            .map(|c| (c.code.clone(), c))
+            .collect(),
         codes,
     })
 }
@@ -101,18 +110,35 @@ fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
 fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
     if !ctx.lot.contains(item.unit) {
-        problems.push(("unit", format!("unit {} is outside the lot (1..={})", item.unit, ctx.lot.get())));
+        problems.push((
+            "unit",
+            format!(
+                "unit {} is outside the lot (1..={})",
+                item.unit,
+                ctx.lot.get()
+            ),
+        ));
     } else if !ctx.sampled.contains(&item.unit) {
-        problems.push(("unit", format!("unit {} was not drawn for inspection in this batch", item.unit)));
+        problems.push((
+            "unit",
+            format!(
+                "unit {} was not drawn for inspection in this batch",
+                item.unit
+            ),
+        ));
     }
     match ctx.template.get(&item.characteristic) {
         None => problems.push((
             "characteristic",
-            format!("'{}' is not a characteristic of this product (known: {})", item.characteristic, ctx.codes),
+            format!(
+                "'{}' is not a characteristic of this product (known: {})",
+                item.characteristic, ctx.codes
+            ),
         )),
-        Some(c) if c.kind == Kind::Attribute && !is_attribute_value(item.value) => {
-            problems.push(("value", "an attribute reading is 0 (pass) or 1 (fail)".to_string()))
-        }
+        Some(c) if c.kind == Kind::Attribute && !is_attribute_value(item.value) => problems.push((
+            "value",
+            "an attribute reading is 0 (pass) or 1 (fail)".to_string(),
+        )),
         Some(_) => {}
     }
     if !item.value.is_finite() {
@@ -121,10 +147,17 @@ fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, Stri
     problems
 }
 
-pub fn record(conn: &mut DbConnection, batch_id: i64, request: RecordMeasurements) -> AppResult<Recorded> {
+pub fn record(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    request: RecordMeasurements,
+) -> AppResult<Recorded> {
     let items = request.measurements;
     if items.is_empty() {
-        return Err(AppError::invalid("measurements", "must hold at least one reading"));
+        return Err(AppError::invalid(
+            "measurements",
+            "must hold at least one reading",
+        ));
     }
     if items.len() > MAX_PER_REQUEST {
         return Err(AppError::invalid(
@@ -148,28 +181,44 @@ pub fn record(conn: &mut DbConnection, batch_id: i64, request: RecordMeasurement
             report(&mut problems, format!("measurements[{i}].{field}"), message);
         }
         if item.id.is_some_and(|id| !seen_ids.insert(id)) {
-            report(&mut problems, format!("measurements[{i}].id"), "is used twice in this request".into());
+            report(
+                &mut problems,
+                format!("measurements[{i}].id"),
+                "is used twice in this request".into(),
+            );
         }
         if !seen_pairs.insert((item.unit, item.characteristic.as_str())) {
             report(
                 &mut problems,
                 format!("measurements[{i}]"),
-                format!("unit {} / {} appears twice in this request", item.unit, item.characteristic),
+                format!(
+                    "unit {} / {} appears twice in this request",
+                    item.unit, item.characteristic
+                ),
             );
         }
     }
     if reported > MAX_REPORTED {
-        problems.add("measurements", format!("{} more problems not listed", reported - MAX_REPORTED));
+        problems.add(
+            "measurements",
+            format!("{} more problems not listed", reported - MAX_REPORTED),
+        );
     }
     problems.into_result()?;
 
     // A retry: readings already stored under their client ids.
-    let given_ids: Vec<String> = items.iter().filter_map(|m| m.id).map(|id| id.to_string()).collect();
+    let given_ids: Vec<String> = items
+        .iter()
+        .filter_map(|m| m.id)
+        .map(|id| id.to_string())
+        .collect();
     let stored: HashMap<String, CodedMeasurement> = store::find_by_uuids(conn, &given_ids)?
         .into_iter()
         .map(|m| (m.0.uuid.clone(), m))
         .collect();
-    let existing_pairs: HashSet<(i64, i64)> = store::existing_readings(conn, batch_id)?.into_iter().collect();
+    let existing_pairs: HashSet<(i64, i64)> = store::existing_readings(conn, batch_id)?
+        .into_iter()
+        .collect();
     let recorded_at = now();
     let mut new_rows = Vec::new();
     let mut answer_uuids = Vec::with_capacity(items.len());
@@ -224,7 +273,12 @@ pub fn record(conn: &mut DbConnection, batch_id: i64, request: RecordMeasurement
         .collect();
     let measurements = answer_uuids
         .iter()
-        .map(|uuid| by_uuid.remove(uuid).ok_or_else(AppError::internal).and_then(view))
+        .map(|uuid| {
+            by_uuid
+                .remove(uuid)
+                .ok_or_else(AppError::internal)
+                .and_then(view)
+        })
         .collect::<AppResult<_>>()?;
     Ok(Recorded { measurements })
 }
@@ -236,15 +290,24 @@ pub struct ListFilter {
     pub characteristic: Option<String>,
 }
 
-pub fn list(conn: &mut DbConnection, batch_id: i64, filter: ListFilter, page: PageRequest) -> AppResult<Page<Measurement>> {
+pub fn list(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    filter: ListFilter,
+    page: PageRequest,
+) -> AppResult<Page<Measurement>> {
     let batch = super::batches::get_batch(conn, batch_id)?;
     let characteristic_id = match &filter.characteristic {
         None => None,
         Some(code) => {
-            let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+            let order =
+                find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
             let template = template_of(conn, order.product_id)?;
             let found = template.iter().find(|c| &c.code == code).ok_or_else(|| {
-                AppError::invalid("characteristic", format!("'{code}' is not a characteristic of this product"))
+                AppError::invalid(
+                    "characteristic",
+                    format!("'{code}' is not a characteristic of this product"),
+                )
             })?;
             Some(found.id)
         }

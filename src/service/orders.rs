@@ -56,7 +56,10 @@ pub fn create_order(conn: &mut DbConnection, input: NewOrder) -> AppResult<Order
     match find_product(conn, input.product_id)? {
         None => problems.add("product_id", format!("no product {}", input.product_id)),
         Some(product) => {
-            if product.customer_id.is_some_and(|owner| owner != input.customer_id) {
+            if product
+                .customer_id
+                .is_some_and(|owner| owner != input.customer_id)
+            {
                 problems.add(
                     "product_id",
                     format!("product {} is a design of another customer", product.code),
@@ -86,8 +89,11 @@ pub fn create_order(conn: &mut DbConnection, input: NewOrder) -> AppResult<Order
         },
     )
     .on_unique_violation(|| {
-        AppError::conflict("order_exists", format!("the customer already has an order {po_number}"))
-            .with_field("po_number")
+        AppError::conflict(
+            "order_exists",
+            format!("the customer already has an order {po_number}"),
+        )
+        .with_field("po_number")
     })?;
     get_order(conn, id)
 }
@@ -98,6 +104,14 @@ pub fn get_order(conn: &mut DbConnection, id: i64) -> AppResult<Order> {
         .ok_or_else(|| AppError::not_found(format!("order {id}")))
 }
 
-pub fn list_orders(conn: &mut DbConnection, filter: &OrderFilter, page: PageRequest) -> AppResult<Page<Order>> {
-    Ok(Page::from_rows(store::list_orders(conn, filter, page)?, page, Order::from))
+pub fn list_orders(
+    conn: &mut DbConnection,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> AppResult<Page<Order>> {
+    Ok(Page::from_rows(
+        store::list_orders(conn, filter, page)?,
+        page,
+        Order::from,
+    ))
 }

@@ -98,7 +98,10 @@ pub fn draw_plan(conn: &mut DbConnection, batch_id: i64, request: PlanRequest) -
             }
         }
         Method::Iso2859_1 => {
-            problems.add("method", "ISO 2859-1 plans are not available in this version; use percent");
+            problems.add(
+                "method",
+                "ISO 2859-1 plans are not available in this version; use percent",
+            );
             Percent::DEFAULT
         }
     };
@@ -154,7 +157,11 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         "percent" => Method::Percent,
         "iso2859-1" => Method::Iso2859_1,
         other => {
-            tracing::error!(plan = row.id, method = other, "stored method is not recognised");
+            tracing::error!(
+                plan = row.id,
+                method = other,
+                "stored method is not recognised"
+            );
             return Err(AppError::internal());
         }
     };

@@ -50,7 +50,10 @@ pub fn batch_statistics(conn: &mut DbConnection, batch_id: i64) -> AppResult<Bat
     let plan = super::sampling::find_plan(conn, batch_id)?;
     let mut values: HashMap<i64, Vec<f64>> = HashMap::new();
     for reading in current_of_batch(conn, batch_id)? {
-        values.entry(reading.characteristic_id).or_default().push(reading.value);
+        values
+            .entry(reading.characteristic_id)
+            .or_default()
+            .push(reading.value);
     }
     let characteristics = template_of(conn, order.product_id)?
         .into_iter()
@@ -60,10 +63,16 @@ pub fn batch_statistics(conn: &mut DbConnection, batch_id: i64) -> AppResult<Bat
             let (nonconforming, std_dev, capability) = match c.kind {
                 Kind::Variable => {
                     let std_dev = described.and_then(|d| d.std_dev);
-                    let indices = described.map(|d| capability(d.mean, std_dev, &c.limits())).unwrap_or_default();
+                    let indices = described
+                        .map(|d| capability(d.mean, std_dev, &c.limits()))
+                        .unwrap_or_default();
                     (count_outside(&readings, &c.limits()), std_dev, indices)
                 }
-                Kind::Attribute => (readings.iter().filter(|&&v| v != 0.0).count(), None, Default::default()),
+                Kind::Attribute => (
+                    readings.iter().filter(|&&v| v != 0.0).count(),
+                    None,
+                    Default::default(),
+                ),
             };
             CharacteristicStatistics {
                 n: readings.len(),

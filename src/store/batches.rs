@@ -52,7 +52,11 @@ pub fn find_batch(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BatchR
         .optional()
 }
 
-pub fn list_batches(conn: &mut DbConnection, order_id: i64, page: PageRequest) -> QueryResult<PageOf<BatchRow>> {
+pub fn list_batches(
+    conn: &mut DbConnection,
+    order_id: i64,
+    page: PageRequest,
+) -> QueryResult<PageOf<BatchRow>> {
     let of_order = || batches::table.filter(batches::order_id.eq(order_id));
     let total = of_order().count().get_result(conn)?;
     let items = of_order()

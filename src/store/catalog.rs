@@ -13,8 +13,15 @@ pub struct CustomerRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_customer(conn: &mut DbConnection, name: &str, created_at: NaiveDateTime) -> QueryResult<i64> {
-    let row = (customers::name.eq(name), customers::created_at.eq(created_at));
+pub fn insert_customer(
+    conn: &mut DbConnection,
+    name: &str,
+    created_at: NaiveDateTime,
+) -> QueryResult<i64> {
+    let row = (
+        customers::name.eq(name),
+        customers::created_at.eq(created_at),
+    );
     on_backend!(conn, |c| diesel::insert_into(customers::table)
         .values(row)
         .returning(customers::id)
@@ -29,7 +36,10 @@ pub fn find_customer(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Cus
         .optional()
 }
 
-pub fn list_customers(conn: &mut DbConnection, page: PageRequest) -> QueryResult<PageOf<CustomerRow>> {
+pub fn list_customers(
+    conn: &mut DbConnection,
+    page: PageRequest,
+) -> QueryResult<PageOf<CustomerRow>> {
     let total = customers::table.count().get_result(conn)?;
     let items = customers::table
         .order(customers::id)
@@ -101,7 +111,10 @@ pub fn insert_product(conn: &mut DbConnection, product: &NewProduct<'_>) -> Quer
 }
 
 /// One multi-row insert for the whole template.
-pub fn insert_characteristics(conn: &mut DbConnection, rows: &[NewCharacteristic<'_>]) -> QueryResult<usize> {
+pub fn insert_characteristics(
+    conn: &mut DbConnection,
+    rows: &[NewCharacteristic<'_>],
+) -> QueryResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
@@ -119,7 +132,10 @@ pub fn find_product(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Prod
 }
 
 /// The template of a product, in its defined order.
-pub fn characteristics_of(conn: &mut DbConnection, product_id: i64) -> QueryResult<Vec<CharacteristicRow>> {
+pub fn characteristics_of(
+    conn: &mut DbConnection,
+    product_id: i64,
+) -> QueryResult<Vec<CharacteristicRow>> {
     characteristics::table
         .filter(characteristics::product_id.eq(product_id))
         .order(characteristics::position)

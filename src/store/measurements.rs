@@ -38,7 +38,10 @@ pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> 
 }
 
 /// Readings already stored under any of the given client ids.
-pub fn find_by_uuids(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<CodedMeasurement>> {
+pub fn find_by_uuids(
+    conn: &mut DbConnection,
+    uuids: &[String],
+) -> QueryResult<Vec<CodedMeasurement>> {
     let mut found = Vec::new();
     for chunk in uuids.chunks(ROWS_PER_INSERT) {
         found.extend(
@@ -53,14 +56,21 @@ pub fn find_by_uuids(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<V
 }
 
 /// The current readings of a batch: those no other reading supersedes.
-pub fn current_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<MeasurementRow>> {
+pub fn current_of_batch(
+    conn: &mut DbConnection,
+    batch_id: i64,
+) -> QueryResult<Vec<MeasurementRow>> {
     let all: Vec<MeasurementRow> = measurements::table
         .filter(measurements::batch_id.eq(batch_id))
         .order((measurements::characteristic_id, measurements::unit))
         .select(MeasurementRow::as_select())
         .load(conn)?;
-    let superseded: std::collections::HashSet<i64> = all.iter().filter_map(|m| m.supersedes).collect();
-    Ok(all.into_iter().filter(|m| !superseded.contains(&m.id)).collect())
+    let superseded: std::collections::HashSet<i64> =
+        all.iter().filter_map(|m| m.supersedes).collect();
+    Ok(all
+        .into_iter()
+        .filter(|m| !superseded.contains(&m.id))
+        .collect())
 }
 
 /// Filters of a batch's reading list.

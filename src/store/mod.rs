@@ -83,7 +83,9 @@ pub struct ConnectionManager {
 impl ConnectionManager {
     pub fn connect(&self) -> ConnectionResult<DbConnection> {
         match &self.target {
-            DatabaseTarget::Postgres(url) => diesel::PgConnection::establish(url).map(DbConnection::Postgresql),
+            DatabaseTarget::Postgres(url) => {
+                diesel::PgConnection::establish(url).map(DbConnection::Postgresql)
+            }
             DatabaseTarget::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 let synchronous = match self.sqlite_sync {
@@ -91,8 +93,8 @@ impl ConnectionManager {
                     SqliteSync::Full => "FULL",
                 };
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -110,7 +112,8 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -136,7 +139,10 @@ impl Db {
     pub fn open(url: &str, sqlite_sync: SqliteSync, pool_size: u32) -> anyhow::Result<Self> {
         let target = DatabaseTarget::parse(url);
         let sqlite = target.is_sqlite();
-        let manager = ConnectionManager { target, sqlite_sync };
+        let manager = ConnectionManager {
+            target,
+            sqlite_sync,
+        };
         let pool = diesel::r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
@@ -182,13 +188,19 @@ impl Db {
         actix_web::web::block(move || db.write_blocking(work)).await?
     }
 
-    pub fn read_blocking<T>(&self, work: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+    pub fn read_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
         let mut pooled = self.pool.get()?;
         let conn: &mut DbConnection = &mut pooled;
         conn.transaction(work)
     }
 
-    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConnection) -> AppResult<T>) -> AppResult<T> {
+    pub fn write_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
         let _queued = match &self.sqlite_writer {
             Some(lock) => Some(lock.lock().map_err(|_| AppError::internal())?),
             None => None,

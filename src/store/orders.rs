@@ -51,7 +51,11 @@ pub struct OrderFilter {
     pub po_number: Option<String>,
 }
 
-pub fn list_orders(conn: &mut DbConnection, filter: &OrderFilter, page: PageRequest) -> QueryResult<PageOf<OrderRow>> {
+pub fn list_orders(
+    conn: &mut DbConnection,
+    filter: &OrderFilter,
+    page: PageRequest,
+) -> QueryResult<PageOf<OrderRow>> {
     let filtered = || {
         let mut query = orders::table.into_boxed();
         if let Some(customer_id) = filter.customer_id {

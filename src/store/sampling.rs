@@ -28,7 +28,11 @@ pub struct PlanRow {
 }
 
 /// Stores a plan and its units (in draw order) with one multi-row insert.
-pub fn insert_plan(conn: &mut DbConnection, plan: &PlanRow, units_in_draw_order: &[u32]) -> QueryResult<i64> {
+pub fn insert_plan(
+    conn: &mut DbConnection,
+    plan: &PlanRow,
+    units_in_draw_order: &[u32],
+) -> QueryResult<i64> {
     let plan_id = on_backend!(conn, |c| diesel::insert_into(sampling_plans::table)
         .values(plan)
         .returning(sampling_plans::id)

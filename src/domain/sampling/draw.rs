@@ -156,9 +156,10 @@ mod tests {
                 500,
                 50,
                 &[
-                    322, 429, 175, 75, 372, 348, 412, 310, 344, 282, 88, 315, 476, 82, 243, 239, 56,
-                    105, 15, 97, 267, 68, 264, 326, 53, 478, 363, 396, 169, 79, 141, 186, 325, 180,
-                    126, 436, 117, 1, 373, 371, 433, 304, 386, 93, 487, 189, 493, 319, 266, 19,
+                    322, 429, 175, 75, 372, 348, 412, 310, 344, 282, 88, 315, 476, 82, 243, 239,
+                    56, 105, 15, 97, 267, 68, 264, 326, 53, 478, 363, 396, 169, 79, 141, 186, 325,
+                    180, 126, 436, 117, 1, 373, 371, 433, 304, 386, 93, 487, 189, 493, 319, 266,
+                    19,
                 ],
             ),
             (0, 10, 10, &[5, 1, 3, 2, 10, 4, 7, 6, 9, 8]),
@@ -171,13 +172,22 @@ mod tests {
             ),
         ];
         for (s, lot, n, expected) in vectors {
-            assert_eq!(draw_units(seed(s), lot, n), expected, "seed {s}, lot {lot}, n {n}");
+            assert_eq!(
+                draw_units(seed(s), lot, n),
+                expected,
+                "seed {s}, lot {lot}, n {n}"
+            );
         }
     }
 
     #[test]
     fn draws_distinct_units_inside_the_lot() {
-        for (s, lot, n) in [(3, 50, 5), (11, 1000, 1000), (99, 7, 7), (5, 10_000_000, 1000)] {
+        for (s, lot, n) in [
+            (3, 50, 5),
+            (11, 1000, 1000),
+            (99, 7, 7),
+            (5, 10_000_000, 1000),
+        ] {
             let units = draw_units(seed(s), lot, n);
             assert_eq!(units.len(), n as usize);
             assert_eq!(units.iter().collect::<HashSet<_>>().len(), n as usize);
@@ -187,8 +197,14 @@ mod tests {
 
     #[test]
     fn same_seed_same_units_other_seed_other_units() {
-        assert_eq!(draw_units(seed(42), 5000, 500), draw_units(seed(42), 5000, 500));
-        assert_ne!(draw_units(seed(42), 5000, 500), draw_units(seed(43), 5000, 500));
+        assert_eq!(
+            draw_units(seed(42), 5000, 500),
+            draw_units(seed(42), 5000, 500)
+        );
+        assert_ne!(
+            draw_units(seed(42), 5000, 500),
+            draw_units(seed(43), 5000, 500)
+        );
     }
 
     /// Each unit of a lot of 10 drawn alone (n = 1) over 20,000 seeds should
@@ -205,7 +221,10 @@ mod tests {
             .iter()
             .map(|&c| (f64::from(c) - 2000.0).powi(2) / 2000.0)
             .sum();
-        assert!(chi_square < 27.88, "chi-square {chi_square}, counts {counts:?}");
+        assert!(
+            chi_square < 27.88,
+            "chi-square {chi_square}, counts {counts:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,275 @@
+//! Test harness: every test starts the real app on port 0 against a fresh
+//! database of its own and talks HTTP to it. SQLite always; PostgreSQL
+//! whenever `LOTCHECK_TEST_POSTGRES_URL` names a server where the tests may
+//! create databases. In CI (`CI` set) a missing PostgreSQL fails the run
+//! instead of skipping it.
+#![allow(dead_code)]
+
+use lotcheck::store::{Db, SqliteSync};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const POSTGRES_ENV: &str = "LOTCHECK_TEST_POSTGRES_URL";
+
+/// Writes past the test harness's output capture, so a skip is never silent.
+pub fn say(message: &str) {
+    use std::io::Write;
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
+        let _ = writeln!(tty, "{message}");
+    } else {
+        eprintln!("{message}");
+    }
+}
+
+/// The backends to run on: SQLite, and PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    static NOTE: Once = Once::new();
+    if std::env::var(POSTGRES_ENV).is_ok() {
+        return vec![Backend::Sqlite, Backend::Postgres];
+    }
+    if std::env::var("CI").is_ok() {
+        panic!("{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests too");
+    }
+    NOTE.call_once(|| {
+        say(&format!(
+            "NOTE: {POSTGRES_ENV} is not set: PostgreSQL tests SKIPPED, running on SQLite only"
+        ))
+    });
+    vec![Backend::Sqlite]
+}
+
+/// A fresh, migrated database; dropped (PostgreSQL) or deleted (SQLite) at the end.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    postgres_name: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDatabase {
+    pub fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir
+                    .path()
+                    .join("lotcheck.db")
+                    .to_string_lossy()
+                    .into_owned();
+                Self {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    postgres_name: None,
+                }
+            }
+            Backend::Postgres => {
+                use diesel::connection::SimpleConnection;
+                use diesel::Connection;
+                let admin_url = std::env::var(POSTGRES_ENV).expect("postgres url");
+                let name = format!(
+                    "lotcheck_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    rand::random::<u32>()
+                );
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin_url);
+                let url = format!("{base}/{name}");
+                Self {
+                    url,
+                    backend,
+                    _dir: None,
+                    postgres_name: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    pub fn open(&self) -> Db {
+        let db = Db::open(&self.url, SqliteSync::Full, 4).expect("open database");
+        db.migrate().expect("migrate");
+        db
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres_name {
+            use diesel::connection::SimpleConnection;
+            use diesel::Connection;
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running app and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub db: Db,
+    server: actix_web::dev::ServerHandle,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        init_test_logging();
+        let database = TestDatabase::create(backend);
+        let db = database.open();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = lotcheck::server(listener, db.clone(), Some(2)).expect("server");
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            backend,
+            db,
+            server: handle,
+            database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        read(response).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        read(response).await
+    }
+
+    /// Posts and insists on 201 Created; answers the body.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.post(path, &body).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "POST {path} on {:?}: {answer}",
+            self.backend
+        );
+        answer
+    }
+
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+}
+
+/// Reads a response: JSON when it is JSON (problem+json included), else text.
+pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let text = response.text().await.expect("body");
+    let value = if is_json {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON answer ({e}): {text}"))
+    } else {
+        Value::String(text)
+    };
+    (status, value)
+}
+
+fn init_test_logging() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt().with_env_filter("info").try_init();
+        }
+    });
+}
+
+/// Ids of a customer, a product (A60 bulb template), an order and one batch.
+pub struct Scenario {
+    pub customer_id: i64,
+    pub product_id: i64,
+    pub order_id: i64,
+    pub batch_id: i64,
+}
+
+pub fn bulb_characteristics() -> Value {
+    json!([
+        {"code": "flux", "name": "Luminous flux", "unit": "lm", "kind": "variable",
+         "nominal": 806, "lsl": 725, "usl": 887, "severity": "major"},
+        {"code": "power", "name": "Input power", "unit": "W", "kind": "variable",
+         "nominal": 9, "lsl": 8.1, "usl": 9.9, "severity": "major"},
+        {"code": "lights_up", "name": "Lights up", "kind": "attribute", "severity": "critical"}
+    ])
+}
+
+pub async fn scenario(app: &TestApp, lot_size: i64) -> Scenario {
+    let customer = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Helios Home Lighting Ltd"}),
+        )
+        .await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            json!({
+                "code": "A60-E27-9W-2700K", "name": "A60 E27 9 W 2700 K", "customer_id": customer["id"],
+                "params": {"rated_power_w": 9, "rated_flux_lm": 806, "nominal_cct_k": 2700,
+                           "cri_min": 80, "beam_angle_deg": 220, "lamp_holder": "E27", "chip_model": "2835"},
+                "characteristics": bulb_characteristics()
+            }),
+        )
+        .await;
+    let order = app
+        .create(
+            "/api/v1/orders",
+            json!({"customer_id": customer["id"], "product_id": product["id"],
+                   "po_number": "PO-2026-0001", "quantity": lot_size * 2}),
+        )
+        .await;
+    let batch = app
+        .create(
+            &format!("/api/v1/orders/{}/batches", order["id"]),
+            json!({"lot_size": lot_size}),
+        )
+        .await;
+    Scenario {
+        customer_id: customer["id"].as_i64().unwrap(),
+        product_id: product["id"].as_i64().unwrap(),
+        order_id: order["id"].as_i64().unwrap(),
+        batch_id: batch["id"].as_i64().unwrap(),
+    }
+}
