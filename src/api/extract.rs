@@ -58,11 +58,20 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                 message: inner.to_string(),
             }])
         } else {
-            AppError::new(
+            let mut problem = AppError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
                 format!("the body is not valid JSON: {inner}"),
-            )
+            );
+            // Where the parser stopped inside a value (a number out of
+            // range, say), name that value too.
+            if field != "." {
+                problem.errors.push(FieldError {
+                    field,
+                    message: inner.to_string(),
+                });
+            }
+            problem
         }
     })
 }

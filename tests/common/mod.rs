@@ -124,14 +124,50 @@ impl Drop for TestDatabase {
     }
 }
 
-/// A running app and an HTTP client for it.
-pub struct TestApp {
+/// An HTTP client bound to one running lotcheck.
+pub struct Http {
     pub base: String,
     pub client: reqwest::Client,
     pub backend: Backend,
+}
+
+impl Http {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        read(response).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self.client.post(self.url(path)).json(body).send().await.expect("POST");
+        read(response).await
+    }
+
+    /// Posts and insists on 201 Created; answers the body.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.post(path, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path} on {:?}: {answer}", self.backend);
+        answer
+    }
+}
+
+/// The app running inside the test process, on its own fresh database.
+pub struct TestApp {
+    pub http: Http,
     pub db: Db,
     server: actix_web::dev::ServerHandle,
     pub database: TestDatabase,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Http;
+
+    fn deref(&self) -> &Http {
+        &self.http
+    }
 }
 
 impl TestApp {
@@ -144,46 +180,8 @@ impl TestApp {
         let server = lotcheck::server(listener, db.clone(), Some(2)).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        Self {
-            base,
-            client: reqwest::Client::new(),
-            backend,
-            db,
-            server: handle,
-            database,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.client.get(self.url(path)).send().await.expect("GET");
-        read(response).await
-    }
-
-    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("POST");
-        read(response).await
-    }
-
-    /// Posts and insists on 201 Created; answers the body.
-    pub async fn create(&self, path: &str, body: Value) -> Value {
-        let (status, answer) = self.post(path, &body).await;
-        assert_eq!(
-            status,
-            StatusCode::CREATED,
-            "POST {path} on {:?}: {answer}",
-            self.backend
-        );
-        answer
+        let http = Http { base, client: reqwest::Client::new(), backend };
+        Self { http, db, server: handle, database }
     }
 
     pub async fn stop(self) {
@@ -235,7 +233,7 @@ pub fn bulb_characteristics() -> Value {
     ])
 }
 
-pub async fn scenario(app: &TestApp, lot_size: i64) -> Scenario {
+pub async fn scenario(app: &Http, lot_size: i64) -> Scenario {
     let customer = app
         .create(
             "/api/v1/customers",

@@ -1,0 +1,26 @@
+//! Pure-rule hot paths of the spine: drawing a plan's units and describing a
+//! batch sample. Run with `cargo bench`; results are recorded in BENCHMARKS.md.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use lotcheck::domain::sampling::{draw_units, Percent, Seed};
+use lotcheck::domain::stats::describe;
+use std::hint::black_box;
+
+fn draw(c: &mut Criterion) {
+    let mut group = c.benchmark_group("draw_units (10% plan)");
+    for lot in [500u32, 10_000, 1_000_000] {
+        let n = Percent::DEFAULT.sample_size(lot);
+        group.bench_with_input(BenchmarkId::from_parameter(lot), &lot, |b, &lot| {
+            b.iter(|| draw_units(black_box(Seed::parse(42).unwrap()), lot, n))
+        });
+    }
+    group.finish();
+}
+
+fn statistics(c: &mut Criterion) {
+    let values: Vec<f64> = (0..10_000).map(|i| 806.0 + ((i * 7919) % 101) as f64 * 0.37).collect();
+    c.bench_function("describe 10,000 readings", |b| b.iter(|| describe(black_box(&values))));
+}
+
+criterion_group!(benches, draw, statistics);
+criterion_main!(benches);
