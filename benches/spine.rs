@@ -18,8 +18,12 @@ fn draw(c: &mut Criterion) {
 }
 
 fn statistics(c: &mut Criterion) {
-    let values: Vec<f64> = (0..10_000).map(|i| 806.0 + ((i * 7919) % 101) as f64 * 0.37).collect();
-    c.bench_function("describe 10,000 readings", |b| b.iter(|| describe(black_box(&values))));
+    let values: Vec<f64> = (0..10_000)
+        .map(|i| 806.0 + ((i * 7919) % 101) as f64 * 0.37)
+        .collect();
+    c.bench_function("describe 10,000 readings", |b| {
+        b.iter(|| describe(black_box(&values)))
+    });
 }
 
 criterion_group!(benches, draw, statistics);

@@ -10,7 +10,10 @@ use rand::Rng;
 use std::process::Command;
 
 fn python() -> Option<String> {
-    let candidates = [std::env::var("LOTCHECK_TEST_PYTHON").ok(), Some("python3".to_string())];
+    let candidates = [
+        std::env::var("LOTCHECK_TEST_PYTHON").ok(),
+        Some("python3".to_string()),
+    ];
     candidates.into_iter().flatten().find(|python| {
         Command::new(python)
             .args(["-c", "import cryptography"])
@@ -22,23 +25,40 @@ fn python() -> Option<String> {
 #[test]
 fn python_reference_draws_the_same_units() {
     let Some(python) = python() else {
-        assert!(std::env::var("CI").is_err(), "CI must have python3 with the cryptography package");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have python3 with the cryptography package"
+        );
         common::say("NOTE: python3 with `cryptography` not found: draw reference test SKIPPED");
         return;
     };
     let mut rng = rand::rng();
-    let mut cases: Vec<(u64, u32, u32)> = vec![(0, 1, 1), (Seed::MAX, 3, 3), (12345, 10_000_000, 20)];
+    let mut cases: Vec<(u64, u32, u32)> =
+        vec![(0, 1, 1), (Seed::MAX, 3, 3), (12345, 10_000_000, 20)];
     for _ in 0..12 {
         let lot = rng.random_range(1..=20_000);
-        cases.push((rng.random_range(0..=Seed::MAX), lot, Percent::DEFAULT.sample_size(lot)));
+        cases.push((
+            rng.random_range(0..=Seed::MAX),
+            lot,
+            Percent::DEFAULT.sample_size(lot),
+        ));
     }
     for (seed, lot, n) in cases {
         let out = Command::new(&python)
-            .args(["scripts/draw_reference.py", &seed.to_string(), &lot.to_string(), &n.to_string()])
+            .args([
+                "scripts/draw_reference.py",
+                &seed.to_string(),
+                &lot.to_string(),
+                &n.to_string(),
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .expect("run the reference");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let expected: Vec<u32> = String::from_utf8(out.stdout)
             .unwrap()
             .trim()

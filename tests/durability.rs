@@ -11,12 +11,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(database_url: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "1"])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "1",
+        ])
         .env("DATABASE_URL", database_url)
         .env("LOTCHECK_LOG", "warn")
         .stdout(Stdio::null())
@@ -25,13 +35,19 @@ async fn start(database_url: &str, port: u16) -> Child {
         .expect("start lotcheck");
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
             if response.status() == StatusCode::OK {
                 return child;
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("lotcheck did not answer /healthz");
 }
 
@@ -41,10 +57,17 @@ async fn acknowledged_readings_survive_sigkill() {
         let database = TestDatabase::create(backend);
         let port = free_port();
         let mut child = start(&database.url, port).await;
-        let http = Http { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), backend };
+        let http = Http {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            backend,
+        };
         let s = scenario(&http, 300).await;
         let plan = http
-            .create(&format!("/api/v1/batches/{}/sampling-plan", s.batch_id), json!({"method": "percent", "seed": 3}))
+            .create(
+                &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+                json!({"method": "percent", "seed": 3}),
+            )
             .await;
         let readings: Vec<_> = plan["units"]
             .as_array()
@@ -60,8 +83,15 @@ async fn acknowledged_readings_survive_sigkill() {
         let mut child = start(&database.url, port).await;
         let (status, page) = http.get(&path).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(page["total"], 30, "{backend:?}: every acknowledged reading is back");
-        assert!(page["items"].as_array().unwrap().iter().all(|m| m["value"] == 806.25));
+        assert_eq!(
+            page["total"], 30,
+            "{backend:?}: every acknowledged reading is back"
+        );
+        assert!(page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["value"] == 806.25));
         child.kill().unwrap();
         child.wait().unwrap();
     }

@@ -9,14 +9,24 @@ use serde_json::{json, Value};
 async fn planned(app: &TestApp) -> (Scenario, Vec<i64>) {
     let s = scenario(app, 200).await;
     let plan = app
-        .create(&format!("/api/v1/batches/{}/sampling-plan", s.batch_id), json!({"method": "percent", "seed": 99}))
+        .create(
+            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+            json!({"method": "percent", "seed": 99}),
+        )
         .await;
-    let units = plan["units"].as_array().unwrap().iter().map(|u| u.as_i64().unwrap()).collect();
+    let units = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_i64().unwrap())
+        .collect();
     (s, units)
 }
 
 async fn stored_count(app: &TestApp, batch_id: i64) -> i64 {
-    let (_, page) = app.get(&format!("/api/v1/batches/{batch_id}/measurements")).await;
+    let (_, page) = app
+        .get(&format!("/api/v1/batches/{batch_id}/measurements"))
+        .await;
     page["total"].as_i64().unwrap()
 }
 
@@ -32,12 +42,36 @@ async fn a_bad_item_is_named_and_nothing_is_stored() {
         let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
         let good = json!({"unit": units[0], "characteristic": "flux", "value": 801.5});
         let cases = [
-            (json!({"unit": 201, "characteristic": "flux", "value": 800.0}), "measurements[1].unit", "outside the lot"),
-            (json!({"unit": not_sampled(&units), "characteristic": "flux", "value": 800.0}), "measurements[1].unit", "not drawn"),
-            (json!({"unit": units[1], "characteristic": "cri", "value": 80.0}), "measurements[1].characteristic", "not a characteristic"),
-            (json!({"unit": units[1], "characteristic": "lights_up", "value": 0.5}), "measurements[1].value", "0 (pass) or 1 (fail)"),
-            (json!({"unit": units[1], "characteristic": "flux", "value": "bright"}), "measurements[1].value", "invalid type"),
-            (json!({"unit": units[0], "characteristic": "flux", "value": 802.0}), "measurements[1]", "twice"),
+            (
+                json!({"unit": 201, "characteristic": "flux", "value": 800.0}),
+                "measurements[1].unit",
+                "outside the lot",
+            ),
+            (
+                json!({"unit": not_sampled(&units), "characteristic": "flux", "value": 800.0}),
+                "measurements[1].unit",
+                "not drawn",
+            ),
+            (
+                json!({"unit": units[1], "characteristic": "cri", "value": 80.0}),
+                "measurements[1].characteristic",
+                "not a characteristic",
+            ),
+            (
+                json!({"unit": units[1], "characteristic": "lights_up", "value": 0.5}),
+                "measurements[1].value",
+                "0 (pass) or 1 (fail)",
+            ),
+            (
+                json!({"unit": units[1], "characteristic": "flux", "value": "bright"}),
+                "measurements[1].value",
+                "invalid type",
+            ),
+            (
+                json!({"unit": units[0], "characteristic": "flux", "value": 802.0}),
+                "measurements[1]",
+                "twice",
+            ),
         ];
         for (bad, field, message) in cases {
             let (status, problem) = app.post(&path, &json!({"measurements": [good, bad]})).await;
@@ -46,21 +80,34 @@ async fn a_bad_item_is_named_and_nothing_is_stored() {
             assert_eq!(problem["code"], "validation_failed");
             let error = &problem["errors"][0];
             assert_eq!(error["field"], field, "{problem}");
-            assert!(error["message"].as_str().unwrap().contains(message), "{problem}");
-            assert_eq!(stored_count(&app, s.batch_id).await, 0, "nothing stored after {bad}");
+            assert!(
+                error["message"].as_str().unwrap().contains(message),
+                "{problem}"
+            );
+            assert_eq!(
+                stored_count(&app, s.batch_id).await,
+                0,
+                "nothing stored after {bad}"
+            );
         }
         // A value too large for a double is not a finite number: refused by name.
         let response = app
             .client
             .post(app.url(&path))
             .header("content-type", "application/json")
-            .body(format!(r#"{{"measurements": [{{"unit": {}, "characteristic": "flux", "value": 1e400}}]}}"#, units[0]))
+            .body(format!(
+                r#"{{"measurements": [{{"unit": {}, "characteristic": "flux", "value": 1e400}}]}}"#,
+                units[0]
+            ))
             .send()
             .await
             .unwrap();
         let (status, problem) = common::read(response).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
-        assert_eq!(problem["errors"][0]["field"], "measurements[0].value", "{problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "measurements[0].value",
+            "{problem}"
+        );
         assert_eq!(stored_count(&app, s.batch_id).await, 0);
 
         let (status, problem) = app.post(&path, &json!({"measurements": []})).await;
@@ -102,7 +149,10 @@ async fn a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same() {
         assert_eq!(status, StatusCode::CONFLICT, "{problem}");
         assert_eq!(problem["code"], "reading_exists");
         let (_, page) = app.get(&format!("{path}?characteristic=flux")).await;
-        assert_eq!(page["items"][0]["value"], 801.5, "the recorded value is untouched");
+        assert_eq!(
+            page["items"][0]["value"], 801.5,
+            "the recorded value is untouched"
+        );
         app.stop().await;
     }
 }
@@ -113,7 +163,12 @@ async fn readings_need_a_plan_and_an_existing_batch() {
         let app = TestApp::spawn(backend).await;
         let s = scenario(&app, 100).await;
         let body = json!({"measurements": [{"unit": 1, "characteristic": "flux", "value": 800.0}]});
-        let (status, problem) = app.post(&format!("/api/v1/batches/{}/measurements", s.batch_id), &body).await;
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/batches/{}/measurements", s.batch_id),
+                &body,
+            )
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(problem["code"], "no_sampling_plan");
         let (status, problem) = app.post("/api/v1/batches/999999/measurements", &body).await;
@@ -130,7 +185,10 @@ async fn many_readings_in_one_request() {
         let app = TestApp::spawn(backend).await;
         let s = scenario(&app, 100_000).await;
         let plan = app
-            .create(&format!("/api/v1/batches/{}/sampling-plan", s.batch_id), json!({"method": "percent", "seed": 5}))
+            .create(
+                &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+                json!({"method": "percent", "seed": 5}),
+            )
             .await;
         let readings: Vec<Value> = plan["units"]
             .as_array()
@@ -145,7 +203,10 @@ async fn many_readings_in_one_request() {
             })
             .collect();
         let recorded = app
-            .create(&format!("/api/v1/batches/{}/measurements", s.batch_id), json!({"measurements": readings}))
+            .create(
+                &format!("/api/v1/batches/{}/measurements", s.batch_id),
+                json!({"measurements": readings}),
+            )
             .await;
         assert_eq!(recorded["measurements"].as_array().unwrap().len(), 8000);
         assert_eq!(stored_count(&app, s.batch_id).await, 8000);

@@ -7,7 +7,13 @@ use common::{backends, scenario, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn raw(app: &TestApp, method: reqwest::Method, path: &str, content_type: &str, body: &str) -> (StatusCode, String, serde_json::Value) {
+async fn raw(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (StatusCode, String, serde_json::Value) {
     let response = app
         .client
         .request(method, app.url(path))
@@ -29,13 +35,62 @@ async fn raw(app: &TestApp, method: reqwest::Method, path: &str, content_type: &
 async fn framework_errors_are_problem_json() {
     let app = TestApp::spawn(backends()[0]).await;
     let cases = [
-        (reqwest::Method::POST, "/api/v1/customers", "application/json", "{not json", 400, "malformed_json"),
-        (reqwest::Method::POST, "/api/v1/customers", "text/plain", r#"{"name": "X"}"#, 415, "unsupported_media_type"),
-        (reqwest::Method::GET, "/api/v1/no-such-thing", "application/json", "", 404, "not_found"),
-        (reqwest::Method::GET, "/api/v1/orders/abc", "application/json", "", 404, "not_found"),
-        (reqwest::Method::GET, "/api/v1/orders?page=abc", "application/json", "", 400, "bad_query"),
-        (reqwest::Method::GET, "/api/v1/orders?page=0", "application/json", "", 422, "validation_failed"),
-        (reqwest::Method::POST, "/api/v1/customers", "application/json", r#"{"name": "X", "nmae": 1}"#, 422, "validation_failed"),
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "application/json",
+            "{not json",
+            400,
+            "malformed_json",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "text/plain",
+            r#"{"name": "X"}"#,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/no-such-thing",
+            "application/json",
+            "",
+            404,
+            "not_found",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders/abc",
+            "application/json",
+            "",
+            404,
+            "not_found",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders?page=abc",
+            "application/json",
+            "",
+            400,
+            "bad_query",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders?page=0",
+            "application/json",
+            "",
+            422,
+            "validation_failed",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "application/json",
+            r#"{"name": "X", "nmae": 1}"#,
+            422,
+            "validation_failed",
+        ),
     ];
     for (method, path, content_type, body, status, code) in cases {
         let (got, got_type, problem) = raw(&app, method.clone(), path, content_type, body).await;
@@ -44,7 +99,10 @@ async fn framework_errors_are_problem_json() {
         assert_eq!(problem["code"], code, "{method} {path}: {problem}");
         assert_eq!(problem["status"], status);
         for key in ["type", "title", "detail", "errors"] {
-            assert!(problem.get(key).is_some(), "{method} {path} lacks {key}: {problem}");
+            assert!(
+                problem.get(key).is_some(),
+                "{method} {path} lacks {key}: {problem}"
+            );
         }
     }
     app.stop().await;
@@ -66,21 +124,43 @@ async fn validation_names_every_offending_field() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
         assert_eq!(
             fields,
-            ["code", "customer_id", "characteristics[0].usl", "characteristics[1].code", "characteristics[2].usl"],
+            [
+                "code",
+                "customer_id",
+                "characteristics[0].usl",
+                "characteristics[1].code",
+                "characteristics[2].usl"
+            ],
             "{problem}"
         );
         let (status, problem) = app
-            .post("/api/v1/products", &json!({"code": "X", "name": "Y", "characteristics": [
-                {"code": "a", "name": "A", "kind": "sideways", "severity": "major"}]}))
+            .post(
+                "/api/v1/products",
+                &json!({"code": "X", "name": "Y", "characteristics": [
+                {"code": "a", "name": "A", "kind": "sideways", "severity": "major"}]}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(problem["errors"][0]["field"], "characteristics[0].kind", "{problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "characteristics[0].kind",
+            "{problem}"
+        );
 
         // An order for another customer's design, a duplicate PO, a bad lot size.
-        let other = app.create("/api/v1/customers", json!({"name": "Nordlicht Leuchten GmbH"})).await;
+        let other = app
+            .create(
+                "/api/v1/customers",
+                json!({"name": "Nordlicht Leuchten GmbH"}),
+            )
+            .await;
         let (status, problem) = app
             .post("/api/v1/orders", &json!({"customer_id": other["id"], "product_id": s.product_id, "po_number": "NL-1", "quantity": 10}))
             .await;
@@ -91,16 +171,34 @@ async fn validation_names_every_offending_field() {
             .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(problem["errors"][0]["field"], "po_number");
-        let (status, problem) = app.post(&format!("/api/v1/orders/{}/batches", s.order_id), &json!({"lot_size": 0})).await;
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/orders/{}/batches", s.order_id),
+                &json!({"lot_size": 0}),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(problem["errors"][0]["field"], "lot_size");
         let (status, problem) = app
-            .post(&format!("/api/v1/batches/{}/sampling-plan", s.batch_id), &json!({"method": "percent", "percent": 0, "seed": -1}))
+            .post(
+                &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+                &json!({"method": "percent", "percent": 0, "seed": -1}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
         assert_eq!(fields, ["seed", "percent"]);
-        let (status, _) = app.post("/api/v1/customers", &json!({"name": "Helios Home Lighting Ltd"})).await;
+        let (status, _) = app
+            .post(
+                "/api/v1/customers",
+                &json!({"name": "Helios Home Lighting Ltd"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         app.stop().await;
     }
@@ -124,7 +222,10 @@ async fn health_and_openapi() {
         "/api/v1/batches/{id}/measurements",
         "/api/v1/batches/{id}/statistics",
     ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     app.stop().await;
 }

@@ -142,14 +142,25 @@ impl Http {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self.client.post(self.url(path)).json(body).send().await.expect("POST");
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
         read(response).await
     }
 
     /// Posts and insists on 201 Created; answers the body.
     pub async fn create(&self, path: &str, body: Value) -> Value {
         let (status, answer) = self.post(path, &body).await;
-        assert_eq!(status, StatusCode::CREATED, "POST {path} on {:?}: {answer}", self.backend);
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "POST {path} on {:?}: {answer}",
+            self.backend
+        );
         answer
     }
 }
@@ -180,8 +191,17 @@ impl TestApp {
         let server = lotcheck::server(listener, db.clone(), Some(2)).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        let http = Http { base, client: reqwest::Client::new(), backend };
-        Self { http, db, server: handle, database }
+        let http = Http {
+            base,
+            client: reqwest::Client::new(),
+            backend,
+        };
+        Self {
+            http,
+            db,
+            server: handle,
+            database,
+        }
     }
 
     pub async fn stop(self) {
