@@ -132,6 +132,11 @@ async fn a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same() {
         let (again_status, again) = app.post(&path, &body).await;
         assert_eq!(again_status, StatusCode::CREATED, "{again}");
         assert_eq!(again, first, "a retry answers as the first request did");
+        let (status, one) = app
+            .get("/api/v1/measurements/7c4e7a52-3b8e-4c51-9d7e-0a1b2c3d4e5f")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(one, first["measurements"][0]);
         assert_eq!(stored_count(&app, s.batch_id).await, 2);
 
         // The same id for a different reading is a conflict, not a silent overwrite.

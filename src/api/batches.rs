@@ -18,6 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(get_batch)
         .service(record_measurements)
         .service(list_measurements)
+        .service(get_measurement)
         .service(batch_statistics);
 }
 
@@ -110,6 +111,18 @@ pub async fn list_measurements(
         db.read(move |c| measurements::list(c, batch_id, filter, page))
             .await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/measurements/{id}", tag = "measurements",
+    params(("id" = uuid::Uuid, Path, description = "the reading's UUID")),
+    responses((status = 200, body = Measurement), (status = 404, body = Problem)))]
+#[get("/measurements/{id}")]
+pub async fn get_measurement(
+    db: web::Data<Db>,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<Measurement>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.read(move |c| measurements::get(c, id)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}/statistics", tag = "measurements",

@@ -49,6 +49,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         sampling::get_plan,
         batches::record_measurements,
         batches::list_measurements,
+        batches::get_measurement,
         batches::batch_statistics,
     ),
     components(schemas(crate::error::Problem))

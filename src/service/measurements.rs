@@ -283,6 +283,14 @@ pub fn record(
     Ok(Recorded { measurements })
 }
 
+pub fn get(conn: &mut DbConnection, id: Uuid) -> AppResult<Measurement> {
+    store::find_by_uuids(conn, &[id.to_string()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found(format!("measurement {id}")))
+        .and_then(view)
+}
+
 /// Filters of the reading list as a client gives them.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
