@@ -11,16 +11,27 @@ pub mod service;
 pub mod store;
 
 use actix_web::{dev::Server, web, App, HttpServer};
+use service::auth::AuthSettings;
 use std::net::TcpListener;
 use store::Db;
 use tracing_actix_web::TracingLogger;
 
+/// How the server runs, beyond where its data lives.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// HTTP worker threads; one per core when `None`.
+    pub workers: Option<usize>,
+    pub auth: AuthSettings,
+}
+
 /// Builds the HTTP server on a bound listener; the caller awaits or spawns it.
-pub fn server(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn server(listener: TcpListener, db: Db, settings: Settings) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let auth = web::Data::new(settings.auth);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
+            .app_data(auth.clone())
             .configure(api::problems::extractor_configs)
             .configure(api::config)
             .default_service(web::to(api::problems::unknown_route))
@@ -28,7 +39,7 @@ pub fn server(listener: TcpListener, db: Db, workers: Option<usize>) -> std::io:
             .wrap(TracingLogger::default())
     })
     .listen(listener)?;
-    if let Some(workers) = workers {
+    if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
     Ok(server.run())

@@ -1,11 +1,18 @@
-//! The `lotcheck` command: serve the API, migrate the database, load a demo.
+//! The `lotcheck` command: serve the API, migrate the database, manage users.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use lotcheck::config::DatabaseConfig;
+use lotcheck::domain::access::Role;
+use lotcheck::service::accounts::{self, NewUser};
+use lotcheck::service::audit::Actor;
+use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::demo;
 use lotcheck::store::Db;
+use lotcheck::Settings;
+use std::io::BufRead;
 use std::net::TcpListener;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,15 +34,53 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "LOTCHECK_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Load demo customers, products, orders and readings (once).
+        /// Load demo customers, products, orders, readings and one user per role (once).
         #[arg(long)]
         demo: bool,
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "LOTCHECK_WORKERS")]
         workers: Option<usize>,
+        /// Lifetime of API bearer tokens, in hours.
+        #[arg(long, env = "LOTCHECK_TOKEN_HOURS", default_value_t = 12)]
+        token_hours: u64,
+        /// Lifetime of browser sessions, in hours.
+        #[arg(long, env = "LOTCHECK_SESSION_HOURS", default_value_t = 10)]
+        session_hours: u64,
+        /// Mark session cookies Secure (set this behind a TLS-terminating proxy).
+        #[arg(long, env = "LOTCHECK_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The customer a `customer` user belongs to.
+        #[arg(long)]
+        customer_id: Option<i64>,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Disable a user and revoke its tokens and sessions.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 fn init_logging() {
@@ -79,6 +124,82 @@ fn redact(url: &str) -> String {
     }
 }
 
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}
+
+fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
+    let actor = Actor::system("cli");
+    let fail = |e: lotcheck::error::AppError| {
+        let fields: Vec<String> = e
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect();
+        anyhow::anyhow!(
+            "{}",
+            if fields.is_empty() {
+                e.detail
+            } else {
+                fields.join("; ")
+            }
+        )
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            customer_id,
+            ..
+        } => {
+            let password = read_password()?;
+            let input = NewUser {
+                username,
+                password,
+                role,
+                customer_id,
+            };
+            let user = db
+                .write_blocking(|c| accounts::add_user(c, &actor, input))
+                .map_err(fail)?;
+            println!(
+                "added user {} ({}, id {})",
+                user.username,
+                user.role.as_str(),
+                user.id
+            );
+        }
+        UserCommand::List => {
+            for user in db.read_blocking(accounts::list_users).map_err(fail)? {
+                let customer = user
+                    .customer_id
+                    .map(|id| format!(" customer {id}"))
+                    .unwrap_or_default();
+                let state = if user.disabled { " (disabled)" } else { "" };
+                println!(
+                    "{:>4}  {:<20} {}{customer}{state}",
+                    user.id,
+                    user.username,
+                    user.role.as_str()
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            let user = db
+                .write_blocking(|c| accounts::disable_user(c, &actor, &username))
+                .map_err(fail)?;
+            println!("disabled user {} and revoked its tokens", user.username);
+        }
+    }
+    Ok(())
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -93,23 +214,53 @@ async fn main() -> anyhow::Result<()> {
                 redact(&cli.database.database_url)
             );
         }
+        Command::User { command } => {
+            let db = open_and_migrate(&cli.database)?;
+            user_command(&db, command)?;
+        }
         Command::Serve {
             bind,
             demo,
             workers,
+            token_hours,
+            session_hours,
+            secure_cookies,
         } => {
             let db = open_and_migrate(&cli.database)?;
             if demo {
                 let summary = db
                     .write_blocking(demo::load)
                     .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
-                println!("{summary}");
+                let logins = db
+                    .write_blocking(demo::ensure_demo_users)
+                    .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
+                println!("{summary}\ndemo logins:\n{}", logins.join("\n"));
+            } else if db
+                .read_blocking(accounts::count_users)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                == 0
+            {
+                println!(
+                    "No users yet. Create the first admin with:\n  \
+                     lotcheck user add --username admin --role admin --password-stdin"
+                );
             }
             let listener =
                 TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
-            tracing::info!(address = %listener.local_addr()?, database = %redact(&cli.database.database_url), "lotcheck listening");
-            println!("lotcheck listening on http://{}", listener.local_addr()?);
-            lotcheck::server(listener, db, workers)?.await?;
+            let address = listener.local_addr()?;
+            tracing::info!(%address, database = %redact(&cli.database.database_url), "lotcheck listening");
+            println!("lotcheck listening on http://{address}");
+            let hours = |h: u64| Duration::from_secs(h * 3600);
+            let settings = Settings {
+                workers,
+                auth: AuthSettings {
+                    token_ttl: hours(token_hours),
+                    session_ttl: hours(session_hours),
+                    secure_cookies,
+                    ..AuthSettings::default()
+                },
+            };
+            lotcheck::server(listener, db, settings)?.await?;
         }
     }
     Ok(())

@@ -57,11 +57,30 @@ async fn acknowledged_readings_survive_sigkill() {
         let database = TestDatabase::create(backend);
         let port = free_port();
         let mut child = start(&database.url, port).await;
-        let http = Http {
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
-            backend,
-        };
+        let admin = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+            .args([
+                "user",
+                "add",
+                "--username",
+                "admin",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ])
+            .env("DATABASE_URL", &database.url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                writeln!(child.stdin.take().unwrap(), "{}", common::PASSWORD)?;
+                child.wait()
+            })
+            .expect("lotcheck user add");
+        assert!(admin.success());
+        let http = Http::new(format!("http://127.0.0.1:{port}"), backend)
+            .login("admin", common::PASSWORD)
+            .await;
         let s = scenario(&http, 300).await;
         let plan = http
             .create(

@@ -92,8 +92,7 @@ async fn a_bad_item_is_named_and_nothing_is_stored() {
         }
         // A value too large for a double is not a finite number: refused by name.
         let response = app
-            .client
-            .post(app.url(&path))
+            .request(reqwest::Method::POST, &path)
             .header("content-type", "application/json")
             .body(format!(
                 r#"{{"measurements": [{{"unit": {}, "characteristic": "flux", "value": 1e400}}]}}"#,

@@ -15,8 +15,7 @@ async fn raw(
     body: &str,
 ) -> (StatusCode, String, serde_json::Value) {
     let response = app
-        .client
-        .request(method, app.url(path))
+        .request(method, path)
         .header("content-type", content_type)
         .body(body.to_string())
         .send()

@@ -2,7 +2,9 @@
 
 use super::catalog::PageQuery;
 use super::extract::{page_request, ApiJson};
+use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
+use crate::service::auth::Caller;
 use crate::service::batches::{self, Batch, NewBatch};
 use crate::service::measurements::{self, ListFilter, Measurement, RecordMeasurements, Recorded};
 use crate::service::statistics::{self, BatchStatistics};
@@ -27,12 +29,14 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/orders/{id}/batches")]
 pub async fn create_batch(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
     body: ApiJson<NewBatch>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageOrders)?;
     let order_id = id.into_inner();
     let batch = db
-        .write(move |c| batches::create_batch(c, order_id, body.0))
+        .write(move |c| batches::create_batch(c, &caller.actor(), order_id, body.0))
         .await?;
     Ok(HttpResponse::Created().json(batch))
 }
@@ -42,13 +46,15 @@ pub async fn create_batch(
 #[get("/orders/{id}/batches")]
 pub async fn list_batches(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Batch>>> {
-    let order_id = id.into_inner();
+    caller.require(Permission::ReadResults)?;
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let page = page_request(query.page, query.per_page)?;
     Ok(web::Json(
-        db.read(move |c| batches::list_batches(c, order_id, page))
+        db.read(move |c| batches::list_batches(c, order_id, visibility, page))
             .await?,
     ))
 }
@@ -56,10 +62,16 @@ pub async fn list_batches(
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches",
     responses((status = 200, body = Batch), (status = 404, body = Problem)))]
 #[get("/batches/{id}")]
-pub async fn get_batch(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Batch>> {
-    let id = id.into_inner();
+pub async fn get_batch(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Batch>> {
+    caller.require(Permission::ReadResults)?;
+    let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| batches::get_batch(c, id)).await?,
+        db.read(move |c| batches::get_batch(c, id, visibility))
+            .await?,
     ))
 }
 
@@ -71,12 +83,14 @@ pub async fn get_batch(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::
 #[post("/batches/{id}/measurements")]
 pub async fn record_measurements(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Permission::RecordResults)?;
     let batch_id = id.into_inner();
     let recorded = db
-        .write(move |c| measurements::record(c, batch_id, body.0))
+        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0))
         .await?;
     Ok(HttpResponse::Created().json(recorded))
 }
@@ -97,10 +111,12 @@ pub struct MeasurementQuery {
 #[get("/batches/{id}/measurements")]
 pub async fn list_measurements(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
     query: web::Query<MeasurementQuery>,
 ) -> AppResult<web::Json<Page<Measurement>>> {
-    let batch_id = id.into_inner();
+    caller.require(Permission::ReadResults)?;
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     let query = query.into_inner();
     let page = page_request(query.page, query.per_page)?;
     let filter = ListFilter {
@@ -108,7 +124,7 @@ pub async fn list_measurements(
         characteristic: query.characteristic,
     };
     Ok(web::Json(
-        db.read(move |c| measurements::list(c, batch_id, filter, page))
+        db.read(move |c| measurements::list(c, batch_id, visibility, filter, page))
             .await?,
     ))
 }
@@ -119,10 +135,15 @@ pub async fn list_measurements(
 #[get("/measurements/{id}")]
 pub async fn get_measurement(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<uuid::Uuid>,
 ) -> AppResult<web::Json<Measurement>> {
-    let id = id.into_inner();
-    Ok(web::Json(db.read(move |c| measurements::get(c, id)).await?))
+    caller.require(Permission::ReadResults)?;
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| measurements::get(c, id, visibility))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/batches/{id}/statistics", tag = "measurements",
@@ -130,11 +151,13 @@ pub async fn get_measurement(
 #[get("/batches/{id}/statistics")]
 pub async fn batch_statistics(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<BatchStatistics>> {
-    let batch_id = id.into_inner();
+    caller.require(Permission::ReadResults)?;
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| statistics::batch_statistics(c, batch_id))
+        db.read(move |c| statistics::batch_statistics(c, batch_id, visibility))
             .await?,
     ))
 }

@@ -1,7 +1,9 @@
 //! Customers and products.
 
 use super::extract::{page_request, ApiJson};
+use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
+use crate::service::auth::Caller;
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
 use crate::service::Page;
 use crate::store::Db;
@@ -31,10 +33,12 @@ pub struct PageQuery {
 #[post("/customers")]
 pub async fn create_customer(
     db: web::Data<Db>,
+    caller: Caller,
     body: ApiJson<NewCustomer>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageCatalog)?;
     let customer = db
-        .write(move |c| catalog::create_customer(c, body.0))
+        .write(move |c| catalog::create_customer(c, &caller.actor(), body.0))
         .await?;
     Ok(HttpResponse::Created().json(customer))
 }
@@ -44,21 +48,31 @@ pub async fn create_customer(
 #[get("/customers")]
 pub async fn list_customers(
     db: web::Data<Db>,
+    caller: Caller,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Customer>>> {
+    caller.require(Permission::ReadResults)?;
     let page = page_request(query.page, query.per_page)?;
+    let visibility = caller.visibility();
     Ok(web::Json(
-        db.read(move |c| catalog::list_customers(c, page)).await?,
+        db.read(move |c| catalog::list_customers(c, visibility, page))
+            .await?,
     ))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "catalog",
     responses((status = 200, body = Customer), (status = 404, body = Problem)))]
 #[get("/customers/{id}")]
-pub async fn get_customer(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Customer>> {
-    let id = id.into_inner();
+pub async fn get_customer(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Customer>> {
+    caller.require(Permission::ReadResults)?;
+    let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| catalog::get_customer(c, id)).await?,
+        db.read(move |c| catalog::get_customer(c, id, visibility))
+            .await?,
     ))
 }
 
@@ -67,10 +81,12 @@ pub async fn get_customer(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<we
 #[post("/products")]
 pub async fn create_product(
     db: web::Data<Db>,
+    caller: Caller,
     body: ApiJson<NewProduct>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageCatalog)?;
     let product = db
-        .write(move |c| catalog::create_product(c, body.0))
+        .write(move |c| catalog::create_product(c, &caller.actor(), body.0))
         .await?;
     Ok(HttpResponse::Created().json(product))
 }
@@ -88,12 +104,14 @@ pub struct ProductQuery {
 #[get("/products")]
 pub async fn list_products(
     db: web::Data<Db>,
+    caller: Caller,
     query: web::Query<ProductQuery>,
 ) -> AppResult<web::Json<Page<Product>>> {
+    caller.require(Permission::ReadResults)?;
     let page = page_request(query.page, query.per_page)?;
-    let customer_id = query.customer_id;
+    let (customer_id, visibility) = (query.customer_id, caller.visibility());
     Ok(web::Json(
-        db.read(move |c| catalog::list_products(c, customer_id, page))
+        db.read(move |c| catalog::list_products(c, customer_id, visibility, page))
             .await?,
     ))
 }
@@ -101,9 +119,15 @@ pub async fn list_products(
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
     responses((status = 200, body = Product), (status = 404, body = Problem)))]
 #[get("/products/{id}")]
-pub async fn get_product(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Product>> {
-    let id = id.into_inner();
+pub async fn get_product(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Product>> {
+    caller.require(Permission::ReadResults)?;
+    let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| catalog::get_product(c, id)).await?,
+        db.read(move |c| catalog::get_product(c, id, visibility))
+            .await?,
     ))
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an
 //! OpenAPI document generated from the handlers.
 
+mod auth;
 mod batches;
 mod catalog;
 pub mod extract;
@@ -8,6 +9,7 @@ mod health;
 mod orders;
 pub mod problems;
 mod sampling;
+mod users;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -17,6 +19,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz).service(
         web::scope("/api/v1")
             .route("/openapi.json", web::get().to(openapi_json))
+            .configure(auth::config)
+            .configure(users::config)
             .configure(catalog::config)
             .configure(orders::config)
             .configure(batches::config)
@@ -32,7 +36,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                        Errors are application/problem+json (RFC 9457)."
     ),
     paths(
-        health::healthz,
+                health::healthz,
+        auth::create_token,
+        auth::revoke_token,
+        auth::whoami,
+        users::add_user,
+        users::list_users,
+        users::disable_user,
         catalog::create_customer,
         catalog::list_customers,
         catalog::get_customer,
@@ -52,9 +62,25 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::get_measurement,
         batches::batch_statistics,
     ),
-    components(schemas(crate::error::Problem))
+        components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer-token scheme every route but sign-in requires.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
     web::Json(ApiDoc::openapi())

@@ -1,7 +1,9 @@
 //! Customer orders.
 
 use super::extract::{page_request, ApiJson};
+use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
+use crate::service::auth::Caller;
 use crate::service::orders::{self, NewOrder, Order};
 use crate::service::Page;
 use crate::store::orders::OrderFilter;
@@ -19,8 +21,15 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrder,
     responses((status = 201, body = Order), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/orders")]
-pub async fn create_order(db: web::Data<Db>, body: ApiJson<NewOrder>) -> AppResult<HttpResponse> {
-    let order = db.write(move |c| orders::create_order(c, body.0)).await?;
+pub async fn create_order(
+    db: web::Data<Db>,
+    caller: Caller,
+    body: ApiJson<NewOrder>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageOrders)?;
+    let order = db
+        .write(move |c| orders::create_order(c, &caller.actor(), body.0))
+        .await?;
     Ok(HttpResponse::Created().json(order))
 }
 
@@ -39,8 +48,11 @@ pub struct OrderQuery {
 #[get("/orders")]
 pub async fn list_orders(
     db: web::Data<Db>,
+    caller: Caller,
     query: web::Query<OrderQuery>,
 ) -> AppResult<web::Json<Page<Order>>> {
+    caller.require(Permission::ReadResults)?;
+    let visibility = caller.visibility();
     let query = query.into_inner();
     let page = page_request(query.page, query.per_page)?;
     let filter = OrderFilter {
@@ -49,7 +61,7 @@ pub async fn list_orders(
         po_number: query.po_number,
     };
     Ok(web::Json(
-        db.read(move |c| orders::list_orders(c, &filter, page))
+        db.read(move |c| orders::list_orders(c, filter, visibility, page))
             .await?,
     ))
 }
@@ -57,7 +69,15 @@ pub async fn list_orders(
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
     responses((status = 200, body = Order), (status = 404, body = Problem)))]
 #[get("/orders/{id}")]
-pub async fn get_order(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Order>> {
-    let id = id.into_inner();
-    Ok(web::Json(db.read(move |c| orders::get_order(c, id)).await?))
+pub async fn get_order(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Order>> {
+    caller.require(Permission::ReadResults)?;
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| orders::get_order(c, id, visibility))
+            .await?,
+    ))
 }

@@ -1,7 +1,9 @@
 //! Sampling plans of batches.
 
 use super::extract::ApiJson;
+use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
+use crate::service::auth::Caller;
 use crate::service::sampling::{self, Plan, PlanRequest};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -18,12 +20,14 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/batches/{id}/sampling-plan")]
 pub async fn draw_plan(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<i64>,
     body: ApiJson<PlanRequest>,
 ) -> AppResult<HttpResponse> {
+    caller.require(Permission::PlanSampling)?;
     let batch_id = id.into_inner();
     let plan = db
-        .write(move |c| sampling::draw_plan(c, batch_id, body.0))
+        .write(move |c| sampling::draw_plan(c, &caller.actor(), batch_id, body.0))
         .await?;
     Ok(HttpResponse::Created().json(plan))
 }
@@ -31,9 +35,15 @@ pub async fn draw_plan(
 #[utoipa::path(get, path = "/api/v1/batches/{id}/sampling-plan", tag = "sampling",
     responses((status = 200, body = Plan), (status = 404, body = Problem)))]
 #[get("/batches/{id}/sampling-plan")]
-pub async fn get_plan(db: web::Data<Db>, id: web::Path<i64>) -> AppResult<web::Json<Plan>> {
-    let batch_id = id.into_inner();
+pub async fn get_plan(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Plan>> {
+    caller.require(Permission::ReadResults)?;
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| sampling::get_plan(c, batch_id)).await?,
+        db.read(move |c| sampling::get_plan(c, batch_id, visibility))
+            .await?,
     ))
 }

@@ -3,6 +3,7 @@
 //! Everything here is a function of its inputs, so it carries most of the
 //! unit tests, each checked against a published source.
 
+pub mod access;
 pub mod sampling;
 pub mod stats;
 pub mod template;

@@ -1,6 +1,8 @@
 //! Production batches (lots) of an order.
 
+use super::audit::{self, Actor};
 use super::{utc, Page};
+use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
@@ -45,8 +47,13 @@ impl From<BatchRow> for Batch {
     }
 }
 
-pub fn create_batch(conn: &mut DbConnection, order_id: i64, input: NewBatch) -> AppResult<Batch> {
-    super::orders::get_order(conn, order_id)?;
+pub fn create_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: i64,
+    input: NewBatch,
+) -> AppResult<Batch> {
+    super::orders::get_order(conn, order_id, Visibility::Everything)?;
     let mut problems = Violations::default();
     if let Err(m) = LotSize::parse(input.lot_size) {
         problems.add("lot_size", m);
@@ -78,21 +85,31 @@ pub fn create_batch(conn: &mut DbConnection, order_id: i64, input: NewBatch) -> 
             "another batch of this order was created at the same moment; try again",
         )
     })?;
-    get_batch(conn, id)
+    audit::record(
+        conn,
+        actor,
+        "batch.create",
+        format!("batch/{id}"),
+        serde_json::json!({"order_id": order_id, "number": number, "lot_size": input.lot_size}),
+    )?;
+    get_batch(conn, id, Visibility::Everything)
 }
 
-pub fn get_batch(conn: &mut DbConnection, id: i64) -> AppResult<Batch> {
-    store::find_batch(conn, id)?
-        .map(Batch::from)
-        .ok_or_else(|| AppError::not_found(format!("batch {id}")))
+/// A batch the caller may see (through its order); any other answers 404.
+pub fn get_batch(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Batch> {
+    let missing = || AppError::not_found(format!("batch {id}"));
+    let batch = store::find_batch(conn, id)?.ok_or_else(missing)?;
+    super::orders::get_order(conn, batch.order_id, visibility).map_err(|_| missing())?;
+    Ok(Batch::from(batch))
 }
 
 pub fn list_batches(
     conn: &mut DbConnection,
     order_id: i64,
+    visibility: Visibility,
     page: PageRequest,
 ) -> AppResult<Page<Batch>> {
-    super::orders::get_order(conn, order_id)?;
+    super::orders::get_order(conn, order_id, visibility)?;
     Ok(Page::from_rows(
         store::list_batches(conn, order_id, page)?,
         page,

@@ -1,6 +1,8 @@
 //! Customers, and products with their inspection templates.
 
+use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
+use crate::domain::access::Visibility;
 use crate::domain::template::{CharacteristicSpec, Kind, Limits, Severity};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
@@ -34,7 +36,11 @@ impl From<CustomerRow> for Customer {
     }
 }
 
-pub fn create_customer(conn: &mut DbConnection, input: NewCustomer) -> AppResult<Customer> {
+pub fn create_customer(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewCustomer,
+) -> AppResult<Customer> {
     let name = required_text(&input.name, 200).map_err(|m| AppError::invalid("name", m))?;
     let id = store::insert_customer(conn, name, now()).on_unique_violation(|| {
         AppError::conflict(
@@ -43,21 +49,34 @@ pub fn create_customer(conn: &mut DbConnection, input: NewCustomer) -> AppResult
         )
         .with_field("name")
     })?;
-    get_customer(conn, id)
+    audit::record(
+        conn,
+        actor,
+        "customer.create",
+        format!("customer/{id}"),
+        serde_json::json!({"name": name}),
+    )?;
+    get_customer(conn, id, Visibility::Everything)
 }
 
-pub fn get_customer(conn: &mut DbConnection, id: i64) -> AppResult<Customer> {
+pub fn get_customer(
+    conn: &mut DbConnection,
+    id: i64,
+    visibility: Visibility,
+) -> AppResult<Customer> {
     store::find_customer(conn, id)?
+        .filter(|c| visibility.shows_customer(c.id))
         .map(Customer::from)
         .ok_or_else(|| AppError::not_found(format!("customer {id}")))
 }
 
-pub fn list_customers(conn: &mut DbConnection, page: PageRequest) -> AppResult<Page<Customer>> {
-    Ok(Page::from_rows(
-        store::list_customers(conn, page)?,
-        page,
-        Customer::from,
-    ))
+pub fn list_customers(
+    conn: &mut DbConnection,
+    visibility: Visibility,
+    page: PageRequest,
+) -> AppResult<Page<Customer>> {
+    let rows = store::list_customers(conn, visibility.only_customer(), page)?;
+    Ok(Page::from_rows(rows, page, Customer::from))
 }
 
 /// One line of a product's inspection template, as sent by a client.
@@ -199,7 +218,11 @@ fn spec_of(line: &NewCharacteristic) -> CharacteristicSpec {
     }
 }
 
-pub fn create_product(conn: &mut DbConnection, input: NewProduct) -> AppResult<Product> {
+pub fn create_product(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewProduct,
+) -> AppResult<Product> {
     validate_product(conn, &input)?;
     let code = input.code.trim();
     let params = Value::Object(input.params.clone()).to_string();
@@ -238,7 +261,14 @@ pub fn create_product(conn: &mut DbConnection, input: NewProduct) -> AppResult<P
         })
         .collect();
     store::insert_characteristics(conn, &rows)?;
-    get_product(conn, product_id)
+    audit::record(
+        conn,
+        actor,
+        "product.create",
+        format!("product/{product_id}"),
+        serde_json::json!({"code": code, "characteristics": rows.len()}),
+    )?;
+    get_product(conn, product_id, Visibility::Everything)
 }
 
 fn product_view(conn: &mut DbConnection, row: ProductRow) -> AppResult<Product> {
@@ -269,8 +299,9 @@ pub fn template_of(conn: &mut DbConnection, product_id: i64) -> AppResult<Vec<Ch
         .collect()
 }
 
-pub fn get_product(conn: &mut DbConnection, id: i64) -> AppResult<Product> {
+pub fn get_product(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Product> {
     let row = store::find_product(conn, id)?
+        .filter(|p| visibility.shows_product(p.customer_id))
         .ok_or_else(|| AppError::not_found(format!("product {id}")))?;
     product_view(conn, row)
 }
@@ -278,9 +309,10 @@ pub fn get_product(conn: &mut DbConnection, id: i64) -> AppResult<Product> {
 pub fn list_products(
     conn: &mut DbConnection,
     customer_id: Option<i64>,
+    visibility: Visibility,
     page: PageRequest,
 ) -> AppResult<Page<Product>> {
-    let rows = store::list_products(conn, customer_id, page)?;
+    let rows = store::list_products(conn, customer_id, visibility.only_customer(), page)?;
     let items = rows
         .items
         .into_iter()

@@ -3,6 +3,8 @@
 //! readings recorded, so every page and report has data. Loaded through the
 //! same use cases as the API, so it obeys every rule a client does.
 
+use super::accounts::{add_user, NewUser};
+use super::audit::Actor;
 use super::batches::{create_batch, NewBatch};
 use super::catalog::{
     create_customer, create_product, NewCharacteristic, NewCustomer, NewProduct, Product,
@@ -10,8 +12,10 @@ use super::catalog::{
 use super::measurements::{record, MeasurementInput, RecordMeasurements};
 use super::orders::{create_order, NewOrder};
 use super::sampling::{draw_plan, Method, PlanRequest};
+use crate::domain::access::Role;
 use crate::domain::template::{Kind, Severity};
 use crate::error::AppResult;
+use crate::store::accounts::find_user_by_name;
 use crate::store::catalog::list_customers;
 use crate::store::{DbConnection, PageRequest};
 use rand::{Rng, SeedableRng};
@@ -95,7 +99,8 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
         page: 1,
         per_page: 50,
     };
-    if list_customers(conn, first_page)?
+    let actor = Actor::system("demo");
+    if list_customers(conn, None, first_page)?
         .items
         .iter()
         .any(|c| c.name == FIRST_CUSTOMER)
@@ -104,12 +109,14 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
     }
     let helios = create_customer(
         conn,
+        &actor,
         NewCustomer {
             name: FIRST_CUSTOMER.into(),
         },
     )?;
     let nordlicht = create_customer(
         conn,
+        &actor,
         NewCustomer {
             name: "Nordlicht Leuchten GmbH".into(),
         },
@@ -117,6 +124,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
 
     let bulb = create_product(
         conn,
+        &actor,
         NewProduct {
             code: "HHL-A60-E27-9W-2700K".into(),
             name: "A60 LED bulb E27 9 W 2700 K (Helios private label)".into(),
@@ -196,6 +204,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
     )?;
     let spot = create_product(
         conn,
+        &actor,
         NewProduct {
             code: "GU10-5W-4000K-36D".into(),
             name: "GU10 LED spot 5 W 4000 K 36°".into(),
@@ -383,6 +392,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
     for demo in orders {
         let order = create_order(
             conn,
+            &actor,
             NewOrder {
                 customer_id: demo.customer_id,
                 product_id: demo.product.id,
@@ -394,6 +404,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
         for (index, &lot_size) in demo.lots.iter().enumerate() {
             let batch = create_batch(
                 conn,
+                &actor,
                 order.id,
                 NewBatch {
                     lot_size,
@@ -404,6 +415,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             batch_count += 1;
             let plan = draw_plan(
                 conn,
+                &actor,
                 batch.id,
                 PlanRequest {
                     method: Method::Percent,
@@ -429,10 +441,57 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                 })
                 .collect();
             readings += measurements.len();
-            record(conn, batch.id, RecordMeasurements { measurements })?;
+            record(conn, &actor, batch.id, RecordMeasurements { measurements })?;
         }
     }
     Ok(format!(
         "demo data loaded: 2 customers, 2 products, 3 orders, {batch_count} batches, {readings} readings"
     ))
+}
+
+/// One demo login per role; the customer user belongs to the first demo customer.
+pub const DEMO_LOGINS: [(&str, &str, Role); 4] = [
+    ("admin", "demo-admin-2026", Role::Admin),
+    ("lead", "demo-lead-2026", Role::Lead),
+    ("inspector", "demo-inspector-2026", Role::Inspector),
+    ("helios", "demo-customer-2026", Role::Customer),
+];
+
+/// Creates the demo users that are missing; answers the logins to print.
+pub fn ensure_demo_users(conn: &mut DbConnection) -> AppResult<Vec<String>> {
+    let actor = Actor::system("demo");
+    let customers = list_customers(
+        conn,
+        None,
+        PageRequest {
+            page: 1,
+            per_page: 50,
+        },
+    )?;
+    let helios = customers
+        .items
+        .iter()
+        .find(|c| c.name == FIRST_CUSTOMER)
+        .map(|c| c.id);
+    let mut lines = Vec::new();
+    for (username, password, role) in DEMO_LOGINS {
+        if find_user_by_name(conn, username)?.is_none() {
+            let customer_id = (role == Role::Customer).then_some(helios).flatten();
+            add_user(
+                conn,
+                &actor,
+                NewUser {
+                    username: username.into(),
+                    password: password.into(),
+                    role,
+                    customer_id,
+                },
+            )?;
+        }
+        lines.push(format!(
+            "  {:<10} {username:<10} password {password}",
+            role.as_str()
+        ));
+    }
+    Ok(lines)
 }

@@ -1,7 +1,9 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
+use super::audit::{self, Actor};
 use super::catalog::{template_of, Characteristic};
 use super::{utc, Page};
+use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
@@ -81,7 +83,7 @@ struct Context {
 }
 
 fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
-    let batch = super::batches::get_batch(conn, batch_id)?;
+    let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = super::sampling::find_plan(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
             "no_sampling_plan",
@@ -149,6 +151,7 @@ fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, Stri
 
 pub fn record(
     conn: &mut DbConnection,
+    actor: &Actor,
     batch_id: i64,
     request: RecordMeasurements,
 ) -> AppResult<Recorded> {
@@ -257,6 +260,7 @@ pub fn record(
                 supersedes: None,
                 reason: None,
                 recorded_at,
+                recorded_by: actor.user_id,
             });
         }
         answer_uuids.push(uuid);
@@ -267,6 +271,15 @@ pub fn record(
             "another request recorded some of these readings at the same moment; retry with the same ids",
         )
     })?;
+    if !new_rows.is_empty() {
+        audit::record(
+            conn,
+            actor,
+            "measurements.record",
+            format!("batch/{batch_id}"),
+            serde_json::json!({"stored": new_rows.len(), "already_stored": items.len() - new_rows.len()}),
+        )?;
+    }
     let mut by_uuid: HashMap<String, CodedMeasurement> = store::find_by_uuids(conn, &answer_uuids)?
         .into_iter()
         .map(|m| (m.0.uuid.clone(), m))
@@ -283,12 +296,14 @@ pub fn record(
     Ok(Recorded { measurements })
 }
 
-pub fn get(conn: &mut DbConnection, id: Uuid) -> AppResult<Measurement> {
-    store::find_by_uuids(conn, &[id.to_string()])?
+pub fn get(conn: &mut DbConnection, id: Uuid, visibility: Visibility) -> AppResult<Measurement> {
+    let missing = || AppError::not_found(format!("measurement {id}"));
+    let found = store::find_by_uuids(conn, &[id.to_string()])?
         .into_iter()
         .next()
-        .ok_or_else(|| AppError::not_found(format!("measurement {id}")))
-        .and_then(view)
+        .ok_or_else(missing)?;
+    super::batches::get_batch(conn, found.0.batch_id, visibility).map_err(|_| missing())?;
+    view(found)
 }
 
 /// Filters of the reading list as a client gives them.
@@ -301,10 +316,11 @@ pub struct ListFilter {
 pub fn list(
     conn: &mut DbConnection,
     batch_id: i64,
+    visibility: Visibility,
     filter: ListFilter,
     page: PageRequest,
 ) -> AppResult<Page<Measurement>> {
-    let batch = super::batches::get_batch(conn, batch_id)?;
+    let batch = super::batches::get_batch(conn, batch_id, visibility)?;
     let characteristic_id = match &filter.characteristic {
         None => None,
         Some(code) => {

@@ -3,6 +3,9 @@
 //! rules and reads or writes through `store`. The API, the web pages and the
 //! CLI all go through here.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod batches;
 pub mod catalog;
 pub mod demo;

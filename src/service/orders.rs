@@ -1,6 +1,8 @@
 //! Customer orders: a PO for a quantity of one product.
 
+use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
+use crate::domain::access::Visibility;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::catalog::{find_customer, find_product};
 use crate::store::orders::{self as store, OrderFilter, OrderRow};
@@ -48,7 +50,7 @@ impl From<OrderRow> for Order {
     }
 }
 
-pub fn create_order(conn: &mut DbConnection, input: NewOrder) -> AppResult<Order> {
+pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> AppResult<Order> {
     let mut problems = Violations::default();
     if find_customer(conn, input.customer_id)?.is_none() {
         problems.add("customer_id", format!("no customer {}", input.customer_id));
@@ -95,22 +97,45 @@ pub fn create_order(conn: &mut DbConnection, input: NewOrder) -> AppResult<Order
         )
         .with_field("po_number")
     })?;
-    get_order(conn, id)
+    audit::record(
+        conn,
+        actor,
+        "order.create",
+        format!("order/{id}"),
+        serde_json::json!({"po_number": po_number, "customer_id": input.customer_id,
+                           "product_id": input.product_id, "quantity": input.quantity}),
+    )?;
+    get_order(conn, id, Visibility::Everything)
 }
 
-pub fn get_order(conn: &mut DbConnection, id: i64) -> AppResult<Order> {
+/// An order the caller may see; any other answers 404, as a missing one does.
+pub fn get_order(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Order> {
     store::find_order(conn, id)?
+        .filter(|o| visibility.shows_customer(o.customer_id))
         .map(Order::from)
         .ok_or_else(|| AppError::not_found(format!("order {id}")))
 }
 
 pub fn list_orders(
     conn: &mut DbConnection,
-    filter: &OrderFilter,
+    filter: OrderFilter,
+    visibility: Visibility,
     page: PageRequest,
 ) -> AppResult<Page<Order>> {
+    let mut filter = filter;
+    if let Some(own) = visibility.only_customer() {
+        if filter.customer_id.is_some_and(|asked| asked != own) {
+            return Ok(Page {
+                items: Vec::new(),
+                page: page.page,
+                per_page: page.per_page,
+                total: 0,
+            });
+        }
+        filter.customer_id = Some(own);
+    }
     Ok(Page::from_rows(
-        store::list_orders(conn, filter, page)?,
+        store::list_orders(conn, &filter, page)?,
         page,
         Order::from,
     ))

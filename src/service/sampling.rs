@@ -1,6 +1,8 @@
 //! Drawing a batch's sampling plan: how many units, and which.
 
+use super::audit::{self, Actor};
 use super::utc;
+use crate::domain::access::Visibility;
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::sampling::{self as store, PlanRow};
@@ -65,8 +67,13 @@ pub struct Plan {
     pub created_at: DateTime<Utc>,
 }
 
-pub fn draw_plan(conn: &mut DbConnection, batch_id: i64, request: PlanRequest) -> AppResult<Plan> {
-    let batch = super::batches::get_batch(conn, batch_id)?;
+pub fn draw_plan(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch_id: i64,
+    request: PlanRequest,
+) -> AppResult<Plan> {
+    let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     if let Some(existing) = store::plan_of_batch(conn, batch_id)? {
         return Err(already_drawn(batch_id, &existing));
     }
@@ -133,7 +140,15 @@ pub fn draw_plan(conn: &mut DbConnection, batch_id: i64, request: PlanRequest) -
             format!("batch {batch_id} got a sampling plan from another request at the same moment"),
         )
     })?;
-    get_plan(conn, batch_id)
+    audit::record(
+        conn,
+        actor,
+        "plan.draw",
+        format!("batch/{batch_id}"),
+        serde_json::json!({"method": row.method, "seed": row.seed, "lot_size": row.lot_size,
+                           "sample_size": row.sample_size, "algorithm": row.algorithm}),
+    )?;
+    get_plan(conn, batch_id, Visibility::Everything)
 }
 
 fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
@@ -182,8 +197,8 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
     }))
 }
 
-pub fn get_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Plan> {
-    super::batches::get_batch(conn, batch_id)?;
+pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Plan> {
+    super::batches::get_batch(conn, batch_id, visibility)?;
     find_plan(conn, batch_id)?
         .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
 }

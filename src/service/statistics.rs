@@ -1,6 +1,7 @@
 //! Batch statistics per characteristic, from the current readings.
 
 use super::catalog::template_of;
+use crate::domain::access::Visibility;
 use crate::domain::stats::{capability, count_outside, describe};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
@@ -44,8 +45,12 @@ pub struct BatchStatistics {
     pub characteristics: Vec<CharacteristicStatistics>,
 }
 
-pub fn batch_statistics(conn: &mut DbConnection, batch_id: i64) -> AppResult<BatchStatistics> {
-    let batch = super::batches::get_batch(conn, batch_id)?;
+pub fn batch_statistics(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    visibility: Visibility,
+) -> AppResult<BatchStatistics> {
+    let batch = super::batches::get_batch(conn, batch_id, visibility)?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let plan = super::sampling::find_plan(conn, batch_id)?;
     let mut values: HashMap<i64, Vec<f64>> = HashMap::new();

@@ -36,12 +36,21 @@ pub fn find_customer(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Cus
         .optional()
 }
 
+/// Customers; `only` narrows the list to one.
 pub fn list_customers(
     conn: &mut DbConnection,
+    only: Option<i64>,
     page: PageRequest,
 ) -> QueryResult<PageOf<CustomerRow>> {
-    let total = customers::table.count().get_result(conn)?;
-    let items = customers::table
+    let filtered = || {
+        let mut query = customers::table.into_boxed();
+        if let Some(id) = only {
+            query = query.filter(customers::id.eq(id));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let items = filtered()
         .order(customers::id)
         .limit(page.per_page)
         .offset(page.offset())
@@ -143,16 +152,25 @@ pub fn characteristics_of(
         .load(conn)
 }
 
-/// Products, optionally only those of one customer (its own designs).
+/// Products, optionally only those of one customer (its own designs);
+/// `visible_to` keeps a customer's own and the shared designs.
 pub fn list_products(
     conn: &mut DbConnection,
     customer_id: Option<i64>,
+    visible_to: Option<i64>,
     page: PageRequest,
 ) -> QueryResult<PageOf<ProductRow>> {
     let filtered = || {
         let mut query = products::table.into_boxed();
         if let Some(customer_id) = customer_id {
             query = query.filter(products::customer_id.eq(customer_id));
+        }
+        if let Some(own) = visible_to {
+            query = query.filter(
+                products::customer_id
+                    .eq(own)
+                    .or(products::customer_id.is_null()),
+            );
         }
         query
     };

@@ -19,12 +19,14 @@ pub struct MeasurementRow {
     pub supersedes: Option<i64>,
     pub reason: Option<String>,
     pub recorded_at: NaiveDateTime,
+    /// The user who recorded it; `None` for imports by the system.
+    pub recorded_by: Option<i64>,
 }
 
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
-/// SQLite allows 32,766 bound parameters per statement; 8 per row.
+/// SQLite allows 32,766 bound parameters per statement; 9 per row.
 const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction.

@@ -2,6 +2,8 @@
 //! PostgreSQL, a connection pool, migrations, and the queries of each
 //! resource in a module of its own.
 
+pub mod accounts;
+pub mod audit;
 pub mod batches;
 pub mod catalog;
 pub mod measurements;

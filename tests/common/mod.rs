@@ -5,12 +5,17 @@
 //! instead of skipping it.
 #![allow(dead_code)]
 
+use lotcheck::domain::access::Role;
+use lotcheck::service::accounts::NewUser;
+use lotcheck::service::audit::Actor;
+use lotcheck::service::auth::AuthSettings;
 use lotcheck::store::{Db, SqliteSync};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -19,6 +24,21 @@ pub enum Backend {
 }
 
 pub const POSTGRES_ENV: &str = "LOTCHECK_TEST_POSTGRES_URL";
+
+/// The password of every user the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Server settings for tests: throttling delays shortened, rules unchanged.
+pub fn test_settings() -> lotcheck::Settings {
+    lotcheck::Settings {
+        workers: Some(2),
+        auth: AuthSettings {
+            delay_step: Duration::from_millis(20),
+            max_delay: Duration::from_millis(100),
+            ..AuthSettings::default()
+        },
+    }
+}
 
 /// Writes past the test harness's output capture, so a skip is never silent.
 pub fn say(message: &str) {
@@ -124,27 +144,71 @@ impl Drop for TestDatabase {
     }
 }
 
-/// An HTTP client bound to one running lotcheck.
+/// An HTTP client bound to one running lotcheck, signed in when it has a token.
+#[derive(Clone)]
 pub struct Http {
     pub base: String,
     pub client: reqwest::Client,
     pub backend: Backend,
+    pub token: Option<String>,
 }
 
 impl Http {
+    pub fn new(base: String, backend: Backend) -> Self {
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            backend,
+            token: None,
+        }
+    }
+
+    /// A request with this client's token, if any.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// The same server with another token (or none).
+    pub fn with_token(&self, token: Option<String>) -> Http {
+        Http {
+            token,
+            ..self.clone()
+        }
+    }
+
+    /// Signs in and answers a client holding the token.
+    pub async fn login(&self, username: &str, password: &str) -> Http {
+        let (status, body) = self
+            .with_token(None)
+            .post(
+                "/api/v1/auth/token",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login of {username}: {body}");
+        self.with_token(Some(body["token"].as_str().unwrap().to_string()))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("GET");
         read(response).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         let response = self
-            .client
-            .post(self.url(path))
+            .request(reqwest::Method::POST, path)
             .json(body)
             .send()
             .await
@@ -188,20 +252,39 @@ impl TestApp {
         let db = database.open();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = lotcheck::server(listener, db.clone(), Some(2)).expect("server");
+        let server = lotcheck::server(listener, db.clone(), test_settings()).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        let http = Http {
-            base,
-            client: reqwest::Client::new(),
-            backend,
-        };
-        Self {
-            http,
+        let mut app = Self {
+            http: Http::new(base, backend),
             db,
             server: handle,
             database,
-        }
+        };
+        app.add_user("admin", Role::Admin, None);
+        app.http = app.http.login("admin", PASSWORD).await;
+        app
+    }
+
+    /// Adds a user straight through the service (password [`PASSWORD`]).
+    pub fn add_user(&self, username: &str, role: Role, customer_id: Option<i64>) {
+        let input = NewUser {
+            username: username.into(),
+            password: PASSWORD.into(),
+            role,
+            customer_id,
+        };
+        self.db
+            .write_blocking(|c| {
+                lotcheck::service::accounts::add_user(c, &Actor::system("test"), input)
+            })
+            .expect("add user");
+    }
+
+    /// A new user of the role, signed in.
+    pub async fn signed_in(&self, username: &str, role: Role, customer_id: Option<i64>) -> Http {
+        self.add_user(username, role, customer_id);
+        self.http.login(username, PASSWORD).await
     }
 
     pub async fn stop(self) {

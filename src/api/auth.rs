@@ -1,0 +1,133 @@
+//! Signing in and out of the API, and who the caller is.
+
+use super::extract::ApiJson;
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
+use crate::store::Db;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{delete, get, post, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_token)
+        .service(revoke_token)
+        .service(whoami);
+}
+
+/// The bearer token of a request, if it carries one.
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// Every API route but sign-in takes a `Caller`: a valid, unexpired,
+/// unrevoked bearer token of an enabled user, or a 401.
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let token = token.ok_or_else(|| {
+                AppError::unauthorized(
+                    "sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>",
+                )
+            })?;
+            let db = db.ok_or_else(AppError::internal)?;
+            let (caller, _) = db
+                .read(move |c| auth::authenticate(c, &token, TokenKind::Bearer))
+                .await?;
+            Ok(caller)
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// The address a login comes from, for throttling and the audit log.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Answers a login outcome: the token, or a refusal after the throttling delay.
+pub async fn settle(outcome: LoginOutcome) -> Result<IssuedToken, AppError> {
+    match outcome {
+        LoginOutcome::Granted(token) => Ok(token),
+        LoginOutcome::Refused { delay } => {
+            actix_web::rt::time::sleep(delay).await;
+            Err(AppError::unauthorized("wrong username or password"))
+        }
+        LoginOutcome::Locked { retry_after } => Err(AppError::too_many_requests(format!(
+            "too many failed sign-ins; try again in {} minutes",
+            retry_after.as_secs().div_ceil(60)
+        ))),
+    }
+}
+
+/// Issues a bearer token (256 random bits; only its hash is stored).
+/// Repeated failures for one username or address are slowed, then refused
+/// for a while (429).
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials, security(()),
+    responses((status = 200, body = IssuedToken), (status = 401, body = Problem), (status = 429, body = Problem)))]
+#[post("/auth/token")]
+pub async fn create_token(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<AuthSettings>,
+    body: ApiJson<Credentials>,
+) -> AppResult<HttpResponse> {
+    let address = client_address(&req);
+    let settings = settings.into_inner();
+    let Credentials { username, password } = body.0;
+    let outcome = db
+        .write(move |c| {
+            auth::login(
+                c,
+                &settings,
+                &username,
+                &password,
+                &address,
+                TokenKind::Bearer,
+            )
+        })
+        .await?;
+    let token = settle(outcome).await?;
+    Ok(HttpResponse::Ok().json(token))
+}
+
+/// Revokes the token this request carries.
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth",
+    responses((status = 204, description = "revoked"), (status = 401, body = Problem)))]
+#[delete("/auth/token")]
+pub async fn revoke_token(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+) -> AppResult<HttpResponse> {
+    let token = bearer_token(&req).ok_or_else(AppError::internal)?;
+    db.write(move |c| auth::revoke(c, &caller, &token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Caller), (status = 401, body = Problem)))]
+#[get("/auth/me")]
+pub async fn whoami(caller: Caller) -> web::Json<Caller> {
+    web::Json(caller)
+}

@@ -1,0 +1,59 @@
+//! User accounts (admins only).
+
+use super::extract::ApiJson;
+use crate::domain::access::Permission;
+use crate::error::{AppResult, Problem};
+use crate::service::accounts::{self, NewUser, User};
+use crate::service::auth::Caller;
+use crate::store::Db;
+use actix_web::{get, post, web, HttpResponse};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(add_user)
+        .service(list_users)
+        .service(disable_user);
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+#[post("/users")]
+pub async fn add_user(
+    db: web::Data<Db>,
+    caller: Caller,
+    body: ApiJson<NewUser>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ManageUsers)?;
+    let user = db
+        .write(move |c| accounts::add_user(c, &caller.actor(), body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+#[get("/users")]
+pub async fn list_users(db: web::Data<Db>, caller: Caller) -> AppResult<web::Json<Vec<User>>> {
+    caller.require(Permission::ManageUsers)?;
+    Ok(web::Json(db.read(accounts::list_users).await?))
+}
+
+/// Disables a user and revokes its tokens and sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users",
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[post("/users/{id}/disable")]
+pub async fn disable_user(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<User>> {
+    caller.require(Permission::ManageUsers)?;
+    let id = id.into_inner();
+    let user = db
+        .write(move |c| {
+            let username = accounts::get_user(c, id)?.username;
+            accounts::disable_user(c, &caller.actor(), &username)
+        })
+        .await?;
+    Ok(web::Json(user))
+}

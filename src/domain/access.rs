@@ -1,0 +1,160 @@
+//! Who may do what: the one table of authorisation rules.
+//!
+//! Every route asks [`permits`] for one [`Permission`]; nothing else in the
+//! code decides by role. Customers are further confined to their own orders
+//! by [`Visibility`]: anything outside it answers exactly as if it did not
+//! exist (404), so a customer cannot even learn that another's order exists.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Manages users, customers and products; may do everything staff do.
+    Admin,
+    /// Production lead: orders and batches, sampling plans, dispositions.
+    Lead,
+    /// Shop-floor inspector: records readings and inspections.
+    Inspector,
+    /// A brand customer's user: reads its own orders and their results.
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Lead, Role::Inspector, Role::Customer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Lead => "lead",
+            Role::Inspector => "inspector",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Create, list and disable user accounts.
+    ManageUsers,
+    /// Create customers and products with their inspection templates.
+    ManageCatalog,
+    /// Create orders and their batches.
+    ManageOrders,
+    /// Draw sampling plans.
+    PlanSampling,
+    /// Record readings and inspections.
+    RecordResults,
+    /// Read orders, batches, plans, readings and statistics: staff see all
+    /// of them, customers only their own ([`Visibility`]).
+    ReadResults,
+}
+
+use Permission::*;
+use Role::*;
+
+/// The rules: which roles hold each permission.
+pub const RULES: &[(Permission, &[Role])] = &[
+    (ManageUsers, &[Admin]),
+    (ManageCatalog, &[Admin]),
+    (ManageOrders, &[Admin, Lead]),
+    (PlanSampling, &[Admin, Lead]),
+    (RecordResults, &[Admin, Inspector]),
+    (ReadResults, &[Admin, Lead, Inspector, Customer]),
+];
+
+pub fn permits(role: Role, permission: Permission) -> bool {
+    RULES
+        .iter()
+        .any(|(p, roles)| *p == permission && roles.contains(&role))
+}
+
+/// What part of the data a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Factory staff: every customer's orders.
+    Everything,
+    /// A customer's user: only this customer's orders and their products.
+    Customer(i64),
+}
+
+impl Visibility {
+    /// Whether a record belonging to `customer_id` is visible.
+    pub fn shows_customer(self, customer_id: i64) -> bool {
+        match self {
+            Visibility::Everything => true,
+            Visibility::Customer(own) => own == customer_id,
+        }
+    }
+
+    /// Whether a product is visible: its own designs and shared ones.
+    pub fn shows_product(self, owner: Option<i64>) -> bool {
+        owner.is_none_or(|owner| self.shows_customer(owner))
+    }
+
+    /// The customer a list must be narrowed to, if any.
+    pub fn only_customer(self) -> Option<i64> {
+        match self {
+            Visibility::Everything => None,
+            Visibility::Customer(own) => Some(own),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_has_a_rule() {
+        for permission in [
+            ManageUsers,
+            ManageCatalog,
+            ManageOrders,
+            PlanSampling,
+            RecordResults,
+            ReadResults,
+        ] {
+            assert_eq!(
+                RULES.iter().filter(|(p, _)| *p == permission).count(),
+                1,
+                "{permission:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn customers_only_read() {
+        for (permission, _) in RULES {
+            assert_eq!(
+                permits(Customer, *permission),
+                *permission == ReadResults,
+                "{permission:?}"
+            );
+        }
+        assert!(permits(Inspector, RecordResults) && !permits(Inspector, PlanSampling));
+        assert!(
+            permits(Lead, PlanSampling)
+                && !permits(Lead, RecordResults)
+                && !permits(Lead, ManageUsers)
+        );
+    }
+
+    #[test]
+    fn customer_visibility() {
+        let own = Visibility::Customer(3);
+        assert!(own.shows_customer(3) && !own.shows_customer(4));
+        assert!(
+            own.shows_product(None) && own.shows_product(Some(3)) && !own.shows_product(Some(4))
+        );
+        assert!(Visibility::Everything.shows_product(Some(4)));
+        assert_eq!(own.only_customer(), Some(3));
+    }
+}

@@ -1,0 +1,191 @@
+//! User accounts: adding, listing and disabling users.
+
+use super::audit::{self, Actor};
+use super::{required_text, utc};
+use crate::domain::access::Role;
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::accounts::{self as store, UserRow};
+use crate::store::catalog::find_customer;
+use crate::store::{now, DbConnection};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::OnceLock;
+use utoipa::ToSchema;
+
+/// NIST SP 800-63B §5.1.1.2: memorized secrets of at least 8 characters,
+/// and at least 64 allowed.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    /// Required for the `customer` role, refused for the others.
+    pub customer_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub customer_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = AppError;
+
+    fn try_from(row: UserRow) -> AppResult<Self> {
+        let role = Role::parse(&row.role).ok_or_else(|| {
+            tracing::error!(user = row.id, "stored role is not recognised");
+            AppError::internal()
+        })?;
+        Ok(Self {
+            id: row.id,
+            username: row.username,
+            role,
+            customer_id: row.customer_id,
+            disabled: row.disabled,
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+/// Argon2id with the crate's defaults (v19, m = 19 MiB, t = 2, p = 1: the
+/// OWASP Password Storage Cheat Sheet's first recommendation).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let salt =
+        SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|_| AppError::internal())?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError::internal()
+        })
+}
+
+pub fn verify_password(stored_hash: &str, password: &str) -> bool {
+    PasswordHash::new(stored_hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// Spends the same work as a real check when the username is unknown, so
+/// timing does not tell which usernames exist.
+pub fn verify_against_nobody(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy =
+        DUMMY.get_or_init(|| hash_password("no user has this password").unwrap_or_default());
+    let _ = verify_password(dummy, password);
+}
+
+pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppResult<User> {
+    let mut problems = Violations::default();
+    let username = required_text(&input.username, 64);
+    match &username {
+        Err(m) => problems.add("username", m.clone()),
+        Ok(name)
+            if !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) =>
+        {
+            problems.add(
+                "username",
+                "may hold letters, digits, '.', '_', '-' and '@' only",
+            )
+        }
+        Ok(_) => {}
+    }
+    let length = input.password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
+        problems.add(
+            "password",
+            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        );
+    }
+    match (input.role, input.customer_id) {
+        (Role::Customer, None) => {
+            problems.add("customer_id", "a customer user is bound to one customer")
+        }
+        (Role::Customer, Some(id)) if find_customer(conn, id)?.is_none() => {
+            problems.add("customer_id", format!("no customer {id}"))
+        }
+        (role, Some(_)) if role != Role::Customer => {
+            problems.add("customer_id", "only customer users are bound to a customer")
+        }
+        _ => {}
+    }
+    problems.into_result()?;
+    let username = username.unwrap_or_default();
+    let password_hash = hash_password(&input.password)?;
+    let id = store::insert_user(
+        conn,
+        &store::NewUser {
+            username,
+            password_hash: &password_hash,
+            role: input.role.as_str(),
+            customer_id: input.customer_id,
+            disabled: false,
+            created_at: now(),
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::conflict(
+            "user_exists",
+            format!("a user named '{username}' already exists"),
+        )
+        .with_field("username")
+    })?;
+    audit::record(
+        conn,
+        actor,
+        "user.add",
+        format!("user/{id}"),
+        json!({"username": username, "role": input.role, "customer_id": input.customer_id}),
+    )?;
+    get_user(conn, id)
+}
+
+pub fn get_user(conn: &mut DbConnection, id: i64) -> AppResult<User> {
+    store::find_user(conn, id)?
+        .ok_or_else(|| AppError::not_found(format!("user {id}")))?
+        .try_into()
+}
+
+pub fn list_users(conn: &mut DbConnection) -> AppResult<Vec<User>> {
+    store::list_users(conn)?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+/// Disables a user and revokes every token and session it holds.
+pub fn disable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<User> {
+    let user = store::find_user_by_name(conn, username)?
+        .ok_or_else(|| AppError::not_found(format!("user '{username}'")))?;
+    store::set_disabled(conn, user.id)?;
+    let revoked = store::revoke_tokens_of(conn, user.id, now())?;
+    audit::record(
+        conn,
+        actor,
+        "user.disable",
+        format!("user/{}", user.id),
+        json!({"username": username, "tokens_revoked": revoked}),
+    )?;
+    get_user(conn, user.id)
+}
+
+pub fn count_users(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(store::count_users(conn)?)
+}

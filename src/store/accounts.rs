@@ -1,0 +1,181 @@
+//! Users, their tokens and sessions, and login attempts.
+
+use super::schema::{auth_tokens, login_attempts, users};
+use super::{on_backend, DbConnection};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub customer_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub customer_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> QueryResult<i64> {
+    on_backend!(conn, |c| diesel::insert_into(users::table)
+        .values(user)
+        .returning(users::id)
+        .get_result(c))
+}
+
+pub fn find_user(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_user_by_name(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_users(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .order(users::id)
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+pub fn count_users(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn set_disabled(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::disabled.eq(true))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = auth_tokens, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct TokenRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub kind: String,
+    pub csrf_token: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_token(conn: &mut DbConnection, token: &TokenRow) -> QueryResult<usize> {
+    on_backend!(conn, |c| diesel::insert_into(auth_tokens::table)
+        .values(token)
+        .execute(c))
+}
+
+/// A token by its hash, with its user.
+pub fn find_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> QueryResult<Option<(TokenRow, UserRow)>> {
+    auth_tokens::table
+        .inner_join(users::table)
+        .filter(auth_tokens::token_hash.eq(token_hash))
+        .select((TokenRow::as_select(), UserRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::token_hash.eq(token_hash))
+            .filter(auth_tokens::revoked_at.is_null()),
+    )
+    .set(auth_tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+pub fn revoke_tokens_of(
+    conn: &mut DbConnection,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::user_id.eq(user_id))
+            .filter(auth_tokens::revoked_at.is_null()),
+    )
+    .set(auth_tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+pub fn record_attempt(
+    conn: &mut DbConnection,
+    username: &str,
+    address: &str,
+    succeeded: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(login_attempts::table)
+        .values((
+            login_attempts::username.eq(username),
+            login_attempts::address.eq(address),
+            login_attempts::succeeded.eq(succeeded),
+            login_attempts::attempted_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Failed logins for a username since `since` and since its last success.
+pub fn recent_failures_of_user(
+    conn: &mut DbConnection,
+    username: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    let last_success: Option<NaiveDateTime> = login_attempts::table
+        .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::succeeded.eq(true))
+        .select(diesel::dsl::max(login_attempts::attempted_at))
+        .first(conn)?;
+    let since = last_success.map_or(since, |s| s.max(since));
+    login_attempts::table
+        .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Failed logins from an address since `since`.
+pub fn recent_failures_from(
+    conn: &mut DbConnection,
+    address: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    login_attempts::table
+        .filter(login_attempts::address.eq(address))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .count()
+        .get_result(conn)
+}
