@@ -1,14 +1,20 @@
 //! Signing in and out of the API, and who the caller is.
 
 use super::extract::ApiJson;
+use crate::domain::access::Permission;
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
 use crate::store::Db;
+use actix_web::body::MessageBody;
 use actix_web::dev::Payload;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use actix_web::{delete, get, post, web, FromRequest, HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, Ready};
 use serde::Deserialize;
+use std::marker::PhantomData;
 use utoipa::ToSchema;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -26,27 +32,106 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// Every API route but sign-in takes a `Caller`: a valid, unexpired,
-/// unrevoked bearer token of an enabled user, or a 401.
+/// What the middleware found out about a request's bearer token.
+#[derive(Clone)]
+struct Authentication(Result<Caller, AppError>);
+
+/// Middleware of the API scope: a request that carries a bearer token is
+/// authenticated before anything else of it is read (so a refusal can never
+/// be overtaken by, say, a body error). The outcome waits in the request's
+/// extensions for the [`Caller`] extractor; public routes ignore it.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(token) = bearer_token(req.request()) {
+        let db = req
+            .app_data::<web::Data<Db>>()
+            .cloned()
+            .ok_or_else(AppError::internal)?;
+        let outcome = db
+            .read(move |c| auth::authenticate(c, &token, TokenKind::Bearer))
+            .await
+            .map(|(caller, _)| caller);
+        req.extensions_mut().insert(Authentication(outcome));
+    }
+    next.call(req).await
+}
+
+/// Every API route but sign-in takes a `Caller`, or answers 401.
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Caller, AppError>>;
+    type Future = Ready<Result<Caller, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        let token = bearer_token(req);
-        Box::pin(async move {
-            let token = token.ok_or_else(|| {
-                AppError::unauthorized(
-                    "sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>",
-                )
-            })?;
-            let db = db.ok_or_else(AppError::internal)?;
-            let (caller, _) = db
-                .read(move |c| auth::authenticate(c, &token, TokenKind::Bearer))
-                .await?;
-            Ok(caller)
-        })
+        let found = req
+            .extensions()
+            .get::<Authentication>()
+            .map(|a| a.0.clone());
+        ready(found.unwrap_or_else(|| {
+            Err(AppError::unauthorized(
+                "sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>",
+            ))
+        }))
+    }
+}
+
+/// A permission named as a type, so a handler states what it needs in its
+/// signature and the check runs before the body is even read.
+pub trait RequiredPermission {
+    const PERMISSION: Permission;
+}
+
+macro_rules! permission_types {
+    ($($name:ident),+) => {
+        /// Marker types of the permissions in [`crate::domain::access::RULES`].
+        pub mod perm {
+            use super::RequiredPermission;
+            use crate::domain::access::Permission;
+            $(
+                pub struct $name;
+                impl RequiredPermission for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )+
+        }
+    };
+}
+
+permission_types!(
+    ManageUsers,
+    ManageCatalog,
+    ManageOrders,
+    PlanSampling,
+    RecordResults,
+    ReadResults
+);
+
+/// A caller whose role holds permission `P`; otherwise a 403 (or 401
+/// without valid credentials).
+pub struct Allowed<P>(pub Caller, PhantomData<P>);
+
+impl<P> std::ops::Deref for Allowed<P> {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<P: RequiredPermission + 'static> FromRequest for Allowed<P> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let allowed = Caller::from_request(req, payload)
+            .into_inner()
+            .and_then(|caller| {
+                caller
+                    .require(P::PERMISSION)
+                    .map(|()| Allowed(caller, PhantomData))
+            });
+        ready(allowed)
     }
 }
 

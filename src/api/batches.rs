@@ -1,10 +1,10 @@
 //! Batches of an order, their readings and statistics.
 
+use super::auth::perm::{ManageOrders, ReadResults, RecordResults};
+use super::auth::Allowed;
 use super::catalog::PageQuery;
 use super::extract::{page_request, ApiJson};
-use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
-use crate::service::auth::Caller;
 use crate::service::batches::{self, Batch, NewBatch};
 use crate::service::measurements::{self, ListFilter, Measurement, RecordMeasurements, Recorded};
 use crate::service::statistics::{self, BatchStatistics};
@@ -29,11 +29,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/orders/{id}/batches")]
 pub async fn create_batch(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageOrders>,
     id: web::Path<i64>,
     body: ApiJson<NewBatch>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::ManageOrders)?;
     let order_id = id.into_inner();
     let batch = db
         .write(move |c| batches::create_batch(c, &caller.actor(), order_id, body.0))
@@ -46,11 +45,10 @@ pub async fn create_batch(
 #[get("/orders/{id}/batches")]
 pub async fn list_batches(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Batch>>> {
-    caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let page = page_request(query.page, query.per_page)?;
     Ok(web::Json(
@@ -64,10 +62,9 @@ pub async fn list_batches(
 #[get("/batches/{id}")]
 pub async fn get_batch(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Batch>> {
-    caller.require(Permission::ReadResults)?;
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| batches::get_batch(c, id, visibility))
@@ -83,11 +80,10 @@ pub async fn get_batch(
 #[post("/batches/{id}/measurements")]
 pub async fn record_measurements(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<RecordResults>,
     id: web::Path<i64>,
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::RecordResults)?;
     let batch_id = id.into_inner();
     let recorded = db
         .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0))
@@ -111,11 +107,10 @@ pub struct MeasurementQuery {
 #[get("/batches/{id}/measurements")]
 pub async fn list_measurements(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
     query: web::Query<MeasurementQuery>,
 ) -> AppResult<web::Json<Page<Measurement>>> {
-    caller.require(Permission::ReadResults)?;
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     let query = query.into_inner();
     let page = page_request(query.page, query.per_page)?;
@@ -135,10 +130,9 @@ pub async fn list_measurements(
 #[get("/measurements/{id}")]
 pub async fn get_measurement(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<uuid::Uuid>,
 ) -> AppResult<web::Json<Measurement>> {
-    caller.require(Permission::ReadResults)?;
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| measurements::get(c, id, visibility))
@@ -151,10 +145,9 @@ pub async fn get_measurement(
 #[get("/batches/{id}/statistics")]
 pub async fn batch_statistics(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<BatchStatistics>> {
-    caller.require(Permission::ReadResults)?;
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| statistics::batch_statistics(c, batch_id, visibility))

@@ -1,9 +1,9 @@
 //! Customers and products.
 
+use super::auth::perm::{ManageCatalog, ReadResults};
+use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
-use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
-use crate::service::auth::Caller;
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
 use crate::service::Page;
 use crate::store::Db;
@@ -33,10 +33,9 @@ pub struct PageQuery {
 #[post("/customers")]
 pub async fn create_customer(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageCatalog>,
     body: ApiJson<NewCustomer>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::ManageCatalog)?;
     let customer = db
         .write(move |c| catalog::create_customer(c, &caller.actor(), body.0))
         .await?;
@@ -48,10 +47,9 @@ pub async fn create_customer(
 #[get("/customers")]
 pub async fn list_customers(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<Customer>>> {
-    caller.require(Permission::ReadResults)?;
     let page = page_request(query.page, query.per_page)?;
     let visibility = caller.visibility();
     Ok(web::Json(
@@ -65,10 +63,9 @@ pub async fn list_customers(
 #[get("/customers/{id}")]
 pub async fn get_customer(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Customer>> {
-    caller.require(Permission::ReadResults)?;
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| catalog::get_customer(c, id, visibility))
@@ -81,10 +78,9 @@ pub async fn get_customer(
 #[post("/products")]
 pub async fn create_product(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageCatalog>,
     body: ApiJson<NewProduct>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::ManageCatalog)?;
     let product = db
         .write(move |c| catalog::create_product(c, &caller.actor(), body.0))
         .await?;
@@ -104,10 +100,9 @@ pub struct ProductQuery {
 #[get("/products")]
 pub async fn list_products(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     query: web::Query<ProductQuery>,
 ) -> AppResult<web::Json<Page<Product>>> {
-    caller.require(Permission::ReadResults)?;
     let page = page_request(query.page, query.per_page)?;
     let (customer_id, visibility) = (query.customer_id, caller.visibility());
     Ok(web::Json(
@@ -121,10 +116,9 @@ pub async fn list_products(
 #[get("/products/{id}")]
 pub async fn get_product(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Product>> {
-    caller.require(Permission::ReadResults)?;
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| catalog::get_product(c, id, visibility))

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an
 //! OpenAPI document generated from the handlers.
 
-mod auth;
+pub mod auth;
 mod batches;
 mod catalog;
 pub mod extract;
@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz).service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(auth::authenticate))
             .route("/openapi.json", web::get().to(openapi_json))
             .configure(auth::config)
             .configure(users::config)

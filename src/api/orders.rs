@@ -1,9 +1,9 @@
 //! Customer orders.
 
+use super::auth::perm::{ManageOrders, ReadResults};
+use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
-use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
-use crate::service::auth::Caller;
 use crate::service::orders::{self, NewOrder, Order};
 use crate::service::Page;
 use crate::store::orders::OrderFilter;
@@ -23,10 +23,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/orders")]
 pub async fn create_order(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageOrders>,
     body: ApiJson<NewOrder>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::ManageOrders)?;
     let order = db
         .write(move |c| orders::create_order(c, &caller.actor(), body.0))
         .await?;
@@ -48,10 +47,9 @@ pub struct OrderQuery {
 #[get("/orders")]
 pub async fn list_orders(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     query: web::Query<OrderQuery>,
 ) -> AppResult<web::Json<Page<Order>>> {
-    caller.require(Permission::ReadResults)?;
     let visibility = caller.visibility();
     let query = query.into_inner();
     let page = page_request(query.page, query.per_page)?;
@@ -71,10 +69,9 @@ pub async fn list_orders(
 #[get("/orders/{id}")]
 pub async fn get_order(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Order>> {
-    caller.require(Permission::ReadResults)?;
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| orders::get_order(c, id, visibility))

@@ -1,9 +1,9 @@
 //! Sampling plans of batches.
 
+use super::auth::perm::{PlanSampling, ReadResults};
+use super::auth::Allowed;
 use super::extract::ApiJson;
-use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
-use crate::service::auth::Caller;
 use crate::service::sampling::{self, Plan, PlanRequest};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -20,11 +20,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/batches/{id}/sampling-plan")]
 pub async fn draw_plan(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<PlanSampling>,
     id: web::Path<i64>,
     body: ApiJson<PlanRequest>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::PlanSampling)?;
     let batch_id = id.into_inner();
     let plan = db
         .write(move |c| sampling::draw_plan(c, &caller.actor(), batch_id, body.0))
@@ -37,10 +36,9 @@ pub async fn draw_plan(
 #[get("/batches/{id}/sampling-plan")]
 pub async fn get_plan(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ReadResults>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Plan>> {
-    caller.require(Permission::ReadResults)?;
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| sampling::get_plan(c, batch_id, visibility))

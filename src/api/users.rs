@@ -1,10 +1,10 @@
 //! User accounts (admins only).
 
+use super::auth::perm::ManageUsers;
+use super::auth::Allowed;
 use super::extract::ApiJson;
-use crate::domain::access::Permission;
 use crate::error::{AppResult, Problem};
 use crate::service::accounts::{self, NewUser, User};
-use crate::service::auth::Caller;
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 
@@ -20,10 +20,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 #[post("/users")]
 pub async fn add_user(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageUsers>,
     body: ApiJson<NewUser>,
 ) -> AppResult<HttpResponse> {
-    caller.require(Permission::ManageUsers)?;
     let user = db
         .write(move |c| accounts::add_user(c, &caller.actor(), body.0))
         .await?;
@@ -33,8 +32,10 @@ pub async fn add_user(
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
 #[get("/users")]
-pub async fn list_users(db: web::Data<Db>, caller: Caller) -> AppResult<web::Json<Vec<User>>> {
-    caller.require(Permission::ManageUsers)?;
+pub async fn list_users(
+    db: web::Data<Db>,
+    _caller: Allowed<ManageUsers>,
+) -> AppResult<web::Json<Vec<User>>> {
     Ok(web::Json(db.read(accounts::list_users).await?))
 }
 
@@ -44,10 +45,9 @@ pub async fn list_users(db: web::Data<Db>, caller: Caller) -> AppResult<web::Jso
 #[post("/users/{id}/disable")]
 pub async fn disable_user(
     db: web::Data<Db>,
-    caller: Caller,
+    caller: Allowed<ManageUsers>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<User>> {
-    caller.require(Permission::ManageUsers)?;
     let id = id.into_inner();
     let user = db
         .write(move |c| {
