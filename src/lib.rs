@@ -9,8 +9,9 @@ pub mod domain;
 pub mod error;
 pub mod service;
 pub mod store;
+pub mod web;
 
-use actix_web::{dev::Server, web, App, HttpServer};
+use actix_web::{dev::Server, App, HttpServer};
 use service::auth::AuthSettings;
 use std::net::TcpListener;
 use store::Db;
@@ -26,15 +27,16 @@ pub struct Settings {
 
 /// Builds the HTTP server on a bound listener; the caller awaits or spawns it.
 pub fn server(listener: TcpListener, db: Db, settings: Settings) -> std::io::Result<Server> {
-    let db = web::Data::new(db);
-    let auth = web::Data::new(settings.auth);
+    let db = actix_web::web::Data::new(db);
+    let auth = actix_web::web::Data::new(settings.auth);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(auth.clone())
             .configure(api::problems::extractor_configs)
             .configure(api::config)
-            .default_service(web::to(api::problems::unknown_route))
+            .configure(crate::web::config)
+            .default_service(actix_web::web::to(api::problems::unknown_route))
             .wrap(api::problems::middleware())
             .wrap(TracingLogger::default())
     })

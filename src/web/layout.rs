@@ -1,0 +1,59 @@
+//! The page frame shared by every page.
+
+use crate::service::auth::Caller;
+use maud::{html, Markup, DOCTYPE};
+
+const STYLE: &str = r#"
+:root { --ink: #1d2733; --muted: #5b6776; --line: #d9dee5; --accent: #0b6bcb; --bad: #b42318; --bg: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+header { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .75rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
+header .brand { font-weight: 700; font-size: 1.2rem; letter-spacing: .02em; }
+header .brand span { color: var(--accent); }
+header .who { color: var(--muted); display: flex; align-items: center; gap: .75rem; }
+main { max-width: 1100px; margin: 1.5rem auto; padding: 0 1.5rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1.5rem; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .6rem .75rem; border-bottom: 1px solid var(--line); }
+th { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+label { display: block; font-weight: 600; margin: 1rem 0 .35rem; }
+input[type=text], input[type=password] { width: 100%; font-size: 1.1rem; padding: .7rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
+button { font: inherit; font-weight: 600; padding: .7rem 1.2rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.quiet { background: #fff; color: var(--accent); padding: .35rem .8rem; }
+.login { max-width: 420px; margin: 4rem auto; }
+.login button { width: 100%; margin-top: 1.5rem; font-size: 1.1rem; }
+.error { color: var(--bad); background: #fef3f2; border: 1px solid #fecdca; border-radius: 8px; padding: .6rem .8rem; margin-top: 1rem; }
+.muted { color: var(--muted); }
+"#;
+
+/// A full page; `caller` adds the signed-in header with the sign-out form.
+pub fn page(title: &str, caller: Option<(&Caller, &str)>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · lotcheck" }
+                style { (maud::PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    div.brand { "lot" span { "check" } }
+                    @if let Some((caller, csrf)) = caller {
+                        div.who {
+                            span { (caller.username) " · " (caller.role.as_str()) }
+                            form method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button.quiet type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}

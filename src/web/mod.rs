@@ -1,0 +1,16 @@
+//! Server-rendered pages for tablets and browsers, signed in with a session
+//! cookie (HttpOnly, SameSite=Strict, Secure over TLS); every form that
+//! changes data carries the session's CSRF token.
+
+mod layout;
+mod pages;
+mod session;
+
+use actix_web::web;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(pages::home)
+        .service(session::login_form)
+        .service(session::login)
+        .service(session::logout);
+}

@@ -1,0 +1,81 @@
+//! The pages behind sign-in.
+
+use super::layout::page;
+use super::session::{html_response, PageError, Session};
+use crate::domain::access::Permission;
+use crate::service::{catalog, orders};
+use crate::store::orders::OrderFilter;
+use crate::store::{Db, PageRequest};
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use maud::html;
+use std::collections::HashMap;
+
+/// The start page: the orders the user may see, newest first.
+#[get("/")]
+pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, PageError> {
+    session.caller.require(Permission::ReadResults)?;
+    let visibility = session.caller.visibility();
+    let first = PageRequest {
+        page: 1,
+        per_page: 100,
+    };
+    let (orders, customers, products) = db
+        .read(move |c| {
+            let orders = orders::list_orders(c, OrderFilter::default(), visibility, first)?;
+            let customers = catalog::list_customers(
+                c,
+                visibility,
+                PageRequest {
+                    page: 1,
+                    per_page: 200,
+                },
+            )?;
+            let products = catalog::list_products(
+                c,
+                None,
+                visibility,
+                PageRequest {
+                    page: 1,
+                    per_page: 200,
+                },
+            )?;
+            Ok((orders, customers, products))
+        })
+        .await?;
+    let customer_names: HashMap<i64, String> = customers
+        .items
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let product_codes: HashMap<i64, String> =
+        products.items.into_iter().map(|p| (p.id, p.code)).collect();
+    let body = html! {
+        h1 { "Orders" }
+        div.card {
+            @if orders.items.is_empty() {
+                p.muted { "No orders yet." }
+            } @else {
+                table {
+                    thead { tr { th { "PO number" } th { "Customer" } th { "Product" } th.num { "Quantity" } th { "Entered" } } }
+                    tbody {
+                        @for order in &orders.items {
+                            tr {
+                                td { (order.po_number) }
+                                td { (customer_names.get(&order.customer_id).map(String::as_str).unwrap_or("—")) }
+                                td { (product_codes.get(&order.product_id).map(String::as_str).unwrap_or("—")) }
+                                td.num { (order.quantity) }
+                                td { (order.created_at.format("%Y-%m-%d")) }
+                            }
+                        }
+                    }
+                }
+                @if orders.total > orders.items.len() as i64 {
+                    p.muted { "Showing the newest " (orders.items.len()) " of " (orders.total) " orders." }
+                }
+            }
+        }
+    };
+    let markup = page("Orders", Some((&session.caller, &session.csrf)), body);
+    Ok(html_response(StatusCode::OK).body(markup.into_string()))
+}

@@ -1,0 +1,244 @@
+//! Signing in and out of the browser pages.
+
+use super::layout::page;
+use crate::api::auth::{client_address, settle};
+use crate::error::AppError;
+use crate::service::auth::{self, random_secret, AuthSettings, Caller, TokenKind};
+use crate::store::Db;
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use futures_util::future::LocalBoxFuture;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+pub const SESSION_COOKIE: &str = "lotcheck_session";
+const LOGIN_CSRF_COOKIE: &str = "lotcheck_login_csrf";
+
+/// A cookie only this site's own pages send back: HttpOnly, SameSite=Strict,
+/// and Secure when the request came over TLS (or the settings demand it).
+fn cookie(
+    req: &HttpRequest,
+    settings: &AuthSettings,
+    name: &'static str,
+    value: String,
+) -> Cookie<'static> {
+    let secure = settings.secure_cookies || req.connection_info().scheme() == "https";
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A signed-in browser user and the session's CSRF token.
+pub struct Session {
+    pub caller: Caller,
+    pub csrf: String,
+}
+
+impl Session {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        if same_secret(submitted, &self.csrf) {
+            Ok(())
+        } else {
+            Err(PageError::Forbidden(
+                "This form has expired. Reload the page and try again.".into(),
+            ))
+        }
+    }
+}
+
+/// Errors of pages: a missing session sends the browser to sign in.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("sign in required")]
+    SignIn,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::SignIn => StatusCode::SEE_OTHER,
+            PageError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PageError::App(e) => e.status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            PageError::SignIn => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            PageError::Forbidden(message) => message.clone(),
+            PageError::App(e) => e.detail.clone(),
+        };
+        let body = html! { div.card { h1 { "Something went wrong" } p { (message) } p { a href="/" { "Back to the start page" } } } };
+        html_response(self.status_code()).body(page("Error", None, body).into_string())
+    }
+}
+
+impl FromRequest for Session {
+    type Error = PageError;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let (secret, db) = secret.zip(db).ok_or(PageError::SignIn)?;
+            let (caller, csrf) = db
+                .read(move |c| auth::authenticate(c, &secret, TokenKind::Session))
+                .await
+                .map_err(|_| PageError::SignIn)?;
+            Ok(Session {
+                caller,
+                csrf: csrf.unwrap_or_default(),
+            })
+        })
+    }
+}
+
+fn login_page(csrf: &str, username: &str, error: Option<&str>) -> Markup {
+    page(
+        "Sign in",
+        None,
+        html! {
+            div.card.login {
+                h1 { "Sign in" }
+                p.muted { "Quality control: sampling plans, readings and reports." }
+                form method="post" action="/login" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="username" { "Username" }
+                    input #username type="text" name="username" value=(username) autocomplete="username" autofocus required;
+                    label for="password" { "Password" }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                    @if let Some(error) = error { p.error role="alert" { (error) } }
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
+    )
+}
+
+/// An HTML answer, never cached (pages show live data and forms carry tokens).
+pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    response
+}
+
+#[get("/login")]
+pub async fn login_form(req: HttpRequest, settings: web::Data<AuthSettings>) -> HttpResponse {
+    let csrf = random_secret();
+    let markup = login_page(&csrf, "", None);
+    html_response(StatusCode::OK)
+        .cookie(cookie(&req, &settings, LOGIN_CSRF_COOKIE, csrf))
+        .body(markup.into_string())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+#[post("/login")]
+pub async fn login(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<AuthSettings>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if expected.is_empty() || !same_secret(&form.csrf, &expected) {
+        return Err(PageError::Forbidden(
+            "This sign-in form has expired. Reload the page and try again.".into(),
+        ));
+    }
+    let address = client_address(&req);
+    let shared = settings.clone().into_inner();
+    let (username, password) = (form.username.clone(), form.password);
+    let outcome = db
+        .write(move |c| {
+            auth::login(
+                c,
+                &shared,
+                &username,
+                &password,
+                &address,
+                TokenKind::Session,
+            )
+        })
+        .await?;
+    match settle(outcome).await {
+        Ok(session) => {
+            let mut session_cookie = cookie(&req, &settings, SESSION_COOKIE, session.token);
+            session_cookie.set_max_age(time::Duration::seconds(
+                settings.session_ttl.as_secs() as i64
+            ));
+            let mut spent = cookie(&req, &settings, LOGIN_CSRF_COOKIE, String::new());
+            spent.make_removal();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/"))
+                .cookie(session_cookie)
+                .cookie(spent)
+                .finish())
+        }
+        Err(refusal) => {
+            let markup = login_page(&expected, &form.username, Some(&refusal.detail));
+            Ok(html_response(refusal.status).body(markup.into_string()))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+#[post("/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    settings: web::Data<AuthSettings>,
+    session: Session,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(&form.csrf)?;
+    if let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        let caller = session.caller.clone();
+        db.write(move |c| auth::revoke(c, &caller, &secret)).await?;
+    }
+    let mut gone = cookie(&req, &settings, SESSION_COOKIE, String::new());
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/login"))
+        .cookie(gone)
+        .finish())
+}

@@ -1,0 +1,174 @@
+//! A real browser (headless Chromium through ChromeDriver) signs in as a
+//! customer, sees only its own orders, and signs out. Runs whenever
+//! ChromeDriver is installed; CI installs it and never skips.
+
+mod common;
+
+use common::{backends, TestApp, PASSWORD};
+use fantoccini::{ClientBuilder, Locator};
+use lotcheck::domain::access::Role;
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    process: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromedriver() -> Option<Driver> {
+    let path = std::env::var("LOTCHECK_TEST_CHROMEDRIVER")
+        .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !std::path::Path::new(&path).exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium-driver"
+        );
+        common::say("NOTE: chromedriver not found: browser tests SKIPPED (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    Some(Driver {
+        process,
+        url: format!("http://127.0.0.1:{port}"),
+    })
+}
+
+async fn browser(driver: &Driver) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("LOTCHECK_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1024,768"]
+        }),
+    );
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(client) = ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&driver.url)
+            .await
+        {
+            return client;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start a session");
+}
+
+#[tokio::test]
+async fn customer_signs_in_sees_its_orders_and_signs_out() {
+    let Some(driver) = chromedriver() else { return };
+    let app = TestApp::spawn(backends()[0]).await;
+    let product = app
+        .create("/api/v1/products", json!({"code": "GU10-5W", "name": "GU10 5 W", "characteristics": common::bulb_characteristics()}))
+        .await;
+    let mut own_customer = 0;
+    for (name, po) in [
+        ("Helios Home Lighting Ltd", "HHL-PO-0412"),
+        ("Nordlicht Leuchten GmbH", "NL-4500187733"),
+    ] {
+        let customer = app.create("/api/v1/customers", json!({"name": name})).await;
+        app.create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": po, "quantity": 500}))
+            .await;
+        if own_customer == 0 {
+            own_customer = customer["id"].as_i64().unwrap();
+        }
+    }
+    app.add_user("helios1", Role::Customer, Some(own_customer));
+
+    let browser = browser(&driver).await;
+    browser.goto(&app.url("/")).await.unwrap();
+    assert!(
+        browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/login"),
+        "pages need a sign-in"
+    );
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("helios1")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("table"))
+        .await
+        .unwrap();
+    let html = browser.source().await.unwrap();
+    assert!(html.contains("HHL-PO-0412") && html.contains("Helios Home Lighting Ltd"));
+    assert!(
+        !html.contains("NL-4500187733") && !html.contains("Nordlicht"),
+        "another customer's order shows"
+    );
+    let shot = browser.screenshot().await.unwrap();
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-orders.png"),
+        shot,
+    )
+    .unwrap();
+
+    browser
+        .find(Locator::Css("header form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("username"))
+        .await
+        .unwrap();
+    browser.goto(&app.url("/")).await.unwrap();
+    assert!(
+        browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/login"),
+        "signed out"
+    );
+    browser.close().await.unwrap();
+    app.stop().await;
+}
