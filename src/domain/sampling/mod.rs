@@ -1,6 +1,7 @@
 //! Sampling plans: how many units of a batch are inspected, and which.
 
 pub mod draw;
+pub mod iso2859;
 pub mod percent;
 
 pub use draw::{draw_units, Seed, DRAW_ALGORITHM};
