@@ -2,6 +2,7 @@
 
 pub mod draw;
 pub mod iso2859;
+pub mod oc;
 pub mod percent;
 
 pub use draw::{draw_units, Seed, DRAW_ALGORITHM};

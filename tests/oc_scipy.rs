@@ -1,0 +1,92 @@
+//! OC curves checked against SciPy (`scipy.stats.hypergeom`, `binom`,
+//! `poisson`, and `scipy.optimize.brentq` for the risk points), run live by
+//! `scripts/oc_reference.py`.
+
+mod common;
+
+use lotcheck::domain::sampling::oc::{AttributePlan, Model};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn scipy(cases: &Value) -> Option<Value> {
+    let python = std::env::var("LOTCHECK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let has_scipy = Command::new(&python)
+        .args(["-c", "import scipy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_scipy {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have python3 with scipy"
+        );
+        common::say("NOTE: python3 with scipy not found: SciPy OC comparison SKIPPED");
+        return None;
+    }
+    let mut child = Command::new(&python)
+        .arg("scripts/oc_reference.py")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(cases.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn close(ours: f64, theirs: f64, tolerance: f64) -> bool {
+    (ours - theirs).abs() <= tolerance * theirs.abs().max(1e-300) || (ours - theirs).abs() < 1e-15
+}
+
+#[test]
+fn acceptance_probabilities_and_risk_points_match_scipy() {
+    let plans = [
+        (50u64, 5u64, 0u64),
+        (500, 50, 0),
+        (5000, 500, 0),
+        (1000, 80, 2),
+        (10_000, 200, 7),
+        (3000, 125, 3),
+        (150_000, 500, 10),
+    ];
+    let ps = [0.0, 0.001, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.2];
+    let cases: Value = plans
+        .iter()
+        .map(|(n_lot, n, c)| json!({"N": n_lot, "n": n, "c": c, "p": ps}))
+        .collect();
+    let Some(answers) = scipy(&cases) else { return };
+    for ((lot, n, c), answer) in plans.iter().zip(answers.as_array().unwrap()) {
+        let plan = AttributePlan::new(*lot, *n, *c).unwrap();
+        for (model, key) in [
+            (Model::Hypergeometric, "hypergeometric"),
+            (Model::Binomial, "binomial"),
+            (Model::Poisson, "poisson"),
+        ] {
+            for (p, expected) in ps.iter().zip(answer[key].as_array().unwrap()) {
+                let ours = plan.pa(*p, model);
+                let expected = expected.as_f64().unwrap();
+                assert!(
+                    close(ours, expected, 1e-9),
+                    "{key} N={lot} n={n} c={c} p={p}: {ours} vs scipy {expected}"
+                );
+            }
+        }
+        for (model, key) in [(Model::Binomial, "binomial"), (Model::Poisson, "poisson")] {
+            for (target, suffix) in [(0.95, "p95"), (0.10, "p10")] {
+                let ours = plan.quality_at(target, model);
+                let expected = answer[format!("{key}_{suffix}")].as_f64().unwrap();
+                assert!(
+                    close(ours, expected, 1e-9),
+                    "{key} {suffix} N={lot} n={n} c={c}: {ours} vs {expected}"
+                );
+            }
+        }
+    }
+}
