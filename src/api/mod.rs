@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod batches;
+mod calculators;
 mod catalog;
 pub mod extract;
 mod health;
@@ -25,7 +26,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(catalog::config)
             .configure(orders::config)
             .configure(batches::config)
-            .configure(sampling::config),
+            .configure(sampling::config)
+            .configure(calculators::config),
     );
 }
 
@@ -57,7 +59,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::list_batches,
         batches::get_batch,
         sampling::draw_plan,
-        sampling::get_plan,
+                sampling::get_plan,
+        calculators::iso2859,
+        calculators::oc_curve,
         batches::record_measurements,
         batches::list_measurements,
         batches::get_measurement,

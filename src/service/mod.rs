@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod demo;
 pub mod measurements;
 pub mod orders;
+pub mod plans;
 pub mod sampling;
 pub mod statistics;
 

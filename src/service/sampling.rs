@@ -1,8 +1,11 @@
 //! Drawing a batch's sampling plan: how many units, and which.
 
 use super::audit::{self, Actor};
+use super::plans::{iso_inputs, risk_of, Risk};
 use super::utc;
 use crate::domain::access::Visibility;
+use crate::domain::sampling::iso2859::{single_plan, Inspection};
+use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::sampling::{self as store, PlanRow};
@@ -64,6 +67,17 @@ pub struct Plan {
     pub plan_letter: Option<String>,
     pub accept: Option<i32>,
     pub reject: Option<i32>,
+    pub aql: Option<f64>,
+    pub level: Option<String>,
+    /// Severity of inspection (ISO 2859-1 plans).
+    pub inspection: Option<String>,
+    /// The printed table an ISO 2859-1 plan comes from.
+    pub table: Option<&'static str>,
+    /// Every unit of the lot is inspected.
+    pub inspect_all: bool,
+    /// What the plan protects against (exact hypergeometric model); for a
+    /// percent plan, with the lot accepted only when no unit fails.
+    pub risk: Risk,
     pub created_at: DateTime<Utc>,
 }
 
@@ -105,16 +119,35 @@ pub fn draw_plan(
             }
         }
         Method::Iso2859_1 => {
-            problems.add(
-                "method",
-                "ISO 2859-1 plans are not available in this version; use percent",
-            );
+            if request.percent.is_some() {
+                problems.add("percent", "applies to method percent only");
+            }
             Percent::DEFAULT
         }
     };
+    let iso = match request.method {
+        Method::Iso2859_1 => iso_inputs(
+            request.aql,
+            request.level.as_deref(),
+            request.inspection.as_deref(),
+            &mut problems,
+        ),
+        Method::Percent => None,
+    };
     problems.into_result()?;
     let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
-    let sample_size = percent.sample_size(lot.get());
+    let iso_plan = iso.map(|(aql, level, inspection)| {
+        (
+            aql,
+            level,
+            inspection,
+            single_plan(lot.get(), aql, level, inspection),
+        )
+    });
+    let sample_size = match &iso_plan {
+        Some((.., plan)) => plan.sample_size,
+        None => percent.sample_size(lot.get()),
+    };
     let units = draw_units(seed, lot.get(), sample_size);
     let row = PlanRow {
         id: 0,
@@ -124,14 +157,14 @@ pub fn draw_plan(
         seed: seed.get() as i64,
         lot_size: batch.lot_size,
         sample_size: i64::from(sample_size),
-        percent: Some(percent.as_f64()),
-        aql: None,
-        level: None,
-        inspection: None,
-        code_letter: None,
-        plan_letter: None,
-        accept: None,
-        reject: None,
+        percent: iso_plan.is_none().then(|| percent.as_f64()),
+        aql: iso_plan.map(|(aql, ..)| aql.value()),
+        level: iso_plan.map(|(_, level, ..)| level.as_str().to_string()),
+        inspection: iso_plan.map(|(.., inspection, _)| inspection.as_str().to_string()),
+        code_letter: iso_plan.map(|(.., plan)| plan.code_letter.to_string()),
+        plan_letter: iso_plan.map(|(.., plan)| plan.plan_letter.to_string()),
+        accept: iso_plan.map(|(.., plan)| plan.accept as i32),
+        reject: iso_plan.map(|(.., plan)| plan.reject as i32),
         created_at: now(),
     };
     store::insert_plan(conn, &row, &units).on_unique_violation(|| {
@@ -180,7 +213,22 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
             return Err(AppError::internal());
         }
     };
+    let accept = row.accept.unwrap_or(0).max(0) as u64;
+    let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
+        .map(|plan| risk_of(&plan, Model::Hypergeometric))
+        .map_err(|_| AppError::internal())?;
+    let table = row
+        .inspection
+        .as_deref()
+        .and_then(|text| Inspection::parse(text).ok())
+        .map(Inspection::table);
     Ok(Some(Plan {
+        aql: row.aql,
+        level: row.level.clone(),
+        inspection: row.inspection.clone(),
+        table,
+        inspect_all: row.sample_size >= row.lot_size,
+        risk,
         batch_id: row.batch_id,
         method,
         algorithm: row.algorithm,

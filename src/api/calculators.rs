@@ -1,0 +1,72 @@
+//! Sampling calculators (any signed-in user).
+
+use super::auth::perm::ReadResults;
+use super::auth::Allowed;
+use crate::error::{AppResult, Problem};
+use crate::service::plans::{self, Iso2859Answer, OcCurve};
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(iso2859).service(oc_curve);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Iso2859Query {
+    pub lot_size: i64,
+    /// One of the standard's AQL values, e.g. 0.65, 1.0, 2.5, 4.0.
+    pub aql: Option<f64>,
+    /// S-1 … S-4, I, II (default), III.
+    pub level: Option<String>,
+    /// normal (default), tightened or reduced (ANSI/ASQ Z1.4 Table II-C).
+    pub inspection: Option<String>,
+}
+
+/// The ISO 2859-1 single sampling plan for a lot, with its risk points.
+#[utoipa::path(get, path = "/api/v1/sampling/iso2859-1", tag = "sampling", params(Iso2859Query),
+    responses((status = 200, body = Iso2859Answer), (status = 422, body = Problem)))]
+#[get("/sampling/iso2859-1")]
+pub async fn iso2859(
+    _caller: Allowed<ReadResults>,
+    query: web::Query<Iso2859Query>,
+) -> AppResult<web::Json<Iso2859Answer>> {
+    let q = query.into_inner();
+    Ok(web::Json(plans::iso2859_plan(
+        q.lot_size,
+        q.aql,
+        q.level.as_deref(),
+        q.inspection.as_deref(),
+    )?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OcQuery {
+    pub lot_size: i64,
+    pub sample_size: i64,
+    /// Acceptance number Ac.
+    pub accept: i64,
+    /// Lot fractions nonconforming, comma-separated; a grid from 0 to 50% when absent.
+    pub p: Option<String>,
+    /// hypergeometric (default, exact for the lot), binomial or poisson.
+    pub model: Option<String>,
+}
+
+/// The OC curve of a single sampling plan, with producer's and consumer's
+/// risk points and the AOQL.
+#[utoipa::path(get, path = "/api/v1/sampling/oc-curve", tag = "sampling", params(OcQuery),
+    responses((status = 200, body = OcCurve), (status = 422, body = Problem)))]
+#[get("/sampling/oc-curve")]
+pub async fn oc_curve(
+    _caller: Allowed<ReadResults>,
+    query: web::Query<OcQuery>,
+) -> AppResult<web::Json<OcCurve>> {
+    let q = query.into_inner();
+    Ok(web::Json(plans::oc_curve(
+        q.lot_size,
+        q.sample_size,
+        q.accept,
+        q.p.as_deref(),
+        q.model.as_deref(),
+    )?))
+}
