@@ -341,14 +341,7 @@ mod tests {
             "AAAR"          // a rejection on reduced → normal
         );
         let severities = letters(&run(&history));
-        let expected = format!(
-            "{}{}{}{}{}",
-            "NNNNNNNNNN",
-            "T",
-            "TTTTTTTN",
-            format!("{}D", "N".repeat(14)),
-            "DDDN"
-        );
+        let expected = ["NNNNNNNNNN", "T", "TTTTTTTN", &"N".repeat(14), "D", "DDDN"].concat();
         assert_eq!(severities, expected);
     }
 }
