@@ -24,7 +24,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, p) if p.starts_with("/api/v1/users") => &["admin"],
         ("post", "/api/v1/customers") | ("post", "/api/v1/products") => &["admin"],
         ("post", "/api/v1/orders") | ("post", "/api/v1/orders/{id}/batches") => &["admin", "lead"],
-        ("post", "/api/v1/batches/{id}/sampling-plan") => &["admin", "lead"],
+        ("post", "/api/v1/batches/{id}/sampling-plan")
+        | ("post", "/api/v1/batches/{id}/lot-result") => &["admin", "lead"],
+        ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
         ("post", "/api/v1/batches/{id}/measurements") => &["admin", "inspector"],
         ("get", _) => STAFF_AND_CUSTOMERS,
         other => panic!("route {other:?} is not in the test's rules table"),
@@ -140,7 +142,13 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     } else {
         String::new()
     };
-    template.replace("{id}", &id)
+    // Calculators need their query to answer at all.
+    let query = match template {
+        "/api/v1/sampling/iso2859-1" => "?lot_size=500&aql=1.0",
+        "/api/v1/sampling/oc-curve" => "?lot_size=500&sample_size=50&accept=1",
+        _ => "",
+    };
+    format!("{}{query}", template.replace("{id}", &id))
 }
 
 async fn call(http: &Http, method: &str, path: &str) -> (StatusCode, Value) {

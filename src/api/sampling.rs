@@ -5,11 +5,18 @@ use super::auth::Allowed;
 use super::extract::ApiJson;
 use crate::error::{AppResult, Problem};
 use crate::service::sampling::{self, Plan, PlanRequest};
+use crate::service::switching::{
+    self, CorrectiveAction, LotResultRequest, SwitchingEvent, SwitchingHistory,
+};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(draw_plan).service(get_plan);
+    cfg.service(draw_plan)
+        .service(get_plan)
+        .service(record_lot_result)
+        .service(switching_history)
+        .service(corrective_action);
 }
 
 /// Draws the batch's sampling plan. A batch has one plan; it is never redrawn.
@@ -44,4 +51,56 @@ pub async fn get_plan(
         db.read(move |c| sampling::get_plan(c, batch_id, visibility))
             .await?,
     ))
+}
+
+/// Judges the batch from its readings under its ISO 2859-1 plan and feeds
+/// the result to the product's switching rules.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/lot-result", tag = "sampling", request_body = LotResultRequest,
+    responses((status = 201, body = SwitchingEvent), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/batches/{id}/lot-result")]
+pub async fn record_lot_result(
+    db: web::Data<Db>,
+    caller: Allowed<PlanSampling>,
+    id: web::Path<i64>,
+    body: ApiJson<LotResultRequest>,
+) -> AppResult<HttpResponse> {
+    let batch_id = id.into_inner();
+    let event = db
+        .write(move |c| switching::record_lot_result(c, &caller.actor(), batch_id, body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(event))
+}
+
+/// The product's switching state and its history of lot results.
+#[utoipa::path(get, path = "/api/v1/products/{id}/switching", tag = "sampling",
+    responses((status = 200, body = SwitchingHistory), (status = 404, body = Problem)))]
+#[get("/products/{id}/switching")]
+pub async fn switching_history(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<SwitchingHistory>> {
+    let (product_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| switching::history(c, product_id, visibility))
+            .await?,
+    ))
+}
+
+/// Resumes discontinued inspection (on tightened) after corrective action.
+#[utoipa::path(post, path = "/api/v1/products/{id}/switching/corrective-action", tag = "sampling",
+    request_body = CorrectiveAction,
+    responses((status = 201, body = SwitchingEvent), (status = 409, body = Problem)))]
+#[post("/products/{id}/switching/corrective-action")]
+pub async fn corrective_action(
+    db: web::Data<Db>,
+    caller: Allowed<PlanSampling>,
+    id: web::Path<i64>,
+    body: ApiJson<CorrectiveAction>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let event = db
+        .write(move |c| switching::record_corrective_action(c, &caller.actor(), product_id, body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(event))
 }

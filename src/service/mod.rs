@@ -14,6 +14,7 @@ pub mod orders;
 pub mod plans;
 pub mod sampling;
 pub mod statistics;
+pub mod switching;
 
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};

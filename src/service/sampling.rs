@@ -71,6 +71,8 @@ pub struct Plan {
     pub level: Option<String>,
     /// Severity of inspection (ISO 2859-1 plans).
     pub inspection: Option<String>,
+    /// Why this severity applied: the switching rules' state, or a request.
+    pub inspection_reason: Option<String>,
     /// The printed table an ISO 2859-1 plan comes from.
     pub table: Option<&'static str>,
     /// Every unit of the lot is inspected.
@@ -135,6 +137,18 @@ pub fn draw_plan(
         Method::Percent => None,
     };
     problems.into_result()?;
+    // Without an explicit severity, the product's switching state decides.
+    let (iso, inspection_reason) = match (iso, &request.inspection) {
+        (Some((aql, level, _)), None) => {
+            let order = crate::store::orders::find_order(conn, batch.order_id)?
+                .ok_or_else(AppError::internal)?;
+            let (inspection, why) =
+                super::switching::severity_for_next_lot(conn, order.product_id)?;
+            (Some((aql, level, inspection)), Some(why))
+        }
+        (Some(iso), Some(_)) => (Some(iso), Some(format!("requested by {}", actor.name))),
+        (None, _) => (None, None),
+    };
     let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
     let iso_plan = iso.map(|(aql, level, inspection)| {
         (
@@ -166,6 +180,7 @@ pub fn draw_plan(
         accept: iso_plan.map(|(.., plan)| plan.accept as i32),
         reject: iso_plan.map(|(.., plan)| plan.reject as i32),
         created_at: now(),
+        inspection_reason,
     };
     store::insert_plan(conn, &row, &units).on_unique_violation(|| {
         AppError::conflict(
@@ -226,6 +241,7 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         aql: row.aql,
         level: row.level.clone(),
         inspection: row.inspection.clone(),
+        inspection_reason: row.inspection_reason.clone(),
         table,
         inspect_all: row.sample_size >= row.lot_size,
         risk,

@@ -10,6 +10,7 @@ pub mod measurements;
 pub mod orders;
 pub mod sampling;
 pub mod schema;
+pub mod switching;
 
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;

@@ -25,6 +25,8 @@ pub struct PlanRow {
     pub accept: Option<i32>,
     pub reject: Option<i32>,
     pub created_at: NaiveDateTime,
+    /// Why this severity of inspection applied (switching rules or request).
+    pub inspection_reason: Option<String>,
 }
 
 /// Stores a plan and its units (in draw order) with one multi-row insert.

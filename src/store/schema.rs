@@ -78,6 +78,7 @@ diesel::table! {
         accept -> Nullable<Integer>,
         reject -> Nullable<Integer>,
         created_at -> Timestamp,
+        inspection_reason -> Nullable<Text>,
     }
 }
 
@@ -179,3 +180,19 @@ diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(audit_log -> users (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, auth_tokens, customers);
+
+diesel::table! {
+    switching_events (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        batch_id -> Nullable<BigInt>,
+        accepted -> Nullable<Bool>,
+        nonconforming_units -> Nullable<BigInt>,
+        severity -> Text,
+        reason -> Text,
+        state -> Text,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}

@@ -1,0 +1,286 @@
+//! Switching between normal, tightened and reduced inspection per product,
+//! from the results of its lots (ISO 2859-1:1999 clause 9).
+
+use super::audit::{self, Actor};
+use super::catalog::template_of;
+use super::utc;
+use crate::domain::access::Visibility;
+use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
+use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
+use crate::domain::template::Kind;
+use crate::error::{AppError, AppResult, OnUniqueViolation};
+use crate::store::measurements::current_of_batch;
+use crate::store::orders::find_order;
+use crate::store::switching::{self as store, SwitchingEventRow};
+use crate::store::{now, DbConnection};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SwitchingEvent {
+    pub batch_id: Option<i64>,
+    /// The lot's result on original inspection (absent for corrective action).
+    pub accepted: Option<bool>,
+    pub nonconforming_units: Option<i64>,
+    /// Severity of inspection for the next lot.
+    pub severity: Severity,
+    pub reason: Reason,
+    pub note: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SwitchingHistory {
+    pub product_id: i64,
+    pub current: SwitchingState,
+    /// Every lot result and corrective action, oldest first.
+    pub events: Vec<SwitchingEvent>,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
+    serde_json::from_str(text).map_err(|e| {
+        tracing::error!(error = %e, "stored switching data is not readable");
+        AppError::internal()
+    })
+}
+
+fn event_view(row: SwitchingEventRow) -> AppResult<SwitchingEvent> {
+    Ok(SwitchingEvent {
+        batch_id: row.batch_id,
+        accepted: row.accepted,
+        nonconforming_units: row.nonconforming_units,
+        severity: parse_json(&format!("\"{}\"", row.severity))?,
+        reason: parse_json(&format!("\"{}\"", row.reason))?,
+        note: row.note,
+        recorded_at: utc(row.recorded_at),
+    })
+}
+
+/// The product's current state and the event that led to it, if any.
+pub fn current(
+    conn: &mut DbConnection,
+    product_id: i64,
+) -> AppResult<(SwitchingState, Option<SwitchingEvent>)> {
+    match store::latest_event(conn, product_id)? {
+        None => Ok((SwitchingState::default(), None)),
+        Some(row) => Ok((parse_json(&row.state)?, Some(event_view(row)?))),
+    }
+}
+
+/// The severity the next ISO 2859-1 plan of a product uses, and why.
+pub fn severity_for_next_lot(
+    conn: &mut DbConnection,
+    product_id: i64,
+) -> AppResult<(Inspection, String)> {
+    let (state, last) = current(conn, product_id)?;
+    let why = match &last {
+        None => "switching rules: normal inspection at the start (ISO 2859-1 9.2)".to_string(),
+        Some(event) => format!(
+            "switching rules: {} inspection ({:?}{})",
+            serde_json::to_value(state.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            event.reason,
+            event
+                .batch_id
+                .map(|b| format!(" after batch {b}"))
+                .unwrap_or_default()
+        ),
+    };
+    let inspection = match state.severity {
+        Severity::Normal => Inspection::Normal,
+        Severity::Tightened => Inspection::Tightened,
+        Severity::Reduced => Inspection::Reduced,
+        Severity::Discontinued => return Err(AppError::conflict(
+            "inspection_discontinued",
+            "acceptance inspection of this product is discontinued after 5 lots not accepted on \
+                 tightened inspection; record the supplier's corrective action first",
+        )),
+    };
+    Ok((inspection, why))
+}
+
+pub fn history(
+    conn: &mut DbConnection,
+    product_id: i64,
+    visibility: Visibility,
+) -> AppResult<SwitchingHistory> {
+    super::catalog::get_product(conn, product_id, visibility)?;
+    let (current, _) = current(conn, product_id)?;
+    let events = store::events_of(conn, product_id)?
+        .into_iter()
+        .map(event_view)
+        .collect::<AppResult<_>>()?;
+    Ok(SwitchingHistory {
+        product_id,
+        current,
+        events,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LotResultRequest {
+    /// Production is steady (default true); irregular production ends reduced inspection.
+    #[serde(default = "steady")]
+    pub production_steady: bool,
+    /// The responsible authority approves reduced inspection (default false).
+    #[serde(default)]
+    pub reduced_approved: bool,
+}
+
+fn steady() -> bool {
+    true
+}
+
+/// Judges a batch inspected under an ISO 2859-1 plan from its readings (a
+/// unit is nonconforming when any reading is outside its limits or any
+/// attribute check failed), and feeds the result to the switching rules.
+pub fn record_lot_result(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch_id: i64,
+    request: LotResultRequest,
+) -> AppResult<SwitchingEvent> {
+    let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
+    let plan = super::sampling::find_plan(conn, batch_id)?
+        .filter(|p| p.accept.is_some())
+        .ok_or_else(|| {
+            AppError::conflict(
+                "not_an_iso_plan",
+                "switching rules apply to batches with an ISO 2859-1 plan",
+            )
+        })?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let template = template_of(conn, order.product_id)?;
+    let readings = current_of_batch(conn, batch_id)?;
+    let expected = plan.units.len() * template.len();
+    if readings.len() < expected {
+        return Err(AppError::conflict(
+            "inspection_incomplete",
+            format!(
+                "{} of {expected} readings are still missing for this batch",
+                expected - readings.len()
+            ),
+        ));
+    }
+    let by_id: HashMap<i64, _> = template.iter().map(|c| (c.id, c)).collect();
+    let nonconforming: HashSet<i64> = readings
+        .iter()
+        .filter(|r| {
+            by_id
+                .get(&r.characteristic_id)
+                .is_some_and(|c| match c.kind {
+                    Kind::Variable => c.limits().is_outside(r.value),
+                    Kind::Attribute => r.value != 0.0,
+                })
+        })
+        .map(|r| r.unit)
+        .collect();
+    let defects = nonconforming.len() as u32;
+    let accept = plan.accept.unwrap_or(0).max(0) as u32;
+    // "Accepted at the next tighter AQL": the same code letter's normal
+    // plan one AQL column to the left (9.3.3.2).
+    let tighter_accept = plan
+        .aql
+        .and_then(|aql| Aql::parse(aql).ok())
+        .filter(|aql| aql.column() > 0)
+        .and_then(|aql| Aql::parse(AQLS[aql.column() - 1]).ok())
+        .zip(plan.code_letter.as_deref().and_then(|l| l.chars().next()))
+        .map(|(tighter, letter)| plan_for_letter(letter, tighter, Inspection::Normal).2);
+    let lot = LotResult {
+        accepted: defects <= accept,
+        accept_number: accept,
+        accepted_at_tighter_aql: tighter_accept.is_some_and(|ac| defects <= ac),
+        production_steady: request.production_steady,
+        reduced_approved: request.reduced_approved,
+    };
+    let (state, _) = current(conn, order.product_id)?;
+    let (next, reason) = state.after(lot);
+    let row = SwitchingEventRow {
+        id: 0,
+        product_id: order.product_id,
+        batch_id: Some(batch_id),
+        accepted: Some(lot.accepted),
+        nonconforming_units: Some(i64::from(defects)),
+        severity: enum_text(next.severity),
+        reason: enum_text(reason),
+        state: serde_json::to_string(&next).map_err(|_| AppError::internal())?,
+        note: None,
+        recorded_by: actor.user_id,
+        recorded_at: now(),
+    };
+    store::insert_event(conn, &row).on_unique_violation(|| {
+        AppError::conflict(
+            "lot_result_exists",
+            format!("the result of batch {batch_id} is already recorded"),
+        )
+    })?;
+    audit::record(
+        conn,
+        actor,
+        "switching.lot_result",
+        format!("batch/{batch_id}"),
+        serde_json::json!({"accepted": lot.accepted, "nonconforming_units": defects, "severity": row.severity, "reason": row.reason}),
+    )?;
+    event_view(row)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectiveAction {
+    /// What the supplier changed.
+    pub note: String,
+}
+
+/// Resumes discontinued inspection, on tightened, after corrective action.
+pub fn record_corrective_action(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    product_id: i64,
+    action: CorrectiveAction,
+) -> AppResult<SwitchingEvent> {
+    super::catalog::get_product(conn, product_id, Visibility::Everything)?;
+    let note =
+        super::required_text(&action.note, 2000).map_err(|m| AppError::invalid("note", m))?;
+    let (state, _) = current(conn, product_id)?;
+    let (next, reason) = state.resume_after_corrective_action().ok_or_else(|| {
+        AppError::conflict(
+            "not_discontinued",
+            "inspection of this product is not discontinued",
+        )
+    })?;
+    let row = SwitchingEventRow {
+        id: 0,
+        product_id,
+        batch_id: None,
+        accepted: None,
+        nonconforming_units: None,
+        severity: enum_text(next.severity),
+        reason: enum_text(reason),
+        state: serde_json::to_string(&next).map_err(|_| AppError::internal())?,
+        note: Some(note.to_string()),
+        recorded_by: actor.user_id,
+        recorded_at: now(),
+    };
+    store::insert_event(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        "switching.corrective_action",
+        format!("product/{product_id}"),
+        serde_json::json!({"note": note}),
+    )?;
+    event_view(row)
+}
+
+/// The JSON name of a unit enum value, as stored.
+fn enum_text<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
