@@ -200,33 +200,23 @@ pub fn record_lot_result(
     };
     let (state, _) = current(conn, order.product_id)?;
     let (next, reason) = state.after(lot);
-    let row = SwitchingEventRow {
-        id: 0,
-        product_id: order.product_id,
-        batch_id: Some(batch_id),
-        accepted: Some(lot.accepted),
-        nonconforming_units: Some(i64::from(defects)),
-        severity: enum_text(next.severity),
-        reason: enum_text(reason),
-        state: serde_json::to_string(&next).map_err(|_| AppError::internal())?,
-        note: None,
-        recorded_by: actor.user_id,
-        recorded_at: now(),
-    };
-    store::insert_event(conn, &row).on_unique_violation(|| {
-        AppError::conflict(
-            "lot_result_exists",
-            format!("the result of batch {batch_id} is already recorded"),
-        )
-    })?;
+    let outcome = Some((batch_id, lot.accepted, i64::from(defects)));
+    let event = append_event(conn, actor, order.product_id, outcome, &next, reason, None)
+        .on_unique_violation(|| {
+            AppError::conflict(
+                "lot_result_exists",
+                format!("the result of batch {batch_id} is already recorded"),
+            )
+        })?;
     audit::record(
         conn,
         actor,
         "switching.lot_result",
         format!("batch/{batch_id}"),
-        serde_json::json!({"accepted": lot.accepted, "nonconforming_units": defects, "severity": row.severity, "reason": row.reason}),
+        serde_json::json!({"accepted": lot.accepted, "nonconforming_units": defects,
+                           "severity": next.severity, "reason": reason}),
     )?;
-    event_view(row)
+    event_view(event)
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -253,20 +243,7 @@ pub fn record_corrective_action(
             "inspection of this product is not discontinued",
         )
     })?;
-    let row = SwitchingEventRow {
-        id: 0,
-        product_id,
-        batch_id: None,
-        accepted: None,
-        nonconforming_units: None,
-        severity: enum_text(next.severity),
-        reason: enum_text(reason),
-        state: serde_json::to_string(&next).map_err(|_| AppError::internal())?,
-        note: Some(note.to_string()),
-        recorded_by: actor.user_id,
-        recorded_at: now(),
-    };
-    store::insert_event(conn, &row)?;
+    let event = append_event(conn, actor, product_id, None, &next, reason, Some(note))?;
     audit::record(
         conn,
         actor,
@@ -274,7 +251,35 @@ pub fn record_corrective_action(
         format!("product/{product_id}"),
         serde_json::json!({"note": note}),
     )?;
-    event_view(row)
+    event_view(event)
+}
+
+/// Appends one event to a product's switching history; `outcome` is the
+/// lot's (batch, accepted, nonconforming units) when a lot caused it.
+fn append_event(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    product_id: i64,
+    outcome: Option<(i64, bool, i64)>,
+    next: &SwitchingState,
+    reason: Reason,
+    note: Option<&str>,
+) -> diesel::QueryResult<SwitchingEventRow> {
+    let row = SwitchingEventRow {
+        id: 0,
+        product_id,
+        batch_id: outcome.map(|(batch, ..)| batch),
+        accepted: outcome.map(|(_, accepted, _)| accepted),
+        nonconforming_units: outcome.map(|(.., defects)| defects),
+        severity: enum_text(next.severity),
+        reason: enum_text(reason),
+        state: serde_json::to_string(next).unwrap_or_default(),
+        note: note.map(String::from),
+        recorded_by: actor.user_id,
+        recorded_at: now(),
+    };
+    store::insert_event(conn, &row)?;
+    Ok(row)
 }
 
 /// The JSON name of a unit enum value, as stored.
