@@ -104,7 +104,8 @@ permission_types!(
     ManageOrders,
     PlanSampling,
     RecordResults,
-    ReadResults
+    ReadResults,
+    ReadProcess
 );
 
 /// A caller whose role holds permission `P`; otherwise a 403 (or 401

@@ -1,6 +1,6 @@
 //! Sampling plans of batches.
 
-use super::auth::perm::{PlanSampling, ReadResults};
+use super::auth::perm::{PlanSampling, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::ApiJson;
 use crate::error::{AppResult, Problem};
@@ -71,13 +71,14 @@ pub async fn record_lot_result(
     Ok(HttpResponse::Created().json(event))
 }
 
-/// The product's switching state and its history of lot results.
+/// The product's switching state and its history of lot results (staff
+/// only: a shared design's history spans several customers' lots).
 #[utoipa::path(get, path = "/api/v1/products/{id}/switching", tag = "sampling",
     responses((status = 200, body = SwitchingHistory), (status = 404, body = Problem)))]
 #[get("/products/{id}/switching")]
 pub async fn switching_history(
     db: web::Data<Db>,
-    caller: Allowed<ReadResults>,
+    caller: Allowed<ReadProcess>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<SwitchingHistory>> {
     let (product_id, visibility) = (id.into_inner(), caller.visibility());

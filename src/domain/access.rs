@@ -55,6 +55,9 @@ pub enum Permission {
     /// Read orders, batches, plans, readings and statistics: staff see all
     /// of them, customers only their own ([`Visibility`]).
     ReadResults,
+    /// Read the factory's process records across customers (switching
+    /// history of shared designs): staff only.
+    ReadProcess,
 }
 
 use Permission::*;
@@ -68,6 +71,7 @@ pub const RULES: &[(Permission, &[Role])] = &[
     (PlanSampling, &[Admin, Lead]),
     (RecordResults, &[Admin, Inspector]),
     (ReadResults, &[Admin, Lead, Inspector, Customer]),
+    (ReadProcess, &[Admin, Lead, Inspector]),
 ];
 
 pub fn permits(role: Role, permission: Permission) -> bool {
@@ -121,6 +125,7 @@ mod tests {
             PlanSampling,
             RecordResults,
             ReadResults,
+            ReadProcess,
         ] {
             assert_eq!(
                 RULES.iter().filter(|(p, _)| *p == permission).count(),

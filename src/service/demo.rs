@@ -12,6 +12,7 @@ use super::catalog::{
 use super::measurements::{record, MeasurementInput, RecordMeasurements};
 use super::orders::{create_order, NewOrder};
 use super::sampling::{draw_plan, Method, PlanRequest};
+use super::switching::{record_lot_result, LotResultRequest};
 use crate::domain::access::Role;
 use crate::domain::template::{Kind, Severity};
 use crate::error::AppResult;
@@ -91,6 +92,8 @@ struct DemoOrder {
     lots: &'static [i64],
     /// Batches with readings; the rest are planned but not yet inspected.
     inspected: usize,
+    /// Plans by ISO 2859-1 at this AQL (level II), instead of 10%.
+    iso_aql: Option<f64>,
     process: &'static [Simulated],
 }
 
@@ -368,6 +371,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             po_number: "HHL-PO-2026-0412",
             lots: &[3000, 3000, 3000, 3000],
             inspected: 3,
+            iso_aql: None,
             process: BULB_PROCESS,
         },
         DemoOrder {
@@ -376,6 +380,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             po_number: "NL-4500187733",
             lots: &[2000, 2000, 1000],
             inspected: 3,
+            iso_aql: None,
             process: SPOT_PROCESS,
         },
         DemoOrder {
@@ -384,6 +389,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             po_number: "HHL-PO-2026-0498",
             lots: &[1200, 1200],
             inspected: 1,
+            iso_aql: Some(1.0),
             process: SPOT_PROCESS,
         },
     ];
@@ -418,10 +424,14 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                 &actor,
                 batch.id,
                 PlanRequest {
-                    method: Method::Percent,
-                    percent: Some(10.0),
+                    method: if demo.iso_aql.is_some() {
+                        Method::Iso2859_1
+                    } else {
+                        Method::Percent
+                    },
+                    percent: demo.iso_aql.is_none().then_some(10.0),
                     seed: Some(rng.random_range(0..1 << 53)),
-                    aql: None,
+                    aql: demo.iso_aql,
                     level: None,
                     inspection: None,
                 },
@@ -442,6 +452,13 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                 .collect();
             readings += measurements.len();
             record(conn, &actor, batch.id, RecordMeasurements { measurements })?;
+            if demo.iso_aql.is_some() {
+                let steady = LotResultRequest {
+                    production_steady: true,
+                    reduced_approved: false,
+                };
+                record_lot_result(conn, &actor, batch.id, steady)?;
+            }
         }
     }
     Ok(format!(
