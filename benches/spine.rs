@@ -26,5 +26,23 @@ fn statistics(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, draw, statistics);
+fn plan_risk(c: &mut Criterion) {
+    use lotcheck::domain::sampling::oc::{AttributePlan, Model};
+    let mut group = c.benchmark_group("plan risk (producer, consumer, AOQL; hypergeometric)");
+    for (lot, n, accept) in [(500u64, 50u64, 0u64), (5000, 200, 7), (1_000_000, 100_000, 0), (500_001, 1250, 21)] {
+        let plan = AttributePlan::new(lot, n, accept).unwrap();
+        group.bench_function(format!("N={lot} n={n} Ac={accept}"), |b| {
+            b.iter(|| {
+                (
+                    plan.quality_at(0.95, Model::Hypergeometric),
+                    plan.quality_at(0.10, Model::Hypergeometric),
+                    plan.aoql(Model::Hypergeometric),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, draw, statistics, plan_risk);
 criterion_main!(benches);
