@@ -29,7 +29,12 @@ fn statistics(c: &mut Criterion) {
 fn plan_risk(c: &mut Criterion) {
     use lotcheck::domain::sampling::oc::{AttributePlan, Model};
     let mut group = c.benchmark_group("plan risk (producer, consumer, AOQL; hypergeometric)");
-    for (lot, n, accept) in [(500u64, 50u64, 0u64), (5000, 200, 7), (1_000_000, 100_000, 0), (500_001, 1250, 21)] {
+    for (lot, n, accept) in [
+        (500u64, 50u64, 0u64),
+        (5000, 200, 7),
+        (1_000_000, 100_000, 0),
+        (500_001, 1250, 21),
+    ] {
         let plan = AttributePlan::new(lot, n, accept).unwrap();
         group.bench_function(format!("N={lot} n={n} Ac={accept}"), |b| {
             b.iter(|| {
