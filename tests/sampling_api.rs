@@ -189,3 +189,121 @@ async fn batch_plans_by_iso2859_and_the_risk_of_ten_percent() {
         app.stop().await;
     }
 }
+
+/// Plans per class of nonconformity: each class has its own Ac/Re and
+/// sample (a prefix of one draw), and a lot passes only if every class does.
+#[tokio::test]
+async fn plans_by_class_of_nonconformity() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let s = scenario(&app, 500).await;
+        let request = json!({"method": "iso2859-1", "level": "II", "inspection": "normal",
+                             "aql_by_severity": {"critical": 0, "major": 0.65, "minor": 2.5}, "seed": 5});
+        let mut results = Vec::new();
+        for (failing_characteristic, case) in [
+            ("lights_up", "one critical failure"),
+            ("flux", "one major failure"),
+        ] {
+            let batch = app
+                .create(
+                    &format!("/api/v1/orders/{}/batches", s.order_id),
+                    json!({"lot_size": 500}),
+                )
+                .await;
+            let plan = app
+                .create(
+                    &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+                    request.clone(),
+                )
+                .await;
+            // Lot 500 → code H; major 0.65 points down to J (n 80, 1/2); minor 2.5 is H's 3/4 on n 50;
+            // critical (AQL 0) accepts none on the largest class sample.
+            assert_eq!(plan["sample_size"], 80, "{plan}");
+            let classes: Vec<(String, u64, u64, u64)> = plan["classes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["severity"].as_str().unwrap().to_string(),
+                        c["sample_size"].as_u64().unwrap(),
+                        c["accept"].as_u64().unwrap(),
+                        c["reject"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                classes,
+                [
+                    ("critical".into(), 80, 0, 1),
+                    ("major".into(), 80, 1, 2),
+                    ("minor".into(), 50, 3, 4)
+                ]
+            );
+            let minor_units = plan["classes"][2]["units"].as_array().unwrap();
+            assert_eq!(minor_units.len(), 50);
+            let all: Vec<&serde_json::Value> = plan["units"].as_array().unwrap().iter().collect();
+            assert!(
+                minor_units.iter().all(|u| all.contains(&u)),
+                "class units come from the one draw"
+            );
+
+            let first = plan["units"][0].clone();
+            let readings: Vec<serde_json::Value> = plan["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|unit| {
+                    let fails = |code: &str| *unit == first && code == failing_characteristic;
+                    [
+                        json!({"unit": unit, "characteristic": "flux", "value": if fails("flux") { 700.0 } else { 806.0 }}),
+                        json!({"unit": unit, "characteristic": "power", "value": 9.0}),
+                        json!({"unit": unit, "characteristic": "lights_up", "value": if fails("lights_up") { 1 } else { 0 }}),
+                    ]
+                })
+                .collect();
+            app.create(
+                &format!("/api/v1/batches/{}/measurements", batch["id"]),
+                json!({"measurements": readings}),
+            )
+            .await;
+            let result = app
+                .create(
+                    &format!("/api/v1/batches/{}/lot-result", batch["id"]),
+                    json!({}),
+                )
+                .await;
+            results.push((case, result["accepted"].as_bool().unwrap()));
+        }
+        assert_eq!(
+            results,
+            [("one critical failure", false), ("one major failure", true)]
+        );
+
+        let batch = app
+            .create(
+                &format!("/api/v1/orders/{}/batches", s.order_id),
+                json!({"lot_size": 500}),
+            )
+            .await;
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+                &json!({"method": "iso2859-1", "aql": 1.0, "aql_by_severity": {"major": 3.0}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["aql", "aql_by_severity.major", "aql_by_severity"],
+            "{problem}"
+        );
+        app.stop().await;
+    }
+}

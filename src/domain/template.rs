@@ -13,8 +13,11 @@ pub enum Kind {
     Attribute,
 }
 
-/// Classes of nonconformity as ISO 2859-1 (clause 3.1.8) groups them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Classes of nonconformity as ISO 2859-1 (clause 3.1.8) groups them,
+/// ordered from the gravest.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,

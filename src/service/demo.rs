@@ -434,6 +434,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                     aql: demo.iso_aql,
                     level: None,
                     inspection: None,
+                    aql_by_severity: None,
                 },
             )?;
             if index >= demo.inspected {

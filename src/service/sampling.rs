@@ -4,14 +4,16 @@ use super::audit::{self, Actor};
 use super::plans::{iso_inputs, risk_of, Risk};
 use super::utc;
 use crate::domain::access::Visibility;
-use crate::domain::sampling::iso2859::{single_plan, Inspection};
+use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
+use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
-use crate::store::sampling::{self as store, PlanRow};
+use crate::store::sampling::{self as store, ClassRow, PlanRow};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -49,6 +51,11 @@ pub struct PlanRequest {
     pub level: Option<String>,
     /// For `iso2859-1`: `normal`, `tightened` or `reduced`.
     pub inspection: Option<String>,
+    /// For `iso2859-1`, instead of `aql`: one plan per class of
+    /// nonconformity, e.g. `{"critical": 0, "major": 2.5, "minor": 4.0}`;
+    /// AQL 0 means none allowed (Ac 0 on the largest class sample).
+    #[schema(value_type = Option<Object>)]
+    pub aql_by_severity: Option<BTreeMap<Severity, f64>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -78,8 +85,11 @@ pub struct Plan {
     /// Every unit of the lot is inspected.
     pub inspect_all: bool,
     /// What the plan protects against (exact hypergeometric model); for a
-    /// percent plan, with the lot accepted only when no unit fails.
+    /// percent plan, or a plan by class, with the lot accepted only when no
+    /// unit fails.
     pub risk: Risk,
+    /// ISO 2859-1 plans per class of nonconformity, when asked for.
+    pub classes: Vec<ClassPlan>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -127,9 +137,25 @@ pub fn draw_plan(
             Percent::DEFAULT
         }
     };
+    let classes = match (&request.method, &request.aql_by_severity) {
+        (_, None) => Vec::new(),
+        (Method::Percent, Some(_)) => {
+            problems.add("aql_by_severity", "applies to method iso2859-1 only");
+            Vec::new()
+        }
+        (Method::Iso2859_1, Some(by_severity)) => {
+            class_aqls(request.aql, by_severity, &mut problems)
+        }
+    };
+    // With classes, the top-level lookup uses the loosest class AQL; the
+    // plan's sample is the largest class sample.
+    let loosest = classes
+        .iter()
+        .filter_map(|(_, aql)| aql.map(Aql::value))
+        .reduce(f64::max);
     let iso = match request.method {
         Method::Iso2859_1 => iso_inputs(
-            request.aql,
+            loosest.or(request.aql),
             request.level.as_deref(),
             request.inspection.as_deref(),
             &mut problems,
@@ -158,10 +184,20 @@ pub fn draw_plan(
             single_plan(lot.get(), aql, level, inspection),
         )
     });
-    let sample_size = match &iso_plan {
-        Some((.., plan)) => plan.sample_size,
-        None => percent.sample_size(lot.get()),
+    let class_plans: Vec<(Severity, f64, SinglePlan)> = match iso_plan {
+        Some((_, level, inspection, _)) => class_plans(lot.get(), level, inspection, &classes),
+        None => Vec::new(),
     };
+    let sample_size = match (
+        &iso_plan,
+        class_plans.iter().map(|(.., plan)| plan.sample_size).max(),
+    ) {
+        (_, Some(largest)) => largest,
+        (Some((.., plan)), None) => plan.sample_size,
+        (None, None) => percent.sample_size(lot.get()),
+    };
+    // Plans by class answer per class; the top level keeps the common code letter.
+    let single = iso_plan.filter(|_| class_plans.is_empty());
     let units = draw_units(seed, lot.get(), sample_size);
     let row = PlanRow {
         id: 0,
@@ -172,22 +208,35 @@ pub fn draw_plan(
         lot_size: batch.lot_size,
         sample_size: i64::from(sample_size),
         percent: iso_plan.is_none().then(|| percent.as_f64()),
-        aql: iso_plan.map(|(aql, ..)| aql.value()),
+        aql: single.map(|(aql, ..)| aql.value()),
         level: iso_plan.map(|(_, level, ..)| level.as_str().to_string()),
         inspection: iso_plan.map(|(.., inspection, _)| inspection.as_str().to_string()),
         code_letter: iso_plan.map(|(.., plan)| plan.code_letter.to_string()),
-        plan_letter: iso_plan.map(|(.., plan)| plan.plan_letter.to_string()),
-        accept: iso_plan.map(|(.., plan)| plan.accept as i32),
-        reject: iso_plan.map(|(.., plan)| plan.reject as i32),
+        plan_letter: single.map(|(.., plan)| plan.plan_letter.to_string()),
+        accept: single.map(|(.., plan)| plan.accept as i32),
+        reject: single.map(|(.., plan)| plan.reject as i32),
         created_at: now(),
         inspection_reason,
     };
-    store::insert_plan(conn, &row, &units).on_unique_violation(|| {
+    let plan_id = store::insert_plan(conn, &row, &units).on_unique_violation(|| {
         AppError::conflict(
             "plan_exists",
             format!("batch {batch_id} got a sampling plan from another request at the same moment"),
         )
     })?;
+    let class_rows: Vec<ClassRow> = class_plans
+        .iter()
+        .map(|(severity, aql, plan)| ClassRow {
+            plan_id,
+            severity: severity.as_str().to_string(),
+            aql: *aql,
+            plan_letter: plan.plan_letter.to_string(),
+            sample_size: i64::from(plan.sample_size),
+            accept: plan.accept as i32,
+            reject: plan.reject as i32,
+        })
+        .collect();
+    store::insert_classes(conn, &class_rows)?;
     audit::record(
         conn,
         actor,
@@ -197,6 +246,92 @@ pub fn draw_plan(
                            "sample_size": row.sample_size, "algorithm": row.algorithm}),
     )?;
     get_plan(conn, batch_id, Visibility::Everything)
+}
+
+/// The plan of one class of nonconformity within a batch plan.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClassPlan {
+    pub severity: Severity,
+    /// 0: none allowed.
+    pub aql: f64,
+    pub plan_letter: String,
+    pub sample_size: i64,
+    pub accept: i32,
+    pub reject: i32,
+    /// The class's units: the first `sample_size` units of the draw, ascending.
+    pub units: Vec<i64>,
+    pub risk: Risk,
+}
+
+/// Parses the class AQLs (`None` for 0: none allowed), naming bad ones.
+fn class_aqls(
+    aql: Option<f64>,
+    by_severity: &BTreeMap<Severity, f64>,
+    problems: &mut Violations,
+) -> Vec<(Severity, Option<Aql>)> {
+    if aql.is_some() {
+        problems.add("aql", "give either aql or aql_by_severity");
+    }
+    if by_severity.is_empty() {
+        problems.add("aql_by_severity", "name at least one class");
+    }
+    let mut classes = Vec::new();
+    for (&severity, &value) in by_severity {
+        if value == 0.0 {
+            classes.push((severity, None));
+        } else {
+            match Aql::parse(value) {
+                Ok(aql) => classes.push((severity, Some(aql))),
+                Err(m) => problems.add(format!("aql_by_severity.{}", severity.as_str()), m),
+            }
+        }
+    }
+    if !by_severity.is_empty() && classes.iter().all(|(_, aql)| aql.is_none()) {
+        problems.add("aql_by_severity", "at least one class needs an AQL above 0");
+    }
+    classes
+}
+
+/// One plan per class; an AQL of 0 gets Ac 0, Re 1 on the largest sample
+/// of the other classes.
+fn class_plans(
+    lot_size: u32,
+    level: Level,
+    inspection: Inspection,
+    classes: &[(Severity, Option<Aql>)],
+) -> Vec<(Severity, f64, SinglePlan)> {
+    let table_plans: Vec<_> = classes
+        .iter()
+        .filter_map(|(severity, aql)| {
+            aql.map(|aql| {
+                (
+                    *severity,
+                    aql.value(),
+                    single_plan(lot_size, aql, level, inspection),
+                )
+            })
+        })
+        .collect();
+    let Some(largest) = table_plans
+        .iter()
+        .map(|(.., plan)| *plan)
+        .max_by_key(|plan| plan.sample_size)
+    else {
+        return Vec::new();
+    };
+    let none_allowed = SinglePlan {
+        accept: 0,
+        reject: 1,
+        ..largest
+    };
+    let mut plans: Vec<_> = classes
+        .iter()
+        .filter(|(_, aql)| aql.is_none())
+        .map(|(severity, _)| (*severity, 0.0, none_allowed))
+        .chain(table_plans)
+        .collect();
+    plans.sort_by_key(|(severity, ..)| severity.as_str());
+    plans
 }
 
 fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
@@ -232,6 +367,11 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
     let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
         .map(|plan| risk_of(&plan, Model::Hypergeometric))
         .map_err(|_| AppError::internal())?;
+    let draw_order = store::units_in_draw_order(conn, row.id)?;
+    let classes = store::classes_of(conn, row.id)?
+        .into_iter()
+        .map(|class| class_view(&row, &draw_order, class))
+        .collect::<AppResult<Vec<_>>>()?;
     let table = row
         .inspection
         .as_deref()
@@ -245,6 +385,7 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         table,
         inspect_all: row.sample_size >= row.lot_size,
         risk,
+        classes,
         batch_id: row.batch_id,
         method,
         algorithm: row.algorithm,
@@ -265,4 +406,28 @@ pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) 
     super::batches::get_batch(conn, batch_id, visibility)?;
     find_plan(conn, batch_id)?
         .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
+}
+
+fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<ClassPlan> {
+    let severity = Severity::parse(&class.severity).ok_or_else(AppError::internal)?;
+    let n = (class.sample_size.max(0) as usize).min(draw_order.len());
+    let mut units = draw_order[..n].to_vec();
+    units.sort_unstable();
+    let risk = AttributePlan::new(
+        plan.lot_size as u64,
+        class.sample_size as u64,
+        class.accept.max(0) as u64,
+    )
+    .map(|attribute| risk_of(&attribute, Model::Hypergeometric))
+    .map_err(|_| AppError::internal())?;
+    Ok(ClassPlan {
+        severity,
+        aql: class.aql,
+        plan_letter: class.plan_letter,
+        sample_size: class.sample_size,
+        accept: class.accept,
+        reject: class.reject,
+        units,
+        risk,
+    })
 }

@@ -3,11 +3,12 @@
 
 use super::audit::{self, Actor};
 use super::catalog::template_of;
+use super::sampling::Method;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
-use crate::domain::template::Kind;
+use crate::domain::template::{Kind, Severity as Class};
 use crate::error::{AppError, AppResult, OnUniqueViolation};
 use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
@@ -147,7 +148,7 @@ pub fn record_lot_result(
 ) -> AppResult<SwitchingEvent> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = super::sampling::find_plan(conn, batch_id)?
-        .filter(|p| p.accept.is_some())
+        .filter(|p| p.method == Method::Iso2859_1)
         .ok_or_else(|| {
             AppError::conflict(
                 "not_an_iso_plan",
@@ -168,33 +169,53 @@ pub fn record_lot_result(
         ));
     }
     let by_id: HashMap<i64, _> = template.iter().map(|c| (c.id, c)).collect();
-    let nonconforming: HashSet<i64> = readings
+    // (unit, class of nonconformity) of every failing reading.
+    let failing: HashSet<(i64, Class)> = readings
         .iter()
-        .filter(|r| {
-            by_id
-                .get(&r.characteristic_id)
-                .is_some_and(|c| match c.kind {
-                    Kind::Variable => c.limits().is_outside(r.value),
-                    Kind::Attribute => r.value != 0.0,
-                })
+        .filter_map(|r| {
+            let c = by_id.get(&r.characteristic_id)?;
+            let fails = match c.kind {
+                Kind::Variable => c.limits().is_outside(r.value),
+                Kind::Attribute => r.value != 0.0,
+            };
+            fails.then_some((r.unit, c.severity))
         })
-        .map(|r| r.unit)
         .collect();
-    let defects = nonconforming.len() as u32;
-    let accept = plan.accept.unwrap_or(0).max(0) as u32;
-    // "Accepted at the next tighter AQL": the same code letter's normal
-    // plan one AQL column to the left (9.3.3.2).
-    let tighter_accept = plan
-        .aql
-        .and_then(|aql| Aql::parse(aql).ok())
-        .filter(|aql| aql.column() > 0)
-        .and_then(|aql| Aql::parse(AQLS[aql.column() - 1]).ok())
-        .zip(plan.code_letter.as_deref().and_then(|l| l.chars().next()))
-        .map(|(tighter, letter)| plan_for_letter(letter, tighter, Inspection::Normal).2);
+    let defects = failing
+        .iter()
+        .map(|(unit, _)| unit)
+        .collect::<HashSet<_>>()
+        .len() as u32;
+    let letter = plan.code_letter.as_deref().and_then(|l| l.chars().next());
+    // Each plan judged: (Ac, nonconforming units it counts, Ac at the next tighter AQL).
+    let judged: Vec<(u32, u32, Option<u32>)> = if plan.classes.is_empty() {
+        let accept = plan.accept.unwrap_or(0).max(0) as u32;
+        vec![(accept, defects, tighter_accept(plan.aql, letter))]
+    } else {
+        plan.classes
+            .iter()
+            .map(|class| {
+                let units: HashSet<i64> = class.units.iter().copied().collect();
+                let counted = failing
+                    .iter()
+                    .filter(|(unit, severity)| *severity == class.severity && units.contains(unit))
+                    .count() as u32;
+                let tighter = (class.aql > 0.0)
+                    .then(|| tighter_accept(Some(class.aql), letter))
+                    .flatten();
+                (class.accept.max(0) as u32, counted, tighter.or(Some(0)))
+            })
+            .collect()
+    };
+    // The switching score follows the plan with the largest Ac (for
+    // plans by class, the major or loosest class).
+    let accept_number = judged.iter().map(|(ac, ..)| *ac).max().unwrap_or(0);
     let lot = LotResult {
-        accepted: defects <= accept,
-        accept_number: accept,
-        accepted_at_tighter_aql: tighter_accept.is_some_and(|ac| defects <= ac),
+        accepted: judged.iter().all(|(ac, counted, _)| counted <= ac),
+        accept_number,
+        accepted_at_tighter_aql: judged
+            .iter()
+            .all(|(_, counted, tighter)| tighter.is_some_and(|ac| *counted <= ac)),
         production_steady: request.production_steady,
         reduced_approved: request.reduced_approved,
     };
@@ -280,6 +301,14 @@ fn append_event(
     };
     store::insert_event(conn, &row)?;
     Ok(row)
+}
+
+/// The acceptance number of the same code letter's normal plan one AQL
+/// column tighter ("accepted at the next tighter AQL", 9.3.3.2).
+fn tighter_accept(aql: Option<f64>, letter: Option<char>) -> Option<u32> {
+    let column = Aql::parse(aql?).ok()?.column().checked_sub(1)?;
+    let tighter = Aql::parse(AQLS[column]).ok()?;
+    Some(plan_for_letter(letter?, tighter, Inspection::Normal).2)
 }
 
 /// The JSON name of a unit enum value, as stored.

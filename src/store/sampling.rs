@@ -1,6 +1,6 @@
 //! Sampling plans of batches and the units they drew.
 
-use super::schema::{sample_units, sampling_plans};
+use super::schema::{plan_classes, sample_units, sampling_plans};
 use super::{on_backend, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -72,6 +72,45 @@ pub fn units_of_plan(conn: &mut DbConnection, plan_id: i64) -> QueryResult<Vec<i
     sample_units::table
         .filter(sample_units::plan_id.eq(plan_id))
         .order(sample_units::unit)
+        .select(sample_units::unit)
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_classes, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ClassRow {
+    pub plan_id: i64,
+    pub severity: String,
+    /// 0 means none allowed (Ac 0).
+    pub aql: f64,
+    pub plan_letter: String,
+    pub sample_size: i64,
+    pub accept: i32,
+    pub reject: i32,
+}
+
+pub fn insert_classes(conn: &mut DbConnection, rows: &[ClassRow]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    on_backend!(conn, |c| diesel::insert_into(plan_classes::table)
+        .values(rows)
+        .execute(c))
+}
+
+pub fn classes_of(conn: &mut DbConnection, plan_id: i64) -> QueryResult<Vec<ClassRow>> {
+    plan_classes::table
+        .filter(plan_classes::plan_id.eq(plan_id))
+        .order(plan_classes::severity)
+        .select(ClassRow::as_select())
+        .load(conn)
+}
+
+/// The drawn units of a plan in draw order (the first one drawn first).
+pub fn units_in_draw_order(conn: &mut DbConnection, plan_id: i64) -> QueryResult<Vec<i64>> {
+    sample_units::table
+        .filter(sample_units::plan_id.eq(plan_id))
+        .order(sample_units::position)
         .select(sample_units::unit)
         .load(conn)
 }

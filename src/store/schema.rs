@@ -196,3 +196,15 @@ diesel::table! {
         recorded_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    plan_classes (plan_id, severity) {
+        plan_id -> BigInt,
+        severity -> Text,
+        aql -> Double,
+        plan_letter -> Text,
+        sample_size -> BigInt,
+        accept -> Integer,
+        reject -> Integer,
+    }
+}
