@@ -432,12 +432,7 @@ async fn passwords_are_never_returned_and_stored_only_hashed() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = common::error_fields(&problem);
         assert_eq!(fields, ["password", "customer_id"]);
         app.stop().await;
     }

@@ -123,12 +123,7 @@ async fn validation_names_every_offending_field() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = common::error_fields(&problem);
         assert_eq!(
             fields,
             [
@@ -185,12 +180,7 @@ async fn validation_names_every_offending_field() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = common::error_fields(&problem);
         assert_eq!(fields, ["seed", "percent"]);
         let (status, _) = app
             .post(

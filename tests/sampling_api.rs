@@ -293,12 +293,7 @@ async fn plans_by_class_of_nonconformity() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = common::error_fields(&problem);
         assert_eq!(
             fields,
             ["aql", "aql_by_severity.major", "aql_by_severity"],

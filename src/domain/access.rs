@@ -63,6 +63,18 @@ pub enum Permission {
 use Permission::*;
 use Role::*;
 
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        ManageUsers,
+        ManageCatalog,
+        ManageOrders,
+        PlanSampling,
+        RecordResults,
+        ReadResults,
+        ReadProcess,
+    ];
+}
+
 /// The rules: which roles hold each permission.
 pub const RULES: &[(Permission, &[Role])] = &[
     (ManageUsers, &[Admin]),
@@ -118,15 +130,7 @@ mod tests {
 
     #[test]
     fn every_permission_has_a_rule() {
-        for permission in [
-            ManageUsers,
-            ManageCatalog,
-            ManageOrders,
-            PlanSampling,
-            RecordResults,
-            ReadResults,
-            ReadProcess,
-        ] {
+        for permission in Permission::ALL {
             assert_eq!(
                 RULES.iter().filter(|(p, _)| *p == permission).count(),
                 1,

@@ -292,6 +292,14 @@ impl TestApp {
     }
 }
 
+/// The `field` of every error of a problem+json answer, in order.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// Reads a response: JSON when it is JSON (problem+json included), else text.
 pub async fn read(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
