@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use lotcheck::config::DatabaseConfig;
 use lotcheck::domain::access::Role;
 use lotcheck::service::accounts::{self, NewUser};
-use lotcheck::service::audit::Actor;
+use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::demo;
 use lotcheck::store::Db;
@@ -57,6 +57,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain of the audit log and name the first broken row;
+    /// exits with status 1 when the chain is broken.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,23 +146,47 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
+/// A service error as the command line shows it: the field messages, or the detail.
+fn cli_error(e: lotcheck::error::AppError) -> anyhow::Error {
+    let fields: Vec<String> = e
+        .errors
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    anyhow::anyhow!(
+        "{}",
+        if fields.is_empty() {
+            e.detail
+        } else {
+            fields.join("; ")
+        }
+    )
+}
+
+/// Verifies the audit chain; answers whether it is intact.
+fn audit_verify(db: &Db) -> anyhow::Result<bool> {
+    let outcome = db.read_blocking(audit::verify).map_err(cli_error)?;
+    match outcome.broken {
+        None => {
+            println!(
+                "audit log intact: {} rows; last hash {}",
+                outcome.rows, outcome.last_hash
+            );
+            Ok(true)
+        }
+        Some(broken) => {
+            println!(
+                "audit log BROKEN at row {}: {} ({} rows before it are intact)",
+                broken.id, broken.problem, outcome.rows
+            );
+            Ok(false)
+        }
+    }
+}
+
 fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
     let actor = Actor::system("cli");
-    let fail = |e: lotcheck::error::AppError| {
-        let fields: Vec<String> = e
-            .errors
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect();
-        anyhow::anyhow!(
-            "{}",
-            if fields.is_empty() {
-                e.detail
-            } else {
-                fields.join("; ")
-            }
-        )
-    };
+    let fail = cli_error;
     match command {
         UserCommand::Add {
             username,
@@ -217,6 +253,14 @@ async fn main() -> anyhow::Result<()> {
         Command::User { command } => {
             let db = open_and_migrate(&cli.database)?;
             user_command(&db, command)?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = open_and_migrate(&cli.database)?;
+            if !audit_verify(&db)? {
+                std::process::exit(1);
+            }
         }
         Command::Serve {
             bind,

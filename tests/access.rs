@@ -28,7 +28,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         | ("post", "/api/v1/batches/{id}/lot-result") => &["admin", "lead"],
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
         ("get", "/api/v1/products/{id}/switching") => &["admin", "lead", "inspector"],
-        ("post", "/api/v1/batches/{id}/measurements") => &["admin", "inspector"],
+        ("post", "/api/v1/batches/{id}/measurements")
+        | ("post", "/api/v1/measurements/{id}/corrections") => &["admin", "inspector"],
+        ("get", "/api/v1/audit") => &["admin", "lead"],
         ("get", _) => STAFF_AND_CUSTOMERS,
         other => panic!("route {other:?} is not in the test's rules table"),
     })

@@ -105,7 +105,8 @@ permission_types!(
     PlanSampling,
     RecordResults,
     ReadResults,
-    ReadProcess
+    ReadProcess,
+    ReadAudit
 );
 
 /// A caller whose role holds permission `P`; otherwise a 403 (or 401

@@ -6,7 +6,10 @@ use super::catalog::PageQuery;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::batches::{self, Batch, NewBatch};
-use crate::service::measurements::{self, ListFilter, Measurement, RecordMeasurements, Recorded};
+use crate::service::measurements::{
+    self, CorrectMeasurement, ListFilter, Measurement, MeasurementHistory, RecordMeasurements,
+    Recorded,
+};
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::Page;
 use crate::store::Db;
@@ -21,6 +24,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(record_measurements)
         .service(list_measurements)
         .service(get_measurement)
+        .service(correct_measurement)
+        .service(measurement_history)
         .service(batch_statistics);
 }
 
@@ -136,6 +141,48 @@ pub async fn get_measurement(
     let (id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| measurements::get(c, id, visibility))
+            .await?,
+    ))
+}
+
+/// Corrects a reading: stores a new reading that supersedes it, with the
+/// reason. The old reading stays readable in the history.
+#[utoipa::path(post, path = "/api/v1/measurements/{id}/corrections", tag = "measurements",
+    params(("id" = uuid::Uuid, Path, description = "the UUID of the reading to correct (its current version)")),
+    request_body = CorrectMeasurement,
+    responses((status = 201, body = Measurement), (status = 200, body = Measurement, description = "a retry of a stored correction"),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/measurements/{id}/corrections")]
+pub async fn correct_measurement(
+    db: web::Data<Db>,
+    caller: Allowed<RecordResults>,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<CorrectMeasurement>,
+) -> AppResult<HttpResponse> {
+    let target = id.into_inner();
+    let (created, correction) = db
+        .write(move |c| measurements::correct(c, &caller.actor(), target, body.0))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(correction)
+    } else {
+        HttpResponse::Ok().json(correction)
+    })
+}
+
+/// Every version of a unit's reading of a characteristic, original first.
+#[utoipa::path(get, path = "/api/v1/measurements/{id}/history", tag = "measurements",
+    params(("id" = uuid::Uuid, Path, description = "the UUID of any version of the reading")),
+    responses((status = 200, body = MeasurementHistory), (status = 404, body = Problem)))]
+#[get("/measurements/{id}/history")]
+pub async fn measurement_history(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<MeasurementHistory>> {
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| measurements::history(c, id, visibility))
             .await?,
     ))
 }

@@ -53,9 +53,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let field = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_data() {
+            let message = inner.to_string();
             AppError::invalid_fields(vec![FieldError {
-                field,
-                message: inner.to_string(),
+                field: missing_field_path(&field, &message).unwrap_or(field),
+                message,
             }])
         } else {
             let mut problem = AppError::new(
@@ -73,6 +74,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             }
             problem
         }
+    })
+}
+
+/// serde reports a missing field at the path of the object that lacks it;
+/// the client is better told the path of the field itself
+/// (`measurements[2].value`, or `reason` at the top level).
+fn missing_field_path(object: &str, message: &str) -> Option<String> {
+    let name = message.strip_prefix("missing field `")?.split('`').next()?;
+    Some(if object == "." {
+        name.to_string()
+    } else {
+        format!("{object}.{name}")
     })
 }
 

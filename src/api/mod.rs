@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, described by an
 //! OpenAPI document generated from the handlers.
 
+mod audit;
 pub mod auth;
 mod batches;
 mod calculators;
@@ -22,6 +23,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(auth::authenticate))
             .route("/openapi.json", web::get().to(openapi_json))
             .configure(auth::config)
+            .configure(audit::config)
             .configure(users::config)
             .configure(catalog::config)
             .configure(orders::config)
@@ -69,6 +71,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::list_measurements,
         batches::get_measurement,
         batches::batch_statistics,
+        batches::correct_measurement,
+        batches::measurement_history,
+        audit::list_audit,
     ),
         components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

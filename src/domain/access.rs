@@ -58,13 +58,15 @@ pub enum Permission {
     /// Read the factory's process records across customers (switching
     /// history of shared designs): staff only.
     ReadProcess,
+    /// Read the audit log: who changed what, across all customers.
+    ReadAudit,
 }
 
 use Permission::*;
 use Role::*;
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         ManageUsers,
         ManageCatalog,
         ManageOrders,
@@ -72,6 +74,7 @@ impl Permission {
         RecordResults,
         ReadResults,
         ReadProcess,
+        ReadAudit,
     ];
 }
 
@@ -84,6 +87,7 @@ pub const RULES: &[(Permission, &[Role])] = &[
     (RecordResults, &[Admin, Inspector]),
     (ReadResults, &[Admin, Lead, Inspector, Customer]),
     (ReadProcess, &[Admin, Lead, Inspector]),
+    (ReadAudit, &[Admin, Lead]),
 ];
 
 pub fn permits(role: Role, permission: Permission) -> bool {

@@ -2,11 +2,12 @@
 
 use super::audit::{self, Actor};
 use super::catalog::{template_of, Characteristic};
-use super::{utc, Page};
+use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::accounts::usernames;
 use crate::store::measurements::{
     self as store, CodedMeasurement, MeasurementFilter, MeasurementRow,
 };
@@ -51,6 +52,39 @@ pub struct Measurement {
     pub characteristic: String,
     pub value: f64,
     pub recorded_at: DateTime<Utc>,
+    /// Who recorded it (`null` for the system, e.g. the demo loader).
+    pub recorded_by: Option<String>,
+    /// The reading this one corrects, if it is a correction.
+    pub supersedes: Option<Uuid>,
+    /// Why the correction was made (corrections only).
+    pub reason: Option<String>,
+    /// The correction that replaced this reading, if any; statistics use
+    /// only readings that nothing supersedes.
+    pub superseded_by: Option<Uuid>,
+}
+
+/// A correction of a stored reading: a new reading that replaces it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectMeasurement {
+    /// Client-made UUID of the correction, so that a retry stores it once.
+    pub id: Option<Uuid>,
+    /// The corrected value; for attribute characteristics 0 (pass) or 1 (fail).
+    pub value: f64,
+    /// Why the reading is corrected (required; kept with the correction).
+    pub reason: String,
+}
+
+/// Every version of one unit's reading of a characteristic.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasurementHistory {
+    pub batch_id: i64,
+    pub unit: i64,
+    pub characteristic: String,
+    /// The reading statistics use: the newest version, which nothing supersedes.
+    pub current: Uuid,
+    /// Original first, then each correction in order.
+    pub versions: Vec<Measurement>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -59,19 +93,43 @@ pub struct Recorded {
     pub measurements: Vec<Measurement>,
 }
 
-fn view((row, code): CodedMeasurement) -> AppResult<Measurement> {
-    let id = Uuid::parse_str(&row.uuid).map_err(|_| {
-        tracing::error!(measurement = row.id, "stored uuid is not a UUID");
+fn parse_uuid(text: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(text).map_err(|_| {
+        tracing::error!(uuid = text, "stored uuid is not a UUID");
         AppError::internal()
-    })?;
-    Ok(Measurement {
-        id,
-        batch_id: row.batch_id,
-        unit: row.unit,
-        characteristic: code,
-        value: row.value,
-        recorded_at: utc(row.recorded_at),
     })
+}
+
+/// Answers for stored readings, with who recorded them and how they link to
+/// their corrections (three lookups for any number of rows).
+fn views(conn: &mut DbConnection, rows: Vec<CodedMeasurement>) -> AppResult<Vec<Measurement>> {
+    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+    let targets: Vec<i64> = rows.iter().filter_map(|(row, _)| row.supersedes).collect();
+    let users: Vec<i64> = rows.iter().filter_map(|(row, _)| row.recorded_by).collect();
+    let target_uuids: HashMap<i64, String> = store::uuids_of(conn, &targets)?.into_iter().collect();
+    let replaced_by: HashMap<i64, String> = store::superseded_by(conn, &ids)?.into_iter().collect();
+    let usernames: HashMap<i64, String> = usernames(conn, &users)?.into_iter().collect();
+    let link = |map: &HashMap<i64, String>, id: Option<i64>| -> AppResult<Option<Uuid>> {
+        id.and_then(|id| map.get(&id))
+            .map(|uuid| parse_uuid(uuid))
+            .transpose()
+    };
+    rows.into_iter()
+        .map(|(row, code)| {
+            Ok(Measurement {
+                id: parse_uuid(&row.uuid)?,
+                batch_id: row.batch_id,
+                unit: row.unit,
+                characteristic: code,
+                value: row.value,
+                recorded_at: utc(row.recorded_at),
+                recorded_by: row.recorded_by.and_then(|id| usernames.get(&id).cloned()),
+                supersedes: link(&target_uuids, row.supersedes)?,
+                reason: row.reason,
+                superseded_by: link(&replaced_by, Some(row.id))?,
+            })
+        })
+        .collect()
 }
 
 /// The batch's lot, drawn units and template: what every reading is checked against.
@@ -137,16 +195,20 @@ fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, Stri
                 item.characteristic, ctx.codes
             ),
         )),
-        Some(c) if c.kind == Kind::Attribute && !is_attribute_value(item.value) => problems.push((
-            "value",
-            "an attribute reading is 0 (pass) or 1 (fail)".to_string(),
-        )),
-        Some(_) => {}
-    }
-    if !item.value.is_finite() {
-        problems.push(("value", "must be a finite number".to_string()));
+        Some(c) => problems.extend(value_problem(c, item.value).map(|m| ("value", m))),
     }
     problems
+}
+
+/// What is wrong with a value for this characteristic, if anything.
+fn value_problem(characteristic: &Characteristic, value: f64) -> Option<String> {
+    if !value.is_finite() {
+        Some("must be a finite number".into())
+    } else if characteristic.kind == Kind::Attribute && !is_attribute_value(value) {
+        Some("an attribute reading is 0 (pass) or 1 (fail)".into())
+    } else {
+        None
+    }
 }
 
 pub fn record(
@@ -284,26 +346,151 @@ pub fn record(
         .into_iter()
         .map(|m| (m.0.uuid.clone(), m))
         .collect();
-    let measurements = answer_uuids
+    let rows = answer_uuids
         .iter()
-        .map(|uuid| {
-            by_uuid
-                .remove(uuid)
-                .ok_or_else(AppError::internal)
-                .and_then(view)
-        })
-        .collect::<AppResult<_>>()?;
-    Ok(Recorded { measurements })
+        .map(|uuid| by_uuid.remove(uuid).ok_or_else(AppError::internal))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Recorded {
+        measurements: views(conn, rows)?,
+    })
 }
 
-pub fn get(conn: &mut DbConnection, id: Uuid, visibility: Visibility) -> AppResult<Measurement> {
+/// A stored reading by client id, if the caller may see its batch.
+fn find_visible(
+    conn: &mut DbConnection,
+    id: Uuid,
+    visibility: Visibility,
+) -> AppResult<CodedMeasurement> {
     let missing = || AppError::not_found(format!("measurement {id}"));
     let found = store::find_by_uuids(conn, &[id.to_string()])?
         .into_iter()
         .next()
         .ok_or_else(missing)?;
     super::batches::get_batch(conn, found.0.batch_id, visibility).map_err(|_| missing())?;
-    view(found)
+    Ok(found)
+}
+
+fn single(conn: &mut DbConnection, row: CodedMeasurement) -> AppResult<Measurement> {
+    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid, visibility: Visibility) -> AppResult<Measurement> {
+    let found = find_visible(conn, id, visibility)?;
+    single(conn, found)
+}
+
+/// Every version of the unit/characteristic reading that `id` belongs to.
+pub fn history(
+    conn: &mut DbConnection,
+    id: Uuid,
+    visibility: Visibility,
+) -> AppResult<MeasurementHistory> {
+    let (row, code) = find_visible(conn, id, visibility)?;
+    let stored = store::versions_of(conn, row.batch_id, row.unit, row.characteristic_id)?;
+    let versions = views(conn, stored)?;
+    let current = versions
+        .iter()
+        .find(|m| m.superseded_by.is_none())
+        .ok_or_else(AppError::internal)?
+        .id;
+    Ok(MeasurementHistory {
+        batch_id: row.batch_id,
+        unit: row.unit,
+        characteristic: code,
+        current,
+        versions,
+    })
+}
+
+/// Longest reason kept with a correction.
+const MAX_REASON: usize = 500;
+
+/// Records a correction of reading `target`: a new reading that supersedes
+/// it, with who, when and why. The old reading stays as it was. Only the
+/// current version can be corrected, so two people correcting the same
+/// reading at once cannot both win silently; a retry with the same client
+/// id answers the stored correction. Answers whether it was newly stored.
+pub fn correct(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: Uuid,
+    request: CorrectMeasurement,
+) -> AppResult<(bool, Measurement)> {
+    let (old, code) = find_visible(conn, target, Visibility::Everything)?;
+    let mut problems = Violations::default();
+    let reason = match required_text(&request.reason, MAX_REASON) {
+        Ok(reason) => Some(reason.to_string()),
+        Err(message) => {
+            problems.add("reason", message);
+            None
+        }
+    };
+    let ctx = context(conn, old.batch_id)?;
+    if let Some(message) = value_problem(&ctx.template[&code], request.value) {
+        problems.add("value", message);
+    }
+    problems.into_result()?;
+    let reason = reason.unwrap_or_default();
+
+    let uuid = request.id.unwrap_or_else(Uuid::new_v4).to_string();
+    if let Some(stored) = store::find_by_uuids(conn, std::slice::from_ref(&uuid))?.pop() {
+        let same = stored.0.supersedes == Some(old.id)
+            && stored.0.value.to_bits() == request.value.to_bits()
+            && stored.0.reason.as_deref() == Some(reason.as_str());
+        if !same {
+            return Err(AppError::conflict(
+                "measurement_id_reused",
+                format!("id {uuid} already names a different reading"),
+            )
+            .with_field("id"));
+        }
+        return Ok((false, single(conn, stored)?));
+    }
+    let already_corrected = || {
+        AppError::conflict(
+            "already_corrected",
+            format!(
+                "reading {target} has already been corrected; correct the current version \
+                 (see /api/v1/measurements/{target}/history)"
+            ),
+        )
+    };
+    if !store::superseded_by(conn, &[old.id])?.is_empty() {
+        return Err(already_corrected());
+    }
+    let row = MeasurementRow {
+        id: 0,
+        uuid: uuid.clone(),
+        batch_id: old.batch_id,
+        unit: old.unit,
+        characteristic_id: old.characteristic_id,
+        value: request.value,
+        supersedes: Some(old.id),
+        reason: Some(reason.clone()),
+        recorded_at: now(),
+        recorded_by: actor.user_id,
+    };
+    store::insert_measurements(conn, std::slice::from_ref(&row))
+        .on_unique_violation(already_corrected)?;
+    audit::record(
+        conn,
+        actor,
+        "measurements.correct",
+        format!("measurement/{uuid}"),
+        serde_json::json!({
+            "batch_id": old.batch_id,
+            "unit": old.unit,
+            "characteristic": code,
+            "supersedes": target,
+            "old_value": old.value,
+            "new_value": request.value,
+            "reason": reason,
+        }),
+    )?;
+    let stored = store::find_by_uuids(conn, &[uuid])?
+        .pop()
+        .ok_or_else(AppError::internal)?;
+    Ok((true, single(conn, stored)?))
 }
 
 /// Filters of the reading list as a client gives them.
@@ -341,7 +528,7 @@ pub fn list(
         characteristic_id,
     };
     let rows = store::list_of_batch(conn, batch_id, &store_filter, page)?;
-    let items = rows.items.into_iter().map(view).collect::<AppResult<_>>()?;
+    let items = views(conn, rows.items)?;
     Ok(Page {
         items,
         page: page.page,

@@ -179,3 +179,11 @@ pub fn recent_failures_from(
         .count()
         .get_result(conn)
 }
+
+/// Usernames by user id, for showing who recorded what.
+pub fn usernames(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username))
+        .load(conn)
+}

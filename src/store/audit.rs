@@ -86,3 +86,66 @@ pub fn rows_after(
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// Filters of the audit list; all given ones must match.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact action, or a prefix ending in `.` (e.g. `measurements.`).
+    pub action: Option<String>,
+    /// Exact subject, e.g. `batch/12`.
+    pub subject: Option<String>,
+    /// Actor name (username, or `system:…`).
+    pub actor: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+/// Rows matching the filter, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    page: super::PageRequest,
+) -> QueryResult<super::PageOf<AuditRow>> {
+    let filtered = || {
+        let mut query = audit_log::table.into_boxed();
+        if let Some(action) = &filter.action {
+            query = if action.ends_with('.') {
+                query.filter(
+                    audit_log::action
+                        .like(format!("{}%", escape_like(action)))
+                        .escape('\\'),
+                )
+            } else {
+                query.filter(audit_log::action.eq(action.clone()))
+            };
+        }
+        if let Some(subject) = &filter.subject {
+            query = query.filter(audit_log::subject.eq(subject.clone()));
+        }
+        if let Some(actor) = &filter.actor {
+            query = query.filter(audit_log::actor.eq(actor.clone()));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(audit_log::recorded_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(audit_log::recorded_at.lt(until));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let items = filtered()
+        .order(audit_log::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok(super::PageOf { items, total })
+}
+
+/// Escapes LIKE wildcards so a prefix matches literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

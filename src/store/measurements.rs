@@ -121,3 +121,41 @@ pub fn existing_readings(conn: &mut DbConnection, batch_id: i64) -> QueryResult<
         .select((measurements::unit, measurements::characteristic_id))
         .load(conn)
 }
+
+/// Every version of one unit's reading of a characteristic, oldest first:
+/// the original and each correction.
+pub fn versions_of(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    unit: i64,
+    characteristic_id: i64,
+) -> QueryResult<Vec<CodedMeasurement>> {
+    measurements::table
+        .inner_join(characteristics::table)
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(measurements::unit.eq(unit))
+        .filter(measurements::characteristic_id.eq(characteristic_id))
+        .order(measurements::id)
+        .select((MeasurementRow::as_select(), characteristics::code))
+        .load(conn)
+}
+
+/// Client ids of readings by row id.
+pub fn uuids_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    measurements::table
+        .filter(measurements::id.eq_any(ids))
+        .select((measurements::id, measurements::uuid))
+        .load(conn)
+}
+
+/// For each of the given readings that has been corrected: (its row id, the
+/// client id of the reading that supersedes it).
+pub fn superseded_by(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    measurements::table
+        .filter(measurements::supersedes.eq_any(ids))
+        .select((
+            measurements::supersedes.assume_not_null(),
+            measurements::uuid,
+        ))
+        .load(conn)
+}
