@@ -149,6 +149,7 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     let query = match template {
         "/api/v1/sampling/iso2859-1" => "?lot_size=500&aql=1.0",
         "/api/v1/sampling/oc-curve" => "?lot_size=500&sample_size=50&accept=1",
+        "/api/v1/colorimetry" => "?x=0.4578&y=0.4101",
         _ => "",
     };
     format!("{}{query}", template.replace("{id}", &id))

@@ -6,39 +6,9 @@ mod common;
 
 use lotcheck::domain::sampling::oc::{AttributePlan, Model};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn scipy(cases: &Value) -> Option<Value> {
-    let python = std::env::var("LOTCHECK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_scipy = Command::new(&python)
-        .args(["-c", "import scipy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_scipy {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have python3 with scipy"
-        );
-        common::say("NOTE: python3 with scipy not found: SciPy OC comparison SKIPPED");
-        return None;
-    }
-    let mut child = Command::new(&python)
-        .arg("scripts/oc_reference.py")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cases.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    common::python_oracle("oc_reference.py", "scipy", cases)
 }
 
 fn close(ours: f64, theirs: f64, tolerance: f64) -> bool {

@@ -1,15 +1,18 @@
-//! Sampling calculators (any signed-in user).
+//! Calculators for sampling plans and colour (any signed-in user).
 
 use super::auth::perm::ReadResults;
 use super::auth::Allowed;
+use crate::domain::colorimetry::Xy;
+use crate::error::AppError;
 use crate::error::{AppResult, Problem};
+use crate::service::colour::{self, ColourAnswer};
 use crate::service::plans::{self, Iso2859Answer, OcCurve};
 use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(iso2859).service(oc_curve);
+    cfg.service(iso2859).service(oc_curve).service(colorimetry);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,4 +72,40 @@ pub async fn oc_curve(
         q.p.as_deref(),
         q.model.as_deref(),
     )?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ColourQuery {
+    /// CIE 1931 x.
+    pub x: f64,
+    /// CIE 1931 y.
+    pub y: f64,
+    /// Target chromaticity x, to count MacAdam steps from.
+    pub target_x: Option<f64>,
+    /// Target chromaticity y.
+    pub target_y: Option<f64>,
+}
+
+/// CCT and Duv (Ohno 2013), the ANSI C78.377 nominal CCT quadrangle and,
+/// with a target, the distance in MacAdam steps (IEC 60081 ellipse shapes).
+/// A point outside the chromaticity diagram is a 400.
+#[utoipa::path(get, path = "/api/v1/colorimetry", tag = "colour", params(ColourQuery),
+    responses((status = 200, body = ColourAnswer), (status = 400, body = Problem)))]
+#[get("/colorimetry")]
+pub async fn colorimetry(
+    _caller: Allowed<ReadResults>,
+    query: web::Query<ColourQuery>,
+) -> AppResult<web::Json<ColourAnswer>> {
+    let q = query.into_inner();
+    let target = match (q.target_x, q.target_y) {
+        (Some(x), Some(y)) => Some(Xy { x, y }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(AppError::bad_request("give target_y with target_x").with_field("target_y"))
+        }
+        (None, Some(_)) => {
+            return Err(AppError::bad_request("give target_x with target_y").with_field("target_x"))
+        }
+    };
+    Ok(web::Json(colour::describe(Xy { x: q.x, y: q.y }, target)?))
 }

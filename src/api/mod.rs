@@ -67,6 +67,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         sampling::corrective_action,
         calculators::iso2859,
         calculators::oc_curve,
+        calculators::colorimetry,
         batches::record_measurements,
         batches::list_measurements,
         batches::get_measurement,

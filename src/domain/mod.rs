@@ -4,6 +4,7 @@
 //! unit tests, each checked against a published source.
 
 pub mod access;
+pub mod colorimetry;
 pub mod sampling;
 pub mod stats;
 pub mod template;

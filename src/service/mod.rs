@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod catalog;
+pub mod colour;
 pub mod demo;
 pub mod measurements;
 pub mod orders;

@@ -382,3 +382,42 @@ pub async fn scenario(app: &Http, lot_size: i64) -> Scenario {
         batch_id: batch["id"].as_i64().unwrap(),
     }
 }
+
+/// Runs `scripts/<script>` with the test Python (`LOTCHECK_TEST_PYTHON`, else
+/// `python3`), feeding `input` as JSON and reading its JSON answer. `None`
+/// (with a note) when Python lacks `module`; in CI that is a failure.
+pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let python = std::env::var("LOTCHECK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let available = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have Python with {module} (see .ci/run)"
+        );
+        say(&format!(
+            "NOTE: Python with {module} not found: the comparison by {script} is SKIPPED"
+        ));
+        return None;
+    }
+    let mut child = Command::new(&python)
+        .arg(format!("scripts/{script}"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write input");
+    let out = child.wait_with_output().expect("python output");
+    assert!(out.status.success(), "{script} failed");
+    Some(serde_json::from_slice(&out.stdout).expect("JSON from the oracle"))
+}
