@@ -147,7 +147,10 @@ fn quadrangle_edges_match_colour_science_corners() {
 /// ANSI C78.377-2008, Table 1: centre (x, y) and the four corners of each
 /// nominal CCT quadrangle, as printed (four decimals; neighbouring
 /// quadrangles share corners, which the table rounds to one value).
-const ANSI_2008_PRINTED: [(u32, (f64, f64), [(f64, f64); 4]); 8] = [
+/// (nominal CCT, centre, corners) of one printed row.
+type PrintedRow = (u32, (f64, f64), [(f64, f64); 4]);
+
+const ANSI_2008_PRINTED: [PrintedRow; 8] = [
     (
         2700,
         (0.4578, 0.4101),
