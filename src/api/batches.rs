@@ -6,6 +6,7 @@ use super::catalog::PageQuery;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::batches::{self, Batch, NewBatch};
+use crate::service::colour::{self, BatchColour};
 use crate::service::measurements::{
     self, CorrectMeasurement, ListFilter, Measurement, MeasurementHistory, RecordMeasurements,
     Recorded,
@@ -26,7 +27,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(get_measurement)
         .service(correct_measurement)
         .service(measurement_history)
-        .service(batch_statistics);
+        .service(batch_statistics)
+        .service(batch_colour);
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/batches", tag = "batches", request_body = NewBatch,
@@ -198,6 +200,23 @@ pub async fn batch_statistics(
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| statistics::batch_statistics(c, batch_id, visibility))
+            .await?,
+    ))
+}
+
+/// CCT, Duv, ANSI quadrangle and MacAdam steps of every unit with both
+/// chromaticity readings (current versions).
+#[utoipa::path(get, path = "/api/v1/batches/{id}/colorimetry", tag = "colour",
+    responses((status = 200, body = BatchColour), (status = 404, body = Problem)))]
+#[get("/batches/{id}/colorimetry")]
+pub async fn batch_colour(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<BatchColour>> {
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| colour::batch_colour(c, batch_id, visibility))
             .await?,
     ))
 }

@@ -72,6 +72,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::list_measurements,
         batches::get_measurement,
         batches::batch_statistics,
+        batches::batch_colour,
         batches::correct_measurement,
         batches::measurement_history,
         audit::list_audit,

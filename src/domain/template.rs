@@ -39,7 +39,35 @@ macro_rules! text_enum {
     };
 }
 
+/// Colour quantities a characteristic can stand for. Chromaticity x and y
+/// are measured; CCT, Duv and MacAdam steps are derived from them per unit
+/// when the product records x and y, and measured directly otherwise (an
+/// instrument that reports only CCT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Quantity {
+    CieX,
+    CieY,
+    CctK,
+    Duv,
+    MacadamSteps,
+}
+
+impl Quantity {
+    /// Whether the quantity can be computed from chromaticity x and y.
+    pub fn is_derivable(self) -> bool {
+        matches!(self, Self::CctK | Self::Duv | Self::MacadamSteps)
+    }
+}
+
 text_enum!(Kind { Variable => "variable", Attribute => "attribute" });
+text_enum!(Quantity {
+    CieX => "cie_x",
+    CieY => "cie_y",
+    CctK => "cct_k",
+    Duv => "duv",
+    MacadamSteps => "macadam_steps",
+});
 text_enum!(Severity { Critical => "critical", Major => "major", Minor => "minor" });
 
 /// Specification limits of a variable characteristic; either may be open.
@@ -72,6 +100,7 @@ pub struct CharacteristicSpec {
     pub nominal: Option<f64>,
     pub limits: Limits,
     pub severity: Severity,
+    pub quantity: Option<Quantity>,
 }
 
 impl CharacteristicSpec {
@@ -98,6 +127,12 @@ impl CharacteristicSpec {
         }
         if self.name.trim().is_empty() {
             problems.push(("name", "must not be empty".to_string()));
+        }
+        if self.quantity.is_some() && self.kind != Kind::Variable {
+            problems.push((
+                "quantity",
+                "a colour quantity is measured on a scale: kind must be variable".to_string(),
+            ));
         }
         let Limits { lsl, usl } = self.limits;
         match self.kind {
@@ -145,6 +180,7 @@ mod tests {
                 usl: Some(887.0),
             },
             severity: Severity::Major,
+            quantity: None,
         }
     }
 

@@ -3,7 +3,8 @@
 use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
-use crate::domain::template::{CharacteristicSpec, Kind, Limits, Severity};
+use crate::domain::colorimetry::Xy;
+use crate::domain::template::{CharacteristicSpec, Kind, Limits, Quantity, Severity};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
 use crate::store::{now, DbConnection, PageRequest};
@@ -94,6 +95,11 @@ pub struct NewCharacteristic {
     pub lsl: Option<f64>,
     pub usl: Option<f64>,
     pub severity: Severity,
+    /// The colour quantity this characteristic stands for, if any. When the
+    /// product has both `cie_x` and `cie_y`, the `cct_k`, `duv` and
+    /// `macadam_steps` characteristics are derived from them per unit (and
+    /// `macadam_steps` counts from the product's `params.target_x`/`target_y`).
+    pub quantity: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -123,6 +129,9 @@ pub struct Characteristic {
     pub lsl: Option<f64>,
     pub usl: Option<f64>,
     pub severity: Severity,
+    pub quantity: Option<Quantity>,
+    /// Computed from the unit's chromaticity readings; not recorded directly.
+    pub derived: bool,
 }
 
 impl Characteristic {
@@ -144,6 +153,12 @@ impl TryFrom<CharacteristicRow> for Characteristic {
         };
         Ok(Self {
             kind: Kind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            quantity: row
+                .quantity
+                .as_deref()
+                .map(|q| Quantity::parse(q).ok_or_else(|| corrupt("quantity")))
+                .transpose()?,
+            derived: false,
             severity: Severity::parse(&row.severity).ok_or_else(|| corrupt("severity"))?,
             id: row.id,
             code: row.code,
@@ -200,7 +215,60 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
             );
         }
     }
+    check_colour_quantities(input, &mut problems);
     problems.into_result()
+}
+
+/// A colour quantity appears at most once; x and y come together; derived
+/// MacAdam steps need a target chromaticity in the parameters.
+fn check_colour_quantities(input: &NewProduct, problems: &mut Violations) {
+    let mut seen = HashSet::new();
+    for (i, line) in input.characteristics.iter().enumerate() {
+        if let Some(quantity) = line.quantity {
+            if !seen.insert(quantity) {
+                problems.add(
+                    format!("characteristics[{i}].quantity"),
+                    format!("'{}' is given twice", quantity.as_str()),
+                );
+            }
+        }
+    }
+    let has = |q| seen.contains(&q);
+    if has(Quantity::CieX) != has(Quantity::CieY) {
+        problems.add(
+            "characteristics",
+            "chromaticity needs both a cie_x and a cie_y characteristic",
+        );
+    }
+    if has(Quantity::CieX) && has(Quantity::CieY) && has(Quantity::MacadamSteps) {
+        match colour_target(&input.params) {
+            Ok(_) => {}
+            Err((field, message)) => problems.add(field, message),
+        }
+    }
+}
+
+/// The target chromaticity of a product, `params.target_x`/`target_y`.
+pub fn colour_target(params: &Map<String, Value>) -> Result<Xy, (String, String)> {
+    let number = |key: &str| {
+        params.get(key).and_then(Value::as_f64).ok_or_else(|| {
+            (
+                format!("params.{key}"),
+                "a number is needed to count MacAdam steps from the target".to_string(),
+            )
+        })
+    };
+    let target = Xy {
+        x: number("target_x")?,
+        y: number("target_y")?,
+    };
+    if !target.is_inside_diagram() {
+        return Err((
+            "params.target_x".into(),
+            "the target lies outside the chromaticity diagram".into(),
+        ));
+    }
+    Ok(target)
 }
 
 fn spec_of(line: &NewCharacteristic) -> CharacteristicSpec {
@@ -215,6 +283,7 @@ fn spec_of(line: &NewCharacteristic) -> CharacteristicSpec {
             usl: line.usl,
         },
         severity: line.severity,
+        quantity: line.quantity,
     }
 }
 
@@ -258,6 +327,7 @@ pub fn create_product(
             lsl: line.lsl,
             usl: line.usl,
             severity: line.severity.as_str(),
+            quantity: line.quantity.map(Quantity::as_str),
         })
         .collect();
     store::insert_characteristics(conn, &rows)?;
@@ -291,12 +361,21 @@ fn product_view(conn: &mut DbConnection, row: ProductRow) -> AppResult<Product> 
     })
 }
 
-/// The inspection template of a product, in its defined order.
+/// The inspection template of a product, in its defined order. Colour
+/// quantities that can be computed are marked derived when the product
+/// records chromaticity x and y.
 pub fn template_of(conn: &mut DbConnection, product_id: i64) -> AppResult<Vec<Characteristic>> {
-    store::characteristics_of(conn, product_id)?
+    let mut template = store::characteristics_of(conn, product_id)?
         .into_iter()
         .map(Characteristic::try_from)
-        .collect()
+        .collect::<AppResult<Vec<_>>>()?;
+    let has = |q| template.iter().any(|c| c.quantity == Some(q));
+    if has(Quantity::CieX) && has(Quantity::CieY) {
+        for c in &mut template {
+            c.derived = c.quantity.is_some_and(Quantity::is_derivable);
+        }
+    }
+    Ok(template)
 }
 
 pub fn get_product(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Product> {

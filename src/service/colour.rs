@@ -1,11 +1,16 @@
 //! Colour answers for a chromaticity: what the calculator route and the
 //! derived characteristics of a product both report.
 
+use super::catalog::{colour_target, Product};
 use crate::domain::colorimetry::{
     ansi_quadrangle, cct_duv, ColourError, Ellipse, Xy, MAX_MEANINGFUL_DUV,
 };
+use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
+use crate::store::measurements::current_of_batch;
+use crate::store::DbConnection;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -51,8 +56,13 @@ pub fn colour_error(error: ColourError, field: &str) -> AppError {
 }
 
 pub fn describe(point: Xy, target: Option<Xy>) -> AppResult<ColourAnswer> {
-    let found = cct_duv(point).map_err(|e| colour_error(e, "x"))?;
     let ellipse = target.map(target_ellipse).transpose()?;
+    describe_in(point, ellipse)
+}
+
+/// [`describe`] with the target ellipse already known.
+pub fn describe_in(point: Xy, ellipse: Option<Ellipse>) -> AppResult<ColourAnswer> {
+    let found = cct_duv(point).map_err(|e| colour_error(e, "x"))?;
     let uv = point.to_uv();
     Ok(ColourAnswer {
         x: point.x,
@@ -65,5 +75,210 @@ pub fn describe(point: Xy, target: Option<Xy>) -> AppResult<ColourAnswer> {
         ansi_nominal_cct_k: ansi_quadrangle(found).map(|q| q.nominal_cct_k),
         macadam_steps: ellipse.map(|e| e.steps(point)),
         ellipse,
+    })
+}
+
+/// How a product's colour quantities are derived: from which chromaticity
+/// characteristics, into which derived ones, towards which target.
+#[derive(Debug, Clone)]
+pub struct Chromaticity {
+    x_id: i64,
+    y_id: i64,
+    target: Option<Ellipse>,
+    derived: Vec<(i64, Quantity)>,
+}
+
+impl Chromaticity {
+    /// `None` when the product does not record chromaticity x and y.
+    pub fn of(product: &Product) -> AppResult<Option<Self>> {
+        let id_of = |q| {
+            product
+                .characteristics
+                .iter()
+                .find(|c| c.quantity == Some(q))
+                .map(|c| c.id)
+        };
+        let (Some(x_id), Some(y_id)) = (id_of(Quantity::CieX), id_of(Quantity::CieY)) else {
+            return Ok(None);
+        };
+        let derived: Vec<(i64, Quantity)> = product
+            .characteristics
+            .iter()
+            .filter(|c| c.derived)
+            .filter_map(|c| Some((c.id, c.quantity?)))
+            .collect();
+        let target = if derived.iter().any(|(_, q)| *q == Quantity::MacadamSteps) {
+            let centre = colour_target(&product.params).map_err(|_| {
+                tracing::error!(
+                    product = product.id,
+                    "stored product lacks its colour target"
+                );
+                AppError::internal()
+            })?;
+            Some(target_ellipse(centre)?)
+        } else {
+            None
+        };
+        Ok(Some(Self {
+            x_id,
+            y_id,
+            target,
+            derived,
+        }))
+    }
+
+    pub fn is_chromaticity(&self, characteristic_id: i64) -> bool {
+        characteristic_id == self.x_id || characteristic_id == self.y_id
+    }
+
+    /// The derived values of one unit as (characteristic id, value).
+    pub fn derive(&self, point: Xy) -> Result<Vec<(i64, f64)>, ColourError> {
+        let found = cct_duv(point)?;
+        Ok(self
+            .derived
+            .iter()
+            .filter_map(|&(id, quantity)| {
+                let value = match quantity {
+                    Quantity::CctK => found.cct_k,
+                    Quantity::Duv => found.duv,
+                    Quantity::MacadamSteps => self.target?.steps(point),
+                    Quantity::CieX | Quantity::CieY => return None,
+                };
+                Some((id, value))
+            })
+            .collect())
+    }
+
+    /// Pairs each unit's x and y among `readings` (unit, characteristic, value).
+    pub fn points(&self, readings: impl IntoIterator<Item = (i64, i64, f64)>) -> BTreeMap<i64, Xy> {
+        let mut partial: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+        for (unit, characteristic_id, value) in readings {
+            let entry = partial.entry(unit).or_default();
+            if characteristic_id == self.x_id {
+                entry.0 = Some(value);
+            } else if characteristic_id == self.y_id {
+                entry.1 = Some(value);
+            }
+        }
+        partial
+            .into_iter()
+            .filter_map(|(unit, xy)| match xy {
+                (Some(x), Some(y)) => Some((unit, Xy { x, y })),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// One current value of a unit: a stored reading, or one derived from the
+/// unit's chromaticity readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitValue {
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+}
+
+/// The current values of a batch: readings that nothing supersedes, plus
+/// the values derived from each unit's current chromaticity. Recording
+/// refuses chromaticity pairs that are not colours, so every pair derives.
+pub fn current_values(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    product: &Product,
+) -> AppResult<Vec<UnitValue>> {
+    let mut values: Vec<UnitValue> = current_of_batch(conn, batch_id)?
+        .into_iter()
+        .map(|r| UnitValue {
+            unit: r.unit,
+            characteristic_id: r.characteristic_id,
+            value: r.value,
+        })
+        .collect();
+    if let Some(chromaticity) = Chromaticity::of(product)? {
+        let points = chromaticity.points(
+            values
+                .iter()
+                .map(|v| (v.unit, v.characteristic_id, v.value)),
+        );
+        for (unit, point) in points {
+            let derived = chromaticity.derive(point).map_err(|_| {
+                tracing::error!(batch_id, unit, "stored chromaticity is not a colour");
+                AppError::internal()
+            })?;
+            values.extend(
+                derived
+                    .into_iter()
+                    .map(|(characteristic_id, value)| UnitValue {
+                        unit,
+                        characteristic_id,
+                        value,
+                    }),
+            );
+        }
+    }
+    Ok(values)
+}
+
+/// The colour of one unit of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UnitColour {
+    pub unit: i64,
+    #[serde(flatten)]
+    pub colour: ColourAnswer,
+}
+
+/// The colour of every unit of a batch with both chromaticity readings
+/// (none when the product records no chromaticity).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct BatchColour {
+    pub batch_id: i64,
+    /// The product's target ellipse, when it has a target.
+    pub target: Option<Ellipse>,
+    pub units: Vec<UnitColour>,
+}
+
+pub fn batch_colour(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    visibility: crate::domain::access::Visibility,
+) -> AppResult<BatchColour> {
+    let batch = super::batches::get_batch(conn, batch_id, visibility)?;
+    let order = crate::store::orders::find_order(conn, batch.order_id)?
+        .ok_or_else(|| AppError::not_found("order"))?;
+    let product = super::catalog::get_product(
+        conn,
+        order.product_id,
+        crate::domain::access::Visibility::Everything,
+    )?;
+    let Some(chromaticity) = Chromaticity::of(&product)? else {
+        // The product records no chromaticity: no unit has a colour.
+        return Ok(BatchColour {
+            batch_id,
+            target: None,
+            units: Vec::new(),
+        });
+    };
+    let target = match colour_target(&product.params) {
+        Ok(centre) => Some(target_ellipse(centre)?),
+        Err(_) => None,
+    };
+    let readings = current_of_batch(conn, batch_id)?
+        .into_iter()
+        .map(|r| (r.unit, r.characteristic_id, r.value));
+    let units = chromaticity
+        .points(readings)
+        .into_iter()
+        .map(|(unit, point)| {
+            Ok(UnitColour {
+                unit,
+                colour: describe_in(point, target)?,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(BatchColour {
+        batch_id,
+        target,
+        units,
     })
 }

@@ -14,7 +14,7 @@ use super::orders::{create_order, NewOrder};
 use super::sampling::{draw_plan, Method, PlanRequest};
 use super::switching::{record_lot_result, LotResultRequest};
 use crate::domain::access::Role;
-use crate::domain::template::{Kind, Severity};
+use crate::domain::template::{Kind, Quantity, Severity};
 use crate::error::AppResult;
 use crate::store::accounts::find_user_by_name;
 use crate::store::catalog::list_customers;
@@ -44,6 +44,15 @@ fn variable(
         lsl,
         usl,
         severity,
+        quantity: None,
+    }
+}
+
+/// A variable characteristic that stands for a colour quantity.
+fn colour(quantity: Quantity, line: NewCharacteristic) -> NewCharacteristic {
+    NewCharacteristic {
+        quantity: Some(quantity),
+        ..line
     }
 }
 
@@ -57,6 +66,7 @@ fn attribute(code: &str, name: &str, severity: Severity) -> NewCharacteristic {
         lsl: None,
         usl: None,
         severity,
+        quantity: None,
     }
 }
 
@@ -135,7 +145,8 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             params: json!({
                 "rated_power_w": 9, "rated_flux_lm": 806, "nominal_cct_k": 2700, "cri_min": 80,
                 "beam_angle_deg": 220, "lamp_holder": "E27", "chip_model": "SMD2835 0.5 W",
-                "rated_voltage": "220-240 V AC", "rated_life_h": 15000
+                "rated_voltage": "220-240 V AC", "rated_life_h": 15000,
+                "target_x": 0.4578, "target_y": 0.4101
             })
             .as_object()
             .cloned()
@@ -159,15 +170,69 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                     Some(9.9),
                     Severity::Major,
                 ),
-                // ANSI C78.377 2700 K: 2725 ± 145 K.
-                variable(
-                    "cct",
-                    "Correlated colour temperature",
-                    "K",
-                    2725.0,
-                    Some(2580.0),
-                    Some(2870.0),
-                    Severity::Major,
+                // Chromaticity from the integrating sphere; CCT, Duv and
+                // MacAdam steps derived per unit. ANSI C78.377 2700 K:
+                // 2725 ± 145 K, Duv 0 ± 0.006; the customer asks for a
+                // 5-step ellipse around the 2700 K centre.
+                colour(
+                    Quantity::CieX,
+                    variable(
+                        "cie_x",
+                        "Chromaticity x",
+                        "",
+                        0.4578,
+                        None,
+                        None,
+                        Severity::Minor,
+                    ),
+                ),
+                colour(
+                    Quantity::CieY,
+                    variable(
+                        "cie_y",
+                        "Chromaticity y",
+                        "",
+                        0.4101,
+                        None,
+                        None,
+                        Severity::Minor,
+                    ),
+                ),
+                colour(
+                    Quantity::CctK,
+                    variable(
+                        "cct",
+                        "Correlated colour temperature",
+                        "K",
+                        2725.0,
+                        Some(2580.0),
+                        Some(2870.0),
+                        Severity::Major,
+                    ),
+                ),
+                colour(
+                    Quantity::Duv,
+                    variable(
+                        "duv",
+                        "Duv",
+                        "",
+                        0.0,
+                        Some(-0.006),
+                        Some(0.006),
+                        Severity::Major,
+                    ),
+                ),
+                colour(
+                    Quantity::MacadamSteps,
+                    variable(
+                        "sdcm",
+                        "Colour consistency (MacAdam steps from target)",
+                        "steps",
+                        0.0,
+                        None,
+                        Some(5.0),
+                        Severity::Major,
+                    ),
                 ),
                 variable(
                     "cri",
@@ -239,15 +304,19 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                     Some(5.5),
                     Severity::Major,
                 ),
-                // ANSI C78.377 4000 K: 3985 ± 275 K.
-                variable(
-                    "cct",
-                    "Correlated colour temperature",
-                    "K",
-                    3985.0,
-                    Some(3710.0),
-                    Some(4260.0),
-                    Severity::Major,
+                // ANSI C78.377 4000 K: 3985 ± 275 K. This line's
+                // spectrometer reports CCT only, so it is recorded directly.
+                colour(
+                    Quantity::CctK,
+                    variable(
+                        "cct",
+                        "Correlated colour temperature",
+                        "K",
+                        3985.0,
+                        Some(3710.0),
+                        Some(4260.0),
+                        Severity::Major,
+                    ),
                 ),
                 variable(
                     "beam_angle",
@@ -290,10 +359,16 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             decimals: 2,
         },
         Simulated {
-            code: "cct",
-            mean: 2710.0,
-            sd: 38.0,
-            decimals: 0,
+            code: "cie_x",
+            mean: 0.4590,
+            sd: 0.0016,
+            decimals: 4,
+        },
+        Simulated {
+            code: "cie_y",
+            mean: 0.4105,
+            sd: 0.0011,
+            decimals: 4,
         },
         Simulated {
             code: "cri",

@@ -1,11 +1,12 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
 use super::audit::{self, Actor};
-use super::catalog::{template_of, Characteristic};
+use super::catalog::{get_product, template_of, Characteristic};
+use super::colour::{colour_error, Chromaticity};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
-use crate::domain::template::{is_attribute_value, Kind};
+use crate::domain::template::{is_attribute_value, Kind, Quantity};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::accounts::usernames;
 use crate::store::measurements::{
@@ -134,10 +135,12 @@ fn views(conn: &mut DbConnection, rows: Vec<CodedMeasurement>) -> AppResult<Vec<
 
 /// The batch's lot, drawn units and template: what every reading is checked against.
 struct Context {
+    batch_id: i64,
     lot: LotSize,
     sampled: HashSet<i64>,
     template: HashMap<String, Characteristic>,
     codes: String,
+    chromaticity: Option<Chromaticity>,
 }
 
 fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
@@ -149,13 +152,17 @@ fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
         )
     })?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
-    let characteristics = template_of(conn, order.product_id)?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
+    let chromaticity = Chromaticity::of(&product)?;
+    let characteristics = product.characteristics;
     let codes = characteristics
         .iter()
         .map(|c| c.code.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     Ok(Context {
+        batch_id,
+        chromaticity,
         lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
         sampled: plan.units.into_iter().collect(),
         template: characteristics
@@ -195,9 +202,55 @@ fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, Stri
                 item.characteristic, ctx.codes
             ),
         )),
+        Some(c) if c.derived => problems.push((
+            "characteristic",
+            format!(
+                "'{}' is derived from the unit's chromaticity x and y; record those instead",
+                c.code
+            ),
+        )),
         Some(c) => problems.extend(value_problem(c, item.value).map(|m| ("value", m))),
     }
     problems
+}
+
+/// New chromaticity readings, `(position in the request, unit,
+/// characteristic id, value)`, that would pair with the unit's other
+/// coordinate (from the request or stored) into a point that is not a
+/// colour; answers the positions with the reason.
+fn chromaticity_problems(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    new: &[(usize, i64, i64, f64)],
+) -> AppResult<Vec<(usize, String)>> {
+    let Some(chromaticity) = &ctx.chromaticity else {
+        return Ok(Vec::new());
+    };
+    let new: Vec<_> = new
+        .iter()
+        .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
+        .collect();
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Stored current values first, then the request's on top of them.
+    let stored = store::current_of_batch(conn, ctx.batch_id)?
+        .into_iter()
+        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id))
+        .map(|r| (r.unit, r.characteristic_id, r.value));
+    let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
+    Ok(new
+        .iter()
+        .filter_map(|&&(position, unit, _, _)| {
+            let point = points.get(&unit)?;
+            let error = chromaticity.derive(*point).err()?;
+            let reason = colour_error(error, "value").detail;
+            Some((
+                position,
+                format!("unit {unit}: x = {}, y = {}: {reason}", point.x, point.y),
+            ))
+        })
+        .collect())
 }
 
 /// What is wrong with a value for this characteristic, if anything.
@@ -206,6 +259,12 @@ fn value_problem(characteristic: &Characteristic, value: f64) -> Option<String> 
         Some("must be a finite number".into())
     } else if characteristic.kind == Kind::Attribute && !is_attribute_value(value) {
         Some("an attribute reading is 0 (pass) or 1 (fail)".into())
+    } else if matches!(
+        characteristic.quantity,
+        Some(Quantity::CieX | Quantity::CieY)
+    ) && !(0.0..1.0).contains(&value)
+    {
+        Some("a chromaticity coordinate lies between 0 and 1".into())
     } else {
         None
     }
@@ -262,6 +321,17 @@ pub fn record(
                 ),
             );
         }
+    }
+    let chromaticity_items: Vec<_> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let c = ctx.template.get(&item.characteristic)?;
+            Some((i, item.unit, c.id, item.value))
+        })
+        .collect();
+    for (i, message) in chromaticity_problems(conn, &ctx, &chromaticity_items)? {
+        report(&mut problems, format!("measurements[{i}].value"), message);
     }
     if reported > MAX_REPORTED {
         problems.add(
@@ -426,7 +496,21 @@ pub fn correct(
         }
     };
     let ctx = context(conn, old.batch_id)?;
-    if let Some(message) = value_problem(&ctx.template[&code], request.value) {
+    let characteristic = &ctx.template[&code];
+    if characteristic.derived {
+        problems.add(
+            "value",
+            format!("'{code}' is derived from the unit's chromaticity; correct x or y instead"),
+        );
+    } else if let Some(message) = value_problem(characteristic, request.value) {
+        problems.add("value", message);
+    } else if let Some((_, message)) = chromaticity_problems(
+        conn,
+        &ctx,
+        &[(0, old.unit, old.characteristic_id, request.value)],
+    )?
+    .pop()
+    {
         problems.add("value", message);
     }
     problems.into_result()?;

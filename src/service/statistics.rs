@@ -1,11 +1,12 @@
-//! Batch statistics per characteristic, from the current readings.
+//! Batch statistics per characteristic, from the current readings and the
+//! values derived from them.
 
-use super::catalog::template_of;
+use super::catalog::get_product;
+use super::colour::current_values;
 use crate::domain::access::Visibility;
 use crate::domain::stats::{capability, count_outside, describe};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
-use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
 use crate::store::DbConnection;
 use serde::Serialize;
@@ -53,14 +54,16 @@ pub fn batch_statistics(
     let batch = super::batches::get_batch(conn, batch_id, visibility)?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let plan = super::sampling::find_plan(conn, batch_id)?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let mut values: HashMap<i64, Vec<f64>> = HashMap::new();
-    for reading in current_of_batch(conn, batch_id)? {
+    for reading in current_values(conn, batch_id, &product)? {
         values
             .entry(reading.characteristic_id)
             .or_default()
             .push(reading.value);
     }
-    let characteristics = template_of(conn, order.product_id)?
+    let characteristics = product
+        .characteristics
         .into_iter()
         .map(|c| {
             let readings = values.remove(&c.id).unwrap_or_default();

@@ -2,7 +2,8 @@
 //! from the results of its lots (ISO 2859-1:1999 clause 9).
 
 use super::audit::{self, Actor};
-use super::catalog::template_of;
+use super::catalog::get_product;
+use super::colour::current_values;
 use super::sampling::Method;
 use super::utc;
 use crate::domain::access::Visibility;
@@ -10,7 +11,6 @@ use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspe
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
 use crate::domain::template::{Kind, Severity as Class};
 use crate::error::{AppError, AppResult, OnUniqueViolation};
-use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
 use crate::store::switching::{self as store, SwitchingEventRow};
 use crate::store::{now, DbConnection};
@@ -156,8 +156,9 @@ pub fn record_lot_result(
             )
         })?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
-    let template = template_of(conn, order.product_id)?;
-    let readings = current_of_batch(conn, batch_id)?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
+    let readings = current_values(conn, batch_id, &product)?;
+    let template = product.characteristics;
     let expected = plan.units.len() * template.len();
     if readings.len() < expected {
         return Err(AppError::conflict(

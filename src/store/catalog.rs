@@ -95,6 +95,7 @@ pub struct CharacteristicRow {
     pub lsl: Option<f64>,
     pub usl: Option<f64>,
     pub severity: String,
+    pub quantity: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -110,6 +111,7 @@ pub struct NewCharacteristic<'a> {
     pub lsl: Option<f64>,
     pub usl: Option<f64>,
     pub severity: &'a str,
+    pub quantity: Option<&'a str>,
 }
 
 pub fn insert_product(conn: &mut DbConnection, product: &NewProduct<'_>) -> QueryResult<i64> {

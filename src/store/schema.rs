@@ -33,6 +33,7 @@ diesel::table! {
         lsl -> Nullable<Double>,
         usl -> Nullable<Double>,
         severity -> Text,
+        quantity -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE characteristics DROP COLUMN quantity;
