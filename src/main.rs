@@ -8,6 +8,7 @@ use lotcheck::service::accounts::{self, NewUser};
 use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::demo;
+use lotcheck::service::imports;
 use lotcheck::store::Db;
 use lotcheck::Settings;
 use std::io::BufRead;
@@ -56,6 +57,27 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import an instrument's CSV export into a batch (all rows or none).
+    Import {
+        /// The batch the readings belong to.
+        #[arg(long)]
+        batch: i64,
+        /// The CSV file: a unit column and one column per characteristic.
+        file: std::path::PathBuf,
+        /// The instrument that wrote it; with --mapping, the mapping is
+        /// saved for it, without, its saved mapping is used.
+        #[arg(long)]
+        instrument: Option<String>,
+        /// Header → characteristic code, as a JSON object.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Header of the unit-number column (default `unit`).
+        #[arg(long)]
+        unit_column: Option<String>,
+        /// Record the import in the name of this user (default: the system).
+        #[arg(long)]
+        by: Option<String>,
     },
     /// Check the audit log.
     Audit {
@@ -163,6 +185,67 @@ fn cli_error(e: lotcheck::error::AppError) -> anyhow::Error {
     )
 }
 
+/// What `lotcheck import` was asked to do.
+struct ImportCommand {
+    batch: i64,
+    file: std::path::PathBuf,
+    options: imports::ImportOptions,
+    by: Option<String>,
+}
+
+fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
+    let open = || {
+        std::fs::File::open(&command.file)
+            .with_context(|| format!("cannot open {}", command.file.display()))
+    };
+    let sha256 = imports::sha256_of(open()?)?;
+    let mut file = open()?;
+    let filename = command
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let actor = match &command.by {
+        None => Actor::system("cli"),
+        Some(username) => {
+            let user = db
+                .read_blocking(|c| Ok(lotcheck::store::accounts::find_user_by_name(c, username)?))
+                .map_err(cli_error)?
+                .with_context(|| format!("no user {username}"))?;
+            Actor::user(user.id, &user.username)
+        }
+    };
+    let outcome = db
+        .write_blocking(|c| {
+            imports::import_csv(
+                c,
+                &actor,
+                command.batch,
+                &mut file,
+                &sha256,
+                &filename,
+                command.options,
+            )
+        })
+        .map_err(cli_error)?;
+    let import = outcome.import;
+    if outcome.duplicate {
+        println!(
+            "{filename} was already imported into batch {} (import {}, {} readings); nothing stored",
+            import.batch_id, import.id, import.readings
+        );
+    } else {
+        println!(
+            "imported {} readings from {} rows of {filename} into batch {} (import {}, sha256 {})",
+            import.readings, import.rows, import.batch_id, import.id, import.sha256
+        );
+    }
+    if !outcome.ignored_columns.is_empty() {
+        println!("columns not read: {}", outcome.ignored_columns.join(", "));
+    }
+    Ok(())
+}
+
 /// Verifies the audit chain; answers whether it is intact.
 fn audit_verify(db: &Db) -> anyhow::Result<bool> {
     let outcome = db.read_blocking(audit::verify).map_err(cli_error)?;
@@ -253,6 +336,33 @@ async fn main() -> anyhow::Result<()> {
         Command::User { command } => {
             let db = open_and_migrate(&cli.database)?;
             user_command(&db, command)?;
+        }
+        Command::Import {
+            batch,
+            file,
+            instrument,
+            mapping,
+            unit_column,
+            by,
+        } => {
+            let mapping = mapping
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .context("--mapping must be a JSON object of header → characteristic code")?;
+            let db = open_and_migrate(&cli.database)?;
+            import_command(
+                &db,
+                ImportCommand {
+                    batch,
+                    file,
+                    options: imports::ImportOptions {
+                        instrument,
+                        mapping,
+                        unit_column,
+                    },
+                    by,
+                },
+            )?;
         }
         Command::Audit {
             command: AuditCommand::Verify,

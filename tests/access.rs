@@ -29,7 +29,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
         ("get", "/api/v1/products/{id}/switching") => &["admin", "lead", "inspector"],
         ("post", "/api/v1/batches/{id}/measurements")
-        | ("post", "/api/v1/measurements/{id}/corrections") => &["admin", "inspector"],
+        | ("post", "/api/v1/measurements/{id}/corrections")
+        | ("post", "/api/v1/batches/{id}/imports") => &["admin", "inspector"],
         ("get", "/api/v1/audit") => &["admin", "lead"],
         ("get", _) => STAFF_AND_CUSTOMERS,
         other => panic!("route {other:?} is not in the test's rules table"),

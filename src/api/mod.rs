@@ -8,6 +8,7 @@ mod calculators;
 mod catalog;
 pub mod extract;
 mod health;
+mod imports;
 mod orders;
 pub mod problems;
 mod sampling;
@@ -28,6 +29,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(catalog::config)
             .configure(orders::config)
             .configure(batches::config)
+            .configure(imports::config)
             .configure(sampling::config)
             .configure(calculators::config),
     );
@@ -73,6 +75,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::get_measurement,
         batches::batch_statistics,
         batches::batch_colour,
+        imports::create_import,
+        imports::list_imports,
         batches::correct_measurement,
         batches::measurement_history,
         audit::list_audit,

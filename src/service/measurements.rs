@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// Readings accepted in one request.
 pub const MAX_PER_REQUEST: usize = 10_000;
 /// Problems reported in one answer; the rest are summed up.
-const MAX_REPORTED: usize = 100;
+pub(super) const MAX_REPORTED: usize = 100;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,16 +134,17 @@ fn views(conn: &mut DbConnection, rows: Vec<CodedMeasurement>) -> AppResult<Vec<
 }
 
 /// The batch's lot, drawn units and template: what every reading is checked against.
-struct Context {
-    batch_id: i64,
+pub(super) struct Context {
+    pub batch_id: i64,
+    pub product_id: i64,
     lot: LotSize,
     sampled: HashSet<i64>,
-    template: HashMap<String, Characteristic>,
-    codes: String,
+    pub template: HashMap<String, Characteristic>,
+    pub codes: String,
     chromaticity: Option<Chromaticity>,
 }
 
-fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
+pub(super) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = super::sampling::find_plan(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
@@ -162,6 +163,7 @@ fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
         .join(", ");
     Ok(Context {
         batch_id,
+        product_id: order.product_id,
         chromaticity,
         lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
         sampled: plan.units.into_iter().collect(),
@@ -174,7 +176,7 @@ fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
 }
 
 /// Checks one reading against the batch; answers `(field, message)` problems.
-fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, String)> {
+pub(super) fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, String)> {
     let mut problems = Vec::new();
     if !ctx.lot.contains(item.unit) {
         problems.push((
@@ -218,7 +220,7 @@ fn check_item(ctx: &Context, item: &MeasurementInput) -> Vec<(&'static str, Stri
 /// characteristic id, value)`, that would pair with the unit's other
 /// coordinate (from the request or stored) into a point that is not a
 /// colour; answers the positions with the reason.
-fn chromaticity_problems(
+pub(super) fn chromaticity_problems(
     conn: &mut DbConnection,
     ctx: &Context,
     new: &[(usize, i64, i64, f64)],
@@ -393,6 +395,7 @@ pub fn record(
                 reason: None,
                 recorded_at,
                 recorded_by: actor.user_id,
+                import_id: None,
             });
         }
         answer_uuids.push(uuid);
@@ -553,6 +556,7 @@ pub fn correct(
         reason: Some(reason.clone()),
         recorded_at: now(),
         recorded_by: actor.user_id,
+        import_id: None,
     };
     store::insert_measurements(conn, std::slice::from_ref(&row))
         .on_unique_violation(already_corrected)?;

@@ -10,6 +10,7 @@ pub mod batches;
 pub mod catalog;
 pub mod colour;
 pub mod demo;
+pub mod imports;
 pub mod measurements;
 pub mod orders;
 pub mod plans;

@@ -21,13 +21,15 @@ pub struct MeasurementRow {
     pub recorded_at: NaiveDateTime,
     /// The user who recorded it; `None` for imports by the system.
     pub recorded_by: Option<i64>,
+    /// The instrument file it was imported from, if any.
+    pub import_id: Option<i64>,
 }
 
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
-/// SQLite allows 32,766 bound parameters per statement; 9 per row.
-const ROWS_PER_INSERT: usize = 2_000;
+/// SQLite allows 32,766 bound parameters per statement; 10 per row.
+pub const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction.
 pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {

@@ -103,6 +103,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         recorded_at -> Timestamp,
         recorded_by -> Nullable<BigInt>,
+        import_id -> Nullable<BigInt>,
     }
 }
 
@@ -209,3 +210,33 @@ diesel::table! {
         reject -> Integer,
     }
 }
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        sha256 -> Text,
+        filename -> Text,
+        instrument -> Nullable<Text>,
+        rows_read -> BigInt,
+        readings -> BigInt,
+        imported_by -> Nullable<BigInt>,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    instrument_mappings (id) {
+        id -> BigInt,
+        instrument -> Text,
+        product_id -> BigInt,
+        unit_column -> Text,
+        column_map -> Text,
+        saved_by -> Nullable<BigInt>,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(imports -> batches (batch_id));
+diesel::joinable!(measurements -> imports (import_id));
+diesel::joinable!(instrument_mappings -> products (product_id));

@@ -1,0 +1,174 @@
+//! Instrument CSV files uploaded into a batch (multipart/form-data).
+
+use super::auth::perm::{ReadResults, RecordResults};
+use super::auth::Allowed;
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::imports::{self, hex, Import, ImportOptions, ImportOutcome};
+use crate::store::Db;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_import).service(list_imports);
+}
+
+/// Largest file accepted: room for a million rows of a wide export.
+pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// Largest text field (mapping, instrument).
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// What the form carried: the file (spooled to disk), its hash and name,
+/// and the options.
+struct Upload {
+    file: std::fs::File,
+    sha256: String,
+    filename: String,
+    options: ImportOptions,
+}
+
+fn io_error(error: std::io::Error) -> AppError {
+    tracing::error!(%error, "cannot spool an upload");
+    AppError::internal()
+}
+
+fn multipart_error(error: actix_multipart::MultipartError) -> AppError {
+    AppError::bad_request(format!(
+        "the upload is not valid multipart/form-data: {error}"
+    ))
+}
+
+async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+        if bytes.len() > MAX_FIELD_BYTES {
+            return Err(AppError::invalid(name, "is too long"));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::invalid(name, "must be UTF-8 text"))
+}
+
+async fn receive(mut form: Multipart) -> AppResult<Upload> {
+    let mut upload: Option<(std::fs::File, String, String)> = None;
+    let mut options = ImportOptions::default();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "file" => {
+                let filename = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or("upload.csv")
+                    .to_string();
+                let mut file = tempfile::tempfile().map_err(io_error)?;
+                let mut hasher = Sha256::new();
+                let mut size = 0;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(multipart_error)?;
+                    size += chunk.len();
+                    if size > MAX_IMPORT_BYTES {
+                        return Err(AppError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "file_too_large",
+                            format!("files up to {MAX_IMPORT_BYTES} bytes; split the export"),
+                        )
+                        .with_field("file"));
+                    }
+                    hasher.update(&chunk);
+                    file.write_all(&chunk).map_err(io_error)?;
+                }
+                upload = Some((file, hex(&hasher.finalize()), filename));
+            }
+            "instrument" => options.instrument = Some(read_text(&mut field, "instrument").await?),
+            "unit_column" => {
+                options.unit_column = Some(read_text(&mut field, "unit_column").await?)
+            }
+            "mapping" => {
+                let text = read_text(&mut field, "mapping").await?;
+                options.mapping = Some(serde_json::from_str(&text).map_err(|e| {
+                    AppError::invalid(
+                        "mapping",
+                        format!("must be a JSON object of header → characteristic code: {e}"),
+                    )
+                })?);
+            }
+            other => {
+                return Err(AppError::invalid(
+                    other,
+                    "unknown form field (expected file, mapping, instrument, unit_column)",
+                ))
+            }
+        }
+    }
+    let (file, sha256, filename) = upload
+        .ok_or_else(|| AppError::invalid("file", "attach the CSV file as the form field 'file'"))?;
+    Ok(Upload {
+        file,
+        sha256,
+        filename,
+        options,
+    })
+}
+
+/// Imports an instrument's CSV export: a `unit` column and one column per
+/// characteristic (by header, by `mapping`, or by the mapping saved for
+/// `instrument`). All rows or none; every bad row is named by line and
+/// column; the same file twice is stored once (`duplicate: true`, 200).
+#[utoipa::path(post, path = "/api/v1/batches/{id}/imports", tag = "measurements",
+    request_body(content_type = "multipart/form-data", description = "fields: file (CSV), mapping (JSON object), instrument, unit_column"),
+    responses((status = 201, body = ImportOutcome), (status = 200, body = ImportOutcome, description = "the same file was imported before"),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[post("/batches/{id}/imports")]
+pub async fn create_import(
+    db: web::Data<Db>,
+    caller: Allowed<RecordResults>,
+    id: web::Path<i64>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let batch_id = id.into_inner();
+    let Upload {
+        mut file,
+        sha256,
+        filename,
+        options,
+    } = receive(form).await?;
+    let outcome = db
+        .write(move |c| {
+            imports::import_csv(
+                c,
+                &caller.actor(),
+                batch_id,
+                &mut file,
+                &sha256,
+                &filename,
+                options,
+            )
+        })
+        .await?;
+    Ok(if outcome.duplicate {
+        HttpResponse::Ok().json(outcome)
+    } else {
+        HttpResponse::Created().json(outcome)
+    })
+}
+
+/// The files imported into a batch, oldest first.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/imports", tag = "measurements",
+    responses((status = 200, body = Vec<Import>), (status = 404, body = Problem)))]
+#[get("/batches/{id}/imports")]
+pub async fn list_imports(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<Import>>> {
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| imports::list(c, batch_id, visibility))
+            .await?,
+    ))
+}
