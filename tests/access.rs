@@ -22,7 +22,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/healthz") | ("post", "/api/v1/auth/token") => return None,
         ("delete", "/api/v1/auth/token") | ("get", "/api/v1/auth/me") => STAFF_AND_CUSTOMERS,
         (_, p) if p.starts_with("/api/v1/users") => &["admin"],
-        ("post", "/api/v1/customers") | ("post", "/api/v1/products") => &["admin"],
+        ("post", "/api/v1/customers")
+        | ("post", "/api/v1/products")
+        | ("post", "/api/v1/defect-types") => &["admin"],
         ("post", "/api/v1/orders") | ("post", "/api/v1/orders/{id}/batches") => &["admin", "lead"],
         ("post", "/api/v1/batches/{id}/sampling-plan")
         | ("post", "/api/v1/batches/{id}/lot-result") => &["admin", "lead"],
@@ -30,7 +32,10 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/products/{id}/switching") => &["admin", "lead", "inspector"],
         ("post", "/api/v1/batches/{id}/measurements")
         | ("post", "/api/v1/measurements/{id}/corrections")
-        | ("post", "/api/v1/batches/{id}/imports") => &["admin", "inspector"],
+        | ("post", "/api/v1/batches/{id}/imports")
+        | ("post", "/api/v1/batches/{id}/inspections")
+        | ("post", "/api/v1/inspections/{id}/corrections")
+        | ("post", "/api/v1/inspections/{id}/photos") => &["admin", "inspector"],
         ("get", "/api/v1/audit") => &["admin", "lead"],
         ("get", _) => STAFF_AND_CUSTOMERS,
         other => panic!("route {other:?} is not in the test's rules table"),
@@ -51,6 +56,8 @@ struct Ids {
     order: i64,
     batch: i64,
     measurement: String,
+    inspection: String,
+    photo: i64,
 }
 
 async fn build_world(app: &TestApp) -> World {
@@ -94,6 +101,19 @@ async fn build_world(app: &TestApp) -> World {
                 json!({"measurements": [{"unit": plan["units"][0], "characteristic": "flux", "value": 800.0}]}),
             )
             .await;
+        let inspected = app
+            .create(
+                &format!("/api/v1/batches/{}/inspections", batch["id"]),
+                json!({"inspections": [{"unit": 1}]}),
+            )
+            .await;
+        let inspection = inspected["inspections"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, photo) =
+            common::upload_photo(app, &inspection, common::png_photo(40, 30)).await;
+        assert_eq!(status, StatusCode::CREATED, "{photo}");
         ids.push(Ids {
             customer: customer["id"].as_i64().unwrap(),
             product: product["id"].as_i64().unwrap(),
@@ -103,6 +123,8 @@ async fn build_world(app: &TestApp) -> World {
                 .as_str()
                 .unwrap()
                 .to_string(),
+            inspection: inspection.clone(),
+            photo: photo["id"].as_i64().unwrap(),
         });
     }
     app.add_user("victim", Role::Inspector, None);
@@ -141,6 +163,10 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
         ids.batch.to_string()
     } else if template.starts_with("/api/v1/measurements/") {
         ids.measurement.clone()
+    } else if template.starts_with("/api/v1/inspections/") {
+        ids.inspection.clone()
+    } else if template.starts_with("/api/v1/photos/") {
+        ids.photo.to_string()
     } else if template.starts_with("/api/v1/users/") {
         victim_user.to_string()
     } else {
@@ -264,7 +290,9 @@ async fn every_route_with_every_role_follows_the_rules() {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{context}");
                         let missing = template.replace(
                             "{id}",
-                            if template.contains("measurements/") {
+                            if template.contains("measurements/")
+                                || template.contains("inspections/")
+                            {
                                 "00000000-0000-4000-8000-000000000000"
                             } else {
                                 "987654"

@@ -13,6 +13,7 @@ mod orders;
 pub mod problems;
 mod sampling;
 mod users;
+mod visual;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -30,6 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(orders::config)
             .configure(batches::config)
             .configure(imports::config)
+            .configure(visual::config)
             .configure(sampling::config)
             .configure(calculators::config),
     );
@@ -77,6 +79,16 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::batch_colour,
         imports::create_import,
         imports::list_imports,
+        visual::create_defect_type,
+        visual::list_defect_types,
+        visual::record_inspections,
+        visual::list_inspections,
+        visual::visual_summary,
+        visual::get_inspection,
+        visual::correct_inspection,
+        visual::upload_photo,
+        visual::get_photo,
+        visual::get_thumbnail,
         batches::correct_measurement,
         batches::measurement_history,
         audit::list_audit,

@@ -116,7 +116,37 @@ pub struct NewProduct {
     #[schema(value_type = Object)]
     pub params: Map<String, Value>,
     pub characteristics: Vec<NewCharacteristic>,
+    /// Product family (e.g. `led-lamp`), whose defect catalogue the final
+    /// visual inspection uses; `general` when absent.
+    pub family: Option<String>,
+    /// Final visual inspection: every unit of a batch (`all`, the default)
+    /// or only the units of the batch's sampling plan (`sample`).
+    #[serde(default)]
+    pub visual_inspection: VisualScope,
 }
+
+/// Which units of a batch get the final visual inspection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum VisualScope {
+    /// 100%: every unit of the lot.
+    #[default]
+    All,
+    /// The units drawn by the batch's sampling plan (e.g. an AQL plan).
+    Sample,
+}
+
+impl VisualScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Sample => "sample",
+        }
+    }
+}
+
+/// The family a product belongs to when none is given.
+pub const DEFAULT_FAMILY: &str = "general";
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Characteristic {
@@ -180,6 +210,8 @@ pub struct Product {
     #[schema(value_type = Object)]
     pub params: Map<String, Value>,
     pub characteristics: Vec<Characteristic>,
+    pub family: String,
+    pub visual_inspection: VisualScope,
     pub created_at: DateTime<Utc>,
 }
 
@@ -191,6 +223,11 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
     }
     if let Err(m) = required_text(&input.name, 200) {
         problems.add("name", m);
+    }
+    if let Some(family) = &input.family {
+        if let Err(m) = required_text(family, 64) {
+            problems.add("family", m);
+        }
     }
     if let Some(customer_id) = input.customer_id {
         if store::find_customer(conn, customer_id)?.is_none() {
@@ -303,6 +340,12 @@ pub fn create_product(
             customer_id: input.customer_id,
             params: &params,
             created_at: now(),
+            family: input
+                .family
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or(DEFAULT_FAMILY),
+            visual_scope: input.visual_inspection.as_str(),
         },
     )
     .on_unique_violation(|| {
@@ -357,6 +400,12 @@ fn product_view(conn: &mut DbConnection, row: ProductRow) -> AppResult<Product> 
         customer_id: row.customer_id,
         params,
         characteristics,
+        visual_inspection: if row.visual_scope == "sample" {
+            VisualScope::Sample
+        } else {
+            VisualScope::All
+        },
+        family: row.family,
         created_at: utc(row.created_at),
     })
 }

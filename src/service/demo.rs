@@ -8,11 +8,13 @@ use super::audit::Actor;
 use super::batches::{create_batch, NewBatch};
 use super::catalog::{
     create_customer, create_product, NewCharacteristic, NewCustomer, NewProduct, Product,
+    VisualScope,
 };
 use super::measurements::{record, MeasurementInput, RecordMeasurements};
 use super::orders::{create_order, NewOrder};
 use super::sampling::{draw_plan, Method, PlanRequest};
 use super::switching::{record_lot_result, LotResultRequest};
+use super::visual::{self, DefectInput, InspectionInput, NewDefectType, RecordInspections};
 use crate::domain::access::Role;
 use crate::domain::template::{Kind, Quantity, Severity};
 use crate::error::AppResult;
@@ -22,6 +24,9 @@ use crate::store::{DbConnection, PageRequest};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde_json::json;
+
+/// The demo products' family, with its defect catalogue.
+const LAMP_FAMILY: &str = "led-lamp";
 
 /// The first demo customer's name; its presence means the demo is loaded.
 const FIRST_CUSTOMER: &str = "Helios Home Lighting Ltd";
@@ -151,6 +156,8 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             .as_object()
             .cloned()
             .unwrap_or_default(),
+            family: Some(LAMP_FAMILY.into()),
+            visual_inspection: VisualScope::All,
             characteristics: vec![
                 variable(
                     "flux",
@@ -285,6 +292,9 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
             .as_object()
             .cloned()
             .unwrap_or_default(),
+            family: Some(LAMP_FAMILY.into()),
+            // The spot's customer accepts an AQL plan for the visual check.
+            visual_inspection: VisualScope::Sample,
             characteristics: vec![
                 variable(
                     "flux",
@@ -469,7 +479,19 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
         },
     ];
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let (mut batch_count, mut readings) = (0, 0);
+    let (mut batch_count, mut readings, mut inspections) = (0, 0, 0);
+    for (code, name, severity) in LAMP_DEFECTS {
+        visual::create_defect_type(
+            conn,
+            &actor,
+            NewDefectType {
+                family: LAMP_FAMILY.into(),
+                code: code.into(),
+                name: name.into(),
+                severity,
+            },
+        )?;
+    }
     for demo in orders {
         let order = create_order(
             conn,
@@ -528,6 +550,17 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                 .collect();
             readings += measurements.len();
             record(conn, &actor, batch.id, RecordMeasurements { measurements })?;
+            let visual_units: Vec<i64> = match demo.product.visual_inspection {
+                VisualScope::All => (1..=lot_size).collect(),
+                VisualScope::Sample => plan.units.clone(),
+            };
+            inspections += visual_units.len();
+            visual::record(
+                conn,
+                &actor,
+                batch.id,
+                simulated_inspections(&mut rng, &visual_units),
+            )?;
             if demo.iso_aql.is_some() {
                 let steady = LotResultRequest {
                     production_steady: true,
@@ -538,8 +571,59 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
         }
     }
     Ok(format!(
-        "demo data loaded: 2 customers, 2 products, 3 orders, {batch_count} batches, {readings} readings"
+        "demo data loaded: 2 customers, 2 products, 3 orders, {batch_count} batches, \
+         {readings} readings, {inspections} visual inspections"
     ))
+}
+
+/// The demo's defect catalogue for LED lamps, with default severities.
+const LAMP_DEFECTS: [(&str, &str, Severity); 7] = [
+    ("scratch", "Scratch on bulb or housing", Severity::Minor),
+    ("coating_peeling", "Coating peeling", Severity::Major),
+    ("dent", "Dent in housing", Severity::Minor),
+    ("discolouration", "Discolouration", Severity::Minor),
+    (
+        "missing_marking",
+        "Missing or illegible marking",
+        Severity::Major,
+    ),
+    ("loose_cap", "Loose lamp cap", Severity::Major),
+    ("cracked_diffuser", "Cracked diffuser", Severity::Critical),
+];
+
+/// Final visual inspection of the given units: most pass, a few show one
+/// or two defects, weighted towards the cosmetic ones as on a real line.
+fn simulated_inspections(rng: &mut ChaCha20Rng, units: &[i64]) -> RecordInspections {
+    const WEIGHTS: [(usize, f64); 7] = [
+        (0, 0.012),
+        (1, 0.006),
+        (2, 0.004),
+        (3, 0.003),
+        (4, 0.002),
+        (5, 0.001),
+        (6, 0.0003),
+    ];
+    let inspections = units
+        .iter()
+        .map(|&unit| {
+            let mut defects = Vec::new();
+            for &(index, rate) in &WEIGHTS {
+                if rng.random::<f64>() < rate {
+                    defects.push(DefectInput {
+                        defect: LAMP_DEFECTS[index].0.into(),
+                        count: Some(if rng.random::<f64>() < 0.2 { 2 } else { 1 }),
+                        severity: None,
+                    });
+                }
+            }
+            InspectionInput {
+                id: None,
+                unit,
+                defects,
+            }
+        })
+        .collect();
+    RecordInspections { inspections }
 }
 
 /// One demo login per role; the customer user belongs to the first demo customer.

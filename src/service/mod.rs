@@ -13,10 +13,12 @@ pub mod demo;
 pub mod imports;
 pub mod measurements;
 pub mod orders;
+pub mod photos;
 pub mod plans;
 pub mod sampling;
 pub mod statistics;
 pub mod switching;
+pub mod visual;
 
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};

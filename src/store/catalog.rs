@@ -69,6 +69,10 @@ pub struct ProductRow {
     /// Technical parameters as a JSON object.
     pub params: String,
     pub created_at: NaiveDateTime,
+    /// The product family, whose defect catalogue its visual inspection uses.
+    pub family: String,
+    /// `all` (every unit of a batch) or `sample` (the plan's units).
+    pub visual_scope: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -79,6 +83,8 @@ pub struct NewProduct<'a> {
     pub customer_id: Option<i64>,
     pub params: &'a str,
     pub created_at: NaiveDateTime,
+    pub family: &'a str,
+    pub visual_scope: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod sampling;
 pub mod schema;
 pub mod switching;
+pub mod visual;
 
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;

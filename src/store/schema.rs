@@ -17,6 +17,8 @@ diesel::table! {
         customer_id -> Nullable<BigInt>,
         params -> Text,
         created_at -> Timestamp,
+        family -> Text,
+        visual_scope -> Text,
     }
 }
 
@@ -240,3 +242,62 @@ diesel::table! {
 diesel::joinable!(imports -> batches (batch_id));
 diesel::joinable!(measurements -> imports (import_id));
 diesel::joinable!(instrument_mappings -> products (product_id));
+
+diesel::table! {
+    defect_types (id) {
+        id -> BigInt,
+        family -> Text,
+        code -> Text,
+        name -> Text,
+        severity -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visual_inspections (id) {
+        id -> BigInt,
+        uuid -> Text,
+        batch_id -> BigInt,
+        unit -> BigInt,
+        passed -> Bool,
+        supersedes -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visual_defects (inspection_id, defect_type_id) {
+        inspection_id -> BigInt,
+        defect_type_id -> BigInt,
+        severity -> Text,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    photos (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        bytes -> Binary,
+        thumbnail -> Binary,
+        width -> Integer,
+        height -> Integer,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(visual_defects -> visual_inspections (inspection_id));
+diesel::joinable!(visual_defects -> defect_types (defect_type_id));
+diesel::joinable!(photos -> visual_inspections (inspection_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    visual_defects,
+    defect_types,
+    visual_inspections,
+    photos
+);

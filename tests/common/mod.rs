@@ -421,3 +421,36 @@ pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value>
     assert!(out.status.success(), "{script} failed");
     Some(serde_json::from_slice(&out.stdout).expect("JSON from the oracle"))
 }
+
+/// A small PNG photo (a gradient), as a tablet camera might send.
+pub fn png_photo(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("encode png");
+    bytes
+}
+
+/// Uploads `bytes` as the `photo` field to an inspection.
+pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(bytes).file_name("defect.jpg"),
+    );
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/inspections/{inspection}/photos"),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    read(response).await
+}

@@ -1,0 +1,270 @@
+//! Final visual inspection: the defect catalogue, inspections of units,
+//! their corrections, the batch summary, and photos of defects.
+
+use super::auth::perm::{ManageCatalog, ReadResults, RecordResults};
+use super::auth::Allowed;
+use super::extract::{page_request, ApiJson};
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::photos::{self, MAX_PHOTO_BYTES};
+use crate::service::visual::{
+    self, CorrectInspection, DefectType, Inspection, NewDefectType, PhotoRef, RecordInspections,
+    RecordedInspections, VisualSummary,
+};
+use crate::service::Page;
+use crate::store::Db;
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_defect_type)
+        .service(list_defect_types)
+        .service(record_inspections)
+        .service(list_inspections)
+        .service(visual_summary)
+        .service(get_inspection)
+        .service(correct_inspection)
+        .service(upload_photo)
+        .service(get_photo)
+        .service(get_thumbnail);
+}
+
+/// Adds a defect to a product family's catalogue.
+#[utoipa::path(post, path = "/api/v1/defect-types", tag = "visual", request_body = NewDefectType,
+    responses((status = 201, body = DefectType), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/defect-types")]
+pub async fn create_defect_type(
+    db: web::Data<Db>,
+    caller: Allowed<ManageCatalog>,
+    body: ApiJson<NewDefectType>,
+) -> AppResult<HttpResponse> {
+    let created = db
+        .write(move |c| visual::create_defect_type(c, &caller.actor(), body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FamilyQuery {
+    /// Only this product family's catalogue.
+    pub family: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/defect-types", tag = "visual", params(FamilyQuery),
+    responses((status = 200, body = Vec<DefectType>)))]
+#[get("/defect-types")]
+pub async fn list_defect_types(
+    db: web::Data<Db>,
+    _caller: Allowed<ReadResults>,
+    query: web::Query<FamilyQuery>,
+) -> AppResult<web::Json<Vec<DefectType>>> {
+    let family = query.into_inner().family;
+    Ok(web::Json(
+        db.read(move |c| visual::list_defect_types(c, family.as_deref()))
+            .await?,
+    ))
+}
+
+/// Records the final visual inspection of units: pass (no defects) or the
+/// defects found. All of them or, on any problem, none.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/inspections", tag = "visual",
+    request_body = RecordInspections,
+    responses((status = 201, body = RecordedInspections), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/batches/{id}/inspections")]
+pub async fn record_inspections(
+    db: web::Data<Db>,
+    caller: Allowed<RecordResults>,
+    id: web::Path<i64>,
+    body: ApiJson<RecordInspections>,
+) -> AppResult<HttpResponse> {
+    let batch_id = id.into_inner();
+    let recorded = db
+        .write(move |c| visual::record(c, &caller.actor(), batch_id, body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InspectionQuery {
+    pub unit: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Every inspection of a batch (corrected ones too), oldest first.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/inspections", tag = "visual", params(InspectionQuery),
+    responses((status = 200, body = Page<Inspection>), (status = 404, body = Problem)))]
+#[get("/batches/{id}/inspections")]
+pub async fn list_inspections(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<InspectionQuery>,
+) -> AppResult<web::Json<Page<Inspection>>> {
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
+    let query = query.into_inner();
+    let page = page_request(query.page, query.per_page)?;
+    Ok(web::Json(
+        db.read(move |c| visual::list(c, batch_id, visibility, query.unit, page))
+            .await?,
+    ))
+}
+
+/// Units passed and failed, units per class of defect, and defects in
+/// Pareto order, from the current inspections.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/visual-summary", tag = "visual",
+    responses((status = 200, body = VisualSummary), (status = 404, body = Problem)))]
+#[get("/batches/{id}/visual-summary")]
+pub async fn visual_summary(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<VisualSummary>> {
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| visual::summary(c, batch_id, visibility))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "visual",
+    params(("id" = uuid::Uuid, Path, description = "the inspection's UUID")),
+    responses((status = 200, body = Inspection), (status = 404, body = Problem)))]
+#[get("/inspections/{id}")]
+pub async fn get_inspection(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<uuid::Uuid>,
+) -> AppResult<web::Json<Inspection>> {
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| visual::get(c, id, visibility)).await?,
+    ))
+}
+
+/// Corrects an inspection: a new one that supersedes it, with the reason.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/corrections", tag = "visual",
+    params(("id" = uuid::Uuid, Path, description = "the UUID of the inspection to correct")),
+    request_body = CorrectInspection,
+    responses((status = 201, body = Inspection), (status = 200, body = Inspection, description = "a retry"),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/inspections/{id}/corrections")]
+pub async fn correct_inspection(
+    db: web::Data<Db>,
+    caller: Allowed<RecordResults>,
+    id: web::Path<uuid::Uuid>,
+    body: ApiJson<CorrectInspection>,
+) -> AppResult<HttpResponse> {
+    let target = id.into_inner();
+    let (created, inspection) = db
+        .write(move |c| visual::correct(c, &caller.actor(), target, body.0))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(inspection)
+    } else {
+        HttpResponse::Ok().json(inspection)
+    })
+}
+
+/// Attaches a photo (form field `photo`: JPEG or PNG) to an inspection.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/photos", tag = "visual",
+    params(("id" = uuid::Uuid, Path, description = "the inspection's UUID")),
+    request_body(content_type = "multipart/form-data", description = "field photo: a JPEG or PNG image"),
+    responses((status = 201, body = PhotoRef), (status = 200, body = PhotoRef, description = "the same picture was attached before"),
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[post("/inspections/{id}/photos")]
+pub async fn upload_photo(
+    db: web::Data<Db>,
+    caller: Allowed<RecordResults>,
+    id: web::Path<uuid::Uuid>,
+    mut form: Multipart,
+) -> AppResult<HttpResponse> {
+    let inspection = id.into_inner();
+    let mut bytes: Option<Vec<u8>> = None;
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::bad_request(format!("not valid multipart/form-data: {e}")))?;
+        if field.name() != Some("photo") {
+            return Err(AppError::invalid(
+                field.name().unwrap_or("form"),
+                "unknown form field (expected photo)",
+            ));
+        }
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| AppError::bad_request(format!("upload interrupted: {e}")))?;
+            if data.len() + chunk.len() > MAX_PHOTO_BYTES {
+                return Err(AppError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "photo_too_large",
+                    format!("photos up to {MAX_PHOTO_BYTES} bytes"),
+                )
+                .with_field("photo"));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        bytes = Some(data);
+    }
+    let bytes = bytes
+        .ok_or_else(|| AppError::invalid("photo", "attach the image as the form field 'photo'"))?;
+    let prepared = web::block(move || photos::prepare(bytes)).await??;
+    let (created, photo) = db
+        .write(move |c| photos::attach(c, &caller.actor(), inspection, prepared))
+        .await?;
+    Ok(if created {
+        HttpResponse::Created().json(photo)
+    } else {
+        HttpResponse::Ok().json(photo)
+    })
+}
+
+/// An image response that a browser will only ever show as an image.
+fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .insert_header((header::CONTENT_DISPOSITION, "inline"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
+        .body(bytes)
+}
+
+#[utoipa::path(get, path = "/api/v1/photos/{id}", tag = "visual",
+    responses((status = 200, content_type = "image/jpeg", description = "the photo as uploaded (JPEG or PNG)"),
+              (status = 404, body = Problem)))]
+#[get("/photos/{id}")]
+pub async fn get_photo(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    let (content_type, bytes) = db
+        .read(move |c| photos::fetch(c, id, visibility, false))
+        .await?;
+    Ok(image_response(content_type, bytes))
+}
+
+#[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", tag = "visual",
+    responses((status = 200, content_type = "image/jpeg", description = "a JPEG at most 320 px on its longest side"),
+              (status = 404, body = Problem)))]
+#[get("/photos/{id}/thumbnail")]
+pub async fn get_thumbnail(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (id, visibility) = (id.into_inner(), caller.visibility());
+    let (content_type, bytes) = db
+        .read(move |c| photos::fetch(c, id, visibility, true))
+        .await?;
+    Ok(image_response(content_type, bytes))
+}
