@@ -49,5 +49,16 @@ fn plan_risk(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, draw, statistics, plan_risk);
+fn colour(c: &mut Criterion) {
+    use lotcheck::domain::colorimetry::{ansi_quadrangle, cct_duv, Xy};
+    let point = Xy {
+        x: 0.4608,
+        y: 0.4115,
+    };
+    c.bench_function("cct_duv + ANSI quadrangle (one unit)", |b| {
+        b.iter(|| ansi_quadrangle(cct_duv(black_box(point)).unwrap()))
+    });
+}
+
+criterion_group!(benches, draw, statistics, plan_risk, colour);
 criterion_main!(benches);

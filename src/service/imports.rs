@@ -473,7 +473,8 @@ pub fn import_csv(
         {
             chunk.push(MeasurementRow {
                 id: 0,
-                uuid: Uuid::new_v4().to_string(),
+                // Time-ordered ids keep the unique index's inserts sequential.
+                uuid: Uuid::now_v7().to_string(),
                 batch_id,
                 unit,
                 characteristic_id: ctx.template[&code].id,

@@ -134,19 +134,45 @@ pub enum ColourError {
 /// Points of the Planckian table per cascade step.
 const TABLE_POINTS: usize = 12;
 /// The cascade stops when the bracketing interval is this narrow (relative);
-/// the closing triangular/parabolic step is then exact far below 0.01 K.
-const CASCADE_SPAN: f64 = 1e-5;
+/// Ohno's closing step is then exact to well under 0.01 K.
+const CASCADE_SPAN: f64 = 1e-4;
+/// Spacing of the precomputed coarse table (1% steps, as in Ohno's paper).
+const COARSE_STEP: f64 = 1.01;
 
-/// CCT and Duv by Ohno (2013): a geometric table of temperatures is searched
-/// for the nearest locus point, then narrowed to that point's neighbours
-/// ("cascade expansion") until the bracket is tiny, and the final answer
-/// interpolated from the three closest points.
+/// The Planckian locus at 1% steps over [`CCT_RANGE_K`], computed once:
+/// the first, coarse stage of every search.
+static COARSE_TABLE: std::sync::LazyLock<Vec<(f64, Uv)>> = std::sync::LazyLock::new(|| {
+    let mut table = Vec::new();
+    let mut kelvin = CCT_RANGE_K.0;
+    while kelvin < CCT_RANGE_K.1 * COARSE_STEP {
+        table.push((kelvin, planckian_uv(kelvin)));
+        kelvin *= COARSE_STEP;
+    }
+    table
+});
+
+/// CCT and Duv by Ohno (2013): the nearest point of a 1% Planckian table,
+/// then finer tables between its neighbours ("cascade expansion") until the
+/// bracket is narrow, and the final answer interpolated from the three
+/// closest points.
 pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
     if !xy.is_inside_diagram() {
         return Err(ColourError::OutsideDiagram);
     }
     let target = xy.to_uv();
-    let (mut low, mut high) = CCT_RANGE_K;
+    let coarse = &*COARSE_TABLE;
+    let nearest = (0..coarse.len())
+        .min_by(|&a, &b| {
+            coarse[a]
+                .1
+                .distance(target)
+                .total_cmp(&coarse[b].1.distance(target))
+        })
+        .unwrap_or(0);
+    if nearest == 0 || nearest == coarse.len() - 1 {
+        return Err(ColourError::OutsideCctRange);
+    }
+    let (mut low, mut high) = (coarse[nearest - 1].0, coarse[nearest + 1].0);
     let entry = |t: f64| {
         let uv = planckian_uv(t);
         (t, uv, uv.distance(target))
@@ -158,15 +184,9 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
             .collect();
         let nearest = (0..TABLE_POINTS)
             .min_by(|&a, &b| table[a].2.total_cmp(&table[b].2))
-            .unwrap_or(0);
-        let at_edge = |i: usize, bound: f64| i == 0 && (low - bound).abs() < 1e-9;
-        if at_edge(nearest, CCT_RANGE_K.0)
-            || (nearest == TABLE_POINTS - 1 && (high - CCT_RANGE_K.1).abs() < 1e-9)
-        {
-            return Err(ColourError::OutsideCctRange);
-        }
-        let i = nearest.clamp(1, TABLE_POINTS - 2);
-        let (previous, middle, next) = (table[i - 1], table[i], table[i + 1]);
+            .unwrap_or(0)
+            .clamp(1, TABLE_POINTS - 2);
+        let (previous, middle, next) = (table[nearest - 1], table[nearest], table[nearest + 1]);
         if (next.0 - previous.0) / middle.0 > CASCADE_SPAN {
             (low, high) = (previous.0, next.0);
             continue;
