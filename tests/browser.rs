@@ -172,3 +172,123 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
     browser.close().await.unwrap();
     app.stop().await;
 }
+
+/// Signs `username` in through the form.
+async fn sign_in(browser: &fantoccini::Client, app: &TestApp, username: &str) {
+    browser.goto(&app.url("/login")).await.unwrap();
+    for (id, text) in [("username", username), ("password", PASSWORD)] {
+        browser
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("header form"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
+    let Some(driver) = chromedriver() else { return };
+    let app = TestApp::spawn(backends()[0]).await;
+    let s = common::scenario(&app, 40).await;
+    app.create(
+        "/api/v1/defect-types",
+        json!({"family": "general", "code": "scratch", "name": "Scratch on housing", "severity": "minor"}),
+    )
+    .await;
+    app.create(
+        &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+        json!({"method": "percent", "seed": 5}),
+    )
+    .await;
+    let inspections: Vec<_> = (1..=40)
+        .map(|u| {
+            if u % 10 == 3 {
+                json!({"unit": u, "defects": [{"defect": "scratch", "count": 2}]})
+            } else {
+                json!({"unit": u})
+            }
+        })
+        .collect();
+    let recorded = app
+        .create(
+            &format!("/api/v1/batches/{}/inspections", s.batch_id),
+            json!({ "inspections": inspections }),
+        )
+        .await;
+    let scratched = recorded["inspections"][2]["id"].as_str().unwrap();
+    let (status, _) = common::upload_photo(&app, scratched, common::png_photo(800, 600)).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    app.add_user("lead1", Role::Lead, None);
+
+    let browser = browser(&driver).await;
+    sign_in(&browser, &app, "lead1").await;
+    browser.goto(&app.url("/")).await.unwrap();
+    browser
+        .find(Locator::LinkText("PO-2026-0001"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("Batch 1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(".unit img"))
+        .await
+        .unwrap();
+    let text = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("40 of 40 units inspected"), "{text}");
+    assert!(text.contains("36 passed"), "{text}");
+    assert!(text.contains("Scratch on housing"), "{text}");
+    // The thumbnail was fetched with the session and decoded by the browser.
+    let loaded = browser
+        .execute(
+            "const img = document.querySelector('.unit img'); \
+             return img.complete ? img.naturalWidth : -1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!(320), "thumbnail width in the browser");
+    browser
+        .execute(
+            "document.querySelector('.units').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shot = browser.screenshot().await.unwrap();
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-batch.png"),
+        shot,
+    )
+    .unwrap();
+    browser.close().await.unwrap();
+    app.stop().await;
+}

@@ -13,7 +13,7 @@ mod orders;
 pub mod problems;
 mod sampling;
 mod users;
-mod visual;
+pub(crate) mod visual;
 
 use actix_web::web;
 use utoipa::OpenApi;

@@ -224,7 +224,7 @@ pub async fn upload_photo(
 }
 
 /// An image response that a browser will only ever show as an image.
-fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
+pub(crate) fn image_response(content_type: String, bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -12,6 +12,7 @@ use super::catalog::{
 };
 use super::measurements::{record, MeasurementInput, RecordMeasurements};
 use super::orders::{create_order, NewOrder};
+use super::photos;
 use super::sampling::{draw_plan, Method, PlanRequest};
 use super::switching::{record_lot_result, LotResultRequest};
 use super::visual::{self, DefectInput, InspectionInput, NewDefectType, RecordInspections};
@@ -555,12 +556,23 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                 VisualScope::Sample => plan.units.clone(),
             };
             inspections += visual_units.len();
-            visual::record(
+            let recorded = visual::record(
                 conn,
                 &actor,
                 batch.id,
                 simulated_inspections(&mut rng, &visual_units),
             )?;
+            // The inspector photographs the first few defects of each batch.
+            for (shot, inspection) in recorded
+                .inspections
+                .iter()
+                .filter(|i| !i.passed)
+                .take(3)
+                .enumerate()
+            {
+                let prepared = photos::prepare(defect_photo(shot as u32)?)?;
+                photos::attach(conn, &actor, inspection.id, prepared)?;
+            }
             if demo.iso_aql.is_some() {
                 let steady = LotResultRequest {
                     production_steady: true,
@@ -590,6 +602,30 @@ const LAMP_DEFECTS: [(&str, &str, Severity); 7] = [
     ("loose_cap", "Loose lamp cap", Severity::Major),
     ("cracked_diffuser", "Cracked diffuser", Severity::Critical),
 ];
+
+/// A stand-in for a tablet photo of a defect: a lamp-coloured gradient
+/// with a dark diagonal scratch, different per `shot`.
+fn defect_photo(shot: u32) -> AppResult<Vec<u8>> {
+    let (width, height) = (640u32, 480u32);
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let on_scratch = (y as i64 - (x as i64 * 3 / 4) - (shot as i64 * 40 - 40)).abs() < 3
+            && (120..520).contains(&x);
+        if on_scratch {
+            image::Rgb([70, 60, 50])
+        } else {
+            let shade = 200 + (x * 40 / width) as u8 - (y * 30 / height) as u8;
+            image::Rgb([shade, shade - 8, shade - 30])
+        }
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .map_err(|_| crate::error::AppError::internal())?;
+    Ok(bytes)
+}
 
 /// Final visual inspection of the given units: most pass, a few show one
 /// or two defects, weighted towards the cosmetic ones as on a real line.

@@ -27,7 +27,7 @@ pub enum Method {
 }
 
 impl Method {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Percent => "percent",
             Self::Iso2859_1 => "iso2859-1",

@@ -723,3 +723,22 @@ pub fn summary(
         defects,
     })
 }
+
+/// The current inspections of a batch that found defects, at most `limit`,
+/// for showing on a page.
+pub fn current_failed(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    visibility: Visibility,
+    limit: usize,
+) -> AppResult<Vec<Inspection>> {
+    super::batches::get_batch(conn, batch_id, visibility)?;
+    let all = store::inspections_of_batch(conn, batch_id, None)?;
+    let superseded: HashSet<i64> = all.iter().filter_map(|r| r.supersedes).collect();
+    let failed: Vec<InspectionRow> = all
+        .into_iter()
+        .filter(|r| !r.passed && !superseded.contains(&r.id))
+        .take(limit)
+        .collect();
+    views(conn, failed)
+}

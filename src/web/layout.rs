@@ -26,6 +26,18 @@ button.quiet { background: #fff; color: var(--accent); padding: .35rem .8rem; }
 .login button { width: 100%; margin-top: 1.5rem; font-size: 1.1rem; }
 .error { color: var(--bad); background: #fef3f2; border: 1px solid #fecdca; border-radius: 8px; padding: .6rem .8rem; margin-top: 1rem; }
 .muted { color: var(--muted); }
+h2 { font-size: 1.15rem; margin: 0 0 .75rem; }
+h3 { font-size: 1rem; margin: 1.25rem 0 .5rem; }
+.card + .card { margin-top: 1rem; }
+.card > :last-child { margin-bottom: 0; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+.bad { color: var(--bad); font-weight: 600; }
+.units { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: .75rem; }
+.unit { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .75rem; }
+.unit ul { margin: .25rem 0 .5rem; padding-left: 1.1rem; }
+.unit img { width: 96px; height: 72px; object-fit: cover; border-radius: 6px; border: 1px solid var(--line); margin-right: .35rem; }
+.card { overflow-x: auto; }
 "#;
 
 /// A full page; `caller` adds the signed-in header with the sign-out form.

@@ -2,6 +2,7 @@
 //! cookie (HttpOnly, SameSite=Strict, Secure over TLS); every form that
 //! changes data carries the session's CSRF token.
 
+mod batches;
 mod layout;
 mod pages;
 mod session;
@@ -10,6 +11,10 @@ use actix_web::web;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::home)
+        .service(batches::order_page)
+        .service(batches::batch_page)
+        .service(batches::photo_page)
+        .service(batches::thumbnail_page)
         .service(session::login_form)
         .service(session::login)
         .service(session::logout);

@@ -61,7 +61,7 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
                     tbody {
                         @for order in &orders.items {
                             tr {
-                                td { (order.po_number) }
+                                td { a href={ "/orders/" (order.id) } { (order.po_number) } }
                                 td { (customer_names.get(&order.customer_id).map(String::as_str).unwrap_or("—")) }
                                 td { (product_codes.get(&order.product_id).map(String::as_str).unwrap_or("—")) }
                                 td.num { (order.quantity) }
