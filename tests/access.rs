@@ -24,12 +24,15 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         (_, p) if p.starts_with("/api/v1/users") => &["admin"],
         ("post", "/api/v1/customers")
         | ("post", "/api/v1/products")
-        | ("post", "/api/v1/defect-types") => &["admin"],
+        | ("post", "/api/v1/defect-types")
+        | ("post", "/api/v1/suppliers") => &["admin"],
         ("post", "/api/v1/orders") | ("post", "/api/v1/orders/{id}/batches") => &["admin", "lead"],
         ("post", "/api/v1/batches/{id}/sampling-plan")
         | ("post", "/api/v1/batches/{id}/lot-result") => &["admin", "lead"],
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
-        ("get", "/api/v1/products/{id}/switching") => &["admin", "lead", "inspector"],
+        ("get", "/api/v1/products/{id}/switching") | ("get", "/api/v1/suppliers") => {
+            &["admin", "lead", "inspector"]
+        }
         ("post", "/api/v1/batches/{id}/measurements")
         | ("post", "/api/v1/measurements/{id}/corrections")
         | ("post", "/api/v1/batches/{id}/imports")

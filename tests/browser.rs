@@ -277,10 +277,7 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
         .unwrap();
     assert_eq!(loaded, json!(320), "thumbnail width in the browser");
     browser
-        .execute(
-            "document.querySelector('.units').scrollIntoView();",
-            vec![],
-        )
+        .execute("document.querySelector('.units').scrollIntoView();", vec![])
         .await
         .unwrap();
     let shot = browser.screenshot().await.unwrap();

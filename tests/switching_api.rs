@@ -11,10 +11,20 @@ use serde_json::{json, Value};
 /// Draws the batch's plan (severity left to the switching rules), records
 /// every reading with `failing` units out of limits, and posts the lot result.
 async fn inspect_lot(app: &Http, order_id: i64, failing: usize) -> (Value, Value) {
+    inspect_lot_from(app, order_id, None, failing).await
+}
+
+/// [`inspect_lot`] for a lot received from `supplier`.
+async fn inspect_lot_from(
+    app: &Http,
+    order_id: i64,
+    supplier: Option<i64>,
+    failing: usize,
+) -> (Value, Value) {
     let batch = app
         .create(
             &format!("/api/v1/orders/{order_id}/batches"),
-            json!({"lot_size": 500}),
+            json!({"lot_size": 500, "supplier_id": supplier}),
         )
         .await;
     let plan = app
@@ -158,6 +168,75 @@ async fn lots_switch_inspection_and_the_plan_says_why() {
             (status, problem["code"].as_str()),
             (StatusCode::CONFLICT, Some("not_discontinued"))
         );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn incoming_lots_switch_per_supplier() {
+    for backend in backends() {
+        let app = common::TestApp::spawn(backend).await;
+        let s = scenario(&app, 500).await;
+        let mut suppliers = Vec::new();
+        for name in ["Shenzhen Driver Co", "Dongguan Optics Ltd"] {
+            let supplier = app.create("/api/v1/suppliers", json!({"name": name})).await;
+            suppliers.push(supplier["id"].as_i64().unwrap());
+        }
+        let (a, b) = (suppliers[0], suppliers[1]);
+        // Supplier A: two lots of two not accepted → tightened for A only.
+        for _ in 0..2 {
+            inspect_lot_from(&app, s.order_id, Some(a), 2).await;
+        }
+        // Supplier B's lots and the product's own lots stay on normal.
+        let (plan_b, result_b) = inspect_lot_from(&app, s.order_id, Some(b), 2).await;
+        assert_eq!(plan_b["inspection"], "normal", "{plan_b}");
+        assert_eq!(result_b["severity"], "normal");
+        let (own_plan, _) = inspect_lot(&app, s.order_id, 0).await;
+        assert_eq!(own_plan["inspection"], "normal");
+        let (plan_a, _) = inspect_lot_from(&app, s.order_id, Some(a), 0).await;
+        assert_eq!(plan_a["inspection"], "tightened", "{plan_a}");
+
+        let history = |supplier: Option<i64>| {
+            let app = &app;
+            async move {
+                let query = supplier
+                    .map(|id| format!("?supplier_id={id}"))
+                    .unwrap_or_default();
+                let (status, history) = app
+                    .get(&format!(
+                        "/api/v1/products/{}/switching{query}",
+                        s.product_id
+                    ))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{history}");
+                history
+            }
+        };
+        let of_a = history(Some(a)).await;
+        assert_eq!(of_a["supplier_id"], a);
+        assert_eq!(of_a["events"].as_array().unwrap().len(), 3);
+        assert_eq!(of_a["current"]["severity"], "tightened");
+        let of_b = history(Some(b)).await;
+        assert_eq!(of_b["events"].as_array().unwrap().len(), 1);
+        assert_eq!(of_b["current"]["severity"], "normal");
+        let own = history(None).await;
+        assert_eq!(own["events"].as_array().unwrap().len(), 1);
+
+        let (status, _) = app
+            .get(&format!(
+                "/api/v1/products/{}/switching?supplier_id=999",
+                s.product_id
+            ))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/orders/{}/batches", s.order_id),
+                &json!({"lot_size": 10, "supplier_id": 999}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(common::error_fields(&problem), ["supplier_id"]);
         app.stop().await;
     }
 }

@@ -1,10 +1,11 @@
 //! Customers and products.
 
-use super::auth::perm::{ManageCatalog, ReadResults};
+use super::auth::perm::{ManageCatalog, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
+use crate::service::suppliers::{self, NewSupplier, Supplier};
 use crate::service::Page;
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -13,6 +14,8 @@ use utoipa::IntoParams;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(create_customer)
+        .service(create_supplier)
+        .service(list_suppliers)
         .service(list_customers)
         .service(get_customer)
         .service(create_product)
@@ -124,4 +127,30 @@ pub async fn get_product(
         db.read(move |c| catalog::get_product(c, id, visibility))
             .await?,
     ))
+}
+
+/// Adds a supplier of incoming material.
+#[utoipa::path(post, path = "/api/v1/suppliers", tag = "catalog", request_body = NewSupplier,
+    responses((status = 201, body = Supplier), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/suppliers")]
+pub async fn create_supplier(
+    db: web::Data<Db>,
+    caller: Allowed<ManageCatalog>,
+    body: ApiJson<NewSupplier>,
+) -> AppResult<HttpResponse> {
+    let supplier = db
+        .write(move |c| suppliers::create_supplier(c, &caller.actor(), body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(supplier))
+}
+
+/// The suppliers (staff only).
+#[utoipa::path(get, path = "/api/v1/suppliers", tag = "catalog",
+    responses((status = 200, body = Vec<Supplier>)))]
+#[get("/suppliers")]
+pub async fn list_suppliers(
+    db: web::Data<Db>,
+    _caller: Allowed<ReadProcess>,
+) -> AppResult<web::Json<Vec<Supplier>>> {
+    Ok(web::Json(db.read(suppliers::list_suppliers).await?))
 }

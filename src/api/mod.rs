@@ -55,6 +55,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         catalog::create_customer,
         catalog::list_customers,
         catalog::get_customer,
+        catalog::create_supplier,
+        catalog::list_suppliers,
         catalog::create_product,
         catalog::list_products,
         catalog::get_product,

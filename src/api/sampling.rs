@@ -10,6 +10,8 @@ use crate::service::switching::{
 };
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(draw_plan)
@@ -71,19 +73,32 @@ pub async fn record_lot_result(
     Ok(HttpResponse::Created().json(event))
 }
 
-/// The product's switching state and its history of lot results (staff
-/// only: a shared design's history spans several customers' lots).
-#[utoipa::path(get, path = "/api/v1/products/{id}/switching", tag = "sampling",
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SwitchingQuery {
+    /// The lots of this product received from this supplier (absent: the
+    /// product's own lots).
+    pub supplier_id: Option<i64>,
+}
+
+/// The switching state and history of lot results of a product's lots, or
+/// of one supplier's lots of it (staff only: a shared design's history spans
+/// several customers' lots).
+#[utoipa::path(get, path = "/api/v1/products/{id}/switching", tag = "sampling", params(SwitchingQuery),
     responses((status = 200, body = SwitchingHistory), (status = 404, body = Problem)))]
 #[get("/products/{id}/switching")]
 pub async fn switching_history(
     db: web::Data<Db>,
     caller: Allowed<ReadProcess>,
     id: web::Path<i64>,
+    query: web::Query<SwitchingQuery>,
 ) -> AppResult<web::Json<SwitchingHistory>> {
-    let (product_id, visibility) = (id.into_inner(), caller.visibility());
+    let stream = switching::Stream {
+        product_id: id.into_inner(),
+        supplier_id: query.supplier_id,
+    };
+    let visibility = caller.visibility();
     Ok(web::Json(
-        db.read(move |c| switching::history(c, product_id, visibility))
+        db.read(move |c| switching::history(c, stream, visibility))
             .await?,
     ))
 }

@@ -19,6 +19,9 @@ pub struct NewBatch {
     /// Production line, e.g. `L2`.
     pub line: Option<String>,
     pub production_date: Option<NaiveDate>,
+    /// For a lot of incoming material: the supplier it came from. Its
+    /// switching rules are then kept per product and supplier.
+    pub supplier_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -31,6 +34,7 @@ pub struct Batch {
     pub line: Option<String>,
     pub production_date: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub supplier_id: Option<i64>,
 }
 
 impl From<BatchRow> for Batch {
@@ -43,6 +47,7 @@ impl From<BatchRow> for Batch {
             line: row.line,
             production_date: row.production_date,
             created_at: utc(row.created_at),
+            supplier_id: row.supplier_id,
         }
     }
 }
@@ -66,6 +71,11 @@ pub fn create_batch(
     if line.is_some_and(|l| l.chars().count() > 40) {
         problems.add("line", "must be at most 40 characters");
     }
+    if let Some(supplier_id) = input.supplier_id {
+        if crate::store::suppliers::find_supplier(conn, supplier_id)?.is_none() {
+            problems.add("supplier_id", format!("no supplier {supplier_id}"));
+        }
+    }
     problems.into_result()?;
     let number = store::next_batch_number(conn, order_id)?;
     let production_date = input.production_date.map(|d| d.to_string());
@@ -78,6 +88,7 @@ pub fn create_batch(
             line,
             production_date: production_date.as_deref(),
             created_at: now(),
+            supplier_id: input.supplier_id,
         },
     )
     .on_unique_violation(|| {
@@ -90,7 +101,8 @@ pub fn create_batch(
         actor,
         "batch.create",
         format!("batch/{id}"),
-        serde_json::json!({"order_id": order_id, "number": number, "lot_size": input.lot_size}),
+        serde_json::json!({"order_id": order_id, "number": number, "lot_size": input.lot_size,
+                           "supplier_id": input.supplier_id}),
     )?;
     get_batch(conn, id, Visibility::Everything)
 }

@@ -514,6 +514,7 @@ pub fn load(conn: &mut DbConnection) -> AppResult<String> {
                     lot_size,
                     line: Some(format!("L{}", 1 + index % 2)),
                     production_date: None,
+                    supplier_id: None,
                 },
             )?;
             batch_count += 1;

@@ -17,6 +17,7 @@ pub mod photos;
 pub mod plans;
 pub mod sampling;
 pub mod statistics;
+pub mod suppliers;
 pub mod switching;
 pub mod visual;
 

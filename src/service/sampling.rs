@@ -163,13 +163,17 @@ pub fn draw_plan(
         Method::Percent => None,
     };
     problems.into_result()?;
-    // Without an explicit severity, the product's switching state decides.
+    // Without an explicit severity, the switching state of the product's
+    // lots (or of the lots from this batch's supplier) decides.
     let (iso, inspection_reason) = match (iso, &request.inspection) {
         (Some((aql, level, _)), None) => {
             let order = crate::store::orders::find_order(conn, batch.order_id)?
                 .ok_or_else(AppError::internal)?;
-            let (inspection, why) =
-                super::switching::severity_for_next_lot(conn, order.product_id)?;
+            let stream = super::switching::Stream {
+                product_id: order.product_id,
+                supplier_id: batch.supplier_id,
+            };
+            let (inspection, why) = super::switching::severity_for_next_lot(conn, stream)?;
             (Some((aql, level, inspection)), Some(why))
         }
         (Some(iso), Some(_)) => (Some(iso), Some(format!("requested by {}", actor.name))),

@@ -32,9 +32,19 @@ pub struct SwitchingEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// One sequence of lots the switching rules follow (ISO 2859-1 9.1): a
+/// product's own lots, or the lots of it received from one supplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stream {
+    pub product_id: i64,
+    pub supplier_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SwitchingHistory {
     pub product_id: i64,
+    /// Set when this is the history of one supplier's lots.
+    pub supplier_id: Option<i64>,
     pub current: SwitchingState,
     /// Every lot result and corrective action, oldest first.
     pub events: Vec<SwitchingEvent>,
@@ -59,23 +69,23 @@ fn event_view(row: SwitchingEventRow) -> AppResult<SwitchingEvent> {
     })
 }
 
-/// The product's current state and the event that led to it, if any.
+/// The stream's current state and the event that led to it, if any.
 pub fn current(
     conn: &mut DbConnection,
-    product_id: i64,
+    stream: Stream,
 ) -> AppResult<(SwitchingState, Option<SwitchingEvent>)> {
-    match store::latest_event(conn, product_id)? {
+    match store::latest_event(conn, stream.product_id, stream.supplier_id)? {
         None => Ok((SwitchingState::default(), None)),
         Some(row) => Ok((parse_json(&row.state)?, Some(event_view(row)?))),
     }
 }
 
-/// The severity the next ISO 2859-1 plan of a product uses, and why.
+/// The severity the next ISO 2859-1 plan of a stream uses, and why.
 pub fn severity_for_next_lot(
     conn: &mut DbConnection,
-    product_id: i64,
+    stream: Stream,
 ) -> AppResult<(Inspection, String)> {
-    let (state, last) = current(conn, product_id)?;
+    let (state, last) = current(conn, stream)?;
     let why = match &last {
         None => "switching rules: normal inspection at the start (ISO 2859-1 9.2)".to_string(),
         Some(event) => format!(
@@ -91,32 +101,37 @@ pub fn severity_for_next_lot(
                 .unwrap_or_default()
         ),
     };
-    let inspection = match state.severity {
-        Severity::Normal => Inspection::Normal,
-        Severity::Tightened => Inspection::Tightened,
-        Severity::Reduced => Inspection::Reduced,
-        Severity::Discontinued => return Err(AppError::conflict(
-            "inspection_discontinued",
-            "acceptance inspection of this product is discontinued after 5 lots not accepted on \
-                 tightened inspection; record the supplier's corrective action first",
-        )),
-    };
+    let inspection =
+        match state.severity {
+            Severity::Normal => Inspection::Normal,
+            Severity::Tightened => Inspection::Tightened,
+            Severity::Reduced => Inspection::Reduced,
+            Severity::Discontinued => return Err(AppError::conflict(
+                "inspection_discontinued",
+                "acceptance inspection of these lots is discontinued after 5 lots not accepted on \
+                 tightened inspection; record the corrective action first",
+            )),
+        };
     Ok((inspection, why))
 }
 
 pub fn history(
     conn: &mut DbConnection,
-    product_id: i64,
+    stream: Stream,
     visibility: Visibility,
 ) -> AppResult<SwitchingHistory> {
-    super::catalog::get_product(conn, product_id, visibility)?;
-    let (current, _) = current(conn, product_id)?;
-    let events = store::events_of(conn, product_id)?
+    super::catalog::get_product(conn, stream.product_id, visibility)?;
+    if let Some(supplier_id) = stream.supplier_id {
+        super::suppliers::get_supplier(conn, supplier_id)?;
+    }
+    let (current, _) = current(conn, stream)?;
+    let events = store::events_of(conn, stream.product_id, stream.supplier_id)?
         .into_iter()
         .map(event_view)
         .collect::<AppResult<_>>()?;
     Ok(SwitchingHistory {
-        product_id,
+        product_id: stream.product_id,
+        supplier_id: stream.supplier_id,
         current,
         events,
     })
@@ -220,10 +235,14 @@ pub fn record_lot_result(
         production_steady: request.production_steady,
         reduced_approved: request.reduced_approved,
     };
-    let (state, _) = current(conn, order.product_id)?;
+    let stream = Stream {
+        product_id: order.product_id,
+        supplier_id: batch.supplier_id,
+    };
+    let (state, _) = current(conn, stream)?;
     let (next, reason) = state.after(lot);
     let outcome = Some((batch_id, lot.accepted, i64::from(defects)));
-    let event = append_event(conn, actor, order.product_id, outcome, &next, reason, None)
+    let event = append_event(conn, actor, stream, outcome, &next, reason, None)
         .on_unique_violation(|| {
             AppError::conflict(
                 "lot_result_exists",
@@ -246,6 +265,8 @@ pub fn record_lot_result(
 pub struct CorrectiveAction {
     /// What the supplier changed.
     pub note: String,
+    /// For the lots received from this supplier (absent: the product's own lots).
+    pub supplier_id: Option<i64>,
 }
 
 /// Resumes discontinued inspection, on tightened, after corrective action.
@@ -256,32 +277,40 @@ pub fn record_corrective_action(
     action: CorrectiveAction,
 ) -> AppResult<SwitchingEvent> {
     super::catalog::get_product(conn, product_id, Visibility::Everything)?;
+    if let Some(supplier_id) = action.supplier_id {
+        super::suppliers::get_supplier(conn, supplier_id)
+            .map_err(|_| AppError::invalid("supplier_id", format!("no supplier {supplier_id}")))?;
+    }
+    let stream = Stream {
+        product_id,
+        supplier_id: action.supplier_id,
+    };
     let note =
         super::required_text(&action.note, 2000).map_err(|m| AppError::invalid("note", m))?;
-    let (state, _) = current(conn, product_id)?;
+    let (state, _) = current(conn, stream)?;
     let (next, reason) = state.resume_after_corrective_action().ok_or_else(|| {
         AppError::conflict(
             "not_discontinued",
             "inspection of this product is not discontinued",
         )
     })?;
-    let event = append_event(conn, actor, product_id, None, &next, reason, Some(note))?;
+    let event = append_event(conn, actor, stream, None, &next, reason, Some(note))?;
     audit::record(
         conn,
         actor,
         "switching.corrective_action",
         format!("product/{product_id}"),
-        serde_json::json!({"note": note}),
+        serde_json::json!({"note": note, "supplier_id": action.supplier_id}),
     )?;
     event_view(event)
 }
 
-/// Appends one event to a product's switching history; `outcome` is the
+/// Appends one event to a stream's switching history; `outcome` is the
 /// lot's (batch, accepted, nonconforming units) when a lot caused it.
 fn append_event(
     conn: &mut DbConnection,
     actor: &Actor,
-    product_id: i64,
+    stream: Stream,
     outcome: Option<(i64, bool, i64)>,
     next: &SwitchingState,
     reason: Reason,
@@ -289,7 +318,8 @@ fn append_event(
 ) -> diesel::QueryResult<SwitchingEventRow> {
     let row = SwitchingEventRow {
         id: 0,
-        product_id,
+        product_id: stream.product_id,
+        supplier_id: stream.supplier_id,
         batch_id: outcome.map(|(batch, ..)| batch),
         accepted: outcome.map(|(_, accepted, _)| accepted),
         nonconforming_units: outcome.map(|(.., defects)| defects),

@@ -15,6 +15,8 @@ pub struct BatchRow {
     pub line: Option<String>,
     pub production_date: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The supplier an incoming lot was received from.
+    pub supplier_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -26,6 +28,7 @@ pub struct NewBatch<'a> {
     pub line: Option<&'a str>,
     pub production_date: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub supplier_id: Option<i64>,
 }
 
 pub fn insert_batch(conn: &mut DbConnection, batch: &NewBatch<'_>) -> QueryResult<i64> {

@@ -11,6 +11,7 @@ pub mod measurements;
 pub mod orders;
 pub mod sampling;
 pub mod schema;
+pub mod suppliers;
 pub mod switching;
 pub mod visual;
 

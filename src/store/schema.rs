@@ -60,6 +60,7 @@ diesel::table! {
         line -> Nullable<Text>,
         production_date -> Nullable<Text>,
         created_at -> Timestamp,
+        supplier_id -> Nullable<BigInt>,
     }
 }
 
@@ -198,6 +199,7 @@ diesel::table! {
         note -> Nullable<Text>,
         recorded_by -> Nullable<BigInt>,
         recorded_at -> Timestamp,
+        supplier_id -> Nullable<BigInt>,
     }
 }
 
@@ -301,3 +303,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     visual_inspections,
     photos
 );
+
+diesel::table! {
+    suppliers (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}

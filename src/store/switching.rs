@@ -21,6 +21,8 @@ pub struct SwitchingEventRow {
     pub note: Option<String>,
     pub recorded_by: Option<i64>,
     pub recorded_at: NaiveDateTime,
+    /// Set for the stream of lots received from one supplier.
+    pub supplier_id: Option<i64>,
 }
 
 pub fn insert_event(conn: &mut DbConnection, event: &SwitchingEventRow) -> QueryResult<usize> {
@@ -32,18 +34,35 @@ pub fn insert_event(conn: &mut DbConnection, event: &SwitchingEventRow) -> Query
 pub fn latest_event(
     conn: &mut DbConnection,
     product_id: i64,
+    supplier_id: Option<i64>,
 ) -> QueryResult<Option<SwitchingEventRow>> {
-    switching_events::table
+    let query = switching_events::table
         .filter(switching_events::product_id.eq(product_id))
+        .into_boxed();
+    let query = match supplier_id {
+        Some(id) => query.filter(switching_events::supplier_id.eq(id)),
+        None => query.filter(switching_events::supplier_id.is_null()),
+    };
+    query
         .order(switching_events::id.desc())
         .select(SwitchingEventRow::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn events_of(conn: &mut DbConnection, product_id: i64) -> QueryResult<Vec<SwitchingEventRow>> {
-    switching_events::table
+pub fn events_of(
+    conn: &mut DbConnection,
+    product_id: i64,
+    supplier_id: Option<i64>,
+) -> QueryResult<Vec<SwitchingEventRow>> {
+    let query = switching_events::table
         .filter(switching_events::product_id.eq(product_id))
+        .into_boxed();
+    let query = match supplier_id {
+        Some(id) => query.filter(switching_events::supplier_id.eq(id)),
+        None => query.filter(switching_events::supplier_id.is_null()),
+    };
+    query
         .order(switching_events::id)
         .select(SwitchingEventRow::as_select())
         .load(conn)
