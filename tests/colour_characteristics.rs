@@ -68,18 +68,9 @@ async fn cct_duv_and_steps_are_derived_per_unit_and_described() {
                 json!({"lot_size": 50}),
             )
             .await;
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
-                json!({"method": "percent", "seed": 3}),
-            )
-            .await;
-        let units: Vec<i64> = plan["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u.as_i64().unwrap())
-            .collect();
+        let batch_id = batch["id"].as_i64().unwrap();
+        let (_, units) =
+            common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": 3})).await;
         assert_eq!(units.len(), 5);
         let points: Vec<Xy> = (0..units.len())
             .map(|i| Xy {

@@ -13,18 +13,8 @@ use serde_json::{json, Value};
 /// A batch with a 10% plan and a flux reading on its first drawn unit.
 async fn recorded(app: &TestApp) -> (i64, i64, String) {
     let s = scenario(app, 100).await;
-    let plan = app
-        .create(
-            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
-            json!({"method": "percent", "seed": 7}),
-        )
-        .await;
-    let units: Vec<i64> = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let (_, units) =
+        common::draw_plan(app, s.batch_id, json!({"method": "percent", "seed": 7})).await;
     let readings: Vec<Value> = units
         .iter()
         .map(|u| json!({"unit": u, "characteristic": "flux", "value": 800.0 + *u as f64}))

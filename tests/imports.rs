@@ -17,18 +17,7 @@ async fn planned_batch(app: &Http, order_id: i64) -> (i64, Vec<i64>) {
         )
         .await;
     let id = batch["id"].as_i64().unwrap();
-    let plan = app
-        .create(
-            &format!("/api/v1/batches/{id}/sampling-plan"),
-            json!({"method": "percent", "seed": 11}),
-        )
-        .await;
-    let units = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let (_, units) = common::draw_plan(app, id, json!({"method": "percent", "seed": 11})).await;
     (id, units)
 }
 

@@ -8,18 +8,8 @@ use serde_json::{json, Value};
 
 async fn planned(app: &TestApp) -> (Scenario, Vec<i64>) {
     let s = scenario(app, 200).await;
-    let plan = app
-        .create(
-            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
-            json!({"method": "percent", "seed": 99}),
-        )
-        .await;
-    let units = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let (_, units) =
+        common::draw_plan(app, s.batch_id, json!({"method": "percent", "seed": 99})).await;
     (s, units)
 }
 

@@ -184,18 +184,8 @@ async fn a_sampled_visual_inspection_covers_only_the_plan() {
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{problem}");
         assert_eq!(problem["code"], "no_sampling_plan");
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{batch}/sampling-plan"),
-                json!({"method": "iso2859-1", "aql": 2.5}),
-            )
-            .await;
-        let units: Vec<i64> = plan["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u.as_i64().unwrap())
-            .collect();
+        let (_, units) =
+            common::draw_plan(&app, batch, json!({"method": "iso2859-1", "aql": 2.5})).await;
         let outside = (1..=100).find(|u| !units.contains(u)).unwrap();
         let (status, problem) = app
             .post(&path, &json!({"inspections": [{"unit": outside}]}))

@@ -174,7 +174,8 @@ pub struct PhotoRow {
 }
 
 /// A photo without its bytes.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = photos, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct PhotoInfo {
     pub id: i64,
     pub inspection_id: i64,
@@ -196,15 +197,7 @@ pub fn photo_infos(conn: &mut DbConnection, inspection_ids: &[i64]) -> QueryResu
     photos::table
         .filter(photos::inspection_id.eq_any(inspection_ids))
         .order(photos::id)
-        .select((
-            photos::id,
-            photos::inspection_id,
-            photos::sha256,
-            photos::content_type,
-            photos::width,
-            photos::height,
-            photos::uploaded_at,
-        ))
+        .select(PhotoInfo::as_select())
         .load(conn)
 }
 
@@ -216,15 +209,7 @@ pub fn find_photo_by_hash(
     photos::table
         .filter(photos::inspection_id.eq(inspection_id))
         .filter(photos::sha256.eq(sha256))
-        .select((
-            photos::id,
-            photos::inspection_id,
-            photos::sha256,
-            photos::content_type,
-            photos::width,
-            photos::height,
-            photos::uploaded_at,
-        ))
+        .select(PhotoInfo::as_select())
         .first(conn)
         .optional()
 }

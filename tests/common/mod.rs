@@ -454,3 +454,20 @@ pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (Stat
         .unwrap();
     read(response).await
 }
+
+/// Draws a batch's sampling plan; answers the plan and its unit numbers.
+pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec<i64>) {
+    let plan = app
+        .create(
+            &format!("/api/v1/batches/{batch_id}/sampling-plan"),
+            request,
+        )
+        .await;
+    let units = plan["units"]
+        .as_array()
+        .expect("plan units")
+        .iter()
+        .map(|u| u.as_i64().expect("unit number"))
+        .collect();
+    (plan, units)
+}
