@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod colorimetry;
+pub mod inference;
 pub mod sampling;
 pub mod stats;
 pub mod template;
