@@ -175,14 +175,18 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     } else {
         String::new()
     };
-    // Calculators need their query to answer at all.
-    let query = match template {
+    format!("{}{}", template.replace("{id}", &id), query_for(template))
+}
+
+/// The query a route needs to answer at all (calculators, capability).
+fn query_for(template: &str) -> &'static str {
+    match template {
         "/api/v1/sampling/iso2859-1" => "?lot_size=500&aql=1.0",
         "/api/v1/sampling/oc-curve" => "?lot_size=500&sample_size=50&accept=1",
         "/api/v1/colorimetry" => "?x=0.4578&y=0.4101",
+        "/api/v1/products/{id}/capability" => "?characteristic=flux",
         _ => "",
-    };
-    format!("{}{query}", template.replace("{id}", &id))
+    }
 }
 
 async fn call(http: &Http, method: &str, path: &str) -> (StatusCode, Value) {
@@ -300,7 +304,7 @@ async fn every_route_with_every_role_follows_the_rules() {
                             } else {
                                 "987654"
                             },
-                        );
+                        ) + query_for(template);
                         let (missing_status, missing_body) = call(client, method, &missing).await;
                         assert_eq!(missing_status, StatusCode::NOT_FOUND);
                         assert_eq!(

@@ -4,6 +4,7 @@ use super::auth::perm::{ManageCatalog, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
+use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
 use crate::service::suppliers::{self, NewSupplier, Supplier};
 use crate::service::Page;
@@ -15,6 +16,7 @@ use utoipa::IntoParams;
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(create_customer)
         .service(create_supplier)
+        .service(product_capability)
         .service(list_suppliers)
         .service(list_customers)
         .service(get_customer)
@@ -153,4 +155,29 @@ pub async fn list_suppliers(
     _caller: Allowed<ReadProcess>,
 ) -> AppResult<web::Json<Vec<Supplier>>> {
     Ok(web::Json(db.read(suppliers::list_suppliers).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CapabilityQuery {
+    /// Code of a variable characteristic of the product.
+    pub characteristic: String,
+}
+
+/// Capability of a characteristic across the product's batches, each
+/// batch's sample a subgroup (a customer sees its own batches only).
+#[utoipa::path(get, path = "/api/v1/products/{id}/capability", tag = "statistics", params(CapabilityQuery),
+    responses((status = 200, body = ProductCapability), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[get("/products/{id}/capability")]
+pub async fn product_capability(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<CapabilityQuery>,
+) -> AppResult<web::Json<ProductCapability>> {
+    let (product_id, visibility) = (id.into_inner(), caller.visibility());
+    let code = query.into_inner().characteristic;
+    Ok(web::Json(
+        db.read(move |c| capability::product_capability(c, product_id, &code, visibility))
+            .await?,
+    ))
 }

@@ -57,6 +57,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         catalog::get_customer,
         catalog::create_supplier,
         catalog::list_suppliers,
+        catalog::product_capability,
         catalog::create_product,
         catalog::list_products,
         catalog::get_product,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod capability;
 pub mod catalog;
 pub mod colour;
 pub mod demo;

@@ -70,3 +70,21 @@ pub fn list_batches(
         .load(conn)?;
     Ok(PageOf { items, total })
 }
+
+/// Ids of the batches of a product, in the order they were made; only of
+/// one customer's orders when `customer_id` is given.
+pub fn batch_ids_of_product(
+    conn: &mut DbConnection,
+    product_id: i64,
+    customer_id: Option<i64>,
+) -> QueryResult<Vec<i64>> {
+    use super::schema::orders;
+    let mut query = batches::table
+        .inner_join(orders::table)
+        .filter(orders::product_id.eq(product_id))
+        .into_boxed();
+    if let Some(customer_id) = customer_id {
+        query = query.filter(orders::customer_id.eq(customer_id));
+    }
+    query.order(batches::id).select(batches::id).load(conn)
+}

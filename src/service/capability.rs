@@ -1,0 +1,156 @@
+//! Process capability of a product's characteristic across its batches,
+//! each batch's sample a rational subgroup (Montgomery, 7th ed., §8.3 and
+//! §6.3): σ within subgroups from R̄/d2 (equal subgroups of at most 8) or
+//! S̄/c4, σ overall from all values; Cp/Cpk from the first, Pp/Ppk from the
+//! second, with confidence intervals and a normality check.
+
+use super::catalog::get_product;
+use super::colour::current_values;
+use crate::domain::access::Visibility;
+use crate::domain::inference::{self, Interval};
+use crate::domain::stats::{capability, describe};
+use crate::domain::template::Kind;
+use crate::error::{AppError, AppResult};
+use crate::store::batches::batch_ids_of_product;
+use crate::store::DbConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Confidence of every interval reported.
+pub const CONFIDENCE: f64 = 0.95;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Normality {
+    /// Anderson–Darling A².
+    pub a2: f64,
+    /// Below 0.05 the values do not look normal: capability figures, which
+    /// assume normality, are then not to be trusted.
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProductCapability {
+    pub product_id: i64,
+    pub characteristic: String,
+    /// Batches with at least one value (the subgroups).
+    pub subgroups: usize,
+    pub n: usize,
+    pub mean: Option<f64>,
+    pub sigma_within: Option<f64>,
+    /// `rbar/d2` or `sbar/c4`.
+    pub sigma_within_method: Option<String>,
+    pub sigma_overall: Option<f64>,
+    pub lsl: Option<f64>,
+    pub usl: Option<f64>,
+    pub cp: Option<f64>,
+    pub cpk: Option<f64>,
+    pub pp: Option<f64>,
+    pub ppk: Option<f64>,
+    /// 95% chi-square interval of Cp (n − 1 degrees of freedom), [lo, hi].
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub cp_ci: Option<Interval>,
+    /// 95% interval of Cpk (Bissell), [lo, hi].
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub cpk_ci: Option<Interval>,
+    pub anderson_darling: Option<Normality>,
+}
+
+/// σ within subgroups and how it was estimated.
+pub fn sigma_within(subgroups: &[Vec<f64>]) -> Option<(f64, &'static str)> {
+    let usable: Vec<&Vec<f64>> = subgroups.iter().filter(|g| g.len() >= 2).collect();
+    let first = usable.first()?.len();
+    if first <= 8 && usable.iter().all(|g| g.len() == first) {
+        let mean_range = usable
+            .iter()
+            .map(|g| {
+                let d = describe(g).expect("non-empty subgroup");
+                d.max - d.min
+            })
+            .sum::<f64>()
+            / usable.len() as f64;
+        return Some((mean_range / inference::d2(first), "rbar/d2"));
+    }
+    // Unequal or large subgroups: each s made unbiased by its own c4.
+    let unbiased = usable
+        .iter()
+        .map(|g| describe(g).and_then(|d| d.std_dev).unwrap_or(0.0) / inference::c4(g.len()))
+        .sum::<f64>()
+        / usable.len() as f64;
+    Some((unbiased, "sbar/c4"))
+}
+
+pub fn product_capability(
+    conn: &mut DbConnection,
+    product_id: i64,
+    code: &str,
+    visibility: Visibility,
+) -> AppResult<ProductCapability> {
+    let product = get_product(conn, product_id, visibility)?;
+    let characteristic = product
+        .characteristics
+        .iter()
+        .find(|c| c.code == code)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::invalid(
+                "characteristic",
+                format!("'{code}' is not a characteristic of this product"),
+            )
+        })?;
+    if characteristic.kind != Kind::Variable {
+        return Err(AppError::invalid(
+            "characteristic",
+            "capability needs a variable characteristic; attributes have a fraction nonconforming",
+        ));
+    }
+    let mut subgroups = Vec::new();
+    for batch_id in batch_ids_of_product(conn, product_id, visibility.only_customer())? {
+        let values: Vec<f64> = current_values(conn, batch_id, &product)?
+            .into_iter()
+            .filter(|v| v.characteristic_id == characteristic.id)
+            .map(|v| v.value)
+            .collect();
+        if !values.is_empty() {
+            subgroups.push(values);
+        }
+    }
+    let all: Vec<f64> = subgroups.iter().flatten().copied().collect();
+    let overall = describe(&all);
+    let mean = overall.map(|d| d.mean);
+    let sigma_overall = overall.and_then(|d| d.std_dev);
+    let within = sigma_within(&subgroups);
+    let limits = characteristic.limits();
+    let short = mean
+        .map(|m| capability(m, within.map(|w| w.0), &limits))
+        .unwrap_or_default();
+    let long = mean
+        .map(|m| capability(m, sigma_overall, &limits))
+        .unwrap_or_default();
+    let n = all.len();
+    Ok(ProductCapability {
+        product_id,
+        characteristic: characteristic.code.clone(),
+        subgroups: subgroups.len(),
+        n,
+        mean,
+        sigma_within: within.map(|w| w.0),
+        sigma_within_method: within.map(|w| w.1.to_string()),
+        sigma_overall,
+        lsl: characteristic.lsl,
+        usl: characteristic.usl,
+        cp: short.cp,
+        cpk: short.cpk,
+        pp: long.cp,
+        ppk: long.cpk,
+        cp_ci: short
+            .cp
+            .and_then(|cp| inference::cp_interval(cp, n as f64 - 1.0, CONFIDENCE)),
+        cpk_ci: short
+            .cpk
+            .and_then(|cpk| inference::cpk_interval(cpk, n, CONFIDENCE)),
+        anderson_darling: inference::anderson_darling(&all).map(|ad| Normality {
+            a2: ad.a2,
+            p_value: ad.p_value,
+        }),
+    })
+}

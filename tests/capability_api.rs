@@ -1,0 +1,140 @@
+//! Capability across batches on Montgomery's piston rings
+//! (../shared/data/pistonrings.csv: 25 subgroups of 5, specifications
+//! 74.000 ± 0.05 mm), each subgroup recorded as one batch's sample.
+//! Published figures: Montgomery, *Introduction to Statistical Quality
+//! Control*, 7th ed., Example 6.1 and §6.2.5: x̄̄ = 74.001, R̄ = 0.023 (the
+//! book then rounds σ̂ = 0.023/2.326 to 0.0099 and gets Cp = 1.68); the R
+//! package qcc on the same data (`qcc(diameter[1:25,], type = "xbar")`):
+//! centre 74.00118, standard deviation (R̄/d2) 0.009785039.
+
+mod common;
+
+use common::{backends, TestApp};
+use lotcheck::domain::inference::{anderson_darling, cp_interval, cpk_interval};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn subgroups() -> Vec<Vec<f64>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/pistonrings.csv"
+    );
+    let mut reader = csv::Reader::from_path(path).expect("pistonrings.csv");
+    let mut groups: Vec<Vec<f64>> = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let group: usize = record[0].parse().unwrap();
+        if group > groups.len() {
+            groups.push(Vec::new());
+        }
+        groups[group - 1].push(record[1].parse().unwrap());
+    }
+    groups.truncate(25);
+    groups
+}
+
+#[tokio::test]
+async fn piston_rings_give_montgomerys_capability() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let product = app
+            .create(
+                "/api/v1/products",
+                json!({"code": "RING-74", "name": "Piston ring", "characteristics": [
+                    {"code": "diameter", "name": "Inside diameter", "unit": "mm", "kind": "variable",
+                     "nominal": 74.0, "lsl": 73.95, "usl": 74.05, "severity": "major"}]}),
+            )
+            .await;
+        let customer = app
+            .create("/api/v1/customers", json!({"name": "Engines"}))
+            .await;
+        let order = app
+            .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "R-1", "quantity": 1250}))
+            .await;
+        let groups = subgroups();
+        assert_eq!(groups.len(), 25);
+        for (i, group) in groups.iter().enumerate() {
+            let batch = app
+                .create(
+                    &format!("/api/v1/orders/{}/batches", order["id"]),
+                    json!({"lot_size": 50}),
+                )
+                .await;
+            let batch_id = batch["id"].as_i64().unwrap();
+            let (_, units) =
+                common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": i})).await;
+            assert_eq!(units.len(), 5);
+            let readings: Vec<_> = units
+                .iter()
+                .zip(group)
+                .map(|(u, v)| json!({"unit": u, "characteristic": "diameter", "value": v}))
+                .collect();
+            app.create(
+                &format!("/api/v1/batches/{batch_id}/measurements"),
+                json!({"measurements": readings}),
+            )
+            .await;
+        }
+        let (status, answer) = app
+            .get(&format!(
+                "/api/v1/products/{}/capability?characteristic=diameter",
+                product["id"]
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let number = |key: &str| answer[key].as_f64().unwrap();
+        assert_eq!(answer["subgroups"], 25);
+        assert_eq!(answer["n"], 125);
+        assert_eq!(answer["sigma_within_method"], "rbar/d2");
+        assert!((number("mean") - 74.00118).abs() < 5e-6, "{answer}");
+        let rbar = groups
+            .iter()
+            .map(|g| {
+                g.iter().cloned().fold(f64::MIN, f64::max)
+                    - g.iter().cloned().fold(f64::MAX, f64::min)
+            })
+            .sum::<f64>()
+            / 25.0;
+        assert!((rbar - 0.023).abs() < 5e-4);
+        // qcc divides by the printed d2 = 2.326; the exact d2(5) is 2.325929,
+        // so the two agree to 3e-5 relative and exactly once rescaled.
+        let exact_d2 = lotcheck::domain::inference::d2(5);
+        assert!(
+            (number("sigma_within") * exact_d2 / 2.326 - 0.009785039).abs() < 5e-10,
+            "{answer}"
+        );
+        // The book's rounded R̄ through the same formula gives its Cp.
+        assert!(((0.1f64 / (6.0 * 0.023 / 2.326)) * 100.0).floor() / 100.0 == 1.68);
+        assert!((number("cp") - 0.1 / (6.0 * number("sigma_within"))).abs() < 1e-12);
+        assert!((number("cp") - 1.703).abs() < 5e-4, "{answer}");
+        assert!(
+            number("pp") < number("cp") + 0.2 && number("pp") > 1.0,
+            "{answer}"
+        );
+        // The intervals are the domain's, whose formulas tests/inference_reference.rs checks against SciPy.
+        // (JSON numbers come back to the last digit only, hence 1e-12.)
+        let near = |json: &serde_json::Value, expected: f64| {
+            (json.as_f64().unwrap() - expected).abs() <= 1e-12 * expected.abs()
+        };
+        let cp_ci = cp_interval(number("cp"), 124.0, 0.95).unwrap();
+        let cpk_ci = cpk_interval(number("cpk"), 125, 0.95).unwrap();
+        for i in 0..2 {
+            assert!(near(&answer["cp_ci"][i], cp_ci[i]), "{answer}");
+            assert!(near(&answer["cpk_ci"][i], cpk_ci[i]), "{answer}");
+        }
+        let all: Vec<f64> = groups.iter().flatten().copied().collect();
+        let ad = anderson_darling(&all).unwrap();
+        assert!(near(&answer["anderson_darling"]["a2"], ad.a2));
+        assert!(ad.p_value > 0.05, "the rings look normal");
+
+        let (status, problem) = app
+            .get(&format!(
+                "/api/v1/products/{}/capability?characteristic=bore",
+                product["id"]
+            ))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(common::error_fields(&problem), ["characteristic"]);
+        app.stop().await;
+    }
+}
