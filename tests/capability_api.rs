@@ -138,3 +138,62 @@ async fn piston_rings_give_montgomerys_capability() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn batch_statistics_carry_intervals_and_the_fraction_nonconforming() {
+    use lotcheck::domain::inference::{clopper_pearson, normal_fraction_outside};
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let s = common::scenario(&app, 200).await;
+        let (_, units) =
+            common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 4})).await;
+        assert_eq!(units.len(), 20);
+        let readings: Vec<_> = units
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| {
+                [
+                    json!({"unit": u, "characteristic": "flux", "value": 790.0 + (i * 7 % 23) as f64}),
+                    json!({"unit": u, "characteristic": "power", "value": 9.0}),
+                    json!({"unit": u, "characteristic": "lights_up", "value": if i < 3 { 1 } else { 0 }}),
+                ]
+            })
+            .collect();
+        app.create(
+            &format!("/api/v1/batches/{}/measurements", s.batch_id),
+            json!({"measurements": readings}),
+        )
+        .await;
+        let (_, stats) = app
+            .get(&format!("/api/v1/batches/{}/statistics", s.batch_id))
+            .await;
+        let flux = &stats["characteristics"][0];
+        assert_eq!(flux["pp"], flux["cp"]);
+        assert_eq!(flux["fraction_nonconforming"]["method"], "normal");
+        let (mean, sd) = (
+            flux["mean"].as_f64().unwrap(),
+            flux["std_dev"].as_f64().unwrap(),
+        );
+        let expected = normal_fraction_outside(mean, sd, Some(725.0), Some(887.0)).unwrap();
+        let estimate = flux["fraction_nonconforming"]["estimate"].as_f64().unwrap();
+        assert!(
+            (estimate - expected).abs() <= 1e-12 * expected.max(1e-300),
+            "{flux}"
+        );
+        assert!(flux["cpk_ci"][0].as_f64().unwrap() < flux["cpk"].as_f64().unwrap());
+        assert!(flux["anderson_darling"]["p_value"].is_number(), "{flux}");
+        let lights = &stats["characteristics"][2];
+        assert_eq!(lights["nonconforming"], 3);
+        assert_eq!(
+            lights["fraction_nonconforming"]["method"],
+            "clopper-pearson"
+        );
+        assert_eq!(lights["fraction_nonconforming"]["estimate"], 0.15);
+        let ci = clopper_pearson(3, 20, 0.95).unwrap();
+        for i in 0..2 {
+            let got = lights["fraction_nonconforming"]["ci"][i].as_f64().unwrap();
+            assert!((got - ci[i]).abs() <= 1e-12 * ci[i], "{lights}");
+        }
+        app.stop().await;
+    }
+}

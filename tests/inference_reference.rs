@@ -5,7 +5,9 @@
 
 mod common;
 
-use lotcheck::domain::inference::{anderson_darling, clopper_pearson, cp_interval, cpk_interval};
+use lotcheck::domain::inference::{
+    anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside,
+};
 use serde_json::{json, Value};
 
 fn close(ours: f64, theirs: f64, relative: f64) -> bool {
@@ -51,7 +53,14 @@ fn intervals_and_normality_match_scipy_and_statsmodels() {
         (12, 12, 0.95),
         (7, 1250, 0.99),
     ];
+    let tails = [
+        (806.0, 25.0, Some(725.0), Some(887.0)),
+        (9.1, 0.3, Some(8.1), Some(9.9)),
+        (82.0, 1.2, Some(80.0), None),
+        (0.4, 1.3, None, Some(5.0)),
+    ];
     let request = json!({
+        "normal_tail": tails.iter().map(|t| json!([t.0, t.1, t.2, t.3])).collect::<Vec<_>>(),
         "cp": cps.iter().map(|c| json!([c.0, c.1, c.2])).collect::<Vec<_>>(),
         "cpk": cpks.iter().map(|c| json!([c.0, c.1, c.2])).collect::<Vec<_>>(),
         "ad": [rings, skewed, uniform],
@@ -89,6 +98,11 @@ fn intervals_and_normality_match_scipy_and_statsmodels() {
             close(ours.p_value, theirs[1], 1e-9),
             "p of sample {i}: {ours:?} vs {theirs:?}"
         );
+    }
+    for (i, (mean, sigma, lsl, usl)) in tails.iter().enumerate() {
+        let ours = normal_fraction_outside(*mean, *sigma, *lsl, *usl).unwrap();
+        let theirs = reference["normal_tail"][i].as_f64().unwrap();
+        assert!(close(ours, theirs, 1e-9), "tail {i}: {ours} vs {theirs}");
     }
     assert!(
         anderson_darling(&rings).unwrap().p_value > 0.05,

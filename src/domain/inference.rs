@@ -122,6 +122,23 @@ pub fn anderson_darling(values: &[f64]) -> Option<AndersonDarling> {
     })
 }
 
+/// The share of a normal distribution N(mean, σ²) below `lsl` or above
+/// `usl`: the normal-model estimate of a variable's fraction nonconforming.
+pub fn normal_fraction_outside(
+    mean: f64,
+    sigma: f64,
+    lsl: Option<f64>,
+    usl: Option<f64>,
+) -> Option<f64> {
+    if sigma.is_nan() || sigma <= 0.0 || (lsl.is_none() && usl.is_none()) {
+        return None;
+    }
+    let normal = Normal::new(mean, sigma).ok()?;
+    let below = lsl.map_or(0.0, |lsl| normal.cdf(lsl));
+    let above = usl.map_or(0.0, |usl| normal.sf(usl));
+    Some(below + above)
+}
+
 /// Exact Clopper–Pearson interval for `failures` out of `n`.
 pub fn clopper_pearson(failures: u64, n: u64, confidence: f64) -> Option<Interval> {
     if n == 0 || failures > n {

@@ -1,9 +1,13 @@
 //! Batch statistics per characteristic, from the current readings and the
 //! values derived from them.
 
+use super::capability::{Normality, CONFIDENCE};
 use super::catalog::get_product;
 use super::colour::current_values;
 use crate::domain::access::Visibility;
+use crate::domain::inference::{
+    anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside, Interval,
+};
 use crate::domain::stats::{capability, count_outside, describe};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
@@ -36,6 +40,33 @@ pub struct CharacteristicStatistics {
     pub cp: Option<f64>,
     /// min(USL − mean, mean − LSL)/3s; one-sided when one limit is open.
     pub cpk: Option<f64>,
+    /// Performance indices from the overall σ. A batch's sample is one
+    /// subgroup, so they equal Cp and Cpk here; across batches
+    /// (`/products/{id}/capability`) the two differ.
+    pub pp: Option<f64>,
+    pub ppk: Option<f64>,
+    /// 95% chi-square interval of Cp, [lo, hi].
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub cp_ci: Option<Interval>,
+    /// 95% interval of Cpk (Bissell), [lo, hi].
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub cpk_ci: Option<Interval>,
+    /// Normality of the readings (variables, n ≥ 8).
+    pub anderson_darling: Option<Normality>,
+    pub fraction_nonconforming: Option<FractionNonconforming>,
+}
+
+/// The estimated fraction of the lot that does not conform.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FractionNonconforming {
+    pub estimate: f64,
+    /// 95% exact (Clopper–Pearson) interval for attributes, [lo, hi]; none
+    /// for the normal-model estimate of variables.
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub ci: Option<Interval>,
+    /// `clopper-pearson` (failed units / units) or `normal` (the share of a
+    /// normal distribution with the sample's mean and s beyond the limits).
+    pub method: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -68,22 +99,47 @@ pub fn batch_statistics(
         .map(|c| {
             let readings = values.remove(&c.id).unwrap_or_default();
             let described = describe(&readings);
-            let (nonconforming, std_dev, capability) = match c.kind {
+            let n = readings.len();
+            let (nonconforming, std_dev, capability, fraction) = match c.kind {
                 Kind::Variable => {
                     let std_dev = described.and_then(|d| d.std_dev);
                     let indices = described
                         .map(|d| capability(d.mean, std_dev, &c.limits()))
                         .unwrap_or_default();
-                    (count_outside(&readings, &c.limits()), std_dev, indices)
+                    let fraction = described
+                        .zip(std_dev)
+                        .and_then(|(d, s)| normal_fraction_outside(d.mean, s, c.lsl, c.usl))
+                        .map(|estimate| FractionNonconforming {
+                            estimate,
+                            ci: None,
+                            method: "normal".into(),
+                        });
+                    (
+                        count_outside(&readings, &c.limits()),
+                        std_dev,
+                        indices,
+                        fraction,
+                    )
                 }
-                Kind::Attribute => (
-                    readings.iter().filter(|&&v| v != 0.0).count(),
-                    None,
-                    Default::default(),
-                ),
+                Kind::Attribute => {
+                    let failed = readings.iter().filter(|&&v| v != 0.0).count();
+                    let fraction = (n > 0).then(|| FractionNonconforming {
+                        estimate: failed as f64 / n as f64,
+                        ci: clopper_pearson(failed as u64, n as u64, CONFIDENCE),
+                        method: "clopper-pearson".into(),
+                    });
+                    (failed, None, Default::default(), fraction)
+                }
+            };
+            let normality = match c.kind {
+                Kind::Variable => anderson_darling(&readings).map(|ad| Normality {
+                    a2: ad.a2,
+                    p_value: ad.p_value,
+                }),
+                Kind::Attribute => None,
             };
             CharacteristicStatistics {
-                n: readings.len(),
+                n,
                 mean: described.map(|d| d.mean),
                 std_dev,
                 min: described.map(|d| d.min),
@@ -91,6 +147,16 @@ pub fn batch_statistics(
                 nonconforming,
                 cp: capability.cp,
                 cpk: capability.cpk,
+                pp: capability.cp,
+                ppk: capability.cpk,
+                cp_ci: capability
+                    .cp
+                    .and_then(|cp| cp_interval(cp, n as f64 - 1.0, CONFIDENCE)),
+                cpk_ci: capability
+                    .cpk
+                    .and_then(|cpk| cpk_interval(cpk, n, CONFIDENCE)),
+                anderson_darling: normality,
+                fraction_nonconforming: fraction,
                 code: c.code,
                 name: c.name,
                 unit: c.unit,
