@@ -106,7 +106,8 @@ permission_types!(
     RecordResults,
     ReadResults,
     ReadProcess,
-    ReadAudit
+    ReadAudit,
+    SignDispositions
 );
 
 /// A caller whose role holds permission `P`; otherwise a 403 (or 401

@@ -6,6 +6,7 @@ pub mod auth;
 mod batches;
 mod calculators;
 mod catalog;
+mod dispositions;
 pub mod extract;
 mod health;
 mod imports;
@@ -32,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(batches::config)
             .configure(imports::config)
             .configure(visual::config)
+            .configure(dispositions::config)
             .configure(sampling::config)
             .configure(calculators::config),
     );
@@ -82,6 +84,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::batch_colour,
         imports::create_import,
         imports::list_imports,
+        dispositions::get_disposition,
+        dispositions::sign_disposition,
         visual::create_defect_type,
         visual::list_defect_types,
         visual::record_inspections,

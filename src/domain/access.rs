@@ -60,13 +60,15 @@ pub enum Permission {
     ReadProcess,
     /// Read the audit log: who changed what, across all customers.
     ReadAudit,
+    /// Decide a batch's disposition with an electronic signature.
+    SignDispositions,
 }
 
 use Permission::*;
 use Role::*;
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         ManageUsers,
         ManageCatalog,
         ManageOrders,
@@ -75,6 +77,7 @@ impl Permission {
         ReadResults,
         ReadProcess,
         ReadAudit,
+        SignDispositions,
     ];
 }
 
@@ -88,6 +91,7 @@ pub const RULES: &[(Permission, &[Role])] = &[
     (ReadResults, &[Admin, Lead, Inspector, Customer]),
     (ReadProcess, &[Admin, Lead, Inspector]),
     (ReadAudit, &[Admin, Lead]),
+    (SignDispositions, &[Admin, Lead]),
 ];
 
 pub fn permits(role: Role, permission: Permission) -> bool {

@@ -11,6 +11,7 @@ pub mod capability;
 pub mod catalog;
 pub mod colour;
 pub mod demo;
+pub mod dispositions;
 pub mod imports;
 pub mod measurements;
 pub mod orders;

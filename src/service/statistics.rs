@@ -3,18 +3,19 @@
 
 use super::capability::{Normality, CONFIDENCE};
 use super::catalog::get_product;
-use super::colour::current_values;
+use super::catalog::Characteristic;
+use super::colour::{current_values, UnitValue};
 use crate::domain::access::Visibility;
 use crate::domain::inference::{
     anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside, Interval,
 };
 use crate::domain::stats::{capability, count_outside, describe};
-use crate::domain::template::Kind;
+use crate::domain::template::{Kind, Severity};
 use crate::error::{AppError, AppResult};
 use crate::store::orders::find_order;
 use crate::store::DbConnection;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -172,4 +173,24 @@ pub fn batch_statistics(
         sample_size: plan.map(|p| p.sample_size),
         characteristics,
     })
+}
+
+/// (unit, class of nonconformity) of every failing value: a variable
+/// outside its limits or a failed attribute check.
+pub fn failing_units(
+    template: &[Characteristic],
+    values: &[UnitValue],
+) -> HashSet<(i64, Severity)> {
+    let by_id: HashMap<i64, &Characteristic> = template.iter().map(|c| (c.id, c)).collect();
+    values
+        .iter()
+        .filter_map(|v| {
+            let c = by_id.get(&v.characteristic_id)?;
+            let fails = match c.kind {
+                Kind::Variable => c.limits().is_outside(v.value),
+                Kind::Attribute => v.value != 0.0,
+            };
+            fails.then_some((v.unit, c.severity))
+        })
+        .collect()
 }

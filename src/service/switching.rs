@@ -5,18 +5,18 @@ use super::audit::{self, Actor};
 use super::catalog::get_product;
 use super::colour::current_values;
 use super::sampling::Method;
+use super::statistics::failing_units;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
-use crate::domain::template::{Kind, Severity as Class};
 use crate::error::{AppError, AppResult, OnUniqueViolation};
 use crate::store::orders::find_order;
 use crate::store::switching::{self as store, SwitchingEventRow};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -184,19 +184,7 @@ pub fn record_lot_result(
             ),
         ));
     }
-    let by_id: HashMap<i64, _> = template.iter().map(|c| (c.id, c)).collect();
-    // (unit, class of nonconformity) of every failing reading.
-    let failing: HashSet<(i64, Class)> = readings
-        .iter()
-        .filter_map(|r| {
-            let c = by_id.get(&r.characteristic_id)?;
-            let fails = match c.kind {
-                Kind::Variable => c.limits().is_outside(r.value),
-                Kind::Attribute => r.value != 0.0,
-            };
-            fails.then_some((r.unit, c.severity))
-        })
-        .collect();
+    let failing = failing_units(&template, &readings);
     let defects = failing
         .iter()
         .map(|(unit, _)| unit)

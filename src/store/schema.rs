@@ -311,3 +311,17 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    dispositions (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        meaning -> Text,
+        proposal -> Text,
+        comment -> Text,
+        data_sha256 -> Text,
+        supersedes -> Nullable<BigInt>,
+        signed_by -> BigInt,
+        signed_at -> Timestamp,
+    }
+}

@@ -1,0 +1,357 @@
+//! Batch disposition: the service proposes accept, reject or hold from the
+//! plan and the data; a lead decides with an electronic signature (password
+//! re-entered, the meaning of the signature, a comment), stored with the
+//! time and a SHA-256 of the data the decision was based on. A decision is
+//! final; a change of mind is a new signed decision that names the one it
+//! supersedes. Data recorded after a decision shows on it.
+
+use super::accounts::verify_password;
+use super::audit::{self, Actor};
+use super::catalog::get_product;
+use super::colour::current_values;
+use super::imports::hex;
+use super::statistics::failing_units;
+use super::{required_text, utc};
+use crate::domain::access::Visibility;
+use crate::domain::template::Severity;
+use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::store::accounts::{find_user, usernames};
+use crate::store::dispositions::{self as store, DispositionRow};
+use crate::store::measurements::current_of_batch;
+use crate::store::orders::find_order;
+use crate::store::visual::inspections_of_batch;
+use crate::store::{now, DbConnection};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+/// What the data say about a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Proposal {
+    Accept,
+    Reject,
+    Hold,
+}
+
+/// What a signature means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Meaning {
+    Released,
+    Rejected,
+    OnHold,
+    /// Released although the data propose otherwise, by agreement with the customer.
+    ReleasedUnderConcession,
+}
+
+fn text<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(stored: &str) -> AppResult<T> {
+    serde_json::from_value(serde_json::Value::String(stored.to_string()))
+        .map_err(|_| AppError::internal())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Recommendation {
+    pub proposal: Proposal,
+    /// Why, in the words a report can print.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Disposition {
+    pub id: i64,
+    pub batch_id: i64,
+    pub meaning: Meaning,
+    /// What the data proposed when it was signed.
+    pub proposal: Proposal,
+    pub comment: String,
+    pub signed_by: String,
+    pub signed_at: DateTime<Utc>,
+    /// SHA-256 of the batch's data (plan, current readings and inspections)
+    /// the decision was based on.
+    pub data_sha256: String,
+    pub supersedes: Option<i64>,
+    /// True when readings or inspections were recorded or corrected after
+    /// this decision was signed.
+    pub data_changed_since: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct BatchDisposition {
+    pub batch_id: i64,
+    pub recommendation: Recommendation,
+    /// The decision in force (the newest), if any.
+    pub current: Option<Disposition>,
+    /// Every decision, oldest first.
+    pub history: Vec<Disposition>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignDisposition {
+    /// The signer's password, entered again: the signature.
+    pub password: String,
+    pub meaning: Meaning,
+    pub comment: String,
+    /// The id of the decision in force, when changing it; a first decision
+    /// has none. A second signature without it is refused, so a double
+    /// submission cannot sign twice.
+    pub supersedes: Option<i64>,
+}
+
+/// The fingerprint of the data a decision rests on: the plan's units and
+/// the ids of the current readings and inspections (recorded rows never
+/// change, so their ids stand for their values).
+fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
+    let mut hasher = Sha256::new();
+    if let Some(plan) = super::sampling::find_plan(conn, batch_id)? {
+        hasher.update(format!(
+            "plan {} {} {:?}\n",
+            plan.method.as_str(),
+            plan.seed,
+            plan.units
+        ));
+    }
+    let mut readings: Vec<String> = current_of_batch(conn, batch_id)?
+        .into_iter()
+        .map(|r| r.uuid)
+        .collect();
+    readings.sort();
+    for uuid in readings {
+        hasher.update(format!("m {uuid}\n"));
+    }
+    let inspections = inspections_of_batch(conn, batch_id, None)?;
+    let superseded: HashSet<i64> = inspections.iter().filter_map(|i| i.supersedes).collect();
+    let mut current: Vec<String> = inspections
+        .into_iter()
+        .filter(|i| !superseded.contains(&i.id))
+        .map(|i| i.uuid)
+        .collect();
+    current.sort();
+    for uuid in current {
+        hasher.update(format!("i {uuid}\n"));
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// The proposal from the plan and the data: hold while anything is missing,
+/// reject on any critical nonconformity or when more units fail than the
+/// plan accepts, accept otherwise.
+pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommendation> {
+    let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
+    let Some(plan) = super::sampling::find_plan(conn, batch_id)? else {
+        return Ok(Recommendation {
+            proposal: Proposal::Hold,
+            reasons: vec!["no sampling plan has been drawn".into()],
+        });
+    };
+    let mut holds = Vec::new();
+    let mut rejects = Vec::new();
+    let values = current_values(conn, batch_id, &product)?;
+    let expected = plan.units.len() * product.characteristics.len();
+    if values.len() < expected {
+        holds.push(format!(
+            "{} of {expected} readings are missing",
+            expected - values.len()
+        ));
+    }
+    let failing = failing_units(&product.characteristics, &values);
+    let critical: HashSet<i64> = failing
+        .iter()
+        .filter(|(_, class)| *class == Severity::Critical)
+        .map(|(unit, _)| *unit)
+        .collect();
+    if !critical.is_empty() {
+        rejects.push(format!(
+            "{} unit(s) with a critical nonconformity in the readings",
+            critical.len()
+        ));
+    }
+    let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
+    let accept_number = if plan.classes.is_empty() {
+        plan.accept.unwrap_or(0).max(0) as usize
+    } else {
+        plan.classes
+            .iter()
+            .map(|c| c.accept.max(0) as usize)
+            .max()
+            .unwrap_or(0)
+    };
+    if units.len() > accept_number {
+        rejects.push(format!(
+            "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
+            units.len()
+        ));
+    }
+    match super::visual::summary(conn, batch_id, Visibility::Everything) {
+        Ok(visual) => {
+            if visual.units_inspected < visual.units_to_inspect {
+                holds.push(format!(
+                    "final visual inspection: {} of {} units inspected",
+                    visual.units_inspected, visual.units_to_inspect
+                ));
+            }
+            if visual.units_with_critical > 0 {
+                rejects.push(format!(
+                    "{} unit(s) with a critical visual defect",
+                    visual.units_with_critical
+                ));
+            }
+        }
+        Err(e) if e.status == actix_web::http::StatusCode::CONFLICT => {
+            holds.push(e.detail);
+        }
+        Err(e) => return Err(e),
+    }
+    let (proposal, reasons) = if !rejects.is_empty() {
+        (Proposal::Reject, rejects)
+    } else if !holds.is_empty() {
+        (Proposal::Hold, holds)
+    } else {
+        (
+            Proposal::Accept,
+            vec![format!(
+                "{} nonconforming unit(s) in the sample of {}; the plan accepts {accept_number}",
+                units.len(),
+                plan.units.len()
+            )],
+        )
+    };
+    Ok(Recommendation { proposal, reasons })
+}
+
+fn views(
+    conn: &mut DbConnection,
+    rows: Vec<DispositionRow>,
+    current_hash: &str,
+) -> AppResult<Vec<Disposition>> {
+    let signers: Vec<i64> = rows.iter().map(|r| r.signed_by).collect();
+    let names: HashMap<i64, String> = usernames(conn, &signers)?.into_iter().collect();
+    rows.into_iter()
+        .map(|row| {
+            Ok(Disposition {
+                id: row.id,
+                batch_id: row.batch_id,
+                meaning: parse(&row.meaning)?,
+                proposal: parse(&row.proposal)?,
+                comment: row.comment,
+                signed_by: names.get(&row.signed_by).cloned().unwrap_or_default(),
+                signed_at: utc(row.signed_at),
+                data_changed_since: row.data_sha256 != current_hash,
+                data_sha256: row.data_sha256,
+                supersedes: row.supersedes,
+            })
+        })
+        .collect()
+}
+
+pub fn batch_disposition(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    visibility: Visibility,
+) -> AppResult<BatchDisposition> {
+    super::batches::get_batch(conn, batch_id, visibility)?;
+    let recommendation = recommend(conn, batch_id)?;
+    let hash = data_hash(conn, batch_id)?;
+    let rows = store::dispositions_of(conn, batch_id)?;
+    let history = views(conn, rows, &hash)?;
+    Ok(BatchDisposition {
+        batch_id,
+        recommendation,
+        current: history.last().cloned(),
+        history,
+    })
+}
+
+/// Signs a decision. The caller's permission is checked by the route; the
+/// password is checked here, against the caller's own account.
+pub fn sign(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch_id: i64,
+    request: SignDisposition,
+) -> AppResult<Disposition> {
+    super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
+    let user_id = actor.user_id.ok_or_else(AppError::internal)?;
+    let user = find_user(conn, user_id)?.ok_or_else(AppError::internal)?;
+    if !verify_password(&user.password_hash, &request.password) {
+        return Err(AppError::invalid(
+            "password",
+            "does not match your password: the decision is not signed",
+        ));
+    }
+    let mut problems = Violations::default();
+    let comment = required_text(&request.comment, 2000)
+        .map_err(|m| problems.add("comment", m))
+        .unwrap_or_default()
+        .to_string();
+    let recommendation = recommend(conn, batch_id)?;
+    if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
+        problems.add(
+            "meaning",
+            format!(
+                "the data propose {} ({}); release is possible only under concession",
+                text(recommendation.proposal),
+                recommendation.reasons.join("; ")
+            ),
+        );
+    }
+    let history = store::dispositions_of(conn, batch_id)?;
+    let in_force = history.last().map(|d| d.id);
+    match (in_force, request.supersedes) {
+        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
+        (Some(current), named) if named != Some(current) => {
+            return Err(AppError::conflict(
+                "already_decided",
+                format!(
+                    "batch {batch_id} already has decision {current}; to change it, sign a new \
+                     decision with supersedes = {current}"
+                ),
+            ))
+        }
+        _ => {}
+    }
+    problems.into_result()?;
+    let hash = data_hash(conn, batch_id)?;
+    let row = DispositionRow {
+        id: 0,
+        batch_id,
+        meaning: text(request.meaning),
+        proposal: text(recommendation.proposal),
+        comment: comment.clone(),
+        data_sha256: hash.clone(),
+        supersedes: request.supersedes,
+        signed_by: user_id,
+        signed_at: now(),
+    };
+    let id = store::insert_disposition(conn, &row).on_unique_violation(|| {
+        AppError::conflict(
+            "already_decided",
+            "another decision on this batch was signed at the same moment",
+        )
+    })?;
+    audit::record(
+        conn,
+        actor,
+        "disposition.sign",
+        format!("batch/{batch_id}"),
+        serde_json::json!({
+            "disposition_id": id, "meaning": row.meaning, "proposal": row.proposal,
+            "comment": comment, "data_sha256": hash, "supersedes": request.supersedes,
+        }),
+    )?;
+    views(conn, vec![DispositionRow { id, ..row }], &hash)?
+        .pop()
+        .ok_or_else(AppError::internal)
+}
