@@ -51,6 +51,67 @@ fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, panels: usize) -> f64 {
     (f(a) + f(b) + inner) * h / 3.0
 }
 
+/// d3(n): the standard deviation of the range of n normal values, in σ.
+/// E[R²] = 2∬_{x<y} 1 − Φ(y)ⁿ − (1 − Φ(x))ⁿ + (Φ(y) − Φ(x))ⁿ dx dy (the
+/// second moment of the range), by the trapezoid rule on a 0.01 grid over
+/// [−8, 8]²; d3 = √(E[R²] − d2²).
+pub fn d3(n: usize) -> f64 {
+    const STEP: f64 = 0.01;
+    let normal = standard_normal();
+    let grid: Vec<f64> = (0..=1600)
+        .map(|i| normal.cdf(-8.0 + i as f64 * STEP))
+        .collect();
+    let power = n as i32;
+    let mut second_moment = 0.0;
+    for (i, &fx) in grid.iter().enumerate() {
+        for (j, &fy) in grid.iter().enumerate().skip(i) {
+            let value = 1.0 - fy.powi(power) - (1.0 - fx).powi(power) + (fy - fx).powi(power);
+            // Trapezoid weights: edges of the square halve, the diagonal
+            // (the triangle's edge) halves again.
+            let mut weight = 1.0;
+            if i == 0 || i == grid.len() - 1 {
+                weight *= 0.5;
+            }
+            if j == grid.len() - 1 {
+                weight *= 0.5;
+            }
+            if i == j {
+                weight *= 0.5;
+            }
+            second_moment += weight * value;
+        }
+    }
+    second_moment *= 2.0 * STEP * STEP;
+    (second_moment - d2(n).powi(2)).max(0.0).sqrt()
+}
+
+/// Shewhart chart factors for subgroups of n (Montgomery, Appendix VI):
+/// X̄–R limits x̄̄ ± A2·R̄, R chart D3·R̄ … D4·R̄; X̄–S limits x̄̄ ± A3·s̄,
+/// S chart B3·s̄ … B4·s̄.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartFactors {
+    pub a2: f64,
+    pub a3: f64,
+    pub d3_factor: f64,
+    pub d4_factor: f64,
+    pub b3: f64,
+    pub b4: f64,
+}
+
+pub fn chart_factors(n: usize) -> ChartFactors {
+    let (d2, d3, c4) = (d2(n), d3(n), c4(n));
+    let root = (n as f64).sqrt();
+    let s_spread = 3.0 * (1.0 - c4 * c4).sqrt() / c4;
+    ChartFactors {
+        a2: 3.0 / (d2 * root),
+        a3: 3.0 / (c4 * root),
+        d3_factor: (1.0 - 3.0 * d3 / d2).max(0.0),
+        d4_factor: 1.0 + 3.0 * d3 / d2,
+        b3: (1.0 - s_spread).max(0.0),
+        b4: 1.0 + s_spread,
+    }
+}
+
 /// A two-sided interval at confidence 1 − α.
 pub type Interval = [f64; 2];
 
@@ -164,6 +225,31 @@ pub fn clopper_pearson(failures: u64, n: u64, confidence: f64) -> Option<Interva
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Montgomery, 7th ed., Appendix VI: A2, A3, D3, D4, B3, B4 and d3 as
+    /// printed (3 decimals).
+    #[test]
+    fn chart_factors_match_the_printed_table() {
+        // n, A2, A3, d3, D3, D4, B3, B4
+        let printed = [
+            (2, 1.880, 2.659, 0.853, 0.0, 3.267, 0.0, 3.267),
+            (3, 1.023, 1.954, 0.888, 0.0, 2.574, 0.0, 2.568),
+            (4, 0.729, 1.628, 0.880, 0.0, 2.282, 0.0, 2.266),
+            (5, 0.577, 1.427, 0.864, 0.0, 2.114, 0.0, 2.089),
+            (6, 0.483, 1.287, 0.848, 0.0, 2.004, 0.030, 1.970),
+            (7, 0.419, 1.182, 0.833, 0.076, 1.924, 0.118, 1.882),
+            (8, 0.373, 1.099, 0.820, 0.136, 1.864, 0.185, 1.815),
+            (10, 0.308, 0.975, 0.797, 0.223, 1.777, 0.284, 1.716),
+        ];
+        for (n, a2, a3, d3_printed, d3f, d4f, b3, b4) in printed {
+            let f = chart_factors(n);
+            let near = |ours: f64, printed: f64| (ours - printed).abs() < 1.5e-3;
+            assert!(near(f.a2, a2) && near(f.a3, a3), "A2/A3 at {n}: {f:?}");
+            assert!(near(d3(n), d3_printed), "d3({n}) = {}", d3(n));
+            assert!(near(f.d3_factor, d3f) && near(f.d4_factor, d4f), "D3/D4 at {n}: {f:?}");
+            assert!(near(f.b3, b3) && near(f.b4, b4), "B3/B4 at {n}: {f:?}");
+        }
+    }
 
     /// Montgomery, 7th ed., Appendix VI (to the printed 4 decimals).
     #[test]
