@@ -246,7 +246,10 @@ mod tests {
             let near = |ours: f64, printed: f64| (ours - printed).abs() < 1.5e-3;
             assert!(near(f.a2, a2) && near(f.a3, a3), "A2/A3 at {n}: {f:?}");
             assert!(near(d3(n), d3_printed), "d3({n}) = {}", d3(n));
-            assert!(near(f.d3_factor, d3f) && near(f.d4_factor, d4f), "D3/D4 at {n}: {f:?}");
+            assert!(
+                near(f.d3_factor, d3f) && near(f.d4_factor, d4f),
+                "D3/D4 at {n}: {f:?}"
+            );
             assert!(near(f.b3, b3) && near(f.b4, b4), "B3/B4 at {n}: {f:?}");
         }
     }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod colorimetry;
 pub mod inference;
+pub mod run_rules;
 pub mod sampling;
 pub mod stats;
 pub mod template;
