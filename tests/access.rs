@@ -186,6 +186,7 @@ fn query_for(template: &str) -> &'static str {
         "/api/v1/sampling/oc-curve" => "?lot_size=500&sample_size=50&accept=1",
         "/api/v1/colorimetry" => "?x=0.4578&y=0.4101",
         "/api/v1/products/{id}/capability" => "?characteristic=flux",
+        "/api/v1/products/{id}/control-chart" => "?characteristic=visual&chart=p",
         _ => "",
     }
 }

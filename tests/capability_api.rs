@@ -14,71 +14,17 @@ use lotcheck::domain::inference::{anderson_darling, cp_interval, cpk_interval};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn subgroups() -> Vec<Vec<f64>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/pistonrings.csv"
-    );
-    let mut reader = csv::Reader::from_path(path).expect("pistonrings.csv");
-    let mut groups: Vec<Vec<f64>> = Vec::new();
-    for record in reader.records() {
-        let record = record.unwrap();
-        let group: usize = record[0].parse().unwrap();
-        if group > groups.len() {
-            groups.push(Vec::new());
-        }
-        groups[group - 1].push(record[1].parse().unwrap());
-    }
-    groups.truncate(25);
-    groups
-}
-
 #[tokio::test]
 async fn piston_rings_give_montgomerys_capability() {
     for backend in backends() {
         let app = TestApp::spawn(backend).await;
-        let product = app
-            .create(
-                "/api/v1/products",
-                json!({"code": "RING-74", "name": "Piston ring", "characteristics": [
-                    {"code": "diameter", "name": "Inside diameter", "unit": "mm", "kind": "variable",
-                     "nominal": 74.0, "lsl": 73.95, "usl": 74.05, "severity": "major"}]}),
-            )
-            .await;
-        let customer = app
-            .create("/api/v1/customers", json!({"name": "Engines"}))
-            .await;
-        let order = app
-            .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "R-1", "quantity": 1250}))
-            .await;
-        let groups = subgroups();
+        let groups = common::piston_ring_subgroups();
         assert_eq!(groups.len(), 25);
-        for (i, group) in groups.iter().enumerate() {
-            let batch = app
-                .create(
-                    &format!("/api/v1/orders/{}/batches", order["id"]),
-                    json!({"lot_size": 50}),
-                )
-                .await;
-            let batch_id = batch["id"].as_i64().unwrap();
-            let (_, units) =
-                common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": i})).await;
-            assert_eq!(units.len(), 5);
-            let readings: Vec<_> = units
-                .iter()
-                .zip(group)
-                .map(|(u, v)| json!({"unit": u, "characteristic": "diameter", "value": v}))
-                .collect();
-            app.create(
-                &format!("/api/v1/batches/{batch_id}/measurements"),
-                json!({"measurements": readings}),
-            )
-            .await;
-        }
+        let (product_id, order_id) = common::ring_order(&app).await;
+        common::record_ring_batches(&app, order_id, &groups, 0).await;
         let (status, answer) = app
             .get(&format!(
-                "/api/v1/products/{}/capability?characteristic=diameter",
-                product["id"]
+                "/api/v1/products/{product_id}/capability?characteristic=diameter"
             ))
             .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
@@ -129,8 +75,7 @@ async fn piston_rings_give_montgomerys_capability() {
 
         let (status, problem) = app
             .get(&format!(
-                "/api/v1/products/{}/capability?characteristic=bore",
-                product["id"]
+                "/api/v1/products/{product_id}/capability?characteristic=bore"
             ))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -6,6 +6,7 @@ use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
+use crate::service::control_charts::{self, ChartKind, ControlChart};
 use crate::service::suppliers::{self, NewSupplier, Supplier};
 use crate::service::Page;
 use crate::store::Db;
@@ -17,6 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(create_customer)
         .service(create_supplier)
         .service(product_capability)
+        .service(control_chart)
         .service(list_suppliers)
         .service(list_customers)
         .service(get_customer)
@@ -179,5 +181,54 @@ pub async fn product_capability(
     Ok(web::Json(
         db.read(move |c| capability::product_capability(c, product_id, &code, visibility))
             .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ChartQuery {
+    /// A characteristic code, or `visual` for the final visual inspection (p, u).
+    pub characteristic: String,
+    /// xbar-r, xbar-s, i-mr, p or u.
+    pub chart: String,
+    /// Compute the limits from the first N batches (a baseline period) and
+    /// judge every batch against them; all batches when absent.
+    pub baseline: Option<usize>,
+}
+
+/// A Shewhart chart across the product's batches with run-rule violations
+/// (the product's `params.spc_rules`, Western Electric by default).
+#[utoipa::path(get, path = "/api/v1/products/{id}/control-chart", tag = "statistics", params(ChartQuery),
+    responses((status = 200, body = ControlChart), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[get("/products/{id}/control-chart")]
+pub async fn control_chart(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<ChartQuery>,
+) -> AppResult<web::Json<ControlChart>> {
+    let (product_id, visibility) = (id.into_inner(), caller.visibility());
+    let query = query.into_inner();
+    let kind = ChartKind::parse(&query.chart).ok_or_else(|| {
+        crate::error::AppError::invalid("chart", "one of xbar-r, xbar-s, i-mr, p, u")
+    })?;
+    if query.baseline == Some(0) {
+        return Err(crate::error::AppError::invalid(
+            "baseline",
+            "at least one batch",
+        ));
+    }
+    Ok(web::Json(
+        db.read(move |c| {
+            control_charts::control_chart(
+                c,
+                product_id,
+                &query.characteristic,
+                kind,
+                query.baseline,
+                visibility,
+            )
+        })
+        .await?,
     ))
 }

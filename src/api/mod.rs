@@ -60,6 +60,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         catalog::create_supplier,
         catalog::list_suppliers,
         catalog::product_capability,
+        catalog::control_chart,
         catalog::create_product,
         catalog::list_products,
         catalog::get_product,

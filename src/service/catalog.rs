@@ -253,6 +253,9 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
         }
     }
     check_colour_quantities(input, &mut problems);
+    if let Some(message) = super::control_charts::check_rules_param(&input.params) {
+        problems.add("params.spc_rules", message);
+    }
     problems.into_result()
 }
 

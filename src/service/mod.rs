@@ -10,6 +10,7 @@ pub mod batches;
 pub mod capability;
 pub mod catalog;
 pub mod colour;
+pub mod control_charts;
 pub mod demo;
 pub mod dispositions;
 pub mod imports;

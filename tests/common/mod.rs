@@ -471,3 +471,77 @@ pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec
         .collect();
     (plan, units)
 }
+
+/// Montgomery's piston-ring diameters (../shared/data/pistonrings.csv): the
+/// first 25 subgroups of 5.
+pub fn piston_ring_subgroups() -> Vec<Vec<f64>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/pistonrings.csv"
+    );
+    let mut reader = csv::Reader::from_path(path).expect("pistonrings.csv");
+    let mut groups: Vec<Vec<f64>> = Vec::new();
+    for record in reader.records() {
+        let record = record.expect("csv row");
+        let group: usize = record[0].parse().expect("subgroup");
+        if group > groups.len() {
+            groups.push(Vec::new());
+        }
+        groups[group - 1].push(record[1].parse().expect("diameter"));
+    }
+    groups.truncate(25);
+    groups
+}
+
+/// A piston-ring product (diameter 74.000 ± 0.05 mm) with one order;
+/// answers the product and order ids.
+pub async fn ring_order(app: &Http) -> (i64, i64) {
+    let product = app
+        .create(
+            "/api/v1/products",
+            json!({"code": "RING-74", "name": "Piston ring", "characteristics": [
+                {"code": "diameter", "name": "Inside diameter", "unit": "mm", "kind": "variable",
+                 "nominal": 74.0, "lsl": 73.95, "usl": 74.05, "severity": "major"}]}),
+        )
+        .await;
+    let customer = app
+        .create("/api/v1/customers", json!({"name": "Engines"}))
+        .await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "R-1", "quantity": 100_000}))
+        .await;
+    (
+        product["id"].as_i64().unwrap(),
+        order["id"].as_i64().unwrap(),
+    )
+}
+
+/// One batch of 50 per subgroup, its 10% sample (5 units) read as the subgroup.
+pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>], seed: usize) {
+    for (i, group) in groups.iter().enumerate() {
+        let batch = app
+            .create(
+                &format!("/api/v1/orders/{order_id}/batches"),
+                json!({"lot_size": 50}),
+            )
+            .await;
+        let batch_id = batch["id"].as_i64().unwrap();
+        let (_, units) = draw_plan(
+            app,
+            batch_id,
+            json!({"method": "percent", "seed": seed + i}),
+        )
+        .await;
+        assert_eq!(units.len(), group.len());
+        let readings: Vec<Value> = units
+            .iter()
+            .zip(group)
+            .map(|(u, v)| json!({"unit": u, "characteristic": "diameter", "value": v}))
+            .collect();
+        app.create(
+            &format!("/api/v1/batches/{batch_id}/measurements"),
+            json!({"measurements": readings}),
+        )
+        .await;
+    }
+}
