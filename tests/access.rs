@@ -176,6 +176,9 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     } else {
         String::new()
     };
+    if template == "/api/v1/yields" {
+        return format!("/api/v1/yields?product_id={}&group_by=line", ids.product);
+    }
     format!("{}{}", template.replace("{id}", &id), query_for(template))
 }
 

@@ -8,6 +8,7 @@ use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
 use crate::service::control_charts::{self, ChartKind, ControlChart};
 use crate::service::suppliers::{self, NewSupplier, Supplier};
+use crate::service::yields::{self, GroupBy, YieldRow};
 use crate::service::Page;
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -19,6 +20,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(create_supplier)
         .service(product_capability)
         .service(control_chart)
+        .service(yields_report)
         .service(list_suppliers)
         .service(list_customers)
         .service(get_customer)
@@ -226,6 +228,39 @@ pub async fn control_chart(
                 &query.characteristic,
                 kind,
                 query.baseline,
+                visibility,
+            )
+        })
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct YieldQuery {
+    pub product_id: Option<i64>,
+    pub order_id: Option<i64>,
+    /// batch (default), order, line or day.
+    pub group_by: Option<GroupBy>,
+}
+
+/// First-pass and final yields of a product's or an order's batches.
+#[utoipa::path(get, path = "/api/v1/yields", tag = "statistics", params(YieldQuery),
+    responses((status = 200, body = Vec<YieldRow>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[get("/yields")]
+pub async fn yields_report(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    query: web::Query<YieldQuery>,
+) -> AppResult<web::Json<Vec<YieldRow>>> {
+    let visibility = caller.visibility();
+    let query = query.into_inner();
+    Ok(web::Json(
+        db.read(move |c| {
+            yields::yields(
+                c,
+                query.product_id,
+                query.order_id,
+                query.group_by.unwrap_or_default(),
                 visibility,
             )
         })

@@ -187,7 +187,26 @@ pub fn current_values(
     batch_id: i64,
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
-    let mut values: Vec<UnitValue> = current_of_batch(conn, batch_id)?
+    with_derived(batch_id, current_of_batch(conn, batch_id)?, product)
+}
+
+/// The values as first recorded (corrections left out), plus the values
+/// derived from them: what a first-pass yield judges.
+pub fn original_values(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    product: &Product,
+) -> AppResult<Vec<UnitValue>> {
+    let originals = crate::store::measurements::originals_of_batch(conn, batch_id)?;
+    with_derived(batch_id, originals, product)
+}
+
+fn with_derived(
+    batch_id: i64,
+    rows: Vec<crate::store::measurements::MeasurementRow>,
+    product: &Product,
+) -> AppResult<Vec<UnitValue>> {
+    let mut values: Vec<UnitValue> = rows
         .into_iter()
         .map(|r| UnitValue {
             unit: r.unit,

@@ -23,6 +23,7 @@ pub mod statistics;
 pub mod suppliers;
 pub mod switching;
 pub mod visual;
+pub mod yields;
 
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -161,3 +161,16 @@ pub fn superseded_by(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i
         ))
         .load(conn)
 }
+
+/// The readings of a batch as first recorded: those that correct nothing.
+pub fn originals_of_batch(
+    conn: &mut DbConnection,
+    batch_id: i64,
+) -> QueryResult<Vec<MeasurementRow>> {
+    measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(measurements::supersedes.is_null())
+        .order((measurements::characteristic_id, measurements::unit))
+        .select(MeasurementRow::as_select())
+        .load(conn)
+}
