@@ -29,7 +29,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/orders") | ("post", "/api/v1/orders/{id}/batches") => &["admin", "lead"],
         ("post", "/api/v1/batches/{id}/sampling-plan")
         | ("post", "/api/v1/batches/{id}/lot-result")
-        | ("post", "/api/v1/batches/{id}/disposition") => &["admin", "lead"],
+        | ("post", "/api/v1/batches/{id}/disposition")
+        | ("post", "/api/v1/products/{id}/control-chart/phases") => &["admin", "lead"],
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
         ("get", "/api/v1/products/{id}/switching") | ("get", "/api/v1/suppliers") => {
             &["admin", "lead", "inspector"]

@@ -8,7 +8,7 @@ mod common;
 
 use common::{backends, TestApp};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn xbar_r_limits_match_the_published_example_and_a_shift_raises_alerts() {
@@ -81,6 +81,43 @@ async fn xbar_r_limits_match_the_published_example_and_a_shift_raises_alerts() {
             !flagged.is_empty() && flagged.iter().all(|b| *b > 25),
             "{we1}"
         );
+
+        // A lead freezes the trial limits (batches 1–25), then, after the
+        // shift is confirmed, a new phase from batch 26 with its own limits.
+        let freeze = |first: i64, last: i64| json!({"characteristic": "diameter", "chart": "xbar-r", "first_batch_id": first, "last_batch_id": last});
+        let phases_path = format!("/api/v1/products/{product_id}/control-chart/phases");
+        let inspector = app
+            .signed_in("ines", lotcheck::domain::access::Role::Inspector, None)
+            .await;
+        let (status, _) = inspector.post(&phases_path, &freeze(1, 25)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, one) = app.post(&phases_path, &freeze(1, 25)).await;
+        assert_eq!(status, StatusCode::CREATED, "{one}");
+        assert_eq!(one["phases"].as_array().unwrap().len(), 1);
+        assert_eq!(at(&one, "ucl"), at(&xbar, "ucl"));
+        assert_eq!(one["alerts"], frozen["alerts"]);
+        let (status, two) = app.post(&phases_path, &freeze(26, 30)).await;
+        assert_eq!(status, StatusCode::CREATED, "{two}");
+        let phases = two["phases"].as_array().unwrap();
+        assert_eq!(phases.len(), 2);
+        assert!(
+            (at(&phases[1], "center") - (74.00118 + 0.02)).abs() < 0.01,
+            "{two}"
+        );
+        assert_eq!(at(&two, "center"), at(&phases[1], "center"));
+        assert!(
+            two["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["rule"] != "WE1"),
+            "each phase is judged against its own limits: {two}"
+        );
+        assert_eq!(two["points"].as_array().unwrap().len(), 30);
+        let (status, _) = app.post(&phases_path, &freeze(26, 30)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, problem) = app.post(&phases_path, &freeze(30, 26)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
 
         let (status, s_chart) = chart("characteristic=diameter&chart=xbar-s").await;
         assert_eq!(status, StatusCode::OK);

@@ -1,12 +1,12 @@
 //! Customers and products.
 
-use super::auth::perm::{ManageCatalog, ReadProcess, ReadResults};
+use super::auth::perm::{ManageCatalog, PlanSampling, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
-use crate::service::control_charts::{self, ChartKind, ControlChart};
+use crate::service::control_charts::{self, ChartKind, ControlChart, FreezeLimits};
 use crate::service::suppliers::{self, NewSupplier, Supplier};
 use crate::service::yields::{self, GroupBy, YieldRow};
 use crate::service::Page;
@@ -20,6 +20,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(create_supplier)
         .service(product_capability)
         .service(control_chart)
+        .service(freeze_limits)
         .service(yields_report)
         .service(list_suppliers)
         .service(list_customers)
@@ -266,4 +267,24 @@ pub async fn yields_report(
         })
         .await?,
     ))
+}
+
+/// Freezes a chart's limits from a baseline of batches: from its first
+/// batch on, batches are judged against these limits (a new phase).
+#[utoipa::path(post, path = "/api/v1/products/{id}/control-chart/phases", tag = "statistics",
+    request_body = FreezeLimits,
+    responses((status = 201, body = ControlChart), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/products/{id}/control-chart/phases")]
+pub async fn freeze_limits(
+    db: web::Data<Db>,
+    caller: Allowed<PlanSampling>,
+    id: web::Path<i64>,
+    body: ApiJson<FreezeLimits>,
+) -> AppResult<HttpResponse> {
+    let product_id = id.into_inner();
+    let chart = db
+        .write(move |c| control_charts::freeze(c, &caller.actor(), product_id, body.0))
+        .await?;
+    Ok(HttpResponse::Created().json(chart))
 }

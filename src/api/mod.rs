@@ -61,6 +61,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         catalog::list_suppliers,
         catalog::product_capability,
         catalog::control_chart,
+        catalog::freeze_limits,
         catalog::yields_report,
         catalog::create_product,
         catalog::list_products,

@@ -7,16 +7,23 @@
 
 use super::catalog::{get_product, Product};
 use super::colour::current_values;
+use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::inference::{chart_factors, d2};
 use crate::domain::run_rules::{violations, Rule};
 use crate::domain::stats::describe;
 use crate::domain::template::Kind;
+use crate::error::OnUniqueViolation;
 use crate::error::{AppError, AppResult};
+use crate::store::accounts::usernames;
 use crate::store::batches::batch_ids_of_product;
+use crate::store::now;
+use crate::store::phases::{insert_phase, phases_of, PhaseRow};
 use crate::store::DbConnection;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use utoipa::ToSchema;
 
 /// The characteristic code that stands for the final visual inspection.
@@ -81,6 +88,9 @@ pub struct ControlChart {
     pub rules: Vec<Rule>,
     pub points: Vec<ChartPoint>,
     pub alerts: Vec<Alert>,
+    /// Limits frozen by a lead, oldest first; the top-level limits are the
+    /// newest phase's (or, without phases, computed from all batches).
+    pub phases: Vec<Phase>,
 }
 
 /// The run rules a product asks for (`params.spc_rules`), or Western Electric's.
@@ -188,28 +198,64 @@ fn counts(
         .collect())
 }
 
-pub fn control_chart(
+/// The data of a chart, one entry per batch in batch order.
+enum ChartInput {
+    /// (batch, count, out of) for p and u charts.
+    Counts(Vec<(i64, f64, f64)>),
+    Groups(Vec<Subgroup>),
+}
+
+impl ChartInput {
+    fn batch_ids(&self) -> Vec<i64> {
+        match self {
+            ChartInput::Counts(rows) => rows.iter().map(|r| r.0).collect(),
+            ChartInput::Groups(groups) => groups.iter().map(|g| g.batch_id).collect(),
+        }
+    }
+}
+
+fn chart_input(
     conn: &mut DbConnection,
-    product_id: i64,
+    product: &Product,
     code: &str,
     kind: ChartKind,
-    baseline: Option<usize>,
     visibility: Visibility,
-) -> AppResult<ControlChart> {
-    let product = get_product(conn, product_id, visibility)?;
-    let rules = rules_of(&product);
-    // (batch, plotted value, secondary value), the limits, and each point's σ units.
-    let (points, center, lcl, ucl, secondary, sigma): (
-        Vec<(i64, f64, Option<f64>)>,
-        _,
-        _,
-        _,
-        _,
-        _,
-    ) = match kind {
-        ChartKind::P | ChartKind::U => {
-            let rows = counts(conn, &product, code, kind, visibility)?;
-            let base = &rows[..baseline.unwrap_or(rows.len()).min(rows.len())];
+) -> AppResult<ChartInput> {
+    match kind {
+        ChartKind::P | ChartKind::U => Ok(ChartInput::Counts(counts(
+            conn, product, code, kind, visibility,
+        )?)),
+        ChartKind::XbarR | ChartKind::XbarS | ChartKind::IMr => {
+            let characteristic = product
+                .characteristics
+                .iter()
+                .find(|c| c.code == code && c.kind == Kind::Variable)
+                .ok_or_else(|| {
+                    invalid(
+                        "characteristic",
+                        format!("'{code}' is not a variable characteristic of this product"),
+                    )
+                })?;
+            Ok(ChartInput::Groups(subgroups(
+                conn,
+                product,
+                characteristic.id,
+                visibility,
+            )?))
+        }
+    }
+}
+
+/// Points and limits with the limits computed from the entries in `base`.
+fn compute(
+    kind: ChartKind,
+    input: &ChartInput,
+    base: Range<usize>,
+    code: &str,
+) -> AppResult<ChartData> {
+    match input {
+        ChartInput::Counts(rows) => {
+            let base = &rows[base];
             let (count, total): (f64, f64) =
                 base.iter().fold((0.0, 0.0), |(c, t), r| (c + r.1, t + r.2));
             if base.is_empty() || total == 0.0 {
@@ -223,57 +269,148 @@ pub fn control_chart(
                 (center / mean_size).sqrt()
             };
             let points = rows.iter().map(|r| (r.0, r.1 / r.2, None)).collect();
-            (
+            Ok((
                 points,
                 center,
                 (center - 3.0 * sigma).max(0.0),
                 center + 3.0 * sigma,
                 None,
                 sigma,
-            )
+            ))
         }
-        ChartKind::XbarR | ChartKind::XbarS | ChartKind::IMr => {
-            let characteristic = product
-                .characteristics
-                .iter()
-                .find(|c| c.code == code && c.kind == Kind::Variable)
-                .ok_or_else(|| {
-                    invalid(
-                        "characteristic",
-                        format!("'{code}' is not a variable characteristic of this product"),
-                    )
-                })?;
-            let groups = subgroups(conn, &product, characteristic.id, visibility)?;
-            variables_chart(kind, &groups, baseline)?
+        ChartInput::Groups(groups) => variables_chart(kind, groups, base),
+    }
+}
+
+/// One stretch of batches judged against one set of limits.
+struct Segment {
+    /// Entries (indices) judged.
+    points: Range<usize>,
+    /// Entries the limits come from.
+    base: Range<usize>,
+    phase: Option<Phase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Phase {
+    /// Batches from this one on are judged against this phase's limits.
+    pub first_batch_id: i64,
+    /// The baseline: batches first_batch_id..=last_batch_id.
+    pub last_batch_id: i64,
+    pub center: f64,
+    pub lcl: f64,
+    pub ucl: f64,
+    pub secondary: Option<Limits>,
+    pub frozen_by: Option<String>,
+    pub frozen_at: DateTime<Utc>,
+}
+
+pub fn control_chart(
+    conn: &mut DbConnection,
+    product_id: i64,
+    code: &str,
+    kind: ChartKind,
+    baseline: Option<usize>,
+    visibility: Visibility,
+) -> AppResult<ControlChart> {
+    let product = get_product(conn, product_id, visibility)?;
+    let rules = rules_of(&product);
+    let input = chart_input(conn, &product, code, kind, visibility)?;
+    let ids = input.batch_ids();
+    let all = 0..ids.len();
+    let frozen = phases_of(conn, product_id, code, text(kind).as_str())?;
+    let segments: Vec<Segment> = match baseline {
+        Some(n) => vec![Segment {
+            points: all.clone(),
+            base: 0..n.min(ids.len()),
+            phase: None,
+        }],
+        None if frozen.is_empty() => vec![Segment {
+            points: all.clone(),
+            base: all.clone(),
+            phase: None,
+        }],
+        None => {
+            let names: HashMap<i64, String> = usernames(
+                conn,
+                &frozen
+                    .iter()
+                    .filter_map(|p| p.frozen_by)
+                    .collect::<Vec<_>>(),
+            )?
+            .into_iter()
+            .collect();
+            let position = |batch_id: i64| ids.partition_point(|id| *id < batch_id);
+            let mut segments = Vec::new();
+            let first_start = position(frozen[0].first_batch_id);
+            if first_start > 0 {
+                segments.push(Segment {
+                    points: 0..first_start,
+                    base: 0..first_start,
+                    phase: None,
+                });
+            }
+            for (k, phase) in frozen.iter().enumerate() {
+                let start = position(phase.first_batch_id);
+                let end = frozen
+                    .get(k + 1)
+                    .map_or(ids.len(), |next| position(next.first_batch_id));
+                let base_end = ids.partition_point(|id| *id <= phase.last_batch_id);
+                let (_, center, lcl, ucl, secondary, _) =
+                    compute(kind, &input, start..base_end, code)?;
+                segments.push(Segment {
+                    points: start..end,
+                    base: start..base_end,
+                    phase: Some(Phase {
+                        first_batch_id: phase.first_batch_id,
+                        last_batch_id: phase.last_batch_id,
+                        center,
+                        lcl,
+                        ucl,
+                        secondary,
+                        frozen_by: phase.frozen_by.and_then(|id| names.get(&id).cloned()),
+                        frozen_at: utc(phase.frozen_at),
+                    }),
+                });
+            }
+            segments
         }
     };
-    let z: Vec<f64> = points
-        .iter()
-        .map(|p| {
-            if sigma > 0.0 {
-                (p.1 - center) / sigma
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let found = violations(&z, &rules);
+    let mut points = Vec::with_capacity(ids.len());
     let mut alerts: BTreeMap<Rule, Vec<i64>> = BTreeMap::new();
-    let points: Vec<ChartPoint> = points
-        .into_iter()
-        .zip(found)
-        .map(|((batch_id, value, secondary_value), rules)| {
-            for rule in &rules {
+    let mut latest = None;
+    let mut phases = Vec::new();
+    for segment in segments {
+        let (all_points, center, lcl, ucl, secondary, sigma) =
+            compute(kind, &input, segment.base.clone(), code)?;
+        let judged = &all_points[segment.points.clone()];
+        let z: Vec<f64> = judged
+            .iter()
+            .map(|p| {
+                if sigma > 0.0 {
+                    (p.1 - center) / sigma
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        for (&(batch_id, value, secondary_value), broken) in
+            judged.iter().zip(violations(&z, &rules))
+        {
+            for rule in &broken {
                 alerts.entry(*rule).or_default().push(batch_id);
             }
-            ChartPoint {
+            points.push(ChartPoint {
                 batch_id,
                 value,
                 secondary_value,
-                violations: rules,
-            }
-        })
-        .collect();
+                violations: broken,
+            });
+        }
+        phases.extend(segment.phase);
+        latest = Some((center, lcl, ucl, secondary, segment.base.len()));
+    }
+    let (center, lcl, ucl, secondary, baseline_points) = latest.ok_or_else(|| no_data(code))?;
     Ok(ControlChart {
         chart: kind,
         characteristic: code.to_string(),
@@ -281,14 +418,106 @@ pub fn control_chart(
         lcl,
         ucl,
         secondary,
-        baseline_points: baseline.unwrap_or(points.len()).min(points.len()),
+        baseline_points,
         rules,
         points,
         alerts: alerts
             .into_iter()
             .map(|(rule, batch_ids)| Alert { rule, batch_ids })
             .collect(),
+        phases,
     })
+}
+
+fn text(kind: ChartKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeLimits {
+    pub characteristic: String,
+    pub chart: ChartKind,
+    /// First batch of the baseline; the phase starts here.
+    pub first_batch_id: i64,
+    /// Last batch of the baseline.
+    pub last_batch_id: i64,
+}
+
+/// Freezes a chart's limits from a baseline of batches: a new phase.
+pub fn freeze(
+    conn: &mut DbConnection,
+    actor: &super::audit::Actor,
+    product_id: i64,
+    request: FreezeLimits,
+) -> AppResult<ControlChart> {
+    let product = get_product(conn, product_id, Visibility::Everything)?;
+    let input = chart_input(
+        conn,
+        &product,
+        &request.characteristic,
+        request.chart,
+        Visibility::Everything,
+    )?;
+    let ids = input.batch_ids();
+    let start = ids.iter().position(|id| *id == request.first_batch_id);
+    let end = ids.iter().position(|id| *id == request.last_batch_id);
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(invalid(
+            "first_batch_id",
+            "both batches must be batches of this product with data on this chart",
+        ));
+    };
+    if end < start {
+        return Err(invalid(
+            "last_batch_id",
+            "must not come before first_batch_id",
+        ));
+    }
+    compute(
+        request.chart,
+        &input,
+        start..end + 1,
+        &request.characteristic,
+    )?;
+    insert_phase(
+        conn,
+        &PhaseRow {
+            id: 0,
+            product_id,
+            characteristic: request.characteristic.clone(),
+            chart: text(request.chart),
+            first_batch_id: request.first_batch_id,
+            last_batch_id: request.last_batch_id,
+            frozen_by: actor.user_id,
+            frozen_at: now(),
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::conflict(
+            "phase_exists",
+            "a phase of this chart already starts at that batch",
+        )
+    })?;
+    super::audit::record(
+        conn,
+        actor,
+        "control_limits.freeze",
+        format!("product/{product_id}"),
+        serde_json::json!({"characteristic": request.characteristic, "chart": text(request.chart),
+                           "first_batch_id": request.first_batch_id, "last_batch_id": request.last_batch_id}),
+    )?;
+    control_chart(
+        conn,
+        product_id,
+        &request.characteristic,
+        request.chart,
+        None,
+        Visibility::Everything,
+    )
 }
 
 fn no_data(code: &str) -> AppError {
@@ -310,9 +539,10 @@ type ChartData = (
 fn variables_chart(
     kind: ChartKind,
     groups: &[Subgroup],
-    baseline: Option<usize>,
+    base: Range<usize>,
 ) -> AppResult<ChartData> {
-    let base = &groups[..baseline.unwrap_or(groups.len()).min(groups.len())];
+    let base_range = base.clone();
+    let base = &groups[base];
     if base.is_empty() {
         return Err(AppError::conflict(
             "no_data",
@@ -323,7 +553,7 @@ fn variables_chart(
         .iter()
         .map(|g| describe(&g.values).expect("non-empty subgroup"))
         .collect();
-    let base_stats = &stats[..base.len()];
+    let base_stats = &stats[base_range];
     let grand_mean = base_stats.iter().map(|d| d.mean).sum::<f64>() / base.len() as f64;
     if kind == ChartKind::IMr {
         let moving: Vec<f64> = base_stats

@@ -10,6 +10,7 @@ pub mod dispositions;
 pub mod imports;
 pub mod measurements;
 pub mod orders;
+pub mod phases;
 pub mod sampling;
 pub mod schema;
 pub mod suppliers;

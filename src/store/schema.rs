@@ -325,3 +325,16 @@ diesel::table! {
         signed_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    control_limit_phases (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        characteristic -> Text,
+        chart -> Text,
+        first_batch_id -> BigInt,
+        last_batch_id -> BigInt,
+        frozen_by -> Nullable<BigInt>,
+        frozen_at -> Timestamp,
+    }
+}
