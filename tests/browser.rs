@@ -108,27 +108,8 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
             .ends_with("/login"),
         "pages need a sign-in"
     );
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("helios1")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&browser, &app, "helios1").await;
+    browser.goto(&app.url("/")).await.unwrap();
     browser
         .wait()
         .for_element(Locator::Css("table"))

@@ -31,19 +31,27 @@ pub fn insert_event(conn: &mut DbConnection, event: &SwitchingEventRow) -> Query
         .execute(c))
 }
 
+/// The events of one stream: a product's own lots (`supplier_id` none) or
+/// the lots of it received from one supplier.
+fn stream(
+    product_id: i64,
+    supplier_id: Option<i64>,
+) -> switching_events::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
+    let query = switching_events::table
+        .filter(switching_events::product_id.eq(product_id))
+        .into_boxed();
+    match supplier_id {
+        Some(id) => query.filter(switching_events::supplier_id.eq(id)),
+        None => query.filter(switching_events::supplier_id.is_null()),
+    }
+}
+
 pub fn latest_event(
     conn: &mut DbConnection,
     product_id: i64,
     supplier_id: Option<i64>,
 ) -> QueryResult<Option<SwitchingEventRow>> {
-    let query = switching_events::table
-        .filter(switching_events::product_id.eq(product_id))
-        .into_boxed();
-    let query = match supplier_id {
-        Some(id) => query.filter(switching_events::supplier_id.eq(id)),
-        None => query.filter(switching_events::supplier_id.is_null()),
-    };
-    query
+    stream(product_id, supplier_id)
         .order(switching_events::id.desc())
         .select(SwitchingEventRow::as_select())
         .first(conn)
@@ -55,14 +63,7 @@ pub fn events_of(
     product_id: i64,
     supplier_id: Option<i64>,
 ) -> QueryResult<Vec<SwitchingEventRow>> {
-    let query = switching_events::table
-        .filter(switching_events::product_id.eq(product_id))
-        .into_boxed();
-    let query = match supplier_id {
-        Some(id) => query.filter(switching_events::supplier_id.eq(id)),
-        None => query.filter(switching_events::supplier_id.is_null()),
-    };
-    query
+    stream(product_id, supplier_id)
         .order(switching_events::id)
         .select(SwitchingEventRow::as_select())
         .load(conn)
