@@ -4,9 +4,11 @@
 //! tests start the same [`server`] on port 0.
 
 pub mod api;
+pub mod charts;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fonts;
 pub mod service;
 pub mod store;
 pub mod web;

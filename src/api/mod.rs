@@ -6,6 +6,7 @@ pub mod auth;
 mod batches;
 mod calculators;
 mod catalog;
+mod charts;
 mod dispositions;
 pub mod extract;
 mod health;
@@ -35,7 +36,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(visual::config)
             .configure(dispositions::config)
             .configure(sampling::config)
-            .configure(calculators::config),
+            .configure(calculators::config)
+            .configure(charts::config),
     );
 }
 
@@ -102,6 +104,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         batches::correct_measurement,
         batches::measurement_history,
         audit::list_audit,
+        charts::batch_chart,
+        charts::order_chart,
+        charts::product_chart,
     ),
         components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batches;
 pub mod capability;
 pub mod catalog;
+pub mod charts;
 pub mod colour;
 pub mod control_charts;
 pub mod demo;

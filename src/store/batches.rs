@@ -88,3 +88,13 @@ pub fn batch_ids_of_product(
     }
     query.order(batches::id).select(batches::id).load(conn)
 }
+
+/// Every batch of an order, by number (batch rows are small; a report of
+/// hundreds of batches lists them all).
+pub fn batches_of_order(conn: &mut DbConnection, order_id: i64) -> QueryResult<Vec<BatchRow>> {
+    batches::table
+        .filter(batches::order_id.eq(order_id))
+        .order(batches::number)
+        .select(BatchRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,115 @@
+//! Chart routes: `…/charts/{name}.svg` or `.png`, for a batch, an order
+//! (all its batches) or a product (control charts across its batches).
+
+use super::auth::perm::ReadResults;
+use super::auth::Allowed;
+use crate::charts::{encode, Format};
+use crate::error::{AppResult, Problem};
+use crate::service::charts::{self, ChartQuery};
+use crate::store::Db;
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(batch_chart)
+        .service(order_chart)
+        .service(product_chart);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ChartParams {
+    /// Characteristic code: required by `histogram` and `control-chart`
+    /// (`visual` for visual p/u charts).
+    pub characteristic: Option<String>,
+    /// Control chart kind: xbar-r (default), xbar-s, i-mr, p, u.
+    pub chart: Option<String>,
+    /// Limits from the first N batches.
+    pub baseline: Option<usize>,
+}
+
+impl From<ChartParams> for ChartQuery {
+    fn from(p: ChartParams) -> Self {
+        ChartQuery {
+            characteristic: p.characteristic,
+            chart: p.chart,
+            baseline: p.baseline,
+        }
+    }
+}
+
+fn answer(body: Vec<u8>, format: Format) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(("Cache-Control", "private, no-cache"))
+        .body(body)
+}
+
+/// A batch's chart: `histogram.svg?characteristic=`, `chromaticity.svg`,
+/// `oc-curve.svg`, `pareto.svg` (or `.png`).
+#[utoipa::path(get, path = "/api/v1/batches/{id}/charts/{chart}", tag = "charts",
+    params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. histogram.svg, oc-curve.png"), ChartParams),
+    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[get("/batches/{id}/charts/{chart}")]
+pub async fn batch_chart(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    path: web::Path<(i64, String)>,
+    query: web::Query<ChartParams>,
+) -> AppResult<HttpResponse> {
+    let ((id, file), visibility) = (path.into_inner(), caller.visibility());
+    let query = ChartQuery::from(query.into_inner());
+    let (name, format) = Format::split(&file)?;
+    let name = name.to_string();
+    let svg = db
+        .read(move |c| charts::batch_chart(c, id, &name, &query, visibility))
+        .await?;
+    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+}
+
+/// An order's chart over all its batches: `histogram.svg?characteristic=`,
+/// `chromaticity.svg`, `pareto.svg`, `yield.svg` (or `.png`).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/charts/{chart}", tag = "charts",
+    params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. yield.svg, pareto.png"), ChartParams),
+    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[get("/orders/{id}/charts/{chart}")]
+pub async fn order_chart(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    path: web::Path<(i64, String)>,
+    query: web::Query<ChartParams>,
+) -> AppResult<HttpResponse> {
+    let ((id, file), visibility) = (path.into_inner(), caller.visibility());
+    let query = ChartQuery::from(query.into_inner());
+    let (name, format) = Format::split(&file)?;
+    let name = name.to_string();
+    let svg = db
+        .read(move |c| charts::order_chart(c, id, &name, &query, visibility))
+        .await?;
+    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+}
+
+/// A control chart across the product's batches:
+/// `control-chart.svg?characteristic=&chart=&baseline=` (or `.png`).
+#[utoipa::path(get, path = "/api/v1/products/{id}/charts/{chart}", tag = "charts",
+    params(("id" = i64, Path), ("chart" = String, Path, description = "control-chart.svg or .png"), ChartParams),
+    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[get("/products/{id}/charts/{chart}")]
+pub async fn product_chart(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    path: web::Path<(i64, String)>,
+    query: web::Query<ChartParams>,
+) -> AppResult<HttpResponse> {
+    let ((id, file), visibility) = (path.into_inner(), caller.visibility());
+    let query = ChartQuery::from(query.into_inner());
+    let (name, format) = Format::split(&file)?;
+    let name = name.to_string();
+    let svg = db
+        .read(move |c| charts::product_chart(c, id, &name, &query, visibility))
+        .await?;
+    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+}

@@ -1,0 +1,227 @@
+//! Shewhart control charts (X̄–R, X̄–S, I-MR, p, u): the plotted statistic
+//! per batch with its centre line and control limits, the points that
+//! complete a run rule marked in red and named.
+
+use super::{drawing_failed, label, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
+use crate::error::AppResult;
+use crate::service::control_charts::{ChartKind, ControlChart, Limits};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Which limits judge each point: a frozen phase's from its first batch on,
+/// or the chart's own when no phase was frozen. Points before the first
+/// phase were judged against their own provisional limits and get none.
+fn limits_per_point(chart: &ControlChart) -> Vec<Option<(Limits, Option<Limits>)>> {
+    let own = Limits {
+        center: chart.center,
+        lcl: chart.lcl,
+        ucl: chart.ucl,
+    };
+    chart
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            if chart.phases.is_empty() {
+                return Some((own, chart.secondary));
+            }
+            chart
+                .phases
+                .iter()
+                .rev()
+                .find(|phase| {
+                    chart
+                        .points
+                        .iter()
+                        .position(|p| p.batch_id >= phase.first_batch_id)
+                        .is_some_and(|start| start <= i)
+                })
+                .map(|phase| {
+                    (
+                        Limits {
+                            center: phase.center,
+                            lcl: phase.lcl,
+                            ucl: phase.ucl,
+                        },
+                        phase.secondary,
+                    )
+                })
+        })
+        .collect()
+}
+
+fn names(kind: ChartKind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        ChartKind::XbarR => ("X̄ (subgroup mean)", Some("R (range)")),
+        ChartKind::XbarS => ("X̄ (subgroup mean)", Some("S (std. deviation)")),
+        ChartKind::IMr => ("Individual value", Some("Moving range")),
+        ChartKind::P => ("p (fraction nonconforming)", None),
+        ChartKind::U => ("u (defects per unit)", None),
+    }
+}
+
+/// One panel: values per point, each point's limits, and rule names.
+struct Panel<'a> {
+    name: &'a str,
+    values: Vec<Option<f64>>,
+    limits: Vec<Option<Limits>>,
+    violations: Vec<Vec<String>>,
+}
+
+/// `labels` name the points (batch numbers) along the x axis.
+pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult<String> {
+    let (primary_name, secondary_name) = names(chart.chart);
+    let per_point = limits_per_point(chart);
+    let primary = Panel {
+        name: primary_name,
+        values: chart.points.iter().map(|p| Some(p.value)).collect(),
+        limits: per_point.iter().map(|l| l.map(|(p, _)| p)).collect(),
+        violations: chart
+            .points
+            .iter()
+            .map(|p| p.violations.iter().map(|r| format!("{r:?}")).collect())
+            .collect(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_failed)?;
+        let root = root
+            .titled(title, (FONT, 22))
+            .map_err(drawing_failed)?;
+        match secondary_name {
+            Some(name) => {
+                let (top, bottom) = root.split_vertically(HEIGHT * 55 / 100);
+                draw_panel(&top, &primary, labels, false)?;
+                let secondary = Panel {
+                    name,
+                    values: chart.points.iter().map(|p| p.secondary_value).collect(),
+                    limits: per_point.iter().map(|l| l.and_then(|(_, s)| s)).collect(),
+                    violations: vec![Vec::new(); chart.points.len()],
+                };
+                draw_panel(&bottom, &secondary, labels, true)?;
+            }
+            None => draw_panel(&root, &primary, labels, true)?,
+        }
+        root.present().map_err(drawing_failed)?;
+    }
+    Ok(svg)
+}
+
+fn draw_panel(
+    area: &DrawingArea<SVGBackend, Shift>,
+    panel: &Panel,
+    labels: &[String],
+    with_batch_axis: bool,
+) -> AppResult<()> {
+    let count = panel.values.len().max(1);
+    let mut ys: Vec<f64> = panel.values.iter().flatten().copied().collect();
+    for limits in panel.limits.iter().flatten() {
+        ys.extend([limits.lcl, limits.ucl, limits.center]);
+    }
+    let (mut y0, mut y1) = ys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.12).max(y1.abs() * 1e-3).max(1e-9);
+    let (y0, y1) = (y0 - pad, y1 + pad);
+    let x_range = -0.5..(count as f64 - 0.5);
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(16)
+        .margin_right(110)
+        .margin_top(8)
+        .x_label_area_size(if with_batch_axis { 40 } else { 8 })
+        .y_label_area_size(76)
+        .build_cartesian_2d(x_range, y0..y1)
+        .map_err(drawing_failed)?;
+    let tick_every = count.div_ceil(20);
+    chart
+        .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(super::GRID)
+        .disable_x_mesh()
+        .x_labels(if with_batch_axis { count.min(20) } else { 0 })
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() > 1e-6 || i < 0.0 || (i as usize) % tick_every != 0 {
+                return String::new();
+            }
+            labels.get(i as usize).cloned().unwrap_or_default()
+        })
+        .y_desc(panel.name)
+        .y_label_formatter(&|v| label(*v))
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 13))
+        .draw()
+        .map_err(drawing_failed)?;
+    // Limit lines: one segment per run of points judged by the same limits.
+    let mut start = 0;
+    while start < panel.limits.len() {
+        let end = (start..panel.limits.len())
+            .find(|&j| panel.limits[j] != panel.limits[start])
+            .unwrap_or(panel.limits.len());
+        if let Some(limits) = panel.limits[start] {
+            let (from, to) = (start as f64 - 0.4, end as f64 - 0.6);
+            for (value, colour, name) in [
+                (limits.ucl, LIMIT, "UCL"),
+                (limits.center, CENTRE, "CL"),
+                (limits.lcl, LIMIT, "LCL"),
+            ] {
+                chart
+                    .draw_series(LineSeries::new(
+                        [(from, value), (to, value)],
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(drawing_failed)?;
+                if end == panel.limits.len() {
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            format!("{name} {}", label(value)),
+                            (to, value),
+                            (FONT, 13)
+                                .into_font()
+                                .color(&colour)
+                                .pos(Pos::new(HPos::Left, VPos::Center)),
+                        )))
+                        .map_err(drawing_failed)?;
+                }
+            }
+        }
+        start = end;
+    }
+    let points: Vec<(f64, f64)> = panel
+        .values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(points.iter().copied(), DATA.stroke_width(1)))
+        .map_err(drawing_failed)?;
+    chart
+        .draw_series(points.iter().map(|&(x, y)| {
+            let broken = !panel.violations[x as usize].is_empty();
+            let colour = if broken { LIMIT } else { DATA };
+            Circle::new((x, y), if broken { 5 } else { 3 }, colour.filled())
+        }))
+        .map_err(drawing_failed)?;
+    chart
+        .draw_series(points.iter().filter_map(|&(x, y)| {
+            let rules = &panel.violations[x as usize];
+            (!rules.is_empty()).then(|| {
+                Text::new(
+                    rules.join(" "),
+                    (x, y),
+                    (FONT, 12)
+                        .into_font()
+                        .color(&LIMIT)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            })
+        }))
+        .map_err(drawing_failed)?;
+    Ok(())
+}

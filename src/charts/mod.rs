@@ -1,0 +1,217 @@
+//! Charts drawn with plotters as SVG (and PNG rendered from the same SVG
+//! with resvg and the shipped fonts), sized and coloured to read at a
+//! glance on screen and to print well in grey on a report page.
+//!
+//! Each renderer takes plain numbers (the service computes them) and
+//! returns the SVG text; `png` rasterises any of them.
+
+pub mod chromaticity;
+pub mod control;
+pub mod histogram;
+pub mod oc;
+pub mod pareto;
+pub mod yields;
+
+use crate::error::{AppError, AppResult};
+use plotters::style::RGBColor;
+
+/// Size of a chart in SVG user units (px); the report scales it to the page.
+pub const WIDTH: u32 = 800;
+pub const HEIGHT: u32 = 480;
+
+/// The family plotters writes into the SVG; usvg resolves it to the shipped font.
+pub const FONT: &str = "sans-serif";
+
+/// Colours chosen to stay apart in greyscale print: data dark blue, limits
+/// red, centre/nominal green, fitted curves and secondary series orange.
+pub const DATA: RGBColor = RGBColor(0x1F, 0x4E, 0x79);
+pub const LIMIT: RGBColor = RGBColor(0xC6, 0x28, 0x28);
+pub const CENTRE: RGBColor = RGBColor(0x2E, 0x7D, 0x32);
+pub const FIT: RGBColor = RGBColor(0xEF, 0x6C, 0x00);
+pub const BARS: RGBColor = RGBColor(0x90, 0xA4, 0xAE);
+pub const GUIDE: RGBColor = RGBColor(0x75, 0x75, 0x75);
+/// The grid behind the data: present but quiet.
+pub const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
+
+/// What a chart route can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Png,
+}
+
+impl Format {
+    /// Splits `histogram.svg` into the chart's name and its format.
+    pub fn split(file: &str) -> AppResult<(&str, Format)> {
+        let (name, ext) = file
+            .rsplit_once('.')
+            .ok_or_else(|| AppError::invalid("chart", "end the chart's name with .svg or .png"))?;
+        let format = match ext {
+            "svg" => Format::Svg,
+            "png" => Format::Png,
+            _ => return Err(AppError::invalid("chart", "charts come as .svg or .png")),
+        };
+        Ok((name, format))
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Svg => "image/svg+xml",
+            Format::Png => "image/png",
+        }
+    }
+}
+
+/// An SVG chart rasterised at twice its size (sharp on tablets and in print).
+pub fn png(svg: &str) -> AppResult<Vec<u8>> {
+    let tree = parse(svg)?;
+    let scale = 2.0;
+    let size = tree.size().to_int_size().scale_by(scale).ok_or_else(AppError::internal)?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(AppError::internal)?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| {
+        tracing::error!(error = %e, "encoding a chart as PNG failed");
+        AppError::internal()
+    })
+}
+
+/// Parses a chart's SVG with the shipped fonts.
+pub fn parse(svg: &str) -> AppResult<usvg::Tree> {
+    usvg::Tree::from_str(svg, &crate::fonts::svg_options()).map_err(|e| {
+        tracing::error!(error = %e, "a chart's SVG does not parse");
+        AppError::internal()
+    })
+}
+
+/// The answer in the asked format.
+pub fn encode(svg: String, format: Format) -> AppResult<Vec<u8>> {
+    match format {
+        Format::Svg => Ok(svg.into_bytes()),
+        Format::Png => png(&svg),
+    }
+}
+
+/// Turns a plotters drawing error into an internal error (drawing into a
+/// string cannot fail for reasons a client could fix).
+pub(crate) fn drawing_failed<E: std::fmt::Debug>(error: E) -> AppError {
+    tracing::error!(error = ?error, "drawing a chart failed");
+    AppError::internal()
+}
+
+/// A rectangle of data coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+}
+
+impl Window {
+    /// The parts of a polyline inside the window (plotters does not clip
+    /// series to the plotting area), each part a polyline of its own.
+    pub fn clip(&self, points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+        let mut parts: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut current: Vec<(f64, f64)> = Vec::new();
+        for pair in points.windows(2) {
+            match self.clip_segment(pair[0], pair[1]) {
+                Some((a, b)) => {
+                    if current.last() != Some(&a) {
+                        if current.len() > 1 {
+                            parts.push(std::mem::take(&mut current));
+                        }
+                        current = vec![a];
+                    }
+                    current.push(b);
+                }
+                None => {
+                    if current.len() > 1 {
+                        parts.push(std::mem::take(&mut current));
+                    }
+                    current.clear();
+                }
+            }
+        }
+        if current.len() > 1 {
+            parts.push(current);
+        }
+        parts
+    }
+
+    /// Liang–Barsky clipping of one segment.
+    fn clip_segment(&self, a: (f64, f64), b: (f64, f64)) -> Option<((f64, f64), (f64, f64))> {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let edges = [
+            (-dx, a.0 - self.x.0),
+            (dx, self.x.1 - a.0),
+            (-dy, a.1 - self.y.0),
+            (dy, self.y.1 - a.1),
+        ];
+        for (p, q) in edges {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return None;
+                }
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        (t0 <= t1).then(|| {
+            (
+                (a.0 + t0 * dx, a.1 + t0 * dy),
+                (a.0 + t1 * dx, a.1 + t1 * dy),
+            )
+        })
+    }
+}
+
+/// A short label for a number on a chart: enough significant digits to tell
+/// limits apart without noise.
+pub fn label(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude == 0.0 {
+        "0".into()
+    } else if magnitude >= 1000.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.2}")
+    } else if magnitude >= 0.1 {
+        format!("{value:.3}")
+    } else {
+        format!("{value:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_keeps_only_what_is_inside() {
+        let window = Window {
+            x: (0.0, 1.0),
+            y: (0.0, 1.0),
+        };
+        let parts = window.clip(&[(-1.0, 0.5), (0.5, 0.5), (2.0, 0.5), (3.0, 3.0)]);
+        assert_eq!(parts, vec![vec![(0.0, 0.5), (0.5, 0.5), (1.0, 0.5)]]);
+        assert!(window.clip(&[(2.0, 2.0), (3.0, 3.0)]).is_empty());
+    }
+
+    #[test]
+    fn chart_names_need_a_known_format() {
+        assert_eq!(Format::split("oc.svg").unwrap(), ("oc", Format::Svg));
+        assert_eq!(Format::split("oc.png").unwrap().1, Format::Png);
+        assert!(Format::split("oc.gif").is_err());
+        assert!(Format::split("oc").is_err());
+    }
+}

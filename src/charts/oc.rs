@@ -1,0 +1,119 @@
+//! The operating characteristic curve of a batch's sampling plan, with the
+//! producer's risk point (Pa = 95%) and the consumer's (Pa = 10%) marked.
+
+use super::{drawing_failed, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
+use crate::domain::sampling::oc::{AttributePlan, Model};
+use crate::error::AppResult;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub struct OcChart<'a> {
+    pub title: &'a str,
+    pub plan: AttributePlan,
+    pub model: Model,
+}
+
+/// The producer's and the consumer's risk points as they lie on the curve:
+/// the lot quality where Pa falls to 95% and to 10%, with Pa there (for the
+/// hypergeometric model, whose curve steps at p = D/N, the first step at or
+/// below the target).
+pub fn risk_points(plan: &AttributePlan, model: Model) -> [(f64, f64); 2] {
+    [0.95, 0.10].map(|target| {
+        let p = plan.quality_at(target, model);
+        (p, plan.pa(p, model))
+    })
+}
+
+/// Points of the curve up to `p_max`: at every p = D/N for a lot small
+/// enough, otherwise on an even grid of 400 steps.
+fn curve(plan: &AttributePlan, model: Model, p_max: f64) -> Vec<(f64, f64)> {
+    let lot = plan.lot_size as f64;
+    let defectives = (p_max * lot).ceil() as u64;
+    let ps: Vec<f64> = if model == Model::Hypergeometric && defectives <= 400 {
+        (0..=defectives).map(|d| d as f64 / lot).collect()
+    } else {
+        (0..=400).map(|i| p_max * f64::from(i) / 400.0).collect()
+    };
+    ps.into_iter().map(|p| (p, plan.pa(p, model))).collect()
+}
+
+pub fn render(oc: &OcChart) -> AppResult<String> {
+    let [producer, consumer] = risk_points(&oc.plan, oc.model);
+    // Show the curve down to Pa ≈ 1%: 1.6 × the consumer's point.
+    let p_max = (consumer.0 * 1.6).clamp(0.005, 1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(oc.title, (FONT, 22))
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..p_max * 100.0, 0f64..1.0)
+            .map_err(drawing_failed)?;
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(super::GRID)
+            .x_desc("Lot fraction nonconforming p (%)")
+            .y_desc("Probability of acceptance Pa")
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| format!("{v:.1}"))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
+            .draw()
+            .map_err(drawing_failed)?;
+        chart
+            .draw_series(LineSeries::new(
+                curve(&oc.plan, oc.model, p_max)
+                    .into_iter()
+                    .map(|(p, pa)| (p * 100.0, pa)),
+                DATA.stroke_width(2),
+            ))
+            .map_err(drawing_failed)?;
+        for ((p, pa), colour, who) in [
+            (producer, CENTRE, "producer's risk point (Pa ≤ 95%)"),
+            (consumer, LIMIT, "consumer's risk point (Pa ≤ 10%)"),
+        ] {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (p * 100.0, pa),
+                    6,
+                    colour.filled(),
+                )))
+                .map_err(drawing_failed)?;
+            // Label to the right of the point, or to its left on the right half.
+            let (h_pos, nudge) = if p < p_max / 2.0 {
+                (HPos::Left, p_max * 2.0)
+            } else {
+                (HPos::Right, -p_max * 2.0)
+            };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{who}: p = {:.2}%, Pa = {:.2}", p * 100.0, pa),
+                    (p * 100.0 + nudge, pa + 0.02),
+                    (FONT, 14)
+                        .into_font()
+                        .color(&colour)
+                        .pos(Pos::new(h_pos, VPos::Bottom)),
+                )))
+                .map_err(drawing_failed)?;
+        }
+        root.draw(&Text::new(
+            format!(
+                "n = {}, Ac = {}, Re = {}, lot N = {} ({:?} model)",
+                oc.plan.sample_size,
+                oc.plan.accept,
+                oc.plan.accept + 1,
+                oc.plan.lot_size,
+                oc.model
+            ),
+            (90, HEIGHT as i32 - 14),
+            (FONT, 12).into_font().color(&DATA),
+        ))
+        .map_err(drawing_failed)?;
+        root.present().map_err(drawing_failed)?;
+    }
+    Ok(svg)
+}

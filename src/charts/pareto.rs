@@ -1,0 +1,118 @@
+//! Pareto chart of visual defects: counts, most frequent first, with the
+//! cumulative share on the right-hand axis.
+
+use super::{drawing_failed, BARS, FIT, FONT, HEIGHT, WIDTH};
+use crate::error::AppResult;
+use plotters::prelude::*;
+
+pub struct Pareto<'a> {
+    pub title: &'a str,
+    /// (defect name, count), most frequent first.
+    pub defects: &'a [(String, i64)],
+}
+
+/// At most this many bars; the rest are summed as "other".
+const MAX_BARS: usize = 10;
+
+pub fn render(pareto: &Pareto) -> AppResult<String> {
+    let mut bars: Vec<(String, i64)> = pareto.defects.iter().take(MAX_BARS).cloned().collect();
+    let rest: i64 = pareto.defects.iter().skip(MAX_BARS).map(|d| d.1).sum();
+    if rest > 0 {
+        bars.push(("other".into(), rest));
+    }
+    let total: i64 = bars.iter().map(|b| b.1).sum();
+    let count = bars.len().max(1);
+    let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64 * 1.15;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(drawing_failed)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(pareto.title, (FONT, 22))
+            .margin(16)
+            .x_label_area_size(64)
+            .y_label_area_size(60)
+            .right_y_label_area_size(60)
+            .build_cartesian_2d(-0.5f64..(count as f64 - 0.5), 0f64..top)
+            .map_err(drawing_failed)?
+            .set_secondary_coord(-0.5f64..(count as f64 - 0.5), 0f64..100.0);
+        let names: Vec<String> = bars
+            .iter()
+            .map(|(name, _)| {
+                let mut short: String = name.chars().take(16).collect();
+                if name.chars().count() > 16 {
+                    short.push('…');
+                }
+                short
+            })
+            .collect();
+        chart
+            .configure_mesh()
+            .max_light_lines(0)
+            .bold_line_style(super::GRID)
+            .disable_x_mesh()
+            .x_labels(count)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() > 1e-6 || i < 0.0 {
+                    return String::new();
+                }
+                names.get(i as usize).cloned().unwrap_or_default()
+            })
+            .y_desc("Defects found")
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 15))
+            .draw()
+            .map_err(drawing_failed)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("Cumulative share (%)")
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 15))
+            .draw()
+            .map_err(drawing_failed)?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(i, (_, n))| {
+                Rectangle::new(
+                    [(i as f64 - 0.35, 0.0), (i as f64 + 0.35, *n as f64)],
+                    BARS.filled(),
+                )
+            }))
+            .map_err(drawing_failed)?;
+        if total > 0 {
+            let cumulative: Vec<(f64, f64)> = bars
+                .iter()
+                .scan(0i64, |sum, (_, n)| {
+                    *sum += n;
+                    Some(*sum)
+                })
+                .enumerate()
+                .map(|(i, sum)| (i as f64, 100.0 * sum as f64 / total as f64))
+                .collect();
+            chart
+                .draw_secondary_series(LineSeries::new(
+                    cumulative.iter().copied(),
+                    FIT.stroke_width(2),
+                ))
+                .map_err(drawing_failed)?;
+            chart
+                .draw_secondary_series(
+                    cumulative
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 3, FIT.filled())),
+                )
+                .map_err(drawing_failed)?;
+        } else {
+            root.draw(&Text::new(
+                "No defects recorded",
+                (WIDTH as i32 / 2 - 80, HEIGHT as i32 / 2),
+                (FONT, 18).into_font(),
+            ))
+            .map_err(drawing_failed)?;
+        }
+        root.present().map_err(drawing_failed)?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,404 @@
+//! The data behind each chart, gathered batch by batch so an order of
+//! hundreds of batches never holds all its readings at once, and the
+//! routes' chart names.
+
+use super::batches::{get_batch, Batch};
+use super::catalog::{colour_target, get_product, Characteristic, Product};
+use super::colour::{current_values, target_ellipse, Chromaticity};
+use super::control_charts::{control_chart, ChartKind};
+use super::orders::{get_order, Order};
+use super::yields::{yields, GroupBy};
+use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
+use crate::domain::access::Visibility;
+use crate::domain::colorimetry::Xy;
+use crate::domain::sampling::oc::{AttributePlan, Model};
+use crate::domain::template::Kind;
+use crate::error::{AppError, AppResult};
+use crate::store::measurements::current_of_batch;
+use crate::store::DbConnection;
+use std::collections::BTreeMap;
+
+/// What a chart may be asked for with.
+#[derive(Debug, Clone, Default)]
+pub struct ChartQuery {
+    /// Characteristic code (histogram, control chart).
+    pub characteristic: Option<String>,
+    /// Control chart kind (`xbar-r`, `xbar-s`, `i-mr`, `p`, `u`).
+    pub chart: Option<String>,
+    pub baseline: Option<usize>,
+}
+
+pub const BATCH_CHARTS: [&str; 4] = ["histogram", "chromaticity", "oc-curve", "pareto"];
+pub const ORDER_CHARTS: [&str; 4] = ["histogram", "chromaticity", "pareto", "yield"];
+pub const PRODUCT_CHARTS: [&str; 1] = ["control-chart"];
+
+fn unknown(name: &str, known: &[&str]) -> AppError {
+    AppError::invalid(
+        "chart",
+        format!("no chart '{name}': choose one of {}", known.join(", ")),
+    )
+}
+
+/// The batches an order chart covers, with the order and its product.
+pub struct Scope {
+    pub order: Order,
+    pub product: Product,
+    pub batches: Vec<Batch>,
+}
+
+impl Scope {
+    pub fn of_order(conn: &mut DbConnection, order_id: i64, visibility: Visibility) -> AppResult<Scope> {
+        let order = get_order(conn, order_id, visibility)?;
+        let product = get_product(conn, order.product_id, Visibility::Everything)?;
+        let batches = crate::store::batches::batches_of_order(conn, order_id)?
+            .into_iter()
+            .map(Batch::from)
+            .collect();
+        Ok(Scope {
+            order,
+            product,
+            batches,
+        })
+    }
+
+    pub fn of_batch(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Scope> {
+        let batch = get_batch(conn, batch_id, visibility)?;
+        let order = get_order(conn, batch.order_id, Visibility::Everything)?;
+        let product = get_product(conn, order.product_id, Visibility::Everything)?;
+        Ok(Scope {
+            order,
+            product,
+            batches: vec![batch],
+        })
+    }
+
+    fn title(&self, what: &str) -> String {
+        match self.batches.as_slice() {
+            [batch] => format!("{what} · {} batch {}", self.order.po_number, batch.number),
+            _ => format!("{what} · {}", self.order.po_number),
+        }
+    }
+
+    fn batch_ids(&self) -> Vec<i64> {
+        self.batches.iter().map(|b| b.id).collect()
+    }
+}
+
+pub fn batch_chart(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    name: &str,
+    query: &ChartQuery,
+    visibility: Visibility,
+) -> AppResult<String> {
+    let scope = Scope::of_batch(conn, batch_id, visibility)?;
+    match name {
+        "histogram" => histogram_chart(conn, &scope, characteristic_of(&scope.product, query)?),
+        "chromaticity" => chromaticity_chart(conn, &scope),
+        "oc-curve" => oc_chart(conn, batch_id),
+        "pareto" => pareto_chart(conn, &scope),
+        _ => Err(unknown(name, &BATCH_CHARTS)),
+    }
+}
+
+pub fn order_chart(
+    conn: &mut DbConnection,
+    order_id: i64,
+    name: &str,
+    query: &ChartQuery,
+    visibility: Visibility,
+) -> AppResult<String> {
+    let scope = Scope::of_order(conn, order_id, visibility)?;
+    match name {
+        "histogram" => histogram_chart(conn, &scope, characteristic_of(&scope.product, query)?),
+        "chromaticity" => chromaticity_chart(conn, &scope),
+        "pareto" => pareto_chart(conn, &scope),
+        "yield" => yield_chart(conn, &scope),
+        _ => Err(unknown(name, &ORDER_CHARTS)),
+    }
+}
+
+pub fn product_chart(
+    conn: &mut DbConnection,
+    product_id: i64,
+    name: &str,
+    query: &ChartQuery,
+    visibility: Visibility,
+) -> AppResult<String> {
+    if name != "control-chart" {
+        return Err(unknown(name, &PRODUCT_CHARTS));
+    }
+    let code = query
+        .characteristic
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("characteristic", "name the characteristic by its code"))?;
+    let kind = match query.chart.as_deref() {
+        None => ChartKind::XbarR,
+        Some(text) => ChartKind::parse(text).ok_or_else(|| {
+            AppError::invalid("chart", "must be xbar-r, xbar-s, i-mr, p or u")
+        })?,
+    };
+    control_chart_svg(conn, product_id, code, kind, query.baseline, visibility)
+}
+
+/// A control chart of a product's batches (only one customer's batches
+/// when `visibility` is a customer's), labelled by batch id.
+pub fn control_chart_svg(
+    conn: &mut DbConnection,
+    product_id: i64,
+    code: &str,
+    kind: ChartKind,
+    baseline: Option<usize>,
+    visibility: Visibility,
+) -> AppResult<String> {
+    let product = get_product(conn, product_id, visibility)?;
+    let chart = control_chart(conn, product_id, code, kind, baseline, visibility)?;
+    let labels: Vec<String> = chart.points.iter().map(|p| format!("#{}", p.batch_id)).collect();
+    let kind_name = serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_uppercase))
+        .unwrap_or_default();
+    let name = product
+        .characteristics
+        .iter()
+        .find(|c| c.code == code)
+        .map_or(code.to_string(), |c| c.name.clone());
+    control::render(
+        &chart,
+        &format!("{kind_name} chart · {name} · {}", product.code),
+        &labels,
+    )
+}
+
+fn characteristic_of<'a>(product: &'a Product, query: &ChartQuery) -> AppResult<&'a Characteristic> {
+    let code = query
+        .characteristic
+        .as_deref()
+        .ok_or_else(|| AppError::invalid("characteristic", "name the characteristic by its code"))?;
+    product
+        .characteristics
+        .iter()
+        .find(|c| c.code == code && c.kind == Kind::Variable)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "characteristic",
+                format!("'{code}' is not a measured characteristic of {}", product.code),
+            )
+        })
+}
+
+/// Count, mean, standard deviation and range of a characteristic's current
+/// values over the scope's batches, read one batch at a time
+/// (Welford's update, so no list of values is kept).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Running {
+    pub n: u64,
+    mean: f64,
+    m2: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Running {
+    pub fn add(&mut self, value: f64) {
+        if self.n == 0 {
+            self.min = value;
+            self.max = value;
+        }
+        self.n += 1;
+        let delta = value - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (value - self.mean);
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.mean)
+    }
+
+    /// Sample standard deviation (n − 1).
+    pub fn std_dev(&self) -> Option<f64> {
+        (self.n > 1).then(|| (self.m2 / (self.n - 1) as f64).sqrt())
+    }
+}
+
+/// Calls `each` with every current value of one characteristic, batch by batch.
+fn for_each_value(
+    conn: &mut DbConnection,
+    batch_ids: &[i64],
+    product: &Product,
+    characteristic_id: i64,
+    mut each: impl FnMut(f64),
+) -> AppResult<()> {
+    for &batch_id in batch_ids {
+        for value in current_values(conn, batch_id, product)? {
+            if value.characteristic_id == characteristic_id {
+                each(value.value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The histogram's numbers: two passes over the batches, the first for the
+/// range and moments, the second to fill the bins.
+pub fn histogram_data(
+    conn: &mut DbConnection,
+    batch_ids: &[i64],
+    product: &Product,
+    characteristic: &Characteristic,
+) -> AppResult<(histogram::Bins, Running)> {
+    let mut running = Running::default();
+    for_each_value(conn, batch_ids, product, characteristic.id, |v| running.add(v))?;
+    let mut bins = histogram::Bins::spanning(running.min, running.max, running.n as usize);
+    for_each_value(conn, batch_ids, product, characteristic.id, |v| bins.add(v))?;
+    Ok((bins, running))
+}
+
+pub fn histogram_chart(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    characteristic: &Characteristic,
+) -> AppResult<String> {
+    let (bins, running) = histogram_data(conn, &scope.batch_ids(), &scope.product, characteristic)?;
+    if running.n == 0 {
+        return Err(AppError::conflict(
+            "no-readings",
+            format!("no readings of {} yet", characteristic.code),
+        ));
+    }
+    let quantity = if characteristic.unit.is_empty() {
+        characteristic.name.clone()
+    } else {
+        format!("{} ({})", characteristic.name, characteristic.unit)
+    };
+    histogram::render(&histogram::Histogram {
+        title: &scope.title(&format!("{} (n = {})", characteristic.name, running.n)),
+        quantity: &quantity,
+        bins: &bins,
+        mean: running.mean(),
+        std_dev: running.std_dev(),
+        lsl: characteristic.lsl,
+        usl: characteristic.usl,
+        nominal: characteristic.nominal,
+    })
+}
+
+/// Every measured unit's chromaticity over the scope's batches.
+pub fn unit_chromaticities(
+    conn: &mut DbConnection,
+    batch_ids: &[i64],
+    product: &Product,
+) -> AppResult<Vec<Xy>> {
+    let Some(chromaticity) = Chromaticity::of(product)? else {
+        return Ok(Vec::new());
+    };
+    let mut points = Vec::new();
+    for &batch_id in batch_ids {
+        let readings = current_of_batch(conn, batch_id)?
+            .into_iter()
+            .map(|r| (r.unit, r.characteristic_id, r.value));
+        points.extend(chromaticity.points(readings).into_values());
+    }
+    Ok(points)
+}
+
+pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    if Chromaticity::of(&scope.product)?.is_none() {
+        return Err(AppError::conflict(
+            "no-chromaticity",
+            format!("{} records no chromaticity (cie_x, cie_y)", scope.product.code),
+        ));
+    }
+    let units = unit_chromaticities(conn, &scope.batch_ids(), &scope.product)?;
+    let target = colour_target(&scope.product.params)
+        .ok()
+        .map(target_ellipse)
+        .transpose()?;
+    chromaticity::render(&chromaticity::Diagram {
+        title: &scope.title("Chromaticity"),
+        target,
+        units: &units,
+    })
+}
+
+/// The attribute plan a batch is judged by: Ac from an ISO 2859-1 plan,
+/// 0 (accept only when no unit fails) for a percent plan.
+pub fn attribute_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<AttributePlan>> {
+    let Some(plan) = super::sampling::find_plan(conn, batch_id)? else {
+        return Ok(None);
+    };
+    Ok(AttributePlan::new(
+        plan.lot_size as u64,
+        plan.sample_size as u64,
+        plan.accept.unwrap_or(0) as u64,
+    )
+    .ok())
+}
+
+pub fn oc_chart(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
+    let plan = attribute_plan(conn, batch_id)?.ok_or_else(|| {
+        AppError::conflict("no-plan", "the batch has no sampling plan yet")
+    })?;
+    oc::render(&oc::OcChart {
+        title: &format!("OC curve · batch {batch_id}"),
+        plan,
+        model: Model::Hypergeometric,
+    })
+}
+
+/// Defects found per defect type over the scope's batches, most first.
+pub fn defect_counts(
+    conn: &mut DbConnection,
+    batch_ids: &[i64],
+) -> AppResult<Vec<(String, i64)>> {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for &batch_id in batch_ids {
+        for defect in super::visual::summary(conn, batch_id, Visibility::Everything)?.defects {
+            *counts.entry(defect.name).or_default() += defect.count;
+        }
+    }
+    let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(counts)
+}
+
+pub fn pareto_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    let defects = defect_counts(conn, &scope.batch_ids())?;
+    pareto::render(&pareto::Pareto {
+        title: &scope.title("Visual defects"),
+        defects: &defects,
+    })
+}
+
+/// (batch label, first-pass, final yield) per batch of the order.
+pub fn yield_series(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> AppResult<Vec<(String, Option<f64>, Option<f64>)>> {
+    let rows = yields(conn, None, Some(scope.order.id), GroupBy::Batch, Visibility::Everything)?;
+    let number: BTreeMap<String, i32> = scope
+        .batches
+        .iter()
+        .map(|b| (b.id.to_string(), b.number))
+        .collect();
+    let mut series: Vec<(i32, String, Option<f64>, Option<f64>)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            number
+                .get(&row.key)
+                .map(|&n| (n, format!("B{n}"), row.first_pass_yield, row.final_yield))
+        })
+        .collect();
+    series.sort_by_key(|s| s.0);
+    Ok(series.into_iter().map(|(_, l, f, t)| (l, f, t)).collect())
+}
+
+pub fn yield_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    let series = yield_series(conn, scope)?;
+    charts::yields::render(&charts::yields::YieldTrend {
+        title: &scope.title("Yield per batch"),
+        batches: &series,
+    })
+}
