@@ -65,7 +65,10 @@ pub async fn batch_chart(
     let svg = db
         .read(move |c| charts::batch_chart(c, id, &name, &query, visibility))
         .await?;
-    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+    Ok(answer(
+        web::block(move || encode(svg, format)).await??,
+        format,
+    ))
 }
 
 /// An order's chart over all its batches: `histogram.svg?characteristic=`,
@@ -88,7 +91,10 @@ pub async fn order_chart(
     let svg = db
         .read(move |c| charts::order_chart(c, id, &name, &query, visibility))
         .await?;
-    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+    Ok(answer(
+        web::block(move || encode(svg, format)).await??,
+        format,
+    ))
 }
 
 /// A control chart across the product's batches:
@@ -111,5 +117,8 @@ pub async fn product_chart(
     let svg = db
         .read(move |c| charts::product_chart(c, id, &name, &query, visibility))
         .await?;
-    Ok(answer(web::block(move || encode(svg, format)).await??, format))
+    Ok(answer(
+        web::block(move || encode(svg, format)).await??,
+        format,
+    ))
 }

@@ -2,7 +2,7 @@
 //! per batch with its centre line and control limits, the points that
 //! complete a run rule marked in red and named.
 
-use super::{drawing_failed, label, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
+use super::{decimals, drawing_failed, fixed, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
 use crate::error::AppResult;
 use crate::service::control_charts::{ChartKind, ControlChart, Limits};
 use plotters::coord::Shift;
@@ -87,9 +87,7 @@ pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
-        let root = root
-            .titled(title, (FONT, 22))
-            .map_err(drawing_failed)?;
+        let root = root.titled(title, (FONT, 22)).map_err(drawing_failed)?;
         match secondary_name {
             Some(name) => {
                 let (top, bottom) = root.split_vertically(HEIGHT * 55 / 100);
@@ -122,12 +120,15 @@ fn draw_panel(
     }
     let (mut y0, mut y1) = ys
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if !y0.is_finite() {
         (y0, y1) = (0.0, 1.0);
     }
     let pad = ((y1 - y0) * 0.12).max(y1.abs() * 1e-3).max(1e-9);
     let (y0, y1) = (y0 - pad, y1 + pad);
+    let digits = decimals(y1 - y0);
     let x_range = -0.5..(count as f64 - 0.5);
     let mut chart = ChartBuilder::on(area)
         .margin_left(16)
@@ -140,8 +141,8 @@ fn draw_panel(
     let tick_every = count.div_ceil(20);
     chart
         .configure_mesh()
-            .max_light_lines(0)
-            .bold_line_style(super::GRID)
+        .max_light_lines(0)
+        .bold_line_style(super::GRID)
         .disable_x_mesh()
         .x_labels(if with_batch_axis { count.min(20) } else { 0 })
         .x_label_formatter(&|x| {
@@ -152,7 +153,7 @@ fn draw_panel(
             labels.get(i as usize).cloned().unwrap_or_default()
         })
         .y_desc(panel.name)
-        .y_label_formatter(&|v| label(*v))
+        .y_label_formatter(&|v| fixed(*v, digits))
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 13))
         .draw()
@@ -179,7 +180,7 @@ fn draw_panel(
                 if end == panel.limits.len() {
                     chart
                         .draw_series(std::iter::once(Text::new(
-                            format!("{name} {}", label(value)),
+                            format!("{name} {}", fixed(value, digits + 1)),
                             (to, value),
                             (FONT, 13)
                                 .into_font()
@@ -199,7 +200,10 @@ fn draw_panel(
         .filter_map(|(i, v)| v.map(|v| (i as f64, v)))
         .collect();
     chart
-        .draw_series(LineSeries::new(points.iter().copied(), DATA.stroke_width(1)))
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            DATA.stroke_width(1),
+        ))
         .map_err(drawing_failed)?;
     chart
         .draw_series(points.iter().map(|&(x, y)| {

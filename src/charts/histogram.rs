@@ -1,7 +1,7 @@
 //! Histogram of one characteristic with its specification limits, nominal
 //! and the fitted normal curve: the picture behind Cp/Cpk.
 
-use super::{drawing_failed, label, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH};
+use super::{decimals, drawing_failed, fixed, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH};
 use crate::error::AppResult;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -88,7 +88,9 @@ pub fn render(h: &Histogram) -> AppResult<String> {
     xs.extend([h.lsl, h.usl, h.nominal].into_iter().flatten());
     let (mut x0, mut x1) = xs
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let pad = (x1 - x0) * 0.06;
     x0 -= pad;
     x1 += pad;
@@ -99,6 +101,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
         .map_or(0.0, |(mean, f)| n * bins.width * f.pdf(mean));
     let y1 = (peak_count.max(peak_fit) * 1.18).max(1.0);
 
+    let digits = decimals(x1 - x0);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -117,7 +120,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
             .disable_x_mesh()
             .x_desc(h.quantity)
             .y_desc("Units")
-            .x_label_formatter(&|v| label(*v))
+            .x_label_formatter(&|v| fixed(*v, digits))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))
@@ -157,10 +160,16 @@ pub fn render(h: &Histogram) -> AppResult<String> {
                     colour.stroke_width(2),
                 ))
                 .map_err(drawing_failed)?;
-            let nudge = (x1 - x0) * 0.005 * if matches!(h_pos, HPos::Right) { -1.0 } else { 1.0 };
+            let nudge = (x1 - x0)
+                * 0.005
+                * if matches!(h_pos, HPos::Right) {
+                    -1.0
+                } else {
+                    1.0
+                };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{name} {}", label(value)),
+                    format!("{name} {}", fixed(value, digits + 1)),
                     (value + nudge, y1 * (0.99 - 0.06 * row)),
                     (FONT, 14)
                         .into_font()

@@ -66,7 +66,11 @@ impl Format {
 pub fn png(svg: &str) -> AppResult<Vec<u8>> {
     let tree = parse(svg)?;
     let scale = 2.0;
-    let size = tree.size().to_int_size().scale_by(scale).ok_or_else(AppError::internal)?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or_else(AppError::internal)?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(AppError::internal)?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
@@ -175,21 +179,19 @@ impl Window {
     }
 }
 
-/// A short label for a number on a chart: enough significant digits to tell
-/// limits apart without noise.
-pub fn label(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude == 0.0 {
-        "0".into()
-    } else if magnitude >= 1000.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.2}")
-    } else if magnitude >= 0.1 {
-        format!("{value:.3}")
+/// Decimals that tell apart ticks about a tenth of `span` apart.
+pub fn decimals(span: f64) -> usize {
+    let step = span.abs() / 10.0;
+    if step > 0.0 && step.is_finite() {
+        (-step.log10()).ceil().max(0.0) as usize
     } else {
-        format!("{value:.4}")
+        0
     }
+}
+
+/// A number with `decimals` digits after the point.
+pub fn fixed(value: f64, decimals: usize) -> String {
+    format!("{value:.decimals$}")
 }
 
 #[cfg(test)]
@@ -213,5 +215,12 @@ mod tests {
         assert_eq!(Format::split("oc.png").unwrap().1, Format::Png);
         assert!(Format::split("oc.gif").is_err());
         assert!(Format::split("oc").is_err());
+    }
+
+    #[test]
+    fn tick_labels_get_the_digits_their_spacing_needs() {
+        assert_eq!(decimals(180.0), 0);
+        assert_eq!(decimals(0.04), 3);
+        assert_eq!(fixed(74.0051, decimals(0.04)), "74.005");
     }
 }

@@ -47,7 +47,11 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn of_order(conn: &mut DbConnection, order_id: i64, visibility: Visibility) -> AppResult<Scope> {
+    pub fn of_order(
+        conn: &mut DbConnection,
+        order_id: i64,
+        visibility: Visibility,
+    ) -> AppResult<Scope> {
         let order = get_order(conn, order_id, visibility)?;
         let product = get_product(conn, order.product_id, Visibility::Everything)?;
         let batches = crate::store::batches::batches_of_order(conn, order_id)?
@@ -61,7 +65,11 @@ impl Scope {
         })
     }
 
-    pub fn of_batch(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Scope> {
+    pub fn of_batch(
+        conn: &mut DbConnection,
+        batch_id: i64,
+        visibility: Visibility,
+    ) -> AppResult<Scope> {
         let batch = get_batch(conn, batch_id, visibility)?;
         let order = get_order(conn, batch.order_id, Visibility::Everything)?;
         let product = get_product(conn, order.product_id, Visibility::Everything)?;
@@ -128,15 +136,13 @@ pub fn product_chart(
     if name != "control-chart" {
         return Err(unknown(name, &PRODUCT_CHARTS));
     }
-    let code = query
-        .characteristic
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("characteristic", "name the characteristic by its code"))?;
+    let code = query.characteristic.as_deref().ok_or_else(|| {
+        AppError::invalid("characteristic", "name the characteristic by its code")
+    })?;
     let kind = match query.chart.as_deref() {
         None => ChartKind::XbarR,
-        Some(text) => ChartKind::parse(text).ok_or_else(|| {
-            AppError::invalid("chart", "must be xbar-r, xbar-s, i-mr, p or u")
-        })?,
+        Some(text) => ChartKind::parse(text)
+            .ok_or_else(|| AppError::invalid("chart", "must be xbar-r, xbar-s, i-mr, p or u"))?,
     };
     control_chart_svg(conn, product_id, code, kind, query.baseline, visibility)
 }
@@ -153,7 +159,11 @@ pub fn control_chart_svg(
 ) -> AppResult<String> {
     let product = get_product(conn, product_id, visibility)?;
     let chart = control_chart(conn, product_id, code, kind, baseline, visibility)?;
-    let labels: Vec<String> = chart.points.iter().map(|p| format!("#{}", p.batch_id)).collect();
+    let labels: Vec<String> = chart
+        .points
+        .iter()
+        .map(|p| format!("#{}", p.batch_id))
+        .collect();
     let kind_name = serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_uppercase))
@@ -170,11 +180,13 @@ pub fn control_chart_svg(
     )
 }
 
-fn characteristic_of<'a>(product: &'a Product, query: &ChartQuery) -> AppResult<&'a Characteristic> {
-    let code = query
-        .characteristic
-        .as_deref()
-        .ok_or_else(|| AppError::invalid("characteristic", "name the characteristic by its code"))?;
+fn characteristic_of<'a>(
+    product: &'a Product,
+    query: &ChartQuery,
+) -> AppResult<&'a Characteristic> {
+    let code = query.characteristic.as_deref().ok_or_else(|| {
+        AppError::invalid("characteristic", "name the characteristic by its code")
+    })?;
     product
         .characteristics
         .iter()
@@ -182,7 +194,10 @@ fn characteristic_of<'a>(product: &'a Product, query: &ChartQuery) -> AppResult<
         .ok_or_else(|| {
             AppError::invalid(
                 "characteristic",
-                format!("'{code}' is not a measured characteristic of {}", product.code),
+                format!(
+                    "'{code}' is not a measured characteristic of {}",
+                    product.code
+                ),
             )
         })
 }
@@ -250,7 +265,9 @@ pub fn histogram_data(
     characteristic: &Characteristic,
 ) -> AppResult<(histogram::Bins, Running)> {
     let mut running = Running::default();
-    for_each_value(conn, batch_ids, product, characteristic.id, |v| running.add(v))?;
+    for_each_value(conn, batch_ids, product, characteristic.id, |v| {
+        running.add(v)
+    })?;
     let mut bins = histogram::Bins::spanning(running.min, running.max, running.n as usize);
     for_each_value(conn, batch_ids, product, characteristic.id, |v| bins.add(v))?;
     Ok((bins, running))
@@ -308,7 +325,10 @@ pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<S
     if Chromaticity::of(&scope.product)?.is_none() {
         return Err(AppError::conflict(
             "no-chromaticity",
-            format!("{} records no chromaticity (cie_x, cie_y)", scope.product.code),
+            format!(
+                "{} records no chromaticity (cie_x, cie_y)",
+                scope.product.code
+            ),
         ));
     }
     let units = unit_chromaticities(conn, &scope.batch_ids(), &scope.product)?;
@@ -338,9 +358,8 @@ pub fn attribute_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Optio
 }
 
 pub fn oc_chart(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
-    let plan = attribute_plan(conn, batch_id)?.ok_or_else(|| {
-        AppError::conflict("no-plan", "the batch has no sampling plan yet")
-    })?;
+    let plan = attribute_plan(conn, batch_id)?
+        .ok_or_else(|| AppError::conflict("no-plan", "the batch has no sampling plan yet"))?;
     oc::render(&oc::OcChart {
         title: &format!("OC curve · batch {batch_id}"),
         plan,
@@ -349,10 +368,7 @@ pub fn oc_chart(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
 }
 
 /// Defects found per defect type over the scope's batches, most first.
-pub fn defect_counts(
-    conn: &mut DbConnection,
-    batch_ids: &[i64],
-) -> AppResult<Vec<(String, i64)>> {
+pub fn defect_counts(conn: &mut DbConnection, batch_ids: &[i64]) -> AppResult<Vec<(String, i64)>> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for &batch_id in batch_ids {
         for defect in super::visual::summary(conn, batch_id, Visibility::Everything)?.defects {
@@ -377,7 +393,13 @@ pub fn yield_series(
     conn: &mut DbConnection,
     scope: &Scope,
 ) -> AppResult<Vec<(String, Option<f64>, Option<f64>)>> {
-    let rows = yields(conn, None, Some(scope.order.id), GroupBy::Batch, Visibility::Everything)?;
+    let rows = yields(
+        conn,
+        None,
+        Some(scope.order.id),
+        GroupBy::Batch,
+        Visibility::Everything,
+    )?;
     let number: BTreeMap<String, i32> = scope
         .batches
         .iter()

@@ -545,3 +545,4 @@ pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>],
         .await;
     }
 }
+pub mod svg;
