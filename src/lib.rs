@@ -8,6 +8,7 @@ pub mod charts;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod report;
 pub mod fonts;
 pub mod service;
 pub mod store;

@@ -388,7 +388,10 @@ async fn main() -> anyhow::Result<()> {
                 let logins = db
                     .write_blocking(demo::ensure_demo_users)
                     .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
-                println!("{summary}\ndemo logins:\n{}", logins.join("\n"));
+                let issued = db
+                    .write_blocking(demo::decide_and_issue)
+                    .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
+                println!("{summary}\n{issued}\ndemo logins:\n{}", logins.join("\n"));
             } else if db
                 .read_blocking(accounts::count_users)
                 .map_err(|e| anyhow::anyhow!("{e}"))?

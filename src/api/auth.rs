@@ -107,7 +107,8 @@ permission_types!(
     ReadResults,
     ReadProcess,
     ReadAudit,
-    SignDispositions
+    SignDispositions,
+    IssueReports
 );
 
 /// A caller whose role holds permission `P`; otherwise a 403 (or 401

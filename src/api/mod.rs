@@ -12,6 +12,7 @@ pub mod extract;
 mod health;
 mod imports;
 mod orders;
+mod reports;
 pub mod problems;
 mod sampling;
 mod users;
@@ -37,7 +38,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(dispositions::config)
             .configure(sampling::config)
             .configure(calculators::config)
-            .configure(charts::config),
+            .configure(charts::config)
+            .configure(reports::config),
     );
 }
 
@@ -107,6 +109,12 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         charts::batch_chart,
         charts::order_chart,
         charts::product_chart,
+        reports::report_pdf,
+        reports::report_csv,
+        reports::list_reports,
+        reports::issue_report,
+        reports::issued_pdf,
+        reports::verify_report,
     ),
         components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),

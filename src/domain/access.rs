@@ -62,13 +62,15 @@ pub enum Permission {
     ReadAudit,
     /// Decide a batch's disposition with an electronic signature.
     SignDispositions,
+    /// Issue an order's QC report to its customer.
+    IssueReports,
 }
 
 use Permission::*;
 use Role::*;
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         ManageUsers,
         ManageCatalog,
         ManageOrders,
@@ -78,6 +80,7 @@ impl Permission {
         ReadProcess,
         ReadAudit,
         SignDispositions,
+        IssueReports,
     ];
 }
 
@@ -92,6 +95,7 @@ pub const RULES: &[(Permission, &[Role])] = &[
     (ReadProcess, &[Admin, Lead, Inspector]),
     (ReadAudit, &[Admin, Lead]),
     (SignDispositions, &[Admin, Lead]),
+    (IssueReports, &[Admin, Lead]),
 ];
 
 pub fn permits(role: Role, permission: Permission) -> bool {

@@ -87,7 +87,7 @@ impl Scope {
         }
     }
 
-    fn batch_ids(&self) -> Vec<i64> {
+    pub fn batch_ids(&self) -> Vec<i64> {
         self.batches.iter().map(|b| b.id).collect()
     }
 }
@@ -238,39 +238,52 @@ impl Running {
     }
 }
 
-/// Calls `each` with every current value of one characteristic, batch by batch.
+/// Calls `each` with every current value of the batches (characteristic
+/// id, value), one batch at a time.
 fn for_each_value(
     conn: &mut DbConnection,
     batch_ids: &[i64],
     product: &Product,
-    characteristic_id: i64,
-    mut each: impl FnMut(f64),
+    mut each: impl FnMut(i64, f64),
 ) -> AppResult<()> {
     for &batch_id in batch_ids {
         for value in current_values(conn, batch_id, product)? {
-            if value.characteristic_id == characteristic_id {
-                each(value.value);
-            }
+            each(value.characteristic_id, value.value);
         }
     }
     Ok(())
 }
 
-/// The histogram's numbers: two passes over the batches, the first for the
-/// range and moments, the second to fill the bins.
+/// The histograms' numbers for several characteristics at once: two passes
+/// over the batches, the first for each range and moments, the second to
+/// fill the bins.
 pub fn histogram_data(
     conn: &mut DbConnection,
     batch_ids: &[i64],
     product: &Product,
-    characteristic: &Characteristic,
-) -> AppResult<(histogram::Bins, Running)> {
-    let mut running = Running::default();
-    for_each_value(conn, batch_ids, product, characteristic.id, |v| {
-        running.add(v)
+    characteristics: &[&Characteristic],
+) -> AppResult<Vec<(histogram::Bins, Running)>> {
+    let index: BTreeMap<i64, usize> = characteristics
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let mut running = vec![Running::default(); characteristics.len()];
+    for_each_value(conn, batch_ids, product, |id, v| {
+        if let Some(&i) = index.get(&id) {
+            running[i].add(v);
+        }
     })?;
-    let mut bins = histogram::Bins::spanning(running.min, running.max, running.n as usize);
-    for_each_value(conn, batch_ids, product, characteristic.id, |v| bins.add(v))?;
-    Ok((bins, running))
+    let mut bins: Vec<histogram::Bins> = running
+        .iter()
+        .map(|r| histogram::Bins::spanning(r.min, r.max, r.n as usize))
+        .collect();
+    for_each_value(conn, batch_ids, product, |id, v| {
+        if let Some(&i) = index.get(&id) {
+            bins[i].add(v);
+        }
+    })?;
+    Ok(bins.into_iter().zip(running).collect())
 }
 
 pub fn histogram_chart(
@@ -278,7 +291,18 @@ pub fn histogram_chart(
     scope: &Scope,
     characteristic: &Characteristic,
 ) -> AppResult<String> {
-    let (bins, running) = histogram_data(conn, &scope.batch_ids(), &scope.product, characteristic)?;
+    let mut data = histogram_data(conn, &scope.batch_ids(), &scope.product, &[characteristic])?;
+    let (bins, running) = data.pop().ok_or_else(AppError::internal)?;
+    render_histogram(scope, characteristic, &bins, &running)
+}
+
+/// A characteristic's histogram from its numbers; 409 without readings.
+pub fn render_histogram(
+    scope: &Scope,
+    characteristic: &Characteristic,
+    bins: &histogram::Bins,
+    running: &Running,
+) -> AppResult<String> {
     if running.n == 0 {
         return Err(AppError::conflict(
             "no-readings",
@@ -293,7 +317,7 @@ pub fn histogram_chart(
     histogram::render(&histogram::Histogram {
         title: &scope.title(&format!("{} (n = {})", characteristic.name, running.n)),
         quantity: &quantity,
-        bins: &bins,
+        bins,
         mean: running.mean(),
         std_dev: running.std_dev(),
         lsl: characteristic.lsl,

@@ -709,3 +709,57 @@ pub fn ensure_demo_users(conn: &mut DbConnection) -> AppResult<Vec<String>> {
     }
     Ok(lines)
 }
+
+/// The lead's decisions on the first order's inspected batches and the
+/// first issue of its QC report, so the customer has a report to download
+/// (once: skipped when the report exists).
+pub fn decide_and_issue(conn: &mut DbConnection) -> AppResult<String> {
+    use super::dispositions::{sign, Meaning, SignDisposition};
+    use super::reports::{prepare_issue, store_issue, Preparation};
+    let Some(order) = crate::store::orders::list_orders(
+        conn,
+        &Default::default(),
+        PageRequest {
+            page: 1,
+            per_page: 200,
+        },
+    )?
+    .items
+    .into_iter()
+    .find(|o| o.po_number == "HHL-PO-2026-0412") else {
+        return Ok(String::new());
+    };
+    if !crate::store::reports::reports_of_order(conn, order.id)?.is_empty() {
+        return Ok(String::new());
+    }
+    let (lead_name, lead_password, _) = DEMO_LOGINS[1];
+    let lead = find_user_by_name(conn, lead_name)?.ok_or_else(crate::error::AppError::internal)?;
+    let lead = Actor::user(lead.id, lead_name);
+    let decisions = [
+        (Meaning::ReleasedUnderConcession, "Flicker failures screened out and replaced; accepted by Helios QA (e-mail of 2026-11-03)."),
+        (Meaning::ReleasedUnderConcession, "One unit at CRI 79.9; accepted by Helios QA."),
+        (Meaning::Rejected, "A unit failed to light up: the lot goes to 100% screening and returns as a new batch."),
+    ];
+    let batches = crate::store::batches::batches_of_order(conn, order.id)?;
+    for (batch, (meaning, comment)) in batches.iter().zip(decisions) {
+        sign(
+            conn,
+            &lead,
+            batch.id,
+            SignDisposition {
+                password: lead_password.into(),
+                meaning,
+                comment: comment.into(),
+                supersedes: None,
+            },
+        )?;
+    }
+    let issued = match prepare_issue(conn, &lead, order.id)? {
+        Preparation::New(prepared) => store_issue(conn, &lead, prepared)?,
+        Preparation::Unchanged(current) => current,
+    };
+    Ok(format!(
+        "QC report {} revision {} issued for {}",
+        issued.number, issued.revision, order.po_number
+    ))
+}

@@ -111,7 +111,7 @@ pub struct SignDisposition {
 /// The fingerprint of the data a decision rests on: the plan's units and
 /// the ids of the current readings and inspections (recorded rows never
 /// change, so their ids stand for their values).
-fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
+pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
     let mut hasher = Sha256::new();
     if let Some(plan) = super::sampling::find_plan(conn, batch_id)? {
         hasher.update(format!(

@@ -18,6 +18,7 @@ pub mod imports;
 pub mod measurements;
 pub mod orders;
 pub mod photos;
+pub mod reports;
 pub mod plans;
 pub mod sampling;
 pub mod statistics;

@@ -64,17 +64,22 @@ pub fn current_of_batch(
     conn: &mut DbConnection,
     batch_id: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let all: Vec<MeasurementRow> = measurements::table
-        .filter(measurements::batch_id.eq(batch_id))
-        .order((measurements::characteristic_id, measurements::unit))
-        .select(MeasurementRow::as_select())
-        .load(conn)?;
+    let all = all_of_batch(conn, batch_id)?;
     let superseded: std::collections::HashSet<i64> =
         all.iter().filter_map(|m| m.supersedes).collect();
     Ok(all
         .into_iter()
         .filter(|m| !superseded.contains(&m.id))
         .collect())
+}
+
+/// Every reading of a batch, superseded ones included, by characteristic and unit.
+pub fn all_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<MeasurementRow>> {
+    measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .order((measurements::characteristic_id, measurements::unit))
+        .select(MeasurementRow::as_select())
+        .load(conn)
 }
 
 /// Filters of a batch's reading list.

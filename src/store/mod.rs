@@ -11,6 +11,7 @@ pub mod imports;
 pub mod measurements;
 pub mod orders;
 pub mod phases;
+pub mod reports;
 pub mod sampling;
 pub mod schema;
 pub mod suppliers;

@@ -297,6 +297,21 @@ diesel::table! {
 diesel::joinable!(visual_defects -> visual_inspections (inspection_id));
 diesel::joinable!(visual_defects -> defect_types (defect_type_id));
 diesel::joinable!(photos -> visual_inspections (inspection_id));
+
+diesel::table! {
+    issued_reports (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        number -> Text,
+        revision -> Integer,
+        sha256 -> Text,
+        data_sha256 -> Text,
+        changes -> Text,
+        pdf -> Binary,
+        issued_by -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+    }
+}
 diesel::allow_tables_to_appear_in_same_query!(
     visual_defects,
     defect_types,

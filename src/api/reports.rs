@@ -1,0 +1,209 @@
+//! QC report routes: the order's report (PDF, CSV), issuing revisions,
+//! downloading them, and verifying a file's SHA-256 (public).
+
+use super::auth::perm::{IssueReports, ReadResults};
+use super::auth::Allowed;
+use crate::domain::access::Role;
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::reports::{self, IssuedReport, Preparation, Verification};
+use crate::store::Db;
+use actix_web::{get, post, web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(report_pdf)
+        .service(report_csv)
+        .service(list_reports)
+        .service(issue_report)
+        .service(issued_pdf)
+        .service(verify_report);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// Staff only: a draft from the data as they stand, even when a
+    /// revision has been issued.
+    pub draft: Option<bool>,
+}
+
+fn pdf_response(bytes: Vec<u8>, filename: &str, issued: Option<&IssuedReport>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header(("Cache-Control", "private, no-cache"));
+    if let Some(issued) = issued {
+        response
+            .insert_header(("X-Report-Number", issued.number.clone()))
+            .insert_header(("X-Report-Revision", issued.revision.to_string()))
+            .insert_header(("X-Report-SHA256", issued.sha256.clone()));
+    }
+    response.body(bytes)
+}
+
+fn issued_filename(issued: &IssuedReport) -> String {
+    format!("{}-rev{}.pdf", issued.number, issued.revision)
+}
+
+/// The order's QC report: its newest issued revision (the same bytes on
+/// every download). Before one is issued, or with `draft=true`, staff get
+/// a draft marked as such; customers only ever get issued reports.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/report.pdf", tag = "reports", params(("id" = i64, Path), ReportQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "no report issued yet (customers)")))]
+#[get("/orders/{id}/report.pdf")]
+pub async fn report_pdf(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    let staff = caller.role != Role::Customer;
+    let want_draft = query.draft.unwrap_or(false);
+    if want_draft && !staff {
+        return Err(AppError::forbidden("drafts are for factory staff; download the issued report"));
+    }
+    if !want_draft {
+        let found = db
+            .read(move |c| reports::issued_pdf(c, order_id, None, visibility))
+            .await?;
+        if let Some((issued, bytes)) = found {
+            return Ok(pdf_response(bytes, &issued_filename(&issued), Some(&issued)));
+        }
+        if !staff {
+            return Err(AppError::conflict(
+                "not-issued",
+                "the QC report of this order has not been issued yet",
+            ));
+        }
+    }
+    let bytes = db
+        .read(move |c| reports::draft_pdf(c, order_id, visibility))
+        .await?;
+    Ok(pdf_response(bytes, &format!("{}-draft.pdf", reports::report_number(order_id)), None))
+}
+
+/// Every reading behind the report, one row per unit and characteristic
+/// (values derived from chromaticity included and marked), streamed batch
+/// by batch.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/report.csv", tag = "reports", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 404, body = Problem)))]
+#[get("/orders/{id}/report.csv")]
+pub async fn report_csv(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    let scope = db
+        .read(move |c| reports::csv_scope(c, order_id, visibility))
+        .await?;
+    let header = crate::report::csv::Rows::header()?;
+    let filename = format!("{}-readings.csv", reports::report_number(order_id));
+    let db = db.into_inner();
+    let batches = scope.batches.clone().into_iter();
+    let rows = futures_util::stream::unfold(
+        (db, scope, batches),
+        |(db, scope, mut batches)| async move {
+            let (batch_id, number) = batches.next()?;
+            let shared = scope.clone();
+            let chunk = db
+                .read(move |c| reports::csv_rows_of_batch(c, &shared, batch_id, number))
+                .await
+                .map(web::Bytes::from)
+                .map_err(actix_web::Error::from);
+            Some((chunk, (db, scope, batches)))
+        },
+    );
+    let body = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
+        .chain(rows);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
+}
+
+/// The issued revisions of the order's report, oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/reports", tag = "reports", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<IssuedReport>), (status = 404, body = Problem)))]
+#[get("/orders/{id}/reports")]
+pub async fn list_reports(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<IssuedReport>>> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| reports::list(c, order_id, visibility)).await?,
+    ))
+}
+
+/// Issues the report: 201 with a new revision when the data changed since
+/// the last one (it lists what changed), 200 with the current revision
+/// when nothing did.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/reports", tag = "reports", params(("id" = i64, Path)),
+    responses((status = 201, body = IssuedReport), (status = 200, body = IssuedReport),
+              (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/orders/{id}/reports")]
+pub async fn issue_report(
+    db: web::Data<Db>,
+    caller: Allowed<IssueReports>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let order_id = id.into_inner();
+    let actor = caller.actor();
+    let preparing = actor.clone();
+    let prepared = db
+        .read(move |c| reports::prepare_issue(c, &preparing, order_id))
+        .await?;
+    match prepared {
+        Preparation::Unchanged(current) => Ok(HttpResponse::Ok().json(current)),
+        Preparation::New(prepared) => {
+            let issued = db
+                .write(move |c| reports::store_issue(c, &actor, prepared))
+                .await?;
+            Ok(HttpResponse::Created()
+                .insert_header(("Location", issued.href.clone()))
+                .json(issued))
+        }
+    }
+}
+
+/// One issued revision, byte for byte as issued.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/reports/{revision}", tag = "reports",
+    params(("id" = i64, Path), ("revision" = i32, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
+#[get("/orders/{id}/reports/{revision}")]
+pub async fn issued_pdf(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    path: web::Path<(i64, i32)>,
+) -> AppResult<HttpResponse> {
+    let ((order_id, revision), visibility) = (path.into_inner(), caller.visibility());
+    let (issued, bytes) = db
+        .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("revision {revision} of this order's report")))?;
+    Ok(pdf_response(bytes, &issued_filename(&issued), Some(&issued)))
+}
+
+/// Whether a file with this SHA-256 is a QC report issued here, of which
+/// order and revision, and whether a newer revision supersedes it. Public:
+/// whoever holds the file can check it.
+#[utoipa::path(get, path = "/api/v1/reports/verify/{sha256}", tag = "reports", security(()),
+    params(("sha256" = String, Path, description = "SHA-256 of the file, 64 hex digits")),
+    responses((status = 200, body = Verification), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[get("/reports/verify/{sha256}")]
+pub async fn verify_report(db: web::Data<Db>, sha256: web::Path<String>) -> AppResult<web::Json<Verification>> {
+    let sha256 = sha256.into_inner();
+    Ok(web::Json(db.read(move |c| reports::verify(c, &sha256)).await?))
+}

@@ -1,0 +1,2 @@
+//! The report as an HTML page (built in `web::reports`, which shares the
+//! report's content and verdict).

@@ -1,0 +1,444 @@
+//! A small flow layout for A4 reports: blocks (headings, paragraphs,
+//! tables, charts) are poured onto pages top to bottom; tables split
+//! between rows and repeat their header; a heading never ends a page.
+//! The result is a list of drawing operations per page, so the page count
+//! is known before anything is drawn ("page 3 of 12").
+
+use crate::fonts::{Metrics, BOLD, REGULAR};
+use std::sync::LazyLock;
+
+/// A4 in PDF points (1/72 in).
+pub const PAGE_WIDTH: f32 = 595.28;
+pub const PAGE_HEIGHT: f32 = 841.89;
+pub const MARGIN_X: f32 = 48.0;
+pub const TOP: f32 = 66.0;
+pub const BOTTOM: f32 = PAGE_HEIGHT - 58.0;
+pub const CONTENT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
+
+static REGULAR_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(REGULAR));
+static BOLD_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(BOLD));
+
+pub fn text_width(text: &str, size: f32, bold: bool) -> f32 {
+    if bold {
+        BOLD_METRICS.width(text, size)
+    } else {
+        REGULAR_METRICS.width(text, size)
+    }
+}
+
+/// How a piece of text is coloured: plain, or a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Normal,
+    Muted,
+    Good,
+    Bad,
+    Warning,
+}
+
+impl Tone {
+    pub fn rgb(self) -> (u8, u8, u8) {
+        match self {
+            Tone::Normal => (0x21, 0x21, 0x21),
+            Tone::Muted => (0x61, 0x61, 0x61),
+            Tone::Good => (0x1B, 0x5E, 0x20),
+            Tone::Bad => (0xB7, 0x1C, 0x1C),
+            Tone::Warning => (0x8D, 0x5A, 0x00),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub title: String,
+    /// Share of the table's width (the shares are normalised).
+    pub share: f32,
+    pub align: Align,
+}
+
+impl Column {
+    pub fn left(title: &str, share: f32) -> Column {
+        Column {
+            title: title.into(),
+            share,
+            align: Align::Left,
+        }
+    }
+
+    pub fn right(title: &str, share: f32) -> Column {
+        Column {
+            title: title.into(),
+            share,
+            align: Align::Right,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub tone: Tone,
+}
+
+impl<T: Into<String>> From<T> for Cell {
+    fn from(text: T) -> Self {
+        Cell {
+            text: text.into(),
+            tone: Tone::Normal,
+        }
+    }
+}
+
+impl Cell {
+    pub fn toned(text: impl Into<String>, tone: Tone) -> Cell {
+        Cell {
+            text: text.into(),
+            tone,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Title(String),
+    Heading(String),
+    Subheading(String),
+    Paragraph(String),
+    /// Label–value pairs in two columns.
+    Fields(Vec<(String, String)>),
+    Table(Table),
+    /// An SVG chart drawn `height` points tall across the content width.
+    Chart { svg: String, height: f32 },
+    /// A framed statement (the verdict of the report).
+    Banner { text: String, tone: Tone },
+    Gap(f32),
+    /// Starts a new page unless this much room is left (keeps what
+    /// follows together).
+    Need(f32),
+    PageBreak,
+}
+
+/// One drawing operation at absolute page coordinates (y down from the top).
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Text with its baseline at `y`.
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        tone: Tone,
+        text: String,
+    },
+    Line {
+        from: (f32, f32),
+        to: (f32, f32),
+        width: f32,
+        grey: u8,
+    },
+    /// A filled rectangle, or only its frame.
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<(u8, u8, u8)>,
+        frame: Option<(u8, u8, u8)>,
+    },
+    Svg {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        svg: String,
+    },
+}
+
+const ROW_HEIGHT: f32 = 14.0;
+const TABLE_SIZE: f32 = 8.0;
+const BODY_SIZE: f32 = 9.5;
+const LINE_HEIGHT: f32 = 13.0;
+
+/// Pages of drawing operations.
+#[derive(Default)]
+pub struct Flow {
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+impl Flow {
+    pub fn new() -> Flow {
+        Flow {
+            pages: vec![Vec::new()],
+            y: TOP,
+        }
+    }
+
+    fn page(&mut self) -> &mut Vec<Op> {
+        self.pages.last_mut().expect("a flow has a page")
+    }
+
+    fn new_page(&mut self) {
+        if self.page().is_empty() {
+            return;
+        }
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    /// Starts a new page unless `height` still fits on this one.
+    fn room_for(&mut self, height: f32) {
+        if self.y + height > BOTTOM {
+            self.new_page();
+        }
+    }
+
+    fn text(&mut self, x: f32, size: f32, bold: bool, tone: Tone, text: String) {
+        let y = self.y;
+        self.page().push(Op::Text {
+            x,
+            y,
+            size,
+            bold,
+            tone,
+            text,
+        });
+    }
+
+    pub fn add(&mut self, block: Block) {
+        match block {
+            Block::Title(text) => {
+                self.room_for(40.0);
+                self.y += 22.0;
+                self.text(MARGIN_X, 20.0, true, Tone::Normal, text);
+                self.y += 14.0;
+            }
+            Block::Heading(text) => {
+                // Keep a heading with at least a few lines of what follows.
+                self.room_for(90.0);
+                self.y += 20.0;
+                self.text(MARGIN_X, 13.0, true, Tone::Normal, text);
+                self.y += 5.0;
+                let y = self.y;
+                self.page().push(Op::Line {
+                    from: (MARGIN_X, y),
+                    to: (MARGIN_X + CONTENT_WIDTH, y),
+                    width: 0.8,
+                    grey: 0x9E,
+                });
+                self.y += 8.0;
+            }
+            Block::Subheading(text) => {
+                self.room_for(60.0);
+                self.y += 14.0;
+                self.text(MARGIN_X, 10.5, true, Tone::Normal, text);
+                self.y += 6.0;
+            }
+            Block::Paragraph(text) => {
+                for line in wrap(&text, BODY_SIZE, CONTENT_WIDTH) {
+                    self.room_for(LINE_HEIGHT);
+                    self.y += LINE_HEIGHT;
+                    self.text(MARGIN_X, BODY_SIZE, false, Tone::Normal, line);
+                }
+                self.y += 4.0;
+            }
+            Block::Fields(fields) => {
+                let label_width = 130.0;
+                for (label, value) in fields {
+                    let lines = wrap(&value, BODY_SIZE, CONTENT_WIDTH - label_width);
+                    self.room_for(LINE_HEIGHT * lines.len() as f32);
+                    self.y += LINE_HEIGHT;
+                    self.text(MARGIN_X, BODY_SIZE, false, Tone::Muted, label);
+                    for (i, line) in lines.into_iter().enumerate() {
+                        if i > 0 {
+                            self.y += LINE_HEIGHT;
+                        }
+                        self.text(MARGIN_X + label_width, BODY_SIZE, true, Tone::Normal, line);
+                    }
+                }
+                self.y += 4.0;
+            }
+            Block::Table(table) => self.table(table),
+            Block::Chart { svg, height } => {
+                self.room_for(height + 6.0);
+                self.y += 6.0;
+                let y = self.y;
+                self.page().push(Op::Svg {
+                    x: MARGIN_X,
+                    y,
+                    w: CONTENT_WIDTH,
+                    h: height,
+                    svg,
+                });
+                self.y += height;
+            }
+            Block::Banner { text, tone } => {
+                let lines = wrap(&text, 11.0, CONTENT_WIDTH - 20.0);
+                let height = 12.0 + 15.0 * lines.len() as f32;
+                self.room_for(height + 8.0);
+                self.y += 8.0;
+                let y = self.y;
+                self.page().push(Op::Rect {
+                    x: MARGIN_X,
+                    y,
+                    w: CONTENT_WIDTH,
+                    h: height,
+                    fill: None,
+                    frame: Some(tone.rgb()),
+                });
+                self.y += 4.0;
+                for line in lines {
+                    self.y += 15.0;
+                    self.text(MARGIN_X + 10.0, 11.0, true, tone, line);
+                }
+                self.y = y + height + 6.0;
+            }
+            Block::Gap(height) => self.y += height,
+            Block::Need(height) => self.room_for(height),
+            Block::PageBreak => self.new_page(),
+        }
+    }
+
+    fn table(&mut self, table: Table) {
+        let total: f32 = table.columns.iter().map(|c| c.share).sum();
+        let widths: Vec<f32> = table
+            .columns
+            .iter()
+            .map(|c| CONTENT_WIDTH * c.share / total)
+            .collect();
+        let mut header_due = true;
+        for row in &table.rows {
+            if self.y + ROW_HEIGHT * if header_due { 2.0 } else { 1.0 } > BOTTOM {
+                self.new_page();
+                header_due = true;
+            }
+            if header_due {
+                let y = self.y + 3.0;
+                self.page().push(Op::Rect {
+                    x: MARGIN_X,
+                    y,
+                    w: CONTENT_WIDTH,
+                    h: ROW_HEIGHT,
+                    fill: Some((0xEC, 0xEF, 0xF1)),
+                    frame: None,
+                });
+                let titles: Vec<Cell> = table.columns.iter().map(|c| Cell::from(c.title.clone())).collect();
+                self.row(&table.columns, &widths, &titles, true);
+                header_due = false;
+            }
+            self.row(&table.columns, &widths, row, false);
+        }
+        self.y += 6.0;
+    }
+
+    fn row(&mut self, columns: &[Column], widths: &[f32], cells: &[Cell], bold: bool) {
+        self.y += ROW_HEIGHT;
+        let mut x = MARGIN_X;
+        for ((column, width), cell) in columns.iter().zip(widths).zip(cells) {
+            let padding = 3.0;
+            let text = fit(&cell.text, TABLE_SIZE, bold, width - 2.0 * padding);
+            let left = match column.align {
+                Align::Left => x + padding,
+                Align::Right => x + width - padding - text_width(&text, TABLE_SIZE, bold),
+            };
+            self.text(left, TABLE_SIZE, bold, cell.tone, text);
+            x += width;
+        }
+        let y = self.y + 4.0;
+        self.page().push(Op::Line {
+            from: (MARGIN_X, y),
+            to: (MARGIN_X + CONTENT_WIDTH, y),
+            width: 0.3,
+            grey: 0xCF,
+        });
+    }
+
+    pub fn finish(self) -> Vec<Vec<Op>> {
+        self.pages
+    }
+}
+
+/// Breaks text into lines no wider than `width` (greedy, at spaces).
+pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if text_width(&candidate, size, false) > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                line = word.to_string();
+            } else {
+                line = candidate;
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The text, shortened with an ellipsis when wider than `width`.
+pub fn fit(text: &str, size: f32, bold: bool, width: f32) -> String {
+    if text_width(text, size, bold) <= width {
+        return text.to_string();
+    }
+    let mut shortened: String = text.to_string();
+    while !shortened.is_empty() && text_width(&format!("{shortened}…"), size, bold) > width {
+        shortened.pop();
+    }
+    format!("{shortened}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_tables_continue_on_new_pages_with_their_header() {
+        let mut flow = Flow::new();
+        flow.add(Block::Table(Table {
+            columns: vec![Column::left("Batch", 1.0), Column::right("n", 1.0)],
+            rows: (0..200).map(|i| vec![Cell::from(format!("B{i}")), Cell::from("5")]).collect(),
+        }));
+        let pages = flow.finish();
+        assert!(pages.len() >= 4, "{} pages", pages.len());
+        for page in &pages {
+            let texts: Vec<&str> = page
+                .iter()
+                .filter_map(|op| match op {
+                    Op::Text { text, y, .. } => {
+                        assert!(*y <= BOTTOM, "text below the bottom margin");
+                        Some(text.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(texts[0], "Batch", "each page starts with the header");
+        }
+    }
+
+    #[test]
+    fn text_wraps_and_fits() {
+        let lines = wrap("the quick brown fox jumps over the lazy dog", 10.0, 80.0);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| text_width(l, 10.0, false) <= 80.0));
+        let short = fit("a very long characteristic name indeed", 8.0, false, 60.0);
+        assert!(short.ends_with('…') && text_width(&short, 8.0, false) <= 60.0);
+    }
+}

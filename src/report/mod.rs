@@ -1,0 +1,142 @@
+//! The QC report of an order: what it holds (`QcReport`, gathered by
+//! `service::reports` one batch at a time), how it reads (`content`: the
+//! sections as layout blocks), and its three forms: PDF (`pdf`), HTML
+//! (`html`) and the readings as CSV (`csv`).
+
+pub mod content;
+pub mod csv;
+pub mod html;
+pub mod layout;
+pub mod pdf;
+
+use crate::service::batches::Batch;
+use crate::service::catalog::Product;
+use crate::service::dispositions::{BatchDisposition, Meaning};
+use crate::service::sampling::Plan;
+use crate::service::statistics::BatchStatistics;
+use crate::service::visual::VisualSummary;
+use chrono::{DateTime, Utc};
+
+/// Who the report is for and which document it is.
+#[derive(Debug, Clone)]
+pub struct Heading {
+    /// Report number and revision; none for a draft.
+    pub issue: Option<Issue>,
+    /// When the report was issued (or the draft made).
+    pub date: DateTime<Utc>,
+    pub customer: String,
+    pub po_number: String,
+    pub order_id: i64,
+    pub order_quantity: i64,
+    pub due_date: Option<String>,
+    pub product: Product,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub number: String,
+    pub revision: i32,
+    pub issued_by: String,
+    /// What changed since the previous revision (empty for the first).
+    pub changes: Vec<String>,
+}
+
+/// One batch's part of the report: summaries only (no readings).
+#[derive(Debug, Clone)]
+pub struct BatchReport {
+    pub batch: Batch,
+    pub plan: Option<Plan>,
+    /// (p, Pa) of the producer's and the consumer's risk points.
+    pub risk_points: Option<[(f64, f64); 2]>,
+    pub statistics: BatchStatistics,
+    pub visual: VisualSummary,
+    pub disposition: BatchDisposition,
+}
+
+/// The charts, as SVG, with what each shows.
+#[derive(Debug, Clone, Default)]
+pub struct Charts {
+    /// Per measured characteristic: its name, histogram and control chart.
+    pub characteristics: Vec<CharacteristicCharts>,
+    pub chromaticity: Option<String>,
+    /// One OC curve per distinct plan (lot size, n, Ac), with its batches.
+    pub oc_curves: Vec<(String, String)>,
+    pub pareto: Option<String>,
+    pub yields: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CharacteristicCharts {
+    pub name: String,
+    pub histogram: Option<String>,
+    pub control_chart: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QcReport {
+    pub heading: Heading,
+    pub batches: Vec<BatchReport>,
+    pub charts: Charts,
+}
+
+/// The report's verdict on the order, from the decisions in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every batch released (or released under concession).
+    Conforms { concessions: Vec<i32> },
+    /// At least one batch rejected.
+    DoesNotConform { rejected: Vec<i32> },
+    /// Some batches have no decision yet, or are on hold.
+    Pending { open: Vec<i32> },
+}
+
+impl QcReport {
+    pub fn verdict(&self) -> Verdict {
+        let numbers = |keep: &dyn Fn(Option<Meaning>) -> bool| -> Vec<i32> {
+            self.batches
+                .iter()
+                .filter(|b| keep(b.disposition.current.as_ref().map(|d| d.meaning)))
+                .map(|b| b.batch.number)
+                .collect()
+        };
+        let rejected = numbers(&|m| m == Some(Meaning::Rejected));
+        let open = numbers(&|m| matches!(m, None | Some(Meaning::OnHold)));
+        if !rejected.is_empty() {
+            Verdict::DoesNotConform { rejected }
+        } else if !open.is_empty() || self.batches.is_empty() {
+            Verdict::Pending { open }
+        } else {
+            Verdict::Conforms {
+                concessions: numbers(&|m| m == Some(Meaning::ReleasedUnderConcession)),
+            }
+        }
+    }
+
+    /// "QC report QCR-000012-02" or "Draft QC report".
+    pub fn title(&self) -> String {
+        match &self.heading.issue {
+            Some(issue) => format!("QC report {}", issue.number),
+            None => "Draft QC report".into(),
+        }
+    }
+}
+
+/// A decision as a report prints it.
+pub fn meaning_text(meaning: Meaning) -> &'static str {
+    match meaning {
+        Meaning::Released => "Released",
+        Meaning::Rejected => "Rejected",
+        Meaning::OnHold => "On hold",
+        Meaning::ReleasedUnderConcession => "Released under concession",
+    }
+}
+
+/// Batch numbers as "1, 2 and 5".
+pub fn batch_list(numbers: &[i32]) -> String {
+    let names: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

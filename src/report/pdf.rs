@@ -1,0 +1,187 @@
+//! The report as an A4 PDF: krilla draws the laid-out pages with the
+//! shipped fonts (embedded and subset) and the charts through krilla-svg,
+//! keeping their text as real text.
+
+use super::layout::{text_width, Flow, Op, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
+use super::{content, QcReport};
+use crate::error::{AppError, AppResult};
+use crate::fonts::{BOLD, REGULAR};
+use chrono::{Datelike, Timelike};
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect, Size};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
+use krilla_svg::{SurfaceExt, SvgSettings};
+
+struct Fonts {
+    regular: Font,
+    bold: Font,
+}
+
+pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
+    let mut flow = Flow::new();
+    for block in content::blocks(report) {
+        flow.add(block);
+    }
+    let pages = flow.finish();
+    let fonts = Fonts {
+        regular: Font::new(REGULAR.into(), 0).ok_or_else(AppError::internal)?,
+        bold: Font::new(BOLD.into(), 0).ok_or_else(AppError::internal)?,
+    };
+    let mut document = Document::new();
+    let date = report.heading.date;
+    document.set_metadata(
+        Metadata::new()
+            .title(format!("{} · {}", report.title(), report.heading.po_number))
+            .creator("lotcheck".into())
+            .language("en".into())
+            .creation_date(
+                DateTime::new(date.year() as u16)
+                    .month(date.month() as u8)
+                    .day(date.day() as u8)
+                    .hour(date.hour() as u8)
+                    .minute(date.minute() as u8)
+                    .second(date.second() as u8),
+            ),
+    );
+    let total = pages.len();
+    for (index, ops) in pages.into_iter().enumerate() {
+        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(AppError::internal)?;
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        for op in ops {
+            draw(&mut surface, &fonts, op)?;
+        }
+        frame(&mut surface, &fonts, report, index + 1, total);
+        surface.finish();
+        page.finish();
+    }
+    document.finish().map_err(|e| {
+        tracing::error!(error = ?e, "writing the report PDF failed");
+        AppError::internal()
+    })
+}
+
+fn fill(r: u8, g: u8, b: u8) -> Fill {
+    Fill {
+        paint: rgb::Color::new(r, g, b).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+fn text(surface: &mut Surface, fonts: &Fonts, x: f32, y: f32, size: f32, bold: bool, tone: Tone, text: &str) {
+    let (r, g, b) = tone.rgb();
+    surface.set_fill(Some(fill(r, g, b)));
+    let font = if bold { &fonts.bold } else { &fonts.regular };
+    surface.draw_text(
+        Point::from_xy(x, y),
+        font.clone(),
+        size,
+        text,
+        false,
+        TextDirection::Auto,
+    );
+}
+
+fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
+    match op {
+        Op::Text {
+            x,
+            y,
+            size,
+            bold,
+            tone,
+            text: t,
+        } => text(surface, fonts, x, y, size, bold, tone, &t),
+        Op::Line {
+            from,
+            to,
+            width,
+            grey,
+        } => {
+            let mut builder = PathBuilder::new();
+            builder.move_to(from.0, from.1);
+            builder.line_to(to.0, to.1);
+            if let Some(path) = builder.finish() {
+                surface.set_fill(None);
+                surface.set_stroke(Some(Stroke {
+                    paint: rgb::Color::new(grey, grey, grey).into(),
+                    width,
+                    ..Default::default()
+                }));
+                surface.draw_path(&path);
+                surface.set_stroke(None);
+            }
+        }
+        Op::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill: inside,
+            frame,
+        } => {
+            let mut builder = PathBuilder::new();
+            if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+                builder.push_rect(rect);
+            }
+            if let Some(path) = builder.finish() {
+                surface.set_fill(inside.map(|(r, g, b)| fill(r, g, b)));
+                surface.set_stroke(frame.map(|(r, g, b)| Stroke {
+                    paint: rgb::Color::new(r, g, b).into(),
+                    width: 1.2,
+                    ..Default::default()
+                }));
+                surface.draw_path(&path);
+                surface.set_stroke(None);
+            }
+        }
+        Op::Svg { x, y, w, h, svg } => {
+            let tree = crate::charts::parse(&svg)?;
+            // Keep the chart's aspect ratio inside the box, centred.
+            let scale = (w / tree.size().width()).min(h / tree.size().height());
+            let (cw, ch) = (tree.size().width() * scale, tree.size().height() * scale);
+            let size = Size::from_wh(cw, ch).ok_or_else(AppError::internal)?;
+            surface.push_transform(&krilla::geom::Transform::from_translate(
+                x + (w - cw) / 2.0,
+                y,
+            ));
+            surface
+                .draw_svg(
+                    &tree,
+                    size,
+                    SvgSettings {
+                        embed_text: true,
+                        ..Default::default()
+                    },
+                )
+                .ok_or_else(AppError::internal)?;
+            surface.pop();
+        }
+    }
+    Ok(())
+}
+
+/// Header and footer of every page: who it is for, which document, which page.
+fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, pages: usize) {
+    let h = &report.heading;
+    let right = PAGE_WIDTH - MARGIN_X;
+    let header = format!("{} · {}", h.customer, h.po_number);
+    text(surface, fonts, MARGIN_X, 36.0, 8.0, true, Tone::Muted, "lotcheck · quality control report");
+    text(surface, fonts, right - text_width(&header, 8.0, false), 36.0, 8.0, false, Tone::Muted, &header);
+    let document = match &h.issue {
+        Some(issue) => format!("{} revision {}", issue.number, issue.revision),
+        None => "DRAFT, not issued".into(),
+    };
+    let footer = format!("page {page} of {pages}");
+    let y = PAGE_HEIGHT - 30.0;
+    let tone = if h.issue.is_some() { Tone::Muted } else { Tone::Bad };
+    text(surface, fonts, MARGIN_X, y, 8.0, h.issue.is_none(), tone, &document);
+    text(surface, fonts, right - text_width(&footer, 8.0, false), y, 8.0, false, Tone::Muted, &footer);
+}
