@@ -19,7 +19,9 @@ use serde_json::{json, Value};
 fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const STAFF_AND_CUSTOMERS: &[&str] = &["admin", "lead", "inspector", "customer"];
     Some(match (method, path) {
-        ("get", "/healthz") | ("post", "/api/v1/auth/token") => return None,
+        ("get", "/healthz")
+        | ("post", "/api/v1/auth/token")
+        | ("get", "/api/v1/reports/verify/{sha256}") => return None,
         ("delete", "/api/v1/auth/token") | ("get", "/api/v1/auth/me") => STAFF_AND_CUSTOMERS,
         (_, p) if p.starts_with("/api/v1/users") => &["admin"],
         ("post", "/api/v1/customers")
@@ -30,6 +32,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/batches/{id}/sampling-plan")
         | ("post", "/api/v1/batches/{id}/lot-result")
         | ("post", "/api/v1/batches/{id}/disposition")
+        | ("post", "/api/v1/orders/{id}/reports")
         | ("post", "/api/v1/products/{id}/control-chart/phases") => &["admin", "lead"],
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
         ("get", "/api/v1/products/{id}/switching") | ("get", "/api/v1/suppliers") => {
@@ -119,6 +122,13 @@ async fn build_world(app: &TestApp) -> World {
         let (status, photo) =
             common::upload_photo(app, &inspection, common::png_photo(40, 30)).await;
         assert_eq!(status, StatusCode::CREATED, "{photo}");
+        let (status, issued) = app
+            .post(
+                &format!("/api/v1/orders/{}/reports", order["id"]),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{issued}");
         ids.push(Ids {
             customer: customer["id"].as_i64().unwrap(),
             product: product["id"].as_i64().unwrap(),
@@ -180,7 +190,21 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     if template == "/api/v1/yields" {
         return format!("/api/v1/yields?product_id={}&group_by=line", ids.product);
     }
-    format!("{}{}", template.replace("{id}", &id), query_for(template))
+    format!("{}{}", fill(template, &id), query_for(template))
+}
+
+/// The template with `id` and a working value for every other parameter.
+fn fill(template: &str, id: &str) -> String {
+    let chart = if template.starts_with("/api/v1/products/") {
+        "control-chart.svg"
+    } else {
+        "pareto.svg"
+    };
+    template
+        .replace("{id}", id)
+        .replace("{chart}", chart)
+        .replace("{revision}", "1")
+        .replace("{sha256}", &"ab".repeat(32))
 }
 
 /// The query a route needs to answer at all (calculators, capability).
@@ -190,7 +214,9 @@ fn query_for(template: &str) -> &'static str {
         "/api/v1/sampling/oc-curve" => "?lot_size=500&sample_size=50&accept=1",
         "/api/v1/colorimetry" => "?x=0.4578&y=0.4101",
         "/api/v1/products/{id}/capability" => "?characteristic=flux",
-        "/api/v1/products/{id}/control-chart" => "?characteristic=visual&chart=p",
+        "/api/v1/products/{id}/control-chart" | "/api/v1/products/{id}/charts/{chart}" => {
+            "?characteristic=visual&chart=p"
+        }
         _ => "",
     }
 }
@@ -301,8 +327,8 @@ async fn every_route_with_every_role_follows_the_rules() {
                         && template.contains("{id}")
                     {
                         assert_eq!(status, StatusCode::NOT_FOUND, "{context}");
-                        let missing = template.replace(
-                            "{id}",
+                        let missing = fill(
+                            template,
                             if template.contains("measurements/")
                                 || template.contains("inspections/")
                             {

@@ -67,14 +67,20 @@ pub async fn report_pdf(
     let staff = caller.role != Role::Customer;
     let want_draft = query.draft.unwrap_or(false);
     if want_draft && !staff {
-        return Err(AppError::forbidden("drafts are for factory staff; download the issued report"));
+        return Err(AppError::forbidden(
+            "drafts are for factory staff; download the issued report",
+        ));
     }
     if !want_draft {
         let found = db
             .read(move |c| reports::issued_pdf(c, order_id, None, visibility))
             .await?;
         if let Some((issued, bytes)) = found {
-            return Ok(pdf_response(bytes, &issued_filename(&issued), Some(&issued)));
+            return Ok(pdf_response(
+                bytes,
+                &issued_filename(&issued),
+                Some(&issued),
+            ));
         }
         if !staff {
             return Err(AppError::conflict(
@@ -86,7 +92,11 @@ pub async fn report_pdf(
     let bytes = db
         .read(move |c| reports::draft_pdf(c, order_id, visibility))
         .await?;
-    Ok(pdf_response(bytes, &format!("{}-draft.pdf", reports::report_number(order_id)), None))
+    Ok(pdf_response(
+        bytes,
+        &format!("{}-draft.pdf", reports::report_number(order_id)),
+        None,
+    ))
 }
 
 /// Every reading behind the report, one row per unit and characteristic
@@ -121,7 +131,10 @@ pub async fn report_csv(
             Some((chunk, (db, scope, batches)))
         },
     );
-    let body = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) })
+    let body =
+        futures_util::stream::once(
+            async move { Ok::<_, actix_web::Error>(web::Bytes::from(header)) },
+        )
         .chain(rows);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -143,7 +156,8 @@ pub async fn list_reports(
 ) -> AppResult<web::Json<Vec<IssuedReport>>> {
     let (order_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| reports::list(c, order_id, visibility)).await?,
+        db.read(move |c| reports::list(c, order_id, visibility))
+            .await?,
     ))
 }
 
@@ -192,8 +206,14 @@ pub async fn issued_pdf(
     let (issued, bytes) = db
         .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility))
         .await?
-        .ok_or_else(|| AppError::not_found(format!("revision {revision} of this order's report")))?;
-    Ok(pdf_response(bytes, &issued_filename(&issued), Some(&issued)))
+        .ok_or_else(|| {
+            AppError::not_found(format!("revision {revision} of this order's report"))
+        })?;
+    Ok(pdf_response(
+        bytes,
+        &issued_filename(&issued),
+        Some(&issued),
+    ))
 }
 
 /// Whether a file with this SHA-256 is a QC report issued here, of which
@@ -203,7 +223,12 @@ pub async fn issued_pdf(
     params(("sha256" = String, Path, description = "SHA-256 of the file, 64 hex digits")),
     responses((status = 200, body = Verification), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/reports/verify/{sha256}")]
-pub async fn verify_report(db: web::Data<Db>, sha256: web::Path<String>) -> AppResult<web::Json<Verification>> {
+pub async fn verify_report(
+    db: web::Data<Db>,
+    sha256: web::Path<String>,
+) -> AppResult<web::Json<Verification>> {
     let sha256 = sha256.into_inner();
-    Ok(web::Json(db.read(move |c| reports::verify(c, &sha256)).await?))
+    Ok(web::Json(
+        db.read(move |c| reports::verify(c, &sha256)).await?,
+    ))
 }

@@ -147,7 +147,7 @@ fn draw_panel(
         .x_labels(if with_batch_axis { count.min(20) } else { 0 })
         .x_label_formatter(&|x| {
             let i = x.round();
-            if (x - i).abs() > 1e-6 || i < 0.0 || (i as usize) % tick_every != 0 {
+            if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(tick_every) {
                 return String::new();
             }
             labels.get(i as usize).cloned().unwrap_or_default()

@@ -4,10 +4,13 @@ use super::{drawing_failed, CENTRE, DATA, FONT, HEIGHT, WIDTH};
 use crate::error::AppResult;
 use plotters::prelude::*;
 
+/// (batch label, first-pass yield, final yield), fractions 0..=1.
+pub type YieldPoint = (String, Option<f64>, Option<f64>);
+
 pub struct YieldTrend<'a> {
     pub title: &'a str,
     /// (batch label, first-pass yield, final yield), fractions 0..=1.
-    pub batches: &'a [(String, Option<f64>, Option<f64>)],
+    pub batches: &'a [YieldPoint],
 }
 
 pub fn render(trend: &YieldTrend) -> AppResult<String> {
@@ -40,7 +43,7 @@ pub fn render(trend: &YieldTrend) -> AppResult<String> {
             .x_labels(count.min(20))
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() > 1e-6 || i < 0.0 || (i as usize) % tick_every != 0 {
+                if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(tick_every) {
                     return String::new();
                 }
                 trend

@@ -96,7 +96,10 @@ fn cover(report: &QcReport) -> Vec<Block> {
             "Product model".to_string(),
             format!("{} — {}", h.product.code, h.product.name),
         ),
-        ("Order quantity".to_string(), format!("{} units", h.order_quantity)),
+        (
+            "Order quantity".to_string(),
+            format!("{} units", h.order_quantity),
+        ),
         ("Batches".to_string(), report.batches.len().to_string()),
     ];
     if let Some(due) = &h.due_date {
@@ -108,17 +111,20 @@ fn cover(report: &QcReport) -> Vec<Block> {
             fields.push(("Revision".into(), issue.revision.to_string()));
             fields.push(("Issued by".into(), issue.issued_by.clone()));
         }
-        None => fields.push((
-            "Report number".into(),
-            "none: draft, not issued".into(),
-        )),
+        None => fields.push(("Report number".into(), "none: draft, not issued".into())),
     }
-    fields.push(("Date".into(), h.date.format("%Y-%m-%d %H:%M UTC").to_string()));
+    fields.push((
+        "Date".into(),
+        h.date.format("%Y-%m-%d %H:%M UTC").to_string(),
+    ));
     let (verdict, tone) = verdict_text(report);
     let mut blocks = vec![
         Block::Title("Quality control inspection report".into()),
         Block::Fields(fields),
-        Block::Banner { text: verdict, tone },
+        Block::Banner {
+            text: verdict,
+            tone,
+        },
     ];
     if let Some(issue) = h.issue.as_ref().filter(|i| !i.changes.is_empty()) {
         blocks.push(Block::Subheading(format!(
@@ -162,7 +168,11 @@ pub fn parameter_label(key: &str) -> String {
 fn parameter_value(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(parameter_value).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .map(parameter_value)
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }
@@ -172,7 +182,9 @@ const INTERNAL_PARAMETERS: [&str; 3] = ["spc_rules", "target_x", "target_y"];
 
 fn product(report: &QcReport) -> Vec<Block> {
     let product = &report.heading.product;
-    let mut blocks = vec![Block::Heading("1  Product and its technical parameters".into())];
+    let mut blocks = vec![Block::Heading(
+        "1  Product and its technical parameters".into(),
+    )];
     let parameters: Vec<(String, String)> = product
         .params
         .iter()
@@ -196,7 +208,7 @@ fn product(report: &QcReport) -> Vec<Block> {
         rows: product
             .characteristics
             .iter()
-            .map(|c| characteristic_row(c))
+            .map(characteristic_row)
             .collect(),
     }));
     blocks
@@ -249,10 +261,9 @@ fn plans(report: &QcReport) -> Vec<Block> {
                     _ => (0, 1),
                 };
                 let risk = |i: usize| {
-                    b.risk_points
-                        .map_or("–".into(), |points| {
-                            format!("{} (Pa {:.2})", percent(points[i].0), points[i].1)
-                        })
+                    b.risk_points.map_or("–".into(), |points| {
+                        format!("{} (Pa {:.2})", percent(points[i].0), points[i].1)
+                    })
                 };
                 vec![
                     Cell::from(b.batch.number.to_string()),
@@ -316,7 +327,11 @@ fn results(report: &QcReport) -> Vec<Block> {
                 };
                 let nonconforming = Cell::toned(
                     c.nonconforming.to_string(),
-                    if c.nonconforming > 0 { Tone::Bad } else { Tone::Normal },
+                    if c.nonconforming > 0 {
+                        Tone::Bad
+                    } else {
+                        Tone::Normal
+                    },
                 );
                 match c.kind {
                     Kind::Variable => vec![
@@ -395,7 +410,11 @@ fn visual(report: &QcReport) -> Vec<Block> {
                 Cell::from(v.units_passed.to_string()),
                 Cell::toned(
                     v.units_failed.to_string(),
-                    if v.units_failed > 0 { Tone::Bad } else { Tone::Normal },
+                    if v.units_failed > 0 {
+                        Tone::Bad
+                    } else {
+                        Tone::Normal
+                    },
                 ),
                 Cell::from(format!(
                     "{}/{}/{}",
@@ -440,10 +459,10 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
             None => vec![
                 Cell::from(b.batch.number.to_string()),
                 Cell::toned("No decision yet", Tone::Warning),
-                Cell::from(format!(
-                    "data propose: {:?}",
-                    b.disposition.recommendation.proposal
-                ).to_lowercase()),
+                Cell::from(
+                    format!("data propose: {:?}", b.disposition.recommendation.proposal)
+                        .to_lowercase(),
+                ),
             ],
             Some(d) => {
                 let tone = match d.meaning {

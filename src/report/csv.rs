@@ -36,7 +36,7 @@ impl Rows {
 
     pub fn header() -> AppResult<Vec<u8>> {
         let mut rows = Rows::new();
-        rows.push(&HEADER)?;
+        rows.push(HEADER)?;
         rows.take()
     }
 

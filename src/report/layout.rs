@@ -120,9 +120,15 @@ pub enum Block {
     Fields(Vec<(String, String)>),
     Table(Table),
     /// An SVG chart drawn `height` points tall across the content width.
-    Chart { svg: String, height: f32 },
+    Chart {
+        svg: String,
+        height: f32,
+    },
     /// A framed statement (the verdict of the report).
-    Banner { text: String, tone: Tone },
+    Banner {
+        text: String,
+        tone: Tone,
+    },
     Gap(f32),
     /// Starts a new page unless this much room is left (keeps what
     /// follows together).
@@ -130,18 +136,21 @@ pub enum Block {
     PageBreak,
 }
 
+/// A line of text with its baseline at `y`.
+#[derive(Debug, Clone)]
+pub struct TextRun {
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
+    pub bold: bool,
+    pub tone: Tone,
+    pub text: String,
+}
+
 /// One drawing operation at absolute page coordinates (y down from the top).
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Text with its baseline at `y`.
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        bold: bool,
-        tone: Tone,
-        text: String,
-    },
+    Text(TextRun),
     Line {
         from: (f32, f32),
         to: (f32, f32),
@@ -207,14 +216,14 @@ impl Flow {
 
     fn text(&mut self, x: f32, size: f32, bold: bool, tone: Tone, text: String) {
         let y = self.y;
-        self.page().push(Op::Text {
+        self.page().push(Op::Text(TextRun {
             x,
             y,
             size,
             bold,
             tone,
             text,
-        });
+        }));
     }
 
     pub fn add(&mut self, block: Block) {
@@ -334,7 +343,11 @@ impl Flow {
                     fill: Some((0xEC, 0xEF, 0xF1)),
                     frame: None,
                 });
-                let titles: Vec<Cell> = table.columns.iter().map(|c| Cell::from(c.title.clone())).collect();
+                let titles: Vec<Cell> = table
+                    .columns
+                    .iter()
+                    .map(|c| Cell::from(c.title.clone()))
+                    .collect();
                 self.row(&table.columns, &widths, &titles, true);
                 header_due = false;
             }
@@ -414,7 +427,9 @@ mod tests {
         let mut flow = Flow::new();
         flow.add(Block::Table(Table {
             columns: vec![Column::left("Batch", 1.0), Column::right("n", 1.0)],
-            rows: (0..200).map(|i| vec![Cell::from(format!("B{i}")), Cell::from("5")]).collect(),
+            rows: (0..200)
+                .map(|i| vec![Cell::from(format!("B{i}")), Cell::from("5")])
+                .collect(),
         }));
         let pages = flow.finish();
         assert!(pages.len() >= 4, "{} pages", pages.len());
@@ -422,9 +437,9 @@ mod tests {
             let texts: Vec<&str> = page
                 .iter()
                 .filter_map(|op| match op {
-                    Op::Text { text, y, .. } => {
-                        assert!(*y <= BOTTOM, "text below the bottom margin");
-                        Some(text.as_str())
+                    Op::Text(run) => {
+                        assert!(run.y <= BOTTOM, "text below the bottom margin");
+                        Some(run.text.as_str())
                     }
                     _ => None,
                 })

@@ -2,7 +2,7 @@
 //! shipped fonts (embedded and subset) and the charts through krilla-svg,
 //! keeping their text as real text.
 
-use super::layout::{text_width, Flow, Op, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
+use super::layout::{text_width, Flow, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use super::{content, QcReport};
 use crate::error::{AppError, AppResult};
 use crate::fonts::{BOLD, REGULAR};
@@ -51,7 +51,8 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
     );
     let total = pages.len();
     for (index, ops) in pages.into_iter().enumerate() {
-        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(AppError::internal)?;
+        let settings =
+            PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(AppError::internal)?;
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();
         for op in ops {
@@ -75,15 +76,19 @@ fn fill(r: u8, g: u8, b: u8) -> Fill {
     }
 }
 
-fn text(surface: &mut Surface, fonts: &Fonts, x: f32, y: f32, size: f32, bold: bool, tone: Tone, text: &str) {
-    let (r, g, b) = tone.rgb();
+fn text(surface: &mut Surface, fonts: &Fonts, run: &TextRun) {
+    let (r, g, b) = run.tone.rgb();
     surface.set_fill(Some(fill(r, g, b)));
-    let font = if bold { &fonts.bold } else { &fonts.regular };
+    let font = if run.bold {
+        &fonts.bold
+    } else {
+        &fonts.regular
+    };
     surface.draw_text(
-        Point::from_xy(x, y),
+        Point::from_xy(run.x, run.y),
         font.clone(),
-        size,
-        text,
+        run.size,
+        &run.text,
         false,
         TextDirection::Auto,
     );
@@ -91,14 +96,7 @@ fn text(surface: &mut Surface, fonts: &Fonts, x: f32, y: f32, size: f32, bold: b
 
 fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
     match op {
-        Op::Text {
-            x,
-            y,
-            size,
-            bold,
-            tone,
-            text: t,
-        } => text(surface, fonts, x, y, size, bold, tone, &t),
+        Op::Text(run) => text(surface, fonts, &run),
         Op::Line {
             from,
             to,
@@ -172,16 +170,50 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
 fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, pages: usize) {
     let h = &report.heading;
     let right = PAGE_WIDTH - MARGIN_X;
+    let small = |x: f32, y: f32, bold: bool, tone: Tone, text: String| TextRun {
+        x,
+        y,
+        size: 8.0,
+        bold,
+        tone,
+        text,
+    };
     let header = format!("{} · {}", h.customer, h.po_number);
-    text(surface, fonts, MARGIN_X, 36.0, 8.0, true, Tone::Muted, "lotcheck · quality control report");
-    text(surface, fonts, right - text_width(&header, 8.0, false), 36.0, 8.0, false, Tone::Muted, &header);
     let document = match &h.issue {
         Some(issue) => format!("{} revision {}", issue.number, issue.revision),
         None => "DRAFT, not issued".into(),
     };
     let footer = format!("page {page} of {pages}");
-    let y = PAGE_HEIGHT - 30.0;
-    let tone = if h.issue.is_some() { Tone::Muted } else { Tone::Bad };
-    text(surface, fonts, MARGIN_X, y, 8.0, h.issue.is_none(), tone, &document);
-    text(surface, fonts, right - text_width(&footer, 8.0, false), y, 8.0, false, Tone::Muted, &footer);
+    let bottom = PAGE_HEIGHT - 30.0;
+    let draft_tone = if h.issue.is_some() {
+        Tone::Muted
+    } else {
+        Tone::Bad
+    };
+    for run in [
+        small(
+            MARGIN_X,
+            36.0,
+            true,
+            Tone::Muted,
+            "lotcheck · quality control report".into(),
+        ),
+        small(
+            right - text_width(&header, 8.0, false),
+            36.0,
+            false,
+            Tone::Muted,
+            header,
+        ),
+        small(MARGIN_X, bottom, h.issue.is_none(), draft_tone, document),
+        small(
+            right - text_width(&footer, 8.0, false),
+            bottom,
+            false,
+            Tone::Muted,
+            footer,
+        ),
+    ] {
+        text(surface, fonts, &run);
+    }
 }

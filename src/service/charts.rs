@@ -416,7 +416,7 @@ pub fn pareto_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String>
 pub fn yield_series(
     conn: &mut DbConnection,
     scope: &Scope,
-) -> AppResult<Vec<(String, Option<f64>, Option<f64>)>> {
+) -> AppResult<Vec<charts::yields::YieldPoint>> {
     let rows = yields(
         conn,
         None,

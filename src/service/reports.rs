@@ -57,9 +57,10 @@ pub fn report_number(order_id: i64) -> String {
 }
 
 fn issued(conn: &mut DbConnection, row: ReportRow) -> AppResult<IssuedReport> {
-    let names: HashMap<i64, String> = usernames(conn, &row.issued_by.into_iter().collect::<Vec<_>>())?
-        .into_iter()
-        .collect();
+    let names: HashMap<i64, String> =
+        usernames(conn, &row.issued_by.into_iter().collect::<Vec<_>>())?
+            .into_iter()
+            .collect();
     Ok(IssuedReport {
         href: format!("/api/v1/orders/{}/reports/{}", row.order_id, row.revision),
         order_id: row.order_id,
@@ -90,9 +91,17 @@ pub fn gather(
         batches.push(BatchReport {
             plan,
             risk_points,
-            statistics: super::statistics::batch_statistics(conn, batch.id, Visibility::Everything)?,
+            statistics: super::statistics::batch_statistics(
+                conn,
+                batch.id,
+                Visibility::Everything,
+            )?,
             visual: super::visual::summary(conn, batch.id, Visibility::Everything)?,
-            disposition: super::dispositions::batch_disposition(conn, batch.id, Visibility::Everything)?,
+            disposition: super::dispositions::batch_disposition(
+                conn,
+                batch.id,
+                Visibility::Everything,
+            )?,
             batch: batch.clone(),
         });
     }
@@ -124,7 +133,12 @@ fn report_charts(
         return Ok(charts);
     }
     charts.yields = Some(charts::yield_chart(conn, scope)?);
-    if !charts::defect_counts(conn, &scope.batches.iter().map(|b| b.id).collect::<Vec<_>>())?.is_empty() {
+    if !charts::defect_counts(
+        conn,
+        &scope.batches.iter().map(|b| b.id).collect::<Vec<_>>(),
+    )?
+    .is_empty()
+    {
         charts.pareto = Some(charts::pareto_chart(conn, scope)?);
     }
     charts.chromaticity = charts::chromaticity_chart(conn, scope).ok();
@@ -165,7 +179,8 @@ fn report_charts(
             continue; // no readings of it in this order
         }
         let control_chart =
-            charts::control_chart_svg(conn, scope.product.id, &c.code, ChartKind::IMr, None, own).ok();
+            charts::control_chart_svg(conn, scope.product.id, &c.code, ChartKind::IMr, None, own)
+                .ok();
         charts.characteristics.push(CharacteristicCharts {
             name: c.name.clone(),
             histogram: Some(charts::render_histogram(scope, c, &bins, &running)?),
@@ -187,7 +202,10 @@ pub fn data_hash(conn: &mut DbConnection, order_id: i64) -> AppResult<String> {
         order.id, order.po_number, order.quantity, order.due_date
     ));
     for c in &scope.product.characteristics {
-        hasher.update(format!("c {} {:?} {:?} {:?}\n", c.code, c.nominal, c.lsl, c.usl));
+        hasher.update(format!(
+            "c {} {:?} {:?} {:?}\n",
+            c.code, c.nominal, c.lsl, c.usl
+        ));
     }
     for b in &scope.batches {
         let decision = crate::store::dispositions::dispositions_of(conn, b.id)?
@@ -226,14 +244,20 @@ fn changes_since(
         for m in all.iter().filter(|m| m.recorded_at > since) {
             match m.supersedes {
                 Some(old) => {
-                    let (name, unit) = name_of.get(&m.characteristic_id).copied().unwrap_or(("?", ""));
-                    changes.push(format!(
-                        "Batch {number}, unit {}: {name} corrected from {} to {} {unit} ({})",
-                        m.unit,
-                        by_id.get(&old).map_or("?".into(), |v| v.to_string()),
-                        m.value,
-                        m.reason.as_deref().unwrap_or("no reason given")
-                    ).replace(" )", ")"));
+                    let (name, unit) = name_of
+                        .get(&m.characteristic_id)
+                        .copied()
+                        .unwrap_or(("?", ""));
+                    changes.push(
+                        format!(
+                            "Batch {number}, unit {}: {name} corrected from {} to {} {unit} ({})",
+                            m.unit,
+                            by_id.get(&old).map_or("?".into(), |v| v.to_string()),
+                            m.value,
+                            m.reason.as_deref().unwrap_or("no reason given")
+                        )
+                        .replace(" )", ")"),
+                    );
                 }
                 None => new_readings += 1,
             }
@@ -254,14 +278,21 @@ fn changes_since(
             }
         }
         if new_inspections > 0 {
-            changes.push(format!("Batch {number}: {new_inspections} units inspected visually"));
+            changes.push(format!(
+                "Batch {number}: {new_inspections} units inspected visually"
+            ));
         }
         if let Some(plan) = &b.plan {
             if plan.created_at.naive_utc() > since {
                 changes.push(format!("Batch {number}: sampling plan drawn"));
             }
         }
-        for d in b.disposition.history.iter().filter(|d| d.signed_at.naive_utc() > since) {
+        for d in b
+            .disposition
+            .history
+            .iter()
+            .filter(|d| d.signed_at.naive_utc() > since)
+        {
             changes.push(format!(
                 "Batch {number}: {} by {}",
                 report::meaning_text(d.meaning).to_lowercase(),
@@ -276,7 +307,11 @@ fn changes_since(
 }
 
 /// A draft of the report from the data as they stand.
-pub fn draft_pdf(conn: &mut DbConnection, order_id: i64, visibility: Visibility) -> AppResult<Vec<u8>> {
+pub fn draft_pdf(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<Vec<u8>> {
     let report = gather(conn, order_id, visibility, None, Utc::now())?;
     report::pdf::render(&report)
 }
@@ -299,7 +334,11 @@ pub enum Preparation {
 
 /// Renders the next revision unless the data are those of the latest one.
 /// Runs outside the write transaction; `store_issue` checks nothing moved.
-pub fn prepare_issue(conn: &mut DbConnection, actor: &Actor, order_id: i64) -> AppResult<Preparation> {
+pub fn prepare_issue(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: i64,
+) -> AppResult<Preparation> {
     let now = Utc::now();
     // Fingerprint first: data changing while the report is gathered make
     // `store_issue` refuse it.
@@ -338,7 +377,11 @@ pub fn prepare_issue(conn: &mut DbConnection, actor: &Actor, order_id: i64) -> A
 
 /// Stores a prepared revision, unless another was issued meanwhile or the
 /// data changed while it was being rendered.
-pub fn store_issue(conn: &mut DbConnection, actor: &Actor, prepared: Prepared) -> AppResult<IssuedReport> {
+pub fn store_issue(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    prepared: Prepared,
+) -> AppResult<IssuedReport> {
     let latest = store::reports_of_order(conn, prepared.order_id)?
         .last()
         .map_or(0, |r| r.revision);
@@ -380,7 +423,11 @@ pub fn store_issue(conn: &mut DbConnection, actor: &Actor, prepared: Prepared) -
     issued(conn, row)
 }
 
-pub fn list(conn: &mut DbConnection, order_id: i64, visibility: Visibility) -> AppResult<Vec<IssuedReport>> {
+pub fn list(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<Vec<IssuedReport>> {
     super::orders::get_order(conn, order_id, visibility)?;
     store::reports_of_order(conn, order_id)?
         .into_iter()
@@ -418,7 +465,8 @@ pub fn verify(conn: &mut DbConnection, sha256: &str) -> AppResult<Verification> 
     let row = store::find_by_sha256(conn, &sha256)?.ok_or_else(|| {
         AppError::not_found("issued report with this SHA-256: the file is not a report issued here, or it was altered")
     })?;
-    let order = crate::store::orders::find_order(conn, row.order_id)?.ok_or_else(AppError::internal)?;
+    let order =
+        crate::store::orders::find_order(conn, row.order_id)?.ok_or_else(AppError::internal)?;
     let customer = get_customer(conn, order.customer_id, Visibility::Everything)?;
     let latest = store::reports_of_order(conn, row.order_id)?
         .last()
@@ -443,7 +491,11 @@ pub struct CsvScope {
     pub batches: Vec<(i64, i32)>,
 }
 
-pub fn csv_scope(conn: &mut DbConnection, order_id: i64, visibility: Visibility) -> AppResult<CsvScope> {
+pub fn csv_scope(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<CsvScope> {
     let scope = Scope::of_order(conn, order_id, visibility)?;
     Ok(CsvScope {
         po_number: scope.order.po_number,
@@ -492,24 +544,36 @@ pub fn csv_rows_of_batch(
         ]
     };
     for m in &recorded {
-        let Some(&i) = position.get(&m.characteristic_id) else { continue };
+        let Some(&i) = position.get(&m.characteristic_id) else {
+            continue;
+        };
         let mut fields = row(&product.characteristics[i], m.unit, m.value);
         fields.extend([
             "false".to_string(),
             m.supersedes.is_some().to_string(),
             utc(m.recorded_at).to_rfc3339(),
-            m.recorded_by.and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| "import".into()),
+            m.recorded_by
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "import".into()),
             m.uuid.clone(),
         ]);
         by_key.insert((m.unit, i), fields);
     }
     for v in super::colour::current_values(conn, batch_id, product)? {
-        let Some(&i) = position.get(&v.characteristic_id) else { continue };
+        let Some(&i) = position.get(&v.characteristic_id) else {
+            continue;
+        };
         if !product.characteristics[i].derived {
             continue;
         }
         let mut fields = row(&product.characteristics[i], v.unit, v.value);
-        fields.extend(["true".into(), "false".into(), String::new(), String::new(), String::new()]);
+        fields.extend([
+            "true".into(),
+            "false".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
         by_key.insert((v.unit, i), fields);
     }
     let mut rows = Rows::new();
