@@ -270,3 +270,86 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     browser.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
+    let Some(driver) = chromedriver() else { return };
+    let app = TestApp::spawn(backends()[0]).await;
+    let s = common::scenario(&app, 60).await;
+    let (_, units) =
+        common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;
+    let readings: Vec<_> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| json!({"unit": u, "characteristic": "flux", "value": 790.0 + 4.0 * i as f64}))
+        .collect();
+    app.create(
+        &format!("/api/v1/batches/{}/measurements", s.batch_id),
+        json!({ "measurements": readings }),
+    )
+    .await;
+    app.add_user("lead1", Role::Lead, None);
+
+    let browser = browser(&driver).await;
+    sign_in(&browser, &app, "lead1").await;
+    browser
+        .goto(&app.url(&format!("/orders/{}", s.order_id)))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::LinkText("QC report"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("figure.chart svg"))
+        .await
+        .unwrap();
+    let text = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Not issued yet"), "{text}");
+    assert!(text.contains("PENDING"), "no decision yet: {text}");
+    assert!(text.contains("Luminous flux"), "{text}");
+    // Charts are drawn at a readable size, not collapsed.
+    let width = browser
+        .execute(
+            "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_f64().unwrap() > 400.0, "chart width {width}");
+    let shot = browser.screenshot().await.unwrap();
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-report.png"),
+        shot,
+    )
+    .unwrap();
+
+    browser
+        .find(Locator::Css(".actions form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::LinkText("QCR-000001 rev 1"))
+        .await
+        .unwrap();
+    let (_, issued) = app
+        .get(&format!("/api/v1/orders/{}/reports", s.order_id))
+        .await;
+    assert_eq!(issued[0]["issued_by"], "lead1");
+    browser.close().await.unwrap();
+    app.stop().await;
+}

@@ -13,7 +13,7 @@ mod health;
 mod imports;
 mod orders;
 pub mod problems;
-mod reports;
+pub(crate) mod reports;
 mod sampling;
 mod users;
 pub(crate) mod visual;

@@ -3,9 +3,9 @@
 
 use super::auth::perm::{IssueReports, ReadResults};
 use super::auth::Allowed;
-use crate::domain::access::Role;
+use crate::domain::access::Visibility;
 use crate::error::{AppError, AppResult, Problem};
-use crate::service::reports::{self, IssuedReport, Preparation, Verification};
+use crate::service::reports::{self, IssuedReport, Preparation, ReportFile, Verification};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
@@ -28,7 +28,21 @@ pub struct ReportQuery {
     pub draft: Option<bool>,
 }
 
-fn pdf_response(bytes: Vec<u8>, filename: &str, issued: Option<&IssuedReport>) -> HttpResponse {
+/// The PDF as a download, named after the report, with its number,
+/// revision and SHA-256 in headers when it is an issued one.
+pub(crate) fn pdf_response(file: ReportFile, order_id: i64) -> HttpResponse {
+    let (bytes, filename, issued) = match file {
+        ReportFile::Issued(issued, bytes) => (
+            bytes,
+            format!("{}-rev{}.pdf", issued.number, issued.revision),
+            Some(issued),
+        ),
+        ReportFile::Draft(bytes) => (
+            bytes,
+            format!("{}-draft.pdf", reports::report_number(order_id)),
+            None,
+        ),
+    };
     let mut response = HttpResponse::Ok();
     response
         .content_type("application/pdf")
@@ -39,78 +53,19 @@ fn pdf_response(bytes: Vec<u8>, filename: &str, issued: Option<&IssuedReport>) -
         .insert_header(("Cache-Control", "private, no-cache"));
     if let Some(issued) = issued {
         response
-            .insert_header(("X-Report-Number", issued.number.clone()))
+            .insert_header(("X-Report-Number", issued.number))
             .insert_header(("X-Report-Revision", issued.revision.to_string()))
-            .insert_header(("X-Report-SHA256", issued.sha256.clone()));
+            .insert_header(("X-Report-SHA256", issued.sha256));
     }
     response.body(bytes)
 }
 
-fn issued_filename(issued: &IssuedReport) -> String {
-    format!("{}-rev{}.pdf", issued.number, issued.revision)
-}
-
-/// The order's QC report: its newest issued revision (the same bytes on
-/// every download). Before one is issued, or with `draft=true`, staff get
-/// a draft marked as such; customers only ever get issued reports.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/report.pdf", tag = "reports", params(("id" = i64, Path), ReportQuery),
-    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
-              (status = 409, body = Problem, description = "no report issued yet (customers)")))]
-#[get("/orders/{id}/report.pdf")]
-pub async fn report_pdf(
+/// Every reading of the order as CSV, streamed one batch at a time.
+pub(crate) async fn csv_response(
     db: web::Data<Db>,
-    caller: Allowed<ReadResults>,
-    id: web::Path<i64>,
-    query: web::Query<ReportQuery>,
+    order_id: i64,
+    visibility: Visibility,
 ) -> AppResult<HttpResponse> {
-    let (order_id, visibility) = (id.into_inner(), caller.visibility());
-    let staff = caller.role != Role::Customer;
-    let want_draft = query.draft.unwrap_or(false);
-    if want_draft && !staff {
-        return Err(AppError::forbidden(
-            "drafts are for factory staff; download the issued report",
-        ));
-    }
-    if !want_draft {
-        let found = db
-            .read(move |c| reports::issued_pdf(c, order_id, None, visibility))
-            .await?;
-        if let Some((issued, bytes)) = found {
-            return Ok(pdf_response(
-                bytes,
-                &issued_filename(&issued),
-                Some(&issued),
-            ));
-        }
-        if !staff {
-            return Err(AppError::conflict(
-                "not-issued",
-                "the QC report of this order has not been issued yet",
-            ));
-        }
-    }
-    let bytes = db
-        .read(move |c| reports::draft_pdf(c, order_id, visibility))
-        .await?;
-    Ok(pdf_response(
-        bytes,
-        &format!("{}-draft.pdf", reports::report_number(order_id)),
-        None,
-    ))
-}
-
-/// Every reading behind the report, one row per unit and characteristic
-/// (values derived from chromaticity included and marked), streamed batch
-/// by batch.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/report.csv", tag = "reports", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/csv"), (status = 404, body = Problem)))]
-#[get("/orders/{id}/report.csv")]
-pub async fn report_csv(
-    db: web::Data<Db>,
-    caller: Allowed<ReadResults>,
-    id: web::Path<i64>,
-) -> AppResult<HttpResponse> {
-    let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let scope = db
         .read(move |c| reports::csv_scope(c, order_id, visibility))
         .await?;
@@ -143,6 +98,41 @@ pub async fn report_csv(
             format!("attachment; filename=\"{filename}\""),
         ))
         .streaming(body))
+}
+
+/// The order's QC report: its newest issued revision (the same bytes on
+/// every download). Before one is issued, or with `draft=true`, staff get
+/// a draft marked as such; customers only ever get issued reports.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/report.pdf", tag = "reports", params(("id" = i64, Path), ReportQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "no report issued yet (customers)")))]
+#[get("/orders/{id}/report.pdf")]
+pub async fn report_pdf(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    let draft = query.draft.unwrap_or(false);
+    let file = db
+        .read(move |c| reports::order_report(c, order_id, visibility, draft))
+        .await?;
+    Ok(pdf_response(file, order_id))
+}
+
+/// Every reading behind the report, one row per unit and characteristic
+/// (values derived from chromaticity included and marked), streamed batch
+/// by batch.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/report.csv", tag = "reports", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 404, body = Problem)))]
+#[get("/orders/{id}/report.csv")]
+pub async fn report_csv(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    csv_response(db, id.into_inner(), caller.visibility()).await
 }
 
 /// The issued revisions of the order's report, oldest first.
@@ -209,11 +199,7 @@ pub async fn issued_pdf(
         .ok_or_else(|| {
             AppError::not_found(format!("revision {revision} of this order's report"))
         })?;
-    Ok(pdf_response(
-        bytes,
-        &issued_filename(&issued),
-        Some(&issued),
-    ))
+    Ok(pdf_response(ReportFile::Issued(issued, bytes), order_id))
 }
 
 /// Whether a file with this SHA-256 is a QC report issued here, of which

@@ -155,13 +155,37 @@ pub fn parameter_label(key: &str) -> String {
         .iter()
         .find_map(|(suffix, unit)| key.strip_suffix(suffix).map(|stem| (stem, Some(*unit))))
         .unwrap_or((key, None));
-    let mut words = stem.replace('_', " ");
+    const ACRONYMS: [&str; 7] = ["cri", "cct", "led", "ip", "ac", "dc", "ugr"];
+    let mut words = stem
+        .split('_')
+        .map(|w| {
+            if ACRONYMS.contains(&w) {
+                w.to_uppercase()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     if let Some(first) = words.get(0..1) {
         words = first.to_uppercase() + &words[1..];
     }
     match unit {
         Some(unit) => format!("{words} ({unit})"),
         None => words,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parameter_label;
+
+    #[test]
+    fn parameter_keys_read_as_labels() {
+        assert_eq!(parameter_label("rated_power_w"), "Rated power (W)");
+        assert_eq!(parameter_label("cri_min"), "CRI min");
+        assert_eq!(parameter_label("nominal_cct_k"), "Nominal CCT (K)");
+        assert_eq!(parameter_label("lamp_holder"), "Lamp holder");
     }
 }
 
@@ -289,14 +313,14 @@ fn plans(report: &QcReport) -> Vec<Block> {
         ),
         Block::Table(Table {
             columns: vec![
-                Column::left("Batch", 0.8),
-                Column::right("Lot", 0.8),
-                Column::left("Method", 3.0),
-                Column::right("n", 0.7),
-                Column::right("Ac/Re", 0.8),
-                Column::right("Seed", 2.2),
-                Column::right("Producer's", 1.6),
-                Column::right("Consumer's", 1.6),
+                Column::left("Batch", 0.7),
+                Column::right("Lot", 0.7),
+                Column::left("Method", 2.5),
+                Column::right("n", 0.6),
+                Column::right("Ac/Re", 0.7),
+                Column::right("Seed", 2.0),
+                Column::right("Producer's", 1.9),
+                Column::right("Consumer's", 1.9),
             ],
             rows,
         }),

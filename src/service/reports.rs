@@ -306,6 +306,40 @@ fn changes_since(
     Ok(changes)
 }
 
+/// The file an order's report link gives.
+pub enum ReportFile {
+    Issued(IssuedReport, Vec<u8>),
+    Draft(Vec<u8>),
+}
+
+/// The newest issued revision; before one exists, or when asked, staff
+/// get a draft. Customers only ever get issued reports.
+pub fn order_report(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+    want_draft: bool,
+) -> AppResult<ReportFile> {
+    let staff = visibility == Visibility::Everything;
+    if want_draft && !staff {
+        return Err(AppError::forbidden(
+            "drafts are for factory staff; download the issued report",
+        ));
+    }
+    if !want_draft {
+        if let Some((issued, bytes)) = issued_pdf(conn, order_id, None, visibility)? {
+            return Ok(ReportFile::Issued(issued, bytes));
+        }
+        if !staff {
+            return Err(AppError::conflict(
+                "not-issued",
+                "the QC report of this order has not been issued yet",
+            ));
+        }
+    }
+    Ok(ReportFile::Draft(draft_pdf(conn, order_id, visibility)?))
+}
+
 /// A draft of the report from the data as they stand.
 pub fn draft_pdf(
     conn: &mut DbConnection,

@@ -52,6 +52,7 @@ pub async fn order_page(
         p { a href="/" { "← Orders" } }
         h1 { "PO " (order.po_number) }
         p.muted { (order.quantity) " units ordered · entered " (order.created_at.format("%Y-%m-%d")) }
+        p { a.button href={ "/orders/" (order.id) "/report" } { "QC report" } }
         div.card {
             table {
                 thead { tr { th { "Batch" } th.num { "Lot size" } th { "Line" } th { "Entered" } } }

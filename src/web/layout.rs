@@ -38,6 +38,23 @@ a:hover { text-decoration: underline; }
 .unit ul { margin: .25rem 0 .5rem; padding-left: 1.1rem; }
 .unit img { width: 96px; height: 72px; object-fit: cover; border-radius: 6px; border: 1px solid var(--line); margin-right: .35rem; }
 .card { overflow-x: auto; }
+.good { color: #1b5e20; font-weight: 600; }
+.warn { color: #8d5a00; font-weight: 600; }
+a.button { display: inline-block; font-weight: 600; padding: .55rem 1rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; margin: .25rem 0; }
+a.button.quiet { background: #fff; color: var(--accent); }
+a.button:hover { text-decoration: none; }
+.actions form { margin-top: .75rem; }
+.report h1 { font-size: 1.6rem; }
+.report h2.section { margin-top: 2rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
+.report table { font-size: .85rem; }
+.report th, .report td { padding: .35rem .5rem; }
+.report .scroll { overflow-x: auto; }
+dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.5rem; margin: 0 0 1rem; }
+dl.fields dt { color: var(--muted); }
+dl.fields dd { margin: 0; font-weight: 600; }
+.banner { border: 2px solid currentColor; border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
+figure.chart { margin: 1rem 0; }
+figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
 
 /// A full page; `caller` adds the signed-in header with the sign-out form.

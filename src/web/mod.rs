@@ -5,6 +5,7 @@
 mod batches;
 mod layout;
 mod pages;
+mod reports;
 mod session;
 
 use actix_web::web;
@@ -15,6 +16,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(batches::batch_page)
         .service(batches::photo_page)
         .service(batches::thumbnail_page)
+        .service(reports::report_page)
+        .service(reports::report_pdf)
+        .service(reports::revision_pdf)
+        .service(reports::report_csv)
+        .service(reports::issue)
         .service(session::login_form)
         .service(session::login)
         .service(session::logout);

@@ -222,6 +222,12 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+impl CsrfForm {
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 #[post("/logout")]
 pub async fn logout(
     req: HttpRequest,
