@@ -176,19 +176,6 @@ pub fn parameter_label(key: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parameter_label;
-
-    #[test]
-    fn parameter_keys_read_as_labels() {
-        assert_eq!(parameter_label("rated_power_w"), "Rated power (W)");
-        assert_eq!(parameter_label("cri_min"), "CRI min");
-        assert_eq!(parameter_label("nominal_cct_k"), "Nominal CCT (K)");
-        assert_eq!(parameter_label("lamp_holder"), "Lamp holder");
-    }
-}
-
 fn parameter_value(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -594,4 +581,17 @@ fn statement(report: &QcReport) -> Vec<Block> {
         },
         Block::Paragraph(issued),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parameter_label;
+
+    #[test]
+    fn parameter_keys_read_as_labels() {
+        assert_eq!(parameter_label("rated_power_w"), "Rated power (W)");
+        assert_eq!(parameter_label("cri_min"), "CRI min");
+        assert_eq!(parameter_label("nominal_cct_k"), "Nominal CCT (K)");
+        assert_eq!(parameter_label("lamp_holder"), "Lamp holder");
+    }
 }
