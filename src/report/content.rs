@@ -2,7 +2,7 @@
 //! them: cover and verdict, product, sampling plans, results, visual
 //! inspection, dispositions, charts, statement of conformance.
 
-use super::layout::{Block, Cell, Column, Table, Tone};
+use super::layout::{table_height, Block, Cell, Column, Table, Tone};
 use super::{batch_list, meaning_text, BatchReport, QcReport, Verdict};
 use crate::charts::decimals;
 use crate::domain::template::Kind;
@@ -324,6 +324,10 @@ fn results(report: &QcReport) -> Vec<Block> {
         ),
     ];
     for b in report.batches.iter() {
+        // Keep the batch's title with its table.
+        blocks.push(Block::Need(
+            table_height(b.statistics.characteristics.len()) + 20.0,
+        ));
         blocks.push(Block::Subheading(batch_title(b)));
         let rows = b
             .statistics
@@ -374,7 +378,7 @@ fn results(report: &QcReport) -> Vec<Block> {
             .collect();
         blocks.push(Block::Table(Table {
             columns: vec![
-                Column::left("Characteristic", 2.6),
+                Column::left("Characteristic", 3.0),
                 Column::right("n", 0.6),
                 Column::right("Mean", 1.1),
                 Column::right("s", 1.0),
@@ -382,7 +386,7 @@ fn results(report: &QcReport) -> Vec<Block> {
                 Column::right("Max", 1.0),
                 Column::right("LSL", 0.9),
                 Column::right("USL", 0.9),
-                Column::right("Cpk [95% CI]", 1.8),
+                Column::right("Cpk [95% CI]", 1.7),
                 Column::right("NC", 0.6),
             ],
             rows,

@@ -180,6 +180,11 @@ const TABLE_SIZE: f32 = 8.0;
 const BODY_SIZE: f32 = 9.5;
 const LINE_HEIGHT: f32 = 13.0;
 
+/// The height a table of `rows` rows (and its header) takes.
+pub fn table_height(rows: usize) -> f32 {
+    ROW_HEIGHT * (rows + 1) as f32 + 6.0
+}
+
 /// Pages of drawing operations.
 #[derive(Default)]
 pub struct Flow {
@@ -327,6 +332,11 @@ impl Flow {
             .iter()
             .map(|c| CONTENT_WIDTH * c.share / total)
             .collect();
+        // A short table moves whole to the next page rather than split.
+        let height = table_height(table.rows.len());
+        if table.rows.len() <= 20 && height < BOTTOM - TOP {
+            self.room_for(height);
+        }
         let mut header_due = true;
         for row in &table.rows {
             if self.y + ROW_HEIGHT * if header_due { 2.0 } else { 1.0 } > BOTTOM {
