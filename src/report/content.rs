@@ -377,22 +377,27 @@ fn results(report: &QcReport) -> Vec<Block> {
             })
             .collect();
         blocks.push(Block::Table(Table {
-            columns: vec![
-                Column::left("Characteristic", 3.0),
-                Column::right("n", 0.6),
-                Column::right("Mean", 1.1),
-                Column::right("s", 1.0),
-                Column::right("Min", 1.0),
-                Column::right("Max", 1.0),
-                Column::right("LSL", 0.9),
-                Column::right("USL", 0.9),
-                Column::right("Cpk [95% CI]", 1.7),
-                Column::right("NC", 0.6),
-            ],
+            columns: results_columns(),
             rows,
         }));
     }
     blocks
+}
+
+/// The columns of a batch's results table.
+fn results_columns() -> Vec<Column> {
+    vec![
+        Column::left("Characteristic", 2.9),
+        Column::right("n", 0.55),
+        Column::right("Mean", 0.95),
+        Column::right("s", 0.95),
+        Column::right("Min", 0.85),
+        Column::right("Max", 0.85),
+        Column::right("LSL", 0.8),
+        Column::right("USL", 0.8),
+        Column::right("Cpk [95% CI]", 2.0),
+        Column::right("NC", 0.5),
+    ]
 }
 
 pub fn batch_title(b: &BatchReport) -> String {
@@ -590,6 +595,20 @@ fn statement(report: &QcReport) -> Vec<Block> {
 #[cfg(test)]
 mod tests {
     use super::parameter_label;
+
+    #[test]
+    fn results_columns_hold_a_cpk_interval_and_long_names() {
+        use super::super::layout::{text_width, CONTENT_WIDTH};
+        let columns = super::results_columns();
+        let total: f32 = columns.iter().map(|c| c.share).sum();
+        let room = |title: &str| {
+            let c = columns.iter().find(|c| c.title == title).unwrap();
+            CONTENT_WIDTH * c.share / total - 6.0
+        };
+        assert!(text_width("1.26 [1.15, 1.36]", 8.0, false) <= room("Cpk [95% CI]"));
+        assert!(text_width("Correlated colour temperature", 8.0, false) <= room("Characteristic"));
+        assert!(text_width("0.00173", 8.0, false) <= room("s"));
+    }
 
     #[test]
     fn parameter_keys_read_as_labels() {
