@@ -154,6 +154,28 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
     app.stop().await;
 }
 
+/// Follows the link with this text.
+async fn click_link(browser: &fantoccini::Client, text: &str) {
+    browser
+        .find(Locator::LinkText(text))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The text of the page's main part.
+async fn main_text(browser: &fantoccini::Client) -> String {
+    browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Signs `username` in through the form.
 async fn sign_in(browser: &fantoccini::Client, app: &TestApp, username: &str) {
     browser.goto(&app.url("/login")).await.unwrap();
@@ -218,32 +240,14 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     let browser = browser(&driver).await;
     sign_in(&browser, &app, "lead1").await;
     browser.goto(&app.url("/")).await.unwrap();
-    browser
-        .find(Locator::LinkText("PO-2026-0001"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::LinkText("Batch 1"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_link(&browser, "PO-2026-0001").await;
+    click_link(&browser, "Batch 1").await;
     browser
         .wait()
         .for_element(Locator::Css(".unit img"))
         .await
         .unwrap();
-    let text = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = main_text(&browser).await;
     assert!(text.contains("40 of 40 units inspected"), "{text}");
     assert!(text.contains("36 passed"), "{text}");
     assert!(text.contains("Scratch on housing"), "{text}");
@@ -296,25 +300,13 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         .goto(&app.url(&format!("/orders/{}", s.order_id)))
         .await
         .unwrap();
-    browser
-        .find(Locator::LinkText("QC report"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_link(&browser, "QC report").await;
     browser
         .wait()
         .for_element(Locator::Css("figure.chart svg"))
         .await
         .unwrap();
-    let text = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = main_text(&browser).await;
     assert!(text.contains("Not issued yet"), "{text}");
     assert!(text.contains("PENDING"), "no decision yet: {text}");
     assert!(text.contains("Luminous flux"), "{text}");

@@ -38,11 +38,25 @@ impl From<ChartParams> for ChartQuery {
     }
 }
 
-fn answer(body: Vec<u8>, format: Format) -> HttpResponse {
-    HttpResponse::Ok()
+/// Parses the chart's file name, draws it from the database with `draw`
+/// and answers it in the asked format (PNG rendered off the async threads).
+async fn chart(
+    db: web::Data<Db>,
+    file: String,
+    query: ChartParams,
+    draw: impl FnOnce(&mut crate::store::DbConnection, &str, &ChartQuery) -> AppResult<String>
+        + Send
+        + 'static,
+) -> AppResult<HttpResponse> {
+    let (name, format) = Format::split(&file)?;
+    let name = name.to_string();
+    let query = ChartQuery::from(query);
+    let svg = db.read(move |c| draw(c, &name, &query)).await?;
+    let body = web::block(move || encode(svg, format)).await??;
+    Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(("Cache-Control", "private, no-cache"))
-        .body(body)
+        .body(body))
 }
 
 /// A batch's chart: `histogram.svg?characteristic=`, `chromaticity.svg`,
@@ -59,16 +73,10 @@ pub async fn batch_chart(
     query: web::Query<ChartParams>,
 ) -> AppResult<HttpResponse> {
     let ((id, file), visibility) = (path.into_inner(), caller.visibility());
-    let query = ChartQuery::from(query.into_inner());
-    let (name, format) = Format::split(&file)?;
-    let name = name.to_string();
-    let svg = db
-        .read(move |c| charts::batch_chart(c, id, &name, &query, visibility))
-        .await?;
-    Ok(answer(
-        web::block(move || encode(svg, format)).await??,
-        format,
-    ))
+    chart(db, file, query.into_inner(), move |c, name, q| {
+        charts::batch_chart(c, id, name, q, visibility)
+    })
+    .await
 }
 
 /// An order's chart over all its batches: `histogram.svg?characteristic=`,
@@ -85,16 +93,10 @@ pub async fn order_chart(
     query: web::Query<ChartParams>,
 ) -> AppResult<HttpResponse> {
     let ((id, file), visibility) = (path.into_inner(), caller.visibility());
-    let query = ChartQuery::from(query.into_inner());
-    let (name, format) = Format::split(&file)?;
-    let name = name.to_string();
-    let svg = db
-        .read(move |c| charts::order_chart(c, id, &name, &query, visibility))
-        .await?;
-    Ok(answer(
-        web::block(move || encode(svg, format)).await??,
-        format,
-    ))
+    chart(db, file, query.into_inner(), move |c, name, q| {
+        charts::order_chart(c, id, name, q, visibility)
+    })
+    .await
 }
 
 /// A control chart across the product's batches:
@@ -111,14 +113,8 @@ pub async fn product_chart(
     query: web::Query<ChartParams>,
 ) -> AppResult<HttpResponse> {
     let ((id, file), visibility) = (path.into_inner(), caller.visibility());
-    let query = ChartQuery::from(query.into_inner());
-    let (name, format) = Format::split(&file)?;
-    let name = name.to_string();
-    let svg = db
-        .read(move |c| charts::product_chart(c, id, &name, &query, visibility))
-        .await?;
-    Ok(answer(
-        web::block(move || encode(svg, format)).await??,
-        format,
-    ))
+    chart(db, file, query.into_inner(), move |c, name, q| {
+        charts::product_chart(c, id, name, q, visibility)
+    })
+    .await
 }

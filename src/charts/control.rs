@@ -2,7 +2,9 @@
 //! per batch with its centre line and control limits, the points that
 //! complete a run rule marked in red and named.
 
-use super::{decimals, drawing_failed, fixed, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
+use super::{
+    decimals, drawing_failed, fixed, index_label, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH,
+};
 use crate::error::AppResult;
 use crate::service::control_charts::{ChartKind, ControlChart, Limits};
 use plotters::coord::Shift;
@@ -138,20 +140,13 @@ fn draw_panel(
         .y_label_area_size(76)
         .build_cartesian_2d(x_range, y0..y1)
         .map_err(drawing_failed)?;
-    let tick_every = count.div_ceil(20);
     chart
         .configure_mesh()
         .max_light_lines(0)
         .bold_line_style(super::GRID)
         .disable_x_mesh()
         .x_labels(if with_batch_axis { count.min(20) } else { 0 })
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(tick_every) {
-                return String::new();
-            }
-            labels.get(i as usize).cloned().unwrap_or_default()
-        })
+        .x_label_formatter(&|x| index_label(*x, labels))
         .y_desc(panel.name)
         .y_label_formatter(&|v| fixed(*v, digits))
         .label_style((FONT, 13))

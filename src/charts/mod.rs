@@ -177,6 +177,17 @@ impl Window {
     }
 }
 
+/// The label of a category axis at `x`: the name of the point at a whole
+/// index, at most about 20 names along the axis (every k-th), else nothing.
+pub fn index_label(x: f64, names: &[String]) -> String {
+    let i = x.round();
+    let every = names.len().div_ceil(20).max(1);
+    if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(every) {
+        return String::new();
+    }
+    names.get(i as usize).cloned().unwrap_or_default()
+}
+
 /// Decimals that tell apart ticks about a tenth of `span` apart.
 pub fn decimals(span: f64) -> usize {
     let step = span.abs() / 10.0;

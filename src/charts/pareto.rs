@@ -1,7 +1,7 @@
 //! Pareto chart of visual defects: counts, most frequent first, with the
 //! cumulative share on the right-hand axis.
 
-use super::{drawing_failed, BARS, FIT, FONT, HEIGHT, WIDTH};
+use super::{drawing_failed, index_label, BARS, FIT, FONT, HEIGHT, WIDTH};
 use crate::error::AppResult;
 use plotters::prelude::*;
 
@@ -52,13 +52,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
             .bold_line_style(super::GRID)
             .disable_x_mesh()
             .x_labels(count)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() > 1e-6 || i < 0.0 {
-                    return String::new();
-                }
-                names.get(i as usize).cloned().unwrap_or_default()
-            })
+            .x_label_formatter(&|x| index_label(*x, &names))
             .y_desc("Defects found")
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 13))

@@ -1,6 +1,6 @@
 //! Yield trend per batch: first-pass and final yield in percent.
 
-use super::{drawing_failed, CENTRE, DATA, FONT, HEIGHT, WIDTH};
+use super::{drawing_failed, index_label, CENTRE, DATA, FONT, HEIGHT, WIDTH};
 use crate::error::AppResult;
 use plotters::prelude::*;
 
@@ -34,24 +34,14 @@ pub fn render(trend: &YieldTrend) -> AppResult<String> {
             .y_label_area_size(60)
             .build_cartesian_2d(-0.5f64..(count as f64 - 0.5), y0..100.5)
             .map_err(drawing_failed)?;
-        let tick_every = count.div_ceil(20);
+        let names: Vec<String> = trend.batches.iter().map(|b| b.0.clone()).collect();
         chart
             .configure_mesh()
             .max_light_lines(0)
             .bold_line_style(super::GRID)
             .disable_x_mesh()
             .x_labels(count.min(20))
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() > 1e-6 || i < 0.0 || !(i as usize).is_multiple_of(tick_every) {
-                    return String::new();
-                }
-                trend
-                    .batches
-                    .get(i as usize)
-                    .map(|b| b.0.clone())
-                    .unwrap_or_default()
-            })
+            .x_label_formatter(&|x| index_label(*x, &names))
             .x_desc("Batch")
             .y_desc("Yield (%)")
             .y_label_formatter(&|v| format!("{v:.0}"))
