@@ -367,3 +367,113 @@ async fn chart_names_and_characteristics_are_checked() {
     let bytes = response.bytes().await.unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+#[tokio::test]
+async fn chromaticity_units_and_target_sit_at_their_coordinates() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let product = app
+            .create(
+                "/api/v1/products",
+                json!({"code": "A60-27", "name": "A60 2700 K", "params": {"target_x": 0.4578, "target_y": 0.4101},
+                       "characteristics": [
+                    {"code": "x", "name": "Chromaticity x", "kind": "variable", "severity": "minor", "quantity": "cie_x"},
+                    {"code": "y", "name": "Chromaticity y", "kind": "variable", "severity": "minor", "quantity": "cie_y"}]}),
+            )
+            .await;
+        let customer = app
+            .create("/api/v1/customers", json!({"name": "Helios"}))
+            .await;
+        let order = app
+            .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "C-1", "quantity": 100}))
+            .await;
+        let batch = app
+            .create(
+                &format!("/api/v1/orders/{}/batches", order["id"]),
+                json!({"lot_size": 100}),
+            )
+            .await;
+        let batch_id = batch["id"].as_i64().unwrap();
+        let (_, units) =
+            common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": 2})).await;
+        // Points around the target; the last far outside its 7-step ellipse.
+        let mut points: Vec<(f64, f64)> = (0..units.len())
+            .map(|i| {
+                let t = i as f64;
+                (
+                    0.4578 + 0.002 * (t * 1.3).sin(),
+                    0.4101 + 0.0015 * (t * 0.7).cos(),
+                )
+            })
+            .collect();
+        *points.last_mut().unwrap() = (0.4678, 0.4041);
+        let readings: Vec<Value> = units
+            .iter()
+            .zip(&points)
+            .flat_map(|(u, (x, y))| {
+                [
+                    json!({"unit": u, "characteristic": "x", "value": x}),
+                    json!({"unit": u, "characteristic": "y", "value": y}),
+                ]
+            })
+            .collect();
+        app.create(
+            &format!("/api/v1/batches/{batch_id}/measurements"),
+            json!({"measurements": readings}),
+        )
+        .await;
+        let svg = chart(
+            &app,
+            &format!("/api/v1/batches/{batch_id}/charts/chromaticity.svg"),
+        )
+        .await;
+        let marks = marks(&svg);
+        let (x, y) = (x_scales(&marks)[0], y_scales(&marks)[0]);
+        let dots: Vec<(f64, f64, Option<&str>)> = marks
+            .iter()
+            .filter(|m| m.name == "circle")
+            .map(|m| (x.value(m.f("cx")), y.value(m.f("cy")), m.colour()))
+            .collect();
+        assert_eq!(dots.len(), points.len(), "one dot per unit");
+        let tolerance = 1.5 * x.per_pixel().max(y.per_pixel());
+        // Units beyond 7 MacAdam steps (as the colorimetry route measures them) are red.
+        let (_, colour) = app
+            .get(&format!("/api/v1/batches/{batch_id}/colorimetry"))
+            .await;
+        let steps: std::collections::HashMap<i64, f64> = colour["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["unit"].as_i64().unwrap(),
+                    u["macadam_steps"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let mut far = 0;
+        for (unit, (px, py)) in units.iter().zip(&points) {
+            let dot = dots
+                .iter()
+                .find(|d| (d.0 - px).abs() <= tolerance && (d.1 - py).abs() <= tolerance)
+                .unwrap_or_else(|| panic!("no dot at ({px}, {py})"));
+            let beyond = steps[unit] > 7.0;
+            far += usize::from(beyond);
+            assert_eq!(
+                dot.2,
+                Some(if beyond { LIMIT } else { DATA }),
+                "unit {unit}"
+            );
+        }
+        assert_eq!(far, 1, "the one unit placed far off is beyond 7 steps");
+        // The target's centre: the green cross's two strokes meet there.
+        let cross: Vec<&Mark> = by_colour(&marks, "line", CENTRE);
+        let centre = cross
+            .iter()
+            .map(|l| ((l.f("x1") + l.f("x2")) / 2.0, (l.f("y1") + l.f("y2")) / 2.0))
+            .next()
+            .expect("a target cross");
+        close(x.value(centre.0), 0.4578, tolerance, "target x");
+        close(y.value(centre.1), 0.4101, tolerance, "target y");
+    }
+}
