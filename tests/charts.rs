@@ -477,3 +477,71 @@ async fn chromaticity_units_and_target_sit_at_their_coordinates() {
         close(y.value(centre.1), 0.4101, tolerance, "target y");
     }
 }
+
+#[tokio::test]
+async fn pareto_bars_count_the_defects_most_frequent_first() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let s = common::scenario(&app, 30).await;
+        for (code, name) in [
+            ("scratch", "Scratch"),
+            ("dent", "Dent"),
+            ("peel", "Coating peeling"),
+        ] {
+            app.create(
+                "/api/v1/defect-types",
+                json!({"family": "general", "code": code, "name": name, "severity": "minor"}),
+            )
+            .await;
+        }
+        // Scratches 7 (on 4 units), peeling 3, dents 1.
+        let inspections: Vec<Value> = (1..=30)
+            .map(|u| match u {
+                1..=3 => json!({"unit": u, "defects": [{"defect": "scratch", "count": 1}, {"defect": "peel", "count": 1}]}),
+                4 => json!({"unit": u, "defects": [{"defect": "scratch", "count": 4}, {"defect": "dent", "count": 1}]}),
+                _ => json!({"unit": u}),
+            })
+            .collect();
+        app.create(
+            &format!("/api/v1/batches/{}/inspections", s.batch_id),
+            json!({"inspections": inspections}),
+        )
+        .await;
+        let svg = chart(
+            &app,
+            &format!("/api/v1/orders/{}/charts/pareto.svg", s.order_id),
+        )
+        .await;
+        let marks = marks(&svg);
+        let y = y_scales(&marks)[0];
+        let mut bars = by_colour(&marks, "rect", BARS);
+        bars.sort_by(|a, b| a.f("x").total_cmp(&b.f("x")));
+        let heights: Vec<f64> = bars
+            .iter()
+            .map(|b| (y.value(b.f("y")) - y.value(b.f("y") + b.f("height"))).round())
+            .collect();
+        assert_eq!(heights, [7.0, 3.0, 1.0]);
+        // The bars are named in that order along the axis.
+        let names: Vec<&str> = marks
+            .iter()
+            .filter(|m| {
+                m.name == "text"
+                    && ["Scratch", "Coating peeling", "Dent"].contains(&m.text.as_str())
+            })
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(names, ["Scratch", "Coating peeling", "Dent"]);
+        // The cumulative line ends at 100%.
+        let cumulative = by_colour(&marks, "polyline", FIT)[0].points();
+        let last = cumulative.last().unwrap();
+        let first = cumulative.first().unwrap();
+        // 7 of 11 defects: the first point stands 7/11 as high as the last (100%).
+        let bottom = bars[0].f("y") + bars[0].f("height");
+        close(
+            (bottom - first.1) / (bottom - last.1),
+            7.0 / 11.0,
+            0.01,
+            "first cumulative share",
+        );
+    }
+}
