@@ -152,6 +152,12 @@ impl Db {
             target,
             sqlite_sync,
         };
+        if sqlite {
+            // Switch a new file to WAL once, alone: the pool opens its
+            // connections in parallel, and concurrent first switches to WAL
+            // collide ("database is locked").
+            manager.connect()?;
+        }
         let pool = diesel::r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(10))
