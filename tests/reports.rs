@@ -223,6 +223,25 @@ async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(common::error_fields(&problem), ["sha256"]);
 
+        // The same check in the browser: upload the file to /verify.
+        let page = |bytes: Vec<u8>| {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("report.pdf"),
+            );
+            let request = anonymous
+                .request(reqwest::Method::POST, "/verify")
+                .multipart(form);
+            async move { request.send().await.unwrap().text().await.unwrap() }
+        };
+        let shown = page(pdf.clone()).await;
+        assert!(
+            shown.contains("Genuine.") && shown.contains("PO-2026-0001"),
+            "{shown}"
+        );
+        let shown = page(altered.clone()).await;
+        assert!(shown.contains("Not a report issued here."), "{shown}");
+
         // Issuing again without changes gives the same revision.
         let (status, same) = app.post(&issue_path, &json!({})).await;
         assert_eq!(status, StatusCode::OK, "{same}");

@@ -457,6 +457,14 @@ pub fn store_issue(
     issued(conn, row)
 }
 
+/// The newest revision when the order's data changed since it was issued.
+pub fn outdated_revision(conn: &mut DbConnection, order_id: i64) -> AppResult<Option<i32>> {
+    let Some(latest) = store::reports_of_order(conn, order_id)?.pop() else {
+        return Ok(None);
+    };
+    Ok((data_hash(conn, order_id)? != latest.data_sha256).then_some(latest.revision))
+}
+
 pub fn list(
     conn: &mut DbConnection,
     order_id: i64,

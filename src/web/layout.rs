@@ -54,6 +54,7 @@ dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; font-weight: 600; }
 .banner { border: 2px solid currentColor; border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
 figure.chart { margin: 1rem 0; }
+code { word-break: break-all; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
 

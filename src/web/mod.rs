@@ -7,6 +7,7 @@ mod layout;
 mod pages;
 mod reports;
 mod session;
+mod verify;
 
 use actix_web::web;
 
@@ -21,6 +22,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(reports::revision_pdf)
         .service(reports::report_csv)
         .service(reports::issue)
+        .service(verify::verify_form)
+        .service(verify::verify_upload)
         .service(session::login_form)
         .service(session::login)
         .service(session::logout);

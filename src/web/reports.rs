@@ -21,17 +21,20 @@ pub async fn report_page(
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
-    let (report, issued) = db
+    let staff = visibility == crate::domain::access::Visibility::Everything;
+    let (report, issued, outdated) = db
         .read(move |c| {
             let issued = reports::list(c, order_id, visibility)?;
-            Ok((
-                reports::gather(c, order_id, visibility, None, Utc::now())?,
-                issued,
-            ))
+            let outdated = if staff {
+                reports::outdated_revision(c, order_id)?
+            } else {
+                None
+            };
+            let report = reports::gather(c, order_id, visibility, None, Utc::now())?;
+            Ok((report, issued, outdated))
         })
         .await?;
     let may_issue = permits(session.caller.role, Permission::IssueReports);
-    let staff = visibility == crate::domain::access::Visibility::Everything;
     let body = html! {
         p { a href={ "/orders/" (order_id) } { "← PO " (report.heading.po_number) } }
         div.card.actions {
@@ -53,6 +56,9 @@ pub async fn report_page(
                         }
                     }
                 }
+            }
+            @if let Some(revision) = outdated {
+                p.warn { "The data changed since revision " (revision) " was issued; customers still download revision " (revision) " until a new one is issued." }
             }
             p {
                 @if !issued.is_empty() {

@@ -134,6 +134,7 @@ fn login_page(csrf: &str, username: &str, error: Option<&str>) -> Markup {
                     @if let Some(error) = error { p.error role="alert" { (error) } }
                     button type="submit" { "Sign in" }
                 }
+                p.muted { "Received a QC report? " a href="/verify" { "Check that it is genuine" } "." }
             }
         },
     )
