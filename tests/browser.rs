@@ -325,6 +325,19 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         shot,
     )
     .unwrap();
+    browser
+        .execute(
+            "document.querySelector('figure.chart').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shot = browser.screenshot().await.unwrap();
+    std::fs::write(
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-report-chart.png"),
+        shot,
+    )
+    .unwrap();
 
     browser
         .find(Locator::Css(".actions form button[type=submit]"))

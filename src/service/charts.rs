@@ -44,6 +44,8 @@ pub struct Scope {
     pub order: Order,
     pub product: Product,
     pub batches: Vec<Batch>,
+    /// One batch asked for, rather than the whole order.
+    pub single_batch: bool,
 }
 
 impl Scope {
@@ -62,6 +64,7 @@ impl Scope {
             order,
             product,
             batches,
+            single_batch: false,
         })
     }
 
@@ -77,12 +80,15 @@ impl Scope {
             order,
             product,
             batches: vec![batch],
+            single_batch: true,
         })
     }
 
     fn title(&self, what: &str) -> String {
         match self.batches.as_slice() {
-            [batch] => format!("{what} · {} batch {}", self.order.po_number, batch.number),
+            [batch] if self.single_batch => {
+                format!("{what} · {} batch {}", self.order.po_number, batch.number)
+            }
             _ => format!("{what} · {}", self.order.po_number),
         }
     }
@@ -103,7 +109,7 @@ pub fn batch_chart(
     match name {
         "histogram" => histogram_chart(conn, &scope, characteristic_of(&scope.product, query)?),
         "chromaticity" => chromaticity_chart(conn, &scope),
-        "oc-curve" => oc_chart(conn, batch_id),
+        "oc-curve" => oc_chart(conn, &scope),
         "pareto" => pareto_chart(conn, &scope),
         _ => Err(unknown(name, &BATCH_CHARTS)),
     }
@@ -381,11 +387,12 @@ pub fn attribute_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Optio
     .ok())
 }
 
-pub fn oc_chart(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
-    let plan = attribute_plan(conn, batch_id)?
+pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    let batch = scope.batches.first().ok_or_else(AppError::internal)?;
+    let plan = attribute_plan(conn, batch.id)?
         .ok_or_else(|| AppError::conflict("no-plan", "the batch has no sampling plan yet"))?;
     oc::render(&oc::OcChart {
-        title: &format!("OC curve · batch {batch_id}"),
+        title: &scope.title("OC curve"),
         plan,
         model: Model::Hypergeometric,
     })
