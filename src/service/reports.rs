@@ -594,9 +594,17 @@ pub fn csv_rows_of_batch(
             "false".to_string(),
             m.supersedes.is_some().to_string(),
             utc(m.recorded_at).to_rfc3339(),
+            // No user: an instrument import, or the system (demo data).
             m.recorded_by
                 .and_then(|id| names.get(&id).cloned())
-                .unwrap_or_else(|| "import".into()),
+                .unwrap_or_else(|| {
+                    if m.import_id.is_some() {
+                        "import"
+                    } else {
+                        "system"
+                    }
+                    .into()
+                }),
             m.uuid.clone(),
         ]);
         by_key.insert((m.unit, i), fields);
