@@ -158,6 +158,20 @@ async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say
         assert_eq!(status, StatusCode::CONFLICT, "nothing issued yet");
 
         let issue_path = format!("/api/v1/orders/{}/reports", s.order_id);
+        let empty = app
+            .create("/api/v1/orders", json!({"customer_id": s.customer_id, "product_id": s.product_id, "po_number": "PO-EMPTY", "quantity": 10}))
+            .await;
+        let (status, problem) = app
+            .post(
+                &format!("/api/v1/orders/{}/reports", empty["id"]),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "an order without batches has nothing to report: {problem}"
+        );
         let (status, first) = app.post(&issue_path, &json!({})).await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         assert_eq!(first["revision"], 1);

@@ -378,6 +378,12 @@ pub fn prepare_issue(
     // `store_issue` refuse it.
     let data_sha256 = data_hash(conn, order_id)?;
     let draft = gather(conn, order_id, Visibility::Everything, None, now)?;
+    if draft.batches.is_empty() {
+        return Err(AppError::conflict(
+            "nothing-to-report",
+            "the order has no batches yet: there is nothing to report",
+        ));
+    }
     let previous = store::reports_of_order(conn, order_id)?.pop();
     if let Some(previous) = previous.as_ref().filter(|p| p.data_sha256 == data_sha256) {
         return Ok(Preparation::Unchanged(issued(conn, previous.clone())?));
