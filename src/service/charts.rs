@@ -375,21 +375,31 @@ pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<S
 
 /// The attribute plan a batch is judged by: Ac from an ISO 2859-1 plan,
 /// 0 (accept only when no unit fails) for a percent plan.
-pub fn attribute_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<AttributePlan>> {
-    let Some(plan) = super::sampling::find_plan(conn, batch_id)? else {
-        return Ok(None);
-    };
-    Ok(AttributePlan::new(
+pub fn attribute_plan(plan: &super::sampling::Plan) -> Option<AttributePlan> {
+    AttributePlan::new(
         plan.lot_size as u64,
         plan.sample_size as u64,
         plan.accept.unwrap_or(0) as u64,
     )
-    .ok())
+    .ok()
+}
+
+/// The plan's producer's and consumer's risk points as they lie on its OC
+/// curve: (p, Pa), p as the plan states it.
+pub fn risk_points(plan: &super::sampling::Plan) -> Option<[(f64, f64); 2]> {
+    let attribute = attribute_plan(plan)?;
+    let on_curve = |p: f64| (p, attribute.pa(p, plan.risk.model));
+    Some([
+        on_curve(plan.risk.producer_risk_point),
+        on_curve(plan.risk.consumer_risk_point),
+    ])
 }
 
 pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
     let batch = scope.batches.first().ok_or_else(AppError::internal)?;
-    let plan = attribute_plan(conn, batch.id)?
+    let plan = super::sampling::find_plan(conn, batch.id)?
+        .as_ref()
+        .and_then(attribute_plan)
         .ok_or_else(|| AppError::conflict("no-plan", "the batch has no sampling plan yet"))?;
     oc::render(&oc::OcChart {
         title: &scope.title("OC curve"),

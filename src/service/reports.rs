@@ -86,8 +86,7 @@ pub fn gather(
     let mut batches = Vec::with_capacity(scope.batches.len());
     for batch in &scope.batches {
         let plan = super::sampling::find_plan(conn, batch.id)?;
-        let risk_points = charts::attribute_plan(conn, batch.id)?
-            .map(|p| oc::risk_points(&p, Model::Hypergeometric));
+        let risk_points = plan.as_ref().and_then(charts::risk_points);
         batches.push(BatchReport {
             plan,
             risk_points,
@@ -145,7 +144,7 @@ fn report_charts(
     // One OC curve per distinct plan, naming its batches.
     let mut plans: BTreeMap<(u64, u64, u64), Vec<i32>> = BTreeMap::new();
     for b in batches {
-        if let Some(plan) = charts::attribute_plan(conn, b.batch.id)? {
+        if let Some(plan) = b.plan.as_ref().and_then(charts::attribute_plan) {
             plans
                 .entry((plan.lot_size, plan.sample_size, plan.accept))
                 .or_default()
