@@ -408,24 +408,34 @@ pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
     })
 }
 
-/// Defects found per defect type over the scope's batches, most first.
-pub fn defect_counts(conn: &mut DbConnection, batch_ids: &[i64]) -> AppResult<Vec<(String, i64)>> {
+/// Defects found per defect type over batches' visual summaries, most first.
+pub fn defect_counts<'a>(
+    summaries: impl IntoIterator<Item = &'a super::visual::VisualSummary>,
+) -> Vec<(String, i64)> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    for &batch_id in batch_ids {
-        for defect in super::visual::summary(conn, batch_id, Visibility::Everything)?.defects {
-            *counts.entry(defect.name).or_default() += defect.count;
+    for summary in summaries {
+        for defect in &summary.defects {
+            *counts.entry(defect.name.clone()).or_default() += defect.count;
         }
     }
     let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(counts)
+    counts
 }
 
 pub fn pareto_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
-    let defects = defect_counts(conn, &scope.batch_ids())?;
+    let summaries = scope
+        .batch_ids()
+        .into_iter()
+        .map(|id| super::visual::summary(conn, id, Visibility::Everything))
+        .collect::<AppResult<Vec<_>>>()?;
+    render_pareto(scope, &defect_counts(&summaries))
+}
+
+pub fn render_pareto(scope: &Scope, defects: &[(String, i64)]) -> AppResult<String> {
     pareto::render(&pareto::Pareto {
         title: &scope.title("Visual defects"),
-        defects: &defects,
+        defects,
     })
 }
 

@@ -132,13 +132,9 @@ fn report_charts(
         return Ok(charts);
     }
     charts.yields = Some(charts::yield_chart(conn, scope)?);
-    if !charts::defect_counts(
-        conn,
-        &scope.batches.iter().map(|b| b.id).collect::<Vec<_>>(),
-    )?
-    .is_empty()
-    {
-        charts.pareto = Some(charts::pareto_chart(conn, scope)?);
+    let defects = charts::defect_counts(batches.iter().map(|b| &b.visual));
+    if !defects.is_empty() {
+        charts.pareto = Some(charts::render_pareto(scope, &defects)?);
     }
     charts.chromaticity = charts::chromaticity_chart(conn, scope).ok();
     // One OC curve per distinct plan, naming its batches.
