@@ -207,6 +207,18 @@ async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say
         assert!(text.contains("10% random"), "{text}");
         assert!(text.contains("Luminous flux"), "{text}");
         assert_fonts_embedded(&file);
+        // Bookmarks lead to each section (titles stored as plain PDF strings).
+        let raw = String::from_utf8_lossy(&pdf);
+        for section in [
+            "2  Sampling plans",
+            "3  Results per batch and characteristic",
+            "7  Statement of conformance",
+        ] {
+            assert!(
+                raw.contains(&format!("/Title({section})")),
+                "no bookmark for {section}"
+            );
+        }
         let pages = page_count(&file);
         assert_eq!(
             render_pages(&file, &format!("issued-{backend:?}"), "30"),

@@ -185,11 +185,22 @@ pub fn table_height(rows: usize) -> f32 {
     ROW_HEIGHT * (rows + 1) as f32 + 6.0
 }
 
-/// Pages of drawing operations.
+/// A heading's place, for the PDF's bookmarks: level 1 for sections, 2 for
+/// subsections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub level: u8,
+    pub title: String,
+    pub page: usize,
+    pub y: f32,
+}
+
+/// Pages of drawing operations, and where the headings landed.
 #[derive(Default)]
 pub struct Flow {
     pages: Vec<Vec<Op>>,
     y: f32,
+    marks: Vec<Mark>,
 }
 
 impl Flow {
@@ -197,6 +208,7 @@ impl Flow {
         Flow {
             pages: vec![Vec::new()],
             y: TOP,
+            marks: Vec::new(),
         }
     }
 
@@ -217,6 +229,15 @@ impl Flow {
         if self.y + height > BOTTOM {
             self.new_page();
         }
+    }
+
+    fn mark(&mut self, level: u8, title: &str) {
+        self.marks.push(Mark {
+            level,
+            title: title.to_string(),
+            page: self.pages.len() - 1,
+            y: self.y - 16.0,
+        });
     }
 
     fn text(&mut self, x: f32, size: f32, bold: bool, tone: Tone, text: String) {
@@ -243,6 +264,7 @@ impl Flow {
                 // Keep a heading with at least a few lines of what follows.
                 self.room_for(90.0);
                 self.y += 20.0;
+                self.mark(1, &text);
                 self.text(MARGIN_X, 13.0, true, Tone::Normal, text);
                 self.y += 5.0;
                 let y = self.y;
@@ -257,6 +279,7 @@ impl Flow {
             Block::Subheading(text) => {
                 self.room_for(60.0);
                 self.y += 14.0;
+                self.mark(2, &text);
                 self.text(MARGIN_X, 10.5, true, Tone::Normal, text);
                 self.y += 6.0;
             }
@@ -388,8 +411,8 @@ impl Flow {
         });
     }
 
-    pub fn finish(self) -> Vec<Vec<Op>> {
-        self.pages
+    pub fn finish(self) -> (Vec<Vec<Op>>, Vec<Mark>) {
+        (self.pages, self.marks)
     }
 }
 
@@ -441,7 +464,7 @@ mod tests {
                 .map(|i| vec![Cell::from(format!("B{i}")), Cell::from("5")])
                 .collect(),
         }));
-        let pages = flow.finish();
+        let (pages, _) = flow.finish();
         assert!(pages.len() >= 4, "{} pages", pages.len());
         for page in &pages {
             let texts: Vec<&str> = page

@@ -2,15 +2,17 @@
 //! shipped fonts (embedded and subset) and the charts through krilla-svg,
 //! keeping their text as real text.
 
-use super::layout::{text_width, Flow, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
+use super::layout::{text_width, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use super::{content, QcReport};
 use crate::error::{AppError, AppResult};
 use crate::fonts::{BOLD, REGULAR};
 use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect, Size};
 use krilla::metadata::{DateTime, Metadata};
 use krilla::num::NormalizedF32;
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
@@ -28,7 +30,7 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
     for block in content::blocks(report) {
         flow.add(block);
     }
-    let pages = flow.finish();
+    let (pages, marks) = flow.finish();
     let fonts = Fonts {
         regular: Font::new(REGULAR.into(), 0).ok_or_else(AppError::internal)?,
         bold: Font::new(BOLD.into(), 0).ok_or_else(AppError::internal)?,
@@ -49,6 +51,7 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
                     .second(date.second() as u8),
             ),
     );
+    document.set_outline(outline(&marks));
     let total = pages.len();
     for (index, ops) in pages.into_iter().enumerate() {
         let settings =
@@ -66,6 +69,33 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
         tracing::error!(error = ?e, "writing the report PDF failed");
         AppError::internal()
     })
+}
+
+/// Bookmarks: each section with its subsections (the batches) under it.
+fn outline(marks: &[Mark]) -> Outline {
+    let node = |m: &Mark| {
+        OutlineNode::new(
+            m.title.clone(),
+            XyzDestination::new(m.page, Point::from_xy(0.0, m.y.max(0.0))),
+        )
+    };
+    let mut outline = Outline::new();
+    let mut section: Option<OutlineNode> = None;
+    for mark in marks {
+        match (mark.level, section.as_mut()) {
+            (2, Some(parent)) => parent.push_child(node(mark)),
+            _ => {
+                if let Some(done) = section.take() {
+                    outline.push_child(done);
+                }
+                section = Some(node(mark));
+            }
+        }
+    }
+    if let Some(done) = section {
+        outline.push_child(done);
+    }
+    outline
 }
 
 fn fill(r: u8, g: u8, b: u8) -> Fill {
