@@ -420,7 +420,7 @@ async fn a_large_order_paginates_cleanly() {
         text.contains("Batch 150 · lot of 20"),
         "the last batch's results are there"
     );
-    // Each page of a split table starts with its header row.
+    // Every page says which page of how many it is.
     for (i, page) in text
         .split('\u{c}')
         .enumerate()
