@@ -121,12 +121,7 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
         !html.contains("NL-4500187733") && !html.contains("Nordlicht"),
         "another customer's order shows"
     );
-    let shot = browser.screenshot().await.unwrap();
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-orders.png"),
-        shot,
-    )
-    .unwrap();
+    save_screenshot(&browser, "browser-orders").await;
 
     browser
         .find(Locator::Css("header form button"))
@@ -152,6 +147,13 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
     );
     browser.close().await.unwrap();
     app.stop().await;
+}
+
+/// Saves what the browser shows as `target/tmp/<name>.png`, to look at.
+async fn save_screenshot(browser: &fantoccini::Client, name: &str) {
+    let shot = browser.screenshot().await.unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    std::fs::write(path, shot).unwrap();
 }
 
 /// Follows the link with this text.
@@ -265,12 +267,7 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
         .execute("document.querySelector('.units').scrollIntoView();", vec![])
         .await
         .unwrap();
-    let shot = browser.screenshot().await.unwrap();
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-batch.png"),
-        shot,
-    )
-    .unwrap();
+    save_screenshot(&browser, "browser-batch").await;
     browser.close().await.unwrap();
     app.stop().await;
 }
@@ -319,12 +316,7 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         .await
         .unwrap();
     assert!(width.as_f64().unwrap() > 400.0, "chart width {width}");
-    let shot = browser.screenshot().await.unwrap();
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-report.png"),
-        shot,
-    )
-    .unwrap();
+    save_screenshot(&browser, "browser-report").await;
     browser
         .execute(
             "document.querySelector('figure.chart').scrollIntoView();",
@@ -332,12 +324,7 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         )
         .await
         .unwrap();
-    let shot = browser.screenshot().await.unwrap();
-    std::fs::write(
-        concat!(env!("CARGO_TARGET_TMPDIR"), "/browser-report-chart.png"),
-        shot,
-    )
-    .unwrap();
+    save_screenshot(&browser, "browser-report-chart").await;
 
     browser
         .find(Locator::Css(".actions form button[type=submit]"))
