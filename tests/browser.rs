@@ -123,18 +123,12 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
     );
     save_screenshot(&browser, "browser-orders").await;
 
-    browser
-        .find(Locator::Css("header form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Id("username"))
-        .await
-        .unwrap();
+    click_and_wait(
+        &browser,
+        Locator::Css("header form button"),
+        Locator::Id("username"),
+    )
+    .await;
     browser.goto(&app.url("/")).await.unwrap();
     assert!(
         browser
@@ -154,6 +148,12 @@ async fn save_screenshot(browser: &fantoccini::Client, name: &str) {
     let shot = browser.screenshot().await.unwrap();
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
     std::fs::write(path, shot).unwrap();
+}
+
+/// Clicks `target` and waits until `then` is on the page.
+async fn click_and_wait(browser: &fantoccini::Client, target: Locator<'_>, then: Locator<'_>) {
+    browser.find(target).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(then).await.unwrap();
 }
 
 /// Follows the link with this text.
@@ -190,18 +190,12 @@ async fn sign_in(browser: &fantoccini::Client, app: &TestApp, username: &str) {
             .await
             .unwrap();
     }
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("header form"))
-        .await
-        .unwrap();
+    click_and_wait(
+        browser,
+        Locator::Css("form button[type=submit]"),
+        Locator::Css("header form"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -326,18 +320,12 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         .unwrap();
     save_screenshot(&browser, "browser-report-chart").await;
 
-    browser
-        .find(Locator::Css(".actions form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::LinkText("QCR-000001 rev 1"))
-        .await
-        .unwrap();
+    click_and_wait(
+        &browser,
+        Locator::Css(".actions form button[type=submit]"),
+        Locator::LinkText("QCR-000001 rev 1"),
+    )
+    .await;
     let (_, issued) = app
         .get(&format!("/api/v1/orders/{}/reports", s.order_id))
         .await;
