@@ -5,8 +5,8 @@ use super::auth::Allowed;
 use crate::domain::colorimetry::Xy;
 use crate::error::AppError;
 use crate::error::{AppResult, Problem};
+use crate::service::calculators::{self, Iso2859Answer, OcCurve};
 use crate::service::colour::{self, ColourAnswer};
-use crate::service::plans::{self, Iso2859Answer, OcCurve};
 use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -35,7 +35,7 @@ pub async fn iso2859(
     query: web::Query<Iso2859Query>,
 ) -> AppResult<web::Json<Iso2859Answer>> {
     let q = query.into_inner();
-    Ok(web::Json(plans::iso2859_plan(
+    Ok(web::Json(calculators::iso2859_plan(
         q.lot_size,
         q.aql,
         q.level.as_deref(),
@@ -65,7 +65,7 @@ pub async fn oc_curve(
     query: web::Query<OcQuery>,
 ) -> AppResult<web::Json<OcCurve>> {
     let q = query.into_inner();
-    Ok(web::Json(plans::oc_curve(
+    Ok(web::Json(calculators::oc_curve(
         q.lot_size,
         q.sample_size,
         q.accept,

@@ -3,10 +3,11 @@
 use super::auth::perm::{ManageCatalog, PlanSampling, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
+use crate::domain::spc::{ChartKind, ControlChart};
 use crate::error::{AppResult, Problem};
 use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Customer, NewCustomer, NewProduct, Product};
-use crate::service::control_charts::{self, ChartKind, ControlChart, FreezeLimits};
+use crate::service::control_charts::{self, FreezeLimits};
 use crate::service::suppliers::{self, NewSupplier, Supplier};
 use crate::service::yields::{self, GroupBy, YieldRow};
 use crate::service::Page;

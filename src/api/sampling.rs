@@ -3,8 +3,10 @@
 use super::auth::perm::{PlanSampling, ReadProcess, ReadResults};
 use super::auth::Allowed;
 use super::extract::ApiJson;
+use crate::domain::sampling::plan::Plan;
 use crate::error::{AppResult, Problem};
-use crate::service::sampling::{self, Plan, PlanRequest};
+use crate::service::plans;
+use crate::service::sampling::{self, PlanRequest};
 use crate::service::switching::{
     self, CorrectiveAction, LotResultRequest, SwitchingEvent, SwitchingHistory,
 };
@@ -50,7 +52,7 @@ pub async fn get_plan(
 ) -> AppResult<web::Json<Plan>> {
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
-        db.read(move |c| sampling::get_plan(c, batch_id, visibility))
+        db.read(move |c| plans::get_plan(c, batch_id, visibility))
             .await?,
     ))
 }

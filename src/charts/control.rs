@@ -5,8 +5,8 @@
 use super::{
     decimals, drawing_failed, fixed, index_label, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH,
 };
+use crate::domain::spc::{ChartKind, ControlChart, Limits};
 use crate::error::AppResult;
-use crate::service::control_charts::{ChartKind, ControlChart, Limits};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

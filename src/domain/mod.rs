@@ -4,9 +4,14 @@
 //! unit tests, each checked against a published source.
 
 pub mod access;
+pub mod batch;
 pub mod colorimetry;
+pub mod disposition;
 pub mod inference;
+pub mod product;
 pub mod run_rules;
 pub mod sampling;
+pub mod spc;
 pub mod stats;
+pub mod summaries;
 pub mod template;

@@ -5,10 +5,10 @@
 use super::layout::{table_height, Block, Cell, Column, Table, Tone};
 use super::{batch_list, meaning_text, BatchReport, QcReport, Verdict};
 use crate::charts::decimals;
+use crate::domain::product::Characteristic;
+use crate::domain::sampling::plan::{Method, Plan};
+use crate::domain::summaries::CharacteristicStatistics;
 use crate::domain::template::Kind;
-use crate::service::catalog::Characteristic;
-use crate::service::sampling::{Method, Plan};
-use crate::service::statistics::CharacteristicStatistics;
 use serde_json::Value;
 
 /// Height of a chart on the page: two fit one above the other.
@@ -486,8 +486,8 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
             ],
             Some(d) => {
                 let tone = match d.meaning {
-                    crate::service::dispositions::Meaning::Released => Tone::Good,
-                    crate::service::dispositions::Meaning::Rejected => Tone::Bad,
+                    crate::domain::disposition::Meaning::Released => Tone::Good,
+                    crate::domain::disposition::Meaning::Rejected => Tone::Bad,
                     _ => Tone::Warning,
                 };
                 let mut note = d.comment.clone();

@@ -9,12 +9,11 @@ pub mod html;
 pub mod layout;
 pub mod pdf;
 
-use crate::service::batches::Batch;
-use crate::service::catalog::Product;
-use crate::service::dispositions::{BatchDisposition, Meaning};
-use crate::service::sampling::Plan;
-use crate::service::statistics::BatchStatistics;
-use crate::service::visual::VisualSummary;
+use crate::domain::batch::Batch;
+use crate::domain::disposition::{BatchDisposition, Meaning};
+use crate::domain::product::Product;
+use crate::domain::sampling::plan::Plan;
+use crate::domain::summaries::{BatchStatistics, VisualSummary};
 use chrono::{DateTime, Utc};
 
 /// Who the report is for and which document it is.

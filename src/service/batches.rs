@@ -3,12 +3,13 @@
 use super::audit::{self, Actor};
 use super::{utc, Page};
 use crate::domain::access::Visibility;
+pub use crate::domain::batch::Batch;
 use crate::domain::sampling::LotSize;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
 use crate::store::{now, DbConnection, PageRequest};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -21,19 +22,6 @@ pub struct NewBatch {
     pub production_date: Option<NaiveDate>,
     /// For a lot of incoming material: the supplier it came from. Its
     /// switching rules are then kept per product and supplier.
-    pub supplier_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Batch {
-    pub id: i64,
-    pub order_id: i64,
-    /// 1, 2, 3 … within the order.
-    pub number: i32,
-    pub lot_size: i64,
-    pub line: Option<String>,
-    pub production_date: Option<String>,
-    pub created_at: DateTime<Utc>,
     pub supplier_id: Option<i64>,
 }
 

@@ -9,6 +9,7 @@ use super::colour::current_values;
 use crate::domain::access::Visibility;
 use crate::domain::inference::{self, Interval};
 use crate::domain::stats::{capability, describe};
+pub use crate::domain::summaries::Normality;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
@@ -18,15 +19,6 @@ use utoipa::ToSchema;
 
 /// Confidence of every interval reported.
 pub const CONFIDENCE: f64 = 0.95;
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-pub struct Normality {
-    /// Anderson–Darling A².
-    pub a2: f64,
-    /// Below 0.05 the values do not look normal: capability figures, which
-    /// assume normality, are then not to be trusted.
-    pub p_value: f64,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ProductCapability {

@@ -4,6 +4,7 @@ use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::colorimetry::Xy;
+pub use crate::domain::product::{Characteristic, Product, VisualScope};
 use crate::domain::template::{CharacteristicSpec, Kind, Limits, Quantity, Severity};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
@@ -125,53 +126,8 @@ pub struct NewProduct {
     pub visual_inspection: VisualScope,
 }
 
-/// Which units of a batch get the final visual inspection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum VisualScope {
-    /// 100%: every unit of the lot.
-    #[default]
-    All,
-    /// The units drawn by the batch's sampling plan (e.g. an AQL plan).
-    Sample,
-}
-
-impl VisualScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::Sample => "sample",
-        }
-    }
-}
-
 /// The family a product belongs to when none is given.
 pub const DEFAULT_FAMILY: &str = "general";
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Characteristic {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub unit: String,
-    pub kind: Kind,
-    pub nominal: Option<f64>,
-    pub lsl: Option<f64>,
-    pub usl: Option<f64>,
-    pub severity: Severity,
-    pub quantity: Option<Quantity>,
-    /// Computed from the unit's chromaticity readings; not recorded directly.
-    pub derived: bool,
-}
-
-impl Characteristic {
-    pub fn limits(&self) -> Limits {
-        Limits {
-            lsl: self.lsl,
-            usl: self.usl,
-        }
-    }
-}
 
 impl TryFrom<CharacteristicRow> for Characteristic {
     type Error = AppError;
@@ -199,20 +155,6 @@ impl TryFrom<CharacteristicRow> for Characteristic {
             usl: row.usl,
         })
     }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Product {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub customer_id: Option<i64>,
-    #[schema(value_type = Object)]
-    pub params: Map<String, Value>,
-    pub characteristics: Vec<Characteristic>,
-    pub family: String,
-    pub visual_inspection: VisualScope,
-    pub created_at: DateTime<Utc>,
 }
 
 /// Checks a whole product request and reports every problem at once.
@@ -253,7 +195,7 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
         }
     }
     check_colour_quantities(input, &mut problems);
-    if let Some(message) = super::control_charts::check_rules_param(&input.params) {
+    if let Some(message) = crate::domain::spc::check_rules_param(&input.params) {
         problems.add("params.spc_rules", message);
     }
     problems.into_result()

@@ -5,13 +5,14 @@
 use super::batches::{get_batch, Batch};
 use super::catalog::{colour_target, get_product, Characteristic, Product};
 use super::colour::{current_values, target_ellipse, Chromaticity};
-use super::control_charts::{control_chart, ChartKind};
+use super::control_charts::control_chart;
 use super::orders::{get_order, Order};
 use super::yields::{yields, GroupBy};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
 use crate::domain::access::Visibility;
 use crate::domain::colorimetry::Xy;
 use crate::domain::sampling::oc::{AttributePlan, Model};
+use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
 use crate::store::measurements::current_of_batch;
@@ -375,7 +376,7 @@ pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<S
 
 /// The attribute plan a batch is judged by: Ac from an ISO 2859-1 plan,
 /// 0 (accept only when no unit fails) for a percent plan.
-pub fn attribute_plan(plan: &super::sampling::Plan) -> Option<AttributePlan> {
+pub fn attribute_plan(plan: &crate::domain::sampling::plan::Plan) -> Option<AttributePlan> {
     AttributePlan::new(
         plan.lot_size as u64,
         plan.sample_size as u64,
@@ -386,7 +387,7 @@ pub fn attribute_plan(plan: &super::sampling::Plan) -> Option<AttributePlan> {
 
 /// The plan's producer's and consumer's risk points as they lie on its OC
 /// curve: (p, Pa), p as the plan states it.
-pub fn risk_points(plan: &super::sampling::Plan) -> Option<[(f64, f64); 2]> {
+pub fn risk_points(plan: &crate::domain::sampling::plan::Plan) -> Option<[(f64, f64); 2]> {
     let attribute = attribute_plan(plan)?;
     let on_curve = |p: f64| (p, attribute.pa(p, plan.risk.model));
     Some([
@@ -397,7 +398,7 @@ pub fn risk_points(plan: &super::sampling::Plan) -> Option<[(f64, f64); 2]> {
 
 pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
     let batch = scope.batches.first().ok_or_else(AppError::internal)?;
-    let plan = super::sampling::find_plan(conn, batch.id)?
+    let plan = super::plans::find_plan(conn, batch.id)?
         .as_ref()
         .and_then(attribute_plan)
         .ok_or_else(|| AppError::conflict("no-plan", "the batch has no sampling plan yet"))?;

@@ -13,10 +13,11 @@ use super::catalog::{
 use super::measurements::{record, MeasurementInput, RecordMeasurements};
 use super::orders::{create_order, NewOrder};
 use super::photos;
-use super::sampling::{draw_plan, Method, PlanRequest};
+use super::sampling::{draw_plan, PlanRequest};
 use super::switching::{record_lot_result, LotResultRequest};
 use super::visual::{self, DefectInput, InspectionInput, NewDefectType, RecordInspections};
 use crate::domain::access::Role;
+use crate::domain::sampling::plan::Method;
 use crate::domain::template::{Kind, Quantity, Severity};
 use crate::error::AppResult;
 use crate::store::accounts::find_user_by_name;

@@ -13,6 +13,9 @@ use super::imports::hex;
 use super::statistics::failing_units;
 use super::{required_text, utc};
 use crate::domain::access::Visibility;
+pub use crate::domain::disposition::{
+    BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
+};
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::accounts::{find_user, usernames};
@@ -21,31 +24,10 @@ use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
 use crate::store::visual::inspections_of_batch;
 use crate::store::{now, DbConnection};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
-
-/// What the data say about a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Proposal {
-    Accept,
-    Reject,
-    Hold,
-}
-
-/// What a signature means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Meaning {
-    Released,
-    Rejected,
-    OnHold,
-    /// Released although the data propose otherwise, by agreement with the customer.
-    ReleasedUnderConcession,
-}
 
 fn text<T: Serialize>(value: T) -> String {
     serde_json::to_value(value)
@@ -57,42 +39,6 @@ fn text<T: Serialize>(value: T) -> String {
 fn parse<T: serde::de::DeserializeOwned>(stored: &str) -> AppResult<T> {
     serde_json::from_value(serde_json::Value::String(stored.to_string()))
         .map_err(|_| AppError::internal())
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Recommendation {
-    pub proposal: Proposal,
-    /// Why, in the words a report can print.
-    pub reasons: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Disposition {
-    pub id: i64,
-    pub batch_id: i64,
-    pub meaning: Meaning,
-    /// What the data proposed when it was signed.
-    pub proposal: Proposal,
-    pub comment: String,
-    pub signed_by: String,
-    pub signed_at: DateTime<Utc>,
-    /// SHA-256 of the batch's data (plan, current readings and inspections)
-    /// the decision was based on.
-    pub data_sha256: String,
-    pub supersedes: Option<i64>,
-    /// True when readings or inspections were recorded or corrected after
-    /// this decision was signed.
-    pub data_changed_since: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct BatchDisposition {
-    pub batch_id: i64,
-    pub recommendation: Recommendation,
-    /// The decision in force (the newest), if any.
-    pub current: Option<Disposition>,
-    /// Every decision, oldest first.
-    pub history: Vec<Disposition>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -113,7 +59,7 @@ pub struct SignDisposition {
 /// change, so their ids stand for their values).
 pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
     let mut hasher = Sha256::new();
-    if let Some(plan) = super::sampling::find_plan(conn, batch_id)? {
+    if let Some(plan) = super::plans::find_plan(conn, batch_id)? {
         hasher.update(format!(
             "plan {} {} {:?}\n",
             plan.method.as_str(),
@@ -150,7 +96,7 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
-    let Some(plan) = super::sampling::find_plan(conn, batch_id)? else {
+    let Some(plan) = super::plans::find_plan(conn, batch_id)? else {
         return Ok(Recommendation {
             proposal: Proposal::Hold,
             reasons: vec!["no sampling plan has been drawn".into()],

@@ -146,7 +146,7 @@ pub(super) struct Context {
 
 pub(super) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let plan = super::sampling::find_plan(conn, batch_id)?.ok_or_else(|| {
+    let plan = super::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
             "no_sampling_plan",
             format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),

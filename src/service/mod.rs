@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod calculators;
 pub mod capability;
 pub mod catalog;
 pub mod charts;

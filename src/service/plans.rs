@@ -1,197 +1,99 @@
-//! Sampling calculators: ISO 2859-1 plan lookup and OC curves with the
-//! risks they imply. Pure answers from `domain`, shaped for clients.
+//! The sampling plan drawn for a batch, read back with its units, classes
+//! and risk. Drawing a plan is [`super::sampling`].
 
-use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
-use crate::domain::sampling::oc::{default_grid, AttributePlan, Model};
-use crate::domain::sampling::LotSize;
-use crate::error::{AppError, AppResult, Violations};
-use serde::Serialize;
-use utoipa::ToSchema;
+use super::utc;
+use crate::domain::access::Visibility;
+use crate::domain::sampling::iso2859::Inspection;
+use crate::domain::sampling::oc::{risk_of, AttributePlan, Model};
+use crate::domain::sampling::plan::{ClassPlan, Method, Plan};
+use crate::domain::template::Severity;
+use crate::error::{AppError, AppResult};
+use crate::store::sampling::{self as store, ClassRow, PlanRow};
+use crate::store::DbConnection;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Iso2859Answer {
-    pub lot_size: u32,
-    pub aql: f64,
-    pub level: Level,
-    pub inspection: Inspection,
-    /// The printed table the plan comes from.
-    pub table: &'static str,
-    #[serde(flatten)]
-    pub plan: SinglePlan,
-    pub risk: Risk,
-}
-
-/// What a plan protects against, by the exact hypergeometric model.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Risk {
-    pub model: Model,
-    /// Lot fraction nonconforming accepted 95% of the time.
-    pub producer_risk_point: f64,
-    /// Lot fraction nonconforming accepted only 10% of the time (LTPD).
-    pub consumer_risk_point: f64,
-    /// Worst average outgoing quality under rectifying inspection.
-    pub aoql: f64,
-    /// The lot fraction nonconforming at which the AOQL occurs.
-    pub aoql_at: f64,
-}
-
-pub fn risk_of(plan: &AttributePlan, model: Model) -> Risk {
-    let (aoql_at, aoql) = plan.aoql(model);
-    Risk {
-        model,
-        producer_risk_point: plan.quality_at(0.95, model),
-        consumer_risk_point: plan.quality_at(0.10, model),
-        aoql,
-        aoql_at,
-    }
-}
-
-/// Parses the ISO 2859-1 inputs, reporting every bad one by name.
-pub fn iso_inputs(
-    aql: Option<f64>,
-    level: Option<&str>,
-    inspection: Option<&str>,
-    problems: &mut Violations,
-) -> Option<(Aql, Level, Inspection)> {
-    let aql = match aql.map(Aql::parse) {
-        Some(Ok(aql)) => Some(aql),
-        Some(Err(m)) => {
-            problems.add("aql", m);
-            None
-        }
-        None => {
-            problems.add("aql", "is required for ISO 2859-1 plans");
-            None
+/// The plan of a batch, or `None` when none has been drawn.
+pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Plan>> {
+    let Some(row) = store::plan_of_batch(conn, batch_id)? else {
+        return Ok(None);
+    };
+    let units = store::units_of_plan(conn, row.id)?;
+    let method = match row.method.as_str() {
+        "percent" => Method::Percent,
+        "iso2859-1" => Method::Iso2859_1,
+        other => {
+            tracing::error!(
+                plan = row.id,
+                method = other,
+                "stored method is not recognised"
+            );
+            return Err(AppError::internal());
         }
     };
-    let level = level
-        .map_or(Ok(Level::II), Level::parse)
-        .map_err(|m| problems.add("level", m))
-        .ok();
-    let inspection = inspection
-        .map_or(Ok(Inspection::Normal), Inspection::parse)
-        .map_err(|m| problems.add("inspection", m))
-        .ok();
-    Some((aql?, level?, inspection?))
+    let accept = row.accept.unwrap_or(0).max(0) as u64;
+    let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
+        .map(|plan| risk_of(&plan, Model::Hypergeometric))
+        .map_err(|_| AppError::internal())?;
+    let draw_order = store::units_in_draw_order(conn, row.id)?;
+    let classes = store::classes_of(conn, row.id)?
+        .into_iter()
+        .map(|class| class_view(&row, &draw_order, class))
+        .collect::<AppResult<Vec<_>>>()?;
+    let table = row
+        .inspection
+        .as_deref()
+        .and_then(|text| Inspection::parse(text).ok())
+        .map(Inspection::table);
+    Ok(Some(Plan {
+        aql: row.aql,
+        level: row.level.clone(),
+        inspection: row.inspection.clone(),
+        inspection_reason: row.inspection_reason.clone(),
+        table,
+        inspect_all: row.sample_size >= row.lot_size,
+        risk,
+        classes,
+        batch_id: row.batch_id,
+        method,
+        algorithm: row.algorithm,
+        lot_size: row.lot_size,
+        sample_size: row.sample_size,
+        seed: row.seed,
+        percent: row.percent,
+        units,
+        code_letter: row.code_letter,
+        plan_letter: row.plan_letter,
+        accept: row.accept,
+        reject: row.reject,
+        created_at: utc(row.created_at),
+    }))
 }
 
-pub fn iso2859_plan(
-    lot_size: i64,
-    aql: Option<f64>,
-    level: Option<&str>,
-    inspection: Option<&str>,
-) -> AppResult<Iso2859Answer> {
-    let mut problems = Violations::default();
-    let lot = LotSize::parse(lot_size)
-        .map_err(|m| problems.add("lot_size", m))
-        .ok();
-    let inputs = iso_inputs(aql, level, inspection, &mut problems);
-    problems.into_result()?;
-    let (lot, (aql, level, inspection)) = lot.zip(inputs).ok_or_else(AppError::internal)?;
-    let plan = single_plan(lot.get(), aql, level, inspection);
-    let attribute = AttributePlan::new(
-        lot.get().into(),
-        plan.sample_size.into(),
-        plan.accept.into(),
+pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Plan> {
+    super::batches::get_batch(conn, batch_id, visibility)?;
+    find_plan(conn, batch_id)?
+        .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
+}
+
+fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<ClassPlan> {
+    let severity = Severity::parse(&class.severity).ok_or_else(AppError::internal)?;
+    let n = (class.sample_size.max(0) as usize).min(draw_order.len());
+    let mut units = draw_order[..n].to_vec();
+    units.sort_unstable();
+    let risk = AttributePlan::new(
+        plan.lot_size as u64,
+        class.sample_size as u64,
+        class.accept.max(0) as u64,
     )
-    .map_err(|(field, m)| AppError::invalid(field, m))?;
-    Ok(Iso2859Answer {
-        lot_size: lot.get(),
-        aql: aql.value(),
-        level,
-        inspection,
-        table: inspection.table(),
-        plan,
-        risk: risk_of(&attribute, Model::Hypergeometric),
-    })
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OcPoint {
-    /// Lot fraction nonconforming.
-    pub p: f64,
-    /// Probability of acceptance.
-    pub pa: f64,
-    /// Average outgoing quality under rectifying inspection.
-    pub aoq: f64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OcCurve {
-    pub model: Model,
-    pub lot_size: u64,
-    pub sample_size: u64,
-    pub accept: u64,
-    pub points: Vec<OcPoint>,
-    pub producer_risk_point: f64,
-    pub consumer_risk_point: f64,
-    pub aoql: f64,
-    pub aoql_at: f64,
-}
-
-/// Parses `p=0.01,0.05,…` (fractions in 0..=1).
-pub fn parse_fractions(text: &str) -> Result<Vec<f64>, String> {
-    let values: Result<Vec<f64>, _> = text.split(',').map(|v| v.trim().parse::<f64>()).collect();
-    match values {
-        Ok(values)
-            if !values.is_empty()
-                && values.len() <= 1000
-                && values.iter().all(|p| (0.0..=1.0).contains(p)) =>
-        {
-            Ok(values)
-        }
-        _ => Err(
-            "must be up to 1,000 comma-separated fractions between 0 and 1, e.g. 0.01,0.05".into(),
-        ),
-    }
-}
-
-pub fn oc_curve(
-    lot_size: i64,
-    sample_size: i64,
-    accept: i64,
-    p: Option<&str>,
-    model: Option<&str>,
-) -> AppResult<OcCurve> {
-    let mut problems = Violations::default();
-    let ps = p
-        .map_or_else(|| Ok(default_grid()), parse_fractions)
-        .map_err(|m| problems.add("p", m))
-        .ok();
-    let model = model
-        .map_or(Ok(Model::Hypergeometric), Model::parse)
-        .map_err(|m| problems.add("model", m))
-        .ok();
-    for (field, value) in [
-        ("lot_size", lot_size),
-        ("sample_size", sample_size),
-        ("accept", accept),
-    ] {
-        if value < 0 || value > i64::from(LotSize::MAX) {
-            problems.add(field, format!("must be between 0 and {}", LotSize::MAX));
-        }
-    }
-    problems.into_result()?;
-    let plan = AttributePlan::new(lot_size as u64, sample_size as u64, accept as u64)
-        .map_err(|(field, m)| AppError::invalid(field, m))?;
-    let (ps, model) = ps.zip(model).ok_or_else(AppError::internal)?;
-    let risk = risk_of(&plan, model);
-    Ok(OcCurve {
-        model,
-        lot_size: plan.lot_size,
-        sample_size: plan.sample_size,
-        accept: plan.accept,
-        points: ps
-            .iter()
-            .map(|&p| OcPoint {
-                p,
-                pa: plan.pa(p, model),
-                aoq: plan.aoq(p, model),
-            })
-            .collect(),
-        producer_risk_point: risk.producer_risk_point,
-        consumer_risk_point: risk.consumer_risk_point,
-        aoql: risk.aoql,
-        aoql_at: risk.aoql_at,
+    .map(|attribute| risk_of(&attribute, Model::Hypergeometric))
+    .map_err(|_| AppError::internal())?;
+    Ok(ClassPlan {
+        severity,
+        aql: class.aql,
+        plan_letter: class.plan_letter,
+        sample_size: class.sample_size,
+        accept: class.accept,
+        reject: class.reject,
+        units,
+        risk,
     })
 }

@@ -6,11 +6,11 @@
 use super::audit::{self, Actor};
 use super::catalog::get_customer;
 use super::charts::{self, Scope};
-use super::control_charts::ChartKind;
 use super::utc;
 use crate::charts::oc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::oc::Model;
+use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
 use crate::report::{self, BatchReport, CharacteristicCharts, Charts, Heading, Issue, QcReport};
@@ -85,7 +85,7 @@ pub fn gather(
     let customer = get_customer(conn, scope.order.customer_id, Visibility::Everything)?;
     let mut batches = Vec::with_capacity(scope.batches.len());
     for batch in &scope.batches {
-        let plan = super::sampling::find_plan(conn, batch.id)?;
+        let plan = super::plans::find_plan(conn, batch.id)?;
         let risk_points = plan.as_ref().and_then(charts::risk_points);
         batches.push(BatchReport {
             plan,

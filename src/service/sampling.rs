@@ -1,39 +1,20 @@
 //! Drawing a batch's sampling plan: how many units, and which.
 
 use super::audit::{self, Actor};
-use super::plans::{iso_inputs, risk_of, Risk};
+use super::calculators::iso_inputs;
+use super::plans::get_plan;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
-use crate::domain::sampling::oc::{AttributePlan, Model};
+use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::sampling::{self as store, ClassRow, PlanRow};
 use crate::store::{now, DbConnection};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum Method {
-    /// A fixed percentage of the lot (the factory's habit: 10%).
-    #[serde(rename = "percent")]
-    Percent,
-    /// ISO 2859-1 single sampling by attributes.
-    #[serde(rename = "iso2859-1")]
-    Iso2859_1,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Percent => "percent",
-            Self::Iso2859_1 => "iso2859-1",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,41 +37,6 @@ pub struct PlanRequest {
     /// AQL 0 means none allowed (Ac 0 on the largest class sample).
     #[schema(value_type = Option<Object>)]
     pub aql_by_severity: Option<BTreeMap<Severity, f64>>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Plan {
-    pub batch_id: i64,
-    pub method: Method,
-    /// The draw algorithm, described in the README; re-derive `units` with it.
-    pub algorithm: String,
-    pub lot_size: i64,
-    pub sample_size: i64,
-    pub seed: i64,
-    pub percent: Option<f64>,
-    /// Drawn unit numbers (1..=lot_size), ascending.
-    pub units: Vec<i64>,
-    pub code_letter: Option<String>,
-    pub plan_letter: Option<String>,
-    pub accept: Option<i32>,
-    pub reject: Option<i32>,
-    pub aql: Option<f64>,
-    pub level: Option<String>,
-    /// Severity of inspection (ISO 2859-1 plans).
-    pub inspection: Option<String>,
-    /// Why this severity applied: the switching rules' state, or a request.
-    pub inspection_reason: Option<String>,
-    /// The printed table an ISO 2859-1 plan comes from.
-    pub table: Option<&'static str>,
-    /// Every unit of the lot is inspected.
-    pub inspect_all: bool,
-    /// What the plan protects against (exact hypergeometric model); for a
-    /// percent plan, or a plan by class, with the lot accepted only when no
-    /// unit fails.
-    pub risk: Risk,
-    /// ISO 2859-1 plans per class of nonconformity, when asked for.
-    pub classes: Vec<ClassPlan>,
-    pub created_at: DateTime<Utc>,
 }
 
 pub fn draw_plan(
@@ -252,21 +198,6 @@ pub fn draw_plan(
     get_plan(conn, batch_id, Visibility::Everything)
 }
 
-/// The plan of one class of nonconformity within a batch plan.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ClassPlan {
-    pub severity: Severity,
-    /// 0: none allowed.
-    pub aql: f64,
-    pub plan_letter: String,
-    pub sample_size: i64,
-    pub accept: i32,
-    pub reject: i32,
-    /// The class's units: the first `sample_size` units of the draw, ascending.
-    pub units: Vec<i64>,
-    pub risk: Risk,
-}
-
 /// Parses the class AQLs (`None` for 0: none allowed), naming bad ones.
 fn class_aqls(
     aql: Option<f64>,
@@ -347,91 +278,4 @@ fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
             utc(existing.created_at).to_rfc3339()
         ),
     )
-}
-
-/// The plan of a batch, or `None` when none has been drawn.
-pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Plan>> {
-    let Some(row) = store::plan_of_batch(conn, batch_id)? else {
-        return Ok(None);
-    };
-    let units = store::units_of_plan(conn, row.id)?;
-    let method = match row.method.as_str() {
-        "percent" => Method::Percent,
-        "iso2859-1" => Method::Iso2859_1,
-        other => {
-            tracing::error!(
-                plan = row.id,
-                method = other,
-                "stored method is not recognised"
-            );
-            return Err(AppError::internal());
-        }
-    };
-    let accept = row.accept.unwrap_or(0).max(0) as u64;
-    let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
-        .map(|plan| risk_of(&plan, Model::Hypergeometric))
-        .map_err(|_| AppError::internal())?;
-    let draw_order = store::units_in_draw_order(conn, row.id)?;
-    let classes = store::classes_of(conn, row.id)?
-        .into_iter()
-        .map(|class| class_view(&row, &draw_order, class))
-        .collect::<AppResult<Vec<_>>>()?;
-    let table = row
-        .inspection
-        .as_deref()
-        .and_then(|text| Inspection::parse(text).ok())
-        .map(Inspection::table);
-    Ok(Some(Plan {
-        aql: row.aql,
-        level: row.level.clone(),
-        inspection: row.inspection.clone(),
-        inspection_reason: row.inspection_reason.clone(),
-        table,
-        inspect_all: row.sample_size >= row.lot_size,
-        risk,
-        classes,
-        batch_id: row.batch_id,
-        method,
-        algorithm: row.algorithm,
-        lot_size: row.lot_size,
-        sample_size: row.sample_size,
-        seed: row.seed,
-        percent: row.percent,
-        units,
-        code_letter: row.code_letter,
-        plan_letter: row.plan_letter,
-        accept: row.accept,
-        reject: row.reject,
-        created_at: utc(row.created_at),
-    }))
-}
-
-pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Plan> {
-    super::batches::get_batch(conn, batch_id, visibility)?;
-    find_plan(conn, batch_id)?
-        .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
-}
-
-fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<ClassPlan> {
-    let severity = Severity::parse(&class.severity).ok_or_else(AppError::internal)?;
-    let n = (class.sample_size.max(0) as usize).min(draw_order.len());
-    let mut units = draw_order[..n].to_vec();
-    units.sort_unstable();
-    let risk = AttributePlan::new(
-        plan.lot_size as u64,
-        class.sample_size as u64,
-        class.accept.max(0) as u64,
-    )
-    .map(|attribute| risk_of(&attribute, Model::Hypergeometric))
-    .map_err(|_| AppError::internal())?;
-    Ok(ClassPlan {
-        severity,
-        aql: class.aql,
-        plan_letter: class.plan_letter,
-        sample_size: class.sample_size,
-        accept: class.accept,
-        reject: class.reject,
-        units,
-        risk,
-    })
 }

@@ -7,76 +7,17 @@ use super::catalog::Characteristic;
 use super::colour::{current_values, UnitValue};
 use crate::domain::access::Visibility;
 use crate::domain::inference::{
-    anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside, Interval,
+    anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside,
 };
 use crate::domain::stats::{capability, count_outside, describe};
+pub use crate::domain::summaries::{
+    BatchStatistics, CharacteristicStatistics, FractionNonconforming,
+};
 use crate::domain::template::{Kind, Severity};
 use crate::error::{AppError, AppResult};
 use crate::store::orders::find_order;
 use crate::store::DbConnection;
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use utoipa::ToSchema;
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CharacteristicStatistics {
-    pub code: String,
-    pub name: String,
-    pub unit: String,
-    pub kind: Kind,
-    /// Number of current readings.
-    pub n: usize,
-    /// For attributes: the fraction of failed units.
-    pub mean: Option<f64>,
-    /// Sample standard deviation (n − 1); variables only, n ≥ 2.
-    pub std_dev: Option<f64>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub nominal: Option<f64>,
-    pub lsl: Option<f64>,
-    pub usl: Option<f64>,
-    /// Readings outside LSL/USL, or failed attribute checks.
-    pub nonconforming: usize,
-    /// (USL − LSL)/6s with the batch sample's standard deviation.
-    pub cp: Option<f64>,
-    /// min(USL − mean, mean − LSL)/3s; one-sided when one limit is open.
-    pub cpk: Option<f64>,
-    /// Performance indices from the overall σ. A batch's sample is one
-    /// subgroup, so they equal Cp and Cpk here; across batches
-    /// (`/products/{id}/capability`) the two differ.
-    pub pp: Option<f64>,
-    pub ppk: Option<f64>,
-    /// 95% chi-square interval of Cp, [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cp_ci: Option<Interval>,
-    /// 95% interval of Cpk (Bissell), [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cpk_ci: Option<Interval>,
-    /// Normality of the readings (variables, n ≥ 8).
-    pub anderson_darling: Option<Normality>,
-    pub fraction_nonconforming: Option<FractionNonconforming>,
-}
-
-/// The estimated fraction of the lot that does not conform.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FractionNonconforming {
-    pub estimate: f64,
-    /// 95% exact (Clopper–Pearson) interval for attributes, [lo, hi]; none
-    /// for the normal-model estimate of variables.
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub ci: Option<Interval>,
-    /// `clopper-pearson` (failed units / units) or `normal` (the share of a
-    /// normal distribution with the sample's mean and s beyond the limits).
-    pub method: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct BatchStatistics {
-    pub batch_id: i64,
-    /// Planned sample size; `None` before the plan is drawn.
-    pub sample_size: Option<i64>,
-    pub characteristics: Vec<CharacteristicStatistics>,
-}
 
 pub fn batch_statistics(
     conn: &mut DbConnection,
@@ -85,7 +26,7 @@ pub fn batch_statistics(
 ) -> AppResult<BatchStatistics> {
     let batch = super::batches::get_batch(conn, batch_id, visibility)?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
-    let plan = super::sampling::find_plan(conn, batch_id)?;
+    let plan = super::plans::find_plan(conn, batch_id)?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let mut values: HashMap<i64, Vec<f64>> = HashMap::new();
     for reading in current_values(conn, batch_id, &product)? {

@@ -4,11 +4,11 @@
 use super::audit::{self, Actor};
 use super::catalog::get_product;
 use super::colour::current_values;
-use super::sampling::Method;
 use super::statistics::failing_units;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
+use crate::domain::sampling::plan::Method;
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
 use crate::error::{AppError, AppResult, OnUniqueViolation};
 use crate::store::orders::find_order;
@@ -162,7 +162,7 @@ pub fn record_lot_result(
     request: LotResultRequest,
 ) -> AppResult<SwitchingEvent> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let plan = super::sampling::find_plan(conn, batch_id)?
+    let plan = super::plans::find_plan(conn, batch_id)?
         .filter(|p| p.method == Method::Iso2859_1)
         .ok_or_else(|| {
             AppError::conflict(

@@ -8,6 +8,7 @@ use super::catalog::{get_product, Product, VisualScope};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
+pub use crate::domain::summaries::{DefectCount, VisualSummary};
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::accounts::usernames;
@@ -278,7 +279,7 @@ fn scope(conn: &mut DbConnection, batch_id: i64) -> AppResult<Scope> {
     let sampled = match product.visual_inspection {
         VisualScope::All => None,
         VisualScope::Sample => {
-            let plan = super::sampling::find_plan(conn, batch_id)?.ok_or_else(|| {
+            let plan = super::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
                 AppError::conflict(
                     "no_sampling_plan",
                     format!(
@@ -636,36 +637,6 @@ pub fn list(
         per_page: page.per_page,
         total,
     })
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DefectCount {
-    pub defect: String,
-    pub name: String,
-    pub severity: Severity,
-    /// Defects found (sum of counts).
-    pub count: i64,
-    /// Units with this defect.
-    pub units: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct VisualSummary {
-    pub batch_id: i64,
-    pub scope: VisualScope,
-    /// Units the inspection must cover: the lot, or the plan's sample.
-    pub units_to_inspect: i64,
-    pub units_inspected: i64,
-    pub units_passed: i64,
-    pub units_failed: i64,
-    /// Units with at least one defect of each class.
-    pub units_with_critical: i64,
-    pub units_with_major: i64,
-    pub units_with_minor: i64,
-    /// Defects per 100 units inspected (all classes).
-    pub defects_per_hundred_units: Option<f64>,
-    /// Most frequent first (a Pareto ordering).
-    pub defects: Vec<DefectCount>,
 }
 
 /// The batch's current inspections (those nothing supersedes), summed up.

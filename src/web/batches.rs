@@ -7,7 +7,7 @@ use crate::api::visual::image_response;
 use crate::domain::access::Permission;
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
-use crate::service::{batches, orders, photos, sampling};
+use crate::service::{batches, orders, photos, plans};
 use crate::store::Db;
 use crate::store::PageRequest;
 use actix_web::http::StatusCode;
@@ -163,7 +163,7 @@ pub async fn batch_page(
         .read(move |c| {
             let batch = batches::get_batch(c, id, visibility)?;
             let order = orders::get_order(c, batch.order_id, visibility)?;
-            let plan = sampling::find_plan(c, id)?;
+            let plan = plans::find_plan(c, id)?;
             let stats = statistics::batch_statistics(c, id, visibility)?;
             // A sampled visual inspection has nothing to sum up before the plan.
             let summary = match visual::summary(c, id, visibility) {

@@ -4,6 +4,7 @@ pub mod draw;
 pub mod iso2859;
 pub mod oc;
 pub mod percent;
+pub mod plan;
 pub mod switching;
 
 pub use draw::{draw_units, Seed, DRAW_ALGORITHM};

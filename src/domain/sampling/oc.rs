@@ -162,6 +162,32 @@ pub fn default_grid() -> Vec<f64> {
     grid
 }
 
+/// What a plan protects against, by the exact hypergeometric model.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Risk {
+    pub model: Model,
+    /// Lot fraction nonconforming accepted 95% of the time.
+    pub producer_risk_point: f64,
+    /// Lot fraction nonconforming accepted only 10% of the time (LTPD).
+    pub consumer_risk_point: f64,
+    /// Worst average outgoing quality under rectifying inspection.
+    pub aoql: f64,
+    /// The lot fraction nonconforming at which the AOQL occurs.
+    pub aoql_at: f64,
+}
+
+/// The risk points and AOQL of a plan under `model`.
+pub fn risk_of(plan: &AttributePlan, model: Model) -> Risk {
+    let (aoql_at, aoql) = plan.aoql(model);
+    Risk {
+        model,
+        producer_risk_point: plan.quality_at(0.95, model),
+        consumer_risk_point: plan.quality_at(0.10, model),
+        aoql,
+        aoql_at,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,172 @@
+//! Sampling calculators: ISO 2859-1 plan lookup and OC curves with the
+//! risks they imply. Pure answers from `domain`, shaped for clients.
+
+use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
+use crate::domain::sampling::oc::{default_grid, risk_of, AttributePlan, Model, Risk};
+use crate::domain::sampling::LotSize;
+use crate::error::{AppError, AppResult, Violations};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Iso2859Answer {
+    pub lot_size: u32,
+    pub aql: f64,
+    pub level: Level,
+    pub inspection: Inspection,
+    /// The printed table the plan comes from.
+    pub table: &'static str,
+    #[serde(flatten)]
+    pub plan: SinglePlan,
+    pub risk: Risk,
+}
+
+/// Parses the ISO 2859-1 inputs, reporting every bad one by name.
+pub fn iso_inputs(
+    aql: Option<f64>,
+    level: Option<&str>,
+    inspection: Option<&str>,
+    problems: &mut Violations,
+) -> Option<(Aql, Level, Inspection)> {
+    let aql = match aql.map(Aql::parse) {
+        Some(Ok(aql)) => Some(aql),
+        Some(Err(m)) => {
+            problems.add("aql", m);
+            None
+        }
+        None => {
+            problems.add("aql", "is required for ISO 2859-1 plans");
+            None
+        }
+    };
+    let level = level
+        .map_or(Ok(Level::II), Level::parse)
+        .map_err(|m| problems.add("level", m))
+        .ok();
+    let inspection = inspection
+        .map_or(Ok(Inspection::Normal), Inspection::parse)
+        .map_err(|m| problems.add("inspection", m))
+        .ok();
+    Some((aql?, level?, inspection?))
+}
+
+pub fn iso2859_plan(
+    lot_size: i64,
+    aql: Option<f64>,
+    level: Option<&str>,
+    inspection: Option<&str>,
+) -> AppResult<Iso2859Answer> {
+    let mut problems = Violations::default();
+    let lot = LotSize::parse(lot_size)
+        .map_err(|m| problems.add("lot_size", m))
+        .ok();
+    let inputs = iso_inputs(aql, level, inspection, &mut problems);
+    problems.into_result()?;
+    let (lot, (aql, level, inspection)) = lot.zip(inputs).ok_or_else(AppError::internal)?;
+    let plan = single_plan(lot.get(), aql, level, inspection);
+    let attribute = AttributePlan::new(
+        lot.get().into(),
+        plan.sample_size.into(),
+        plan.accept.into(),
+    )
+    .map_err(|(field, m)| AppError::invalid(field, m))?;
+    Ok(Iso2859Answer {
+        lot_size: lot.get(),
+        aql: aql.value(),
+        level,
+        inspection,
+        table: inspection.table(),
+        plan,
+        risk: risk_of(&attribute, Model::Hypergeometric),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OcPoint {
+    /// Lot fraction nonconforming.
+    pub p: f64,
+    /// Probability of acceptance.
+    pub pa: f64,
+    /// Average outgoing quality under rectifying inspection.
+    pub aoq: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OcCurve {
+    pub model: Model,
+    pub lot_size: u64,
+    pub sample_size: u64,
+    pub accept: u64,
+    pub points: Vec<OcPoint>,
+    pub producer_risk_point: f64,
+    pub consumer_risk_point: f64,
+    pub aoql: f64,
+    pub aoql_at: f64,
+}
+
+/// Parses `p=0.01,0.05,…` (fractions in 0..=1).
+pub fn parse_fractions(text: &str) -> Result<Vec<f64>, String> {
+    let values: Result<Vec<f64>, _> = text.split(',').map(|v| v.trim().parse::<f64>()).collect();
+    match values {
+        Ok(values)
+            if !values.is_empty()
+                && values.len() <= 1000
+                && values.iter().all(|p| (0.0..=1.0).contains(p)) =>
+        {
+            Ok(values)
+        }
+        _ => Err(
+            "must be up to 1,000 comma-separated fractions between 0 and 1, e.g. 0.01,0.05".into(),
+        ),
+    }
+}
+
+pub fn oc_curve(
+    lot_size: i64,
+    sample_size: i64,
+    accept: i64,
+    p: Option<&str>,
+    model: Option<&str>,
+) -> AppResult<OcCurve> {
+    let mut problems = Violations::default();
+    let ps = p
+        .map_or_else(|| Ok(default_grid()), parse_fractions)
+        .map_err(|m| problems.add("p", m))
+        .ok();
+    let model = model
+        .map_or(Ok(Model::Hypergeometric), Model::parse)
+        .map_err(|m| problems.add("model", m))
+        .ok();
+    for (field, value) in [
+        ("lot_size", lot_size),
+        ("sample_size", sample_size),
+        ("accept", accept),
+    ] {
+        if value < 0 || value > i64::from(LotSize::MAX) {
+            problems.add(field, format!("must be between 0 and {}", LotSize::MAX));
+        }
+    }
+    problems.into_result()?;
+    let plan = AttributePlan::new(lot_size as u64, sample_size as u64, accept as u64)
+        .map_err(|(field, m)| AppError::invalid(field, m))?;
+    let (ps, model) = ps.zip(model).ok_or_else(AppError::internal)?;
+    let risk = risk_of(&plan, model);
+    Ok(OcCurve {
+        model,
+        lot_size: plan.lot_size,
+        sample_size: plan.sample_size,
+        accept: plan.accept,
+        points: ps
+            .iter()
+            .map(|&p| OcPoint {
+                p,
+                pa: plan.pa(p, model),
+                aoq: plan.aoq(p, model),
+            })
+            .collect(),
+        producer_risk_point: risk.producer_risk_point,
+        consumer_risk_point: risk.consumer_risk_point,
+        aoql: risk.aoql,
+        aoql_at: risk.aoql_at,
+    })
+}
