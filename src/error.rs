@@ -1,24 +1,137 @@
 //! The one error type of the service, answered as `application/problem+json`
 //! (RFC 9457): `{type, title, status, detail, code, errors: [{field, message}]}`.
 //!
+//! Every error carries an [`ErrorCode`]: a stable snake_case name that
+//! clients branch on, with its HTTP status and its human title kept beside it
+//! in one table ([`ErrorCode::describe`]). Code that decides what went wrong
+//! (`service`, `domain` through it) chooses a code, never a status; the status
+//! is looked up only where the answer is made.
+//!
 //! Which constructor to use:
 //! - [`AppError::invalid`] / [`AppError::invalid_fields`]: the request is
 //!   well-formed but a value breaks a rule (422); name the field, e.g.
 //!   `measurements[3].unit`.
-//! - [`AppError::bad_request`]: the request cannot be read at all (400):
-//!   malformed JSON, a query string of the wrong shape.
+//! - [`AppError::bad_request`]: the request cannot be read at all (400).
 //! - [`AppError::not_found`]: the resource does not exist, or the caller may
 //!   not know that it does (404).
 //! - [`AppError::conflict`]: the request clashes with what is stored (409),
-//!   e.g. a second sampling plan for a batch.
+//!   with a code of its own, e.g. [`ErrorCode::PlanExists`].
+//! - [`AppError::internal`] or [`OrInternal::or_internal`]: something that
+//!   must not happen did (a stored value that does not parse, a renderer
+//!   that fails). The cause and the place it was raised are kept, logged once
+//!   when the error is answered, and never shown to the client.
 //! - Database and pool errors convert through `From`: a missing row is 404,
-//!   a lost connection 503, anything else is logged once and answered 500
-//!   without internals.
+//!   a lost connection 503, anything else is internal (500) with its cause.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use std::panic::Location;
+use std::sync::Arc;
 use utoipa::ToSchema;
+
+/// Declares the error codes: variant, snake_case code, HTTP status, title.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => ($code:literal, $status:ident, $title:literal),)+) => {
+        /// Every `code` an error answer can carry. The codes are a contract
+        /// with clients: add new ones, never rename one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)+];
+
+            /// The code as clients see it, its HTTP status and its title
+            /// (the English text; the code is the key for translations).
+            pub fn describe(self) -> (&'static str, StatusCode, &'static str) {
+                match self {
+                    $(ErrorCode::$variant => ($code, StatusCode::$status, $title),)+
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => ("bad_request", BAD_REQUEST, "The request cannot be read"),
+    BadQuery => ("bad_query", BAD_REQUEST, "The query string is invalid"),
+    MalformedJson => ("malformed_json", BAD_REQUEST, "The body is not valid JSON"),
+    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Some values break a rule"),
+    Unauthorized => ("unauthorized", UNAUTHORIZED, "Sign in first"),
+    Forbidden => ("forbidden", FORBIDDEN, "Your role may not do this"),
+    NotFound => ("not_found", NOT_FOUND, "Not found"),
+    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed"),
+    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Send the body as JSON"),
+    BodyTooLarge => ("body_too_large", PAYLOAD_TOO_LARGE, "The body is too large"),
+    FileTooLarge => ("file_too_large", PAYLOAD_TOO_LARGE, "The file is too large"),
+    PhotoTooLarge => ("photo_too_large", PAYLOAD_TOO_LARGE, "The photo is too large"),
+    TooManyAttempts => ("too_many_attempts", TOO_MANY_REQUESTS, "Too many attempts; wait and try again"),
+    /// A record with this name or number exists already.
+    CustomerExists => ("customer_exists", CONFLICT, "The customer exists already"),
+    SupplierExists => ("supplier_exists", CONFLICT, "The supplier exists already"),
+    ProductExists => ("product_exists", CONFLICT, "The product exists already"),
+    OrderExists => ("order_exists", CONFLICT, "The order exists already"),
+    UserExists => ("user_exists", CONFLICT, "The user exists already"),
+    DefectTypeExists => ("defect_type_exists", CONFLICT, "The defect type exists already"),
+    PlanExists => ("plan_exists", CONFLICT, "The batch has a sampling plan already"),
+    PhaseExists => ("phase_exists", CONFLICT, "A phase of this chart starts at that batch already"),
+    LotResultExists => ("lot_result_exists", CONFLICT, "The batch's lot result is recorded already"),
+    ReadingExists => ("reading_exists", CONFLICT, "The unit has a reading already"),
+    InspectionExists => ("inspection_exists", CONFLICT, "The unit has an inspection already"),
+    /// A client id sent again with other content: not a retry.
+    MeasurementIdReused => ("measurement_id_reused", CONFLICT, "The reading id was used for another reading"),
+    InspectionIdReused => ("inspection_id_reused", CONFLICT, "The inspection id was used for another inspection"),
+    AlreadyCorrected => ("already_corrected", CONFLICT, "The record was corrected already"),
+    AlreadyDecided => ("already_decided", CONFLICT, "The batch was decided meanwhile"),
+    NoSamplingPlan => ("no_sampling_plan", CONFLICT, "The batch has no sampling plan yet"),
+    NotAnIsoPlan => ("not_an_iso_plan", CONFLICT, "The batch's plan is not an ISO 2859-1 plan"),
+    NoData => ("no_data", CONFLICT, "There is no data for this yet"),
+    InspectionIncomplete => ("inspection_incomplete", CONFLICT, "The inspection is not complete"),
+    InspectionDiscontinued => ("inspection_discontinued", CONFLICT, "Inspection is discontinued for this product"),
+    NotDiscontinued => ("not_discontinued", CONFLICT, "Inspection is not discontinued"),
+    ImportInProgress => ("import_in_progress", CONFLICT, "The same file is being imported"),
+    // The chart and report codes below are kebab-case, as they were first published.
+    #[serde(rename = "no-readings")]
+    NoReadings => ("no-readings", CONFLICT, "There are no readings to chart yet"),
+    #[serde(rename = "no-chromaticity")]
+    NoChromaticity => ("no-chromaticity", CONFLICT, "The product records no chromaticity"),
+    #[serde(rename = "no-plan")]
+    NoPlan => ("no-plan", CONFLICT, "The batch has no sampling plan yet"),
+    /// The data changed while a report was being issued.
+    #[serde(rename = "report-changed")]
+    ReportChanged => ("report-changed", CONFLICT, "The data changed meanwhile; issue the report again"),
+    #[serde(rename = "nothing-to-report")]
+    NothingToReport => ("nothing-to-report", CONFLICT, "The order has nothing to report yet"),
+    #[serde(rename = "not-issued")]
+    NotIssued => ("not-issued", CONFLICT, "The report has not been issued yet"),
+    Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "The service is busy; try again"),
+    Internal => ("internal", INTERNAL_SERVER_ERROR, "The server failed to answer"),
+    /// Any other error status from the HTTP layer itself.
+    HttpError => ("http_error", BAD_REQUEST, "The request failed"),
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        self.describe().0
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.describe().1
+    }
+
+    pub fn title(self) -> &'static str {
+        self.describe().2
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One offending field of a request.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -41,32 +154,76 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{code}: {detail}")]
+/// What caused an internal error.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone)]
 pub struct AppError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Set only for [`ErrorCode::HttpError`]: the status the HTTP layer chose.
+    status: Option<StatusCode>,
+    cause: Option<Cause>,
+    /// Where the error was raised (`#[track_caller]`).
+    location: &'static Location<'static>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)?;
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause}, at {})", self.location)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    #[track_caller]
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            status: None,
+            cause: None,
+            location: Location::caller(),
         }
     }
 
+    /// An error status the HTTP layer answered by itself (e.g. 413 from a
+    /// payload limit), rewritten as a problem.
+    #[track_caller]
+    pub fn http(status: StatusCode, detail: impl Into<String>) -> Self {
+        let code = match status {
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            _ => ErrorCode::HttpError,
+        };
+        Self {
+            status: Some(status),
+            ..Self::new(code, detail)
+        }
+    }
+
+    #[track_caller]
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+        Self::new(ErrorCode::BadRequest, detail)
     }
 
     /// A single field breaks a rule.
+    #[track_caller]
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::invalid_fields(vec![FieldError {
             field: field.into(),
@@ -75,55 +232,63 @@ impl AppError {
     }
 
     /// Several fields break rules; all are reported at once.
+    #[track_caller]
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
         Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
-            detail,
             errors,
+            ..Self::new(ErrorCode::ValidationFailed, detail)
         }
     }
 
+    #[track_caller]
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{} not found", what.into()),
-        )
+        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
     }
 
     /// No valid credentials (401); the answer invites a bearer token.
+    #[track_caller]
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        Self::new(ErrorCode::Unauthorized, detail)
     }
 
     /// Signed in, but the role may not do this (403).
+    #[track_caller]
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Self::new(ErrorCode::Forbidden, detail)
     }
 
+    #[track_caller]
     pub fn too_many_requests(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
+        Self::new(ErrorCode::TooManyAttempts, detail)
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+    /// The request clashes with what is stored; `code` says how.
+    #[track_caller]
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::new(code, detail)
     }
 
+    #[track_caller]
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+        Self::new(ErrorCode::Unavailable, detail)
     }
 
-    pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the server failed to answer; the error has been logged",
-        )
+    /// Something that must not happen did. `cause` (an error, or a sentence
+    /// saying what was expected) and the caller's place are logged when the
+    /// error is answered; the client sees only that the server failed.
+    #[track_caller]
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            cause: Some(Arc::from(cause.into())),
+            ..Self::new(
+                ErrorCode::Internal,
+                "the server failed to answer; the error has been logged",
+            )
+        }
     }
 
     /// Attaches a field to an error that has none (e.g. a conflict about one item).
@@ -135,22 +300,102 @@ impl AppError {
         self
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status.unwrap_or(self.code.status())
+    }
+
+    /// Where the error was raised.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// Logs a server-side failure with its cause and place; other errors are
+    /// the client's and are not logged here. Called once, where the error
+    /// is answered (API or page).
+    pub fn log_if_server_error(&self) {
+        if self.status().is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(
+                    code = %self.code,
+                    location = %self.location,
+                    cause = %cause,
+                    "{}",
+                    self.detail
+                ),
+                None => tracing::warn!(
+                    code = %self.code,
+                    location = %self.location,
+                    "{}",
+                    self.detail
+                ),
+            }
+        }
+    }
+
     pub fn problem(&self) -> Problem {
+        let status = self.status();
         Problem {
             type_uri: format!(
                 "https://lotcheck.dev/problems/{}",
-                self.code.replace('_', "-")
+                self.code.as_str().replace('_', "-")
             ),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
-            status: self.status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code.as_str().to_string(),
             errors: self.errors.clone(),
         }
+    }
+}
+
+/// `.or_internal("what was expected")` on an `Option` or a `Result` whose
+/// failure means a bug or corrupt data: an internal error that keeps the
+/// cause and the caller's place.
+pub trait OrInternal<T> {
+    #[track_caller]
+    fn or_internal(self, expected: &str) -> AppResult<T>;
+}
+
+impl<T> OrInternal<T> for Option<T> {
+    #[track_caller]
+    fn or_internal(self, expected: &str) -> AppResult<T> {
+        match self {
+            Some(value) => Ok(value),
+            None => Err(AppError::internal(expected.to_string())),
+        }
+    }
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> OrInternal<T> for Result<T, E> {
+    #[track_caller]
+    fn or_internal(self, expected: &str) -> AppResult<T> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(error) => Err(AppError::internal(Box::new(Context {
+                expected: expected.to_string(),
+                error,
+            })
+                as Box<dyn std::error::Error + Send + Sync>)),
+        }
+    }
+}
+
+/// An error with a sentence of what the code expected instead.
+#[derive(Debug)]
+struct Context<E> {
+    expected: String,
+    error: E,
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Context<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.expected, self.error)
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Context<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 
@@ -166,6 +411,7 @@ impl Violations {
         });
     }
 
+    #[track_caller]
     pub fn into_result(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())
@@ -179,13 +425,14 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        self.log_if_server_error();
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.code == ErrorCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"lotcheck\""));
         }
         response.json(self.problem())
@@ -193,6 +440,7 @@ impl ResponseError for AppError {
 }
 
 impl From<diesel::result::Error> for AppError {
+    #[track_caller]
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
@@ -203,25 +451,25 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::unavailable("the database was busy with a conflicting write; try again")
             }
-            other => {
-                tracing::error!(error = %other, "database error");
-                Self::internal()
-            }
+            other => Self::internal(other),
         }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
+    #[track_caller]
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        tracing::error!(error = %error, "no database connection");
-        Self::unavailable("no database connection is available; try again")
+        Self {
+            cause: Some(Arc::new(error)),
+            ..Self::unavailable("no database connection is available; try again")
+        }
     }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
-    fn from(_: actix_web::error::BlockingError) -> Self {
-        tracing::error!("blocking database task was cancelled");
-        Self::internal()
+    #[track_caller]
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(error)
     }
 }
 
@@ -233,11 +481,79 @@ pub trait OnUniqueViolation<T> {
 }
 
 impl<T> OnUniqueViolation<T> for diesel::QueryResult<T> {
+    #[track_caller]
     fn on_unique_violation(self, conflict: impl FnOnce() -> AppError) -> AppResult<T> {
         use diesel::result::{DatabaseErrorKind, Error};
-        self.map_err(|error| match error {
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => conflict(),
-            other => other.into(),
-        })
+        match self {
+            Ok(value) => Ok(value),
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(conflict()),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_a_title() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let (text, _, title) = code.describe();
+            assert!(seen.insert(text), "{text} twice");
+            let kebab = [
+                "no-readings",
+                "no-chromaticity",
+                "no-plan",
+                "report-changed",
+                "nothing-to-report",
+                "not-issued",
+            ];
+            assert!(
+                kebab.contains(&text) || text.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{text} is not snake_case"
+            );
+            assert!(!title.is_empty());
+            // The serde name (what the OpenAPI schema lists) is the code.
+            assert_eq!(serde_json::to_value(code).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_and_place_but_shows_neither() {
+        let line = line!() + 2; // the line of `.or_internal`
+        let error = None::<i32>
+            .or_internal("a stored plan has units")
+            .unwrap_err();
+        assert_eq!(error.code, ErrorCode::Internal);
+        assert_eq!(error.location().line(), line);
+        assert!(error.location().file().ends_with("error.rs"));
+        assert!(error.to_string().contains("a stored plan has units"));
+        let problem = error.problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("stored plan"));
+    }
+
+    #[test]
+    fn a_database_error_converted_by_question_mark_points_at_the_question_mark() {
+        fn failing() -> AppResult<()> {
+            Err(diesel::result::Error::RollbackTransaction)?;
+            Ok(())
+        }
+        let error = failing().unwrap_err();
+        assert_eq!(error.code, ErrorCode::Internal);
+        assert!(error.location().file().ends_with("error.rs"));
+        assert!(std::error::Error::source(&error).is_some());
+    }
+
+    #[test]
+    fn statuses_the_http_layer_chose_keep_their_status() {
+        let error = AppError::http(StatusCode::METHOD_NOT_ALLOWED, "no PUT");
+        assert_eq!(error.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(error.code, ErrorCode::MethodNotAllowed);
+        let teapot = AppError::http(StatusCode::IM_A_TEAPOT, "tea");
+        assert_eq!(teapot.code, ErrorCode::HttpError);
+        assert_eq!(teapot.problem().status, 418);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::extract::ApiJson;
 use crate::domain::access::Permission;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, OrInternal, Problem};
 use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
 use crate::store::Db;
 use actix_web::body::MessageBody;
@@ -48,7 +48,7 @@ pub async fn authenticate(
         let db = req
             .app_data::<web::Data<Db>>()
             .cloned()
-            .ok_or_else(AppError::internal)?;
+            .or_internal("the app holds its database")?;
         let outcome = db
             .read(move |c| auth::authenticate(c, &token, TokenKind::Bearer))
             .await
@@ -208,7 +208,8 @@ pub async fn revoke_token(
     db: web::Data<Db>,
     caller: Caller,
 ) -> AppResult<HttpResponse> {
-    let token = bearer_token(&req).ok_or_else(AppError::internal)?;
+    let token =
+        bearer_token(&req).or_internal("an authenticated request carries its bearer token")?;
     db.write(move |c| auth::revoke(c, &caller, &token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

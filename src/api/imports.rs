@@ -2,11 +2,10 @@
 
 use super::auth::perm::{ReadResults, RecordResults};
 use super::auth::Allowed;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::service::imports::{self, hex, Import, ImportOptions, ImportOutcome};
 use crate::store::Db;
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
@@ -31,8 +30,7 @@ struct Upload {
 }
 
 fn io_error(error: std::io::Error) -> AppError {
-    tracing::error!(%error, "cannot spool an upload");
-    AppError::internal()
+    AppError::internal(format!("cannot spool an upload: {}", error))
 }
 
 fn multipart_error(error: actix_multipart::MultipartError) -> AppError {
@@ -73,8 +71,7 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                     size += chunk.len();
                     if size > MAX_IMPORT_BYTES {
                         return Err(AppError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "file_too_large",
+                            ErrorCode::FileTooLarge,
                             format!("files up to {MAX_IMPORT_BYTES} bytes; split the export"),
                         )
                         .with_field("file"));

@@ -1,7 +1,7 @@
 //! Makes every error answer problem+json, including those actix produces
 //! itself (unknown route, wrong method, unreadable query or path).
 
-use crate::error::{AppError, PROBLEM_JSON};
+use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
@@ -12,16 +12,14 @@ use actix_web::{web, HttpRequest, ResponseError};
 pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
         AppError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
+            ErrorCode::BadQuery,
             format!("the query string is invalid: {error}"),
         )
         .into()
     }))
     .app_data(web::PathConfig::default().error_handler(|error, req| {
         AppError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("no such resource: {} ({error})", req.path()),
         )
         .into()
@@ -32,8 +30,7 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
 /// The answer to a route that does not exist.
 pub async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("no such resource: {} {}", req.method(), req.path()),
     ))
 }
@@ -56,25 +53,16 @@ fn rewrite_as_problem<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHand
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let (code, detail) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            format!(
-                "{} is not allowed on {}",
-                res.request().method(),
-                res.request().path()
-            ),
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "{} is not allowed on {}",
+            res.request().method(),
+            res.request().path()
         ),
-        StatusCode::NOT_FOUND => (
-            "not_found",
-            format!("no such resource: {}", res.request().path()),
-        ),
-        other => (
-            "http_error",
-            other.canonical_reason().unwrap_or("error").to_string(),
-        ),
+        StatusCode::NOT_FOUND => format!("no such resource: {}", res.request().path()),
+        other => other.canonical_reason().unwrap_or("error").to_string(),
     };
-    let problem = AppError::new(status, code, detail).error_response();
+    let problem = AppError::http(status, detail).error_response();
     let (req, _) = res.into_parts();
     let res = ServiceResponse::new(req, problem).map_into_right_body::<B>();
     let res: ServiceResponse<EitherBody<B>> = res;

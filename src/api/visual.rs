@@ -4,7 +4,7 @@
 use super::auth::perm::{ManageCatalog, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::service::photos::{self, MAX_PHOTO_BYTES};
 use crate::service::visual::{
     self, CorrectInspection, DefectType, Inspection, NewDefectType, PhotoRef, RecordInspections,
@@ -200,8 +200,7 @@ pub async fn upload_photo(
                 chunk.map_err(|e| AppError::bad_request(format!("upload interrupted: {e}")))?;
             if data.len() + chunk.len() > MAX_PHOTO_BYTES {
                 return Err(AppError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "photo_too_large",
+                    ErrorCode::PhotoTooLarge,
                     format!("photos up to {MAX_PHOTO_BYTES} bytes"),
                 )
                 .with_field("photo"));

@@ -12,7 +12,7 @@ pub mod oc;
 pub mod pareto;
 pub mod yields;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrInternal};
 use plotters::style::RGBColor;
 
 /// Size of a chart in SVG user units (px); the report scales it to the page.
@@ -70,27 +70,24 @@ pub fn png(svg: &str) -> AppResult<Vec<u8>> {
         .size()
         .to_int_size()
         .scale_by(scale)
-        .ok_or_else(AppError::internal)?;
+        .or_internal("a chart has a pixel size")?;
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
-        .ok_or_else(AppError::internal)?;
+        .or_internal("a chart pixmap allocates")?;
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
     resvg::render(
         &tree,
         resvg::tiny_skia::Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().map_err(|e| {
-        tracing::error!(error = %e, "encoding a chart as PNG failed");
-        AppError::internal()
-    })
+    pixmap
+        .encode_png()
+        .map_err(|e| AppError::internal(format!("encoding a chart as PNG failed: {}", e)))
 }
 
 /// Parses a chart's SVG with the shipped fonts.
 pub fn parse(svg: &str) -> AppResult<usvg::Tree> {
-    usvg::Tree::from_str(svg, &crate::fonts::svg_options()).map_err(|e| {
-        tracing::error!(error = %e, "a chart's SVG does not parse");
-        AppError::internal()
-    })
+    usvg::Tree::from_str(svg, &crate::fonts::svg_options())
+        .map_err(|e| AppError::internal(format!("a chart's SVG does not parse: {}", e)))
 }
 
 /// The answer in the asked format.
@@ -104,8 +101,7 @@ pub fn encode(svg: String, format: Format) -> AppResult<Vec<u8>> {
 /// Turns a plotters drawing error into an internal error (drawing into a
 /// string cannot fail for reasons a client could fix).
 pub(crate) fn drawing_failed<E: std::fmt::Debug>(error: E) -> AppError {
-    tracing::error!(error = ?error, "drawing a chart failed");
-    AppError::internal()
+    AppError::internal(format!("drawing a chart failed: {:?}", error))
 }
 
 /// A rectangle of data coordinates.

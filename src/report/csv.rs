@@ -61,6 +61,5 @@ impl Default for Rows {
 }
 
 fn failed<E: std::fmt::Display>(error: E) -> AppError {
-    tracing::error!(error = %error, "writing CSV failed");
-    AppError::internal()
+    AppError::internal(format!("writing CSV failed: {}", error))
 }

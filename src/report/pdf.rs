@@ -4,7 +4,7 @@
 
 use super::layout::{text_width, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use super::{content, QcReport};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrInternal};
 use crate::fonts::{BOLD, REGULAR};
 use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
@@ -32,8 +32,8 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
     }
     let (pages, marks) = flow.finish();
     let fonts = Fonts {
-        regular: Font::new(REGULAR.into(), 0).ok_or_else(AppError::internal)?,
-        bold: Font::new(BOLD.into(), 0).ok_or_else(AppError::internal)?,
+        regular: Font::new(REGULAR.into(), 0).or_internal("the shipped regular font loads")?,
+        bold: Font::new(BOLD.into(), 0).or_internal("the shipped bold font loads")?,
     };
     let mut document = Document::new();
     let date = report.heading.date;
@@ -54,8 +54,8 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
     document.set_outline(outline(&marks));
     let total = pages.len();
     for (index, ops) in pages.into_iter().enumerate() {
-        let settings =
-            PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(AppError::internal)?;
+        let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
+            .or_internal("A4 is a valid page size")?;
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();
         for op in ops {
@@ -65,10 +65,9 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
         surface.finish();
         page.finish();
     }
-    document.finish().map_err(|e| {
-        tracing::error!(error = ?e, "writing the report PDF failed");
-        AppError::internal()
-    })
+    document
+        .finish()
+        .map_err(|e| AppError::internal(format!("writing the report PDF failed: {:?}", e)))
 }
 
 /// Bookmarks: each section with its subsections (the batches) under it.
@@ -175,7 +174,8 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
             // Keep the chart's aspect ratio inside the box, centred.
             let scale = (w / tree.size().width()).min(h / tree.size().height());
             let (cw, ch) = (tree.size().width() * scale, tree.size().height() * scale);
-            let size = Size::from_wh(cw, ch).ok_or_else(AppError::internal)?;
+            let size =
+                Size::from_wh(cw, ch).or_internal("a chart scaled to the page has a size")?;
             surface.push_transform(&krilla::geom::Transform::from_translate(
                 x + (w - cw) / 2.0,
                 y,
@@ -189,7 +189,7 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
                         ..Default::default()
                     },
                 )
-                .ok_or_else(AppError::internal)?;
+                .or_internal("a chart SVG draws onto the page")?;
             surface.pop();
         }
     }

@@ -3,7 +3,7 @@
 use super::audit::{self, Actor};
 use super::{required_text, utc};
 use crate::domain::access::Role;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
 use crate::store::accounts::{self as store, UserRow};
 use crate::store::catalog::find_customer;
 use crate::store::{now, DbConnection};
@@ -45,8 +45,7 @@ impl TryFrom<UserRow> for User {
 
     fn try_from(row: UserRow) -> AppResult<Self> {
         let role = Role::parse(&row.role).ok_or_else(|| {
-            tracing::error!(user = row.id, "stored role is not recognised");
-            AppError::internal()
+            AppError::internal(format!("stored role is not recognised: user {}", row.id))
         })?;
         Ok(Self {
             id: row.id,
@@ -62,15 +61,12 @@ impl TryFrom<UserRow> for User {
 /// Argon2id with the crate's defaults (v19, m = 19 MiB, t = 2, p = 1: the
 /// OWASP Password Storage Cheat Sheet's first recommendation).
 pub fn hash_password(password: &str) -> AppResult<String> {
-    let salt =
-        SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|_| AppError::internal())?;
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| AppError::internal(format!("a random salt encodes: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            AppError::internal()
-        })
+        .map_err(|e| AppError::internal(format!("password hashing failed: {}", e)))
 }
 
 pub fn verify_password(stored_hash: &str, password: &str) -> bool {
@@ -142,7 +138,7 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "user_exists",
+            ErrorCode::UserExists,
             format!("a user named '{username}' already exists"),
         )
         .with_field("username")

@@ -7,7 +7,7 @@
 use super::accounts::{verify_against_nobody, verify_password};
 use super::audit::{self, Actor};
 use crate::domain::access::{permits, Permission, Role, Visibility};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::accounts::{self as store, TokenRow, UserRow};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -248,7 +248,7 @@ fn issue(
 }
 
 fn caller_of(user: &UserRow) -> AppResult<Caller> {
-    let role = Role::parse(&user.role).ok_or_else(AppError::internal)?;
+    let role = Role::parse(&user.role).or_internal("a stored role parses")?;
     Ok(Caller {
         user_id: user.id,
         username: user.username.clone(),

@@ -4,7 +4,7 @@
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
 use crate::domain::sampling::oc::{default_grid, risk_of, AttributePlan, Model, Risk};
 use crate::domain::sampling::LotSize;
-use crate::error::{AppError, AppResult, Violations};
+use crate::error::{AppError, AppResult, OrInternal, Violations};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -62,7 +62,8 @@ pub fn iso2859_plan(
         .ok();
     let inputs = iso_inputs(aql, level, inspection, &mut problems);
     problems.into_result()?;
-    let (lot, (aql, level, inspection)) = lot.zip(inputs).ok_or_else(AppError::internal)?;
+    let (lot, (aql, level, inspection)) =
+        lot.zip(inputs).or_internal("valid inputs give a plan")?;
     let plan = single_plan(lot.get(), aql, level, inspection);
     let attribute = AttributePlan::new(
         lot.get().into(),
@@ -149,7 +150,7 @@ pub fn oc_curve(
     problems.into_result()?;
     let plan = AttributePlan::new(lot_size as u64, sample_size as u64, accept as u64)
         .map_err(|(field, m)| AppError::invalid(field, m))?;
-    let (ps, model) = ps.zip(model).ok_or_else(AppError::internal)?;
+    let (ps, model) = ps.zip(model).or_internal("valid inputs give a curve")?;
     let risk = risk_of(&plan, model);
     Ok(OcCurve {
         model,

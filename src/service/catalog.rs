@@ -6,7 +6,7 @@ use crate::domain::access::Visibility;
 use crate::domain::colorimetry::Xy;
 pub use crate::domain::product::{Characteristic, Product, VisualScope};
 use crate::domain::template::{CharacteristicSpec, Kind, Limits, Quantity, Severity};
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
 use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
 use crate::store::{now, DbConnection, PageRequest};
 use chrono::{DateTime, Utc};
@@ -46,7 +46,7 @@ pub fn create_customer(
     let name = required_text(&input.name, 200).map_err(|m| AppError::invalid("name", m))?;
     let id = store::insert_customer(conn, name, now()).on_unique_violation(|| {
         AppError::conflict(
-            "customer_exists",
+            ErrorCode::CustomerExists,
             format!("a customer named '{name}' already exists"),
         )
         .with_field("name")
@@ -134,8 +134,10 @@ impl TryFrom<CharacteristicRow> for Characteristic {
 
     fn try_from(row: CharacteristicRow) -> AppResult<Self> {
         let corrupt = |what: &str| {
-            tracing::error!(characteristic = row.id, "stored {what} is not recognised");
-            AppError::internal()
+            AppError::internal(format!(
+                "stored {what} is not recognised: characteristic {}",
+                row.id
+            ))
         };
         Ok(Self {
             kind: Kind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
@@ -295,7 +297,7 @@ pub fn create_product(
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "product_exists",
+            ErrorCode::ProductExists,
             format!("a product with code '{code}' already exists"),
         )
         .with_field("code")
@@ -334,8 +336,10 @@ fn product_view(conn: &mut DbConnection, row: ProductRow) -> AppResult<Product> 
     let params = match serde_json::from_str(&row.params) {
         Ok(Value::Object(map)) => map,
         _ => {
-            tracing::error!(product = row.id, "stored params are not a JSON object");
-            return Err(AppError::internal());
+            return Err(AppError::internal(format!(
+                "stored params are not a JSON object: product {}",
+                row.id
+            )));
         }
     };
     Ok(Product {

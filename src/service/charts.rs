@@ -14,7 +14,7 @@ use crate::domain::colorimetry::Xy;
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
 use crate::store::measurements::current_of_batch;
 use crate::store::DbConnection;
 use std::collections::BTreeMap;
@@ -299,7 +299,7 @@ pub fn histogram_chart(
     characteristic: &Characteristic,
 ) -> AppResult<String> {
     let mut data = histogram_data(conn, &scope.batch_ids(), &scope.product, &[characteristic])?;
-    let (bins, running) = data.pop().ok_or_else(AppError::internal)?;
+    let (bins, running) = data.pop().or_internal("a histogram has its data")?;
     render_histogram(scope, characteristic, &bins, &running)
 }
 
@@ -312,7 +312,7 @@ pub fn render_histogram(
 ) -> AppResult<String> {
     if running.n == 0 {
         return Err(AppError::conflict(
-            "no-readings",
+            ErrorCode::NoReadings,
             format!("no readings of {} yet", characteristic.code),
         ));
     }
@@ -355,7 +355,7 @@ pub fn unit_chromaticities(
 pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
     if Chromaticity::of(&scope.product)?.is_none() {
         return Err(AppError::conflict(
-            "no-chromaticity",
+            ErrorCode::NoChromaticity,
             format!(
                 "{} records no chromaticity (cie_x, cie_y)",
                 scope.product.code
@@ -397,11 +397,16 @@ pub fn risk_points(plan: &crate::domain::sampling::plan::Plan) -> Option<[(f64, 
 }
 
 pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
-    let batch = scope.batches.first().ok_or_else(AppError::internal)?;
+    let batch = scope
+        .batches
+        .first()
+        .or_internal("a batch chart has its batch")?;
     let plan = super::plans::find_plan(conn, batch.id)?
         .as_ref()
         .and_then(attribute_plan)
-        .ok_or_else(|| AppError::conflict("no-plan", "the batch has no sampling plan yet"))?;
+        .ok_or_else(|| {
+            AppError::conflict(ErrorCode::NoPlan, "the batch has no sampling plan yet")
+        })?;
     oc::render(&oc::OcChart {
         title: &scope.title("OC curve"),
         plan,

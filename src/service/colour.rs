@@ -109,11 +109,10 @@ impl Chromaticity {
             .collect();
         let target = if derived.iter().any(|(_, q)| *q == Quantity::MacadamSteps) {
             let centre = colour_target(&product.params).map_err(|_| {
-                tracing::error!(
-                    product = product.id,
-                    "stored product lacks its colour target"
-                );
-                AppError::internal()
+                AppError::internal(format!(
+                    "stored product lacks its colour target: product {}",
+                    product.id
+                ))
             })?;
             Some(target_ellipse(centre)?)
         } else {
@@ -222,8 +221,10 @@ fn with_derived(
         );
         for (unit, point) in points {
             let derived = chromaticity.derive(point).map_err(|_| {
-                tracing::error!(batch_id, unit, "stored chromaticity is not a colour");
-                AppError::internal()
+                AppError::internal(format!(
+                    "stored chromaticity is not a colour: batch_id {}, unit {}",
+                    batch_id, unit
+                ))
             })?;
             values.extend(
                 derived

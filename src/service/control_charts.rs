@@ -13,7 +13,7 @@ use crate::domain::spc::{
     self, ChartInput, ChartKind, ControlChart, Count, FrozenBaseline, Phase, SpcError, Subgroup,
 };
 use crate::domain::template::Kind;
-use crate::error::{AppError, AppResult, OnUniqueViolation};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
 use crate::store::accounts::usernames;
 use crate::store::batches::batch_ids_of_product;
 use crate::store::now;
@@ -144,10 +144,10 @@ fn chart_input(
 fn spc_error(code: &str, error: SpcError) -> AppError {
     match error {
         SpcError::NoData => AppError::conflict(
-            "no_data",
+            ErrorCode::NoData,
             format!("no batch of this product has data for '{code}' yet"),
         ),
-        SpcError::TooFewPoints => AppError::conflict("no_data", error.to_string()),
+        SpcError::TooFewPoints => AppError::conflict(ErrorCode::NoData, error.to_string()),
         other => invalid("chart", other.to_string()),
     }
 }
@@ -274,7 +274,7 @@ pub fn freeze(
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "phase_exists",
+            ErrorCode::PhaseExists,
             "a phase of this chart already starts at that batch",
         )
     })?;

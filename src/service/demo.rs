@@ -19,7 +19,7 @@ use super::visual::{self, DefectInput, InspectionInput, NewDefectType, RecordIns
 use crate::domain::access::Role;
 use crate::domain::sampling::plan::Method;
 use crate::domain::template::{Kind, Quantity, Severity};
-use crate::error::AppResult;
+use crate::error::{AppResult, OrInternal};
 use crate::store::accounts::find_user_by_name;
 use crate::store::catalog::list_customers;
 use crate::store::{DbConnection, PageRequest};
@@ -625,7 +625,7 @@ fn defect_photo(shot: u32) -> AppResult<Vec<u8>> {
             &mut std::io::Cursor::new(&mut bytes),
             image::ImageFormat::Png,
         )
-        .map_err(|_| crate::error::AppError::internal())?;
+        .or_internal("a demo photo encodes as PNG")?;
     Ok(bytes)
 }
 
@@ -734,7 +734,7 @@ pub fn decide_and_issue(conn: &mut DbConnection) -> AppResult<String> {
         return Ok(String::new());
     }
     let (lead_name, lead_password, _) = DEMO_LOGINS[1];
-    let lead = find_user_by_name(conn, lead_name)?.ok_or_else(crate::error::AppError::internal)?;
+    let lead = find_user_by_name(conn, lead_name)?.or_internal("the demo lead exists")?;
     let lead = Actor::user(lead.id, lead_name);
     let decisions = [
         (Meaning::ReleasedUnderConcession, "Flicker failures screened out and replaced; accepted by Helios QA (e-mail of 2026-11-03)."),

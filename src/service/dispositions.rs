@@ -17,7 +17,7 @@ pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };
 use crate::domain::template::Severity;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::{find_user, usernames};
 use crate::store::dispositions::{self as store, DispositionRow};
 use crate::store::measurements::current_of_batch;
@@ -38,7 +38,7 @@ fn text<T: Serialize>(value: T) -> String {
 
 fn parse<T: serde::de::DeserializeOwned>(stored: &str) -> AppResult<T> {
     serde_json::from_value(serde_json::Value::String(stored.to_string()))
-        .map_err(|_| AppError::internal())
+        .or_internal("a stored disposition enum parses")
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -155,7 +155,7 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
                 ));
             }
         }
-        Err(e) if e.status == actix_web::http::StatusCode::CONFLICT => {
+        Err(e) if e.code == ErrorCode::NoSamplingPlan => {
             holds.push(e.detail);
         }
         Err(e) => return Err(e),
@@ -229,8 +229,8 @@ pub fn sign(
     request: SignDisposition,
 ) -> AppResult<Disposition> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user_id = actor.user_id.ok_or_else(AppError::internal)?;
-    let user = find_user(conn, user_id)?.ok_or_else(AppError::internal)?;
+    let user_id = actor.user_id.or_internal("a signer is a user")?;
+    let user = find_user(conn, user_id)?.or_internal("the signer exists")?;
     if !verify_password(&user.password_hash, &request.password) {
         return Err(AppError::invalid(
             "password",
@@ -259,7 +259,7 @@ pub fn sign(
         (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
         (Some(current), named) if named != Some(current) => {
             return Err(AppError::conflict(
-                "already_decided",
+                ErrorCode::AlreadyDecided,
                 format!(
                     "batch {batch_id} already has decision {current}; to change it, sign a new \
                      decision with supersedes = {current}"
@@ -283,7 +283,7 @@ pub fn sign(
     };
     let id = store::insert_disposition(conn, &row).on_unique_violation(|| {
         AppError::conflict(
-            "already_decided",
+            ErrorCode::AlreadyDecided,
             "another decision on this batch was signed at the same moment",
         )
     })?;
@@ -299,5 +299,5 @@ pub fn sign(
     )?;
     views(conn, vec![DispositionRow { id, ..row }], &hash)?
         .pop()
-        .ok_or_else(AppError::internal)
+        .or_internal("the signed disposition reads back")
 }

@@ -13,7 +13,7 @@ use super::measurements::{
     check_item, chromaticity_problems, context, Context, MeasurementInput, MAX_REPORTED,
 };
 use super::utc;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::measurements::{
     existing_readings, insert_measurements, MeasurementRow, ROWS_PER_INSERT,
@@ -167,7 +167,7 @@ fn layout(
     let mapping: Vec<(String, String)> = match (&options.mapping, &saved) {
         (Some(given), _) => given.clone().into_iter().collect(),
         (None, Some(saved)) => serde_json::from_str::<BTreeMap<String, String>>(&saved.column_map)
-            .map_err(|_| AppError::internal())?
+            .or_internal("a saved column mapping parses")?
             .into_iter()
             .collect(),
         (None, None) => headers
@@ -226,8 +226,7 @@ fn layout(
 }
 
 fn read_error(error: std::io::Error) -> AppError {
-    tracing::error!(%error, "cannot read an uploaded file");
-    AppError::internal()
+    AppError::internal(format!("cannot read an uploaded file: {}", error))
 }
 
 /// What a scan finds: a reading, or a problem `(field, message)`.
@@ -461,7 +460,7 @@ pub fn import_csv(
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "import_in_progress",
+            ErrorCode::ImportInProgress,
             "the same file is being imported into this batch at this moment",
         )
     })?;
@@ -501,7 +500,8 @@ pub fn import_csv(
                 instrument: instrument.clone(),
                 product_id: ctx.product_id,
                 unit_column: layout.headers[layout.unit_index].clone(),
-                column_map: serde_json::to_string(mapping).map_err(|_| AppError::internal())?,
+                column_map: serde_json::to_string(mapping)
+                    .or_internal("a column mapping serialises")?,
                 saved_by: actor.user_id,
                 saved_at: imported_at,
             },
@@ -518,7 +518,8 @@ pub fn import_csv(
             "columns": columns,
         }),
     )?;
-    let row = store::find_import_by_hash(conn, batch_id, sha256)?.ok_or_else(AppError::internal)?;
+    let row =
+        store::find_import_by_hash(conn, batch_id, sha256)?.or_internal("the import reads back")?;
     Ok(ImportOutcome {
         duplicate: false,
         import: view(row),

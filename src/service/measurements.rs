@@ -7,7 +7,7 @@ use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::usernames;
 use crate::store::measurements::{
     self as store, CodedMeasurement, MeasurementFilter, MeasurementRow,
@@ -95,10 +95,8 @@ pub struct Recorded {
 }
 
 fn parse_uuid(text: &str) -> AppResult<Uuid> {
-    Uuid::parse_str(text).map_err(|_| {
-        tracing::error!(uuid = text, "stored uuid is not a UUID");
-        AppError::internal()
-    })
+    Uuid::parse_str(text)
+        .map_err(|_| AppError::internal(format!("stored uuid is not a UUID: uuid {}", text)))
 }
 
 /// Answers for stored readings, with who recorded them and how they link to
@@ -148,7 +146,7 @@ pub(super) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Conte
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = super::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
-            "no_sampling_plan",
+            ErrorCode::NoSamplingPlan,
             format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),
         )
     })?;
@@ -165,7 +163,8 @@ pub(super) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Conte
         batch_id,
         product_id: order.product_id,
         chromaticity,
-        lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
+        lot: LotSize::parse(batch.lot_size)
+            .map_err(|e| AppError::internal(format!("a stored lot size is valid: {e}")))?,
         sampled: plan.units.into_iter().collect(),
         template: characteristics
             .into_iter()
@@ -369,14 +368,14 @@ pub fn record(
                 && row.value.to_bits() == item.value.to_bits();
             if !same {
                 return Err(AppError::conflict(
-                    "measurement_id_reused",
+                    ErrorCode::MeasurementIdReused,
                     format!("id {uuid} already names a different reading"),
                 )
                 .with_field(format!("measurements[{i}].id")));
             }
         } else if existing_pairs.contains(&(item.unit, characteristic.id)) {
             return Err(AppError::conflict(
-                "reading_exists",
+                ErrorCode::ReadingExists,
                 format!(
                     "unit {} already has a {} reading; a correction must supersede it",
                     item.unit, item.characteristic
@@ -401,8 +400,7 @@ pub fn record(
         answer_uuids.push(uuid);
     }
     store::insert_measurements(conn, &new_rows).on_unique_violation(|| {
-        AppError::conflict(
-            "reading_exists",
+        AppError::conflict(ErrorCode::ReadingExists,
             "another request recorded some of these readings at the same moment; retry with the same ids",
         )
     })?;
@@ -421,7 +419,11 @@ pub fn record(
         .collect();
     let rows = answer_uuids
         .iter()
-        .map(|uuid| by_uuid.remove(uuid).ok_or_else(AppError::internal))
+        .map(|uuid| {
+            by_uuid
+                .remove(uuid)
+                .or_internal("every reading asked for was read")
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Recorded {
         measurements: views(conn, rows)?,
@@ -444,7 +446,9 @@ fn find_visible(
 }
 
 fn single(conn: &mut DbConnection, row: CodedMeasurement) -> AppResult<Measurement> {
-    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+    views(conn, vec![row])?
+        .pop()
+        .or_internal("the reading reads back")
 }
 
 pub fn get(conn: &mut DbConnection, id: Uuid, visibility: Visibility) -> AppResult<Measurement> {
@@ -464,7 +468,7 @@ pub fn history(
     let current = versions
         .iter()
         .find(|m| m.superseded_by.is_none())
-        .ok_or_else(AppError::internal)?
+        .or_internal("a reading history has a current version")?
         .id;
     Ok(MeasurementHistory {
         batch_id: row.batch_id,
@@ -526,7 +530,7 @@ pub fn correct(
             && stored.0.reason.as_deref() == Some(reason.as_str());
         if !same {
             return Err(AppError::conflict(
-                "measurement_id_reused",
+                ErrorCode::MeasurementIdReused,
                 format!("id {uuid} already names a different reading"),
             )
             .with_field("id"));
@@ -535,7 +539,7 @@ pub fn correct(
     }
     let already_corrected = || {
         AppError::conflict(
-            "already_corrected",
+            ErrorCode::AlreadyCorrected,
             format!(
                 "reading {target} has already been corrected; correct the current version \
                  (see /api/v1/measurements/{target}/history)"
@@ -577,7 +581,7 @@ pub fn correct(
     )?;
     let stored = store::find_by_uuids(conn, &[uuid])?
         .pop()
-        .ok_or_else(AppError::internal)?;
+        .or_internal("the stored correction reads back")?;
     Ok((true, single(conn, stored)?))
 }
 

@@ -3,7 +3,7 @@
 use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
 use crate::store::catalog::{find_customer, find_product};
 use crate::store::orders::{self as store, OrderFilter, OrderRow};
 use crate::store::{now, DbConnection, PageRequest};
@@ -92,7 +92,7 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "order_exists",
+            ErrorCode::OrderExists,
             format!("the customer already has an order {po_number}"),
         )
         .with_field("po_number")

@@ -73,10 +73,7 @@ pub fn prepare(bytes: Vec<u8>) -> AppResult<PreparedPhoto> {
         .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
         .into_rgb8()
         .write_to(&mut Cursor::new(&mut thumbnail), ImageFormat::Jpeg)
-        .map_err(|e| {
-            tracing::error!(%e, "cannot encode a thumbnail");
-            AppError::internal()
-        })?;
+        .map_err(|e| AppError::internal(format!("cannot encode a thumbnail: {}", e)))?;
     Ok(PreparedPhoto {
         content_type,
         sha256: hex(&Sha256::digest(&bytes)),

@@ -7,7 +7,7 @@ use crate::domain::sampling::iso2859::Inspection;
 use crate::domain::sampling::oc::{risk_of, AttributePlan, Model};
 use crate::domain::sampling::plan::{ClassPlan, Method, Plan};
 use crate::domain::template::Severity;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::sampling::{self as store, ClassRow, PlanRow};
 use crate::store::DbConnection;
 
@@ -21,18 +21,18 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         "percent" => Method::Percent,
         "iso2859-1" => Method::Iso2859_1,
         other => {
-            tracing::error!(
-                plan = row.id,
-                method = other,
-                "stored method is not recognised"
-            );
-            return Err(AppError::internal());
+            return Err(AppError::internal(format!(
+                "stored method is not recognised: plan {}, method {}",
+                row.id, other
+            )));
         }
     };
     let accept = row.accept.unwrap_or(0).max(0) as u64;
     let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
         .map(|plan| risk_of(&plan, Model::Hypergeometric))
-        .map_err(|_| AppError::internal())?;
+        .map_err(|e| {
+            AppError::internal(format!("a stored plan is a valid attribute plan: {e:?}"))
+        })?;
     let draw_order = store::units_in_draw_order(conn, row.id)?;
     let classes = store::classes_of(conn, row.id)?
         .into_iter()
@@ -75,7 +75,8 @@ pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) 
 }
 
 fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<ClassPlan> {
-    let severity = Severity::parse(&class.severity).ok_or_else(AppError::internal)?;
+    let severity =
+        Severity::parse(&class.severity).or_internal("a stored class severity parses")?;
     let n = (class.sample_size.max(0) as usize).min(draw_order.len());
     let mut units = draw_order[..n].to_vec();
     units.sort_unstable();
@@ -85,7 +86,11 @@ fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<
         class.accept.max(0) as u64,
     )
     .map(|attribute| risk_of(&attribute, Model::Hypergeometric))
-    .map_err(|_| AppError::internal())?;
+    .map_err(|e| {
+        AppError::internal(format!(
+            "a stored class plan is a valid attribute plan: {e:?}"
+        ))
+    })?;
     Ok(ClassPlan {
         severity,
         aql: class.aql,

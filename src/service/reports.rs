@@ -12,7 +12,7 @@ use crate::domain::access::Visibility;
 use crate::domain::sampling::oc::Model;
 use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
 use crate::report::{self, BatchReport, CharacteristicCharts, Charts, Heading, Issue, QcReport};
 use crate::store::accounts::usernames;
 use crate::store::reports::{self as store, NewReportRow, ReportRow};
@@ -69,7 +69,7 @@ fn issued(conn: &mut DbConnection, row: ReportRow) -> AppResult<IssuedReport> {
         sha256: row.sha256,
         issued_by: row.issued_by.and_then(|id| names.get(&id).cloned()),
         issued_at: utc(row.issued_at),
-        changes: serde_json::from_str(&row.changes).map_err(|_| AppError::internal())?,
+        changes: serde_json::from_str(&row.changes).or_internal("stored report changes parse")?,
     })
 }
 
@@ -149,7 +149,9 @@ fn report_charts(
     }
     for ((lot_size, sample_size, accept), numbers) in plans {
         let plan = crate::domain::sampling::oc::AttributePlan::new(lot_size, sample_size, accept)
-            .map_err(|_| AppError::internal())?;
+            .map_err(|e| {
+            AppError::internal(format!("a stored plan is a valid attribute plan: {e:?}"))
+        })?;
         let title = format!("OC curve · batch {}", report::batch_list(&numbers));
         charts.oc_curves.push((
             title.clone(),
@@ -327,7 +329,7 @@ pub fn order_report(
         }
         if !staff {
             return Err(AppError::conflict(
-                "not-issued",
+                ErrorCode::NotIssued,
                 "the QC report of this order has not been issued yet",
             ));
         }
@@ -375,7 +377,7 @@ pub fn prepare_issue(
     let draft = gather(conn, order_id, Visibility::Everything, None, now)?;
     if draft.batches.is_empty() {
         return Err(AppError::conflict(
-            "nothing-to-report",
+            ErrorCode::NothingToReport,
             "the order has no batches yet: there is nothing to report",
         ));
     }
@@ -423,13 +425,14 @@ pub fn store_issue(
     let scope_changed = data_hash(conn, prepared.order_id)? != prepared.data_sha256;
     if latest + 1 != prepared.revision || scope_changed {
         return Err(AppError::conflict(
-            "report-changed",
+            ErrorCode::ReportChanged,
             "the order's data or reports changed while the report was being made; issue it again",
         ));
     }
     let sha256 = crate::service::imports::hex(&Sha256::digest(&prepared.pdf));
     let number = report_number(prepared.order_id);
-    let changes = serde_json::to_string(&prepared.changes).map_err(|_| AppError::internal())?;
+    let changes =
+        serde_json::to_string(&prepared.changes).or_internal("report changes serialise")?;
     store::insert_report(
         conn,
         &NewReportRow {
@@ -454,7 +457,7 @@ pub fn store_issue(
     )?;
     let row = store::reports_of_order(conn, prepared.order_id)?
         .pop()
-        .ok_or_else(AppError::internal)?;
+        .or_internal("the issued report reads back")?;
     issued(conn, row)
 }
 
@@ -508,8 +511,8 @@ pub fn verify(conn: &mut DbConnection, sha256: &str) -> AppResult<Verification> 
     let row = store::find_by_sha256(conn, &sha256)?.ok_or_else(|| {
         AppError::not_found("issued report with this SHA-256: the file is not a report issued here, or it was altered")
     })?;
-    let order =
-        crate::store::orders::find_order(conn, row.order_id)?.ok_or_else(AppError::internal)?;
+    let order = crate::store::orders::find_order(conn, row.order_id)?
+        .or_internal("an issued report has its order")?;
     let customer = get_customer(conn, order.customer_id, Visibility::Everything)?;
     let latest = store::reports_of_order(conn, row.order_id)?
         .last()

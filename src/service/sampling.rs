@@ -9,7 +9,7 @@ use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, Sing
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
 use crate::domain::template::Severity;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::sampling::{self as store, ClassRow, PlanRow};
 use crate::store::{now, DbConnection};
 use serde::Deserialize;
@@ -114,7 +114,7 @@ pub fn draw_plan(
     let (iso, inspection_reason) = match (iso, &request.inspection) {
         (Some((aql, level, _)), None) => {
             let order = crate::store::orders::find_order(conn, batch.order_id)?
-                .ok_or_else(AppError::internal)?;
+                .or_internal("a batch has its order")?;
             let stream = super::switching::Stream {
                 product_id: order.product_id,
                 supplier_id: batch.supplier_id,
@@ -170,7 +170,7 @@ pub fn draw_plan(
     };
     let plan_id = store::insert_plan(conn, &row, &units).on_unique_violation(|| {
         AppError::conflict(
-            "plan_exists",
+            ErrorCode::PlanExists,
             format!("batch {batch_id} got a sampling plan from another request at the same moment"),
         )
     })?;
@@ -270,8 +270,7 @@ fn class_plans(
 }
 
 fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
-    AppError::conflict(
-        "plan_exists",
+    AppError::conflict(ErrorCode::PlanExists,
         format!(
             "batch {batch_id} already has a sampling plan (seed {}, drawn {}); a plan is never redrawn",
             existing.seed,

@@ -4,7 +4,7 @@
 
 use super::audit::{self, Actor};
 use super::{required_text, utc};
-use crate::error::{AppError, AppResult, OnUniqueViolation};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
 use crate::store::suppliers::{self as store, SupplierRow};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
@@ -48,7 +48,7 @@ pub fn create_supplier(
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "supplier_exists",
+            ErrorCode::SupplierExists,
             format!("a supplier '{name}' already exists"),
         )
         .with_field("name")

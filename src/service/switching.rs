@@ -10,7 +10,7 @@ use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
 use crate::domain::sampling::plan::Method;
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
-use crate::error::{AppError, AppResult, OnUniqueViolation};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
 use crate::store::orders::find_order;
 use crate::store::switching::{self as store, SwitchingEventRow};
 use crate::store::{now, DbConnection};
@@ -51,10 +51,8 @@ pub struct SwitchingHistory {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> AppResult<T> {
-    serde_json::from_str(text).map_err(|e| {
-        tracing::error!(error = %e, "stored switching data is not readable");
-        AppError::internal()
-    })
+    serde_json::from_str(text)
+        .map_err(|e| AppError::internal(format!("stored switching data is not readable: {}", e)))
 }
 
 fn event_view(row: SwitchingEventRow) -> AppResult<SwitchingEvent> {
@@ -107,7 +105,7 @@ pub fn severity_for_next_lot(
             Severity::Tightened => Inspection::Tightened,
             Severity::Reduced => Inspection::Reduced,
             Severity::Discontinued => return Err(AppError::conflict(
-                "inspection_discontinued",
+                ErrorCode::InspectionDiscontinued,
                 "acceptance inspection of these lots is discontinued after 5 lots not accepted on \
                  tightened inspection; record the corrective action first",
             )),
@@ -166,7 +164,7 @@ pub fn record_lot_result(
         .filter(|p| p.method == Method::Iso2859_1)
         .ok_or_else(|| {
             AppError::conflict(
-                "not_an_iso_plan",
+                ErrorCode::NotAnIsoPlan,
                 "switching rules apply to batches with an ISO 2859-1 plan",
             )
         })?;
@@ -177,7 +175,7 @@ pub fn record_lot_result(
     let expected = plan.units.len() * template.len();
     if readings.len() < expected {
         return Err(AppError::conflict(
-            "inspection_incomplete",
+            ErrorCode::InspectionIncomplete,
             format!(
                 "{} of {expected} readings are still missing for this batch",
                 expected - readings.len()
@@ -233,7 +231,7 @@ pub fn record_lot_result(
     let event = append_event(conn, actor, stream, outcome, &next, reason, None)
         .on_unique_violation(|| {
             AppError::conflict(
-                "lot_result_exists",
+                ErrorCode::LotResultExists,
                 format!("the result of batch {batch_id} is already recorded"),
             )
         })?;
@@ -278,7 +276,7 @@ pub fn record_corrective_action(
     let (state, _) = current(conn, stream)?;
     let (next, reason) = state.resume_after_corrective_action().ok_or_else(|| {
         AppError::conflict(
-            "not_discontinued",
+            ErrorCode::NotDiscontinued,
             "inspection of this product is not discontinued",
         )
     })?;

@@ -10,7 +10,7 @@ use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 pub use crate::domain::summaries::{DefectCount, VisualSummary};
 use crate::domain::template::Severity;
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::usernames;
 use crate::store::orders::find_order;
 use crate::store::visual::{self as store, DefectRow, DefectTypeRow, InspectionRow};
@@ -44,7 +44,7 @@ pub struct DefectType {
 
 fn defect_type_view(row: DefectTypeRow) -> AppResult<DefectType> {
     Ok(DefectType {
-        severity: Severity::parse(&row.severity).ok_or_else(AppError::internal)?,
+        severity: Severity::parse(&row.severity).or_internal("a stored defect severity parses")?,
         id: row.id,
         family: row.family,
         code: row.code,
@@ -92,7 +92,7 @@ pub fn create_defect_type(
     )
     .on_unique_violation(|| {
         AppError::conflict(
-            "defect_type_exists",
+            ErrorCode::DefectTypeExists,
             format!("family '{family}' already has a defect '{code}'"),
         )
         .with_field("code")
@@ -107,7 +107,7 @@ pub fn create_defect_type(
     store::all_defect_types(conn)?
         .into_iter()
         .find(|d| d.id == id)
-        .ok_or_else(AppError::internal)
+        .or_internal("the defect type reads back")
         .and_then(defect_type_view)
 }
 
@@ -206,7 +206,8 @@ fn views(conn: &mut DbConnection, rows: Vec<InspectionRow>) -> AppResult<Vec<Ins
             .push(Finding {
                 defect: code,
                 name,
-                severity: Severity::parse(&defect.severity).ok_or_else(AppError::internal)?,
+                severity: Severity::parse(&defect.severity)
+                    .or_internal("a stored defect severity parses")?,
                 count: defect.count,
             });
     }
@@ -231,7 +232,7 @@ fn views(conn: &mut DbConnection, rows: Vec<InspectionRow>) -> AppResult<Vec<Ins
             uuid_of.insert(row.id, row.uuid);
         }
     }
-    let parse = |text: &str| Uuid::parse_str(text).map_err(|_| AppError::internal());
+    let parse = |text: &str| Uuid::parse_str(text).or_internal("a stored inspection id is a UUID");
     rows.into_iter()
         .map(|row| {
             Ok(Inspection {
@@ -281,7 +282,7 @@ fn scope(conn: &mut DbConnection, batch_id: i64) -> AppResult<Scope> {
         VisualScope::Sample => {
             let plan = super::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
                 AppError::conflict(
-                    "no_sampling_plan",
+                    ErrorCode::NoSamplingPlan,
                     format!(
                         "this product's visual inspection covers the plan's units; \
                          draw batch {batch_id}'s plan first"
@@ -296,7 +297,8 @@ fn scope(conn: &mut DbConnection, batch_id: i64) -> AppResult<Scope> {
         .map(|d| (d.code.clone(), d))
         .collect();
     Ok(Scope {
-        lot: LotSize::parse(batch.lot_size).map_err(|_| AppError::internal())?,
+        lot: LotSize::parse(batch.lot_size)
+            .map_err(|e| AppError::internal(format!("a stored lot size is valid: {e}")))?,
         product,
         sampled,
         catalogue,
@@ -444,7 +446,7 @@ pub fn record(
         if let Some(row) = stored.get(uuid) {
             if row.batch_id != batch_id || row.unit != item.unit {
                 return Err(AppError::conflict(
-                    "inspection_id_reused",
+                    ErrorCode::InspectionIdReused,
                     format!("id {uuid} already names another inspection"),
                 )
                 .with_field(format!("inspections[{i}].id")));
@@ -452,8 +454,7 @@ pub fn record(
             continue;
         }
         if inspected.contains(&item.unit) {
-            return Err(AppError::conflict(
-                "inspection_exists",
+            return Err(AppError::conflict(ErrorCode::InspectionExists,
                 format!(
                     "unit {} is already inspected; a change must be a correction of that inspection",
                     item.unit
@@ -476,7 +477,7 @@ pub fn record(
     }
     store::insert_inspections(conn, &new_rows).on_unique_violation(|| {
         AppError::conflict(
-            "inspection_exists",
+            ErrorCode::InspectionExists,
             "another request inspected some of these units at the same moment",
         )
     })?;
@@ -509,7 +510,11 @@ pub fn record(
             .collect();
     let rows = uuids
         .iter()
-        .map(|u| by_uuid.remove(u).ok_or_else(AppError::internal))
+        .map(|u| {
+            by_uuid
+                .remove(u)
+                .or_internal("every inspection asked for was read")
+        })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(RecordedInspections {
         inspections: views(conn, rows)?,
@@ -532,7 +537,9 @@ fn find_visible(
 
 pub fn get(conn: &mut DbConnection, id: Uuid, visibility: Visibility) -> AppResult<Inspection> {
     let row = find_visible(conn, id, visibility)?;
-    views(conn, vec![row])?.pop().ok_or_else(AppError::internal)
+    views(conn, vec![row])?
+        .pop()
+        .or_internal("the inspection reads back")
 }
 
 /// Corrects an inspection: a new one superseding it, with the reason.
@@ -560,7 +567,7 @@ pub fn correct(
     {
         if stored.supersedes != Some(old.id) {
             return Err(AppError::conflict(
-                "inspection_id_reused",
+                ErrorCode::InspectionIdReused,
                 format!("id {uuid} already names another inspection"),
             )
             .with_field("id"));
@@ -569,12 +576,12 @@ pub fn correct(
             false,
             views(conn, vec![stored])?
                 .pop()
-                .ok_or_else(AppError::internal)?,
+                .or_internal("the inspection reads back")?,
         ));
     }
     let already = || {
         AppError::conflict(
-            "already_corrected",
+            ErrorCode::AlreadyCorrected,
             format!("inspection {target} has already been corrected; correct the current version"),
         )
     };
@@ -595,7 +602,7 @@ pub fn correct(
     store::insert_inspections(conn, std::slice::from_ref(&row)).on_unique_violation(already)?;
     let stored = store::find_inspections_by_uuids(conn, std::slice::from_ref(&uuid))?
         .pop()
-        .ok_or_else(AppError::internal)?;
+        .or_internal("the stored inspection reads back")?;
     store::insert_defects(conn, &defect_rows(stored.id, &found))?;
     audit::record(
         conn,
@@ -611,7 +618,7 @@ pub fn correct(
         true,
         views(conn, vec![stored])?
             .pop()
-            .ok_or_else(AppError::internal)?,
+            .or_internal("the inspection reads back")?,
     ))
 }
 
@@ -655,7 +662,8 @@ pub fn summary(
     let mut classes: HashMap<Severity, HashSet<i64>> = HashMap::new();
     let mut total = 0i64;
     for (defect, code, name) in store::defects_of(conn, &ids)? {
-        let severity = Severity::parse(&defect.severity).ok_or_else(AppError::internal)?;
+        let severity =
+            Severity::parse(&defect.severity).or_internal("a stored defect severity parses")?;
         classes
             .entry(severity)
             .or_default()

@@ -217,7 +217,10 @@ impl Db {
         work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
     ) -> AppResult<T> {
         let _queued = match &self.sqlite_writer {
-            Some(lock) => Some(lock.lock().map_err(|_| AppError::internal())?),
+            Some(lock) => Some(
+                lock.lock()
+                    .map_err(|e| AppError::internal(format!("the write lock is poisoned: {e}")))?,
+            ),
             None => None,
         };
         let mut pooled = self.pool.get()?;

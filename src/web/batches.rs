@@ -5,6 +5,7 @@ use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::visual::image_response;
 use crate::domain::access::Permission;
+use crate::error::ErrorCode;
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
 use crate::service::{batches, orders, photos, plans};
@@ -168,7 +169,7 @@ pub async fn batch_page(
             // A sampled visual inspection has nothing to sum up before the plan.
             let summary = match visual::summary(c, id, visibility) {
                 Ok(summary) => Some(summary),
-                Err(e) if e.status == StatusCode::CONFLICT => None,
+                Err(e) if e.code == ErrorCode::NoSamplingPlan => None,
                 Err(e) => return Err(e),
             };
             let failed = visual::current_failed(c, id, visibility, 60)?;

@@ -77,7 +77,7 @@ impl ResponseError for PageError {
         match self {
             PageError::SignIn => StatusCode::SEE_OTHER,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
-            PageError::App(e) => e.status,
+            PageError::App(e) => e.status(),
         }
     }
 
@@ -89,7 +89,10 @@ impl ResponseError for PageError {
                     .finish();
             }
             PageError::Forbidden(message) => message.clone(),
-            PageError::App(e) => e.detail.clone(),
+            PageError::App(e) => {
+                e.log_if_server_error();
+                e.detail.clone()
+            }
         };
         let body = html! { div.card { h1 { "Something went wrong" } p { (message) } p { a href="/" { "Back to the start page" } } } };
         html_response(self.status_code()).body(page("Error", None, body).into_string())
@@ -213,7 +216,7 @@ pub async fn login(
         }
         Err(refusal) => {
             let markup = login_page(&expected, &form.username, Some(&refusal.detail));
-            Ok(html_response(refusal.status).body(markup.into_string()))
+            Ok(html_response(refusal.status()).body(markup.into_string()))
         }
     }
 }

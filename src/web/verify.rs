@@ -4,7 +4,7 @@
 
 use super::layout::page;
 use super::session::{html_response, PageError};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::reports::{self, Verification};
 use crate::store::Db;
 use actix_multipart::Multipart;
@@ -79,7 +79,7 @@ pub async fn verify_upload(
     let found = db.read(move |c| reports::verify(c, &lookup)).await;
     let result = match found {
         Ok(v) => genuine(&v, &digest),
-        Err(e) if e.status == StatusCode::NOT_FOUND => html! {
+        Err(e) if e.code == ErrorCode::NotFound => html! {
             div.error role="alert" {
                 strong { "Not a report issued here." }
                 " No issued QC report has this file's SHA-256 (" code { (digest) } "): it was altered, or it comes from elsewhere."
