@@ -33,11 +33,11 @@ pub fn server(listener: TcpListener, db: Db, settings: Settings) -> std::io::Res
     let db = actix_web::web::Data::new(db);
     let auth = actix_web::web::Data::new(settings.auth);
     let mut server = HttpServer::new(move || {
-        App::new()
+        let app = App::new()
             .app_data(db.clone())
             .app_data(auth.clone())
-            .configure(api::problems::extractor_configs)
-            .configure(api::config)
+            .configure(api::problems::extractor_configs);
+        api::mount(app)
             .configure(crate::web::config)
             .default_service(actix_web::web::to(api::problems::unknown_route))
             .wrap(api::problems::middleware())

@@ -12,8 +12,9 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(list_audit);
 }
 
@@ -49,7 +50,7 @@ fn parse_time(field: &str, text: Option<String>) -> AppResult<Option<chrono::Nai
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(tag = "audit", params(AuditQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 422, body = Problem)))]
 #[get("/audit")]
 pub async fn list_audit(

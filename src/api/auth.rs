@@ -16,8 +16,9 @@ use futures_util::future::{ready, Ready};
 use serde::Deserialize;
 use std::marker::PhantomData;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_token)
         .service(revoke_token)
         .service(whoami);
@@ -171,7 +172,7 @@ pub async fn settle(outcome: LoginOutcome) -> Result<IssuedToken, AppError> {
 /// Issues a bearer token (256 random bits; only its hash is stored).
 /// Repeated failures for one username or address are slowed, then refused
 /// for a while (429).
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials, security(()),
+#[utoipa::path(tag = "auth", request_body = Credentials, security(()),
     responses((status = 200, body = IssuedToken), (status = 401, body = Problem), (status = 429, body = Problem)))]
 #[post("/auth/token")]
 pub async fn create_token(
@@ -200,7 +201,7 @@ pub async fn create_token(
 }
 
 /// Revokes the token this request carries.
-#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth",
+#[utoipa::path(tag = "auth",
     responses((status = 204, description = "revoked"), (status = 401, body = Problem)))]
 #[delete("/auth/token")]
 pub async fn revoke_token(
@@ -215,7 +216,7 @@ pub async fn revoke_token(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+#[utoipa::path(tag = "auth",
     responses((status = 200, body = Caller), (status = 401, body = Problem)))]
 #[get("/auth/me")]
 pub async fn whoami(caller: Caller) -> web::Json<Caller> {

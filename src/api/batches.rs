@@ -17,8 +17,9 @@ use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_batch)
         .service(list_batches)
         .service(get_batch)
@@ -31,7 +32,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(batch_colour);
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/batches", tag = "batches", request_body = NewBatch,
+#[utoipa::path(tag = "batches", request_body = NewBatch,
     responses((status = 201, body = Batch), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/orders/{id}/batches")]
 pub async fn create_batch(
@@ -47,7 +48,7 @@ pub async fn create_batch(
     Ok(HttpResponse::Created().json(batch))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}/batches", tag = "batches", params(PageQuery),
+#[utoipa::path(tag = "batches", params(PageQuery),
     responses((status = 200, body = Page<Batch>), (status = 404, body = Problem)))]
 #[get("/orders/{id}/batches")]
 pub async fn list_batches(
@@ -64,7 +65,7 @@ pub async fn list_batches(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "batches",
+#[utoipa::path(tag = "batches",
     responses((status = 200, body = Batch), (status = 404, body = Problem)))]
 #[get("/batches/{id}")]
 pub async fn get_batch(
@@ -80,7 +81,7 @@ pub async fn get_batch(
 }
 
 /// Records readings of sampled units: all of them or, on any problem, none.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/measurements", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     request_body = RecordMeasurements,
     responses((status = 201, body = Recorded), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -108,7 +109,7 @@ pub struct MeasurementQuery {
 }
 
 /// Every reading of a batch, oldest first.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/measurements", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     params(MeasurementQuery),
     responses((status = 200, body = Page<Measurement>), (status = 404, body = Problem)))]
 #[get("/batches/{id}/measurements")]
@@ -131,7 +132,7 @@ pub async fn list_measurements(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/measurements/{id}", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     params(("id" = uuid::Uuid, Path, description = "the reading's UUID")),
     responses((status = 200, body = Measurement), (status = 404, body = Problem)))]
 #[get("/measurements/{id}")]
@@ -149,7 +150,7 @@ pub async fn get_measurement(
 
 /// Corrects a reading: stores a new reading that supersedes it, with the
 /// reason. The old reading stays readable in the history.
-#[utoipa::path(post, path = "/api/v1/measurements/{id}/corrections", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     params(("id" = uuid::Uuid, Path, description = "the UUID of the reading to correct (its current version)")),
     request_body = CorrectMeasurement,
     responses((status = 201, body = Measurement), (status = 200, body = Measurement, description = "a retry of a stored correction"),
@@ -173,7 +174,7 @@ pub async fn correct_measurement(
 }
 
 /// Every version of a unit's reading of a characteristic, original first.
-#[utoipa::path(get, path = "/api/v1/measurements/{id}/history", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     params(("id" = uuid::Uuid, Path, description = "the UUID of any version of the reading")),
     responses((status = 200, body = MeasurementHistory), (status = 404, body = Problem)))]
 #[get("/measurements/{id}/history")]
@@ -189,7 +190,7 @@ pub async fn measurement_history(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}/statistics", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     responses((status = 200, body = BatchStatistics), (status = 404, body = Problem)))]
 #[get("/batches/{id}/statistics")]
 pub async fn batch_statistics(
@@ -206,7 +207,7 @@ pub async fn batch_statistics(
 
 /// CCT, Duv, ANSI quadrangle and MacAdam steps of every unit with both
 /// chromaticity readings (current versions).
-#[utoipa::path(get, path = "/api/v1/batches/{id}/colorimetry", tag = "colour",
+#[utoipa::path(tag = "colour",
     responses((status = 200, body = BatchColour), (status = 404, body = Problem)))]
 #[get("/batches/{id}/colorimetry")]
 pub async fn batch_colour(

@@ -10,8 +10,9 @@ use crate::service::colour::{self, ColourAnswer};
 use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(iso2859).service(oc_curve).service(colorimetry);
 }
 
@@ -27,7 +28,7 @@ pub struct Iso2859Query {
 }
 
 /// The ISO 2859-1 single sampling plan for a lot, with its risk points.
-#[utoipa::path(get, path = "/api/v1/sampling/iso2859-1", tag = "sampling", params(Iso2859Query),
+#[utoipa::path(tag = "sampling", params(Iso2859Query),
     responses((status = 200, body = Iso2859Answer), (status = 422, body = Problem)))]
 #[get("/sampling/iso2859-1")]
 pub async fn iso2859(
@@ -57,7 +58,7 @@ pub struct OcQuery {
 
 /// The OC curve of a single sampling plan, with producer's and consumer's
 /// risk points and the AOQL.
-#[utoipa::path(get, path = "/api/v1/sampling/oc-curve", tag = "sampling", params(OcQuery),
+#[utoipa::path(tag = "sampling", params(OcQuery),
     responses((status = 200, body = OcCurve), (status = 422, body = Problem)))]
 #[get("/sampling/oc-curve")]
 pub async fn oc_curve(
@@ -89,7 +90,7 @@ pub struct ColourQuery {
 /// CCT and Duv (Ohno 2013), the ANSI C78.377 nominal CCT quadrangle and,
 /// with a target, the distance in MacAdam steps (IEC 60081 ellipse shapes).
 /// A point outside the chromaticity diagram is a 400.
-#[utoipa::path(get, path = "/api/v1/colorimetry", tag = "colour", params(ColourQuery),
+#[utoipa::path(tag = "colour", params(ColourQuery),
     responses((status = 200, body = ColourAnswer), (status = 400, body = Problem)))]
 #[get("/colorimetry")]
 pub async fn colorimetry(

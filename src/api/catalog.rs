@@ -15,8 +15,9 @@ use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_customer)
         .service(create_supplier)
         .service(product_capability)
@@ -39,7 +40,7 @@ pub struct PageQuery {
     pub per_page: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/customers", tag = "catalog", request_body = NewCustomer,
+#[utoipa::path(tag = "catalog", request_body = NewCustomer,
     responses((status = 201, body = Customer), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/customers")]
 pub async fn create_customer(
@@ -53,7 +54,7 @@ pub async fn create_customer(
     Ok(HttpResponse::Created().json(customer))
 }
 
-#[utoipa::path(get, path = "/api/v1/customers", tag = "catalog", params(PageQuery),
+#[utoipa::path(tag = "catalog", params(PageQuery),
     responses((status = 200, body = Page<Customer>)))]
 #[get("/customers")]
 pub async fn list_customers(
@@ -69,7 +70,7 @@ pub async fn list_customers(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "catalog",
+#[utoipa::path(tag = "catalog",
     responses((status = 200, body = Customer), (status = 404, body = Problem)))]
 #[get("/customers/{id}")]
 pub async fn get_customer(
@@ -84,7 +85,7 @@ pub async fn get_customer(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProduct,
+#[utoipa::path(tag = "catalog", request_body = NewProduct,
     responses((status = 201, body = Product), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/products")]
 pub async fn create_product(
@@ -106,7 +107,7 @@ pub struct ProductQuery {
     pub per_page: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ProductQuery),
+#[utoipa::path(tag = "catalog", params(ProductQuery),
     responses((status = 200, body = Page<Product>)))]
 #[get("/products")]
 pub async fn list_products(
@@ -122,7 +123,7 @@ pub async fn list_products(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
+#[utoipa::path(tag = "catalog",
     responses((status = 200, body = Product), (status = 404, body = Problem)))]
 #[get("/products/{id}")]
 pub async fn get_product(
@@ -138,7 +139,7 @@ pub async fn get_product(
 }
 
 /// Adds a supplier of incoming material.
-#[utoipa::path(post, path = "/api/v1/suppliers", tag = "catalog", request_body = NewSupplier,
+#[utoipa::path(tag = "catalog", request_body = NewSupplier,
     responses((status = 201, body = Supplier), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/suppliers")]
 pub async fn create_supplier(
@@ -153,7 +154,7 @@ pub async fn create_supplier(
 }
 
 /// The suppliers (staff only).
-#[utoipa::path(get, path = "/api/v1/suppliers", tag = "catalog",
+#[utoipa::path(tag = "catalog",
     responses((status = 200, body = Vec<Supplier>)))]
 #[get("/suppliers")]
 pub async fn list_suppliers(
@@ -171,7 +172,7 @@ pub struct CapabilityQuery {
 
 /// Capability of a characteristic across the product's batches, each
 /// batch's sample a subgroup (a customer sees its own batches only).
-#[utoipa::path(get, path = "/api/v1/products/{id}/capability", tag = "statistics", params(CapabilityQuery),
+#[utoipa::path(tag = "statistics", params(CapabilityQuery),
     responses((status = 200, body = ProductCapability), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/products/{id}/capability")]
 pub async fn product_capability(
@@ -201,7 +202,7 @@ pub struct ChartQuery {
 
 /// A Shewhart chart across the product's batches with run-rule violations
 /// (the product's `params.spc_rules`, Western Electric by default).
-#[utoipa::path(get, path = "/api/v1/products/{id}/control-chart", tag = "statistics", params(ChartQuery),
+#[utoipa::path(tag = "statistics", params(ChartQuery),
     responses((status = 200, body = ControlChart), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[get("/products/{id}/control-chart")]
@@ -246,7 +247,7 @@ pub struct YieldQuery {
 }
 
 /// First-pass and final yields of a product's or an order's batches.
-#[utoipa::path(get, path = "/api/v1/yields", tag = "statistics", params(YieldQuery),
+#[utoipa::path(tag = "statistics", params(YieldQuery),
     responses((status = 200, body = Vec<YieldRow>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/yields")]
 pub async fn yields_report(
@@ -272,7 +273,7 @@ pub async fn yields_report(
 
 /// Freezes a chart's limits from a baseline of batches: from its first
 /// batch on, batches are judged against these limits (a new phase).
-#[utoipa::path(post, path = "/api/v1/products/{id}/control-chart/phases", tag = "statistics",
+#[utoipa::path(tag = "statistics",
     request_body = FreezeLimits,
     responses((status = 201, body = ControlChart), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]

@@ -10,8 +10,9 @@ use crate::store::Db;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(batch_chart)
         .service(order_chart)
         .service(product_chart);
@@ -61,7 +62,7 @@ async fn chart(
 
 /// A batch's chart: `histogram.svg?characteristic=`, `chromaticity.svg`,
 /// `oc-curve.svg`, `pareto.svg` (or `.png`).
-#[utoipa::path(get, path = "/api/v1/batches/{id}/charts/{chart}", tag = "charts",
+#[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. histogram.svg, oc-curve.png"), ChartParams),
     responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -81,7 +82,7 @@ pub async fn batch_chart(
 
 /// An order's chart over all its batches: `histogram.svg?characteristic=`,
 /// `chromaticity.svg`, `pareto.svg`, `yield.svg` (or `.png`).
-#[utoipa::path(get, path = "/api/v1/orders/{id}/charts/{chart}", tag = "charts",
+#[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. yield.svg, pareto.png"), ChartParams),
     responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -101,7 +102,7 @@ pub async fn order_chart(
 
 /// A control chart across the product's batches:
 /// `control-chart.svg?characteristic=&chart=&baseline=` (or `.png`).
-#[utoipa::path(get, path = "/api/v1/products/{id}/charts/{chart}", tag = "charts",
+#[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "control-chart.svg or .png"), ChartParams),
     responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]

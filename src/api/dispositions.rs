@@ -7,14 +7,15 @@ use crate::error::{AppResult, Problem};
 use crate::service::dispositions::{self, BatchDisposition, Disposition, SignDisposition};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(get_disposition).service(sign_disposition);
 }
 
 /// The proposal (accept, reject, hold, with reasons), the decision in force
 /// and every earlier one; each says whether data changed after it.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/disposition", tag = "dispositions",
+#[utoipa::path(tag = "dispositions",
     responses((status = 200, body = BatchDisposition), (status = 404, body = Problem)))]
 #[get("/batches/{id}/disposition")]
 pub async fn get_disposition(
@@ -31,7 +32,7 @@ pub async fn get_disposition(
 
 /// Signs a decision: the password again, its meaning and a comment. A
 /// change of mind names the decision it supersedes.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/disposition", tag = "dispositions",
+#[utoipa::path(tag = "dispositions",
     request_body = SignDisposition,
     responses((status = 201, body = Disposition), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]

@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use diesel::connection::SimpleConnection;
 
 /// 200 when the database answers, 503 otherwise.
-#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+#[utoipa::path(tag = "health", security(()),
     responses((status = 200, description = "the database answers"),
               (status = 503, body = crate::error::Problem)))]
 #[get("/healthz")]

@@ -10,8 +10,9 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use std::io::Write;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_import).service(list_imports);
 }
 
@@ -116,7 +117,7 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
 /// characteristic (by header, by `mapping`, or by the mapping saved for
 /// `instrument`). All rows or none; every bad row is named by line and
 /// column; the same file twice is stored once (`duplicate: true`, 200).
-#[utoipa::path(post, path = "/api/v1/batches/{id}/imports", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     request_body(content_type = "multipart/form-data", description = "fields: file (CSV), mapping (JSON object), instrument, unit_column"),
     responses((status = 201, body = ImportOutcome), (status = 200, body = ImportOutcome, description = "the same file was imported before"),
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
@@ -155,7 +156,7 @@ pub async fn create_import(
 }
 
 /// The files imported into a batch, oldest first.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/imports", tag = "measurements",
+#[utoipa::path(tag = "measurements",
     responses((status = 200, body = Vec<Import>), (status = 404, body = Problem)))]
 #[get("/batches/{id}/imports")]
 pub async fn list_imports(

@@ -18,13 +18,42 @@ mod sampling;
 mod users;
 pub(crate) mod visual;
 
-use actix_web::web;
+use actix_web::dev::{ServiceFactory, ServiceRequest};
+use actix_web::{web, App, HttpResponse};
 use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
 
-/// Registers every route of the API (and `/healthz`).
-pub fn config(cfg: &mut web::ServiceConfig) {
+/// Mounts the API on `app`: every route (and `/healthz`), each registered
+/// once in [`config`], and at `/api/v1/openapi.json` the OpenAPI document
+/// built from those same registrations.
+pub fn mount<T>(app: App<T>) -> App<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    let (app, document) = register(app);
+    app.app_data(web::Data::new(OpenApiJson::new(&document)))
+}
+
+/// Registers the API on `app`, and returns it with the document of what was
+/// registered.
+fn register<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(config)
+        .split_for_parts()
+}
+
+/// Every route of the API (and `/healthz`). `service` takes only handlers
+/// with a `#[utoipa::path]`, and both routes them and adds them to the
+/// document under the scope's prefix. Only `route` and `map` bypass the
+/// document: `/openapi.json` alone uses them, and stays out of it.
+fn config(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz).service(
-        web::scope("/api/v1")
+        scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(auth::authenticate))
             .route("/openapi.json", web::get().to(openapi_json))
             .configure(auth::config)
@@ -34,15 +63,20 @@ pub fn config(cfg: &mut web::ServiceConfig) {
             .configure(orders::config)
             .configure(batches::config)
             .configure(imports::config)
-            .configure(visual::config)
             .configure(dispositions::config)
             .configure(sampling::config)
             .configure(calculators::config)
+            // After those two: the schema names `Severity` and `Inspection`
+            // each stand for two types, and the last registered wins (the
+            // test below checks which).
+            .configure(visual::config)
             .configure(charts::config)
             .configure(reports::config),
     );
 }
 
+/// What the document says beyond its paths (and the schemas they use),
+/// which come from [`config`].
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -50,77 +84,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         description = "Quality-control sampling and inspection for contract manufacturing. \
                        Errors are application/problem+json (RFC 9457)."
     ),
-    paths(
-                health::healthz,
-        auth::create_token,
-        auth::revoke_token,
-        auth::whoami,
-        users::add_user,
-        users::list_users,
-        users::disable_user,
-        catalog::create_customer,
-        catalog::list_customers,
-        catalog::get_customer,
-        catalog::create_supplier,
-        catalog::list_suppliers,
-        catalog::product_capability,
-        catalog::control_chart,
-        catalog::freeze_limits,
-        catalog::yields_report,
-        catalog::create_product,
-        catalog::list_products,
-        catalog::get_product,
-        orders::create_order,
-        orders::list_orders,
-        orders::get_order,
-        batches::create_batch,
-        batches::list_batches,
-        batches::get_batch,
-        sampling::draw_plan,
-                sampling::get_plan,
-        sampling::record_lot_result,
-        sampling::switching_history,
-        sampling::corrective_action,
-        calculators::iso2859,
-        calculators::oc_curve,
-        calculators::colorimetry,
-        batches::record_measurements,
-        batches::list_measurements,
-        batches::get_measurement,
-        batches::batch_statistics,
-        batches::batch_colour,
-        imports::create_import,
-        imports::list_imports,
-        dispositions::get_disposition,
-        dispositions::sign_disposition,
-        visual::create_defect_type,
-        visual::list_defect_types,
-        visual::record_inspections,
-        visual::list_inspections,
-        visual::visual_summary,
-        visual::get_inspection,
-        visual::correct_inspection,
-        visual::upload_photo,
-        visual::get_photo,
-        visual::get_thumbnail,
-        batches::correct_measurement,
-        batches::measurement_history,
-        audit::list_audit,
-        charts::batch_chart,
-        charts::order_chart,
-        charts::product_chart,
-        reports::report_pdf,
-        reports::report_csv,
-        reports::list_reports,
-        reports::issue_report,
-        reports::issued_pdf,
-        reports::verify_report,
-    ),
-        components(schemas(crate::error::Problem)),
+    components(schemas(crate::error::Problem)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// Declares the bearer-token scheme every route but sign-in requires.
 struct BearerAuth;
@@ -136,6 +104,79 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
-    web::Json(ApiDoc::openapi())
+/// The OpenAPI document, serialised once when the app is built.
+struct OpenApiJson(web::Bytes);
+
+impl OpenApiJson {
+    fn new(document: &utoipa::openapi::OpenApi) -> Self {
+        let json = serde_json::to_vec(document).expect("an OpenAPI document serialises");
+        OpenApiJson(json.into())
+    }
+}
+
+async fn openapi_json(document: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime::APPLICATION_JSON)
+        .body(document.0.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::register;
+    use actix_web::http::{Method, StatusCode};
+    use actix_web::{test, web, App, HttpResponse};
+    use utoipa::PartialSchema;
+
+    /// Each operation of the document is routed to a handler (the fallback
+    /// answers 418 here), and no other method on its paths is: the access
+    /// test, which walks the document, walks every route.
+    #[actix_web::test]
+    async fn the_document_lists_exactly_the_routes() {
+        let fallback = web::to(|| async { HttpResponse::ImATeapot().finish() });
+        let (app, document) = register(App::new().default_service(fallback));
+        let app = test::init_service(app).await;
+        let mut operations = 0;
+        for (template, item) in &document.paths.paths {
+            let path: Vec<&str> = template
+                .split('/')
+                .map(|s| if s.starts_with('{') { "1" } else { s })
+                .collect();
+            let path = path.join("/");
+            for (method, documented) in [
+                (Method::GET, item.get.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+                (Method::HEAD, item.head.is_some()),
+                (Method::OPTIONS, item.options.is_some()),
+                (Method::TRACE, item.trace.is_some()),
+            ] {
+                let request = test::TestRequest::default()
+                    .method(method.clone())
+                    .uri(&path)
+                    .to_request();
+                let routed =
+                    test::call_service(&app, request).await.status() != StatusCode::IM_A_TEAPOT;
+                assert_eq!(
+                    routed, documented,
+                    "{method} {template}: routed {routed}, documented {documented}"
+                );
+                operations += usize::from(documented);
+            }
+        }
+        assert_eq!(
+            operations, 64,
+            "a route was added or removed: update this count"
+        );
+        assert!(document.paths.paths.contains_key("/healthz"));
+        assert!(document.paths.paths.contains_key("/api/v1/orders/{id}"));
+
+        // Two types each answer to the names `Severity` (the template's and
+        // the switching rules') and `Inspection` (a visual inspection and
+        // ISO 2859's severity of inspection); the document carries these.
+        let schemas = &document.components.as_ref().unwrap().schemas;
+        assert!(schemas["Severity"] == crate::domain::template::Severity::schema());
+        assert!(schemas["Inspection"] == crate::service::visual::Inspection::schema());
+    }
 }

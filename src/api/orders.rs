@@ -11,14 +11,15 @@ use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
         .service(list_orders)
         .service(get_order);
 }
 
-#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrder,
+#[utoipa::path(tag = "orders", request_body = NewOrder,
     responses((status = 201, body = Order), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/orders")]
 pub async fn create_order(
@@ -42,7 +43,7 @@ pub struct OrderQuery {
 }
 
 /// Orders, newest first.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery),
+#[utoipa::path(tag = "orders", params(OrderQuery),
     responses((status = 200, body = Page<Order>)))]
 #[get("/orders")]
 pub async fn list_orders(
@@ -64,7 +65,7 @@ pub async fn list_orders(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
+#[utoipa::path(tag = "orders",
     responses((status = 200, body = Order), (status = 404, body = Problem)))]
 #[get("/orders/{id}")]
 pub async fn get_order(

@@ -11,8 +11,9 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(report_pdf)
         .service(report_csv)
         .service(list_reports)
@@ -103,7 +104,7 @@ pub(crate) async fn csv_response(
 /// The order's QC report: its newest issued revision (the same bytes on
 /// every download). Before one is issued, or with `draft=true`, staff get
 /// a draft marked as such; customers only ever get issued reports.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/report.pdf", tag = "reports", params(("id" = i64, Path), ReportQuery),
+#[utoipa::path(tag = "reports", params(("id" = i64, Path), ReportQuery),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
               (status = 409, body = Problem, description = "no report issued yet (customers)")))]
 #[get("/orders/{id}/report.pdf")]
@@ -124,7 +125,7 @@ pub async fn report_pdf(
 /// Every reading behind the report, one row per unit and characteristic
 /// (values derived from chromaticity included and marked), streamed batch
 /// by batch.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/report.csv", tag = "reports", params(("id" = i64, Path)),
+#[utoipa::path(tag = "reports", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv"), (status = 404, body = Problem)))]
 #[get("/orders/{id}/report.csv")]
 pub async fn report_csv(
@@ -136,7 +137,7 @@ pub async fn report_csv(
 }
 
 /// The issued revisions of the order's report, oldest first.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/reports", tag = "reports", params(("id" = i64, Path)),
+#[utoipa::path(tag = "reports", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<IssuedReport>), (status = 404, body = Problem)))]
 #[get("/orders/{id}/reports")]
 pub async fn list_reports(
@@ -154,7 +155,7 @@ pub async fn list_reports(
 /// Issues the report: 201 with a new revision when the data changed since
 /// the last one (it lists what changed), 200 with the current revision
 /// when nothing did.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/reports", tag = "reports", params(("id" = i64, Path)),
+#[utoipa::path(tag = "reports", params(("id" = i64, Path)),
     responses((status = 201, body = IssuedReport), (status = 200, body = IssuedReport),
               (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[post("/orders/{id}/reports")]
@@ -183,7 +184,7 @@ pub async fn issue_report(
 }
 
 /// One issued revision, byte for byte as issued.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/reports/{revision}", tag = "reports",
+#[utoipa::path(tag = "reports",
     params(("id" = i64, Path), ("revision" = i32, Path)),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
 #[get("/orders/{id}/reports/{revision}")]
@@ -205,7 +206,7 @@ pub async fn issued_pdf(
 /// Whether a file with this SHA-256 is a QC report issued here, of which
 /// order and revision, and whether a newer revision supersedes it. Public:
 /// whoever holds the file can check it.
-#[utoipa::path(get, path = "/api/v1/reports/verify/{sha256}", tag = "reports", security(()),
+#[utoipa::path(tag = "reports", security(()),
     params(("sha256" = String, Path, description = "SHA-256 of the file, 64 hex digits")),
     responses((status = 200, body = Verification), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[get("/reports/verify/{sha256}")]

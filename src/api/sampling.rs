@@ -14,8 +14,9 @@ use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(draw_plan)
         .service(get_plan)
         .service(record_lot_result)
@@ -24,7 +25,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 /// Draws the batch's sampling plan. A batch has one plan; it is never redrawn.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/sampling-plan", tag = "sampling",
+#[utoipa::path(tag = "sampling",
     request_body = PlanRequest,
     responses((status = 201, body = Plan), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -42,7 +43,7 @@ pub async fn draw_plan(
     Ok(HttpResponse::Created().json(plan))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}/sampling-plan", tag = "sampling",
+#[utoipa::path(tag = "sampling",
     responses((status = 200, body = Plan), (status = 404, body = Problem)))]
 #[get("/batches/{id}/sampling-plan")]
 pub async fn get_plan(
@@ -59,7 +60,7 @@ pub async fn get_plan(
 
 /// Judges the batch from its readings under its ISO 2859-1 plan and feeds
 /// the result to the product's switching rules.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/lot-result", tag = "sampling", request_body = LotResultRequest,
+#[utoipa::path(tag = "sampling", request_body = LotResultRequest,
     responses((status = 201, body = SwitchingEvent), (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[post("/batches/{id}/lot-result")]
 pub async fn record_lot_result(
@@ -85,7 +86,7 @@ pub struct SwitchingQuery {
 /// The switching state and history of lot results of a product's lots, or
 /// of one supplier's lots of it (staff only: a shared design's history spans
 /// several customers' lots).
-#[utoipa::path(get, path = "/api/v1/products/{id}/switching", tag = "sampling", params(SwitchingQuery),
+#[utoipa::path(tag = "sampling", params(SwitchingQuery),
     responses((status = 200, body = SwitchingHistory), (status = 404, body = Problem)))]
 #[get("/products/{id}/switching")]
 pub async fn switching_history(
@@ -106,7 +107,7 @@ pub async fn switching_history(
 }
 
 /// Resumes discontinued inspection (on tightened) after corrective action.
-#[utoipa::path(post, path = "/api/v1/products/{id}/switching/corrective-action", tag = "sampling",
+#[utoipa::path(tag = "sampling",
     request_body = CorrectiveAction,
     responses((status = 201, body = SwitchingEvent), (status = 409, body = Problem)))]
 #[post("/products/{id}/switching/corrective-action")]

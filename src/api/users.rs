@@ -7,14 +7,15 @@ use crate::error::{AppResult, Problem};
 use crate::service::accounts::{self, NewUser, User};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(add_user)
         .service(list_users)
         .service(disable_user);
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+#[utoipa::path(tag = "users", request_body = NewUser,
     responses((status = 201, body = User), (status = 403, body = Problem), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
 #[post("/users")]
@@ -29,7 +30,7 @@ pub async fn add_user(
     Ok(HttpResponse::Created().json(user))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
 #[get("/users")]
 pub async fn list_users(
@@ -40,7 +41,7 @@ pub async fn list_users(
 }
 
 /// Disables a user and revokes its tokens and sessions.
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
 #[post("/users/{id}/disable")]
 pub async fn disable_user(

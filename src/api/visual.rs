@@ -18,8 +18,9 @@ use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn config(cfg: &mut web::ServiceConfig) {
+pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(create_defect_type)
         .service(list_defect_types)
         .service(record_inspections)
@@ -33,7 +34,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 /// Adds a defect to a product family's catalogue.
-#[utoipa::path(post, path = "/api/v1/defect-types", tag = "visual", request_body = NewDefectType,
+#[utoipa::path(tag = "visual", request_body = NewDefectType,
     responses((status = 201, body = DefectType), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/defect-types")]
 pub async fn create_defect_type(
@@ -53,7 +54,7 @@ pub struct FamilyQuery {
     pub family: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/defect-types", tag = "visual", params(FamilyQuery),
+#[utoipa::path(tag = "visual", params(FamilyQuery),
     responses((status = 200, body = Vec<DefectType>)))]
 #[get("/defect-types")]
 pub async fn list_defect_types(
@@ -70,7 +71,7 @@ pub async fn list_defect_types(
 
 /// Records the final visual inspection of units: pass (no defects) or the
 /// defects found. All of them or, on any problem, none.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/inspections", tag = "visual",
+#[utoipa::path(tag = "visual",
     request_body = RecordInspections,
     responses((status = 201, body = RecordedInspections), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -96,7 +97,7 @@ pub struct InspectionQuery {
 }
 
 /// Every inspection of a batch (corrected ones too), oldest first.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/inspections", tag = "visual", params(InspectionQuery),
+#[utoipa::path(tag = "visual", params(InspectionQuery),
     responses((status = 200, body = Page<Inspection>), (status = 404, body = Problem)))]
 #[get("/batches/{id}/inspections")]
 pub async fn list_inspections(
@@ -116,7 +117,7 @@ pub async fn list_inspections(
 
 /// Units passed and failed, units per class of defect, and defects in
 /// Pareto order, from the current inspections.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/visual-summary", tag = "visual",
+#[utoipa::path(tag = "visual",
     responses((status = 200, body = VisualSummary), (status = 404, body = Problem)))]
 #[get("/batches/{id}/visual-summary")]
 pub async fn visual_summary(
@@ -131,7 +132,7 @@ pub async fn visual_summary(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "visual",
+#[utoipa::path(tag = "visual",
     params(("id" = uuid::Uuid, Path, description = "the inspection's UUID")),
     responses((status = 200, body = Inspection), (status = 404, body = Problem)))]
 #[get("/inspections/{id}")]
@@ -147,7 +148,7 @@ pub async fn get_inspection(
 }
 
 /// Corrects an inspection: a new one that supersedes it, with the reason.
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/corrections", tag = "visual",
+#[utoipa::path(tag = "visual",
     params(("id" = uuid::Uuid, Path, description = "the UUID of the inspection to correct")),
     request_body = CorrectInspection,
     responses((status = 201, body = Inspection), (status = 200, body = Inspection, description = "a retry"),
@@ -171,7 +172,7 @@ pub async fn correct_inspection(
 }
 
 /// Attaches a photo (form field `photo`: JPEG or PNG) to an inspection.
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/photos", tag = "visual",
+#[utoipa::path(tag = "visual",
     params(("id" = uuid::Uuid, Path, description = "the inspection's UUID")),
     request_body(content_type = "multipart/form-data", description = "field photo: a JPEG or PNG image"),
     responses((status = 201, body = PhotoRef), (status = 200, body = PhotoRef, description = "the same picture was attached before"),
@@ -236,7 +237,7 @@ pub(crate) fn image_response(content_type: String, bytes: Vec<u8>) -> HttpRespon
         .body(bytes)
 }
 
-#[utoipa::path(get, path = "/api/v1/photos/{id}", tag = "visual",
+#[utoipa::path(tag = "visual",
     responses((status = 200, content_type = "image/jpeg", description = "the photo as uploaded (JPEG or PNG)"),
               (status = 404, body = Problem)))]
 #[get("/photos/{id}")]
@@ -252,7 +253,7 @@ pub async fn get_photo(
     Ok(image_response(content_type, bytes))
 }
 
-#[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", tag = "visual",
+#[utoipa::path(tag = "visual",
     responses((status = 200, content_type = "image/jpeg", description = "a JPEG at most 320 px on its longest side"),
               (status = 404, body = Problem)))]
 #[get("/photos/{id}/thumbnail")]
