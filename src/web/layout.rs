@@ -67,6 +67,7 @@ pub fn page(title: &str, caller: Option<(&Caller, &str)>, body: Markup) -> Marku
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · lotcheck" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 style { (maud::PreEscaped(STYLE)) }
             }
             body {

@@ -13,6 +13,8 @@ use actix_web::web;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::home)
+        .service(pages::favicon_svg)
+        .service(pages::favicon_ico)
         .service(batches::order_page)
         .service(batches::batch_page)
         .service(batches::photo_page)

@@ -11,6 +11,27 @@ use actix_web::{get, web, HttpResponse};
 use maud::html;
 use std::collections::HashMap;
 
+/// The site's icon: a tick on the brand colour. Browsers that ask for
+/// `/favicon.ico` by habit get the same picture.
+const ICON_SVG: &str = include_str!("assets/icon.svg");
+
+#[get("/favicon.svg")]
+pub async fn favicon_svg() -> HttpResponse {
+    icon()
+}
+
+#[get("/favicon.ico")]
+pub async fn favicon_ico() -> HttpResponse {
+    icon()
+}
+
+fn icon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(ICON_SVG)
+}
+
 /// The start page: the orders the user may see, newest first.
 #[get("/")]
 pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, PageError> {
