@@ -1,9 +1,7 @@
-//! Test harness: every test starts the real app on port 0 against a fresh
-//! database of its own and talks HTTP to it. SQLite always; PostgreSQL
-//! whenever `LOTCHECK_TEST_POSTGRES_URL` names a server where the tests may
-//! create databases. In CI (`CI` set) a missing PostgreSQL fails the run
-//! instead of skipping it.
-#![allow(dead_code)]
+//! Helpers of the tests: every test starts the real app on port 0 against a
+//! fresh database of its own and talks HTTP to it, on SQLite or PostgreSQL
+//! (`LOTCHECK_TEST_POSTGRES_URL` names a server where the tests may create
+//! databases; the harness runs the PostgreSQL trials only when it is set).
 
 use lotcheck::domain::access::Role;
 use lotcheck::service::accounts::NewUser;
@@ -40,37 +38,9 @@ pub fn test_settings() -> lotcheck::Settings {
     }
 }
 
-/// Writes past the test harness's output capture, so a skip is never silent.
-pub fn say(message: &str) {
-    use std::io::Write;
-    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
-        let _ = writeln!(tty, "{message}");
-    } else {
-        eprintln!("{message}");
-    }
-}
-
-/// The backends to run on: SQLite, and PostgreSQL when configured.
-pub fn backends() -> Vec<Backend> {
-    static NOTE: Once = Once::new();
-    if std::env::var(POSTGRES_ENV).is_ok() {
-        return vec![Backend::Sqlite, Backend::Postgres];
-    }
-    if std::env::var("CI").is_ok() {
-        panic!("{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests too");
-    }
-    NOTE.call_once(|| {
-        say(&format!(
-            "NOTE: {POSTGRES_ENV} is not set: PostgreSQL tests SKIPPED, running on SQLite only"
-        ))
-    });
-    vec![Backend::Sqlite]
-}
-
 /// A fresh, migrated database; dropped (PostgreSQL) or deleted (SQLite) at the end.
 pub struct TestDatabase {
     pub url: String,
-    pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
     postgres_name: Option<(String, String)>,
 }
@@ -89,7 +59,6 @@ impl TestDatabase {
                     .into_owned();
                 Self {
                     url,
-                    backend,
                     _dir: Some(dir),
                     postgres_name: None,
                 }
@@ -116,7 +85,6 @@ impl TestDatabase {
                 let url = format!("{base}/{name}");
                 Self {
                     url,
-                    backend,
                     _dir: None,
                     postgres_name: Some((admin_url, name)),
                 }
@@ -383,34 +351,20 @@ pub async fn scenario(app: &Http, lot_size: i64) -> Scenario {
     }
 }
 
-/// Runs `scripts/<script>` with the test Python (`LOTCHECK_TEST_PYTHON`, else
-/// `python3`), feeding `input` as JSON and reading its JSON answer. `None`
-/// (with a note) when Python lacks `module`; in CI that is a failure.
-pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value> {
+/// Runs `scripts/<script>` with the test Python ([`crate::harness::python`]),
+/// feeding `input` as JSON and reading its JSON answer. The trial declares
+/// the modules the script imports, so the harness has checked them.
+pub fn python_oracle(script: &str, input: &Value) -> Value {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let python = std::env::var("LOTCHECK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let available = Command::new(&python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have Python with {module} (see .ci/run)"
-        );
-        say(&format!(
-            "NOTE: Python with {module} not found: the comparison by {script} is SKIPPED"
-        ));
-        return None;
-    }
+    let python = crate::harness::python();
     let mut child = Command::new(&python)
         .arg(format!("scripts/{script}"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start python");
+        .unwrap_or_else(|e| panic!("start {python}: {e}"));
     child
         .stdin
         .take()
@@ -419,7 +373,7 @@ pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value>
         .expect("write input");
     let out = child.wait_with_output().expect("python output");
     assert!(out.status.success(), "{script} failed");
-    Some(serde_json::from_slice(&out.stdout).expect("JSON from the oracle"))
+    serde_json::from_slice(&out.stdout).expect("JSON from the oracle")
 }
 
 /// A small PNG photo (a gradient), as a tablet camera might send.

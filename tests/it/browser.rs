@@ -1,10 +1,9 @@
 //! A real browser (headless Chromium through ChromeDriver) signs in as a
-//! customer, sees only its own orders, and signs out. Runs whenever
-//! ChromeDriver is installed; CI installs it and never skips.
+//! customer, sees only its own orders, and signs out; a lead reads a batch
+//! and the report. The harness runs these only where ChromeDriver and
+//! Chromium are installed; CI installs them.
 
-mod common;
-
-use common::{backends, TestApp, PASSWORD};
+use crate::common::{self, Backend, TestApp, PASSWORD};
 use fantoccini::{ClientBuilder, Locator};
 use lotcheck::domain::access::Role;
 use serde_json::json;
@@ -23,17 +22,8 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver() -> Option<Driver> {
-    let path = std::env::var("LOTCHECK_TEST_CHROMEDRIVER")
-        .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    if !std::path::Path::new(&path).exists() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium-driver"
-        );
-        common::say("NOTE: chromedriver not found: browser tests SKIPPED (apt-get install chromium chromium-driver)");
-        return None;
-    }
+fn chromedriver() -> Driver {
+    let path = crate::harness::chromedriver();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -45,10 +35,10 @@ fn chromedriver() -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    Some(Driver {
+    Driver {
         process,
         url: format!("http://127.0.0.1:{port}"),
-    })
+    }
 }
 
 async fn browser(driver: &Driver) -> fantoccini::Client {
@@ -56,7 +46,7 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({
-            "binary": std::env::var("LOTCHECK_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "binary": crate::harness::chromium(),
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1024,768"]
@@ -76,10 +66,9 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     panic!("chromedriver did not start a session");
 }
 
-#[tokio::test]
-async fn customer_signs_in_sees_its_orders_and_signs_out() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn customer_signs_in_sees_its_orders_and_signs_out() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let product = app
         .create("/api/v1/products", json!({"code": "GU10-5W", "name": "GU10 5 W", "characteristics": common::bulb_characteristics()}))
         .await;
@@ -198,10 +187,9 @@ async fn sign_in(browser: &fantoccini::Client, app: &TestApp, username: &str) {
     .await;
 }
 
-#[tokio::test]
-async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let s = common::scenario(&app, 40).await;
     app.create(
         "/api/v1/defect-types",
@@ -266,10 +254,9 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let s = common::scenario(&app, 60).await;
     let (_, units) =
         common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;

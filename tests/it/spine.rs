@@ -2,9 +2,7 @@
 //! readings → statistics, on SQLite and (when configured) PostgreSQL, with
 //! the same answers on both.
 
-mod common;
-
-use common::{backends, scenario, TestApp};
+use crate::common::{scenario, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -136,59 +134,59 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     (json!(units), stats)
 }
 
-#[tokio::test]
-async fn spine_gives_the_same_units_and_statistics_on_every_backend() {
-    let mut answers = Vec::new();
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        answers.push((backend, run_scenario(&app).await));
-        app.stop().await;
-    }
-    for pair in answers.windows(2) {
+/// Runs the scenario on `backend` and, on any other than SQLite, on SQLite
+/// too: the answers must be the same.
+pub async fn spine_gives_the_same_units_and_statistics_on_every_backend(backend: Backend) {
+    let answer = scenario_on(backend).await;
+    if backend != Backend::Sqlite {
         assert_eq!(
-            pair[0].1, pair[1].1,
-            "{:?} and {:?} disagree",
-            pair[0].0, pair[1].0
+            answer,
+            scenario_on(Backend::Sqlite).await,
+            "{backend:?} and Sqlite disagree"
         );
     }
 }
 
-#[tokio::test]
-async fn a_batch_has_one_plan_and_percent_rounds_up() {
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let s = scenario(&app, 31).await;
-        let path = format!("/api/v1/batches/{}/sampling-plan", s.batch_id);
-        let (status, missing) = app.get(&path).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
-        let plan = app.create(&path, json!({"method": "percent"})).await;
-        assert_eq!(plan["sample_size"], 4, "10% of 31 rounded up");
-        assert!(
-            plan["seed"].as_i64().is_some(),
-            "a seed is chosen and stored"
-        );
-        let (status, refused) = app
-            .post(&path, &json!({"method": "percent", "seed": 1}))
-            .await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(refused["code"], "plan_exists");
-        let (_, after) = app.get(&path).await;
-        assert_eq!(after, plan, "the first plan is unchanged");
+async fn scenario_on(backend: Backend) -> (Value, Value) {
+    let app = TestApp::spawn(backend).await;
+    let answer = run_scenario(&app).await;
+    app.stop().await;
+    answer
+}
 
-        let small = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", s.order_id),
-                json!({"lot_size": 5}),
-            )
-            .await;
-        assert_eq!(small["number"], 2);
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{}/sampling-plan", small["id"]),
-                json!({"method": "percent", "percent": 10}),
-            )
-            .await;
-        assert_eq!(plan["sample_size"], 1, "at least one unit");
-        app.stop().await;
-    }
+pub async fn a_batch_has_one_plan_and_percent_rounds_up(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 31).await;
+    let path = format!("/api/v1/batches/{}/sampling-plan", s.batch_id);
+    let (status, missing) = app.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    let plan = app.create(&path, json!({"method": "percent"})).await;
+    assert_eq!(plan["sample_size"], 4, "10% of 31 rounded up");
+    assert!(
+        plan["seed"].as_i64().is_some(),
+        "a seed is chosen and stored"
+    );
+    let (status, refused) = app
+        .post(&path, &json!({"method": "percent", "seed": 1}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["code"], "plan_exists");
+    let (_, after) = app.get(&path).await;
+    assert_eq!(after, plan, "the first plan is unchanged");
+
+    let small = app
+        .create(
+            &format!("/api/v1/orders/{}/batches", s.order_id),
+            json!({"lot_size": 5}),
+        )
+        .await;
+    assert_eq!(small["number"], 2);
+    let plan = app
+        .create(
+            &format!("/api/v1/batches/{}/sampling-plan", small["id"]),
+            json!({"method": "percent", "percent": 10}),
+        )
+        .await;
+    assert_eq!(plan["sample_size"], 1, "at least one unit");
+    app.stop().await;
 }
