@@ -89,27 +89,22 @@ async fn build_world(app: &TestApp) -> World {
         // Each customer also orders the shared design.
         app.create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": shared["id"], "po_number": format!("{po}-S"), "quantity": 10}))
             .await;
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", order["id"]),
-                json!({"lot_size": 100}),
-            )
-            .await;
+        let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), 100).await;
         let plan = app
             .create(
-                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/sampling-plan"),
                 json!({"method": "percent", "seed": 1}),
             )
             .await;
         let recorded = app
             .create(
-                &format!("/api/v1/batches/{}/measurements", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/measurements"),
                 json!({"measurements": [{"unit": plan["units"][0], "characteristic": "flux", "value": 800.0}]}),
             )
             .await;
         let inspected = app
             .create(
-                &format!("/api/v1/batches/{}/inspections", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/inspections"),
                 json!({"inspections": [{"unit": 1}]}),
             )
             .await;
@@ -131,7 +126,7 @@ async fn build_world(app: &TestApp) -> World {
             customer: customer["id"].as_i64().unwrap(),
             product: product["id"].as_i64().unwrap(),
             order: order["id"].as_i64().unwrap(),
-            batch: batch["id"].as_i64().unwrap(),
+            batch: batch_id,
             measurement: recorded["measurements"][0]["id"]
                 .as_str()
                 .unwrap()

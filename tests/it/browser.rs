@@ -87,14 +87,8 @@ pub async fn customer_signs_in_sees_its_orders_and_signs_out() {
     app.add_user("helios1", Role::Customer, Some(own_customer));
 
     let browser = browser(&driver).await;
-    browser.goto(&app.url("/")).await.unwrap();
     assert!(
-        browser
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/login"),
+        open_home(&browser, &app).await.ends_with("/login"),
         "pages need a sign-in"
     );
     sign_in(&browser, &app, "helios1").await;
@@ -118,14 +112,8 @@ pub async fn customer_signs_in_sees_its_orders_and_signs_out() {
         Locator::Id("username"),
     )
     .await;
-    browser.goto(&app.url("/")).await.unwrap();
     assert!(
-        browser
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/login"),
+        open_home(&browser, &app).await.ends_with("/login"),
         "signed out"
     );
     browser.close().await.unwrap();
@@ -156,8 +144,28 @@ async fn click_link(browser: &fantoccini::Client, text: &str) {
         .unwrap();
 }
 
-/// The text of the page's main part.
-async fn main_text(browser: &fantoccini::Client) -> String {
+/// Opens the home page; answers the path the browser is on then.
+async fn open_home(browser: &fantoccini::Client, app: &TestApp) -> String {
+    browser.goto(&app.url("/")).await.unwrap();
+    browser.current_url().await.unwrap().path().to_string()
+}
+
+/// Runs a script in the page; answers what it returns.
+async fn script(browser: &fantoccini::Client, script: &str) -> serde_json::Value {
+    browser.execute(script, vec![]).await.unwrap()
+}
+
+/// Adds the lead `lead1` and signs it in, in a browser of its own.
+async fn signed_in_lead(driver: &Driver, app: &TestApp) -> fantoccini::Client {
+    app.add_user("lead1", Role::Lead, None);
+    let browser = browser(driver).await;
+    sign_in(&browser, app, "lead1").await;
+    browser
+}
+
+/// The text of the page's main part, once `then` is on the page.
+async fn main_text_once(browser: &fantoccini::Client, then: Locator<'_>) -> String {
+    browser.wait().for_element(then).await.unwrap();
     browser
         .find(Locator::Css("main"))
         .await
@@ -219,36 +227,28 @@ pub async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     let scratched = recorded["inspections"][2]["id"].as_str().unwrap();
     let (status, _) = common::upload_photo(&app, scratched, common::png_photo(800, 600)).await;
     assert_eq!(status, reqwest::StatusCode::CREATED);
-    app.add_user("lead1", Role::Lead, None);
 
-    let browser = browser(&driver).await;
-    sign_in(&browser, &app, "lead1").await;
+    let browser = signed_in_lead(&driver, &app).await;
     browser.goto(&app.url("/")).await.unwrap();
     click_link(&browser, "PO-2026-0001").await;
     click_link(&browser, "Batch 1").await;
-    browser
-        .wait()
-        .for_element(Locator::Css(".unit img"))
-        .await
-        .unwrap();
-    let text = main_text(&browser).await;
+    let text = main_text_once(&browser, Locator::Css(".unit img")).await;
     assert!(text.contains("40 of 40 units inspected"), "{text}");
     assert!(text.contains("36 passed"), "{text}");
     assert!(text.contains("Scratch on housing"), "{text}");
     // The thumbnail was fetched with the session and decoded by the browser.
-    let loaded = browser
-        .execute(
-            "const img = document.querySelector('.unit img'); \
+    let loaded = script(
+        &browser,
+        "const img = document.querySelector('.unit img'); \
              return img.complete ? img.naturalWidth : -1;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(loaded, json!(320), "thumbnail width in the browser");
-    browser
-        .execute("document.querySelector('.units').scrollIntoView();", vec![])
-        .await
-        .unwrap();
+    script(
+        &browser,
+        "document.querySelector('.units').scrollIntoView();",
+    )
+    .await;
     save_screenshot(&browser, "browser-batch").await;
     browser.close().await.unwrap();
     app.stop().await;
@@ -265,46 +265,31 @@ pub async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         .enumerate()
         .map(|(i, u)| json!({"unit": u, "characteristic": "flux", "value": 790.0 + 4.0 * i as f64}))
         .collect();
-    app.create(
-        &format!("/api/v1/batches/{}/measurements", s.batch_id),
-        json!({ "measurements": readings }),
-    )
-    .await;
-    app.add_user("lead1", Role::Lead, None);
+    common::record_readings(&app, s.batch_id, readings).await;
 
-    let browser = browser(&driver).await;
-    sign_in(&browser, &app, "lead1").await;
+    let browser = signed_in_lead(&driver, &app).await;
     browser
         .goto(&app.url(&format!("/orders/{}", s.order_id)))
         .await
         .unwrap();
     click_link(&browser, "QC report").await;
-    browser
-        .wait()
-        .for_element(Locator::Css("figure.chart svg"))
-        .await
-        .unwrap();
-    let text = main_text(&browser).await;
+    let text = main_text_once(&browser, Locator::Css("figure.chart svg")).await;
     assert!(text.contains("Not issued yet"), "{text}");
     assert!(text.contains("PENDING"), "no decision yet: {text}");
     assert!(text.contains("Luminous flux"), "{text}");
     // Charts are drawn at a readable size, not collapsed.
-    let width = browser
-        .execute(
-            "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let width = script(
+        &browser,
+        "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
+    )
+    .await;
     assert!(width.as_f64().unwrap() > 400.0, "chart width {width}");
     save_screenshot(&browser, "browser-report").await;
-    browser
-        .execute(
-            "document.querySelector('figure.chart').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    script(
+        &browser,
+        "document.querySelector('figure.chart').scrollIntoView();",
+    )
+    .await;
     save_screenshot(&browser, "browser-report-chart").await;
 
     click_and_wait(

@@ -96,11 +96,7 @@ pub async fn batch_statistics_carry_intervals_and_the_fraction_nonconforming(bac
             ]
         })
         .collect();
-    app.create(
-        &format!("/api/v1/batches/{}/measurements", s.batch_id),
-        json!({"measurements": readings}),
-    )
-    .await;
+    common::record_readings(&app, s.batch_id, readings).await;
     let (_, stats) = app
         .get(&format!("/api/v1/batches/{}/statistics", s.batch_id))
         .await;

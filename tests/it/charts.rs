@@ -171,11 +171,7 @@ pub async fn histogram_bars_limits_and_fit_match_the_readings(backend: Backend) 
         .zip(&values)
         .map(|(u, v)| json!({"unit": u, "characteristic": "flux", "value": v}))
         .collect();
-    app.create(
-        &format!("/api/v1/batches/{}/measurements", s.batch_id),
-        json!({"measurements": readings}),
-    )
-    .await;
+    common::record_readings(&app, s.batch_id, readings).await;
     let svg = chart(
         &app,
         &format!(
@@ -373,13 +369,7 @@ pub async fn chromaticity_units_and_target_sit_at_their_coordinates(backend: Bac
     let order = app
         .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "C-1", "quantity": 100}))
         .await;
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", order["id"]),
-            json!({"lot_size": 100}),
-        )
-        .await;
-    let batch_id = batch["id"].as_i64().unwrap();
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 100).await;
     let (_, units) =
         common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": 2})).await;
     // Points around the target; the last far outside its 7-step ellipse.
@@ -403,11 +393,7 @@ pub async fn chromaticity_units_and_target_sit_at_their_coordinates(backend: Bac
             ]
         })
         .collect();
-    app.create(
-        &format!("/api/v1/batches/{batch_id}/measurements"),
-        json!({"measurements": readings}),
-    )
-    .await;
+    common::record_readings(&app, batch_id, readings).await;
     let svg = chart(
         &app,
         &format!("/api/v1/batches/{batch_id}/charts/chromaticity.svg"),

@@ -58,13 +58,7 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
     let order = app
         .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P1", "quantity": 100}))
         .await;
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", order["id"]),
-            json!({"lot_size": 50}),
-        )
-        .await;
-    let batch_id = batch["id"].as_i64().unwrap();
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 50).await;
     let (_, units) =
         common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": 3})).await;
     assert_eq!(units.len(), 5);
@@ -74,7 +68,7 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
             y: TARGET.y - 0.0014 * i as f64,
         })
         .collect();
-    let path = format!("/api/v1/batches/{}/measurements", batch["id"]);
+    let path = format!("/api/v1/batches/{batch_id}/measurements");
 
     // Derived values cannot be recorded; chromaticity must be a colour.
     for (item, field, message) in [
@@ -127,7 +121,7 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
     // Statistics of the derived characteristics use the domain's values
     // (themselves checked against colour-science in colorimetry_reference).
     let (_, stats) = app
-        .get(&format!("/api/v1/batches/{}/statistics", batch["id"]))
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
         .await;
     let ccts: Vec<f64> = points.iter().map(|p| cct_duv(*p).unwrap().cct_k).collect();
     let cct = stats_of(&stats, "cct");
@@ -150,7 +144,7 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
 
     // Per-unit colours.
     let (status, colours) = app
-        .get(&format!("/api/v1/batches/{}/colorimetry", batch["id"]))
+        .get(&format!("/api/v1/batches/{batch_id}/colorimetry"))
         .await;
     assert_eq!(status, StatusCode::OK, "{colours}");
     assert_eq!(colours["units"].as_array().unwrap().len(), 5);
@@ -171,7 +165,7 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, stats) = app
-        .get(&format!("/api/v1/batches/{}/statistics", batch["id"]))
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
         .await;
     let corrected = cct_duv(Xy {
         x: TARGET.x,

@@ -17,12 +17,7 @@ async fn recorded(app: &TestApp) -> (i64, i64, String) {
         .iter()
         .map(|u| json!({"unit": u, "characteristic": "flux", "value": 800.0 + *u as f64}))
         .collect();
-    let stored = app
-        .create(
-            &format!("/api/v1/batches/{}/measurements", s.batch_id),
-            json!({ "measurements": readings }),
-        )
-        .await;
+    let stored = common::record_readings(app, s.batch_id, readings).await;
     let first = stored["measurements"][0]["id"]
         .as_str()
         .unwrap()

@@ -2,7 +2,7 @@
 //! signature that needs the password, cannot be given twice by accident or
 //! by a role that may not sign, and shows data recorded after it.
 
-use crate::common::{self, error_fields, scenario, Backend, TestApp, PASSWORD};
+use crate::common::{self, error_fields, scenario, Backend, Bulb, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -16,22 +16,12 @@ pub async fn a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding(
 
     let (_, units) =
         common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 8})).await;
-    let readings: Vec<Value> = units
-        .iter()
-        .flat_map(|u| {
-            [
-                json!({"unit": u, "characteristic": "flux", "value": 805.0}),
-                json!({"unit": u, "characteristic": "power", "value": 9.0}),
-                json!({"unit": u, "characteristic": "lights_up", "value": 0}),
-            ]
-        })
-        .collect();
-    let stored = app
-        .create(
-            &format!("/api/v1/batches/{}/measurements", s.batch_id),
-            json!({"measurements": readings}),
-        )
-        .await;
+    let stored = common::record_bulbs(&app, s.batch_id, &units, |_| Bulb {
+        flux: 805.0,
+        power: 9.0,
+        lights_up: 0,
+    })
+    .await;
     let (_, missing_visual) = app.get(&path).await;
     assert_eq!(missing_visual["recommendation"]["proposal"], "hold");
     assert!(

@@ -8,13 +8,8 @@ use serde_json::{json, Value};
 
 /// A fresh batch of 100 units with a 10% plan on the scenario's order.
 async fn planned_batch(app: &Http, order_id: i64) -> (i64, Vec<i64>) {
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{order_id}/batches"),
-            json!({"lot_size": 100}),
-        )
-        .await;
-    let id = batch["id"].as_i64().unwrap();
+    let batch_id = common::new_batch(app, order_id, 100).await;
+    let id = batch_id;
     let (_, units) = common::draw_plan(app, id, json!({"method": "percent", "seed": 11})).await;
     (id, units)
 }

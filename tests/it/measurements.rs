@@ -183,12 +183,7 @@ pub async fn many_readings_in_one_request(backend: Backend) {
             ]
         })
         .collect();
-    let recorded = app
-        .create(
-            &format!("/api/v1/batches/{}/measurements", s.batch_id),
-            json!({"measurements": readings}),
-        )
-        .await;
+    let recorded = common::record_readings(&app, s.batch_id, readings).await;
     assert_eq!(recorded["measurements"].as_array().unwrap().len(), 8000);
     assert_eq!(stored_count(&app, s.batch_id).await, 8000);
     app.stop().await;

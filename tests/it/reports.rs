@@ -3,7 +3,7 @@
 //! embedded, every page rendering; issuing, revisions, verification and
 //! the CSV of readings.
 
-use crate::common::{self, Backend, Http, TestApp, PASSWORD};
+use crate::common::{self, Backend, Bulb, Http, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -99,23 +99,12 @@ fn sha256(bytes: &[u8]) -> String {
 async fn inspected_batch(app: &Http, batch_id: i64, seed: i64) -> Vec<Value> {
     let (_, units) =
         common::draw_plan(app, batch_id, json!({"method": "percent", "seed": seed})).await;
-    let readings: Vec<Value> = units
-        .iter()
-        .enumerate()
-        .flat_map(|(i, u)| {
-            [
-                json!({"unit": u, "characteristic": "flux", "value": 800.0 + i as f64}),
-                json!({"unit": u, "characteristic": "power", "value": 9.0 + 0.01 * i as f64}),
-                json!({"unit": u, "characteristic": "lights_up", "value": 0}),
-            ]
-        })
-        .collect();
-    let stored = app
-        .create(
-            &format!("/api/v1/batches/{batch_id}/measurements"),
-            json!({"measurements": readings}),
-        )
-        .await;
+    let stored = common::record_bulbs(app, batch_id, &units, |i| Bulb {
+        flux: 800.0 + i as f64,
+        power: 9.0 + 0.01 * i as f64,
+        lights_up: 0,
+    })
+    .await;
     stored["measurements"].as_array().unwrap().clone()
 }
 
@@ -369,13 +358,8 @@ pub async fn a_large_order_paginates_cleanly() {
     let s = common::scenario(&app, 20).await;
     inspected_batch(&app, s.batch_id, 1).await;
     for i in 2..=150 {
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", s.order_id),
-                json!({"lot_size": 20}),
-            )
-            .await;
-        inspected_batch(&app, batch["id"].as_i64().unwrap(), i).await;
+        let batch_id = common::new_batch(&app, s.order_id, 20).await;
+        inspected_batch(&app, batch_id, i).await;
     }
     let (status, pdf) = bytes(&app, &format!("/api/v1/orders/{}/report.pdf", s.order_id)).await;
     assert_eq!(status, StatusCode::OK);

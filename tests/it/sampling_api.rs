@@ -1,8 +1,31 @@
 //! ISO 2859-1 plans and OC curves over HTTP, and the risk every batch plan reports.
 
-use crate::common::{self, scenario, Backend, TestApp};
+use crate::common::{self, plan_numbers, scenario, Backend, Bulb, Http, TestApp};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// A plan's code letter, and the letter whose plan it takes.
+fn letters(plan: &Value) -> (&str, &str) {
+    let letter = |key: &str| {
+        plan[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}: {plan}"))
+    };
+    (letter("code_letter"), letter("plan_letter"))
+}
+
+/// Each query to `route` is refused, the first error naming its field.
+async fn refused(app: &Http, route: &str, cases: &[(&str, &str)]) {
+    for (query, field) in cases {
+        let (status, problem) = app.get(&format!("{route}?{query}")).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["field"], *field, "{query}: {problem}");
+    }
+}
 
 pub async fn iso2859_lookup_follows_the_tables() {
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -11,18 +34,8 @@ pub async fn iso2859_lookup_follows_the_tables() {
         .get("/api/v1/sampling/iso2859-1?lot_size=5000&aql=1.5&level=II&inspection=normal")
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
-    assert_eq!(
-        (plan["code_letter"].as_str(), plan["plan_letter"].as_str()),
-        (Some("L"), Some("L"))
-    );
-    assert_eq!(
-        (
-            plan["sample_size"].as_u64(),
-            plan["accept"].as_u64(),
-            plan["reject"].as_u64()
-        ),
-        (Some(200), Some(7), Some(8))
-    );
+    assert_eq!(letters(&plan), ("L", "L"), "{plan}");
+    assert_eq!(plan_numbers(&plan), (200, 7, 8), "{plan}");
     let (_, tightened) = app
         .get("/api/v1/sampling/iso2859-1?lot_size=5000&aql=1.5&inspection=tightened")
         .await;
@@ -39,14 +52,8 @@ pub async fn iso2859_lookup_follows_the_tables() {
     let (_, arrow) = app
         .get("/api/v1/sampling/iso2859-1?lot_size=120&aql=0.25")
         .await;
-    assert_eq!(
-        (arrow["code_letter"].as_str(), arrow["plan_letter"].as_str()),
-        (Some("F"), Some("H"))
-    );
-    assert_eq!(
-        (arrow["sample_size"].as_u64(), arrow["accept"].as_u64()),
-        (Some(50), Some(0))
-    );
+    assert_eq!(letters(&arrow), ("F", "H"), "{arrow}");
+    assert_eq!(plan_numbers(&arrow), (50, 0, 1), "{arrow}");
 
     // A sample as large as the lot: inspect every unit, and say so.
     let (_, all) = app
@@ -57,25 +64,20 @@ pub async fn iso2859_lookup_follows_the_tables() {
         (Some(true), Some(20))
     );
 
-    for (query, field) in [
-        ("lot_size=5000&aql=2.0", "aql"),
-        ("lot_size=5000&aql=1.5&level=IV", "level"),
-        (
-            "lot_size=5000&aql=1.5&inspection=reduced-iso2859-1",
-            "inspection",
-        ),
-        ("lot_size=0&aql=1.5", "lot_size"),
-    ] {
-        let (status, problem) = app
-            .get(&format!("/api/v1/sampling/iso2859-1?{query}"))
-            .await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{query}: {problem}"
-        );
-        assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
-    }
+    refused(
+        &app,
+        "/api/v1/sampling/iso2859-1",
+        &[
+            ("lot_size=5000&aql=2.0", "aql"),
+            ("lot_size=5000&aql=1.5&level=IV", "level"),
+            (
+                "lot_size=5000&aql=1.5&inspection=reduced-iso2859-1",
+                "inspection",
+            ),
+            ("lot_size=0&aql=1.5", "lot_size"),
+        ],
+    )
+    .await;
     app.stop().await;
 }
 
@@ -101,20 +103,17 @@ pub async fn oc_curve_answers_points_and_risks() {
         .get("/api/v1/sampling/oc-curve?lot_size=1000&sample_size=80&accept=2&model=poisson")
         .await;
     assert!(default["points"].as_array().unwrap().len() > 20);
-    for (query, field) in [
-        ("lot_size=100&sample_size=10&accept=10", "accept"),
-        ("lot_size=100&sample_size=200&accept=1", "sample_size"),
-        ("lot_size=100&sample_size=10&accept=1&p=0.1,2", "p"),
-        ("lot_size=100&sample_size=10&accept=1&model=normal", "model"),
-    ] {
-        let (status, problem) = app.get(&format!("/api/v1/sampling/oc-curve?{query}")).await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{query}: {problem}"
-        );
-        assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
-    }
+    refused(
+        &app,
+        "/api/v1/sampling/oc-curve",
+        &[
+            ("lot_size=100&sample_size=10&accept=10", "accept"),
+            ("lot_size=100&sample_size=200&accept=1", "sample_size"),
+            ("lot_size=100&sample_size=10&accept=1&p=0.1,2", "p"),
+            ("lot_size=100&sample_size=10&accept=1&model=normal", "model"),
+        ],
+    )
+    .await;
     app.stop().await;
 }
 
@@ -128,14 +127,7 @@ pub async fn batch_plans_by_iso2859_and_the_risk_of_ten_percent(backend: Backend
             json!({"method": "iso2859-1", "aql": 1.5, "level": "II", "seed": 11}),
         )
         .await;
-    assert_eq!(
-        (
-            plan["sample_size"].as_u64(),
-            plan["accept"].as_u64(),
-            plan["reject"].as_u64()
-        ),
-        (Some(200), Some(7), Some(8))
-    );
+    assert_eq!(plan_numbers(&plan), (200, 7, 8), "{plan}");
     assert_eq!(
         (plan["code_letter"].as_str(), plan["inspection"].as_str()),
         (Some("L"), Some("normal"))
@@ -147,18 +139,8 @@ pub async fn batch_plans_by_iso2859_and_the_risk_of_ten_percent(backend: Backend
     // "10% sampled, none failed" protects a lot of 5,000 far better than a lot of 50.
     let mut ltpd = Vec::new();
     for lot in [50, 5000] {
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", s.order_id),
-                json!({"lot_size": lot}),
-            )
-            .await;
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
-                json!({"method": "percent"}),
-            )
-            .await;
+        let batch_id = common::new_batch(&app, s.order_id, lot).await;
+        let (plan, _) = common::draw_plan(&app, batch_id, json!({"method": "percent"})).await;
         ltpd.push(plan["risk"]["consumer_risk_point"].as_f64().unwrap());
     }
     assert!(
@@ -166,15 +148,10 @@ pub async fn batch_plans_by_iso2859_and_the_risk_of_ten_percent(backend: Backend
         "LTPD of 10% plans: {ltpd:?}"
     );
 
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", s.order_id),
-            json!({"lot_size": 100}),
-        )
-        .await;
+    let batch_id = common::new_batch(&app, s.order_id, 100).await;
     let (status, problem) = app
         .post(
-            &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+            &format!("/api/v1/batches/{batch_id}/sampling-plan"),
             &json!({"method": "iso2859-1"}),
         )
         .await;
@@ -195,40 +172,23 @@ pub async fn plans_by_class_of_nonconformity(backend: Backend) {
         ("lights_up", "one critical failure"),
         ("flux", "one major failure"),
     ] {
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", s.order_id),
-                json!({"lot_size": 500}),
-            )
-            .await;
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
-                request.clone(),
-            )
-            .await;
+        let batch_id = common::new_batch(&app, s.order_id, 500).await;
+        let (plan, units) = common::draw_plan(&app, batch_id, request.clone()).await;
         // Lot 500 → code H; major 0.65 points down to J (n 80, 1/2); minor 2.5 is H's 3/4 on n 50;
         // critical (AQL 0) accepts none on the largest class sample.
         assert_eq!(plan["sample_size"], 80, "{plan}");
-        let classes: Vec<(String, u64, u64, u64)> = plan["classes"]
+        let classes: Vec<(String, (u64, u64, u64))> = plan["classes"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| {
-                (
-                    c["severity"].as_str().unwrap().to_string(),
-                    c["sample_size"].as_u64().unwrap(),
-                    c["accept"].as_u64().unwrap(),
-                    c["reject"].as_u64().unwrap(),
-                )
-            })
+            .map(|c| (c["severity"].as_str().unwrap().to_string(), plan_numbers(c)))
             .collect();
         assert_eq!(
             classes,
             [
-                ("critical".into(), 80, 0, 1),
-                ("major".into(), 80, 1, 2),
-                ("minor".into(), 50, 3, 4)
+                ("critical".into(), (80, 0, 1)),
+                ("major".into(), (80, 1, 2)),
+                ("minor".into(), (50, 3, 4))
             ]
         );
         let minor_units = plan["classes"][2]["units"].as_array().unwrap();
@@ -239,31 +199,17 @@ pub async fn plans_by_class_of_nonconformity(backend: Backend) {
             "class units come from the one draw"
         );
 
-        let first = plan["units"][0].clone();
-        let readings: Vec<serde_json::Value> = plan["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|unit| {
-                let fails = |code: &str| *unit == first && code == failing_characteristic;
-                [
-                    json!({"unit": unit, "characteristic": "flux", "value": if fails("flux") { 700.0 } else { 806.0 }}),
-                    json!({"unit": unit, "characteristic": "power", "value": 9.0}),
-                    json!({"unit": unit, "characteristic": "lights_up", "value": if fails("lights_up") { 1 } else { 0 }}),
-                ]
-            })
-            .collect();
-        app.create(
-            &format!("/api/v1/batches/{}/measurements", batch["id"]),
-            json!({"measurements": readings}),
-        )
+        // The first unit drawn fails the one characteristic.
+        common::record_bulbs(&app, batch_id, &units, |i| {
+            let fails = |code: &str| i == 0 && code == failing_characteristic;
+            Bulb {
+                flux: if fails("flux") { 700.0 } else { 806.0 },
+                power: 9.0,
+                lights_up: if fails("lights_up") { 1 } else { 0 },
+            }
+        })
         .await;
-        let result = app
-            .create(
-                &format!("/api/v1/batches/{}/lot-result", batch["id"]),
-                json!({}),
-            )
-            .await;
+        let result = common::lot_result(&app, batch_id).await;
         results.push((case, result["accepted"].as_bool().unwrap()));
     }
     assert_eq!(
@@ -271,15 +217,10 @@ pub async fn plans_by_class_of_nonconformity(backend: Backend) {
         [("one critical failure", false), ("one major failure", true)]
     );
 
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", s.order_id),
-            json!({"lot_size": 500}),
-        )
-        .await;
+    let batch_id = common::new_batch(&app, s.order_id, 500).await;
     let (status, problem) = app
         .post(
-            &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+            &format!("/api/v1/batches/{batch_id}/sampling-plan"),
             &json!({"method": "iso2859-1", "aql": 1.0, "aql_by_severity": {"major": 3.0}}),
         )
         .await;

@@ -2,7 +2,7 @@
 //! readings → statistics, on SQLite and (when configured) PostgreSQL, with
 //! the same answers on both.
 
-use crate::common::{scenario, Backend, TestApp};
+use crate::common::{plan_units, record_bulbs, scenario, Backend, Bulb, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -17,12 +17,7 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     assert_eq!(plan["lot_size"], 500);
     assert_eq!(plan["seed"], 20261122);
     assert_eq!(plan["method"], "percent");
-    let units: Vec<i64> = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let units = plan_units(&plan);
     assert_eq!(units.len(), 50);
     assert!(
         units.windows(2).all(|w| w[0] < w[1]),
@@ -47,22 +42,13 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     assert_eq!(again, plan, "GET answers the stored plan");
 
     // Readings: flux and power for every sampled unit, one unit failing to light.
-    let readings: Vec<Value> = units
-        .iter()
-        .enumerate()
-        .flat_map(|(i, &unit)| {
-            let flux = 790.0 + (i % 7) as f64 * 5.5 + if i == 3 { 120.0 } else { 0.0 };
-            let power = 8.9 + (i % 5) as f64 * 0.05;
-            let lit = if i == 10 { 1 } else { 0 };
-            [
-                json!({"unit": unit, "characteristic": "flux", "value": flux}),
-                json!({"unit": unit, "characteristic": "power", "value": power}),
-                json!({"unit": unit, "characteristic": "lights_up", "value": lit}),
-            ]
-        })
-        .collect();
+    let recorded = record_bulbs(app, s.batch_id, &units, |i| Bulb {
+        flux: 790.0 + (i % 7) as f64 * 5.5 + if i == 3 { 120.0 } else { 0.0 },
+        power: 8.9 + (i % 5) as f64 * 0.05,
+        lights_up: if i == 10 { 1 } else { 0 },
+    })
+    .await;
     let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
-    let recorded = app.create(&path, json!({"measurements": readings})).await;
     assert_eq!(recorded["measurements"].as_array().unwrap().len(), 150);
 
     let (status, stats) = app

@@ -2,7 +2,7 @@
 //! readings under each batch's ISO 2859-1 plan, the next plan's severity
 //! chosen by the rules and explained, the history visible.
 
-use crate::common::{self, scenario, Backend, Http};
+use crate::common::{self, plan_numbers, scenario, Backend, Bulb, Http};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -25,37 +25,16 @@ async fn inspect_lot_from(
             json!({"lot_size": 500, "supplier_id": supplier}),
         )
         .await;
-    let plan = app
-        .create(
-            &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
-            json!({"method": "iso2859-1", "aql": 1.0}),
-        )
-        .await;
-    let readings: Vec<Value> = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-        .flat_map(|(i, unit)| {
-            let flux = if i < failing { 700.0 } else { 806.0 };
-            [
-                json!({"unit": unit, "characteristic": "flux", "value": flux}),
-                json!({"unit": unit, "characteristic": "power", "value": 9.0}),
-                json!({"unit": unit, "characteristic": "lights_up", "value": 0}),
-            ]
-        })
-        .collect();
-    app.create(
-        &format!("/api/v1/batches/{}/measurements", batch["id"]),
-        json!({"measurements": readings}),
-    )
+    let batch_id = batch["id"].as_i64().unwrap();
+    let (plan, units) =
+        common::draw_plan(app, batch_id, json!({"method": "iso2859-1", "aql": 1.0})).await;
+    common::record_bulbs(app, batch_id, &units, |i| Bulb {
+        flux: if i < failing { 700.0 } else { 806.0 },
+        power: 9.0,
+        lights_up: 0,
+    })
     .await;
-    let result = app
-        .create(
-            &format!("/api/v1/batches/{}/lot-result", batch["id"]),
-            json!({}),
-        )
-        .await;
+    let result = common::lot_result(app, batch_id).await;
     (plan, result)
 }
 
@@ -102,10 +81,7 @@ pub async fn lots_switch_inspection_and_the_plan_says_why(backend: Backend) {
         (plan["inspection"].as_str(), plan["plan_letter"].as_str()),
         (Some("tightened"), Some("J"))
     );
-    assert_eq!(
-        (plan["sample_size"].as_u64(), plan["accept"].as_u64()),
-        (Some(80), Some(1))
-    );
+    assert_eq!(plan_numbers(&plan), (80, 1, 2), "{plan}");
     assert!(
         plan["inspection_reason"]
             .as_str()
@@ -130,20 +106,15 @@ pub async fn lots_switch_inspection_and_the_plan_says_why(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", s.order_id),
-            json!({"lot_size": 500}),
-        )
-        .await;
+    let batch_id = common::new_batch(&app, s.order_id, 500).await;
     app.create(
-        &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+        &format!("/api/v1/batches/{batch_id}/sampling-plan"),
         json!({"method": "iso2859-1", "aql": 1.0}),
     )
     .await;
     let (status, problem) = app
         .post(
-            &format!("/api/v1/batches/{}/lot-result", batch["id"]),
+            &format!("/api/v1/batches/{batch_id}/lot-result"),
             &json!({}),
         )
         .await;

@@ -38,13 +38,8 @@ async fn batch_of(app: &Http, code: &str, scope: &str, lot_size: i64) -> i64 {
     let order = app
         .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": code, "quantity": lot_size}))
         .await;
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", order["id"]),
-            json!({"lot_size": lot_size}),
-        )
-        .await;
-    batch["id"].as_i64().unwrap()
+    let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), lot_size).await;
+    batch_id
 }
 
 pub async fn every_unit_is_inspected_and_summed_up_in_pareto_order(backend: Backend) {

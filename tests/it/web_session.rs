@@ -27,6 +27,43 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<(String, Strin
         })
 }
 
+/// GETs `url` with `cookie`.
+async fn get(client: &reqwest::Client, url: String, cookie: &str) -> reqwest::Response {
+    client.get(url).header(COOKIE, cookie).send().await.unwrap()
+}
+
+/// POSTs `form` to `url` with `cookie`.
+async fn post(
+    client: &reqwest::Client,
+    url: String,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(url)
+        .form(form)
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts lead1's sign-in form with this CSRF token and password.
+async fn sign_in(
+    client: &reqwest::Client,
+    app: &TestApp,
+    login_cookie: &str,
+    csrf: &str,
+    password: &str,
+) -> reqwest::Response {
+    let form = [
+        ("csrf", csrf),
+        ("username", "lead1"),
+        ("password", password),
+    ];
+    post(client, app.url("/login"), login_cookie, &form).await
+}
+
 fn hidden_csrf(html: &str) -> String {
     let at =
         html.find(r#"name="csrf" value=""#).expect("csrf field") + r#"name="csrf" value=""#.len();
@@ -53,32 +90,12 @@ pub async fn sign_in_sign_out_with_csrf_protection(backend: Backend) {
     let csrf = hidden_csrf(&form.text().await.unwrap());
 
     // A sign-in form without the matching token is refused.
-    let forged = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", "forged"),
-            ("username", "lead1"),
-            ("password", PASSWORD),
-        ])
-        .header(COOKIE, &login_cookie)
-        .send()
-        .await
-        .unwrap();
+    let forged = sign_in(&client, &app, &login_cookie, "forged", PASSWORD).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert!(set_cookie(&forged, "lotcheck_session").is_none());
 
     // A wrong password shows the form again, with a message.
-    let wrong = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "lead1"),
-            ("password", "not it at all"),
-        ])
-        .header(COOKIE, &login_cookie)
-        .send()
-        .await
-        .unwrap();
+    let wrong = sign_in(&client, &app, &login_cookie, &csrf, "not it at all").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong
         .text()
@@ -86,17 +103,7 @@ pub async fn sign_in_sign_out_with_csrf_protection(backend: Backend) {
         .unwrap()
         .contains("wrong username or password"));
 
-    let signed_in = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "lead1"),
-            ("password", PASSWORD),
-        ])
-        .header(COOKIE, &login_cookie)
-        .send()
-        .await
-        .unwrap();
+    let signed_in = sign_in(&client, &app, &login_cookie, &csrf, PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let (session, flags) = set_cookie(&signed_in, "lotcheck_session").expect("session cookie");
     assert!(
@@ -105,55 +112,29 @@ pub async fn sign_in_sign_out_with_csrf_protection(backend: Backend) {
     );
     assert!(!flags.contains("Secure"), "plain HTTP here: {flags}");
 
-    let home = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let home = get(&client, app.url("/"), &session).await;
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.unwrap();
     assert!(html.contains("lead1"));
     let session_csrf = hidden_csrf(&html);
 
     // The session cookie is not an API token, and sign-out needs the CSRF token.
-    let api = client
-        .get(app.url("/api/v1/orders"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let api = get(&client, app.url("/api/v1/orders"), &session).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
-    let forged = client
-        .post(app.url("/logout"))
-        .form(&[("csrf", "forged")])
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let forged = post(&client, app.url("/logout"), &session, &[("csrf", "forged")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let still = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let still = get(&client, app.url("/"), &session).await;
     assert_eq!(still.status(), StatusCode::OK);
 
-    let out = client
-        .post(app.url("/logout"))
-        .form(&[("csrf", session_csrf.as_str())])
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let out = post(
+        &client,
+        app.url("/logout"),
+        &session,
+        &[("csrf", session_csrf.as_str())],
+    )
+    .await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    let after = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let after = get(&client, app.url("/"), &session).await;
     assert_eq!(
         after.status(),
         StatusCode::SEE_OTHER,

@@ -1,7 +1,7 @@
 //! First-pass and final yields: a unit failing first and passing after a
 //! correction counts against the first-pass yield only.
 
-use crate::common::{self, scenario, Backend, TestApp};
+use crate::common::{self, scenario, Backend, Bulb, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -13,23 +13,12 @@ pub async fn first_pass_and_final_yields_per_batch_and_line(backend: Backend) {
     assert_eq!(units.len(), 2);
     // Unit A fails flux first, then a correction puts it in limits;
     // unit B passes; of 20 visually inspected units, one has a defect.
-    let readings: Vec<Value> = units
-        .iter()
-        .enumerate()
-        .flat_map(|(i, u)| {
-            [
-                json!({"unit": u, "characteristic": "flux", "value": if i == 0 { 700.0 } else { 805.0 }}),
-                json!({"unit": u, "characteristic": "power", "value": 9.0}),
-                json!({"unit": u, "characteristic": "lights_up", "value": 0}),
-            ]
-        })
-        .collect();
-    let stored = app
-        .create(
-            &format!("/api/v1/batches/{}/measurements", s.batch_id),
-            json!({"measurements": readings}),
-        )
-        .await;
+    let stored = common::record_bulbs(&app, s.batch_id, &units, |i| Bulb {
+        flux: if i == 0 { 700.0 } else { 805.0 },
+        power: 9.0,
+        lights_up: 0,
+    })
+    .await;
     app.create(
         "/api/v1/defect-types",
         json!({"family": "general", "code": "dent", "name": "Dent", "severity": "minor"}),

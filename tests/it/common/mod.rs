@@ -337,17 +337,12 @@ pub async fn scenario(app: &Http, lot_size: i64) -> Scenario {
                    "po_number": "PO-2026-0001", "quantity": lot_size * 2}),
         )
         .await;
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", order["id"]),
-            json!({"lot_size": lot_size}),
-        )
-        .await;
+    let batch_id = new_batch(app, order["id"].as_i64().unwrap(), lot_size).await;
     Scenario {
         customer_id: customer["id"].as_i64().unwrap(),
         product_id: product["id"].as_i64().unwrap(),
         order_id: order["id"].as_i64().unwrap(),
-        batch_id: batch["id"].as_i64().unwrap(),
+        batch_id,
     }
 }
 
@@ -409,6 +404,17 @@ pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (Stat
     read(response).await
 }
 
+/// A new batch of `lot_size` units on the order; answers its id.
+pub async fn new_batch(app: &Http, order_id: i64, lot_size: i64) -> i64 {
+    let batch = app
+        .create(
+            &format!("/api/v1/orders/{order_id}/batches"),
+            json!({ "lot_size": lot_size }),
+        )
+        .await;
+    batch["id"].as_i64().expect("batch id")
+}
+
 /// Draws a batch's sampling plan; answers the plan and its unit numbers.
 pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec<i64>) {
     let plan = app
@@ -417,13 +423,78 @@ pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec
             request,
         )
         .await;
-    let units = plan["units"]
+    let units = plan_units(&plan);
+    (plan, units)
+}
+
+/// The unit numbers a plan draws.
+pub fn plan_units(plan: &Value) -> Vec<i64> {
+    plan["units"]
         .as_array()
         .expect("plan units")
         .iter()
         .map(|u| u.as_i64().expect("unit number"))
+        .collect()
+}
+
+/// A plan's sample size, acceptance and rejection numbers.
+pub fn plan_numbers(plan: &Value) -> (u64, u64, u64) {
+    let number = |key: &str| {
+        plan[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {plan}"))
+    };
+    (number("sample_size"), number("accept"), number("reject"))
+}
+
+/// What one A60 bulb measures: its flux (lm), its input power (W), and
+/// `lights_up` 0 when it lit, 1 when it did not.
+pub struct Bulb {
+    pub flux: f64,
+    pub power: f64,
+    pub lights_up: i64,
+}
+
+/// Records the three readings of each of `units`, the `i`th measuring
+/// `bulb(i)`; answers what the service stored.
+pub async fn record_bulbs(
+    app: &Http,
+    batch_id: i64,
+    units: &[i64],
+    bulb: impl Fn(usize) -> Bulb,
+) -> Value {
+    let readings: Vec<Value> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(i, unit)| {
+            let Bulb {
+                flux,
+                power,
+                lights_up,
+            } = bulb(i);
+            [
+                json!({"unit": unit, "characteristic": "flux", "value": flux}),
+                json!({"unit": unit, "characteristic": "power", "value": power}),
+                json!({"unit": unit, "characteristic": "lights_up", "value": lights_up}),
+            ]
+        })
         .collect();
-    (plan, units)
+    record_readings(app, batch_id, readings).await
+}
+
+/// Judges the batch's lot from its readings; answers the result.
+pub async fn lot_result(app: &Http, batch_id: i64) -> Value {
+    app.create(&format!("/api/v1/batches/{batch_id}/lot-result"), json!({}))
+        .await
+}
+
+/// Posts readings to a batch; answers what the service stored.
+pub async fn record_readings(app: &Http, batch_id: i64, readings: Vec<Value>) -> Value {
+    app.create(
+        &format!("/api/v1/batches/{batch_id}/measurements"),
+        json!({ "measurements": readings }),
+    )
+    .await
 }
 
 /// Montgomery's piston-ring diameters (../shared/data/pistonrings.csv): the
@@ -473,13 +544,7 @@ pub async fn ring_order(app: &Http) -> (i64, i64) {
 /// One batch of 50 per subgroup, its 10% sample (5 units) read as the subgroup.
 pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>], seed: usize) {
     for (i, group) in groups.iter().enumerate() {
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{order_id}/batches"),
-                json!({"lot_size": 50}),
-            )
-            .await;
-        let batch_id = batch["id"].as_i64().unwrap();
+        let batch_id = new_batch(app, order_id, 50).await;
         let (_, units) = draw_plan(
             app,
             batch_id,
@@ -492,11 +557,7 @@ pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>],
             .zip(group)
             .map(|(u, v)| json!({"unit": u, "characteristic": "diameter", "value": v}))
             .collect();
-        app.create(
-            &format!("/api/v1/batches/{batch_id}/measurements"),
-            json!({"measurements": readings}),
-        )
-        .await;
+        record_readings(app, batch_id, readings).await;
     }
 }
 pub mod svg;
