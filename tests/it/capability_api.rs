@@ -52,7 +52,7 @@ pub async fn piston_rings_give_montgomerys_capability(backend: Backend) {
         number("pp") < number("cp") + 0.2 && number("pp") > 1.0,
         "{answer}"
     );
-    // The intervals are the domain's, whose formulas tests/inference_reference.rs checks against SciPy.
+    // The intervals are the domain's, whose formulas tests/it/inference_reference.rs checks against SciPy.
     // (JSON numbers come back to the last digit only, hence 1e-12.)
     let near = |json: &serde_json::Value, expected: f64| {
         (json.as_f64().unwrap() - expected).abs() <= 1e-12 * expected.abs()

@@ -7,7 +7,7 @@
 //! `--include-ignored`), it fails with the reason too.
 
 use crate::common::{Backend, POSTGRES_ENV};
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::{Arguments, FormatSetting, Trial};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::process::{Command, ExitCode};
@@ -140,7 +140,9 @@ impl Tests {
             })
             .collect();
         let conclusion = libtest_mimic::run(&args, trials);
-        if !ignored.is_empty() && !args.list && !args.ignored && !args.include_ignored {
+        let json = matches!(args.format, Some(FormatSetting::Json));
+        let ran_ignored = args.ignored || args.include_ignored;
+        if !ignored.is_empty() && !args.list && !json && !ran_ignored {
             println!("ignored, and why:");
             for line in ignored {
                 println!("    {line}");
