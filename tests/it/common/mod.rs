@@ -1,9 +1,7 @@
-//! Test harness: every test starts the real app on port 0 against a fresh
-//! database of its own and talks HTTP to it. SQLite always; PostgreSQL
-//! whenever `LOTCHECK_TEST_POSTGRES_URL` names a server where the tests may
-//! create databases. In CI (`CI` set) a missing PostgreSQL fails the run
-//! instead of skipping it.
-#![allow(dead_code)]
+//! Helpers of the tests: every test starts the real app on port 0 against a
+//! fresh database of its own and talks HTTP to it, on SQLite or PostgreSQL
+//! (`LOTCHECK_TEST_POSTGRES_URL` names a server where the tests may create
+//! databases; the harness runs the PostgreSQL trials only when it is set).
 
 use lotcheck::domain::access::Role;
 use lotcheck::service::accounts::NewUser;
@@ -40,37 +38,9 @@ pub fn test_settings() -> lotcheck::Settings {
     }
 }
 
-/// Writes past the test harness's output capture, so a skip is never silent.
-pub fn say(message: &str) {
-    use std::io::Write;
-    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
-        let _ = writeln!(tty, "{message}");
-    } else {
-        eprintln!("{message}");
-    }
-}
-
-/// The backends to run on: SQLite, and PostgreSQL when configured.
-pub fn backends() -> Vec<Backend> {
-    static NOTE: Once = Once::new();
-    if std::env::var(POSTGRES_ENV).is_ok() {
-        return vec![Backend::Sqlite, Backend::Postgres];
-    }
-    if std::env::var("CI").is_ok() {
-        panic!("{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests too");
-    }
-    NOTE.call_once(|| {
-        say(&format!(
-            "NOTE: {POSTGRES_ENV} is not set: PostgreSQL tests SKIPPED, running on SQLite only"
-        ))
-    });
-    vec![Backend::Sqlite]
-}
-
 /// A fresh, migrated database; dropped (PostgreSQL) or deleted (SQLite) at the end.
 pub struct TestDatabase {
     pub url: String,
-    pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
     postgres_name: Option<(String, String)>,
 }
@@ -89,7 +59,6 @@ impl TestDatabase {
                     .into_owned();
                 Self {
                     url,
-                    backend,
                     _dir: Some(dir),
                     postgres_name: None,
                 }
@@ -116,7 +85,6 @@ impl TestDatabase {
                 let url = format!("{base}/{name}");
                 Self {
                     url,
-                    backend,
                     _dir: None,
                     postgres_name: Some((admin_url, name)),
                 }
@@ -369,48 +337,29 @@ pub async fn scenario(app: &Http, lot_size: i64) -> Scenario {
                    "po_number": "PO-2026-0001", "quantity": lot_size * 2}),
         )
         .await;
-    let batch = app
-        .create(
-            &format!("/api/v1/orders/{}/batches", order["id"]),
-            json!({"lot_size": lot_size}),
-        )
-        .await;
+    let batch_id = new_batch(app, order["id"].as_i64().unwrap(), lot_size).await;
     Scenario {
         customer_id: customer["id"].as_i64().unwrap(),
         product_id: product["id"].as_i64().unwrap(),
         order_id: order["id"].as_i64().unwrap(),
-        batch_id: batch["id"].as_i64().unwrap(),
+        batch_id,
     }
 }
 
-/// Runs `scripts/<script>` with the test Python (`LOTCHECK_TEST_PYTHON`, else
-/// `python3`), feeding `input` as JSON and reading its JSON answer. `None`
-/// (with a note) when Python lacks `module`; in CI that is a failure.
-pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value> {
+/// Runs `scripts/<script>` with the test Python ([`crate::harness::python`]),
+/// feeding `input` as JSON and reading its JSON answer. The trial declares
+/// the modules the script imports, so the harness has checked them.
+pub fn python_oracle(script: &str, input: &Value) -> Value {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let python = std::env::var("LOTCHECK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let available = Command::new(&python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have Python with {module} (see .ci/run)"
-        );
-        say(&format!(
-            "NOTE: Python with {module} not found: the comparison by {script} is SKIPPED"
-        ));
-        return None;
-    }
+    let python = crate::harness::python();
     let mut child = Command::new(&python)
         .arg(format!("scripts/{script}"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("start python");
+        .unwrap_or_else(|e| panic!("start {python}: {e}"));
     child
         .stdin
         .take()
@@ -419,7 +368,7 @@ pub fn python_oracle(script: &str, module: &str, input: &Value) -> Option<Value>
         .expect("write input");
     let out = child.wait_with_output().expect("python output");
     assert!(out.status.success(), "{script} failed");
-    Some(serde_json::from_slice(&out.stdout).expect("JSON from the oracle"))
+    serde_json::from_slice(&out.stdout).expect("JSON from the oracle")
 }
 
 /// A small PNG photo (a gradient), as a tablet camera might send.
@@ -455,6 +404,17 @@ pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (Stat
     read(response).await
 }
 
+/// A new batch of `lot_size` units on the order; answers its id.
+pub async fn new_batch(app: &Http, order_id: i64, lot_size: i64) -> i64 {
+    let batch = app
+        .create(
+            &format!("/api/v1/orders/{order_id}/batches"),
+            json!({ "lot_size": lot_size }),
+        )
+        .await;
+    batch["id"].as_i64().expect("batch id")
+}
+
 /// Draws a batch's sampling plan; answers the plan and its unit numbers.
 pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec<i64>) {
     let plan = app
@@ -463,13 +423,78 @@ pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec
             request,
         )
         .await;
-    let units = plan["units"]
+    let units = plan_units(&plan);
+    (plan, units)
+}
+
+/// The unit numbers a plan draws.
+pub fn plan_units(plan: &Value) -> Vec<i64> {
+    plan["units"]
         .as_array()
         .expect("plan units")
         .iter()
         .map(|u| u.as_i64().expect("unit number"))
+        .collect()
+}
+
+/// A plan's sample size, acceptance and rejection numbers.
+pub fn plan_numbers(plan: &Value) -> (u64, u64, u64) {
+    let number = |key: &str| {
+        plan[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {plan}"))
+    };
+    (number("sample_size"), number("accept"), number("reject"))
+}
+
+/// What one A60 bulb measures: its flux (lm), its input power (W), and
+/// `lights_up` 0 when it lit, 1 when it did not.
+pub struct Bulb {
+    pub flux: f64,
+    pub power: f64,
+    pub lights_up: i64,
+}
+
+/// Records the three readings of each of `units`, the `i`th measuring
+/// `bulb(i)`; answers what the service stored.
+pub async fn record_bulbs(
+    app: &Http,
+    batch_id: i64,
+    units: &[i64],
+    bulb: impl Fn(usize) -> Bulb,
+) -> Value {
+    let readings: Vec<Value> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(i, unit)| {
+            let Bulb {
+                flux,
+                power,
+                lights_up,
+            } = bulb(i);
+            [
+                json!({"unit": unit, "characteristic": "flux", "value": flux}),
+                json!({"unit": unit, "characteristic": "power", "value": power}),
+                json!({"unit": unit, "characteristic": "lights_up", "value": lights_up}),
+            ]
+        })
         .collect();
-    (plan, units)
+    record_readings(app, batch_id, readings).await
+}
+
+/// Judges the batch's lot from its readings; answers the result.
+pub async fn lot_result(app: &Http, batch_id: i64) -> Value {
+    app.create(&format!("/api/v1/batches/{batch_id}/lot-result"), json!({}))
+        .await
+}
+
+/// Posts readings to a batch; answers what the service stored.
+pub async fn record_readings(app: &Http, batch_id: i64, readings: Vec<Value>) -> Value {
+    app.create(
+        &format!("/api/v1/batches/{batch_id}/measurements"),
+        json!({ "measurements": readings }),
+    )
+    .await
 }
 
 /// Montgomery's piston-ring diameters (../shared/data/pistonrings.csv): the
@@ -519,13 +544,7 @@ pub async fn ring_order(app: &Http) -> (i64, i64) {
 /// One batch of 50 per subgroup, its 10% sample (5 units) read as the subgroup.
 pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>], seed: usize) {
     for (i, group) in groups.iter().enumerate() {
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{order_id}/batches"),
-                json!({"lot_size": 50}),
-            )
-            .await;
-        let batch_id = batch["id"].as_i64().unwrap();
+        let batch_id = new_batch(app, order_id, 50).await;
         let (_, units) = draw_plan(
             app,
             batch_id,
@@ -538,11 +557,7 @@ pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>],
             .zip(group)
             .map(|(u, v)| json!({"unit": u, "characteristic": "diameter", "value": v}))
             .collect();
-        app.create(
-            &format!("/api/v1/batches/{batch_id}/measurements"),
-            json!({"measurements": readings}),
-        )
-        .await;
+        record_readings(app, batch_id, readings).await;
     }
 }
 pub mod svg;

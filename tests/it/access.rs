@@ -7,9 +7,7 @@
 //! their own orders and what hangs from them, and another customer's records
 //! answer 404 exactly as missing ones do.
 
-mod common;
-
-use common::{backends, Http, TestApp, PASSWORD};
+use crate::common::{self, Backend, Http, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -91,27 +89,22 @@ async fn build_world(app: &TestApp) -> World {
         // Each customer also orders the shared design.
         app.create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": shared["id"], "po_number": format!("{po}-S"), "quantity": 10}))
             .await;
-        let batch = app
-            .create(
-                &format!("/api/v1/orders/{}/batches", order["id"]),
-                json!({"lot_size": 100}),
-            )
-            .await;
+        let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), 100).await;
         let plan = app
             .create(
-                &format!("/api/v1/batches/{}/sampling-plan", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/sampling-plan"),
                 json!({"method": "percent", "seed": 1}),
             )
             .await;
         let recorded = app
             .create(
-                &format!("/api/v1/batches/{}/measurements", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/measurements"),
                 json!({"measurements": [{"unit": plan["units"][0], "characteristic": "flux", "value": 800.0}]}),
             )
             .await;
         let inspected = app
             .create(
-                &format!("/api/v1/batches/{}/inspections", batch["id"]),
+                &format!("/api/v1/batches/{batch_id}/inspections"),
                 json!({"inspections": [{"unit": 1}]}),
             )
             .await;
@@ -133,7 +126,7 @@ async fn build_world(app: &TestApp) -> World {
             customer: customer["id"].as_i64().unwrap(),
             product: product["id"].as_i64().unwrap(),
             order: order["id"].as_i64().unwrap(),
-            batch: batch["id"].as_i64().unwrap(),
+            batch: batch_id,
             measurement: recorded["measurements"][0]["id"]
                 .as_str()
                 .unwrap()
@@ -241,163 +234,158 @@ fn routes(doc: &Value) -> Vec<(String, String)> {
     routes
 }
 
-#[tokio::test]
-async fn every_route_with_every_role_follows_the_rules() {
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let world = build_world(&app).await;
-        let mut clients = vec![("admin", app.http.clone())];
-        clients.push(("lead", app.signed_in("lead1", Role::Lead, None).await));
-        clients.push((
-            "inspector",
-            app.signed_in("inspector1", Role::Inspector, None).await,
-        ));
-        clients.push((
-            "customer",
-            app.signed_in("helios1", Role::Customer, Some(world.own.customer))
-                .await,
-        ));
+pub async fn every_route_with_every_role_follows_the_rules(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let world = build_world(&app).await;
+    let mut clients = vec![("admin", app.http.clone())];
+    clients.push(("lead", app.signed_in("lead1", Role::Lead, None).await));
+    clients.push((
+        "inspector",
+        app.signed_in("inspector1", Role::Inspector, None).await,
+    ));
+    clients.push((
+        "customer",
+        app.signed_in("helios1", Role::Customer, Some(world.own.customer))
+            .await,
+    ));
 
-        // Tokens that must not work: none, expired, revoked, of a disabled user.
-        let revoked = app.signed_in("revoked1", Role::Admin, None).await;
-        let (status, _) = call(&revoked, "delete", "/api/v1/auth/token").await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
-        let disabled = app.signed_in("disabled1", Role::Admin, None).await;
-        app.db
-            .write_blocking(|c| {
-                lotcheck::service::accounts::disable_user(
-                    c,
-                    &lotcheck::service::audit::Actor::system("test"),
-                    "disabled1",
-                )
-            })
-            .unwrap();
-        let expired = app.with_token(Some(expired_token(&app)));
-        let refused = [
-            ("no token", app.with_token(None)),
-            ("expired token", expired),
-            ("revoked token", revoked),
-            ("disabled user's token", disabled),
-            ("made-up token", app.with_token(Some("0".repeat(64)))),
-        ];
+    // Tokens that must not work: none, expired, revoked, of a disabled user.
+    let revoked = app.signed_in("revoked1", Role::Admin, None).await;
+    let (status, _) = call(&revoked, "delete", "/api/v1/auth/token").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let disabled = app.signed_in("disabled1", Role::Admin, None).await;
+    app.db
+        .write_blocking(|c| {
+            lotcheck::service::accounts::disable_user(
+                c,
+                &lotcheck::service::audit::Actor::system("test"),
+                "disabled1",
+            )
+        })
+        .unwrap();
+    let expired = app.with_token(Some(expired_token(&app)));
+    let refused = [
+        ("no token", app.with_token(None)),
+        ("expired token", expired),
+        ("revoked token", revoked),
+        ("disabled user's token", disabled),
+        ("made-up token", app.with_token(Some("0".repeat(64)))),
+    ];
 
-        let (status, doc) = app.get("/api/v1/openapi.json").await;
-        assert_eq!(status, StatusCode::OK);
-        let routes = routes(&doc);
-        assert!(
-            routes.len() >= 20,
-            "the OpenAPI document lists {} routes",
-            routes.len()
-        );
-        for (method, template) in &routes {
-            if (method.as_str(), template.as_str()) == ("delete", "/api/v1/auth/token") {
-                continue; // walked above: it revokes the caller's own token
-            }
-            let rule = allowed(method, template);
-            let own_path = concrete(template, &world.own, world.victim_user);
-            for (what, client) in &refused {
-                let (status, body) = call(client, method, &own_path).await;
-                match rule {
-                    None => assert_ne!(
+    let (status, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let routes = routes(&doc);
+    assert!(
+        routes.len() >= 20,
+        "the OpenAPI document lists {} routes",
+        routes.len()
+    );
+    for (method, template) in &routes {
+        if (method.as_str(), template.as_str()) == ("delete", "/api/v1/auth/token") {
+            continue; // walked above: it revokes the caller's own token
+        }
+        let rule = allowed(method, template);
+        let own_path = concrete(template, &world.own, world.victim_user);
+        for (what, client) in &refused {
+            let (status, body) = call(client, method, &own_path).await;
+            match rule {
+                None => assert_ne!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {own_path} is public"
+                ),
+                Some(_) => {
+                    assert_eq!(
                         status,
                         StatusCode::UNAUTHORIZED,
-                        "{method} {own_path} is public"
-                    ),
-                    Some(_) => {
-                        assert_eq!(
-                            status,
-                            StatusCode::UNAUTHORIZED,
-                            "{what}: {method} {own_path}: {body}"
-                        );
-                        assert_eq!(body["code"], "unauthorized");
-                    }
+                        "{what}: {method} {own_path}: {body}"
+                    );
+                    assert_eq!(body["code"], "unauthorized");
                 }
             }
-            let Some(roles) = rule else { continue };
-            for (role, client) in &clients {
-                let foreign_path = concrete(template, &world.foreign, world.victim_user);
-                for (side, path) in [("own", &own_path), ("foreign", &foreign_path)] {
-                    let (status, body) = call(client, method, path).await;
-                    let context = format!("{role} {method} {path} ({side}): {status} {body}");
-                    if !roles.contains(role) {
-                        assert_eq!(status, StatusCode::FORBIDDEN, "{context}");
-                    } else if *role == "customer"
-                        && side == "foreign"
-                        && path.contains(char::is_numeric)
-                        && template.contains("{id}")
-                    {
-                        assert_eq!(status, StatusCode::NOT_FOUND, "{context}");
-                        let missing = fill(
-                            template,
-                            if template.contains("measurements/")
-                                || template.contains("inspections/")
-                            {
-                                "00000000-0000-4000-8000-000000000000"
-                            } else {
-                                "987654"
-                            },
-                        ) + query_for(template);
-                        let (missing_status, missing_body) = call(client, method, &missing).await;
-                        assert_eq!(missing_status, StatusCode::NOT_FOUND);
-                        assert_eq!(
-                            (&body["code"], &body["title"]),
-                            (&missing_body["code"], &missing_body["title"]),
-                            "{context}"
-                        );
-                    } else {
-                        assert!(
-                            status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
-                            "{context}"
-                        );
-                        if *method == "get" && side == "own" {
-                            assert!(status.is_success(), "{context}");
-                        }
+        }
+        let Some(roles) = rule else { continue };
+        for (role, client) in &clients {
+            let foreign_path = concrete(template, &world.foreign, world.victim_user);
+            for (side, path) in [("own", &own_path), ("foreign", &foreign_path)] {
+                let (status, body) = call(client, method, path).await;
+                let context = format!("{role} {method} {path} ({side}): {status} {body}");
+                if !roles.contains(role) {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{context}");
+                } else if *role == "customer"
+                    && side == "foreign"
+                    && path.contains(char::is_numeric)
+                    && template.contains("{id}")
+                {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{context}");
+                    let missing = fill(
+                        template,
+                        if template.contains("measurements/") || template.contains("inspections/") {
+                            "00000000-0000-4000-8000-000000000000"
+                        } else {
+                            "987654"
+                        },
+                    ) + query_for(template);
+                    let (missing_status, missing_body) = call(client, method, &missing).await;
+                    assert_eq!(missing_status, StatusCode::NOT_FOUND);
+                    assert_eq!(
+                        (&body["code"], &body["title"]),
+                        (&missing_body["code"], &missing_body["title"]),
+                        "{context}"
+                    );
+                } else {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{context}"
+                    );
+                    if *method == "get" && side == "own" {
+                        assert!(status.is_success(), "{context}");
                     }
-                    if *role == "customer" {
-                        for mark in &world.foreign_marks {
-                            assert!(
-                                !body.to_string().contains(mark.as_str()),
-                                "{context} leaks {mark}"
-                            );
-                        }
+                }
+                if *role == "customer" {
+                    for mark in &world.foreign_marks {
+                        assert!(
+                            !body.to_string().contains(mark.as_str()),
+                            "{context} leaks {mark}"
+                        );
                     }
                 }
             }
         }
-
-        // A customer's lists hold only its own records (and shared designs).
-        let customer = &clients[3].1;
-        let (_, orders) = customer.get("/api/v1/orders").await;
-        assert_eq!(orders["total"], 2, "{orders}");
-        assert!(orders["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["customer_id"] == world.own.customer));
-        let (_, asked) = customer
-            .get(&format!(
-                "/api/v1/orders?customer_id={}",
-                world.foreign.customer
-            ))
-            .await;
-        assert_eq!(asked["total"], 0);
-        let (_, customers) = customer.get("/api/v1/customers").await;
-        assert_eq!(customers["total"], 1);
-        let (_, products) = customer.get("/api/v1/products").await;
-        let codes: Vec<&str> = products["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["code"].as_str().unwrap())
-            .collect();
-        assert_eq!(codes, ["GU10-SHARED", "ODM-HHL-PO-1"]);
-        let (_, me) = customer.get("/api/v1/auth/me").await;
-        assert_eq!(
-            (me["role"].as_str(), me["customer_id"].as_i64()),
-            (Some("customer"), Some(world.own.customer))
-        );
-        app.stop().await;
     }
+
+    // A customer's lists hold only its own records (and shared designs).
+    let customer = &clients[3].1;
+    let (_, orders) = customer.get("/api/v1/orders").await;
+    assert_eq!(orders["total"], 2, "{orders}");
+    assert!(orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["customer_id"] == world.own.customer));
+    let (_, asked) = customer
+        .get(&format!(
+            "/api/v1/orders?customer_id={}",
+            world.foreign.customer
+        ))
+        .await;
+    assert_eq!(asked["total"], 0);
+    let (_, customers) = customer.get("/api/v1/customers").await;
+    assert_eq!(customers["total"], 1);
+    let (_, products) = customer.get("/api/v1/products").await;
+    let codes: Vec<&str> = products["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["GU10-SHARED", "ODM-HHL-PO-1"]);
+    let (_, me) = customer.get("/api/v1/auth/me").await;
+    assert_eq!(
+        (me["role"].as_str(), me["customer_id"].as_i64()),
+        (Some("customer"), Some(world.own.customer))
+    );
+    app.stop().await;
 }
 
 /// A token whose expiry has passed, written straight into the store.
@@ -429,82 +417,75 @@ fn expired_token(app: &TestApp) -> String {
     secret
 }
 
-#[tokio::test]
-async fn repeated_failed_logins_are_slowed_then_refused_and_audited() {
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        app.add_user("lead1", Role::Lead, None);
-        let anonymous = app.with_token(None);
-        let attempt = |password: &'static str| {
-            let anonymous = anonymous.clone();
-            async move {
-                anonymous
-                    .post(
-                        "/api/v1/auth/token",
-                        &json!({"username": "lead1", "password": password}),
-                    )
-                    .await
-            }
-        };
-        for _ in 0..10 {
-            let (status, body) = attempt("wrong password!").await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-            assert!(body.get("token").is_none());
+pub async fn repeated_failed_logins_are_slowed_then_refused_and_audited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.add_user("lead1", Role::Lead, None);
+    let anonymous = app.with_token(None);
+    let attempt = |password: &'static str| {
+        let anonymous = anonymous.clone();
+        async move {
+            anonymous
+                .post(
+                    "/api/v1/auth/token",
+                    &json!({"username": "lead1", "password": password}),
+                )
+                .await
         }
-        // Locked now: even the right password is refused for a while.
-        let (status, body) = attempt(PASSWORD).await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-        // Other users are not locked out.
-        app.add_user("inspector1", Role::Inspector, None);
-        anonymous.login("inspector1", PASSWORD).await;
-
-        let actions: Vec<String> = app
-            .db
-            .read_blocking(|c| Ok(lotcheck::store::audit::rows_after(c, 0, 1000)?))
-            .unwrap()
-            .into_iter()
-            .map(|row| row.action)
-            .collect();
-        assert_eq!(actions.iter().filter(|a| *a == "login.refused").count(), 10);
-        assert_eq!(actions.iter().filter(|a| *a == "login.locked").count(), 1);
-        assert!(actions.iter().filter(|a| *a == "login").count() >= 2);
-        app.stop().await;
+    };
+    for _ in 0..10 {
+        let (status, body) = attempt("wrong password!").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body.get("token").is_none());
     }
+    // Locked now: even the right password is refused for a while.
+    let (status, body) = attempt(PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Other users are not locked out.
+    app.add_user("inspector1", Role::Inspector, None);
+    anonymous.login("inspector1", PASSWORD).await;
+
+    let actions: Vec<String> = app
+        .db
+        .read_blocking(|c| Ok(lotcheck::store::audit::rows_after(c, 0, 1000)?))
+        .unwrap()
+        .into_iter()
+        .map(|row| row.action)
+        .collect();
+    assert_eq!(actions.iter().filter(|a| *a == "login.refused").count(), 10);
+    assert_eq!(actions.iter().filter(|a| *a == "login.locked").count(), 1);
+    assert!(actions.iter().filter(|a| *a == "login").count() >= 2);
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn passwords_are_never_returned_and_stored_only_hashed() {
-    for backend in backends() {
-        let app = TestApp::spawn(backend).await;
-        let (status, user) = app
-            .post(
-                "/api/v1/users",
-                &json!({"username": "lead2", "password": "a long enough secret", "role": "lead"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        assert!(
-            !user.to_string().contains("a long enough secret")
-                && user.get("password_hash").is_none()
-        );
-        let stored = app
-            .db
-            .read_blocking(|c| {
-                Ok(lotcheck::store::accounts::find_user_by_name(c, "lead2")?
-                    .unwrap()
-                    .password_hash)
-            })
-            .unwrap();
-        assert!(stored.starts_with("$argon2id$"), "{stored}");
-        let (status, problem) = app
-            .post(
-                "/api/v1/users",
-                &json!({"username": "c1", "password": "short", "role": "customer"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields = common::error_fields(&problem);
-        assert_eq!(fields, ["password", "customer_id"]);
-        app.stop().await;
-    }
+pub async fn passwords_are_never_returned_and_stored_only_hashed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, user) = app
+        .post(
+            "/api/v1/users",
+            &json!({"username": "lead2", "password": "a long enough secret", "role": "lead"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(
+        !user.to_string().contains("a long enough secret") && user.get("password_hash").is_none()
+    );
+    let stored = app
+        .db
+        .read_blocking(|c| {
+            Ok(lotcheck::store::accounts::find_user_by_name(c, "lead2")?
+                .unwrap()
+                .password_hash)
+        })
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    let (status, problem) = app
+        .post(
+            "/api/v1/users",
+            &json!({"username": "c1", "password": "short", "role": "customer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = common::error_fields(&problem);
+    assert_eq!(fields, ["password", "customer_id"]);
+    app.stop().await;
 }

@@ -3,35 +3,11 @@
 //! `cryptography` package's ChaCha20) draws the same units as the service
 //! for seeds and lot sizes it has never seen.
 
-mod common;
-
 use lotcheck::domain::sampling::{draw_units, Percent, Seed};
 use rand::Rng;
 use std::process::Command;
 
-fn python() -> Option<String> {
-    let candidates = [
-        std::env::var("LOTCHECK_TEST_PYTHON").ok(),
-        Some("python3".to_string()),
-    ];
-    candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", "import cryptography"])
-            .output()
-            .is_ok_and(|out| out.status.success())
-    })
-}
-
-#[test]
-fn python_reference_draws_the_same_units() {
-    let Some(python) = python() else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have python3 with the cryptography package"
-        );
-        common::say("NOTE: python3 with `cryptography` not found: draw reference test SKIPPED");
-        return;
-    };
+pub fn python_reference_draws_the_same_units() {
     let mut rng = rand::rng();
     let mut cases: Vec<(u64, u32, u32)> =
         vec![(0, 1, 1), (Seed::MAX, 3, 3), (12345, 10_000_000, 20)];
@@ -44,7 +20,7 @@ fn python_reference_draws_the_same_units() {
         ));
     }
     for (seed, lot, n) in cases {
-        let out = Command::new(&python)
+        let out = Command::new(crate::harness::python())
             .args([
                 "scripts/draw_reference.py",
                 &seed.to_string(),

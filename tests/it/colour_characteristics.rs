@@ -1,0 +1,214 @@
+//! Colour characteristics: chromaticity recorded per unit, CCT, Duv and
+//! MacAdam steps derived from it and treated like any other characteristic.
+
+use crate::common::{self, error_fields, Backend, TestApp};
+use lotcheck::domain::colorimetry::{cct_duv, Ellipse, Xy};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn colour_product(code: &str, params: Value) -> Value {
+    json!({
+        "code": code, "name": "A60 2700 K", "params": params,
+        "characteristics": [
+            {"code": "x", "name": "Chromaticity x", "kind": "variable", "severity": "minor", "quantity": "cie_x"},
+            {"code": "y", "name": "Chromaticity y", "kind": "variable", "severity": "minor", "quantity": "cie_y"},
+            {"code": "cct", "name": "CCT", "unit": "K", "kind": "variable", "severity": "major",
+             "quantity": "cct_k", "nominal": 2725, "lsl": 2580, "usl": 2870},
+            {"code": "duv", "name": "Duv", "kind": "variable", "severity": "major",
+             "quantity": "duv", "lsl": -0.006, "usl": 0.006},
+            {"code": "sdcm", "name": "MacAdam steps", "kind": "variable", "severity": "major",
+             "quantity": "macadam_steps", "usl": 5}
+        ]
+    })
+}
+
+const TARGET: Xy = Xy {
+    x: 0.4578,
+    y: 0.4101,
+};
+
+fn stats_of<'a>(stats: &'a Value, code: &str) -> &'a Value {
+    stats["characteristics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap()
+}
+
+pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            colour_product(
+                "A60-27",
+                json!({"target_x": TARGET.x, "target_y": TARGET.y}),
+            ),
+        )
+        .await;
+    let derived: Vec<bool> = product["characteristics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["derived"].as_bool().unwrap())
+        .collect();
+    assert_eq!(derived, [false, false, true, true, true]);
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P1", "quantity": 100}))
+        .await;
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 50).await;
+    let (_, units) =
+        common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": 3})).await;
+    assert_eq!(units.len(), 5);
+    let points: Vec<Xy> = (0..units.len())
+        .map(|i| Xy {
+            x: TARGET.x + 0.002 * i as f64,
+            y: TARGET.y - 0.0014 * i as f64,
+        })
+        .collect();
+    let path = format!("/api/v1/batches/{batch_id}/measurements");
+
+    // Derived values cannot be recorded; chromaticity must be a colour.
+    for (item, field, message) in [
+        (
+            json!({"unit": units[0], "characteristic": "cct", "value": 2700}),
+            "measurements[0].characteristic",
+            "derived",
+        ),
+        (
+            json!({"unit": units[0], "characteristic": "x", "value": 1.2}),
+            "measurements[0].value",
+            "between 0 and 1",
+        ),
+    ] {
+        let (status, problem) = app.post(&path, &json!({"measurements": [item]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(error_fields(&problem).contains(&field), "{problem}");
+        assert!(problem.to_string().contains(message), "{problem}");
+    }
+    let (status, problem) = app
+        .post(
+            &path,
+            &json!({"measurements": [
+            {"unit": units[0], "characteristic": "x", "value": 0.05},
+            {"unit": units[0], "characteristic": "y", "value": 0.9}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        error_fields(&problem).contains(&"measurements[0].value"),
+        "{problem}"
+    );
+    assert!(
+        problem.to_string().contains("outside the CIE 1931"),
+        "{problem}"
+    );
+
+    let readings: Vec<Value> = units
+        .iter()
+        .zip(&points)
+        .flat_map(|(unit, p)| {
+            [
+                json!({"unit": unit, "characteristic": "x", "value": p.x}),
+                json!({"unit": unit, "characteristic": "y", "value": p.y}),
+            ]
+        })
+        .collect();
+    let stored = app.create(&path, json!({"measurements": readings})).await;
+
+    // Statistics of the derived characteristics use the domain's values
+    // (themselves checked against colour-science in colorimetry_reference).
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
+        .await;
+    let ccts: Vec<f64> = points.iter().map(|p| cct_duv(*p).unwrap().cct_k).collect();
+    let cct = stats_of(&stats, "cct");
+    assert_eq!(cct["n"], 5);
+    let mean = ccts.iter().sum::<f64>() / 5.0;
+    assert!((cct["mean"].as_f64().unwrap() - mean).abs() < 1e-6, "{cct}");
+    let ellipse = Ellipse::standard_around(TARGET, cct_duv(TARGET).unwrap().cct_k);
+    let steps: Vec<f64> = points.iter().map(|p| ellipse.steps(*p)).collect();
+    let sdcm = stats_of(&stats, "sdcm");
+    assert_eq!(sdcm["min"], 0.0);
+    assert!((sdcm["max"].as_f64().unwrap() - steps[4]).abs() < 1e-9);
+    assert_eq!(
+        sdcm["nonconforming"],
+        steps.iter().filter(|s| **s > 5.0).count()
+    );
+    assert!(
+        steps[4] > 5.0,
+        "the test wants one unit beyond 5 steps: {steps:?}"
+    );
+
+    // Per-unit colours.
+    let (status, colours) = app
+        .get(&format!("/api/v1/batches/{batch_id}/colorimetry"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{colours}");
+    assert_eq!(colours["units"].as_array().unwrap().len(), 5);
+    assert_eq!(colours["units"][0]["ansi_nominal_cct_k"], 2700);
+    assert_eq!(colours["target"]["a"], 0.00258);
+
+    // Correcting x moves the derived CCT.
+    let x_of_last = stored["measurements"][8]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(stored["measurements"][8]["characteristic"], "x");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/measurements/{x_of_last}/corrections"),
+            &json!({"value": TARGET.x, "reason": "re-measured after warm-up"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
+        .await;
+    let corrected = cct_duv(Xy {
+        x: TARGET.x,
+        y: points[4].y,
+    })
+    .unwrap()
+    .cct_k;
+    let mean = (ccts[..4].iter().sum::<f64>() + corrected) / 5.0;
+    assert!((stats_of(&stats, "cct")["mean"].as_f64().unwrap() - mean).abs() < 1e-6);
+    app.stop().await;
+}
+
+pub async fn colour_templates_are_checked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, problem) = app
+        .post("/api/v1/products", &colour_product("NO-TARGET", json!({})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_fields(&problem).contains(&"params.target_x"),
+        "{problem}"
+    );
+    let mut only_x = colour_product("ONLY-X", json!({"target_x": 0.45, "target_y": 0.41}));
+    only_x["characteristics"].as_array_mut().unwrap().remove(1);
+    let (status, problem) = app.post("/api/v1/products", &only_x).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem.to_string().contains("both a cie_x and a cie_y"),
+        "{problem}"
+    );
+    let attribute = json!({"code": "ATTR", "name": "n", "characteristics": [
+        {"code": "cct", "name": "CCT", "kind": "attribute", "severity": "major", "quantity": "cct_k"}]});
+    let (status, problem) = app.post("/api/v1/products", &attribute).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_fields(&problem).contains(&"characteristics[0].quantity"),
+        "{problem}"
+    );
+    // CCT alone is recorded directly.
+    let direct = app
+        .create("/api/v1/products", json!({"code": "CCT-ONLY", "name": "n", "characteristics": [
+            {"code": "cct", "name": "CCT", "unit": "K", "kind": "variable", "severity": "major", "quantity": "cct_k"}]}))
+        .await;
+    assert_eq!(direct["characteristics"][0]["derived"], false);
+    app.stop().await;
+}

@@ -1,0 +1,119 @@
+//! The integration tests, in one binary with its own harness
+//! ([`harness`]): each test below is a trial, and each test written for
+//! every backend two, `<name>_sqlite` and `<name>_postgres`. Every test
+//! starts the real app on a fresh database of its own (see [`common`]).
+
+mod common;
+mod harness;
+
+mod access;
+mod browser;
+mod capability_api;
+mod charts;
+mod colorimetry_reference;
+mod colour_characteristics;
+mod control_charts;
+mod corrections;
+mod dispositions;
+mod draw_reference;
+mod durability;
+mod imports;
+mod inference_reference;
+mod iso2859_tables;
+mod measurements;
+mod oc_scipy;
+mod problems;
+mod reports;
+mod sampling_api;
+mod spine;
+mod switching_api;
+mod visual;
+mod web_session;
+mod yields;
+
+use harness::{Need, Tests};
+
+/// What each Python oracle in `scripts/` imports.
+const COLOUR_SCIENCE: Need = Need::Python(&["colour", "scipy"]);
+const CRYPTOGRAPHY: Need = Need::Python(&["cryptography"]);
+const SCIPY: Need = Need::Python(&["scipy"]);
+const STATSMODELS: Need = Need::Python(&["numpy", "scipy", "statsmodels"]);
+
+/// Registers each test under its module path: `kind module::test [needs];`,
+/// where the kind is `test` (a plain fn), `async_test` (an async fn) or
+/// `each_backend` (an async fn taking the backend).
+macro_rules! register {
+    ($tests:ident: $($kind:ident $module:ident::$test:ident $([$($need:expr),+])?;)*) => {
+        $($tests.$kind(
+            concat!(stringify!($module), "::", stringify!($test)),
+            $module::$test,
+            &[$($($need),+)?],
+        );)*
+    };
+}
+
+fn main() -> std::process::ExitCode {
+    let mut tests = Tests::default();
+    register! { tests:
+        each_backend access::every_route_with_every_role_follows_the_rules;
+        each_backend access::repeated_failed_logins_are_slowed_then_refused_and_audited;
+        each_backend access::passwords_are_never_returned_and_stored_only_hashed;
+        async_test browser::customer_signs_in_sees_its_orders_and_signs_out [Need::Browser];
+        async_test browser::a_lead_reads_a_batch_with_its_defects_and_their_photos [Need::Browser];
+        async_test browser::a_lead_reads_the_report_in_the_browser_and_issues_it [Need::Browser];
+        each_backend capability_api::piston_rings_give_montgomerys_capability;
+        each_backend capability_api::batch_statistics_carry_intervals_and_the_fraction_nonconforming;
+        each_backend charts::control_chart_limits_and_points_sit_where_the_piston_rings_put_them;
+        each_backend charts::histogram_bars_limits_and_fit_match_the_readings;
+        each_backend charts::oc_curve_marks_the_risk_points_the_plan_states;
+        async_test charts::chart_names_and_characteristics_are_checked;
+        each_backend charts::chromaticity_units_and_target_sit_at_their_coordinates;
+        each_backend charts::pareto_bars_count_the_defects_most_frequent_first;
+        test colorimetry_reference::cct_and_duv_match_colour_science_from_1800_to_10000_kelvin [COLOUR_SCIENCE];
+        test colorimetry_reference::quadrangle_edges_match_colour_science_corners [COLOUR_SCIENCE];
+        test colorimetry_reference::printed_centres_and_corners_fall_in_their_quadrangles;
+        each_backend colorimetry_reference::the_colorimetry_route_answers_for_a_point_and_refuses_non_colours;
+        each_backend colour_characteristics::cct_duv_and_steps_are_derived_per_unit_and_described;
+        each_backend colour_characteristics::colour_templates_are_checked;
+        each_backend control_charts::xbar_r_limits_match_the_published_example_and_a_shift_raises_alerts;
+        each_backend corrections::a_correction_keeps_the_old_value_and_the_audit_log_complete;
+        each_backend corrections::a_bad_correction_is_named_and_changes_nothing;
+        each_backend corrections::audit_verify_finds_rows_altered_or_deleted_in_the_database;
+        each_backend dispositions::a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding;
+        test draw_reference::python_reference_draws_the_same_units [CRYPTOGRAPHY];
+        each_backend durability::acknowledged_readings_survive_sigkill;
+        each_backend imports::a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimiter;
+        each_backend imports::a_malformed_file_is_refused_by_line_and_column_and_stores_nothing;
+        each_backend imports::mappings_are_saved_per_instrument_and_the_cli_imports_too;
+        test inference_reference::intervals_and_normality_match_scipy_and_statsmodels [STATSMODELS];
+        test iso2859_tables::every_master_table_cell_matches_the_published_copy;
+        test iso2859_tables::code_letters_match_the_published_copy;
+        test iso2859_tables::an_arrow_takes_its_plan_whole;
+        each_backend measurements::a_bad_item_is_named_and_nothing_is_stored;
+        each_backend measurements::a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same;
+        each_backend measurements::readings_need_a_plan_and_an_existing_batch;
+        each_backend measurements::many_readings_in_one_request;
+        test oc_scipy::acceptance_probabilities_and_risk_points_match_scipy [SCIPY];
+        async_test problems::framework_errors_are_problem_json;
+        each_backend problems::validation_names_every_offending_field;
+        async_test problems::health_and_openapi;
+        each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
+        each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
+        async_test reports::a_large_order_paginates_cleanly [Need::Poppler];
+        async_test sampling_api::iso2859_lookup_follows_the_tables;
+        async_test sampling_api::oc_curve_answers_points_and_risks;
+        each_backend sampling_api::batch_plans_by_iso2859_and_the_risk_of_ten_percent;
+        each_backend sampling_api::plans_by_class_of_nonconformity;
+        each_backend spine::spine_gives_the_same_units_and_statistics_on_every_backend;
+        each_backend spine::a_batch_has_one_plan_and_percent_rounds_up;
+        each_backend switching_api::lots_switch_inspection_and_the_plan_says_why;
+        each_backend switching_api::incoming_lots_switch_per_supplier;
+        each_backend visual::every_unit_is_inspected_and_summed_up_in_pareto_order;
+        each_backend visual::a_sampled_visual_inspection_covers_only_the_plan;
+        each_backend visual::photos_are_checked_stored_once_and_served_only_as_images;
+        each_backend web_session::sign_in_sign_out_with_csrf_protection;
+        async_test web_session::session_cookie_is_secure_behind_tls;
+        each_backend yields::first_pass_and_final_yields_per_batch_and_line;
+    }
+    tests.run()
+}

@@ -1,0 +1,190 @@
+//! Recording readings: all or nothing, named errors, harmless retries.
+
+use crate::common::{self, scenario, Backend, Scenario, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn planned(app: &TestApp) -> (Scenario, Vec<i64>) {
+    let s = scenario(app, 200).await;
+    let (_, units) =
+        common::draw_plan(app, s.batch_id, json!({"method": "percent", "seed": 99})).await;
+    (s, units)
+}
+
+async fn stored_count(app: &TestApp, batch_id: i64) -> i64 {
+    let (_, page) = app
+        .get(&format!("/api/v1/batches/{batch_id}/measurements"))
+        .await;
+    page["total"].as_i64().unwrap()
+}
+
+fn not_sampled(units: &[i64]) -> i64 {
+    (1..=200).find(|u| !units.contains(u)).unwrap()
+}
+
+pub async fn a_bad_item_is_named_and_nothing_is_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, units) = planned(&app).await;
+    let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
+    let good = json!({"unit": units[0], "characteristic": "flux", "value": 801.5});
+    let cases = [
+        (
+            json!({"unit": 201, "characteristic": "flux", "value": 800.0}),
+            "measurements[1].unit",
+            "outside the lot",
+        ),
+        (
+            json!({"unit": not_sampled(&units), "characteristic": "flux", "value": 800.0}),
+            "measurements[1].unit",
+            "not drawn",
+        ),
+        (
+            json!({"unit": units[1], "characteristic": "cri", "value": 80.0}),
+            "measurements[1].characteristic",
+            "not a characteristic",
+        ),
+        (
+            json!({"unit": units[1], "characteristic": "lights_up", "value": 0.5}),
+            "measurements[1].value",
+            "0 (pass) or 1 (fail)",
+        ),
+        (
+            json!({"unit": units[1], "characteristic": "flux", "value": "bright"}),
+            "measurements[1].value",
+            "invalid type",
+        ),
+        (
+            json!({"unit": units[0], "characteristic": "flux", "value": 802.0}),
+            "measurements[1]",
+            "twice",
+        ),
+    ];
+    for (bad, field, message) in cases {
+        let (status, problem) = app.post(&path, &json!({"measurements": [good, bad]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {problem}");
+        assert_eq!(problem["status"], 422);
+        assert_eq!(problem["code"], "validation_failed");
+        let error = &problem["errors"][0];
+        assert_eq!(error["field"], field, "{problem}");
+        assert!(
+            error["message"].as_str().unwrap().contains(message),
+            "{problem}"
+        );
+        assert_eq!(
+            stored_count(&app, s.batch_id).await,
+            0,
+            "nothing stored after {bad}"
+        );
+    }
+    // A value too large for a double is not a finite number: refused by name.
+    let response = app
+        .request(reqwest::Method::POST, &path)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"measurements": [{{"unit": {}, "characteristic": "flux", "value": 1e400}}]}}"#,
+            units[0]
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = common::read(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(
+        problem["errors"][0]["field"], "measurements[0].value",
+        "{problem}"
+    );
+    assert_eq!(stored_count(&app, s.batch_id).await, 0);
+
+    let (status, problem) = app.post(&path, &json!({"measurements": []})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "measurements");
+    app.stop().await;
+}
+
+pub async fn a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, units) = planned(&app).await;
+    let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
+    let body = json!({"measurements": [
+        {"id": "7c4e7a52-3b8e-4c51-9d7e-0a1b2c3d4e5f", "unit": units[0], "characteristic": "flux", "value": 801.5},
+        {"id": "0d9a6f44-18a3-4a52-8f0e-5b6c7d8e9f00", "unit": units[0], "characteristic": "power", "value": 9.02}
+    ]});
+    let (first_status, first) = app.post(&path, &body).await;
+    assert_eq!(first_status, StatusCode::CREATED, "{first}");
+    let (again_status, again) = app.post(&path, &body).await;
+    assert_eq!(again_status, StatusCode::CREATED, "{again}");
+    assert_eq!(again, first, "a retry answers as the first request did");
+    let (status, one) = app
+        .get("/api/v1/measurements/7c4e7a52-3b8e-4c51-9d7e-0a1b2c3d4e5f")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one, first["measurements"][0]);
+    assert_eq!(stored_count(&app, s.batch_id).await, 2);
+
+    // The same id for a different reading is a conflict, not a silent overwrite.
+    let mut changed = body.clone();
+    changed["measurements"][0]["value"] = json!(799.0);
+    let (status, problem) = app.post(&path, &changed).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(problem["code"], "measurement_id_reused");
+    assert_eq!(problem["errors"][0]["field"], "measurements[0].id");
+
+    // A second reading of the same unit and characteristic is refused.
+    let (status, problem) = app
+        .post(&path, &json!({"measurements": [{"unit": units[0], "characteristic": "flux", "value": 790.0}]}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "reading_exists");
+    let (_, page) = app.get(&format!("{path}?characteristic=flux")).await;
+    assert_eq!(
+        page["items"][0]["value"], 801.5,
+        "the recorded value is untouched"
+    );
+    app.stop().await;
+}
+
+pub async fn readings_need_a_plan_and_an_existing_batch(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 100).await;
+    let body = json!({"measurements": [{"unit": 1, "characteristic": "flux", "value": 800.0}]});
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/batches/{}/measurements", s.batch_id),
+            &body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(problem["code"], "no_sampling_plan");
+    let (status, problem) = app.post("/api/v1/batches/999999/measurements", &body).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(problem["status"], 404);
+    app.stop().await;
+}
+
+/// A large request is stored in one transaction with multi-row inserts.
+pub async fn many_readings_in_one_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 100_000).await;
+    let plan = app
+        .create(
+            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+            json!({"method": "percent", "seed": 5}),
+        )
+        .await;
+    let readings: Vec<Value> = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(4000)
+        .flat_map(|u| {
+            [
+                json!({"unit": u, "characteristic": "flux", "value": 805.0}),
+                json!({"unit": u, "characteristic": "power", "value": 9.0}),
+            ]
+        })
+        .collect();
+    let recorded = common::record_readings(&app, s.batch_id, readings).await;
+    assert_eq!(recorded["measurements"].as_array().unwrap().len(), 8000);
+    assert_eq!(stored_count(&app, s.batch_id).await, 8000);
+    app.stop().await;
+}

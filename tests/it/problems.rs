@@ -1,0 +1,213 @@
+//! Every error is application/problem+json (RFC 9457), actix's own included,
+//! and names the offending field.
+
+use crate::common::{self, scenario, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn raw(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (StatusCode, String, serde_json::Value) {
+    let response = app
+        .request(method, path)
+        .header("content-type", content_type)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let (status, value) = common::read(response).await;
+    (status, content_type, value)
+}
+
+pub async fn framework_errors_are_problem_json() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let cases = [
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "application/json",
+            "{not json",
+            400,
+            "malformed_json",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "text/plain",
+            r#"{"name": "X"}"#,
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/no-such-thing",
+            "application/json",
+            "",
+            404,
+            "not_found",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders/abc",
+            "application/json",
+            "",
+            404,
+            "not_found",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders?page=abc",
+            "application/json",
+            "",
+            400,
+            "bad_query",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orders?page=0",
+            "application/json",
+            "",
+            422,
+            "validation_failed",
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/customers",
+            "application/json",
+            r#"{"name": "X", "nmae": 1}"#,
+            422,
+            "validation_failed",
+        ),
+    ];
+    for (method, path, content_type, body, status, code) in cases {
+        let (got, got_type, problem) = raw(&app, method.clone(), path, content_type, body).await;
+        assert_eq!(got.as_u16(), status, "{method} {path}: {problem}");
+        assert_eq!(got_type, "application/problem+json", "{method} {path}");
+        assert_eq!(problem["code"], code, "{method} {path}: {problem}");
+        assert_eq!(problem["status"], status);
+        for key in ["type", "title", "detail", "errors"] {
+            assert!(
+                problem.get(key).is_some(),
+                "{method} {path} lacks {key}: {problem}"
+            );
+        }
+    }
+    app.stop().await;
+}
+
+pub async fn validation_names_every_offending_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 100).await;
+    let (status, problem) = app
+        .post(
+            "/api/v1/products",
+            &json!({"code": "", "name": "Spot", "customer_id": 424242, "characteristics": [
+                {"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "lsl": 500, "usl": 400, "severity": "major"},
+                {"code": "flux", "name": "Flux again", "unit": "lm", "kind": "variable", "severity": "major"},
+                {"code": "ok", "name": "Lit", "kind": "attribute", "usl": 1, "severity": "critical"}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = common::error_fields(&problem);
+    assert_eq!(
+        fields,
+        [
+            "code",
+            "customer_id",
+            "characteristics[0].usl",
+            "characteristics[1].code",
+            "characteristics[2].usl"
+        ],
+        "{problem}"
+    );
+    let (status, problem) = app
+        .post(
+            "/api/v1/products",
+            &json!({"code": "X", "name": "Y", "characteristics": [
+            {"code": "a", "name": "A", "kind": "sideways", "severity": "major"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"][0]["field"], "characteristics[0].kind",
+        "{problem}"
+    );
+
+    // An order for another customer's design, a duplicate PO, a bad lot size.
+    let other = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Nordlicht Leuchten GmbH"}),
+        )
+        .await;
+    let (status, problem) = app
+        .post("/api/v1/orders", &json!({"customer_id": other["id"], "product_id": s.product_id, "po_number": "NL-1", "quantity": 10}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "product_id");
+    let (status, problem) = app
+        .post("/api/v1/orders", &json!({"customer_id": s.customer_id, "product_id": s.product_id, "po_number": "PO-2026-0001", "quantity": 10}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(problem["errors"][0]["field"], "po_number");
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/orders/{}/batches", s.order_id),
+            &json!({"lot_size": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["errors"][0]["field"], "lot_size");
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+            &json!({"method": "percent", "percent": 0, "seed": -1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = common::error_fields(&problem);
+    assert_eq!(fields, ["seed", "percent"]);
+    let (status, _) = app
+        .post(
+            "/api/v1/customers",
+            &json!({"name": "Helios Home Lighting Ltd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.stop().await;
+}
+
+pub async fn health_and_openapi() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (status, health) = app.get("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["status"], "ok");
+    let (status, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/customers",
+        "/api/v1/products",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/batches",
+        "/api/v1/batches/{id}/sampling-plan",
+        "/api/v1/batches/{id}/measurements",
+        "/api/v1/batches/{id}/statistics",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    app.stop().await;
+}

@@ -1,0 +1,405 @@
+//! QC reports opened with independent tools (poppler-utils: pdftotext,
+//! pdffonts, pdftoppm, pdfinfo): the text a customer reads, the fonts
+//! embedded, every page rendering; issuing, revisions, verification and
+//! the CSV of readings.
+
+use crate::common::{self, Backend, Bulb, Http, TestApp, PASSWORD};
+use lotcheck::domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pdf_text(pdf: &Path) -> String {
+    run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
+}
+
+fn page_count(pdf: &Path) -> usize {
+    run("pdfinfo", &[pdf.to_str().unwrap()])
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Every font is embedded (pdffonts' "emb" column says yes).
+fn assert_fonts_embedded(pdf: &Path) {
+    let listing = run("pdffonts", &[pdf.to_str().unwrap()]);
+    let fonts: Vec<&str> = listing.lines().skip(2).collect();
+    assert!(!fonts.is_empty(), "no fonts: {listing}");
+    for line in fonts {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        let emb = columns[columns.len() - 5];
+        assert_eq!(emb, "yes", "font not embedded: {line}");
+        assert!(
+            line.contains("DejaVuSans"),
+            "only the shipped fonts: {line}"
+        );
+    }
+}
+
+/// Renders every page to PNG and answers how many were made.
+fn render_pages(pdf: &Path, prefix: &str, dpi: &str) -> usize {
+    let out = scratch(prefix);
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            dpi,
+            "-png",
+            pdf.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name().into_string().unwrap();
+            name.starts_with(&format!("{prefix}-")) && name.ends_with(".png")
+        })
+        .count()
+}
+
+async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
+    let response = app
+        .request(reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.bytes().await.unwrap().to_vec())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A batch with readings of every characteristic; answers the reading ids.
+async fn inspected_batch(app: &Http, batch_id: i64, seed: i64) -> Vec<Value> {
+    let (_, units) =
+        common::draw_plan(app, batch_id, json!({"method": "percent", "seed": seed})).await;
+    let stored = common::record_bulbs(app, batch_id, &units, |i| Bulb {
+        flux: 800.0 + i as f64,
+        power: 9.0 + 0.01 * i as f64,
+        lights_up: 0,
+    })
+    .await;
+    stored["measurements"].as_array().unwrap().clone()
+}
+
+pub async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, 200).await;
+    let readings = inspected_batch(&app, s.batch_id, 5).await;
+    let (status, signed) = app
+        .post(
+            &format!("/api/v1/batches/{}/disposition", s.batch_id),
+            &json!({"password": PASSWORD, "meaning": "released_under_concession", "comment": "visual inspection waived by the customer"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    let customer = app
+        .signed_in("helios1", Role::Customer, Some(s.customer_id))
+        .await;
+    let report_path = format!("/api/v1/orders/{}/report.pdf", s.order_id);
+    let (status, _) = bytes(&customer, &report_path).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing issued yet");
+
+    let issue_path = format!("/api/v1/orders/{}/reports", s.order_id);
+    let empty = app
+        .create("/api/v1/orders", json!({"customer_id": s.customer_id, "product_id": s.product_id, "po_number": "PO-EMPTY", "quantity": 10}))
+        .await;
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/orders/{}/reports", empty["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "an order without batches has nothing to report: {problem}"
+    );
+    let (status, first) = app.post(&issue_path, &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["revision"], 1);
+    let (status, pdf) = bytes(&customer, &report_path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        sha256(&pdf),
+        first["sha256"],
+        "the stored file is the issued one"
+    );
+    let (_, again) = bytes(&customer, &report_path).await;
+    assert_eq!(again, pdf, "downloading again gives the same bytes");
+
+    let file = scratch(&format!("issued-{backend:?}.pdf"));
+    std::fs::write(&file, &pdf).unwrap();
+    let text = pdf_text(&file);
+    for expected in [
+        "PO-2026-0001",
+        "A60-E27-9W-2700K",
+        "Helios Home Lighting Ltd",
+        "QCR-",
+        "revision 1",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the report names {expected}:\n{text}"
+        );
+    }
+    // Each batch's decision, and the verdict it leads to.
+    assert!(text.contains("Released"), "{text}");
+    assert!(text.contains("CONFORMS"), "{text}");
+    // The sampling plan and the results table.
+    assert!(text.contains("10% random"), "{text}");
+    assert!(text.contains("Luminous flux"), "{text}");
+    assert_fonts_embedded(&file);
+    // Bookmarks lead to each section (titles stored as plain PDF strings).
+    let raw = String::from_utf8_lossy(&pdf);
+    for section in [
+        "2  Sampling plans",
+        "3  Results per batch and characteristic",
+        "7  Statement of conformance",
+    ] {
+        assert!(
+            raw.contains(&format!("/Title({section})")),
+            "no bookmark for {section}"
+        );
+    }
+    let pages = page_count(&file);
+    assert_eq!(
+        render_pages(&file, &format!("issued-{backend:?}"), "30"),
+        pages
+    );
+
+    // Verification: public, by the file's SHA-256.
+    let anonymous = app.with_token(None);
+    let (status, verdict) = anonymous
+        .get(&format!("/api/v1/reports/verify/{}", sha256(&pdf)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{verdict}");
+    assert_eq!(verdict["genuine"], true);
+    assert_eq!(verdict["po_number"], "PO-2026-0001");
+    assert_eq!(verdict["report"]["order_id"], s.order_id);
+    let mut altered = pdf.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 1;
+    let (status, _) = anonymous
+        .get(&format!("/api/v1/reports/verify/{}", sha256(&altered)))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "an altered file is not genuine"
+    );
+    let (status, problem) = anonymous.get("/api/v1/reports/verify/not-a-hash").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(common::error_fields(&problem), ["sha256"]);
+
+    // The same check in the browser: upload the file to /verify.
+    let page = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("report.pdf"),
+        );
+        let request = anonymous
+            .request(reqwest::Method::POST, "/verify")
+            .multipart(form);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let shown = page(pdf.clone()).await;
+    assert!(
+        shown.contains("Genuine.") && shown.contains("PO-2026-0001"),
+        "{shown}"
+    );
+    let shown = page(altered.clone()).await;
+    assert!(shown.contains("Not a report issued here."), "{shown}");
+
+    // Issuing again without changes gives the same revision.
+    let (status, same) = app.post(&issue_path, &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{same}");
+    assert_eq!(same["revision"], 1);
+
+    // A correction after issue leads to revision 2, which says what changed.
+    let original = readings[0]["id"].as_str().unwrap();
+    let old_value = readings[0]["value"].as_f64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/measurements/{original}/corrections"),
+            &json!({"value": 812.5, "reason": "transcription error"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, second) = app.post(&issue_path, &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["revision"], 2);
+    let changes = second["changes"].to_string();
+    assert!(
+        changes.contains(&format!("corrected from {old_value} to 812.5"))
+            && changes.contains("transcription error"),
+        "{changes}"
+    );
+    let (_, pdf2) = bytes(&customer, &report_path).await;
+    assert_eq!(sha256(&pdf2), second["sha256"]);
+    let file2 = scratch(&format!("issued-{backend:?}-2.pdf"));
+    std::fs::write(&file2, &pdf2).unwrap();
+    let text2 = pdf_text(&file2);
+    assert!(
+        text2.contains("Changes since revision 1") && text2.contains("transcription error"),
+        "{text2}"
+    );
+    // The old revision stays downloadable, byte for byte, and is marked superseded.
+    let (status, old) = bytes(
+        &customer,
+        &format!("/api/v1/orders/{}/reports/1", s.order_id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(old, pdf);
+    let (_, verdict) = anonymous
+        .get(&format!("/api/v1/reports/verify/{}", sha256(&pdf)))
+        .await;
+    assert_eq!(
+        (
+            verdict["superseded"].clone(),
+            verdict["latest_revision"].clone()
+        ),
+        (json!(true), json!(2))
+    );
+    let (_, list) = customer.get(&issue_path).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // Customers get issued reports only; staff may ask for a draft.
+    let (status, _) = bytes(&customer, &format!("{report_path}?draft=true")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, draft) = bytes(&app, &format!("{report_path}?draft=true")).await;
+    assert_eq!(status, StatusCode::OK);
+    let draft_file = scratch(&format!("draft-{backend:?}.pdf"));
+    std::fs::write(&draft_file, &draft).unwrap();
+    assert!(pdf_text(&draft_file).contains("DRAFT, not issued"));
+}
+
+pub async fn the_csv_holds_every_reading_once_with_corrections_applied(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, 200).await;
+    let readings = inspected_batch(&app, s.batch_id, 9).await;
+    let original = readings[1]["id"].as_str().unwrap();
+    app.create(
+        &format!("/api/v1/measurements/{original}/corrections"),
+        json!({"value": 901.0, "reason": "re-measured"}),
+    )
+    .await;
+    let (status, body) = bytes(&app, &format!("/api/v1/orders/{}/report.csv", s.order_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len(),
+        readings.len(),
+        "one row per unit and characteristic"
+    );
+    for reading in &readings {
+        let id = reading["id"].as_str().unwrap();
+        let unit = reading["unit"].to_string();
+        let code = reading["characteristic"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[column("unit")] == unit && &r[column("characteristic")] == code)
+            .unwrap_or_else(|| panic!("no row for unit {unit} {code}"));
+        assert_eq!(&row[column("po_number")], "PO-2026-0001");
+        if id == original {
+            assert_eq!(&row[column("value")], "901");
+            assert_eq!(&row[column("corrected")], "true");
+            assert_eq!(
+                &row[column("conforming")],
+                "false",
+                "901 lm is above the USL of 887"
+            );
+        } else {
+            assert_eq!(
+                row[column("value")].parse::<f64>().unwrap(),
+                reading["value"].as_f64().unwrap()
+            );
+            assert_eq!(&row[column("reading_id")], id);
+        }
+    }
+}
+
+/// An order of 150 batches: tables continue across pages with their
+/// header, every page renders, and every batch is in the report.
+pub async fn a_large_order_paginates_cleanly() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let s = common::scenario(&app, 20).await;
+    inspected_batch(&app, s.batch_id, 1).await;
+    for i in 2..=150 {
+        let batch_id = common::new_batch(&app, s.order_id, 20).await;
+        inspected_batch(&app, batch_id, i).await;
+    }
+    let (status, pdf) = bytes(&app, &format!("/api/v1/orders/{}/report.pdf", s.order_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let file = scratch("large.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let pages = page_count(&file);
+    assert!(pages > 25, "{pages} pages");
+    assert_eq!(
+        render_pages(&file, "large", "12"),
+        pages,
+        "every page renders"
+    );
+    let text = pdf_text(&file);
+    assert!(
+        text.contains("Batch 150 · lot of 20"),
+        "the last batch's results are there"
+    );
+    // Every page says which page of how many it is.
+    for (i, page) in text
+        .split('\u{c}')
+        .enumerate()
+        .filter(|(_, p)| !p.trim().is_empty())
+    {
+        assert!(
+            page.contains(&format!("page {} of {pages}", i + 1)),
+            "page {} is numbered",
+            i + 1
+        );
+    }
+    let plan_pages = text
+        .split('\u{c}')
+        .filter(|p| p.contains("10% random"))
+        .count();
+    let plan_headers = text
+        .split('\u{c}')
+        .filter(|p| p.contains("10% random") && p.contains("Producer's"))
+        .count();
+    assert!(plan_pages > 1, "the plan table spans pages");
+    assert_eq!(
+        plan_pages, plan_headers,
+        "every page of the plan table has its header"
+    );
+}
