@@ -20,6 +20,7 @@ mod durability;
 mod imports;
 mod inference_reference;
 mod iso2859_tables;
+mod layers;
 mod measurements;
 mod oc_scipy;
 mod problems;
@@ -55,6 +56,7 @@ macro_rules! register {
 fn main() -> std::process::ExitCode {
     let mut tests = Tests::default();
     register! { tests:
+        test layers::layers_import_one_way_and_modules_form_no_cycle;
         each_backend access::every_route_with_every_role_follows_the_rules;
         each_backend access::repeated_failed_logins_are_slowed_then_refused_and_audited;
         each_backend access::passwords_are_never_returned_and_stored_only_hashed;
