@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""colour-science's answers for CCT and Duv, read by tests/colorimetry_reference.rs.
+"""colour-science's answers for CCT and Duv, read by tests/it/colorimetry_reference.rs.
 
 Reads JSON from standard input: {"grid": [[cct, duv], ...], "quadrangles":
 [[cct, tolerance, duv], ...]} and prints, for each grid point, the (x, y)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SciPy's and statsmodels' answers for capability intervals, the
 Anderson–Darling test and Clopper–Pearson intervals, read by
-tests/inference_reference.rs.
+tests/it/inference_reference.rs.
 
 Reads JSON: {"cp": [[cp, dof, conf]], "cpk": [[cpk, n, conf]],
 "ad": [[values...]], "cp_exact": [[x, n, conf]], "normal_tail": [[mean, sigma, lsl, usl]]}

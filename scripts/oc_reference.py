@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SciPy's answers for OC curves, read by tests/oc_scipy.rs.
+"""SciPy's answers for OC curves, read by tests/it/oc_scipy.rs.
 
 Reads JSON cases from standard input: [{"N", "n", "c", "p": [...]}], and
 prints for each the acceptance probabilities by the hypergeometric
