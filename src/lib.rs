@@ -6,6 +6,7 @@
 pub mod api;
 pub mod charts;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod fonts;

@@ -3,11 +3,11 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use lotcheck::config::DatabaseConfig;
+use lotcheck::demo;
 use lotcheck::domain::access::Role;
 use lotcheck::service::accounts::{self, NewUser};
 use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
-use lotcheck::service::demo;
 use lotcheck::service::imports;
 use lotcheck::store::Db;
 use lotcheck::Settings;

@@ -13,7 +13,6 @@ pub mod catalog;
 pub mod charts;
 pub mod colour;
 pub mod control_charts;
-pub mod demo;
 pub mod dispositions;
 pub mod imports;
 pub mod measurements;

@@ -33,6 +33,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "web",
         &["api", "service", "domain", "error", "store", "report"],
     ),
+    // The demo data: stored through `service`, above it; only the binary
+    // (`serve --demo`) uses it.
+    ("demo", &["service", "domain", "store", "error"]),
 ];
 
 /// The only items of `store` that `api` and `web` may name: the handle that
