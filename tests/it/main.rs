@@ -14,6 +14,7 @@ mod colorimetry_reference;
 mod colour_characteristics;
 mod control_charts;
 mod corrections;
+mod demo_data;
 mod dispositions;
 mod draw_reference;
 mod durability;
@@ -81,6 +82,7 @@ fn main() -> std::process::ExitCode {
         each_backend corrections::a_correction_keeps_the_old_value_and_the_audit_log_complete;
         each_backend corrections::a_bad_correction_is_named_and_changes_nothing;
         each_backend corrections::audit_verify_finds_rows_altered_or_deleted_in_the_database;
+        each_backend demo_data::demo_loads_with_every_page_populated;
         each_backend dispositions::a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding;
         test draw_reference::python_reference_draws_the_same_units [CRYPTOGRAPHY];
         each_backend durability::acknowledged_readings_survive_sigkill;
