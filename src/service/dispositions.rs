@@ -11,7 +11,7 @@ use super::catalog::get_product;
 use super::colour::current_values;
 use super::imports::hex;
 use super::statistics::failing_units;
-use super::{required_text, utc};
+use super::{required_free_text, utc};
 use crate::domain::access::Visibility;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
@@ -238,7 +238,7 @@ pub fn sign(
         ));
     }
     let mut problems = Violations::default();
-    let comment = required_text(&request.comment, 2000)
+    let comment = required_free_text(&request.comment, 2000)
         .map_err(|m| problems.add("comment", m))
         .unwrap_or_default()
         .to_string();

@@ -17,6 +17,7 @@ mod corrections;
 mod dispositions;
 mod draw_reference;
 mod durability;
+mod hostile;
 mod imports;
 mod inference_reference;
 mod iso2859_tables;
@@ -84,6 +85,8 @@ fn main() -> std::process::ExitCode {
         each_backend dispositions::a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding;
         test draw_reference::python_reference_draws_the_same_units [CRYPTOGRAPHY];
         each_backend durability::acknowledged_readings_survive_sigkill;
+        each_backend hostile::control_characters_in_text_are_refused_naming_the_field;
+        each_backend hostile::charts_and_reports_render_with_control_characters_stored;
         each_backend imports::a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimiter;
         each_backend imports::a_malformed_file_is_refused_by_line_and_column_and_stores_nothing;
         each_backend imports::mappings_are_saved_per_instrument_and_the_cli_imports_too;
