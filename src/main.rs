@@ -110,8 +110,13 @@ enum UserCommand {
     },
     /// List users.
     List,
-    /// Disable a user and revoke its tokens and sessions.
+    /// Disable a user and revoke its tokens and sessions (never the last active admin).
     Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
         #[arg(long)]
         username: String,
     },
@@ -319,6 +324,12 @@ fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
                 .write_blocking(|c| accounts::disable_user(c, &actor, &username))
                 .map_err(fail)?;
             println!("disabled user {} and revoked its tokens", user.username);
+        }
+        UserCommand::Enable { username } => {
+            let user = db
+                .write_blocking(|c| accounts::enable_user(c, &actor, &username))
+                .map_err(fail)?;
+            println!("enabled user {}", user.username);
         }
     }
     Ok(())
