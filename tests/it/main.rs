@@ -90,6 +90,7 @@ fn main() -> std::process::ExitCode {
         each_backend hostile::csv_text_cells_cannot_start_a_formula;
         each_backend hostile::the_last_active_admin_stays_and_users_are_enabled_again;
         each_backend hostile::wrong_signature_passwords_count_as_failed_sign_ins;
+        each_backend hostile::a_photo_of_too_many_pixels_is_refused_before_decoding;
         each_backend imports::a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimiter;
         each_backend imports::a_malformed_file_is_refused_by_line_and_column_and_stores_nothing;
         each_backend imports::mappings_are_saved_per_instrument_and_the_cli_imports_too;
