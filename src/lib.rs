@@ -17,6 +17,7 @@ pub mod web;
 
 use actix_web::{dev::Server, App, HttpServer};
 use service::auth::AuthSettings;
+use service::photos::PhotoLimits;
 use std::net::TcpListener;
 use store::Db;
 use tracing_actix_web::TracingLogger;
@@ -27,16 +28,19 @@ pub struct Settings {
     /// HTTP worker threads; one per core when `None`.
     pub workers: Option<usize>,
     pub auth: AuthSettings,
+    pub photos: PhotoLimits,
 }
 
 /// Builds the HTTP server on a bound listener; the caller awaits or spawns it.
 pub fn server(listener: TcpListener, db: Db, settings: Settings) -> std::io::Result<Server> {
     let db = actix_web::web::Data::new(db);
     let auth = actix_web::web::Data::new(settings.auth);
+    let photos = actix_web::web::Data::new(settings.photos);
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(db.clone())
             .app_data(auth.clone())
+            .app_data(photos.clone())
             .configure(api::problems::extractor_configs);
         api::mount(app)
             .configure(crate::web::config)

@@ -9,6 +9,7 @@ use lotcheck::service::accounts::{self, NewUser};
 use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::imports;
+use lotcheck::service::photos;
 use lotcheck::store::Db;
 use lotcheck::Settings;
 use std::io::BufRead;
@@ -50,6 +51,16 @@ enum Command {
         /// Mark session cookies Secure (set this behind a TLS-terminating proxy).
         #[arg(long, env = "LOTCHECK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Most pixels a defect photo may have, in megapixels (checked before decoding).
+        #[arg(long, env = "LOTCHECK_PHOTO_MAX_MEGAPIXELS",
+              default_value_t = photos::DEFAULT_MAX_MEGAPIXELS,
+              value_parser = clap::value_parser!(u32).range(1..=144))]
+        photo_max_megapixels: u32,
+        /// Photos decoded at the same time; further uploads wait their turn.
+        #[arg(long, env = "LOTCHECK_PHOTO_DECODES",
+              default_value_t = photos::DEFAULT_PARALLEL_DECODES as u32,
+              value_parser = clap::value_parser!(u32).range(1..=64))]
+        photo_decodes: u32,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -110,8 +121,13 @@ enum UserCommand {
     },
     /// List users.
     List,
-    /// Disable a user and revoke its tokens and sessions.
+    /// Disable a user and revoke its tokens and sessions (never the last active admin).
     Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
         #[arg(long)]
         username: String,
     },
@@ -320,6 +336,12 @@ fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
                 .map_err(fail)?;
             println!("disabled user {} and revoked its tokens", user.username);
         }
+        UserCommand::Enable { username } => {
+            let user = db
+                .write_blocking(|c| accounts::enable_user(c, &actor, &username))
+                .map_err(fail)?;
+            println!("enabled user {}", user.username);
+        }
     }
     Ok(())
 }
@@ -384,6 +406,8 @@ async fn main() -> anyhow::Result<()> {
             token_hours,
             session_hours,
             secure_cookies,
+            photo_max_megapixels,
+            photo_decodes,
         } => {
             let db = open_and_migrate(&cli.database)?;
             if demo {
@@ -421,6 +445,7 @@ async fn main() -> anyhow::Result<()> {
                     secure_cookies,
                     ..AuthSettings::default()
                 },
+                photos: photos::PhotoLimits::new(photo_max_megapixels, photo_decodes as usize),
             };
             lotcheck::server(listener, db, settings)?.await?;
         }

@@ -1,11 +1,13 @@
 //! Request extractors whose failures answer problem+json naming the field.
 
+use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::store::PageRequest;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// The largest JSON body accepted: room for the largest batch of readings.
 pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
@@ -43,8 +45,90 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// Parses JSON, naming the path of the first value that does not fit.
+/// Parses JSON, naming the path of the first value that does not fit, then
+/// refuses every text (and object key) holding a control character, naming
+/// each ([`control_characters`]).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let parsed = parse_typed(body)?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        AppError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let problems = control_characters(&value);
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(AppError::invalid_fields(problems))
+    }
+}
+
+/// Fields of free text, by name: they may hold line breaks and tabs.
+const FREE_TEXT_FIELDS: &[&str] = &["comment", "reason", "note"];
+/// Fields never shown nor stored as text (only their hash is kept): a
+/// password may be whatever its owner chose.
+const UNCHECKED_FIELDS: &[&str] = &["password"];
+
+/// Every string of a JSON value (and every object key) holding a control
+/// character ([`crate::domain::text`]), named by its path as serde names
+/// fields (`po_number`, `characteristics[0].name`, `params.lamp_holder`).
+/// A string is free text when the field it belongs to is named
+/// `comment`, `reason` or `note`.
+pub fn control_characters(value: &Value) -> Vec<FieldError> {
+    fn walk(value: &Value, path: &str, key: Option<&str>, problems: &mut Vec<FieldError>) {
+        match value {
+            Value::String(text) => {
+                if key.is_some_and(|k| UNCHECKED_FIELDS.contains(&k)) {
+                    return;
+                }
+                let kind = if key.is_some_and(|k| FREE_TEXT_FIELDS.contains(&k)) {
+                    TextKind::Free
+                } else {
+                    TextKind::Line
+                };
+                if let Err(message) = text::check(text, kind) {
+                    problems.push(FieldError {
+                        field: if path.is_empty() {
+                            ".".into()
+                        } else {
+                            path.into()
+                        },
+                        message,
+                    });
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), key, problems);
+                }
+            }
+            Value::Object(fields) => {
+                for (name, item) in fields {
+                    let path = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    if let Err(message) = text::check(name, TextKind::Line) {
+                        problems.push(FieldError {
+                            field: path.escape_debug().to_string(),
+                            message: format!("the field's name {message}"),
+                        });
+                        continue;
+                    }
+                    walk(item, &path, Some(name), problems);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    let mut problems = Vec::new();
+    walk(value, "", None, &mut problems);
+    problems
+}
+
+fn parse_typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();

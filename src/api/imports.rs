@@ -2,7 +2,9 @@
 
 use super::auth::perm::{ReadResults, RecordResults};
 use super::auth::Allowed;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use super::extract::control_characters;
+use crate::domain::text::{self, TextKind};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
 use crate::service::imports::{self, hex, Import, ImportOptions, ImportOutcome};
 use crate::store::Db;
 use actix_multipart::Multipart;
@@ -51,6 +53,13 @@ async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<
     String::from_utf8(bytes).map_err(|_| AppError::invalid(name, "must be UTF-8 text"))
 }
 
+/// A one-line text field: no control characters.
+async fn read_line(field: &mut actix_multipart::Field, name: &str) -> AppResult<String> {
+    let text = read_text(field, name).await?;
+    text::check(&text, TextKind::Line).map_err(|m| AppError::invalid(name, m))?;
+    Ok(text)
+}
+
 async fn receive(mut form: Multipart) -> AppResult<Upload> {
     let mut upload: Option<(std::fs::File, String, String)> = None;
     let mut options = ImportOptions::default();
@@ -64,6 +73,8 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                     .and_then(|d| d.get_filename())
                     .unwrap_or("upload.csv")
                     .to_string();
+                text::check(&filename, TextKind::Line)
+                    .map_err(|m| AppError::invalid("file", format!("the file's name {m}")))?;
                 let mut file = tempfile::tempfile().map_err(io_error)?;
                 let mut hasher = Sha256::new();
                 let mut size = 0;
@@ -82,13 +93,31 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                 }
                 upload = Some((file, hex(&hasher.finalize()), filename));
             }
-            "instrument" => options.instrument = Some(read_text(&mut field, "instrument").await?),
+            "instrument" => options.instrument = Some(read_line(&mut field, "instrument").await?),
             "unit_column" => {
-                options.unit_column = Some(read_text(&mut field, "unit_column").await?)
+                options.unit_column = Some(read_line(&mut field, "unit_column").await?)
             }
             "mapping" => {
                 let text = read_text(&mut field, "mapping").await?;
-                options.mapping = Some(serde_json::from_str(&text).map_err(|e| {
+                let mapping: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                    AppError::invalid(
+                        "mapping",
+                        format!("must be a JSON object of header → characteristic code: {e}"),
+                    )
+                })?;
+                let problems = control_characters(&mapping);
+                if !problems.is_empty() {
+                    return Err(AppError::invalid_fields(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldError {
+                                field: format!("mapping.{}", p.field),
+                                ..p
+                            })
+                            .collect(),
+                    ));
+                }
+                options.mapping = Some(serde_json::from_value(mapping).map_err(|e| {
                     AppError::invalid(
                         "mapping",
                         format!("must be a JSON object of header → characteristic code: {e}"),

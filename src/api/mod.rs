@@ -166,7 +166,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 64,
+            operations, 65,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

@@ -12,7 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(add_user)
         .service(list_users)
-        .service(disable_user);
+        .service(disable_user)
+        .service(enable_user);
 }
 
 #[utoipa::path(tag = "users", request_body = NewUser,
@@ -40,9 +41,11 @@ pub async fn list_users(
     Ok(web::Json(db.read(accounts::list_users).await?))
 }
 
-/// Disables a user and revokes its tokens and sessions.
+/// Disables a user and revokes its tokens and sessions. The last active
+/// admin cannot be disabled (409 `last_admin`), not even by itself.
 #[utoipa::path(tag = "users",
-    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
 #[post("/users/{id}/disable")]
 pub async fn disable_user(
     db: web::Data<Db>,
@@ -54,6 +57,25 @@ pub async fn disable_user(
         .write(move |c| {
             let username = accounts::get_user(c, id)?.username;
             accounts::disable_user(c, &caller.actor(), &username)
+        })
+        .await?;
+    Ok(web::Json(user))
+}
+
+/// Enables a disabled user again; it signs in anew.
+#[utoipa::path(tag = "users",
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[post("/users/{id}/enable")]
+pub async fn enable_user(
+    db: web::Data<Db>,
+    caller: Allowed<ManageUsers>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<User>> {
+    let id = id.into_inner();
+    let user = db
+        .write(move |c| {
+            let username = accounts::get_user(c, id)?.username;
+            accounts::enable_user(c, &caller.actor(), &username)
         })
         .await?;
     Ok(web::Json(user))

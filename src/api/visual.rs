@@ -5,7 +5,7 @@ use super::auth::perm::{ManageCatalog, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::service::photos::{self, MAX_PHOTO_BYTES};
+use crate::service::photos::{self, PhotoLimits, MAX_PHOTO_BYTES};
 use crate::service::visual::{
     self, CorrectInspection, DefectType, Inspection, NewDefectType, PhotoRef, RecordInspections,
     RecordedInspections, VisualSummary,
@@ -176,10 +176,12 @@ pub async fn correct_inspection(
     params(("id" = uuid::Uuid, Path, description = "the inspection's UUID")),
     request_body(content_type = "multipart/form-data", description = "field photo: a JPEG or PNG image"),
     responses((status = 201, body = PhotoRef), (status = 200, body = PhotoRef, description = "the same picture was attached before"),
-              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+              (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem, description = "too many photos are being decoded")))]
 #[post("/inspections/{id}/photos")]
 pub async fn upload_photo(
     db: web::Data<Db>,
+    limits: web::Data<PhotoLimits>,
     caller: Allowed<RecordResults>,
     id: web::Path<uuid::Uuid>,
     mut form: Multipart,
@@ -212,7 +214,9 @@ pub async fn upload_photo(
     }
     let bytes = bytes
         .ok_or_else(|| AppError::invalid("photo", "attach the image as the form field 'photo'"))?;
-    let prepared = web::block(move || photos::prepare(bytes)).await??;
+    let turn = limits.turn().await?;
+    let limits = limits.into_inner();
+    let prepared = web::block(move || photos::prepare_upload(bytes, &limits, turn)).await??;
     let (created, photo) = db
         .write(move |c| photos::attach(c, &caller.actor(), inspection, prepared))
         .await?;

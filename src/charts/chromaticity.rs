@@ -172,5 +172,5 @@ pub fn render(diagram: &Diagram) -> AppResult<String> {
         .map_err(drawing_failed)?;
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }

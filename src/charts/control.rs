@@ -106,7 +106,7 @@ pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult
         }
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }
 
 fn draw_panel(

@@ -180,7 +180,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
         }
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }
 
 #[cfg(test)]

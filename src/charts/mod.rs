@@ -98,6 +98,23 @@ pub fn encode(svg: String, format: Format) -> AppResult<Vec<u8>> {
     }
 }
 
+/// The SVG with every character XML 1.0 forbids (controls other than tab,
+/// line feed and carriage return; U+FFFE, U+FFFF) dropped, and the other
+/// controls (DEL, C1) with them. plotters escapes `<`, `&` and quotes in
+/// text but writes these as they come, and one of them in a title (say a
+/// BEL in a PO number stored before text was checked) makes the whole
+/// chart unparseable: every renderer passes its output through here.
+pub(crate) fn xml_safe(svg: String) -> String {
+    let dropped = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if svg.contains(dropped) {
+        svg.replace(dropped, "")
+    } else {
+        svg
+    }
+}
+
 /// Turns a plotters drawing error into an internal error (drawing into a
 /// string cannot fail for reasons a client could fix).
 pub(crate) fn drawing_failed<E: std::fmt::Debug>(error: E) -> AppError {
@@ -212,6 +229,14 @@ mod tests {
         let parts = window.clip(&[(-1.0, 0.5), (0.5, 0.5), (2.0, 0.5), (3.0, 3.0)]);
         assert_eq!(parts, vec![vec![(0.0, 0.5), (0.5, 0.5), (1.0, 0.5)]]);
         assert!(window.clip(&[(2.0, 2.0), (3.0, 3.0)]).is_empty());
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(
+            xml_safe("<text>PO\u{7}-1\u{1b}\u{85}\u{FFFE}</text>\n".into()),
+            "<text>PO-1</text>\n"
+        );
     }
 
     #[test]

@@ -115,5 +115,5 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
         .map_err(drawing_failed)?;
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }

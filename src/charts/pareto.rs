@@ -108,5 +108,5 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
         }
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }

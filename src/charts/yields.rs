@@ -86,5 +86,5 @@ pub fn render(trend: &YieldTrend) -> AppResult<String> {
             .map_err(drawing_failed)?;
         root.present().map_err(drawing_failed)?;
     }
-    Ok(svg)
+    Ok(super::xml_safe(svg))
 }

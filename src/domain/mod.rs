@@ -15,3 +15,4 @@ pub mod spc;
 pub mod stats;
 pub mod summaries;
 pub mod template;
+pub mod text;

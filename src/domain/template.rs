@@ -128,6 +128,11 @@ impl CharacteristicSpec {
         if self.name.trim().is_empty() {
             problems.push(("name", "must not be empty".to_string()));
         }
+        for (field, text) in [("name", &self.name), ("unit", &self.unit)] {
+            if let Err(message) = super::text::check(text, super::text::TextKind::Line) {
+                problems.push((field, message));
+            }
+        }
         if self.quantity.is_some() && self.kind != Kind::Variable {
             problems.push((
                 "quantity",

@@ -166,11 +166,25 @@ pub fn list_users(conn: &mut DbConnection) -> AppResult<Vec<User>> {
         .collect()
 }
 
-/// Disables a user and revokes every token and session it holds.
+/// Disables a user and revokes every token and session it holds. The last
+/// active admin cannot be disabled (409 `last_admin`), by another admin,
+/// by itself or from the command line: no one would be left to manage
+/// users. An admin may disable its own account while another active admin
+/// remains (say on leaving the plant): that admin, or
+/// `lotcheck user enable`, can undo it.
 pub fn disable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<User> {
     let user = store::find_user_by_name(conn, username)?
         .ok_or_else(|| AppError::not_found(format!("user '{username}'")))?;
-    store::set_disabled(conn, user.id)?;
+    if !user.disabled && user.role == Role::Admin.as_str() {
+        let admins = store::lock_active_admins(conn)?;
+        if admins.iter().all(|&id| id == user.id) {
+            return Err(AppError::conflict(
+                ErrorCode::LastAdmin,
+                format!("'{username}' is the last active admin; add or enable another admin first"),
+            ));
+        }
+    }
+    store::set_disabled(conn, user.id, true)?;
     let revoked = store::revoke_tokens_of(conn, user.id, now())?;
     audit::record(
         conn,
@@ -179,6 +193,24 @@ pub fn disable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> A
         format!("user/{}", user.id),
         json!({"username": username, "tokens_revoked": revoked}),
     )?;
+    get_user(conn, user.id)
+}
+
+/// Enables a disabled user again; it signs in anew (its old tokens stay
+/// revoked). Enabling a user that is not disabled changes nothing.
+pub fn enable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<User> {
+    let user = store::find_user_by_name(conn, username)?
+        .ok_or_else(|| AppError::not_found(format!("user '{username}'")))?;
+    if user.disabled {
+        store::set_disabled(conn, user.id, false)?;
+        audit::record(
+            conn,
+            actor,
+            "user.enable",
+            format!("user/{}", user.id),
+            json!({"username": username}),
+        )?;
+    }
     get_user(conn, user.id)
 }
 

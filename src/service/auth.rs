@@ -149,6 +149,44 @@ fn delta(duration: Duration) -> TimeDelta {
     TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }
 
+/// Failed password checks (sign-ins and signatures) of one username and
+/// from one address within the failure window, since the user's last success.
+struct Failures {
+    user: i64,
+    address: i64,
+}
+
+impl Failures {
+    fn count(
+        conn: &mut DbConnection,
+        settings: &AuthSettings,
+        username: &str,
+        address: &str,
+        at: NaiveDateTime,
+    ) -> AppResult<Self> {
+        let window_start = at - delta(settings.failure_window);
+        Ok(Self {
+            user: store::recent_failures_of_user(conn, username, window_start)?,
+            address: store::recent_failures_from(conn, address, window_start)?,
+        })
+    }
+
+    /// Too many failures: refuse without checking the password.
+    fn locked(&self, settings: &AuthSettings) -> bool {
+        self.user >= settings.lock_user_after || self.address >= settings.lock_address_after
+    }
+
+    /// How long to wait before answering the failure that follows these.
+    fn delay_of_next(&self, settings: &AuthSettings) -> Duration {
+        let beyond = (self.user + 1 - settings.slow_after).max(0) as u32;
+        (settings.delay_step * beyond).min(settings.max_delay)
+    }
+
+    fn detail(&self, address: &str) -> serde_json::Value {
+        json!({"address": address, "user_failures": self.user, "address_failures": self.address})
+    }
+}
+
 /// Checks credentials and issues a token or session; every attempt is
 /// counted and audited, and the outcome commits even when it is a refusal.
 pub fn login(
@@ -160,18 +198,15 @@ pub fn login(
     kind: TokenKind,
 ) -> AppResult<LoginOutcome> {
     let at = now();
-    let window_start = at - delta(settings.failure_window);
-    let user_failures = store::recent_failures_of_user(conn, username, window_start)?;
-    let address_failures = store::recent_failures_from(conn, address, window_start)?;
+    let failures = Failures::count(conn, settings, username, address, at)?;
     let anonymous = Actor::system("login");
-    if user_failures >= settings.lock_user_after || address_failures >= settings.lock_address_after
-    {
+    if failures.locked(settings) {
         audit::record(
             conn,
             &anonymous,
             "login.locked",
             format!("username/{username}"),
-            json!({"address": address, "user_failures": user_failures, "address_failures": address_failures}),
+            failures.detail(address),
         )?;
         return Ok(LoginOutcome::Locked {
             retry_after: settings.failure_window,
@@ -208,11 +243,72 @@ pub fn login(
                 format!("username/{username}"),
                 json!({"address": address, "reason": reason}),
             )?;
-            let beyond = (user_failures + 1 - settings.slow_after).max(0) as u32;
-            let delay = (settings.delay_step * beyond).min(settings.max_delay);
-            Ok(LoginOutcome::Refused { delay })
+            Ok(LoginOutcome::Refused {
+                delay: failures.delay_of_next(settings),
+            })
         }
     }
+}
+
+/// What checking a password under the sign-in throttle found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Verified,
+    /// Wrong password; answer after `delay`.
+    Refused {
+        delay: Duration,
+    },
+    /// Too many failures: refused without checking, for `retry_after`.
+    Locked {
+        retry_after: Duration,
+    },
+}
+
+/// Checks the password a signed-in user enters again to sign (a batch
+/// disposition). It is the sign-in password, so a wrong one counts with the
+/// failed sign-ins of that user and address: slowed as they are, refused
+/// while they are locked (the right password too), and audited
+/// (`signature.refused`, `signature.locked`, with `subject` the record being
+/// signed). A right one is a success, as a sign-in is. The caller commits
+/// the outcome even when it refuses.
+pub fn verify_signature(
+    conn: &mut DbConnection,
+    settings: &AuthSettings,
+    user: &UserRow,
+    password: &str,
+    address: &str,
+    subject: String,
+) -> AppResult<PasswordCheck> {
+    let at = now();
+    let failures = Failures::count(conn, settings, &user.username, address, at)?;
+    let actor = Actor::user(user.id, &user.username);
+    if failures.locked(settings) {
+        audit::record(
+            conn,
+            &actor,
+            "signature.locked",
+            subject,
+            failures.detail(address),
+        )?;
+        return Ok(PasswordCheck::Locked {
+            retry_after: settings.failure_window,
+        });
+    }
+    let verified = verify_password(&user.password_hash, password);
+    store::record_attempt(conn, &user.username, address, verified, at)?;
+    if verified {
+        return Ok(PasswordCheck::Verified);
+    }
+    audit::record(
+        conn,
+        &actor,
+        "signature.refused",
+        subject,
+        json!({"address": address, "reason": "wrong password"}),
+    )?;
+    Ok(PasswordCheck::Refused {
+        delay: failures.delay_of_next(settings),
+    })
 }
 
 fn issue(

@@ -5,6 +5,7 @@ use super::{utc, Page};
 use crate::domain::access::Visibility;
 pub use crate::domain::batch::Batch;
 use crate::domain::sampling::LotSize;
+use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
 use crate::store::{now, DbConnection, PageRequest};
@@ -58,6 +59,9 @@ pub fn create_batch(
         .filter(|l| !l.is_empty());
     if line.is_some_and(|l| l.chars().count() > 40) {
         problems.add("line", "must be at most 40 characters");
+    }
+    if let Some(Err(message)) = line.map(|l| text::check(l, TextKind::Line)) {
+        problems.add("line", message);
     }
     if let Some(supplier_id) = input.supplier_id {
         if crate::store::suppliers::find_supplier(conn, supplier_id)?.is_none() {

@@ -7,18 +7,19 @@
 
 use super::accounts::verify_password;
 use super::audit::{self, Actor};
+use super::auth::{self, AuthSettings, PasswordCheck};
 use super::catalog::get_product;
 use super::colour::current_values;
 use super::imports::hex;
 use super::statistics::failing_units;
-use super::{required_text, utc};
+use super::{required_free_text, utc};
 use crate::domain::access::Visibility;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
-use crate::store::accounts::{find_user, usernames};
+use crate::store::accounts::{find_user, usernames, UserRow};
 use crate::store::dispositions::{self as store, DispositionRow};
 use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
@@ -27,6 +28,7 @@ use crate::store::{now, DbConnection};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 use utoipa::ToSchema;
 
 fn text<T: Serialize>(value: T) -> String {
@@ -220,8 +222,66 @@ pub fn batch_disposition(
     })
 }
 
-/// Signs a decision. The caller's permission is checked by the route; the
-/// password is checked here, against the caller's own account.
+/// The outcome of a person's signature; a refusal is committed as well.
+#[derive(Debug)]
+pub enum Signing {
+    Signed(Disposition),
+    /// The password was wrong: answer `error` after `delay`.
+    Refused {
+        delay: Duration,
+        error: AppError,
+    },
+    /// Too many wrong passwords (signatures and sign-ins together): refused
+    /// without checking.
+    Locked {
+        error: AppError,
+    },
+}
+
+fn wrong_password() -> AppError {
+    AppError::invalid(
+        "password",
+        "does not match your password: the decision is not signed",
+    )
+}
+
+/// Signs a decision for a person at a keyboard (the API). The caller's
+/// permission is checked by the route; the password, the caller's sign-in
+/// password, is checked here under the sign-in throttle
+/// ([`auth::verify_signature`]): wrong ones count as failed sign-ins from
+/// `address`, are slowed, then refused (429) until the window ends, each
+/// audited. The caller commits the outcome even when it is a refusal.
+pub fn sign_as_person(
+    conn: &mut DbConnection,
+    settings: &AuthSettings,
+    address: &str,
+    actor: &Actor,
+    batch_id: i64,
+    request: SignDisposition,
+) -> AppResult<Signing> {
+    super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
+    let user = signer(conn, actor)?;
+    let subject = format!("batch/{batch_id}");
+    match auth::verify_signature(conn, settings, &user, &request.password, address, subject)? {
+        PasswordCheck::Verified => {
+            decide(conn, actor, user.id, batch_id, request).map(Signing::Signed)
+        }
+        PasswordCheck::Refused { delay } => Ok(Signing::Refused {
+            delay,
+            error: wrong_password(),
+        }),
+        PasswordCheck::Locked { retry_after } => Ok(Signing::Locked {
+            error: AppError::too_many_requests(format!(
+                "too many wrong passwords; signing and signing in are refused for {} minutes",
+                retry_after.as_secs().div_ceil(60)
+            )),
+        }),
+    }
+}
+
+/// Signs a decision with the password checked but not throttled: for the
+/// demo loader, which signs with a password it knows. A person's signature
+/// goes through [`sign_as_person`].
 pub fn sign(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -229,16 +289,28 @@ pub fn sign(
     request: SignDisposition,
 ) -> AppResult<Disposition> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user_id = actor.user_id.or_internal("a signer is a user")?;
-    let user = find_user(conn, user_id)?.or_internal("the signer exists")?;
+    let user = signer(conn, actor)?;
     if !verify_password(&user.password_hash, &request.password) {
-        return Err(AppError::invalid(
-            "password",
-            "does not match your password: the decision is not signed",
-        ));
+        return Err(wrong_password());
     }
+    decide(conn, actor, user.id, batch_id, request)
+}
+
+fn signer(conn: &mut DbConnection, actor: &Actor) -> AppResult<UserRow> {
+    let user_id = actor.user_id.or_internal("a signer is a user")?;
+    find_user(conn, user_id)?.or_internal("the signer exists")
+}
+
+/// Records a decision whose signature was checked.
+fn decide(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: i64,
+    batch_id: i64,
+    request: SignDisposition,
+) -> AppResult<Disposition> {
     let mut problems = Violations::default();
-    let comment = required_text(&request.comment, 2000)
+    let comment = required_free_text(&request.comment, 2000)
         .map_err(|m| problems.add("comment", m))
         .unwrap_or_default()
         .to_string();

@@ -3,7 +3,7 @@
 use super::audit::{self, Actor};
 use super::catalog::{get_product, template_of, Characteristic};
 use super::colour::{colour_error, Chromaticity};
-use super::{required_text, utc, Page};
+use super::{required_free_text, utc, Page};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
@@ -495,7 +495,7 @@ pub fn correct(
 ) -> AppResult<(bool, Measurement)> {
     let (old, code) = find_visible(conn, target, Visibility::Everything)?;
     let mut problems = Violations::default();
-    let reason = match required_text(&request.reason, MAX_REASON) {
+    let reason = match required_free_text(&request.reason, MAX_REASON) {
         Ok(reason) => Some(reason.to_string()),
         Err(message) => {
             problems.add("reason", message);

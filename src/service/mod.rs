@@ -27,6 +27,7 @@ pub mod switching;
 pub mod visual;
 pub mod yields;
 
+use crate::domain::text::{self, TextKind};
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
@@ -59,15 +60,41 @@ pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
     time.and_utc()
 }
 
-/// Trims a required text field, answering the message for an empty one or
-/// one longer than `max` characters.
+/// Trims a required one-line text field (a name, a code, a number),
+/// answering the message for an empty one, one longer than `max`
+/// characters, or one holding a control character (a line break included).
 pub fn required_text(value: &str, max: usize) -> Result<&str, String> {
+    required(value, max, TextKind::Line)
+}
+
+/// As [`required_text`], for free text (a comment, a reason, a note): line
+/// breaks and tabs are allowed, other control characters are not.
+pub fn required_free_text(value: &str, max: usize) -> Result<&str, String> {
+    required(value, max, TextKind::Free)
+}
+
+fn required(value: &str, max: usize, kind: TextKind) -> Result<&str, String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         Err("must not be empty".into())
     } else if trimmed.chars().count() > max {
         Err(format!("must be at most {max} characters"))
     } else {
-        Ok(trimmed)
+        text::check(trimmed, kind).map(|()| trimmed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fields_refuse_control_characters() {
+        assert_eq!(required_text("  PO-1 ", 10), Ok("PO-1"));
+        assert!(required_text("PO\u{7}1", 10).is_err());
+        assert!(required_text("PO\n1", 10).is_err());
+        assert!(required_text("PO\u{85}1", 10).is_err());
+        assert_eq!(required_free_text("a\r\n\tb", 10), Ok("a\r\n\tb"));
+        assert!(required_free_text("a\u{7f}b", 10).is_err());
     }
 }

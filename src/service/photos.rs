@@ -7,12 +7,15 @@ use super::audit::{self, Actor};
 use super::imports::hex;
 use super::visual::{photo_ref, PhotoRef};
 use crate::domain::access::Visibility;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::visual::{self as store, PhotoRow};
 use crate::store::{now, DbConnection};
-use image::{ImageFormat, ImageReader, Limits};
+use image::{ImageError, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 /// Largest photo accepted (a 12-megapixel JPEG is 3–6 MB).
@@ -20,7 +23,63 @@ pub const MAX_PHOTO_BYTES: usize = 15 * 1024 * 1024;
 /// Longest side of a thumbnail, in pixels.
 const THUMBNAIL_SIDE: u32 = 320;
 /// Largest side a photo may have; more is not a camera picture.
-const MAX_SIDE: u32 = 12_000;
+pub const MAX_SIDE: u32 = 12_000;
+/// Most pixels a photo may have by default, in megapixels. Tablet cameras
+/// take 8–13 MP, phones 12–50 MP (a 50 MP picture is 8160 × 6120); a
+/// decoded picture takes 3–4 bytes a pixel, so 50 MP is 150–200 MB while
+/// it is decoded. The header is read first: a picture above the limit is
+/// refused before any pixel is decoded, however small its file (a PNG of
+/// one colour compresses 144 MP into a few hundred KB).
+pub const DEFAULT_MAX_MEGAPIXELS: u32 = 50;
+/// Photos decoded at the same time by default; the others wait their turn.
+pub const DEFAULT_PARALLEL_DECODES: usize = 2;
+/// How long an upload waits for its turn before it is answered 503.
+const DECODE_WAIT: Duration = Duration::from_secs(30);
+
+/// How large a photo may be and how many are decoded at once, so uploads
+/// cannot together take more than about `parallel decodes × max pixels × 4`
+/// bytes. Clones share the turns.
+#[derive(Debug, Clone)]
+pub struct PhotoLimits {
+    max_pixels: u64,
+    decodes: Arc<Semaphore>,
+}
+
+impl PhotoLimits {
+    pub fn new(max_megapixels: u32, parallel_decodes: usize) -> Self {
+        Self {
+            max_pixels: u64::from(max_megapixels.max(1)) * 1_000_000,
+            decodes: Arc::new(Semaphore::new(parallel_decodes.max(1))),
+        }
+    }
+
+    pub fn max_pixels(&self) -> u64 {
+        self.max_pixels
+    }
+
+    /// Waits for a turn to decode a photo; the turn ends when the
+    /// [`DecodeTurn`] is dropped (move it into the blocking task, so a client
+    /// that hangs up does not end the turn while its photo is decoded).
+    pub async fn turn(&self) -> AppResult<DecodeTurn> {
+        match tokio::time::timeout(DECODE_WAIT, self.decodes.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(DecodeTurn(permit)),
+            Ok(Err(_)) => Err(AppError::internal("the photo decoding turns are closed")),
+            Err(_) => Err(AppError::unavailable(
+                "too many photos are being decoded; try again shortly",
+            )),
+        }
+    }
+}
+
+impl Default for PhotoLimits {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_MEGAPIXELS, DEFAULT_PARALLEL_DECODES)
+    }
+}
+
+/// A turn to decode one photo ([`PhotoLimits::turn`]).
+#[derive(Debug)]
+pub struct DecodeTurn(#[allow(dead_code)] OwnedSemaphorePermit);
 
 /// A checked photo, ready to store.
 pub struct PreparedPhoto {
@@ -46,8 +105,26 @@ fn sniff(bytes: &[u8]) -> Option<(ImageFormat, &'static str)> {
 }
 
 /// Checks and decodes a photo and makes its thumbnail (CPU work: run it off
-/// the request thread and outside any transaction).
+/// the request thread and outside any transaction, in a [`DecodeTurn`]).
+/// The dimensions are read from the header first, and a photo of more than
+/// the limits' pixels or [`MAX_SIDE`] a side is refused (413
+/// `photo_too_large`) without being decoded; the decoder is held to the
+/// same limits and to `max pixels × 4` bytes (16-bit PNGs count double).
+pub fn prepare_upload(
+    bytes: Vec<u8>,
+    limits: &PhotoLimits,
+    _turn: DecodeTurn,
+) -> AppResult<PreparedPhoto> {
+    checked(bytes, limits.max_pixels)
+}
+
+/// As [`prepare_upload`] with the default limit of pixels and no turn: for
+/// the few photos the service makes itself (the demo's).
 pub fn prepare(bytes: Vec<u8>) -> AppResult<PreparedPhoto> {
+    checked(bytes, u64::from(DEFAULT_MAX_MEGAPIXELS) * 1_000_000)
+}
+
+fn checked(bytes: Vec<u8>, max_pixels: u64) -> AppResult<PreparedPhoto> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(AppError::invalid(
             "photo",
@@ -60,14 +137,36 @@ pub fn prepare(bytes: Vec<u8>) -> AppResult<PreparedPhoto> {
             "must be a JPEG or PNG image (HEIC: send it as JPEG)",
         )
     })?;
+    let undecodable =
+        |e: ImageError| AppError::invalid("photo", format!("the image cannot be decoded: {e}"));
+    let too_large = |width: u32, height: u32| {
+        AppError::new(
+            ErrorCode::PhotoTooLarge,
+            format!(
+                "the photo is {width} × {height} pixels ({:.1} MP); photos up to {} MP and \
+                 {MAX_SIDE} pixels a side",
+                f64::from(width) * f64::from(height) / 1e6,
+                max_pixels / 1_000_000
+            ),
+        )
+        .with_field("photo")
+    };
+    let (width, height) = ImageReader::with_format(Cursor::new(&bytes), format)
+        .into_dimensions()
+        .map_err(undecodable)?;
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > max_pixels {
+        return Err(too_large(width, height));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(&bytes), format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    reader.limits(limits);
-    let image = reader
-        .decode()
-        .map_err(|e| AppError::invalid("photo", format!("the image cannot be decoded: {e}")))?;
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_image_width = Some(MAX_SIDE);
+    decoder_limits.max_image_height = Some(MAX_SIDE);
+    decoder_limits.max_alloc = Some(max_pixels * 4);
+    reader.limits(decoder_limits);
+    let image = reader.decode().map_err(|e| match e {
+        ImageError::Limits(_) => too_large(width, height),
+        e => undecodable(e),
+    })?;
     let mut thumbnail = Vec::new();
     image
         .thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
@@ -142,4 +241,21 @@ pub fn fetch(
         content_type
     };
     Ok((content_type, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn decodes_take_turns() {
+        let limits = PhotoLimits::new(50, 2);
+        let first = limits.turn().await.unwrap();
+        let _second = limits.clone().turn().await.unwrap();
+        let third = tokio::time::timeout(Duration::from_millis(50), limits.turn()).await;
+        assert!(third.is_err(), "a third decode waits");
+        drop(first);
+        let _third = limits.turn().await.unwrap();
+        assert_eq!(limits.max_pixels(), 50_000_000);
+    }
 }

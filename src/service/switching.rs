@@ -272,7 +272,7 @@ pub fn record_corrective_action(
         supplier_id: action.supplier_id,
     };
     let note =
-        super::required_text(&action.note, 2000).map_err(|m| AppError::invalid("note", m))?;
+        super::required_free_text(&action.note, 2000).map_err(|m| AppError::invalid("note", m))?;
     let (state, _) = current(conn, stream)?;
     let (next, reason) = state.resume_after_corrective_action().ok_or_else(|| {
         AppError::conflict(

@@ -553,7 +553,7 @@ pub fn correct(
     let old = find_visible(conn, target, Visibility::Everything)?;
     let scope = scope(conn, old.batch_id)?;
     let mut problems = Violations::default();
-    let reason = required_text(&request.reason, 500)
+    let reason = super::required_free_text(&request.reason, 500)
         .map_err(|m| problems.add("reason", m))
         .unwrap_or_default()
         .to_string();

@@ -62,10 +62,27 @@ pub fn count_users(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
-pub fn set_disabled(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+pub fn set_disabled(conn: &mut DbConnection, user_id: i64, disabled: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
-        .set(users::disabled.eq(true))
+        .set(users::disabled.eq(disabled))
         .execute(conn)
+}
+
+/// The ids of the admins not disabled, locked until the transaction ends on
+/// PostgreSQL (`FOR UPDATE`), so two admins disabling each other at once
+/// cannot both pass a check that the other remains. SQLite needs no lock:
+/// it has one writer at a time, and a transaction whose reads went stale
+/// fails when it starts writing.
+pub fn lock_active_admins(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    let query = users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled.eq(false))
+        .select(users::id)
+        .order(users::id);
+    match conn {
+        DbConnection::Postgresql(c) => query.for_update().load(c),
+        DbConnection::Sqlite(c) => query.load(c),
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -35,6 +35,7 @@ pub fn test_settings() -> lotcheck::Settings {
             max_delay: Duration::from_millis(100),
             ..AuthSettings::default()
         },
+        ..lotcheck::Settings::default()
     }
 }
 

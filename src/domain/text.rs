@@ -1,0 +1,63 @@
+//! What a text typed by a person may hold. Control characters (C0
+//! U+0000–U+001F, DEL U+007F and C1 U+0080–U+009F) are refused: they are
+//! invisible, some are forbidden in XML (a chart's SVG with one does not
+//! parse), PostgreSQL cannot store U+0000, and a terminal or spreadsheet
+//! may act on them. Free text (comments, reasons, notes) may hold line
+//! breaks and tabs; names, codes and numbers may not.
+
+/// Whether a text is one line or free text of several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// Names, codes, numbers: one line, no control character at all.
+    Line,
+    /// Comments, reasons, notes: line breaks (LF, CR) and tabs allowed.
+    Free,
+}
+
+/// Whether `c` is a control character a text of `kind` may not hold.
+pub fn is_forbidden(c: char, kind: TextKind) -> bool {
+    c.is_control() && !(kind == TextKind::Free && matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The first character of `text` it may not hold, as a message naming it
+/// (`must not hold control characters (U+0007)`).
+pub fn check(text: &str, kind: TextKind) -> Result<(), String> {
+    match text.chars().find(|&c| is_forbidden(c, kind)) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "must not hold control characters{} (U+{:04X} found)",
+            match kind {
+                TextKind::Line => "",
+                TextKind::Free => " other than line breaks and tabs",
+            },
+            c as u32
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c0_c1_and_del_are_refused_line_breaks_only_in_free_text() {
+        for c in [
+            '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{80}', '\u{85}', '\u{9f}',
+        ] {
+            assert!(is_forbidden(c, TextKind::Line), "{c:?}");
+            assert!(is_forbidden(c, TextKind::Free), "{c:?}");
+        }
+        for c in ['\n', '\r', '\t'] {
+            assert!(is_forbidden(c, TextKind::Line), "{c:?}");
+            assert!(!is_forbidden(c, TextKind::Free), "{c:?}");
+        }
+        for c in [' ', 'é', '\u{a0}', '≤', '€', '\u{2028}'] {
+            assert!(!is_forbidden(c, TextKind::Line), "{c:?}");
+        }
+        assert_eq!(
+            check("PO\u{7}1", TextKind::Line).unwrap_err(),
+            "must not hold control characters (U+0007 found)"
+        );
+        assert!(check("line one\r\n\tline two", TextKind::Free).is_ok());
+    }
+}
