@@ -124,7 +124,8 @@ pub enum LoginOutcome {
     Refused {
         delay: Duration,
     },
-    /// Too many failures: refused without checking, for `retry_after`.
+    /// Too many failures: refused without checking until the lock lifts,
+    /// `retry_after` from now.
     Locked {
         retry_after: Duration,
     },
@@ -173,9 +174,28 @@ pub fn login(
             format!("username/{username}"),
             json!({"address": address, "user_failures": user_failures, "address_failures": address_failures}),
         )?;
-        return Ok(LoginOutcome::Locked {
-            retry_after: settings.failure_window,
-        });
+        // The lock lifts when enough of the counted failures have left the
+        // window (refusals while locked are not counted, so none is added).
+        let window = delta(settings.failure_window);
+        let mut lifts = at;
+        if user_failures >= settings.lock_user_after {
+            let skip = user_failures - settings.lock_user_after;
+            if let Some(t) = store::recent_failure_of_user_at(conn, username, window_start, skip)? {
+                lifts = lifts.max(t + window);
+            }
+        }
+        if address_failures >= settings.lock_address_after {
+            let skip = address_failures - settings.lock_address_after;
+            if let Some(t) = store::recent_failure_from_at(conn, address, window_start, skip)? {
+                lifts = lifts.max(t + window);
+            }
+        }
+        let retry_after = (lifts - at)
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(settings.failure_window);
+        return Ok(LoginOutcome::Locked { retry_after });
     }
     let user = store::find_user_by_name(conn, username)?;
     let reason = match &user {

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod dispositions;
 pub mod imports;
 pub mod measurements;
+pub mod operations;
 pub mod orders;
 pub mod photos;
 pub mod plans;
