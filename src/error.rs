@@ -69,6 +69,8 @@ error_codes! {
     FileTooLarge => ("file_too_large", PAYLOAD_TOO_LARGE, "The file is too large"),
     PhotoTooLarge => ("photo_too_large", PAYLOAD_TOO_LARGE, "The photo is too large"),
     TooManyAttempts => ("too_many_attempts", TOO_MANY_REQUESTS, "Too many attempts; wait and try again"),
+    /// The body did not arrive within the body timeout.
+    RequestTimeout => ("request_timeout", REQUEST_TIMEOUT, "The request did not arrive in time"),
     /// A record with this name or number exists already.
     CustomerExists => ("customer_exists", CONFLICT, "The customer exists already"),
     SupplierExists => ("supplier_exists", CONFLICT, "The supplier exists already"),
@@ -169,6 +171,8 @@ pub struct AppError {
     cause: Option<Cause>,
     /// Where the error was raised (`#[track_caller]`).
     location: &'static Location<'static>,
+    /// When to try again (`Retry-After`); every 429 carries one.
+    retry_after: Option<std::time::Duration>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -201,6 +205,7 @@ impl AppError {
             status: None,
             cause: None,
             location: Location::caller(),
+            retry_after: None,
         }
     }
 
@@ -263,9 +268,14 @@ impl AppError {
         Self::new(ErrorCode::Forbidden, detail)
     }
 
+    /// Refused for now (429); the answer says when to try again
+    /// (`Retry-After`, in whole seconds, rounded up).
     #[track_caller]
-    pub fn too_many_requests(detail: impl Into<String>) -> Self {
-        Self::new(ErrorCode::TooManyAttempts, detail)
+    pub fn too_many_requests(detail: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(ErrorCode::TooManyAttempts, detail)
+        }
     }
 
     /// The request clashes with what is stored; `code` says how.
@@ -304,6 +314,19 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         self.status.unwrap_or(self.code.status())
+    }
+
+    /// When the client may try again, if the error says.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
+    }
+
+    /// The `Retry-After` header value: whole seconds, rounded up, at least 1.
+    pub fn retry_after_header(&self) -> Option<(header::HeaderName, String)> {
+        self.retry_after.map(|after| {
+            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            (header::RETRY_AFTER, seconds.max(1).to_string())
+        })
     }
 
     /// Where the error was raised.
@@ -436,6 +459,9 @@ impl ResponseError for AppError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if self.code == ErrorCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"lotcheck\""));
+        }
+        if let Some(retry_after) = self.retry_after_header() {
+            response.insert_header(retry_after);
         }
         response.json(self.problem())
     }

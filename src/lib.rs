@@ -15,10 +15,16 @@ pub mod service;
 pub mod store;
 pub mod web;
 
+use actix_web::middleware::from_fn;
 use actix_web::{dev::Server, App, HttpServer};
+use api::edge;
+use api::health::Readiness;
+use api::metrics::{Metrics, MetricsAccess};
+use api::proxy::TrustedProxies;
 use service::auth::AuthSettings;
 use service::photos::PhotoLimits;
 use std::net::TcpListener;
+use std::time::Duration;
 use store::Db;
 use tracing_actix_web::TracingLogger;
 
@@ -29,28 +35,184 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub auth: AuthSettings,
     pub photos: PhotoLimits,
+    pub http: HttpSettings,
+}
+
+/// The HTTP side: proxies, metrics access, timeouts and stopping.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Proxies whose `Forwarded`/`X-Forwarded-*` headers are believed.
+    pub trusted_proxies: TrustedProxies,
+    /// The bearer token `/metrics` asks for; public when `None`.
+    pub metrics_token: Option<String>,
+    /// A request's head must arrive within this (else 408); zero: no limit.
+    pub head_timeout: Duration,
+    /// A request's body must arrive within this (else 408); zero: no limit.
+    pub body_timeout: Duration,
+    /// On a stop, `/readyz` answers 503 for this long before the listener
+    /// closes, so that load balancers notice first.
+    pub shutdown_drain: Duration,
+    /// Then requests in flight have this long to finish.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: TrustedProxies::default(),
+            metrics_token: None,
+            head_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(60),
+            shutdown_drain: Duration::ZERO,
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A built server with its readiness switch.
+pub struct Running {
+    pub server: Server,
+    /// Turned off first on a stop: `/readyz` answers 503 from then on.
+    pub readiness: Readiness,
+    shutdown_drain: Duration,
 }
 
 /// Builds the HTTP server on a bound listener; the caller awaits or spawns it.
 pub fn server(listener: TcpListener, db: Db, settings: Settings) -> std::io::Result<Server> {
+    build(listener, db, settings).map(|running| running.server)
+}
+
+/// Builds the HTTP server and answers it with its readiness switch. The
+/// server does not listen to signals itself: [`Running::run_until_signalled`]
+/// does, or the caller stops it through its handle.
+pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Result<Running> {
+    let Settings {
+        workers,
+        auth,
+        photos,
+        http,
+    } = settings;
+    let readiness = Readiness::default();
     let db = actix_web::web::Data::new(db);
-    let auth = actix_web::web::Data::new(settings.auth);
-    let photos = actix_web::web::Data::new(settings.photos);
+    let auth = actix_web::web::Data::new(auth);
+    let photos = actix_web::web::Data::new(photos);
+    let metrics = actix_web::web::Data::new(Metrics::new());
+    let access = actix_web::web::Data::new(MetricsAccess(http.metrics_token.clone()));
+    let proxies = actix_web::web::Data::new(http.trusted_proxies.clone());
+    let body_timeout = actix_web::web::Data::new(edge::BodyTimeout(http.body_timeout));
+    let ready = actix_web::web::Data::new(readiness.clone());
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(db.clone())
             .app_data(auth.clone())
             .app_data(photos.clone())
+            .app_data(metrics.clone())
+            .app_data(access.clone())
+            .app_data(proxies.clone())
+            .app_data(body_timeout.clone())
+            .app_data(ready.clone())
             .configure(api::problems::extractor_configs);
         api::mount(app)
             .configure(crate::web::config)
             .default_service(actix_web::web::to(api::problems::unknown_route))
             .wrap(api::problems::middleware())
-            .wrap(TracingLogger::default())
+            .wrap(from_fn(edge::frame_guard))
+            .wrap(from_fn(edge::body_deadline))
+            .wrap(from_fn(edge::observe))
+            .wrap(TracingLogger::<edge::RootSpan>::new())
+            .wrap(from_fn(edge::request_id))
     })
+    .client_request_timeout(http.head_timeout)
+    .shutdown_timeout(http.shutdown_timeout.as_secs())
+    .disable_signals()
     .listen(listener)?;
-    if let Some(workers) = settings.workers {
+    if let Some(workers) = workers {
         server = server.workers(workers);
     }
-    Ok(server.run())
+    Ok(Running {
+        server: server.run(),
+        readiness,
+        shutdown_drain: http.shutdown_drain,
+    })
+}
+
+impl Running {
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: `/readyz`
+    /// answers 503 at once, the listener closes after the drain time, and
+    /// requests in flight get the shutdown timeout to finish. A second
+    /// signal stops at once.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        use futures_util::future::{select, Either};
+        let Running {
+            server,
+            readiness,
+            shutdown_drain,
+        } = self;
+        let handle = server.handle();
+        let watcher = actix_web::rt::spawn(async move {
+            let mut signals = Signals::new()?;
+            let first = signals.next().await;
+            tracing::info!(
+                signal = first,
+                drain_seconds = shutdown_drain.as_secs_f64(),
+                "stopping: /readyz answers 503; requests in flight are finished"
+            );
+            readiness.begin_shutdown();
+            let graceful = Box::pin(async {
+                actix_web::rt::time::sleep(shutdown_drain).await;
+                handle.stop(true).await;
+            });
+            let again = Box::pin(signals.next());
+            if let Either::Right((second, _)) = select(graceful, again).await {
+                tracing::warn!(signal = second, "second signal: stopping at once");
+                handle.stop(false).await;
+            }
+            std::io::Result::Ok(())
+        });
+        let served = server.await;
+        watcher.abort();
+        served
+    }
+}
+
+/// SIGTERM and SIGINT (Ctrl-C).
+struct Signals {
+    #[cfg(unix)]
+    term: actix_web::rt::signal::unix::Signal,
+    #[cfg(unix)]
+    int: actix_web::rt::signal::unix::Signal,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> std::io::Result<Self> {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {})
+    }
+
+    /// The name of the next signal.
+    #[cfg(unix)]
+    async fn next(&mut self) -> &'static str {
+        use futures_util::future::{select, Either};
+        let term = Box::pin(self.term.recv());
+        let int = Box::pin(self.int.recv());
+        match select(term, int).await {
+            Either::Left(_) => "SIGTERM",
+            Either::Right(_) => "SIGINT",
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> &'static str {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

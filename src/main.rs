@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use lotcheck::api::proxy::TrustedProxies;
 use lotcheck::config::DatabaseConfig;
 use lotcheck::demo;
 use lotcheck::domain::access::Role;
@@ -10,8 +11,8 @@ use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::imports;
 use lotcheck::service::photos;
-use lotcheck::store::Db;
-use lotcheck::Settings;
+use lotcheck::store::{DatabaseTarget, Db};
+use lotcheck::{HttpSettings, Settings};
 use std::io::BufRead;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -61,6 +62,32 @@ enum Command {
               default_value_t = photos::DEFAULT_PARALLEL_DECODES as u32,
               value_parser = clap::value_parser!(u32).range(1..=64))]
         photo_decodes: u32,
+        /// Reverse proxies whose Forwarded / X-Forwarded-For / X-Forwarded-Proto
+        /// headers are believed: IP addresses and CIDR networks, comma-separated.
+        #[arg(long, env = "LOTCHECK_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: TrustedProxies,
+        /// Bearer token a scraper must send to read /metrics (public without).
+        #[arg(long, env = "LOTCHECK_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        /// Seconds a client has to send a request's head (0: no limit).
+        #[arg(long, env = "LOTCHECK_HEAD_TIMEOUT_SECS", default_value_t = 5)]
+        head_timeout_secs: u64,
+        /// Seconds a client has to send a request's body (0: no limit).
+        #[arg(long, env = "LOTCHECK_BODY_TIMEOUT_SECS", default_value_t = 60)]
+        body_timeout_secs: u64,
+        /// On SIGTERM/SIGINT, seconds /readyz answers 503 before the listener closes.
+        #[arg(long, env = "LOTCHECK_SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
+        shutdown_drain_secs: u64,
+        /// Then seconds requests in flight have to finish.
+        #[arg(long, env = "LOTCHECK_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+        shutdown_timeout_secs: u64,
+    },
+    /// Copy a SQLite database to a file while the service runs, and check
+    /// the copy (for PostgreSQL, use pg_dump).
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -267,6 +294,47 @@ fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies a SQLite database online, then opens the copy and checks that its
+/// schema is current and its audit chain intact; answers whether it is.
+fn backup_command(config: &DatabaseConfig, to: &std::path::Path) -> anyhow::Result<bool> {
+    if !DatabaseTarget::parse(&config.database_url).is_sqlite() {
+        bail!(
+            "lotcheck backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g.\n  \
+             pg_dump --format=custom --file=lotcheck.dump '{}'\n\
+             and restore with pg_restore --clean --dbname=… lotcheck.dump",
+            redact(&config.database_url)
+        );
+    }
+    let db = Db::open(&config.database_url, config.sqlite_sync, 1).with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            redact(&config.database_url)
+        )
+    })?;
+    let bytes = db.backup_sqlite(to)?;
+    println!(
+        "copied {} to {} ({bytes} bytes)",
+        config.database_url,
+        to.display()
+    );
+    let path = to
+        .to_str()
+        .with_context(|| format!("{} is not UTF-8", to.display()))?;
+    let copy = Db::open(path, config.sqlite_sync, 1)
+        .with_context(|| format!("cannot open the copy {}", to.display()))?;
+    let pending = copy
+        .read_blocking(lotcheck::store::operations::pending_migrations)
+        .map_err(cli_error)?;
+    if !pending.is_empty() {
+        println!(
+            "the copy's schema is behind this build: {} migration(s) pending ({})",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    audit_verify(&copy)
+}
+
 /// Verifies the audit chain; answers whether it is intact.
 fn audit_verify(db: &Db) -> anyhow::Result<bool> {
     let outcome = db.read_blocking(audit::verify).map_err(cli_error)?;
@@ -391,6 +459,11 @@ async fn main() -> anyhow::Result<()> {
                 },
             )?;
         }
+        Command::Backup { to } => {
+            if !backup_command(&cli.database, &to)? {
+                std::process::exit(1);
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -408,6 +481,12 @@ async fn main() -> anyhow::Result<()> {
             secure_cookies,
             photo_max_megapixels,
             photo_decodes,
+            trusted_proxies,
+            metrics_token,
+            head_timeout_secs,
+            body_timeout_secs,
+            shutdown_drain_secs,
+            shutdown_timeout_secs,
         } => {
             let db = open_and_migrate(&cli.database)?;
             if demo {
@@ -434,7 +513,13 @@ async fn main() -> anyhow::Result<()> {
             let listener =
                 TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
             let address = listener.local_addr()?;
-            tracing::info!(%address, database = %redact(&cli.database.database_url), "lotcheck listening");
+            tracing::info!(
+                %address,
+                database = %redact(&cli.database.database_url),
+                trusted_proxies = %trusted_proxies,
+                metrics = if metrics_token.is_some() { "token" } else { "public" },
+                "lotcheck listening"
+            );
             println!("lotcheck listening on http://{address}");
             let hours = |h: u64| Duration::from_secs(h * 3600);
             let settings = Settings {
@@ -446,8 +531,19 @@ async fn main() -> anyhow::Result<()> {
                     ..AuthSettings::default()
                 },
                 photos: photos::PhotoLimits::new(photo_max_megapixels, photo_decodes as usize),
+                http: HttpSettings {
+                    trusted_proxies,
+                    metrics_token: metrics_token.filter(|t| !t.is_empty()),
+                    head_timeout: Duration::from_secs(head_timeout_secs),
+                    body_timeout: Duration::from_secs(body_timeout_secs),
+                    shutdown_drain: Duration::from_secs(shutdown_drain_secs),
+                    shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
+                },
             };
-            lotcheck::server(listener, db, settings)?.await?;
+            lotcheck::build(listener, db, settings)?
+                .run_until_signalled()
+                .await?;
+            tracing::info!("lotcheck stopped");
         }
     }
     Ok(())

@@ -147,11 +147,10 @@ pub struct Credentials {
     pub password: String,
 }
 
-/// The address a login comes from, for throttling and the audit log.
+/// The address a login comes from, for throttling and the audit log: the
+/// TCP peer, or what trusted proxies say (see [`super::proxy`]).
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    super::proxy::client_address(req)
 }
 
 /// Answers a login outcome: the token, or a refusal after the throttling delay.
@@ -162,10 +161,14 @@ pub async fn settle(outcome: LoginOutcome) -> Result<IssuedToken, AppError> {
             actix_web::rt::time::sleep(delay).await;
             Err(AppError::unauthorized("wrong username or password"))
         }
-        LoginOutcome::Locked { retry_after } => Err(AppError::too_many_requests(format!(
-            "too many failed sign-ins; try again in {} minutes",
-            retry_after.as_secs().div_ceil(60)
-        ))),
+        LoginOutcome::Locked { retry_after } => {
+            let minutes = retry_after.as_secs().div_ceil(60).max(1);
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            Err(AppError::too_many_requests(
+                format!("too many failed sign-ins; try again in {minutes} {unit}"),
+                retry_after,
+            ))
+        }
     }
 }
 

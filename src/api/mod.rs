@@ -8,11 +8,14 @@ mod calculators;
 mod catalog;
 mod charts;
 mod dispositions;
+pub mod edge;
 pub mod extract;
-mod health;
+pub mod health;
 mod imports;
+pub mod metrics;
 mod orders;
 pub mod problems;
+pub mod proxy;
 pub(crate) mod reports;
 mod sampling;
 mod users;
@@ -24,9 +27,9 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{scope, AppExt};
 
-/// Mounts the API on `app`: every route (and `/healthz`), each registered
-/// once in [`config`], and at `/api/v1/openapi.json` the OpenAPI document
-/// built from those same registrations.
+/// Mounts the API on `app`: every route (and the probes and `/metrics`),
+/// each registered once in [`config`], and at `/api/v1/openapi.json` the
+/// OpenAPI document built from those same registrations.
 pub fn mount<T>(app: App<T>) -> App<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
@@ -47,32 +50,35 @@ where
         .split_for_parts()
 }
 
-/// Every route of the API (and `/healthz`). `service` takes only handlers
-/// with a `#[utoipa::path]`, and both routes them and adds them to the
+/// Every route of the API (and `/healthz`, `/readyz`, `/metrics`). `service`
+/// takes only handlers with a `#[utoipa::path]`, and both routes them and adds them to the
 /// document under the scope's prefix. Only `route` and `map` bypass the
 /// document: `/openapi.json` alone uses them, and stays out of it.
 fn config(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(
-        scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(auth::authenticate))
-            .route("/openapi.json", web::get().to(openapi_json))
-            .configure(auth::config)
-            .configure(audit::config)
-            .configure(users::config)
-            .configure(catalog::config)
-            .configure(orders::config)
-            .configure(batches::config)
-            .configure(imports::config)
-            .configure(dispositions::config)
-            .configure(sampling::config)
-            .configure(calculators::config)
-            // After those two: the schema names `Severity` and `Inspection`
-            // each stand for two types, and the last registered wins (the
-            // test below checks which).
-            .configure(visual::config)
-            .configure(charts::config)
-            .configure(reports::config),
-    );
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(metrics::metrics)
+        .service(
+            scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(auth::authenticate))
+                .route("/openapi.json", web::get().to(openapi_json))
+                .configure(auth::config)
+                .configure(audit::config)
+                .configure(users::config)
+                .configure(catalog::config)
+                .configure(orders::config)
+                .configure(batches::config)
+                .configure(imports::config)
+                .configure(dispositions::config)
+                .configure(sampling::config)
+                .configure(calculators::config)
+                // After those two: the schema names `Severity` and `Inspection`
+                // each stand for two types, and the last registered wins (the
+                // test below checks which).
+                .configure(visual::config)
+                .configure(charts::config)
+                .configure(reports::config),
+        );
 }
 
 /// What the document says beyond its paths (and the schemas they use),
@@ -166,10 +172,12 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 65,
+            operations, 67,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));
+        assert!(document.paths.paths.contains_key("/readyz"));
+        assert!(document.paths.paths.contains_key("/metrics"));
         assert!(document.paths.paths.contains_key("/api/v1/orders/{id}"));
 
         // Two types each answer to the names `Severity` (the template's and

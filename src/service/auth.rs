@@ -124,7 +124,8 @@ pub enum LoginOutcome {
     Refused {
         delay: Duration,
     },
-    /// Too many failures: refused without checking, for `retry_after`.
+    /// Too many failures: refused without checking until the lock lifts,
+    /// `retry_after` from now.
     Locked {
         retry_after: Duration,
     },
@@ -182,6 +183,39 @@ impl Failures {
         (settings.delay_step * beyond).min(settings.max_delay)
     }
 
+    /// How long until a lock lifts: until enough of the counted failures
+    /// have left the window (refusals while locked are not counted, so none
+    /// is added meanwhile).
+    fn lock_lifts_in(
+        &self,
+        conn: &mut DbConnection,
+        settings: &AuthSettings,
+        username: &str,
+        address: &str,
+        at: NaiveDateTime,
+    ) -> AppResult<Duration> {
+        let window = delta(settings.failure_window);
+        let window_start = at - window;
+        let mut lifts = at;
+        if self.user >= settings.lock_user_after {
+            let skip = self.user - settings.lock_user_after;
+            if let Some(t) = store::recent_failure_of_user_at(conn, username, window_start, skip)? {
+                lifts = lifts.max(t + window);
+            }
+        }
+        if self.address >= settings.lock_address_after {
+            let skip = self.address - settings.lock_address_after;
+            if let Some(t) = store::recent_failure_from_at(conn, address, window_start, skip)? {
+                lifts = lifts.max(t + window);
+            }
+        }
+        Ok((lifts - at)
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+            .unwrap_or(settings.failure_window))
+    }
+
     fn detail(&self, address: &str) -> serde_json::Value {
         json!({"address": address, "user_failures": self.user, "address_failures": self.address})
     }
@@ -208,9 +242,8 @@ pub fn login(
             format!("username/{username}"),
             failures.detail(address),
         )?;
-        return Ok(LoginOutcome::Locked {
-            retry_after: settings.failure_window,
-        });
+        let retry_after = failures.lock_lifts_in(conn, settings, username, address, at)?;
+        return Ok(LoginOutcome::Locked { retry_after });
     }
     let user = store::find_user_by_name(conn, username)?;
     let reason = match &user {
@@ -290,9 +323,8 @@ pub fn verify_signature(
             subject,
             failures.detail(address),
         )?;
-        return Ok(PasswordCheck::Locked {
-            retry_after: settings.failure_window,
-        });
+        let retry_after = failures.lock_lifts_in(conn, settings, &user.username, address, at)?;
+        return Ok(PasswordCheck::Locked { retry_after });
     }
     let verified = verify_password(&user.password_hash, password);
     store::record_attempt(conn, &user.username, address, verified, at)?;

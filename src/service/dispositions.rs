@@ -271,10 +271,13 @@ pub fn sign_as_person(
             error: wrong_password(),
         }),
         PasswordCheck::Locked { retry_after } => Ok(Signing::Locked {
-            error: AppError::too_many_requests(format!(
-                "too many wrong passwords; signing and signing in are refused for {} minutes",
-                retry_after.as_secs().div_ceil(60)
-            )),
+            error: AppError::too_many_requests(
+                format!(
+                    "too many wrong passwords; signing and signing in are refused for {} minutes",
+                    retry_after.as_secs().div_ceil(60)
+                ),
+                retry_after,
+            ),
         }),
     }
 }

@@ -16,6 +16,7 @@ pub mod control_charts;
 pub mod dispositions;
 pub mod imports;
 pub mod measurements;
+pub mod operations;
 pub mod orders;
 pub mod photos;
 pub mod plans;

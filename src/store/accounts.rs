@@ -163,24 +163,54 @@ pub fn record_attempt(
         .execute(conn)
 }
 
+/// Where the failures of a username that count start: `since`, or its
+/// last success when that is later.
+fn user_failures_start(
+    conn: &mut DbConnection,
+    username: &str,
+    since: NaiveDateTime,
+) -> QueryResult<NaiveDateTime> {
+    let last_success: Option<NaiveDateTime> = login_attempts::table
+        .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::succeeded.eq(true))
+        .select(diesel::dsl::max(login_attempts::attempted_at))
+        .first(conn)?;
+    Ok(last_success.map_or(since, |s| s.max(since)))
+}
+
 /// Failed logins for a username since `since` and since its last success.
 pub fn recent_failures_of_user(
     conn: &mut DbConnection,
     username: &str,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let last_success: Option<NaiveDateTime> = login_attempts::table
-        .filter(login_attempts::username.eq(username))
-        .filter(login_attempts::succeeded.eq(true))
-        .select(diesel::dsl::max(login_attempts::attempted_at))
-        .first(conn)?;
-    let since = last_success.map_or(since, |s| s.max(since));
+    let since = user_failures_start(conn, username, since)?;
     login_attempts::table
         .filter(login_attempts::username.eq(username))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::attempted_at.gt(since))
         .count()
         .get_result(conn)
+}
+
+/// When the failure after the `skip` oldest of those
+/// [`recent_failures_of_user`] counts happened.
+pub fn recent_failure_of_user_at(
+    conn: &mut DbConnection,
+    username: &str,
+    since: NaiveDateTime,
+    skip: i64,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let since = user_failures_start(conn, username, since)?;
+    login_attempts::table
+        .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .order((login_attempts::attempted_at.asc(), login_attempts::id.asc()))
+        .select(login_attempts::attempted_at)
+        .offset(skip)
+        .first(conn)
+        .optional()
 }
 
 /// Failed logins from an address since `since`.
@@ -195,6 +225,25 @@ pub fn recent_failures_from(
         .filter(login_attempts::attempted_at.gt(since))
         .count()
         .get_result(conn)
+}
+
+/// When the failure after the `skip` oldest of those
+/// [`recent_failures_from`] counts happened.
+pub fn recent_failure_from_at(
+    conn: &mut DbConnection,
+    address: &str,
+    since: NaiveDateTime,
+    skip: i64,
+) -> QueryResult<Option<NaiveDateTime>> {
+    login_attempts::table
+        .filter(login_attempts::address.eq(address))
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .order((login_attempts::attempted_at.asc(), login_attempts::id.asc()))
+        .select(login_attempts::attempted_at)
+        .offset(skip)
+        .first(conn)
+        .optional()
 }
 
 /// Usernames by user id, for showing who recorded what.

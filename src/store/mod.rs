@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dispositions;
 pub mod imports;
 pub mod measurements;
+pub mod operations;
 pub mod orders;
 pub mod phases;
 pub mod reports;
@@ -142,12 +143,18 @@ pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// The SQLite file, to notice when it is removed under the service.
+    sqlite_path: Option<String>,
 }
 
 impl Db {
     pub fn open(url: &str, sqlite_sync: SqliteSync, pool_size: u32) -> anyhow::Result<Self> {
         let target = DatabaseTarget::parse(url);
         let sqlite = target.is_sqlite();
+        let sqlite_path = match &target {
+            DatabaseTarget::Sqlite(path) => Some(path.clone()),
+            DatabaseTarget::Postgres(_) => None,
+        };
         let manager = ConnectionManager {
             target,
             sqlite_sync,
@@ -165,6 +172,7 @@ impl Db {
         Ok(Self {
             pool,
             sqlite_writer: sqlite.then(|| Arc::new(Mutex::new(()))),
+            sqlite_path,
         })
     }
 

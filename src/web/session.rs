@@ -17,14 +17,15 @@ pub const SESSION_COOKIE: &str = "lotcheck_session";
 const LOGIN_CSRF_COOKIE: &str = "lotcheck_login_csrf";
 
 /// A cookie only this site's own pages send back: HttpOnly, SameSite=Strict,
-/// and Secure when the request came over TLS (or the settings demand it).
+/// and Secure when the request came over TLS, as the connection or a
+/// trusted proxy tells (or the settings demand it).
 fn cookie(
     req: &HttpRequest,
     settings: &AuthSettings,
     name: &'static str,
     value: String,
 ) -> Cookie<'static> {
-    let secure = settings.secure_cookies || req.connection_info().scheme() == "https";
+    let secure = settings.secure_cookies || crate::api::proxy::is_https(req);
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -95,7 +96,14 @@ impl ResponseError for PageError {
             }
         };
         let body = html! { div.card { h1 { "Something went wrong" } p { (message) } p { a href="/" { "Back to the start page" } } } };
-        html_response(self.status_code()).body(page("Error", None, body).into_string())
+        let mut response = html_response(self.status_code());
+        if let Some(retry_after) = match self {
+            PageError::App(e) => e.retry_after_header(),
+            _ => None,
+        } {
+            response.insert_header(retry_after);
+        }
+        response.body(page("Error", None, body).into_string())
     }
 }
 
@@ -216,7 +224,11 @@ pub async fn login(
         }
         Err(refusal) => {
             let markup = login_page(&expected, &form.username, Some(&refusal.detail));
-            Ok(html_response(refusal.status()).body(markup.into_string()))
+            let mut response = html_response(refusal.status());
+            if let Some(retry_after) = refusal.retry_after_header() {
+                response.insert_header(retry_after);
+            }
+            Ok(response.body(markup.into_string()))
         }
     }
 }

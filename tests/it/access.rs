@@ -18,6 +18,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const STAFF_AND_CUSTOMERS: &[&str] = &["admin", "lead", "inspector", "customer"];
     Some(match (method, path) {
         ("get", "/healthz")
+        | ("get", "/readyz")
+        | ("get", "/metrics")
         | ("post", "/api/v1/auth/token")
         | ("get", "/api/v1/reports/verify/{sha256}") => return None,
         ("delete", "/api/v1/auth/token") | ("get", "/api/v1/auth/me") => STAFF_AND_CUSTOMERS,

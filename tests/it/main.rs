@@ -25,6 +25,7 @@ mod iso2859_tables;
 mod layers;
 mod measurements;
 mod oc_scipy;
+mod operations;
 mod problems;
 mod reports;
 mod sampling_api;
@@ -105,6 +106,17 @@ fn main() -> std::process::ExitCode {
         each_backend measurements::readings_need_a_plan_and_an_existing_batch;
         each_backend measurements::many_readings_in_one_request;
         test oc_scipy::acceptance_probabilities_and_risk_points_match_scipy [SCIPY];
+        each_backend operations::metrics_count_requests_by_route_pattern_and_read_the_database;
+        async_test operations::metrics_need_the_token_when_one_is_set;
+        each_backend operations::readyz_answers_for_the_database_and_its_migrations;
+        each_backend operations::a_request_in_flight_completes_during_a_graceful_stop;
+        async_test operations::sigterm_turns_readyz_503_then_finishes_requests_in_flight_and_logs_them;
+        each_backend operations::backup_while_writing_gives_a_consistent_copy;
+        async_test operations::request_ids_are_kept_when_sane_and_made_otherwise;
+        each_backend operations::forwarded_addresses_are_believed_only_from_trusted_proxies;
+        async_test operations::secure_cookies_follow_only_trusted_proxies;
+        each_backend operations::every_429_says_when_to_retry;
+        async_test operations::frames_are_refused_and_slow_clients_are_cut_off;
         async_test problems::framework_errors_are_problem_json;
         each_backend problems::validation_names_every_offending_field;
         async_test problems::health_and_openapi;
@@ -123,7 +135,6 @@ fn main() -> std::process::ExitCode {
         each_backend visual::a_sampled_visual_inspection_covers_only_the_plan;
         each_backend visual::photos_are_checked_stored_once_and_served_only_as_images;
         each_backend web_session::sign_in_sign_out_with_csrf_protection;
-        async_test web_session::session_cookie_is_secure_behind_tls;
         each_backend yields::first_pass_and_final_yields_per_batch_and_line;
     }
     tests.run()

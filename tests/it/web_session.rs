@@ -1,5 +1,6 @@
 //! Browser sessions over plain HTTP: cookie flags, CSRF on every form that
-//! changes data, sign-out revoking the session.
+//! changes data, sign-out revoking the session. (Secure cookies behind a
+//! TLS-terminating proxy: `operations.rs`.)
 
 use crate::common::{Backend, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
@@ -140,21 +141,5 @@ pub async fn sign_in_sign_out_with_csrf_protection(backend: Backend) {
         StatusCode::SEE_OTHER,
         "the old session cookie no longer works"
     );
-    app.stop().await;
-}
-
-pub async fn session_cookie_is_secure_behind_tls() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    app.add_user("lead1", Role::Lead, None);
-    let client = no_redirects();
-    // A TLS-terminating proxy tells the scheme in Forwarded.
-    let form = client
-        .get(app.url("/login"))
-        .header("Forwarded", "proto=https")
-        .send()
-        .await
-        .unwrap();
-    let (_, flags) = set_cookie(&form, "lotcheck_login_csrf").unwrap();
-    assert!(flags.contains("Secure"), "{flags}");
     app.stop().await;
 }

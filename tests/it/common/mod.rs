@@ -202,7 +202,9 @@ impl Http {
 pub struct TestApp {
     pub http: Http,
     pub db: Db,
-    server: actix_web::dev::ServerHandle,
+    pub server: actix_web::dev::ServerHandle,
+    /// The server's readiness switch (`/readyz`).
+    pub readiness: lotcheck::api::health::Readiness,
     pub database: TestDatabase,
 }
 
@@ -216,18 +218,24 @@ impl std::ops::Deref for TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, test_settings()).await
+    }
+
+    /// As [`TestApp::spawn`], with these settings.
+    pub async fn spawn_with(backend: Backend, settings: lotcheck::Settings) -> Self {
         init_test_logging();
         let database = TestDatabase::create(backend);
         let db = database.open();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = lotcheck::server(listener, db.clone(), test_settings()).expect("server");
-        let handle = server.handle();
-        tokio::spawn(server);
+        let running = lotcheck::build(listener, db.clone(), settings).expect("server");
+        let handle = running.server.handle();
+        tokio::spawn(running.server);
         let mut app = Self {
             http: Http::new(base, backend),
             db,
             server: handle,
+            readiness: running.readiness,
             database,
         };
         app.add_user("admin", Role::Admin, None);

@@ -1,0 +1,11 @@
+//! Figures for running the service (the `/metrics` scrape reads them).
+
+use crate::error::AppResult;
+use crate::store::operations as store;
+use crate::store::DbConnection;
+
+/// Readings stored, every version counted (a correction is a new reading
+/// that supersedes the old one; nothing is deleted).
+pub fn readings_stored(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(store::count_readings(conn)?)
+}
