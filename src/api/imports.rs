@@ -2,8 +2,9 @@
 
 use super::auth::perm::{ReadResults, RecordResults};
 use super::auth::Allowed;
+use crate::domain::digest::hex;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::service::imports::{self, hex, Import, ImportOptions, ImportOutcome};
+use crate::service::imports::{self, Import, ImportOptions, ImportOutcome};
 use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpResponse};

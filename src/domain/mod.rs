@@ -6,6 +6,7 @@
 pub mod access;
 pub mod batch;
 pub mod colorimetry;
+pub mod digest;
 pub mod disposition;
 pub mod inference;
 pub mod product;

@@ -9,10 +9,10 @@ use super::accounts::verify_password;
 use super::audit::{self, Actor};
 use super::catalog::get_product;
 use super::colour::current_values;
-use super::imports::hex;
 use super::statistics::failing_units;
 use super::{required_text, utc};
 use crate::domain::access::Visibility;
+use crate::domain::digest::hex;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };

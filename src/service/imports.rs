@@ -13,6 +13,7 @@ use super::measurements::{
     check_item, chromaticity_problems, context, Context, MeasurementInput, MAX_REPORTED,
 };
 use super::utc;
+use crate::domain::digest::hex;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::measurements::{
@@ -87,10 +88,6 @@ pub fn sha256_of(mut source: impl Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     std::io::copy(&mut source, &mut hasher)?;
     Ok(hex(&hasher.finalize()))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The delimiter of a file: whichever of `,` `;` and tab occurs most in its

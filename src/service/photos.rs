@@ -4,9 +4,9 @@
 //! served only as images.
 
 use super::audit::{self, Actor};
-use super::imports::hex;
 use super::visual::{photo_ref, PhotoRef};
 use crate::domain::access::Visibility;
+use crate::domain::digest::hex;
 use crate::error::{AppError, AppResult};
 use crate::store::visual::{self as store, PhotoRow};
 use crate::store::{now, DbConnection};

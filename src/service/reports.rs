@@ -217,7 +217,7 @@ pub fn data_hash(conn: &mut DbConnection, order_id: i64) -> AppResult<String> {
             decision
         ));
     }
-    Ok(crate::service::imports::hex(&hasher.finalize()))
+    Ok(crate::domain::digest::hex(&hasher.finalize()))
 }
 
 /// What changed in the order's data since `since`, in sentences.
@@ -429,7 +429,7 @@ pub fn store_issue(
             "the order's data or reports changed while the report was being made; issue it again",
         ));
     }
-    let sha256 = crate::service::imports::hex(&Sha256::digest(&prepared.pdf));
+    let sha256 = crate::domain::digest::hex(&Sha256::digest(&prepared.pdf));
     let number = report_number(prepared.order_id);
     let changes =
         serde_json::to_string(&prepared.changes).or_internal("report changes serialise")?;
