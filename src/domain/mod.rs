@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod batch;
+pub mod capability;
 pub mod colorimetry;
 pub mod digest;
 pub mod disposition;
