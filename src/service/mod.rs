@@ -11,6 +11,7 @@ pub mod calculators;
 pub mod capability;
 pub mod catalog;
 pub mod charts;
+mod client_records;
 pub mod colour;
 pub mod control_charts;
 pub mod demo;
