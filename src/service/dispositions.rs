@@ -22,7 +22,7 @@ use crate::store::accounts::{find_user, usernames};
 use crate::store::dispositions::{self as store, DispositionRow};
 use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
-use crate::store::visual::inspections_of_batch;
+use crate::store::visual::current_inspections;
 use crate::store::{now, DbConnection};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -75,11 +75,8 @@ pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<Str
     for uuid in readings {
         hasher.update(format!("m {uuid}\n"));
     }
-    let inspections = inspections_of_batch(conn, batch_id, None)?;
-    let superseded: HashSet<i64> = inspections.iter().filter_map(|i| i.supersedes).collect();
-    let mut current: Vec<String> = inspections
+    let mut current: Vec<String> = current_inspections(conn, batch_id)?
         .into_iter()
-        .filter(|i| !superseded.contains(&i.id))
         .map(|i| i.uuid)
         .collect();
     current.sort();
