@@ -6,7 +6,7 @@ use super::views::{views, Inspection};
 use super::Inspections;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
-use crate::service::client_records::record_all;
+use crate::service::client_records::{record_all, Recorded as Stored};
 use crate::store::visual::{self as store, DefectRow, InspectionRow};
 use crate::store::{now, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -56,10 +56,44 @@ pub fn record(
     }
     let scope = scope(conn, batch_id)?;
     let checked = check_items(&scope, &items)?;
+    let stored = store_new(conn, actor, batch_id, &items, &checked)?;
+    let defects: Vec<DefectRow> = stored
+        .new
+        .iter()
+        .flat_map(|&i| defect_rows(stored.rows[i].id, &checked[i]))
+        .collect();
+    store::insert_defects(conn, &defects)?;
+    if !stored.new.is_empty() {
+        audit::record(
+            conn,
+            actor,
+            "inspections.record",
+            format!("batch/{batch_id}"),
+            serde_json::json!({
+                "stored": stored.new.len(),
+                "failed": stored.new.iter().filter(|&&i| !stored.rows[i].passed).count(),
+                "defects": defects.len(),
+            }),
+        )?;
+    }
+    Ok(RecordedInspections {
+        inspections: views(conn, stored.rows)?,
+    })
+}
+
+/// Stores the inspections not stored yet; a unit is inspected once, and
+/// changed only by a correction.
+fn store_new(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch_id: i64,
+    items: &[InspectionInput],
+    checked: &[Vec<CheckedDefect>],
+) -> AppResult<Stored<InspectionRow>> {
     let inspected = store::inspected_units(conn, batch_id)?;
     let recorded_at = now();
     let ids: Vec<Option<Uuid>> = items.iter().map(|item| item.id).collect();
-    let stored = record_all::<Inspections>(
+    record_all::<Inspections>(
         conn,
         "inspections",
         &ids,
@@ -93,29 +127,7 @@ pub fn record(
                 "another request inspected some of these units at the same moment",
             )
         },
-    )?;
-    let defects: Vec<DefectRow> = stored
-        .new
-        .iter()
-        .flat_map(|&i| defect_rows(stored.rows[i].id, &checked[i]))
-        .collect();
-    store::insert_defects(conn, &defects)?;
-    if !stored.new.is_empty() {
-        audit::record(
-            conn,
-            actor,
-            "inspections.record",
-            format!("batch/{batch_id}"),
-            serde_json::json!({
-                "stored": stored.new.len(),
-                "failed": stored.new.iter().filter(|&&i| !stored.rows[i].passed).count(),
-                "defects": defects.len(),
-            }),
-        )?;
-    }
-    Ok(RecordedInspections {
-        inspections: views(conn, stored.rows)?,
-    })
+    )
 }
 
 /// Checks every inspection against the batch and the request's others;
