@@ -7,15 +7,16 @@
 
 use super::accounts::verify_password;
 use super::audit::{self, Actor};
-use super::catalog::get_product;
-use super::colour::current_values;
+use super::catalog::{get_product, Product};
+use super::colour::{current_values, UnitValue};
 use super::statistics::failing_units;
-use super::{required_text, utc};
+use super::{enum_text, parse_enum, required_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };
+use crate::domain::sampling::plan::Plan;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::{find_user, usernames};
@@ -24,22 +25,10 @@ use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
 use crate::store::visual::current_inspections;
 use crate::store::{now, DbConnection};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
-
-fn text<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
-fn parse<T: serde::de::DeserializeOwned>(stored: &str) -> AppResult<T> {
-    serde_json::from_value(serde_json::Value::String(stored.to_string()))
-        .or_internal("a stored disposition enum parses")
-}
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,79 +88,113 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
             reasons: vec!["no sampling plan has been drawn".into()],
         });
     };
-    let mut holds = Vec::new();
-    let mut rejects = Vec::new();
+    let mut findings = Findings::default();
     let values = current_values(conn, batch_id, &product)?;
-    let expected = plan.units.len() * product.characteristics.len();
-    if values.len() < expected {
-        holds.push(format!(
-            "{} of {expected} readings are missing",
-            expected - values.len()
-        ));
-    }
-    let failing = failing_units(&product.characteristics, &values);
-    let critical: HashSet<i64> = failing
-        .iter()
-        .filter(|(_, class)| *class == Severity::Critical)
-        .map(|(unit, _)| *unit)
-        .collect();
-    if !critical.is_empty() {
-        rejects.push(format!(
-            "{} unit(s) with a critical nonconformity in the readings",
-            critical.len()
-        ));
-    }
-    let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
-    let accept_number = if plan.classes.is_empty() {
-        plan.accept.unwrap_or(0).max(0) as usize
-    } else {
-        plan.classes
-            .iter()
-            .map(|c| c.accept.max(0) as usize)
-            .max()
-            .unwrap_or(0)
-    };
-    if units.len() > accept_number {
-        rejects.push(format!(
-            "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
-            units.len()
-        ));
-    }
-    match super::visual::summary(conn, batch_id, Visibility::Everything) {
-        Ok(visual) => {
-            if visual.units_inspected < visual.units_to_inspect {
-                holds.push(format!(
-                    "final visual inspection: {} of {} units inspected",
-                    visual.units_inspected, visual.units_to_inspect
-                ));
-            }
-            if visual.units_with_critical > 0 {
-                rejects.push(format!(
-                    "{} unit(s) with a critical visual defect",
-                    visual.units_with_critical
-                ));
-            }
-        }
-        Err(e) if e.code == ErrorCode::NoSamplingPlan => {
-            holds.push(e.detail);
-        }
-        Err(e) => return Err(e),
-    }
-    let (proposal, reasons) = if !rejects.is_empty() {
-        (Proposal::Reject, rejects)
-    } else if !holds.is_empty() {
-        (Proposal::Hold, holds)
+    let readings = findings.of_readings(&plan, &product, &values);
+    findings.of_visual(conn, batch_id)?;
+    let (proposal, reasons) = if !findings.rejects.is_empty() {
+        (Proposal::Reject, findings.rejects)
+    } else if !findings.holds.is_empty() {
+        (Proposal::Hold, findings.holds)
     } else {
         (
             Proposal::Accept,
             vec![format!(
-                "{} nonconforming unit(s) in the sample of {}; the plan accepts {accept_number}",
-                units.len(),
-                plan.units.len()
+                "{} nonconforming unit(s) in the sample of {}; the plan accepts {}",
+                readings.nonconforming,
+                plan.units.len(),
+                readings.accept_number
             )],
         )
     };
     Ok(Recommendation { proposal, reasons })
+}
+
+/// Reasons to hold a batch and to reject it.
+#[derive(Default)]
+struct Findings {
+    holds: Vec<String>,
+    rejects: Vec<String>,
+}
+
+/// The readings measured against the plan's acceptance number.
+struct ReadingCount {
+    nonconforming: usize,
+    accept_number: usize,
+}
+
+impl Findings {
+    /// Missing readings hold; a critical nonconformity, or more
+    /// nonconforming units than the plan accepts, rejects.
+    fn of_readings(
+        &mut self,
+        plan: &Plan,
+        product: &Product,
+        values: &[UnitValue],
+    ) -> ReadingCount {
+        let expected = plan.units.len() * product.characteristics.len();
+        if values.len() < expected {
+            self.holds.push(format!(
+                "{} of {expected} readings are missing",
+                expected - values.len()
+            ));
+        }
+        let failing = failing_units(&product.characteristics, values);
+        let critical: HashSet<i64> = failing
+            .iter()
+            .filter(|(_, class)| *class == Severity::Critical)
+            .map(|(unit, _)| *unit)
+            .collect();
+        if !critical.is_empty() {
+            self.rejects.push(format!(
+                "{} unit(s) with a critical nonconformity in the readings",
+                critical.len()
+            ));
+        }
+        let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
+        let accept_number = if plan.classes.is_empty() {
+            plan.accept.unwrap_or(0).max(0) as usize
+        } else {
+            plan.classes
+                .iter()
+                .map(|c| c.accept.max(0) as usize)
+                .max()
+                .unwrap_or(0)
+        };
+        if units.len() > accept_number {
+            self.rejects.push(format!(
+                "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
+                units.len()
+            ));
+        }
+        ReadingCount {
+            nonconforming: units.len(),
+            accept_number,
+        }
+    }
+
+    /// An unfinished visual inspection holds; a critical defect rejects.
+    fn of_visual(&mut self, conn: &mut DbConnection, batch_id: i64) -> AppResult<()> {
+        match super::visual::summary(conn, batch_id, Visibility::Everything) {
+            Ok(visual) => {
+                if visual.units_inspected < visual.units_to_inspect {
+                    self.holds.push(format!(
+                        "final visual inspection: {} of {} units inspected",
+                        visual.units_inspected, visual.units_to_inspect
+                    ));
+                }
+                if visual.units_with_critical > 0 {
+                    self.rejects.push(format!(
+                        "{} unit(s) with a critical visual defect",
+                        visual.units_with_critical
+                    ));
+                }
+            }
+            Err(e) if e.code == ErrorCode::NoSamplingPlan => self.holds.push(e.detail),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
 }
 
 fn views(
@@ -186,8 +209,8 @@ fn views(
             Ok(Disposition {
                 id: row.id,
                 batch_id: row.batch_id,
-                meaning: parse(&row.meaning)?,
-                proposal: parse(&row.proposal)?,
+                meaning: parse_enum(&row.meaning)?,
+                proposal: parse_enum(&row.proposal)?,
                 comment: row.comment,
                 signed_by: names.get(&row.signed_by).cloned().unwrap_or_default(),
                 signed_at: utc(row.signed_at),
@@ -226,52 +249,15 @@ pub fn sign(
     request: SignDisposition,
 ) -> AppResult<Disposition> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user_id = actor.user_id.or_internal("a signer is a user")?;
-    let user = find_user(conn, user_id)?.or_internal("the signer exists")?;
-    if !verify_password(&user.password_hash, &request.password) {
-        return Err(AppError::invalid(
-            "password",
-            "does not match your password: the decision is not signed",
-        ));
-    }
-    let mut problems = Violations::default();
-    let comment = required_text(&request.comment, 2000)
-        .map_err(|m| problems.add("comment", m))
-        .unwrap_or_default()
-        .to_string();
+    let user_id = check_signature(conn, actor, &request.password)?;
     let recommendation = recommend(conn, batch_id)?;
-    if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
-        problems.add(
-            "meaning",
-            format!(
-                "the data propose {} ({}); release is possible only under concession",
-                text(recommendation.proposal),
-                recommendation.reasons.join("; ")
-            ),
-        );
-    }
-    let history = store::dispositions_of(conn, batch_id)?;
-    let in_force = history.last().map(|d| d.id);
-    match (in_force, request.supersedes) {
-        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
-        (Some(current), named) if named != Some(current) => {
-            return Err(AppError::conflict(
-                ErrorCode::AlreadyDecided,
-                format!(
-                    "batch {batch_id} already has decision {current}; to change it, sign a new \
-                     decision with supersedes = {current}"
-                ),
-            ))
-        }
-        _ => {}
-    }
-    problems.into_result()?;
+    let comment = check_decision(conn, batch_id, &request, &recommendation)?;
     let hash = data_hash(conn, batch_id)?;
     let row = DispositionRow {
         id: 0,
         batch_id,
-        meaning: text(request.meaning),
-        proposal: text(recommendation.proposal),
+        meaning: enum_text(request.meaning),
+        proposal: enum_text(recommendation.proposal),
         comment: comment.clone(),
         data_sha256: hash.clone(),
         supersedes: request.supersedes,
@@ -297,4 +283,59 @@ pub fn sign(
     views(conn, vec![DispositionRow { id, ..row }], &hash)?
         .pop()
         .or_internal("the signed disposition reads back")
+}
+
+/// The signer's user id, when `password` is theirs: the signature.
+fn check_signature(conn: &mut DbConnection, actor: &Actor, password: &str) -> AppResult<i64> {
+    let user_id = actor.user_id.or_internal("a signer is a user")?;
+    let user = find_user(conn, user_id)?.or_internal("the signer exists")?;
+    if !verify_password(&user.password_hash, password) {
+        return Err(AppError::invalid(
+            "password",
+            "does not match your password: the decision is not signed",
+        ));
+    }
+    Ok(user_id)
+}
+
+/// Checks the decision against the data's proposal and the decision in
+/// force; answers the comment as kept.
+fn check_decision(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    request: &SignDisposition,
+    recommendation: &Recommendation,
+) -> AppResult<String> {
+    let mut problems = Violations::default();
+    let comment = required_text(&request.comment, 2000)
+        .map_err(|m| problems.add("comment", m))
+        .unwrap_or_default()
+        .to_string();
+    if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
+        problems.add(
+            "meaning",
+            format!(
+                "the data propose {} ({}); release is possible only under concession",
+                enum_text(recommendation.proposal),
+                recommendation.reasons.join("; ")
+            ),
+        );
+    }
+    let history = store::dispositions_of(conn, batch_id)?;
+    let in_force = history.last().map(|d| d.id);
+    match (in_force, request.supersedes) {
+        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
+        (Some(current), named) if named != Some(current) => {
+            return Err(AppError::conflict(
+                ErrorCode::AlreadyDecided,
+                format!(
+                    "batch {batch_id} already has decision {current}; to change it, sign a new \
+                     decision with supersedes = {current}"
+                ),
+            ))
+        }
+        _ => {}
+    }
+    problems.into_result()?;
+    Ok(comment)
 }
