@@ -5,7 +5,7 @@
 //! second, with confidence intervals and a normality check.
 
 use super::catalog::{get_product, Characteristic, Product};
-use super::colour::current_values;
+use super::colour::batch_subgroups;
 use crate::domain::access::Visibility;
 use crate::domain::capability::{capability_indices, CapabilityIndices};
 use crate::domain::inference;
@@ -13,7 +13,6 @@ use crate::domain::stats::describe;
 pub use crate::domain::summaries::Normality;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
-use crate::store::batches::batch_ids_of_product;
 use crate::store::DbConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -73,7 +72,10 @@ pub fn product_capability(
 ) -> AppResult<ProductCapability> {
     let product = get_product(conn, product_id, visibility)?;
     let characteristic = variable_characteristic(&product, code)?;
-    let subgroups = subgroups_of(conn, &product, characteristic.id, visibility)?;
+    let subgroups: Vec<Vec<f64>> = batch_subgroups(conn, &product, characteristic.id, visibility)?
+        .into_iter()
+        .map(|group| group.values)
+        .collect();
     Ok(capability_of(product_id, characteristic, &subgroups))
 }
 
@@ -96,28 +98,6 @@ fn variable_characteristic<'a>(product: &'a Product, code: &str) -> AppResult<&'
         ));
     }
     Ok(characteristic)
-}
-
-/// The current values of one characteristic in each visible batch of the
-/// product that has any: one subgroup a batch.
-fn subgroups_of(
-    conn: &mut DbConnection,
-    product: &Product,
-    characteristic_id: i64,
-    visibility: Visibility,
-) -> AppResult<Vec<Vec<f64>>> {
-    let mut subgroups = Vec::new();
-    for batch_id in batch_ids_of_product(conn, product.id, visibility.only_customer())? {
-        let values: Vec<f64> = current_values(conn, batch_id, product)?
-            .into_iter()
-            .filter(|v| v.characteristic_id == characteristic_id)
-            .map(|v| v.value)
-            .collect();
-        if !values.is_empty() {
-            subgroups.push(values);
-        }
-    }
-    Ok(subgroups)
 }
 
 /// Capability of the subgroups' values against the characteristic's limits.
