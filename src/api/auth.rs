@@ -1,7 +1,6 @@
 //! Signing in and out of the API, and who the caller is.
 
 use super::extract::ApiJson;
-use crate::domain::access::Permission;
 use crate::error::{AppError, AppResult, OrInternal, Problem};
 use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
 use crate::store::Db;
@@ -77,40 +76,8 @@ impl FromRequest for Caller {
     }
 }
 
-/// A permission named as a type, so a handler states what it needs in its
-/// signature and the check runs before the body is even read.
-pub trait RequiredPermission {
-    const PERMISSION: Permission;
-}
-
-macro_rules! permission_types {
-    ($($name:ident),+) => {
-        /// Marker types of the permissions in [`crate::domain::access::RULES`].
-        pub mod perm {
-            use super::RequiredPermission;
-            use crate::domain::access::Permission;
-            $(
-                pub struct $name;
-                impl RequiredPermission for $name {
-                    const PERMISSION: Permission = Permission::$name;
-                }
-            )+
-        }
-    };
-}
-
-permission_types!(
-    ManageUsers,
-    ManageCatalog,
-    ManageOrders,
-    PlanSampling,
-    RecordResults,
-    ReadResults,
-    ReadProcess,
-    ReadAudit,
-    SignDispositions,
-    IssueReports
-);
+/// Permissions named as types, declared with the rules they stand for.
+pub use crate::domain::access::{perm, RequiredPermission};
 
 /// A caller whose role holds permission `P`; otherwise a 403 (or 401
 /// without valid credentials).

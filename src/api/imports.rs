@@ -3,9 +3,10 @@
 use super::auth::perm::{ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::control_characters;
+use crate::domain::digest::hex;
 use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::service::imports::{self, hex, Import, ImportOptions, ImportOutcome};
+use crate::service::imports::{self, Import, ImportOptions, ImportOutcome};
 use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpResponse};

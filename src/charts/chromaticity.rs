@@ -8,6 +8,7 @@ use crate::domain::colorimetry::{
     planckian_uv, uv_at, AnsiQuadrangle, Ellipse, Xy, ANSI_C78_377, DUV_TOLERANCE,
 };
 use crate::error::AppResult;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -78,6 +79,74 @@ fn quadrangle_outline(q: &AnsiQuadrangle) -> Vec<(f64, f64)> {
     outline
 }
 
+/// The plotting area: CIE 1931 x along, y up.
+type DiagramChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The Planckian locus from 1,500 K to 21,500 K.
+fn draw_locus(chart: &mut DiagramChart, window: &Window) -> AppResult<()> {
+    let locus: Vec<(f64, f64)> = (0..=400)
+        .map(|i| {
+            let xy = planckian_uv(1_500.0 + 50.0 * f64::from(i)).to_xy();
+            (xy.x, xy.y)
+        })
+        .collect();
+    for part in window.clip(&locus) {
+        chart
+            .draw_series(LineSeries::new(part, BLACK.stroke_width(2)))
+            .map_err(drawing_failed)?;
+    }
+    Ok(())
+}
+
+/// The ANSI C78.377 quadrangles in the window, each named by its nominal CCT.
+fn draw_quadrangles(chart: &mut DiagramChart, window: &Window) -> AppResult<()> {
+    for q in &ANSI_C78_377 {
+        let parts = window.clip(&quadrangle_outline(q));
+        if parts.is_empty() {
+            continue;
+        }
+        for part in parts {
+            chart
+                .draw_series(LineSeries::new(part, GUIDE.stroke_width(1)))
+                .map_err(drawing_failed)?;
+        }
+        let centre = uv_at(q.cct_k, q.duv + DUV_TOLERANCE).to_xy();
+        if window.x.0 < centre.x && centre.x < window.x.1 && centre.y < window.y.1 {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{} K", q.nominal_cct_k),
+                    (centre.x, centre.y),
+                    (FONT, 13)
+                        .into_font()
+                        .color(&GUIDE)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))
+                .map_err(drawing_failed)?;
+        }
+    }
+    Ok(())
+}
+
+/// The target's MacAdam ellipses and a cross at the target.
+fn draw_target(chart: &mut DiagramChart, window: &Window, target: &Ellipse) -> AppResult<()> {
+    for steps in ELLIPSE_STEPS {
+        for part in window.clip(&ellipse_outline(target, steps)) {
+            chart
+                .draw_series(LineSeries::new(part, CENTRE.stroke_width(1)))
+                .map_err(drawing_failed)?;
+        }
+    }
+    chart
+        .draw_series(std::iter::once(Cross::new(
+            (target.x, target.y),
+            6,
+            CENTRE.stroke_width(2),
+        )))
+        .map_err(drawing_failed)?;
+    Ok(())
+}
+
 pub fn render(diagram: &Diagram) -> AppResult<String> {
     let window = window(diagram);
     let mut svg = String::new();
@@ -103,56 +172,10 @@ pub fn render(diagram: &Diagram) -> AppResult<String> {
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(drawing_failed)?;
-        let locus: Vec<(f64, f64)> = (0..=400)
-            .map(|i| {
-                let xy = planckian_uv(1_500.0 + 50.0 * f64::from(i)).to_xy();
-                (xy.x, xy.y)
-            })
-            .collect();
-        for part in window.clip(&locus) {
-            chart
-                .draw_series(LineSeries::new(part, BLACK.stroke_width(2)))
-                .map_err(drawing_failed)?;
-        }
-        for q in &ANSI_C78_377 {
-            let parts = window.clip(&quadrangle_outline(q));
-            if parts.is_empty() {
-                continue;
-            }
-            for part in parts {
-                chart
-                    .draw_series(LineSeries::new(part, GUIDE.stroke_width(1)))
-                    .map_err(drawing_failed)?;
-            }
-            let centre = uv_at(q.cct_k, q.duv + DUV_TOLERANCE).to_xy();
-            if window.x.0 < centre.x && centre.x < window.x.1 && centre.y < window.y.1 {
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        format!("{} K", q.nominal_cct_k),
-                        (centre.x, centre.y),
-                        (FONT, 13)
-                            .into_font()
-                            .color(&GUIDE)
-                            .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                    )))
-                    .map_err(drawing_failed)?;
-            }
-        }
+        draw_locus(&mut chart, &window)?;
+        draw_quadrangles(&mut chart, &window)?;
         if let Some(target) = diagram.target {
-            for steps in ELLIPSE_STEPS {
-                for part in window.clip(&ellipse_outline(&target, steps)) {
-                    chart
-                        .draw_series(LineSeries::new(part, CENTRE.stroke_width(1)))
-                        .map_err(drawing_failed)?;
-                }
-            }
-            chart
-                .draw_series(std::iter::once(Cross::new(
-                    (target.x, target.y),
-                    6,
-                    CENTRE.stroke_width(2),
-                )))
-                .map_err(drawing_failed)?;
+            draw_target(&mut chart, &window, &target)?;
         }
         chart
             .draw_series(diagram.units.iter().map(|p| {

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::domain::spc::{ChartKind, ControlChart, Limits};
 use crate::error::AppResult;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -109,6 +110,10 @@ pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult
     Ok(super::xml_safe(svg))
 }
 
+/// The plotting area of one panel: batches along x, the statistic up y.
+type PanelChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 fn draw_panel(
     area: &DrawingArea<SVGBackend, Shift>,
     panel: &Panel,
@@ -116,20 +121,7 @@ fn draw_panel(
     with_batch_axis: bool,
 ) -> AppResult<()> {
     let count = panel.values.len().max(1);
-    let mut ys: Vec<f64> = panel.values.iter().flatten().copied().collect();
-    for limits in panel.limits.iter().flatten() {
-        ys.extend([limits.lcl, limits.ucl, limits.center]);
-    }
-    let (mut y0, mut y1) = ys
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    if !y0.is_finite() {
-        (y0, y1) = (0.0, 1.0);
-    }
-    let pad = ((y1 - y0) * 0.12).max(y1.abs() * 1e-3).max(1e-9);
-    let (y0, y1) = (y0 - pad, y1 + pad);
+    let (y0, y1) = y_range(panel);
     let digits = decimals(y1 - y0);
     let x_range = -0.5..(count as f64 - 0.5);
     let mut chart = ChartBuilder::on(area)
@@ -153,7 +145,31 @@ fn draw_panel(
         .axis_desc_style((FONT, 13))
         .draw()
         .map_err(drawing_failed)?;
-    // Limit lines: one segment per run of points judged by the same limits.
+    draw_limits(&mut chart, panel, digits)?;
+    draw_points(&mut chart, panel)
+}
+
+/// The y range: every value and limit, with a margin.
+fn y_range(panel: &Panel) -> (f64, f64) {
+    let mut ys: Vec<f64> = panel.values.iter().flatten().copied().collect();
+    for limits in panel.limits.iter().flatten() {
+        ys.extend([limits.lcl, limits.ucl, limits.center]);
+    }
+    let (mut y0, mut y1) = ys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.12).max(y1.abs() * 1e-3).max(1e-9);
+    (y0 - pad, y1 + pad)
+}
+
+/// Limit lines: one segment per run of points judged by the same limits,
+/// the last run's named at the right.
+fn draw_limits(chart: &mut PanelChart, panel: &Panel, digits: usize) -> AppResult<()> {
     let mut start = 0;
     while start < panel.limits.len() {
         let end = (start..panel.limits.len())
@@ -188,6 +204,12 @@ fn draw_panel(
         }
         start = end;
     }
+    Ok(())
+}
+
+/// The statistic joined by a line; points that complete a run rule larger,
+/// red and named.
+fn draw_points(chart: &mut PanelChart, panel: &Panel) -> AppResult<()> {
     let points: Vec<(f64, f64)> = panel
         .values
         .iter()

@@ -3,6 +3,7 @@
 
 use super::{decimals, drawing_failed, fixed, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH};
 use crate::error::AppResult;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use statrs::distribution::{Continuous, Normal};
@@ -76,6 +77,10 @@ pub struct Histogram<'a> {
     pub nominal: Option<f64>,
 }
 
+/// The plotting area: the measured quantity along x, units up y.
+type HistogramChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 pub fn render(h: &Histogram) -> AppResult<String> {
     let bins = h.bins;
     let n = bins.total() as f64;
@@ -84,16 +89,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
         .zip(h.std_dev)
         .filter(|(_, s)| *s > 0.0)
         .and_then(|(m, s)| Normal::new(m, s).ok());
-    let mut xs = vec![bins.lo, bins.hi()];
-    xs.extend([h.lsl, h.usl, h.nominal].into_iter().flatten());
-    let (mut x0, mut x1) = xs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let pad = (x1 - x0) * 0.06;
-    x0 -= pad;
-    x1 += pad;
+    let (x0, x1) = x_range(h);
     let peak_count = bins.counts.iter().copied().max().unwrap_or(0) as f64;
     let peak_fit = h
         .mean
@@ -145,42 +141,68 @@ pub fn render(h: &Histogram) -> AppResult<String> {
                 .draw_series(LineSeries::new(curve, FIT.stroke_width(2)))
                 .map_err(drawing_failed)?;
         }
-        // Labels face inwards (the lower limit's to its right, the upper's to
-        // its left) and the nominal's sits a line lower, so none leaves the
-        // chart and close lines stay legible.
-        for (value, name, colour, h_pos, row) in [
-            (h.lsl, "LSL", LIMIT, HPos::Left, 0.0),
-            (h.usl, "USL", LIMIT, HPos::Right, 0.0),
-            (h.nominal, "Nominal", CENTRE, HPos::Left, 1.0),
-        ] {
-            let Some(value) = value else { continue };
-            chart
-                .draw_series(LineSeries::new(
-                    [(value, 0.0), (value, y1)],
-                    colour.stroke_width(2),
-                ))
-                .map_err(drawing_failed)?;
-            let nudge = (x1 - x0)
-                * 0.005
-                * if matches!(h_pos, HPos::Right) {
-                    -1.0
-                } else {
-                    1.0
-                };
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{name} {}", fixed(value, digits + 1)),
-                    (value + nudge, y1 * (0.99 - 0.06 * row)),
-                    (FONT, 14)
-                        .into_font()
-                        .color(&colour)
-                        .pos(Pos::new(h_pos, VPos::Top)),
-                )))
-                .map_err(drawing_failed)?;
-        }
+        draw_limits(&mut chart, h, digits, x1 - x0, y1)?;
         root.present().map_err(drawing_failed)?;
     }
     Ok(super::xml_safe(svg))
+}
+
+/// The x range: the bins and every limit, with a margin.
+fn x_range(h: &Histogram) -> (f64, f64) {
+    let mut xs = vec![h.bins.lo, h.bins.hi()];
+    xs.extend([h.lsl, h.usl, h.nominal].into_iter().flatten());
+    let (x0, x1) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let pad = (x1 - x0) * 0.06;
+    (x0 - pad, x1 + pad)
+}
+
+/// The limits and the nominal as named vertical lines. Labels face inwards
+/// (the lower limit's to its right, the upper's to its left) and the
+/// nominal's sits a line lower, so none leaves the chart and close lines
+/// stay legible.
+/// `x_span` is the width of the x range and `y1` the top of the y range.
+fn draw_limits(
+    chart: &mut HistogramChart,
+    h: &Histogram,
+    digits: usize,
+    x_span: f64,
+    y1: f64,
+) -> AppResult<()> {
+    for (value, name, colour, h_pos, row) in [
+        (h.lsl, "LSL", LIMIT, HPos::Left, 0.0),
+        (h.usl, "USL", LIMIT, HPos::Right, 0.0),
+        (h.nominal, "Nominal", CENTRE, HPos::Left, 1.0),
+    ] {
+        let Some(value) = value else { continue };
+        chart
+            .draw_series(LineSeries::new(
+                [(value, 0.0), (value, y1)],
+                colour.stroke_width(2),
+            ))
+            .map_err(drawing_failed)?;
+        let nudge = x_span
+            * 0.005
+            * if matches!(h_pos, HPos::Right) {
+                -1.0
+            } else {
+                1.0
+            };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{name} {}", fixed(value, digits + 1)),
+                (value + nudge, y1 * (0.99 - 0.06 * row)),
+                (FONT, 14)
+                    .into_font()
+                    .color(&colour)
+                    .pos(Pos::new(h_pos, VPos::Top)),
+            )))
+            .map_err(drawing_failed)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,12 +14,43 @@ pub struct Pareto<'a> {
 /// At most this many bars; the rest are summed as "other".
 const MAX_BARS: usize = 10;
 
-pub fn render(pareto: &Pareto) -> AppResult<String> {
+/// The most frequent defects, the rest summed up as "other".
+fn bars_of(pareto: &Pareto) -> Vec<(String, i64)> {
     let mut bars: Vec<(String, i64)> = pareto.defects.iter().take(MAX_BARS).cloned().collect();
     let rest: i64 = pareto.defects.iter().skip(MAX_BARS).map(|d| d.1).sum();
     if rest > 0 {
         bars.push(("other".into(), rest));
     }
+    bars
+}
+
+/// Bar labels cut to 16 characters.
+fn short_names(bars: &[(String, i64)]) -> Vec<String> {
+    bars.iter()
+        .map(|(name, _)| {
+            let mut short: String = name.chars().take(16).collect();
+            if name.chars().count() > 16 {
+                short.push('…');
+            }
+            short
+        })
+        .collect()
+}
+
+/// (bar, cumulative share in %) after each bar.
+fn cumulative_share(bars: &[(String, i64)], total: i64) -> Vec<(f64, f64)> {
+    bars.iter()
+        .scan(0i64, |sum, (_, n)| {
+            *sum += n;
+            Some(*sum)
+        })
+        .enumerate()
+        .map(|(i, sum)| (i as f64, 100.0 * sum as f64 / total as f64))
+        .collect()
+}
+
+pub fn render(pareto: &Pareto) -> AppResult<String> {
+    let bars = bars_of(pareto);
     let total: i64 = bars.iter().map(|b| b.1).sum();
     let count = bars.len().max(1);
     let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64 * 1.15;
@@ -36,16 +67,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
             .build_cartesian_2d(-0.5f64..(count as f64 - 0.5), 0f64..top)
             .map_err(drawing_failed)?
             .set_secondary_coord(-0.5f64..(count as f64 - 0.5), 0f64..100.0);
-        let names: Vec<String> = bars
-            .iter()
-            .map(|(name, _)| {
-                let mut short: String = name.chars().take(16).collect();
-                if name.chars().count() > 16 {
-                    short.push('…');
-                }
-                short
-            })
-            .collect();
+        let names = short_names(&bars);
         chart
             .configure_mesh()
             .max_light_lines(0)
@@ -76,15 +98,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
             }))
             .map_err(drawing_failed)?;
         if total > 0 {
-            let cumulative: Vec<(f64, f64)> = bars
-                .iter()
-                .scan(0i64, |sum, (_, n)| {
-                    *sum += n;
-                    Some(*sum)
-                })
-                .enumerate()
-                .map(|(i, sum)| (i as f64, 100.0 * sum as f64 / total as f64))
-                .collect();
+            let cumulative = cumulative_share(&bars, total);
             chart
                 .draw_secondary_series(LineSeries::new(
                     cumulative.iter().copied(),

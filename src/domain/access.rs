@@ -40,63 +40,68 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
+/// Declares, from one list, the [`Permission`] enum, [`Permission::ALL`],
+/// the rule table [`RULES`] and a marker type per permission in [`perm`]:
+/// a permission is added or given to a role in one place only.
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident => [$($role:ident),+],)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Permission {
+            $($(#[$doc])* $name,)+
+        }
+
+        impl Permission {
+            pub const ALL: [Permission; [$(stringify!($name)),+].len()] =
+                [$(Permission::$name),+];
+        }
+
+        /// The rules: which roles hold each permission.
+        pub const RULES: &[(Permission, &[Role])] = &[$((Permission::$name, &[$(Role::$role),+]),)+];
+
+        /// Marker types of the permissions, so that a handler states what
+        /// it needs in its signature (`Allowed<perm::ReadResults>`).
+        pub mod perm {
+            use super::{Permission, RequiredPermission};
+            $(
+                $(#[$doc])*
+                pub struct $name;
+                impl RequiredPermission for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )+
+        }
+    };
+}
+
+/// A permission named as a type: see [`perm`].
+pub trait RequiredPermission {
+    const PERMISSION: Permission;
+}
+
+permissions! {
     /// Create, list and disable user accounts.
-    ManageUsers,
+    ManageUsers => [Admin],
     /// Create customers and products with their inspection templates.
-    ManageCatalog,
+    ManageCatalog => [Admin],
     /// Create orders and their batches.
-    ManageOrders,
+    ManageOrders => [Admin, Lead],
     /// Draw sampling plans.
-    PlanSampling,
+    PlanSampling => [Admin, Lead],
     /// Record readings and inspections.
-    RecordResults,
+    RecordResults => [Admin, Inspector],
     /// Read orders, batches, plans, readings and statistics: staff see all
     /// of them, customers only their own ([`Visibility`]).
-    ReadResults,
+    ReadResults => [Admin, Lead, Inspector, Customer],
     /// Read the factory's process records across customers (switching
     /// history of shared designs): staff only.
-    ReadProcess,
+    ReadProcess => [Admin, Lead, Inspector],
     /// Read the audit log: who changed what, across all customers.
-    ReadAudit,
+    ReadAudit => [Admin, Lead],
     /// Decide a batch's disposition with an electronic signature.
-    SignDispositions,
+    SignDispositions => [Admin, Lead],
     /// Issue an order's QC report to its customer.
-    IssueReports,
+    IssueReports => [Admin, Lead],
 }
-
-use Permission::*;
-use Role::*;
-
-impl Permission {
-    pub const ALL: [Permission; 10] = [
-        ManageUsers,
-        ManageCatalog,
-        ManageOrders,
-        PlanSampling,
-        RecordResults,
-        ReadResults,
-        ReadProcess,
-        ReadAudit,
-        SignDispositions,
-        IssueReports,
-    ];
-}
-
-/// The rules: which roles hold each permission.
-pub const RULES: &[(Permission, &[Role])] = &[
-    (ManageUsers, &[Admin]),
-    (ManageCatalog, &[Admin]),
-    (ManageOrders, &[Admin, Lead]),
-    (PlanSampling, &[Admin, Lead]),
-    (RecordResults, &[Admin, Inspector]),
-    (ReadResults, &[Admin, Lead, Inspector, Customer]),
-    (ReadProcess, &[Admin, Lead, Inspector]),
-    (ReadAudit, &[Admin, Lead]),
-    (SignDispositions, &[Admin, Lead]),
-    (IssueReports, &[Admin, Lead]),
-];
 
 pub fn permits(role: Role, permission: Permission) -> bool {
     RULES
@@ -139,6 +144,8 @@ impl Visibility {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Permission::*;
+    use Role::*;
 
     #[test]
     fn every_permission_has_a_rule() {

@@ -5,7 +5,9 @@
 
 pub mod access;
 pub mod batch;
+pub mod capability;
 pub mod colorimetry;
+pub mod digest;
 pub mod disposition;
 pub mod inference;
 pub mod product;

@@ -1,7 +1,8 @@
 //! What a batch's inspection comes to, as pages and reports print it: the
 //! statistics of each characteristic and the visual inspection's tally.
 
-use super::inference::Interval;
+use super::capability::CapabilityIndices;
+use super::inference::{anderson_darling, Interval};
 use super::product::VisualScope;
 use super::template::{Kind, Severity};
 use serde::Serialize;
@@ -26,21 +27,11 @@ pub struct CharacteristicStatistics {
     pub usl: Option<f64>,
     /// Readings outside LSL/USL, or failed attribute checks.
     pub nonconforming: usize,
-    /// (USL − LSL)/6s with the batch sample's standard deviation.
-    pub cp: Option<f64>,
-    /// min(USL − mean, mean − LSL)/3s; one-sided when one limit is open.
-    pub cpk: Option<f64>,
-    /// Performance indices from the overall σ. A batch's sample is one
-    /// subgroup, so they equal Cp and Cpk here; across batches
-    /// (`/products/{id}/capability`) the two differ.
-    pub pp: Option<f64>,
-    pub ppk: Option<f64>,
-    /// 95% chi-square interval of Cp, [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cp_ci: Option<Interval>,
-    /// 95% interval of Cpk (Bissell), [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cpk_ci: Option<Interval>,
+    /// The batch's sample is one subgroup: σ within and σ overall are its
+    /// standard deviation, so Pp and Ppk equal Cp and Cpk here; across
+    /// batches (`/products/{id}/capability`) the two differ.
+    #[serde(flatten)]
+    pub indices: CapabilityIndices,
     /// Normality of the readings (variables, n ≥ 8).
     pub anderson_darling: Option<Normality>,
     pub fraction_nonconforming: Option<FractionNonconforming>,
@@ -74,6 +65,16 @@ pub struct Normality {
     /// Below 0.05 the values do not look normal: capability figures, which
     /// assume normality, are then not to be trusted.
     pub p_value: f64,
+}
+
+impl Normality {
+    /// The Anderson–Darling test of `values` (at least 8 with some spread).
+    pub fn of(values: &[f64]) -> Option<Normality> {
+        anderson_darling(values).map(|ad| Normality {
+            a2: ad.a2,
+            p_value: ad.p_value,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -335,7 +335,7 @@ fn results(report: &QcReport) -> Vec<Block> {
             .iter()
             .map(|c| {
                 let d = digits(c);
-                let cpk = match (c.cpk, &c.cpk_ci) {
+                let cpk = match (c.indices.cpk, &c.indices.cpk_ci) {
                     (Some(cpk), Some(ci)) => format!("{cpk:.2} [{:.2}, {:.2}]", ci[0], ci[1]),
                     (Some(cpk), None) => format!("{cpk:.2}"),
                     _ => "–".into(),

@@ -260,22 +260,7 @@ impl Flow {
                 self.text(MARGIN_X, 20.0, true, Tone::Normal, text);
                 self.y += 14.0;
             }
-            Block::Heading(text) => {
-                // Keep a heading with at least a few lines of what follows.
-                self.room_for(90.0);
-                self.y += 20.0;
-                self.mark(1, &text);
-                self.text(MARGIN_X, 13.0, true, Tone::Normal, text);
-                self.y += 5.0;
-                let y = self.y;
-                self.page().push(Op::Line {
-                    from: (MARGIN_X, y),
-                    to: (MARGIN_X + CONTENT_WIDTH, y),
-                    width: 0.8,
-                    grey: 0x9E,
-                });
-                self.y += 8.0;
-            }
+            Block::Heading(text) => self.heading(text),
             Block::Subheading(text) => {
                 self.room_for(60.0);
                 self.y += 14.0;
@@ -291,61 +276,87 @@ impl Flow {
                 }
                 self.y += 4.0;
             }
-            Block::Fields(fields) => {
-                let label_width = 130.0;
-                for (label, value) in fields {
-                    let lines = wrap(&value, BODY_SIZE, CONTENT_WIDTH - label_width);
-                    self.room_for(LINE_HEIGHT * lines.len() as f32);
-                    self.y += LINE_HEIGHT;
-                    self.text(MARGIN_X, BODY_SIZE, false, Tone::Muted, label);
-                    for (i, line) in lines.into_iter().enumerate() {
-                        if i > 0 {
-                            self.y += LINE_HEIGHT;
-                        }
-                        self.text(MARGIN_X + label_width, BODY_SIZE, true, Tone::Normal, line);
-                    }
-                }
-                self.y += 4.0;
-            }
+            Block::Fields(fields) => self.fields(fields),
             Block::Table(table) => self.table(table),
-            Block::Chart { svg, height } => {
-                self.room_for(height + 6.0);
-                self.y += 6.0;
-                let y = self.y;
-                self.page().push(Op::Svg {
-                    x: MARGIN_X,
-                    y,
-                    w: CONTENT_WIDTH,
-                    h: height,
-                    svg,
-                });
-                self.y += height;
-            }
-            Block::Banner { text, tone } => {
-                let lines = wrap(&text, 11.0, CONTENT_WIDTH - 20.0);
-                let height = 12.0 + 15.0 * lines.len() as f32;
-                self.room_for(height + 8.0);
-                self.y += 8.0;
-                let y = self.y;
-                self.page().push(Op::Rect {
-                    x: MARGIN_X,
-                    y,
-                    w: CONTENT_WIDTH,
-                    h: height,
-                    fill: None,
-                    frame: Some(tone.rgb()),
-                });
-                self.y += 4.0;
-                for line in lines {
-                    self.y += 15.0;
-                    self.text(MARGIN_X + 10.0, 11.0, true, tone, line);
-                }
-                self.y = y + height + 6.0;
-            }
+            Block::Chart { svg, height } => self.chart(svg, height),
+            Block::Banner { text, tone } => self.banner(text, tone),
             Block::Gap(height) => self.y += height,
             Block::Need(height) => self.room_for(height),
             Block::PageBreak => self.new_page(),
         }
+    }
+
+    /// A numbered section's heading, ruled below and kept with what follows.
+    fn heading(&mut self, text: String) {
+        // Keep a heading with at least a few lines of what follows.
+        self.room_for(90.0);
+        self.y += 20.0;
+        self.mark(1, &text);
+        self.text(MARGIN_X, 13.0, true, Tone::Normal, text);
+        self.y += 5.0;
+        let y = self.y;
+        self.page().push(Op::Line {
+            from: (MARGIN_X, y),
+            to: (MARGIN_X + CONTENT_WIDTH, y),
+            width: 0.8,
+            grey: 0x9E,
+        });
+        self.y += 8.0;
+    }
+
+    /// Label–value pairs, values wrapped beside their labels.
+    fn fields(&mut self, fields: Vec<(String, String)>) {
+        let label_width = 130.0;
+        for (label, value) in fields {
+            let lines = wrap(&value, BODY_SIZE, CONTENT_WIDTH - label_width);
+            self.room_for(LINE_HEIGHT * lines.len() as f32);
+            self.y += LINE_HEIGHT;
+            self.text(MARGIN_X, BODY_SIZE, false, Tone::Muted, label);
+            for (i, line) in lines.into_iter().enumerate() {
+                if i > 0 {
+                    self.y += LINE_HEIGHT;
+                }
+                self.text(MARGIN_X + label_width, BODY_SIZE, true, Tone::Normal, line);
+            }
+        }
+        self.y += 4.0;
+    }
+
+    fn chart(&mut self, svg: String, height: f32) {
+        self.room_for(height + 6.0);
+        self.y += 6.0;
+        let y = self.y;
+        self.page().push(Op::Svg {
+            x: MARGIN_X,
+            y,
+            w: CONTENT_WIDTH,
+            h: height,
+            svg,
+        });
+        self.y += height;
+    }
+
+    /// A framed notice in the tone's colour.
+    fn banner(&mut self, text: String, tone: Tone) {
+        let lines = wrap(&text, 11.0, CONTENT_WIDTH - 20.0);
+        let height = 12.0 + 15.0 * lines.len() as f32;
+        self.room_for(height + 8.0);
+        self.y += 8.0;
+        let y = self.y;
+        self.page().push(Op::Rect {
+            x: MARGIN_X,
+            y,
+            w: CONTENT_WIDTH,
+            h: height,
+            fill: None,
+            frame: Some(tone.rgb()),
+        });
+        self.y += 4.0;
+        for line in lines {
+            self.y += 15.0;
+            self.text(MARGIN_X + 10.0, 11.0, true, tone, line);
+        }
+        self.y = y + height + 6.0;
     }
 
     fn table(&mut self, table: Table) {

@@ -7,6 +7,7 @@
 use super::accounts::{verify_against_nobody, verify_password};
 use super::audit::{self, Actor};
 use crate::domain::access::{permits, Permission, Role, Visibility};
+use crate::domain::digest::hex;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::accounts::{self as store, TokenRow, UserRow};
 use crate::store::{now, DbConnection};
@@ -132,18 +133,12 @@ pub enum LoginOutcome {
 }
 
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// 256 random bits from the thread-local CSPRNG (ChaCha, seeded by the OS), in hex.
 pub fn random_secret() -> String {
-    rand::random::<[u8; 32]>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&rand::random::<[u8; 32]>())
 }
 
 fn delta(duration: Duration) -> TimeDelta {

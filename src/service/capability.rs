@@ -4,15 +4,15 @@
 //! S̄/c4, σ overall from all values; Cp/Cpk from the first, Pp/Ppk from the
 //! second, with confidence intervals and a normality check.
 
-use super::catalog::get_product;
-use super::colour::current_values;
+use super::catalog::{get_product, Characteristic, Product};
+use super::colour::batch_subgroups;
 use crate::domain::access::Visibility;
-use crate::domain::inference::{self, Interval};
-use crate::domain::stats::{capability, describe};
+use crate::domain::capability::{capability_indices, CapabilityIndices};
+use crate::domain::inference;
+use crate::domain::stats::describe;
 pub use crate::domain::summaries::Normality;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
-use crate::store::batches::batch_ids_of_product;
 use crate::store::DbConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -34,16 +34,9 @@ pub struct ProductCapability {
     pub sigma_overall: Option<f64>,
     pub lsl: Option<f64>,
     pub usl: Option<f64>,
-    pub cp: Option<f64>,
-    pub cpk: Option<f64>,
-    pub pp: Option<f64>,
-    pub ppk: Option<f64>,
-    /// 95% chi-square interval of Cp (n − 1 degrees of freedom), [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cp_ci: Option<Interval>,
-    /// 95% interval of Cpk (Bissell), [lo, hi].
-    #[schema(value_type = Option<Vec<f64>>)]
-    pub cpk_ci: Option<Interval>,
+    /// Cp, Cpk from σ within; Pp, Ppk from σ overall.
+    #[serde(flatten)]
+    pub indices: CapabilityIndices,
     pub anderson_darling: Option<Normality>,
 }
 
@@ -78,11 +71,20 @@ pub fn product_capability(
     visibility: Visibility,
 ) -> AppResult<ProductCapability> {
     let product = get_product(conn, product_id, visibility)?;
+    let characteristic = variable_characteristic(&product, code)?;
+    let subgroups: Vec<Vec<f64>> = batch_subgroups(conn, &product, characteristic.id, visibility)?
+        .into_iter()
+        .map(|group| group.values)
+        .collect();
+    Ok(capability_of(product_id, characteristic, &subgroups))
+}
+
+/// The product's characteristic `code`, which must be a variable.
+fn variable_characteristic<'a>(product: &'a Product, code: &str) -> AppResult<&'a Characteristic> {
     let characteristic = product
         .characteristics
         .iter()
         .find(|c| c.code == code)
-        .cloned()
         .ok_or_else(|| {
             AppError::invalid(
                 "characteristic",
@@ -95,54 +97,44 @@ pub fn product_capability(
             "capability needs a variable characteristic; attributes have a fraction nonconforming",
         ));
     }
-    let mut subgroups = Vec::new();
-    for batch_id in batch_ids_of_product(conn, product_id, visibility.only_customer())? {
-        let values: Vec<f64> = current_values(conn, batch_id, &product)?
-            .into_iter()
-            .filter(|v| v.characteristic_id == characteristic.id)
-            .map(|v| v.value)
-            .collect();
-        if !values.is_empty() {
-            subgroups.push(values);
-        }
-    }
+    Ok(characteristic)
+}
+
+/// Capability of the subgroups' values against the characteristic's limits.
+fn capability_of(
+    product_id: i64,
+    characteristic: &Characteristic,
+    subgroups: &[Vec<f64>],
+) -> ProductCapability {
     let all: Vec<f64> = subgroups.iter().flatten().copied().collect();
     let overall = describe(&all);
     let mean = overall.map(|d| d.mean);
     let sigma_overall = overall.and_then(|d| d.std_dev);
-    let within = sigma_within(&subgroups);
-    let limits = characteristic.limits();
-    let short = mean
-        .map(|m| capability(m, within.map(|w| w.0), &limits))
+    let within = sigma_within(subgroups);
+    let indices = mean
+        .map(|m| {
+            capability_indices(
+                m,
+                within.map(|w| w.0),
+                sigma_overall,
+                &characteristic.limits(),
+                all.len(),
+                CONFIDENCE,
+            )
+        })
         .unwrap_or_default();
-    let long = mean
-        .map(|m| capability(m, sigma_overall, &limits))
-        .unwrap_or_default();
-    let n = all.len();
-    Ok(ProductCapability {
+    ProductCapability {
         product_id,
         characteristic: characteristic.code.clone(),
         subgroups: subgroups.len(),
-        n,
+        n: all.len(),
         mean,
         sigma_within: within.map(|w| w.0),
         sigma_within_method: within.map(|w| w.1.to_string()),
         sigma_overall,
         lsl: characteristic.lsl,
         usl: characteristic.usl,
-        cp: short.cp,
-        cpk: short.cpk,
-        pp: long.cp,
-        ppk: long.cpk,
-        cp_ci: short
-            .cp
-            .and_then(|cp| inference::cp_interval(cp, n as f64 - 1.0, CONFIDENCE)),
-        cpk_ci: short
-            .cpk
-            .and_then(|cpk| inference::cpk_interval(cpk, n, CONFIDENCE)),
-        anderson_darling: inference::anderson_darling(&all).map(|ad| Normality {
-            a2: ad.a2,
-            p_value: ad.p_value,
-        }),
-    })
+        indices,
+        anderson_darling: Normality::of(&all),
+    }
 }

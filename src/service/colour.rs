@@ -2,11 +2,14 @@
 //! derived characteristics of a product both report.
 
 use super::catalog::{colour_target, Product};
+use crate::domain::access::Visibility;
 use crate::domain::colorimetry::{
     ansi_quadrangle, cct_duv, ColourError, Ellipse, Xy, MAX_MEANINGFUL_DUV,
 };
+use crate::domain::spc::Subgroup;
 use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
+use crate::store::batches::batch_ids_of_product;
 use crate::store::measurements::current_of_batch;
 use crate::store::DbConnection;
 use serde::Serialize;
@@ -176,6 +179,29 @@ pub struct UnitValue {
     pub unit: i64,
     pub characteristic_id: i64,
     pub value: f64,
+}
+
+/// The current values of one characteristic in each of the product's
+/// batches that `visibility` shows, batches with none left out: the
+/// rational subgroups of capability studies and control charts.
+pub fn batch_subgroups(
+    conn: &mut DbConnection,
+    product: &Product,
+    characteristic_id: i64,
+    visibility: Visibility,
+) -> AppResult<Vec<Subgroup>> {
+    let mut groups = Vec::new();
+    for batch_id in batch_ids_of_product(conn, product.id, visibility.only_customer())? {
+        let values: Vec<f64> = current_values(conn, batch_id, product)?
+            .into_iter()
+            .filter(|v| v.characteristic_id == characteristic_id)
+            .map(|v| v.value)
+            .collect();
+        if !values.is_empty() {
+            groups.push(Subgroup { batch_id, values });
+        }
+    }
+    Ok(groups)
 }
 
 /// The current values of a batch: readings that nothing supersedes, plus

@@ -6,11 +6,11 @@
 
 use super::audit::{self, Actor};
 use super::catalog::{get_product, Product};
-use super::colour::current_values;
+use super::colour::batch_subgroups;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::spc::{
-    self, ChartInput, ChartKind, ControlChart, Count, FrozenBaseline, Phase, SpcError, Subgroup,
+    self, ChartInput, ChartKind, ControlChart, Count, FrozenBaseline, Phase, SpcError,
 };
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
@@ -32,27 +32,6 @@ pub fn rules_of(product: &Product) -> Vec<crate::domain::run_rules::Rule> {
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::invalid(field, message)
-}
-
-/// Each batch's readings of one variable characteristic, batches with none left out.
-fn subgroups(
-    conn: &mut DbConnection,
-    product: &Product,
-    characteristic_id: i64,
-    visibility: Visibility,
-) -> AppResult<Vec<Subgroup>> {
-    let mut groups = Vec::new();
-    for batch_id in batch_ids_of_product(conn, product.id, visibility.only_customer())? {
-        let values: Vec<f64> = current_values(conn, batch_id, product)?
-            .into_iter()
-            .filter(|v| v.characteristic_id == characteristic_id)
-            .map(|v| v.value)
-            .collect();
-        if !values.is_empty() {
-            groups.push(Subgroup { batch_id, values });
-        }
-    }
-    Ok(groups)
 }
 
 /// Failed units (p) or visual defects (u) per batch, out of the units inspected.
@@ -98,14 +77,16 @@ fn counts(
                 format!("a p chart needs an attribute characteristic or 'visual', not '{code}'"),
             )
         })?;
-    Ok(subgroups(conn, product, characteristic.id, visibility)?
-        .into_iter()
-        .map(|g| Count {
-            batch_id: g.batch_id,
-            count: g.values.iter().filter(|v| **v != 0.0).count() as f64,
-            out_of: g.values.len() as f64,
-        })
-        .collect())
+    Ok(
+        batch_subgroups(conn, product, characteristic.id, visibility)?
+            .into_iter()
+            .map(|g| Count {
+                batch_id: g.batch_id,
+                count: g.values.iter().filter(|v| **v != 0.0).count() as f64,
+                out_of: g.values.len() as f64,
+            })
+            .collect(),
+    )
 }
 
 fn chart_input(
@@ -130,7 +111,7 @@ fn chart_input(
                 format!("'{code}' is not a variable characteristic of this product"),
             )
         })?;
-    Ok(ChartInput::Groups(subgroups(
+    Ok(ChartInput::Groups(batch_subgroups(
         conn,
         product,
         characteristic.id,

@@ -8,40 +8,29 @@
 use super::accounts::verify_password;
 use super::audit::{self, Actor};
 use super::auth::{self, AuthSettings, PasswordCheck};
-use super::catalog::get_product;
-use super::colour::current_values;
-use super::imports::hex;
+use super::catalog::{get_product, Product};
+use super::colour::{current_values, UnitValue};
 use super::statistics::failing_units;
-use super::{required_free_text, utc};
+use super::{enum_text, parse_enum, required_free_text, utc};
 use crate::domain::access::Visibility;
+use crate::domain::digest::hex;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };
+use crate::domain::sampling::plan::Plan;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::{find_user, usernames, UserRow};
 use crate::store::dispositions::{self as store, DispositionRow};
 use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
-use crate::store::visual::inspections_of_batch;
+use crate::store::visual::current_inspections;
 use crate::store::{now, DbConnection};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use utoipa::ToSchema;
-
-fn text<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
-fn parse<T: serde::de::DeserializeOwned>(stored: &str) -> AppResult<T> {
-    serde_json::from_value(serde_json::Value::String(stored.to_string()))
-        .or_internal("a stored disposition enum parses")
-}
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,11 +66,8 @@ pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<Str
     for uuid in readings {
         hasher.update(format!("m {uuid}\n"));
     }
-    let inspections = inspections_of_batch(conn, batch_id, None)?;
-    let superseded: HashSet<i64> = inspections.iter().filter_map(|i| i.supersedes).collect();
-    let mut current: Vec<String> = inspections
+    let mut current: Vec<String> = current_inspections(conn, batch_id)?
         .into_iter()
-        .filter(|i| !superseded.contains(&i.id))
         .map(|i| i.uuid)
         .collect();
     current.sort();
@@ -104,79 +90,113 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
             reasons: vec!["no sampling plan has been drawn".into()],
         });
     };
-    let mut holds = Vec::new();
-    let mut rejects = Vec::new();
+    let mut findings = Findings::default();
     let values = current_values(conn, batch_id, &product)?;
-    let expected = plan.units.len() * product.characteristics.len();
-    if values.len() < expected {
-        holds.push(format!(
-            "{} of {expected} readings are missing",
-            expected - values.len()
-        ));
-    }
-    let failing = failing_units(&product.characteristics, &values);
-    let critical: HashSet<i64> = failing
-        .iter()
-        .filter(|(_, class)| *class == Severity::Critical)
-        .map(|(unit, _)| *unit)
-        .collect();
-    if !critical.is_empty() {
-        rejects.push(format!(
-            "{} unit(s) with a critical nonconformity in the readings",
-            critical.len()
-        ));
-    }
-    let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
-    let accept_number = if plan.classes.is_empty() {
-        plan.accept.unwrap_or(0).max(0) as usize
-    } else {
-        plan.classes
-            .iter()
-            .map(|c| c.accept.max(0) as usize)
-            .max()
-            .unwrap_or(0)
-    };
-    if units.len() > accept_number {
-        rejects.push(format!(
-            "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
-            units.len()
-        ));
-    }
-    match super::visual::summary(conn, batch_id, Visibility::Everything) {
-        Ok(visual) => {
-            if visual.units_inspected < visual.units_to_inspect {
-                holds.push(format!(
-                    "final visual inspection: {} of {} units inspected",
-                    visual.units_inspected, visual.units_to_inspect
-                ));
-            }
-            if visual.units_with_critical > 0 {
-                rejects.push(format!(
-                    "{} unit(s) with a critical visual defect",
-                    visual.units_with_critical
-                ));
-            }
-        }
-        Err(e) if e.code == ErrorCode::NoSamplingPlan => {
-            holds.push(e.detail);
-        }
-        Err(e) => return Err(e),
-    }
-    let (proposal, reasons) = if !rejects.is_empty() {
-        (Proposal::Reject, rejects)
-    } else if !holds.is_empty() {
-        (Proposal::Hold, holds)
+    let readings = findings.of_readings(&plan, &product, &values);
+    findings.of_visual(conn, batch_id)?;
+    let (proposal, reasons) = if !findings.rejects.is_empty() {
+        (Proposal::Reject, findings.rejects)
+    } else if !findings.holds.is_empty() {
+        (Proposal::Hold, findings.holds)
     } else {
         (
             Proposal::Accept,
             vec![format!(
-                "{} nonconforming unit(s) in the sample of {}; the plan accepts {accept_number}",
-                units.len(),
-                plan.units.len()
+                "{} nonconforming unit(s) in the sample of {}; the plan accepts {}",
+                readings.nonconforming,
+                plan.units.len(),
+                readings.accept_number
             )],
         )
     };
     Ok(Recommendation { proposal, reasons })
+}
+
+/// Reasons to hold a batch and to reject it.
+#[derive(Default)]
+struct Findings {
+    holds: Vec<String>,
+    rejects: Vec<String>,
+}
+
+/// The readings measured against the plan's acceptance number.
+struct ReadingCount {
+    nonconforming: usize,
+    accept_number: usize,
+}
+
+impl Findings {
+    /// Missing readings hold; a critical nonconformity, or more
+    /// nonconforming units than the plan accepts, rejects.
+    fn of_readings(
+        &mut self,
+        plan: &Plan,
+        product: &Product,
+        values: &[UnitValue],
+    ) -> ReadingCount {
+        let expected = plan.units.len() * product.characteristics.len();
+        if values.len() < expected {
+            self.holds.push(format!(
+                "{} of {expected} readings are missing",
+                expected - values.len()
+            ));
+        }
+        let failing = failing_units(&product.characteristics, values);
+        let critical: HashSet<i64> = failing
+            .iter()
+            .filter(|(_, class)| *class == Severity::Critical)
+            .map(|(unit, _)| *unit)
+            .collect();
+        if !critical.is_empty() {
+            self.rejects.push(format!(
+                "{} unit(s) with a critical nonconformity in the readings",
+                critical.len()
+            ));
+        }
+        let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
+        let accept_number = if plan.classes.is_empty() {
+            plan.accept.unwrap_or(0).max(0) as usize
+        } else {
+            plan.classes
+                .iter()
+                .map(|c| c.accept.max(0) as usize)
+                .max()
+                .unwrap_or(0)
+        };
+        if units.len() > accept_number {
+            self.rejects.push(format!(
+                "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
+                units.len()
+            ));
+        }
+        ReadingCount {
+            nonconforming: units.len(),
+            accept_number,
+        }
+    }
+
+    /// An unfinished visual inspection holds; a critical defect rejects.
+    fn of_visual(&mut self, conn: &mut DbConnection, batch_id: i64) -> AppResult<()> {
+        match super::visual::summary(conn, batch_id, Visibility::Everything) {
+            Ok(visual) => {
+                if visual.units_inspected < visual.units_to_inspect {
+                    self.holds.push(format!(
+                        "final visual inspection: {} of {} units inspected",
+                        visual.units_inspected, visual.units_to_inspect
+                    ));
+                }
+                if visual.units_with_critical > 0 {
+                    self.rejects.push(format!(
+                        "{} unit(s) with a critical visual defect",
+                        visual.units_with_critical
+                    ));
+                }
+            }
+            Err(e) if e.code == ErrorCode::NoSamplingPlan => self.holds.push(e.detail),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
 }
 
 fn views(
@@ -191,8 +211,8 @@ fn views(
             Ok(Disposition {
                 id: row.id,
                 batch_id: row.batch_id,
-                meaning: parse(&row.meaning)?,
-                proposal: parse(&row.proposal)?,
+                meaning: parse_enum(&row.meaning)?,
+                proposal: parse_enum(&row.proposal)?,
                 comment: row.comment,
                 signed_by: names.get(&row.signed_by).cloned().unwrap_or_default(),
                 signed_at: utc(row.signed_at),
@@ -312,44 +332,14 @@ fn decide(
     batch_id: i64,
     request: SignDisposition,
 ) -> AppResult<Disposition> {
-    let mut problems = Violations::default();
-    let comment = required_free_text(&request.comment, 2000)
-        .map_err(|m| problems.add("comment", m))
-        .unwrap_or_default()
-        .to_string();
     let recommendation = recommend(conn, batch_id)?;
-    if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
-        problems.add(
-            "meaning",
-            format!(
-                "the data propose {} ({}); release is possible only under concession",
-                text(recommendation.proposal),
-                recommendation.reasons.join("; ")
-            ),
-        );
-    }
-    let history = store::dispositions_of(conn, batch_id)?;
-    let in_force = history.last().map(|d| d.id);
-    match (in_force, request.supersedes) {
-        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
-        (Some(current), named) if named != Some(current) => {
-            return Err(AppError::conflict(
-                ErrorCode::AlreadyDecided,
-                format!(
-                    "batch {batch_id} already has decision {current}; to change it, sign a new \
-                     decision with supersedes = {current}"
-                ),
-            ))
-        }
-        _ => {}
-    }
-    problems.into_result()?;
+    let comment = check_decision(conn, batch_id, &request, &recommendation)?;
     let hash = data_hash(conn, batch_id)?;
     let row = DispositionRow {
         id: 0,
         batch_id,
-        meaning: text(request.meaning),
-        proposal: text(recommendation.proposal),
+        meaning: enum_text(request.meaning),
+        proposal: enum_text(recommendation.proposal),
         comment: comment.clone(),
         data_sha256: hash.clone(),
         supersedes: request.supersedes,
@@ -375,4 +365,46 @@ fn decide(
     views(conn, vec![DispositionRow { id, ..row }], &hash)?
         .pop()
         .or_internal("the signed disposition reads back")
+}
+
+/// Checks the decision against the data's proposal and the decision in
+/// force; answers the comment as kept.
+fn check_decision(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    request: &SignDisposition,
+    recommendation: &Recommendation,
+) -> AppResult<String> {
+    let mut problems = Violations::default();
+    let comment = required_free_text(&request.comment, 2000)
+        .map_err(|m| problems.add("comment", m))
+        .unwrap_or_default()
+        .to_string();
+    if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
+        problems.add(
+            "meaning",
+            format!(
+                "the data propose {} ({}); release is possible only under concession",
+                enum_text(recommendation.proposal),
+                recommendation.reasons.join("; ")
+            ),
+        );
+    }
+    let history = store::dispositions_of(conn, batch_id)?;
+    let in_force = history.last().map(|d| d.id);
+    match (in_force, request.supersedes) {
+        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
+        (Some(current), named) if named != Some(current) => {
+            return Err(AppError::conflict(
+                ErrorCode::AlreadyDecided,
+                format!(
+                    "batch {batch_id} already has decision {current}; to change it, sign a new \
+                     decision with supersedes = {current}"
+                ),
+            ))
+        }
+        _ => {}
+    }
+    problems.into_result()?;
+    Ok(comment)
 }

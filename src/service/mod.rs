@@ -11,6 +11,7 @@ pub mod calculators;
 pub mod capability;
 pub mod catalog;
 pub mod charts;
+mod client_records;
 pub mod colour;
 pub mod control_charts;
 pub mod dispositions;
@@ -29,8 +30,10 @@ pub mod visual;
 pub mod yields;
 
 use crate::domain::text::{self, TextKind};
+use crate::error::{AppResult, OrInternal};
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -54,6 +57,22 @@ impl<T> Page<T> {
             total: rows.total,
         }
     }
+}
+
+/// The name serde gives a unit enum value (`"released"`): the form in
+/// which such values are stored.
+pub(crate) fn enum_text<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// A unit enum value stored by [`enum_text`], read back.
+#[track_caller]
+pub(crate) fn parse_enum<T: DeserializeOwned>(stored: &str) -> AppResult<T> {
+    serde_json::from_value(serde_json::Value::String(stored.to_string()))
+        .or_internal("a stored enum name parses")
 }
 
 /// Stored timestamps are UTC without a zone; answers carry the zone.

@@ -4,19 +4,38 @@
 //! served only as images.
 
 use super::audit::{self, Actor};
-use super::imports::hex;
-use super::visual::{photo_ref, PhotoRef};
 use crate::domain::access::Visibility;
+use crate::domain::digest::hex;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::visual::{self as store, PhotoRow};
 use crate::store::{now, DbConnection};
 use image::{ImageError, ImageFormat, ImageReader, Limits};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use utoipa::ToSchema;
 use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PhotoRef {
+    pub id: i64,
+    /// `GET` the original here.
+    pub url: String,
+    /// `GET` a small JPEG here.
+    pub thumbnail_url: String,
+}
+
+/// Where a photo of an inspection is fetched.
+pub fn photo_ref(id: i64) -> PhotoRef {
+    PhotoRef {
+        id,
+        url: format!("/api/v1/photos/{id}"),
+        thumbnail_url: format!("/api/v1/photos/{id}/thumbnail"),
+    }
+}
 
 /// Largest photo accepted (a 12-megapixel JPEG is 3–6 MB).
 pub const MAX_PHOTO_BYTES: usize = 15 * 1024 * 1024;

@@ -1,6 +1,7 @@
 //! Drawing a batch's sampling plan: how many units, and which.
 
 use super::audit::{self, Actor};
+use super::batches::Batch;
 use super::calculators::iso_inputs;
 use super::plans::get_plan;
 use super::utc;
@@ -49,6 +50,32 @@ pub fn draw_plan(
     if let Some(existing) = store::plan_of_batch(conn, batch_id)? {
         return Err(already_drawn(batch_id, &existing));
     }
+    let checked = check_request(&request)?;
+    let (iso, inspection_reason) = with_severity(conn, actor, &batch, checked.iso, &request)?;
+    let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
+    let sizes = size_plan(lot, checked.percent, iso, &checked.classes);
+    let units = draw_units(checked.seed, lot.get(), sizes.sample_size);
+    let row = plan_row(&batch, &request, &checked, &sizes, inspection_reason);
+    store_plan(conn, actor, &row, &units, &sizes.class_plans)?;
+    get_plan(conn, batch_id, Visibility::Everything)
+}
+
+/// An ISO 2859-1 lookup: AQL, inspection level and severity.
+type IsoInputs = (Aql, Level, Inspection);
+
+/// A request that passed the checks.
+struct CheckedRequest {
+    seed: Seed,
+    percent: Percent,
+    /// Per class of nonconformity: its AQL, `None` for none allowed.
+    classes: Vec<(Severity, Option<Aql>)>,
+    /// For ISO 2859-1: the lookup, with the severity asked for (or normal).
+    iso: Option<IsoInputs>,
+}
+
+/// Checks every field of the request against its method; names all the
+/// problems at once.
+fn check_request(request: &PlanRequest) -> AppResult<CheckedRequest> {
     let mut problems = Violations::default();
     let seed = match request.seed.map(Seed::parse).transpose() {
         Ok(seed) => seed.unwrap_or_else(Seed::random),
@@ -57,32 +84,7 @@ pub fn draw_plan(
             Seed::random()
         }
     };
-    let percent = match request.method {
-        Method::Percent => {
-            for (field, given) in [
-                ("aql", request.aql.is_some()),
-                ("level", request.level.is_some()),
-                ("inspection", request.inspection.is_some()),
-            ] {
-                if given {
-                    problems.add(field, "applies to method iso2859-1 only");
-                }
-            }
-            match request.percent.map(Percent::parse).transpose() {
-                Ok(p) => p.unwrap_or(Percent::DEFAULT),
-                Err(m) => {
-                    problems.add("percent", m);
-                    Percent::DEFAULT
-                }
-            }
-        }
-        Method::Iso2859_1 => {
-            if request.percent.is_some() {
-                problems.add("percent", "applies to method percent only");
-            }
-            Percent::DEFAULT
-        }
-    };
+    let percent = check_percent(request, &mut problems);
     let classes = match (&request.method, &request.aql_by_severity) {
         (_, None) => Vec::new(),
         (Method::Percent, Some(_)) => {
@@ -109,9 +111,55 @@ pub fn draw_plan(
         Method::Percent => None,
     };
     problems.into_result()?;
-    // Without an explicit severity, the switching state of the product's
-    // lots (or of the lots from this batch's supplier) decides.
-    let (iso, inspection_reason) = match (iso, &request.inspection) {
+    Ok(CheckedRequest {
+        seed,
+        percent,
+        classes,
+        iso,
+    })
+}
+
+/// The share to inspect for method `percent`; the ISO fields do not apply to it.
+fn check_percent(request: &PlanRequest, problems: &mut Violations) -> Percent {
+    match request.method {
+        Method::Percent => {
+            for (field, given) in [
+                ("aql", request.aql.is_some()),
+                ("level", request.level.is_some()),
+                ("inspection", request.inspection.is_some()),
+            ] {
+                if given {
+                    problems.add(field, "applies to method iso2859-1 only");
+                }
+            }
+            match request.percent.map(Percent::parse).transpose() {
+                Ok(p) => p.unwrap_or(Percent::DEFAULT),
+                Err(m) => {
+                    problems.add("percent", m);
+                    Percent::DEFAULT
+                }
+            }
+        }
+        Method::Iso2859_1 => {
+            if request.percent.is_some() {
+                problems.add("percent", "applies to method percent only");
+            }
+            Percent::DEFAULT
+        }
+    }
+}
+
+/// The ISO lookup with its severity, and why that severity. Without an
+/// explicit severity, the switching state of the product's lots (or of the
+/// lots from this batch's supplier) decides.
+fn with_severity(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch: &Batch,
+    iso: Option<IsoInputs>,
+    request: &PlanRequest,
+) -> AppResult<(Option<IsoInputs>, Option<String>)> {
+    Ok(match (iso, &request.inspection) {
         (Some((aql, level, _)), None) => {
             let order = crate::store::orders::find_order(conn, batch.order_id)?
                 .or_internal("a batch has its order")?;
@@ -124,8 +172,24 @@ pub fn draw_plan(
         }
         (Some(iso), Some(_)) => (Some(iso), Some(format!("requested by {}", actor.name))),
         (None, _) => (None, None),
-    };
-    let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
+    })
+}
+
+/// The plans looked up for a lot and how many units they sample.
+struct Sizes {
+    /// The single ISO plan of the lookup, if the method is ISO 2859-1.
+    iso_plan: Option<(Aql, Level, Inspection, SinglePlan)>,
+    /// One plan per class of nonconformity, if classes were given.
+    class_plans: Vec<(Severity, f64, SinglePlan)>,
+    sample_size: u32,
+}
+
+fn size_plan(
+    lot: LotSize,
+    percent: Percent,
+    iso: Option<IsoInputs>,
+    classes: &[(Severity, Option<Aql>)],
+) -> Sizes {
     let iso_plan = iso.map(|(aql, level, inspection)| {
         (
             aql,
@@ -135,7 +199,7 @@ pub fn draw_plan(
         )
     });
     let class_plans: Vec<(Severity, f64, SinglePlan)> = match iso_plan {
-        Some((_, level, inspection, _)) => class_plans(lot.get(), level, inspection, &classes),
+        Some((_, level, inspection, _)) => class_plans(lot.get(), level, inspection, classes),
         None => Vec::new(),
     };
     let sample_size = match (
@@ -146,18 +210,32 @@ pub fn draw_plan(
         (Some((.., plan)), None) => plan.sample_size,
         (None, None) => percent.sample_size(lot.get()),
     };
+    Sizes {
+        iso_plan,
+        class_plans,
+        sample_size,
+    }
+}
+
+fn plan_row(
+    batch: &Batch,
+    request: &PlanRequest,
+    checked: &CheckedRequest,
+    sizes: &Sizes,
+    inspection_reason: Option<String>,
+) -> PlanRow {
+    let iso_plan = sizes.iso_plan;
     // Plans by class answer per class; the top level keeps the common code letter.
-    let single = iso_plan.filter(|_| class_plans.is_empty());
-    let units = draw_units(seed, lot.get(), sample_size);
-    let row = PlanRow {
+    let single = iso_plan.filter(|_| sizes.class_plans.is_empty());
+    PlanRow {
         id: 0,
-        batch_id,
+        batch_id: batch.id,
         method: request.method.as_str().to_string(),
         algorithm: DRAW_ALGORITHM.to_string(),
-        seed: seed.get() as i64,
+        seed: checked.seed.get() as i64,
         lot_size: batch.lot_size,
-        sample_size: i64::from(sample_size),
-        percent: iso_plan.is_none().then(|| percent.as_f64()),
+        sample_size: i64::from(sizes.sample_size),
+        percent: iso_plan.is_none().then(|| checked.percent.as_f64()),
         aql: single.map(|(aql, ..)| aql.value()),
         level: iso_plan.map(|(_, level, ..)| level.as_str().to_string()),
         inspection: iso_plan.map(|(.., inspection, _)| inspection.as_str().to_string()),
@@ -167,8 +245,19 @@ pub fn draw_plan(
         reject: single.map(|(.., plan)| plan.reject as i32),
         created_at: now(),
         inspection_reason,
-    };
-    let plan_id = store::insert_plan(conn, &row, &units).on_unique_violation(|| {
+    }
+}
+
+/// Stores the plan, its drawn units and its class plans, and audits it.
+fn store_plan(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    row: &PlanRow,
+    units: &[u32],
+    class_plans: &[(Severity, f64, SinglePlan)],
+) -> AppResult<()> {
+    let batch_id = row.batch_id;
+    let plan_id = store::insert_plan(conn, row, units).on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::PlanExists,
             format!("batch {batch_id} got a sampling plan from another request at the same moment"),
@@ -195,7 +284,7 @@ pub fn draw_plan(
         serde_json::json!({"method": row.method, "seed": row.seed, "lot_size": row.lot_size,
                            "sample_size": row.sample_size, "algorithm": row.algorithm}),
     )?;
-    get_plan(conn, batch_id, Visibility::Everything)
+    Ok(())
 }
 
 /// Parses the class AQLs (`None` for 0: none allowed), naming bad ones.

@@ -6,10 +6,9 @@ use super::catalog::get_product;
 use super::catalog::Characteristic;
 use super::colour::{current_values, UnitValue};
 use crate::domain::access::Visibility;
-use crate::domain::inference::{
-    anderson_darling, clopper_pearson, cp_interval, cpk_interval, normal_fraction_outside,
-};
-use crate::domain::stats::{capability, count_outside, describe};
+use crate::domain::capability::{capability_indices, CapabilityIndices};
+use crate::domain::inference::{clopper_pearson, normal_fraction_outside};
+use crate::domain::stats::{count_outside, describe};
 pub use crate::domain::summaries::{
     BatchStatistics, CharacteristicStatistics, FractionNonconforming,
 };
@@ -40,73 +39,7 @@ pub fn batch_statistics(
         .into_iter()
         .map(|c| {
             let readings = values.remove(&c.id).unwrap_or_default();
-            let described = describe(&readings);
-            let n = readings.len();
-            let (nonconforming, std_dev, capability, fraction) = match c.kind {
-                Kind::Variable => {
-                    let std_dev = described.and_then(|d| d.std_dev);
-                    let indices = described
-                        .map(|d| capability(d.mean, std_dev, &c.limits()))
-                        .unwrap_or_default();
-                    let fraction = described
-                        .zip(std_dev)
-                        .and_then(|(d, s)| normal_fraction_outside(d.mean, s, c.lsl, c.usl))
-                        .map(|estimate| FractionNonconforming {
-                            estimate,
-                            ci: None,
-                            method: "normal".into(),
-                        });
-                    (
-                        count_outside(&readings, &c.limits()),
-                        std_dev,
-                        indices,
-                        fraction,
-                    )
-                }
-                Kind::Attribute => {
-                    let failed = readings.iter().filter(|&&v| v != 0.0).count();
-                    let fraction = (n > 0).then(|| FractionNonconforming {
-                        estimate: failed as f64 / n as f64,
-                        ci: clopper_pearson(failed as u64, n as u64, CONFIDENCE),
-                        method: "clopper-pearson".into(),
-                    });
-                    (failed, None, Default::default(), fraction)
-                }
-            };
-            let normality = match c.kind {
-                Kind::Variable => anderson_darling(&readings).map(|ad| Normality {
-                    a2: ad.a2,
-                    p_value: ad.p_value,
-                }),
-                Kind::Attribute => None,
-            };
-            CharacteristicStatistics {
-                n,
-                mean: described.map(|d| d.mean),
-                std_dev,
-                min: described.map(|d| d.min),
-                max: described.map(|d| d.max),
-                nonconforming,
-                cp: capability.cp,
-                cpk: capability.cpk,
-                pp: capability.cp,
-                ppk: capability.cpk,
-                cp_ci: capability
-                    .cp
-                    .and_then(|cp| cp_interval(cp, n as f64 - 1.0, CONFIDENCE)),
-                cpk_ci: capability
-                    .cpk
-                    .and_then(|cpk| cpk_interval(cpk, n, CONFIDENCE)),
-                anderson_darling: normality,
-                fraction_nonconforming: fraction,
-                code: c.code,
-                name: c.name,
-                unit: c.unit,
-                kind: c.kind,
-                nominal: c.nominal,
-                lsl: c.lsl,
-                usl: c.usl,
-            }
+            statistics_of(c, &readings)
         })
         .collect();
     Ok(BatchStatistics {
@@ -114,6 +47,94 @@ pub fn batch_statistics(
         sample_size: plan.map(|p| p.sample_size),
         characteristics,
     })
+}
+
+/// What one characteristic's readings in a batch come to.
+fn statistics_of(c: Characteristic, readings: &[f64]) -> CharacteristicStatistics {
+    let described = describe(readings);
+    let figures = match c.kind {
+        Kind::Variable => variable_figures(&c, readings),
+        Kind::Attribute => attribute_figures(readings),
+    };
+    CharacteristicStatistics {
+        n: readings.len(),
+        mean: described.map(|d| d.mean),
+        std_dev: figures.std_dev,
+        min: described.map(|d| d.min),
+        max: described.map(|d| d.max),
+        nonconforming: figures.nonconforming,
+        indices: figures.indices,
+        anderson_darling: figures.normality,
+        fraction_nonconforming: figures.fraction,
+        code: c.code,
+        name: c.name,
+        unit: c.unit,
+        kind: c.kind,
+        nominal: c.nominal,
+        lsl: c.lsl,
+        usl: c.usl,
+    }
+}
+
+/// The figures that depend on the kind of characteristic.
+struct KindFigures {
+    nonconforming: usize,
+    std_dev: Option<f64>,
+    indices: CapabilityIndices,
+    normality: Option<Normality>,
+    fraction: Option<FractionNonconforming>,
+}
+
+/// Readings outside the limits, capability (the sample is one subgroup)
+/// and the normal-model fraction nonconforming.
+fn variable_figures(c: &Characteristic, readings: &[f64]) -> KindFigures {
+    let described = describe(readings);
+    let std_dev = described.and_then(|d| d.std_dev);
+    let indices = described
+        .map(|d| {
+            capability_indices(
+                d.mean,
+                std_dev,
+                std_dev,
+                &c.limits(),
+                readings.len(),
+                CONFIDENCE,
+            )
+        })
+        .unwrap_or_default();
+    let fraction = described
+        .zip(std_dev)
+        .and_then(|(d, s)| normal_fraction_outside(d.mean, s, c.lsl, c.usl))
+        .map(|estimate| FractionNonconforming {
+            estimate,
+            ci: None,
+            method: "normal".into(),
+        });
+    KindFigures {
+        nonconforming: count_outside(readings, &c.limits()),
+        std_dev,
+        indices,
+        normality: Normality::of(readings),
+        fraction,
+    }
+}
+
+/// Failed checks and their fraction with its exact interval.
+fn attribute_figures(readings: &[f64]) -> KindFigures {
+    let n = readings.len();
+    let failed = readings.iter().filter(|&&v| v != 0.0).count();
+    let fraction = (n > 0).then(|| FractionNonconforming {
+        estimate: failed as f64 / n as f64,
+        ci: clopper_pearson(failed as u64, n as u64, CONFIDENCE),
+        method: "clopper-pearson".into(),
+    });
+    KindFigures {
+        nonconforming: failed,
+        std_dev: None,
+        indices: CapabilityIndices::default(),
+        normality: None,
+        fraction,
+    }
 }
 
 /// (unit, class of nonconformity) of every failing value: a variable

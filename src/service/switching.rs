@@ -2,14 +2,15 @@
 //! from the results of its lots (ISO 2859-1:1999 clause 9).
 
 use super::audit::{self, Actor};
-use super::catalog::get_product;
-use super::colour::current_values;
+use super::catalog::{get_product, Product};
+use super::colour::{current_values, UnitValue};
 use super::statistics::failing_units;
-use super::utc;
+use super::{enum_text, parse_enum, utc};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
-use crate::domain::sampling::plan::Method;
+use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
+use crate::domain::template::Severity as NonconformityClass;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
 use crate::store::orders::find_order;
 use crate::store::switching::{self as store, SwitchingEventRow};
@@ -60,8 +61,8 @@ fn event_view(row: SwitchingEventRow) -> AppResult<SwitchingEvent> {
         batch_id: row.batch_id,
         accepted: row.accepted,
         nonconforming_units: row.nonconforming_units,
-        severity: parse_json(&format!("\"{}\"", row.severity))?,
-        reason: parse_json(&format!("\"{}\"", row.reason))?,
+        severity: parse_enum(&row.severity)?,
+        reason: parse_enum(&row.reason)?,
         note: row.note,
         recorded_at: utc(row.recorded_at),
     })
@@ -160,19 +161,63 @@ pub fn record_lot_result(
     request: LotResultRequest,
 ) -> AppResult<SwitchingEvent> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let plan = super::plans::find_plan(conn, batch_id)?
+    let plan = iso_plan_of(conn, batch_id)?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
+    let readings = complete_readings(conn, batch_id, &plan, &product)?;
+    let failing = failing_units(&product.characteristics, &readings);
+    let defects = failing
+        .iter()
+        .map(|(unit, _)| unit)
+        .collect::<HashSet<_>>()
+        .len() as u32;
+    let lot = judge(&plan, &failing, defects, &request);
+    let stream = Stream {
+        product_id: order.product_id,
+        supplier_id: batch.supplier_id,
+    };
+    let (state, _) = current(conn, stream)?;
+    let (next, reason) = state.after(lot);
+    let outcome = Some((batch_id, lot.accepted, i64::from(defects)));
+    let event = append_event(conn, actor, stream, outcome, &next, reason, None)
+        .on_unique_violation(|| {
+            AppError::conflict(
+                ErrorCode::LotResultExists,
+                format!("the result of batch {batch_id} is already recorded"),
+            )
+        })?;
+    audit::record(
+        conn,
+        actor,
+        "switching.lot_result",
+        format!("batch/{batch_id}"),
+        serde_json::json!({"accepted": lot.accepted, "nonconforming_units": defects,
+                           "severity": next.severity, "reason": reason}),
+    )?;
+    event_view(event)
+}
+
+/// The batch's plan, which must be an ISO 2859-1 plan.
+fn iso_plan_of(conn: &mut DbConnection, batch_id: i64) -> AppResult<Plan> {
+    super::plans::find_plan(conn, batch_id)?
         .filter(|p| p.method == Method::Iso2859_1)
         .ok_or_else(|| {
             AppError::conflict(
                 ErrorCode::NotAnIsoPlan,
                 "switching rules apply to batches with an ISO 2859-1 plan",
             )
-        })?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
-    let product = get_product(conn, order.product_id, Visibility::Everything)?;
-    let readings = current_values(conn, batch_id, &product)?;
-    let template = product.characteristics;
-    let expected = plan.units.len() * template.len();
+        })
+}
+
+/// The batch's current readings, once every drawn unit has all of them.
+fn complete_readings(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    plan: &Plan,
+    product: &Product,
+) -> AppResult<Vec<UnitValue>> {
+    let readings = current_values(conn, batch_id, product)?;
+    let expected = plan.units.len() * product.characteristics.len();
     if readings.len() < expected {
         return Err(AppError::conflict(
             ErrorCode::InspectionIncomplete,
@@ -182,12 +227,17 @@ pub fn record_lot_result(
             ),
         ));
     }
-    let failing = failing_units(&template, &readings);
-    let defects = failing
-        .iter()
-        .map(|(unit, _)| unit)
-        .collect::<HashSet<_>>()
-        .len() as u32;
+    Ok(readings)
+}
+
+/// The lot's result under its plan, or under each class's plan; `defects`
+/// is the number of nonconforming units.
+fn judge(
+    plan: &Plan,
+    failing: &HashSet<(i64, NonconformityClass)>,
+    defects: u32,
+    request: &LotResultRequest,
+) -> LotResult {
     let letter = plan.code_letter.as_deref().and_then(|l| l.chars().next());
     // Each plan judged: (Ac, nonconforming units it counts, Ac at the next tighter AQL).
     let judged: Vec<(u32, u32, Option<u32>)> = if plan.classes.is_empty() {
@@ -212,7 +262,7 @@ pub fn record_lot_result(
     // The switching score follows the plan with the largest Ac (for
     // plans by class, the major or loosest class).
     let accept_number = judged.iter().map(|(ac, ..)| *ac).max().unwrap_or(0);
-    let lot = LotResult {
+    LotResult {
         accepted: judged.iter().all(|(ac, counted, _)| counted <= ac),
         accept_number,
         accepted_at_tighter_aql: judged
@@ -220,30 +270,7 @@ pub fn record_lot_result(
             .all(|(_, counted, tighter)| tighter.is_some_and(|ac| *counted <= ac)),
         production_steady: request.production_steady,
         reduced_approved: request.reduced_approved,
-    };
-    let stream = Stream {
-        product_id: order.product_id,
-        supplier_id: batch.supplier_id,
-    };
-    let (state, _) = current(conn, stream)?;
-    let (next, reason) = state.after(lot);
-    let outcome = Some((batch_id, lot.accepted, i64::from(defects)));
-    let event = append_event(conn, actor, stream, outcome, &next, reason, None)
-        .on_unique_violation(|| {
-            AppError::conflict(
-                ErrorCode::LotResultExists,
-                format!("the result of batch {batch_id} is already recorded"),
-            )
-        })?;
-    audit::record(
-        conn,
-        actor,
-        "switching.lot_result",
-        format!("batch/{batch_id}"),
-        serde_json::json!({"accepted": lot.accepted, "nonconforming_units": defects,
-                           "severity": next.severity, "reason": reason}),
-    )?;
-    event_view(event)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -326,12 +353,4 @@ fn tighter_accept(aql: Option<f64>, letter: Option<char>) -> Option<u32> {
     let column = Aql::parse(aql?).ok()?.column().checked_sub(1)?;
     let tighter = Aql::parse(AQLS[column]).ok()?;
     Some(plan_for_letter(letter?, tighter, Inspection::Normal).2)
-}
-
-/// The JSON name of a unit enum value, as stored.
-fn enum_text<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }

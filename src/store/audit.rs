@@ -3,6 +3,7 @@
 
 use super::schema::audit_log;
 use super::{on_backend, DbConnection};
+use crate::domain::digest::hex;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -45,11 +46,7 @@ impl AuditRow {
             hasher.update(part.as_bytes());
             hasher.update(b"\n");
         }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&hasher.finalize())
     }
 }
 

@@ -134,6 +134,20 @@ pub fn inspections_of_batch(
         .load(conn)
 }
 
+/// The current inspections of a batch: those no other inspection
+/// supersedes, oldest first.
+pub fn current_inspections(
+    conn: &mut DbConnection,
+    batch_id: i64,
+) -> QueryResult<Vec<InspectionRow>> {
+    let all = inspections_of_batch(conn, batch_id, None)?;
+    let superseded: HashSet<i64> = all.iter().filter_map(|r| r.supersedes).collect();
+    Ok(all
+        .into_iter()
+        .filter(|r| !superseded.contains(&r.id))
+        .collect())
+}
+
 /// Defects of the given inspections with their type's code and name.
 pub fn defects_of(
     conn: &mut DbConnection,

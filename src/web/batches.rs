@@ -97,7 +97,7 @@ fn statistics_card(stats: &BatchStatistics) -> Markup {
                             td.num { (number(c.lsl, 4)) }
                             td.num { (number(c.usl, 4)) }
                             td.num class=[(c.nonconforming > 0).then_some("bad")] { (c.nonconforming) }
-                            td.num { (number(c.cpk, 2)) }
+                            td.num { (number(c.indices.cpk, 2)) }
                         }
                     }
                 }

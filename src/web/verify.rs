@@ -72,7 +72,7 @@ pub async fn verify_upload(
             }
             hasher.update(&chunk);
         }
-        digest = Some(crate::service::imports::hex(&hasher.finalize()));
+        digest = Some(crate::domain::digest::hex(&hasher.finalize()));
     }
     let digest = digest.ok_or_else(|| AppError::invalid("file", "choose the PDF to check"))?;
     let lookup = digest.clone();

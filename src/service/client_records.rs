@@ -1,0 +1,146 @@
+//! Records that a client names with its own UUID, and corrections that
+//! supersede them: readings and visual inspections follow the same rules,
+//! written here once.
+//!
+//! - Every record carries a client-made UUID (a fresh one when the client
+//!   gives none), so that a request sent again after a lost answer stores
+//!   nothing twice: a record already stored under its id with the same
+//!   content is a harmless retry and is answered as it stands.
+//! - An id that already names other content is a conflict (`*_id_reused`):
+//!   it is a client's mistake, and answering the stored record would hide it.
+//! - Records are never changed. A correction is a new record that
+//!   supersedes the current version, with a reason; only the current
+//!   version can be corrected (`already_corrected`), so two people
+//!   correcting the same record at once cannot both win silently.
+
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
+use crate::store::DbConnection;
+use diesel::QueryResult;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A kind of record kept by these rules, and how the store keeps it.
+pub(super) trait ClientRecord {
+    /// A record as the store reads it.
+    type Stored;
+    /// A record to be stored.
+    type New;
+    /// The conflict when an id already names other content.
+    const ID_REUSED: ErrorCode;
+    /// What such an id already names, as the conflict says it: "a
+    /// different reading".
+    const OTHER: &'static str;
+
+    /// The client id of a stored record.
+    fn uuid(stored: &Self::Stored) -> &str;
+    /// Records stored under any of these client ids.
+    fn find(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<Self::Stored>>;
+    fn insert(conn: &mut DbConnection, rows: &[Self::New]) -> QueryResult<()>;
+    /// Whether a correction already supersedes the record with this row id.
+    fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool>;
+}
+
+/// The id a record is stored under: the client's, or a fresh one.
+fn client_uuid(id: Option<Uuid>) -> String {
+    id.unwrap_or_else(Uuid::new_v4).to_string()
+}
+
+fn id_reused<K: ClientRecord>(uuid: &str, field: String) -> AppError {
+    AppError::conflict(
+        K::ID_REUSED,
+        format!("id {uuid} already names {}", K::OTHER),
+    )
+    .with_field(field)
+}
+
+fn by_uuid<K: ClientRecord>(rows: Vec<K::Stored>) -> HashMap<String, K::Stored> {
+    rows.into_iter()
+        .map(|row| (K::uuid(&row).to_string(), row))
+        .collect()
+}
+
+/// What a request's items came to.
+pub(super) struct Recorded<S> {
+    /// The stored record of every item, in request order.
+    pub rows: Vec<S>,
+    /// Positions of the items this request stored; the others were retries.
+    pub new: Vec<usize>,
+}
+
+/// Records the items of one request (their client ids in `ids`), all or
+/// none, by the rules of the module.
+///
+/// `is_retry(i, stored)` tells whether the record stored under item `i`'s
+/// id has that item's content; `new_row(i, uuid)` makes the record of an
+/// item not stored yet, or answers the conflict when its place is taken
+/// (items are handled in request order, so the first conflict is the one
+/// answered). `raced` is the conflict when another request stores the same
+/// records at the same moment. `list` names the items in problem fields,
+/// e.g. `measurements[3].id`.
+pub(super) fn record_all<K: ClientRecord>(
+    conn: &mut DbConnection,
+    list: &str,
+    ids: &[Option<Uuid>],
+    is_retry: impl Fn(usize, &K::Stored) -> bool,
+    mut new_row: impl FnMut(usize, String) -> AppResult<K::New>,
+    raced: impl FnOnce() -> AppError,
+) -> AppResult<Recorded<K::Stored>> {
+    let given: Vec<String> = ids.iter().flatten().map(Uuid::to_string).collect();
+    let stored = by_uuid::<K>(K::find(conn, &given)?);
+    let uuids: Vec<String> = ids.iter().map(|id| client_uuid(*id)).collect();
+    let mut new_rows = Vec::new();
+    let mut new = Vec::new();
+    for (i, uuid) in uuids.iter().enumerate() {
+        match stored.get(uuid) {
+            Some(row) if is_retry(i, row) => {}
+            Some(_) => return Err(id_reused::<K>(uuid, format!("{list}[{i}].id"))),
+            None => {
+                new_rows.push(new_row(i, uuid.clone())?);
+                new.push(i);
+            }
+        }
+    }
+    K::insert(conn, &new_rows).on_unique_violation(raced)?;
+    let mut read_back = by_uuid::<K>(K::find(conn, &uuids)?);
+    let rows = uuids
+        .iter()
+        .map(|uuid| {
+            read_back
+                .remove(uuid)
+                .or_internal("every record asked for reads back")
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Recorded { rows, new })
+}
+
+/// Records a correction of the record with row id `target` under client id
+/// `id`, by the rules of the module; answers whether it was newly stored,
+/// and the stored correction.
+///
+/// `is_retry(stored)` tells whether a record already stored under `id` is
+/// this same correction; `already_corrected` is the conflict when `target`
+/// is no longer the current version; `new_row(uuid)` makes the correction.
+pub(super) fn supersede<K: ClientRecord>(
+    conn: &mut DbConnection,
+    id: Option<Uuid>,
+    target: i64,
+    is_retry: impl FnOnce(&K::Stored) -> bool,
+    already_corrected: impl Fn() -> AppError,
+    new_row: impl FnOnce(String) -> K::New,
+) -> AppResult<(bool, K::Stored)> {
+    let uuid = client_uuid(id);
+    if let Some(stored) = K::find(conn, std::slice::from_ref(&uuid))?.pop() {
+        if !is_retry(&stored) {
+            return Err(id_reused::<K>(&uuid, "id".into()));
+        }
+        return Ok((false, stored));
+    }
+    if K::is_superseded(conn, target)? {
+        return Err(already_corrected());
+    }
+    K::insert(conn, &[new_row(uuid.clone())]).on_unique_violation(already_corrected)?;
+    let stored = K::find(conn, &[uuid])?
+        .pop()
+        .or_internal("the stored correction reads back")?;
+    Ok((true, stored))
+}

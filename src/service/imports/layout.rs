@@ -1,0 +1,206 @@
+//! How to read one file: its delimiter, its header, the unit column and the
+//! columns that hold characteristics, from the options given, the mapping
+//! saved for the instrument, or headers that equal characteristic codes.
+
+use super::ImportOptions;
+use crate::error::{AppError, AppResult, OrInternal, Violations};
+use crate::service::measurements::Context;
+use crate::store::imports as store;
+use crate::store::DbConnection;
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+
+/// A file's columns resolved against the product's template.
+pub(super) struct Layout {
+    pub delimiter: u8,
+    pub headers: Vec<String>,
+    pub unit_index: usize,
+    /// (column index, characteristic code) of every imported column.
+    pub columns: Vec<(usize, String)>,
+    pub ignored: Vec<String>,
+}
+
+impl Layout {
+    /// Header → characteristic code of the imported columns.
+    pub fn column_codes(&self) -> BTreeMap<String, String> {
+        self.columns
+            .iter()
+            .map(|(i, code)| (self.headers[*i].clone(), code.clone()))
+            .collect()
+    }
+
+    /// The header of the column imported as `code`.
+    pub fn header_of(&self, code: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(_, c)| c == code)
+            .map(|(i, _)| self.headers[*i].clone())
+            .unwrap_or_default()
+    }
+
+    pub fn unit_header(&self) -> &str {
+        &self.headers[self.unit_index]
+    }
+}
+
+pub(super) fn read_error(error: std::io::Error) -> AppError {
+    AppError::internal(format!("cannot read an uploaded file: {}", error))
+}
+
+pub(super) fn open_reader<R: Read>(source: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(source)
+}
+
+/// The delimiter of a file: whichever of `,` `;` and tab occurs most in its
+/// header line (European spreadsheets write `;`, many instruments tabs).
+fn sniff_delimiter(file: &mut (impl Read + Seek)) -> std::io::Result<u8> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut header = Vec::new();
+    BufReader::new(file.take(64 * 1024)).read_until(b'\n', &mut header)?;
+    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
+    Ok([b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .unwrap_or(b','))
+}
+
+/// The header line's names, without a byte-order mark.
+fn read_headers(file: &mut (impl Read + Seek), delimiter: u8) -> AppResult<Vec<String>> {
+    file.seek(SeekFrom::Start(0)).map_err(read_error)?;
+    let mut reader = open_reader(&mut *file, delimiter);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| AppError::invalid("file", format!("the header line cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(AppError::invalid(
+            "file",
+            "the file is empty: expected a header line such as 'unit,flux,power' and one row per unit",
+        ));
+    }
+    Ok(headers)
+}
+
+pub(super) fn layout(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    file: &mut (impl Read + Seek),
+    options: &ImportOptions,
+) -> AppResult<Layout> {
+    let delimiter = sniff_delimiter(file).map_err(read_error)?;
+    let headers = read_headers(file, delimiter)?;
+    let saved = match (&options.mapping, &options.instrument) {
+        (None, Some(instrument)) => store::latest_mapping(conn, instrument, ctx.product_id)?,
+        _ => None,
+    };
+    let unit_column = options
+        .unit_column
+        .clone()
+        .or_else(|| saved.as_ref().map(|m| m.unit_column.clone()))
+        .unwrap_or_else(|| "unit".to_string());
+    let mapping: Vec<(String, String)> = match (&options.mapping, &saved) {
+        (Some(given), _) => given.clone().into_iter().collect(),
+        (None, Some(saved)) => serde_json::from_str::<BTreeMap<String, String>>(&saved.column_map)
+            .or_internal("a saved column mapping parses")?
+            .into_iter()
+            .collect(),
+        (None, None) => headers
+            .iter()
+            .filter(|h| ctx.template.contains_key(h.as_str()))
+            .map(|h| (h.clone(), h.clone()))
+            .collect(),
+    };
+    let header = Header {
+        names: &headers,
+        shown: headers.join(&char::from(delimiter).to_string()),
+    };
+    let mut problems = Violations::default();
+    let unit_index = header.find(&unit_column);
+    if unit_index.is_none() {
+        problems.add(
+            "file",
+            format!(
+                "no '{unit_column}' column for the unit number in the header '{}'",
+                header.shown
+            ),
+        );
+    }
+    let columns = header.mapped_columns(ctx, &mapping, &mut problems);
+    problems.into_result()?;
+    let used: HashSet<usize> = columns.iter().map(|(i, _)| *i).chain(unit_index).collect();
+    let ignored = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, h)| h.clone())
+        .collect();
+    Ok(Layout {
+        delimiter,
+        unit_index: unit_index.unwrap_or_default(),
+        headers,
+        columns,
+        ignored,
+    })
+}
+
+/// A header line, and how problems quote it.
+struct Header<'a> {
+    names: &'a [String],
+    shown: String,
+}
+
+impl Header<'_> {
+    fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// (column index, code) of each mapped column, naming the mappings
+    /// that do not fit the file or the product.
+    fn mapped_columns(
+        &self,
+        ctx: &Context,
+        mapping: &[(String, String)],
+        problems: &mut Violations,
+    ) -> Vec<(usize, String)> {
+        let shown = &self.shown;
+        let mut columns = Vec::new();
+        for (header, code) in mapping {
+            let field = format!("mapping.{header}");
+            match (self.find(header), ctx.template.get(code)) {
+                (None, _) => problems.add(
+                    field,
+                    format!("the file has no column '{header}' (header '{shown}')"),
+                ),
+                (_, None) => problems.add(
+                    field,
+                    format!(
+                        "'{code}' is not a characteristic of this product (known: {})",
+                        ctx.codes
+                    ),
+                ),
+                (_, Some(c)) if c.derived => problems.add(
+                    field,
+                    format!("'{code}' is derived from chromaticity x and y; import those instead"),
+                ),
+                (Some(index), Some(_)) => columns.push((index, code.clone())),
+            }
+        }
+        if mapping.is_empty() {
+            problems.add(
+                "file",
+                format!(
+                    "no column of the header '{shown}' names a characteristic of this product \
+                     (known: {}); give a mapping",
+                    ctx.codes
+                ),
+            );
+        }
+        columns
+    }
+}

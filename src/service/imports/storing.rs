@@ -1,0 +1,120 @@
+//! The second pass over a checked file: the import's record, the readings
+//! in chunks under its id, and the column mapping saved for the instrument.
+
+use super::checking::Counts;
+use super::layout::Layout;
+use super::scan::{scan, Scanned};
+use super::ImportOptions;
+use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
+use crate::service::audit::Actor;
+use crate::service::measurements::Context;
+use crate::store::imports::{self as store, ImportRow, MappingRow};
+use crate::store::measurements::{insert_measurements, MeasurementRow, ROWS_PER_INSERT};
+use crate::store::DbConnection;
+use chrono::NaiveDateTime;
+use std::io::{Read, Seek};
+use uuid::Uuid;
+
+/// One file being imported: by whom, into which batch, and when.
+pub(super) struct Upload<'a> {
+    pub actor: &'a Actor,
+    pub ctx: &'a Context,
+    pub sha256: &'a str,
+    pub filename: &'a str,
+    pub options: &'a ImportOptions,
+    pub imported_at: NaiveDateTime,
+}
+
+/// Records the import; a second request importing the same file into the
+/// batch at the same moment meets the unique index and is refused.
+pub(super) fn insert_import(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    counts: &Counts,
+) -> AppResult<i64> {
+    store::insert_import(
+        conn,
+        &ImportRow {
+            id: 0,
+            batch_id: upload.ctx.batch_id,
+            sha256: upload.sha256.to_string(),
+            filename: upload.filename.to_string(),
+            instrument: upload.options.instrument.clone(),
+            rows_read: counts.rows,
+            readings: counts.readings,
+            imported_by: upload.actor.user_id,
+            imported_at: upload.imported_at,
+        },
+    )
+    .on_unique_violation(|| {
+        AppError::conflict(
+            ErrorCode::ImportInProgress,
+            "the same file is being imported into this batch at this moment",
+        )
+    })
+}
+
+/// Stores every reading of the file, in chunks, under the import's id.
+pub(super) fn store_readings(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    file: &mut (impl Read + Seek),
+    layout: &Layout,
+    import_id: i64,
+) -> AppResult<()> {
+    let mut chunk = Vec::with_capacity(ROWS_PER_INSERT);
+    scan(file, layout, |found| {
+        if let Scanned::Cell {
+            unit, code, value, ..
+        } = found
+        {
+            chunk.push(MeasurementRow {
+                id: 0,
+                // Time-ordered ids keep the unique index's inserts sequential.
+                uuid: Uuid::now_v7().to_string(),
+                batch_id: upload.ctx.batch_id,
+                unit,
+                characteristic_id: upload.ctx.template[&code].id,
+                value,
+                supersedes: None,
+                reason: None,
+                recorded_at: upload.imported_at,
+                recorded_by: upload.actor.user_id,
+                import_id: Some(import_id),
+            });
+            if chunk.len() == ROWS_PER_INSERT {
+                insert_measurements(conn, &chunk)?;
+                chunk.clear();
+            }
+        }
+        Ok(())
+    })?;
+    insert_measurements(conn, &chunk)?;
+    Ok(())
+}
+
+/// A mapping given with an instrument is saved for it and the product.
+pub(super) fn save_mapping(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    layout: &Layout,
+) -> AppResult<()> {
+    let (Some(instrument), Some(mapping)) = (&upload.options.instrument, &upload.options.mapping)
+    else {
+        return Ok(());
+    };
+    store::insert_mapping(
+        conn,
+        &MappingRow {
+            id: 0,
+            instrument: instrument.clone(),
+            product_id: upload.ctx.product_id,
+            unit_column: layout.unit_header().to_string(),
+            column_map: serde_json::to_string(mapping)
+                .or_internal("a column mapping serialises")?,
+            saved_by: upload.actor.user_id,
+            saved_at: upload.imported_at,
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! What every reading is checked against, whether it comes in a request or
+//! in an instrument's file: the batch's lot, drawn units and template.
+
+use crate::domain::access::Visibility;
+use crate::domain::sampling::LotSize;
+use crate::domain::template::{is_attribute_value, Kind, Quantity};
+use crate::error::{AppError, AppResult, ErrorCode, Violations};
+use crate::service::catalog::{get_product, Characteristic};
+use crate::service::colour::{colour_error, Chromaticity};
+use crate::store::measurements as store;
+use crate::store::orders::find_order;
+use crate::store::DbConnection;
+use std::collections::{HashMap, HashSet};
+
+/// Problems reported in one answer; the rest are summed up.
+const MAX_REPORTED: usize = 100;
+
+/// The problems of a large request or file: the first [`MAX_REPORTED`]
+/// listed, the rest counted, so that an answer stays readable however
+/// broken the input.
+#[derive(Default)]
+pub(in crate::service) struct CappedProblems {
+    listed: Violations,
+    count: usize,
+}
+
+impl CappedProblems {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.count += 1;
+        if self.count <= MAX_REPORTED {
+            self.listed.add(field, message);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Nothing, or the listed problems with how many more there were,
+    /// that line under `field`.
+    pub fn into_result(mut self, field: &str) -> AppResult<()> {
+        if self.count > MAX_REPORTED {
+            self.listed.add(
+                field,
+                format!("{} more problems not listed", self.count - MAX_REPORTED),
+            );
+        }
+        self.listed.into_result()
+    }
+}
+
+/// The batch's lot, drawn units and template: what every reading is checked against.
+pub(in crate::service) struct Context {
+    pub batch_id: i64,
+    pub product_id: i64,
+    lot: LotSize,
+    sampled: HashSet<i64>,
+    pub template: HashMap<String, Characteristic>,
+    pub codes: String,
+    chromaticity: Option<Chromaticity>,
+}
+
+pub(in crate::service) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
+    let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
+    let plan = crate::service::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
+        AppError::conflict(
+            ErrorCode::NoSamplingPlan,
+            format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),
+        )
+    })?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let product = get_product(conn, order.product_id, Visibility::Everything)?;
+    let chromaticity = Chromaticity::of(&product)?;
+    let characteristics = product.characteristics;
+    let codes = characteristics
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Context {
+        batch_id,
+        product_id: order.product_id,
+        chromaticity,
+        lot: LotSize::parse(batch.lot_size)
+            .map_err(|e| AppError::internal(format!("a stored lot size is valid: {e}")))?,
+        sampled: plan.units.into_iter().collect(),
+        template: characteristics
+            .into_iter()
+            .map(|c| (c.code.clone(), c))
+            .collect(),
+        codes,
+    })
+}
+
+/// Checks one reading, `value` of characteristic `code` on `unit`, against
+/// the batch; answers `(field, message)` problems, the field being `unit`,
+/// `characteristic` or `value`.
+pub(in crate::service) fn check_reading(
+    ctx: &Context,
+    unit: i64,
+    code: &str,
+    value: f64,
+) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if !ctx.lot.contains(unit) {
+        problems.push((
+            "unit",
+            format!("unit {unit} is outside the lot (1..={})", ctx.lot.get()),
+        ));
+    } else if !ctx.sampled.contains(&unit) {
+        problems.push((
+            "unit",
+            format!("unit {unit} was not drawn for inspection in this batch"),
+        ));
+    }
+    match ctx.template.get(code) {
+        None => problems.push((
+            "characteristic",
+            format!(
+                "'{code}' is not a characteristic of this product (known: {})",
+                ctx.codes
+            ),
+        )),
+        Some(c) if c.derived => problems.push((
+            "characteristic",
+            format!(
+                "'{}' is derived from the unit's chromaticity x and y; record those instead",
+                c.code
+            ),
+        )),
+        Some(c) => problems.extend(value_problem(c, value).map(|m| ("value", m))),
+    }
+    problems
+}
+
+/// New chromaticity readings, `(position in the request, unit,
+/// characteristic id, value)`, that would pair with the unit's other
+/// coordinate (from the request or stored) into a point that is not a
+/// colour; answers the positions with the reason.
+pub(in crate::service) fn chromaticity_problems(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    new: &[(usize, i64, i64, f64)],
+) -> AppResult<Vec<(usize, String)>> {
+    let Some(chromaticity) = &ctx.chromaticity else {
+        return Ok(Vec::new());
+    };
+    let new: Vec<_> = new
+        .iter()
+        .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
+        .collect();
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Stored current values first, then the request's on top of them.
+    let stored = store::current_of_batch(conn, ctx.batch_id)?
+        .into_iter()
+        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id))
+        .map(|r| (r.unit, r.characteristic_id, r.value));
+    let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
+    Ok(new
+        .iter()
+        .filter_map(|&&(position, unit, _, _)| {
+            let point = points.get(&unit)?;
+            let error = chromaticity.derive(*point).err()?;
+            let reason = colour_error(error, "value").detail;
+            Some((
+                position,
+                format!("unit {unit}: x = {}, y = {}: {reason}", point.x, point.y),
+            ))
+        })
+        .collect())
+}
+
+/// What is wrong with a value for this characteristic, if anything.
+pub(super) fn value_problem(characteristic: &Characteristic, value: f64) -> Option<String> {
+    if !value.is_finite() {
+        Some("must be a finite number".into())
+    } else if characteristic.kind == Kind::Attribute && !is_attribute_value(value) {
+        Some("an attribute reading is 0 (pass) or 1 (fail)".into())
+    } else if matches!(
+        characteristic.quantity,
+        Some(Quantity::CieX | Quantity::CieY)
+    ) && !(0.0..1.0).contains(&value)
+    {
+        Some("a chromaticity coordinate lies between 0 and 1".into())
+    } else {
+        None
+    }
+}

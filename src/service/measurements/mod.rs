@@ -1,0 +1,44 @@
+//! Readings of sampled units: recording them many per request, correcting
+//! them by superseding, and reading them back.
+
+mod checks;
+mod corrections;
+mod recording;
+mod views;
+
+pub(super) use checks::{check_reading, chromaticity_problems, context, CappedProblems, Context};
+pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
+pub use recording::{record, MeasurementInput, RecordMeasurements, Recorded, MAX_PER_REQUEST};
+pub use views::{get, list, ListFilter, Measurement};
+
+use super::client_records::ClientRecord;
+use crate::error::ErrorCode;
+use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
+use crate::store::DbConnection;
+use diesel::QueryResult;
+
+/// Readings are named by their client's UUID and corrected by superseding.
+struct Readings;
+
+impl ClientRecord for Readings {
+    type Stored = CodedMeasurement;
+    type New = MeasurementRow;
+    const ID_REUSED: ErrorCode = ErrorCode::MeasurementIdReused;
+    const OTHER: &'static str = "a different reading";
+
+    fn uuid((row, _): &CodedMeasurement) -> &str {
+        &row.uuid
+    }
+
+    fn find(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<CodedMeasurement>> {
+        store::find_by_uuids(conn, uuids)
+    }
+
+    fn insert(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
+        store::insert_measurements(conn, rows)
+    }
+
+    fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+        Ok(!store::superseded_by(conn, &[id])?.is_empty())
+    }
+}

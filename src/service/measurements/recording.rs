@@ -1,0 +1,184 @@
+//! Recording readings of sampled units, many per request, all or nothing.
+
+use super::checks::{check_reading, chromaticity_problems, context, CappedProblems, Context};
+use super::views::{views, Measurement};
+use super::Readings;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::service::audit::{self, Actor};
+use crate::service::client_records::{record_all, Recorded as Stored};
+use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
+use crate::store::{now, DbConnection};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Readings accepted in one request.
+pub const MAX_PER_REQUEST: usize = 10_000;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasurementInput {
+    /// Client-made UUID: sending the same reading again (a retry) stores
+    /// nothing twice and answers as the first time.
+    pub id: Option<Uuid>,
+    /// Unit number within the lot; must be one of the plan's drawn units.
+    pub unit: i64,
+    /// Code of a characteristic of the batch's product.
+    pub characteristic: String,
+    /// The reading; for attribute characteristics 0 (pass) or 1 (fail).
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMeasurements {
+    pub measurements: Vec<MeasurementInput>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recorded {
+    /// Every reading of the request, in request order.
+    pub measurements: Vec<Measurement>,
+}
+
+/// Records a request's readings, all or none; a retry with the same ids
+/// answers the stored ones (see `client_records`).
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    batch_id: i64,
+    request: RecordMeasurements,
+) -> AppResult<Recorded> {
+    let items = request.measurements;
+    check_count(&items)?;
+    let ctx = context(conn, batch_id)?;
+    check_items(conn, &ctx, &items)?;
+    let stored = store_new(conn, actor, &ctx, &items)?;
+    if !stored.new.is_empty() {
+        audit::record(
+            conn,
+            actor,
+            "measurements.record",
+            format!("batch/{batch_id}"),
+            serde_json::json!({"stored": stored.new.len(), "already_stored": items.len() - stored.new.len()}),
+        )?;
+    }
+    Ok(Recorded {
+        measurements: views(conn, stored.rows)?,
+    })
+}
+
+fn check_count(items: &[MeasurementInput]) -> AppResult<()> {
+    if items.is_empty() {
+        return Err(AppError::invalid(
+            "measurements",
+            "must hold at least one reading",
+        ));
+    }
+    if items.len() > MAX_PER_REQUEST {
+        return Err(AppError::invalid(
+            "measurements",
+            format!("at most {MAX_PER_REQUEST} readings per request; send the rest in another"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks every reading against the batch and the request's others.
+fn check_items(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    items: &[MeasurementInput],
+) -> AppResult<()> {
+    let mut problems = CappedProblems::default();
+    let mut seen_ids = HashSet::new();
+    let mut seen_pairs = HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        for (field, message) in check_reading(ctx, item.unit, &item.characteristic, item.value) {
+            problems.add(format!("measurements[{i}].{field}"), message);
+        }
+        if item.id.is_some_and(|id| !seen_ids.insert(id)) {
+            problems.add(
+                format!("measurements[{i}].id"),
+                "is used twice in this request",
+            );
+        }
+        if !seen_pairs.insert((item.unit, item.characteristic.as_str())) {
+            problems.add(
+                format!("measurements[{i}]"),
+                format!(
+                    "unit {} / {} appears twice in this request",
+                    item.unit, item.characteristic
+                ),
+            );
+        }
+    }
+    let chromaticity_items: Vec<_> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let c = ctx.template.get(&item.characteristic)?;
+            Some((i, item.unit, c.id, item.value))
+        })
+        .collect();
+    for (i, message) in chromaticity_problems(conn, ctx, &chromaticity_items)? {
+        problems.add(format!("measurements[{i}].value"), message);
+    }
+    problems.into_result("measurements")
+}
+
+/// Stores the readings not stored yet; a unit's reading of a
+/// characteristic is recorded once, and changed only by a correction.
+fn store_new(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ctx: &Context,
+    items: &[MeasurementInput],
+) -> AppResult<Stored<CodedMeasurement>> {
+    let existing: HashSet<(i64, i64)> = store::existing_readings(conn, ctx.batch_id)?
+        .into_iter()
+        .collect();
+    let recorded_at = now();
+    let ids: Vec<Option<Uuid>> = items.iter().map(|item| item.id).collect();
+    let is_retry = |i: usize, (row, code): &CodedMeasurement| {
+        let item = &items[i];
+        row.batch_id == ctx.batch_id
+            && row.unit == item.unit
+            && *code == item.characteristic
+            && row.value.to_bits() == item.value.to_bits()
+    };
+    let new_row = |i: usize, uuid: String| {
+        let item = &items[i];
+        let characteristic = &ctx.template[&item.characteristic];
+        if existing.contains(&(item.unit, characteristic.id)) {
+            return Err(AppError::conflict(
+                ErrorCode::ReadingExists,
+                format!(
+                    "unit {} already has a {} reading; a correction must supersede it",
+                    item.unit, item.characteristic
+                ),
+            )
+            .with_field(format!("measurements[{i}]")));
+        }
+        Ok(MeasurementRow {
+            id: 0,
+            uuid,
+            batch_id: ctx.batch_id,
+            unit: item.unit,
+            characteristic_id: characteristic.id,
+            value: item.value,
+            supersedes: None,
+            reason: None,
+            recorded_at,
+            recorded_by: actor.user_id,
+            import_id: None,
+        })
+    };
+    record_all::<Readings>(conn, "measurements", &ids, is_retry, new_row, || {
+        AppError::conflict(
+            ErrorCode::ReadingExists,
+            "another request recorded some of these readings at the same moment; retry with the same ids",
+        )
+    })
+}

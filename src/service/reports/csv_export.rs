@@ -1,0 +1,157 @@
+//! The readings behind a report as CSV: every current reading, and every
+//! value derived from a unit's chromaticity, one row per unit and
+//! characteristic.
+
+use crate::domain::access::Visibility;
+use crate::domain::template::Kind;
+use crate::error::AppResult;
+use crate::service::catalog::{Characteristic, Product};
+use crate::service::charts::Scope;
+use crate::service::utc;
+use crate::store::accounts::usernames;
+use crate::store::DbConnection;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the CSV export needs besides each batch's rows.
+#[derive(Clone)]
+pub struct CsvScope {
+    pub po_number: String,
+    pub product: Product,
+    /// (batch id, batch number), in batch order.
+    pub batches: Vec<(i64, i32)>,
+}
+
+pub fn csv_scope(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<CsvScope> {
+    let scope = Scope::of_order(conn, order_id, visibility)?;
+    Ok(CsvScope {
+        po_number: scope.order.po_number,
+        product: scope.product,
+        batches: scope.batches.iter().map(|b| (b.id, b.number)).collect(),
+    })
+}
+
+/// One batch's readings as CSV rows: every current reading, and every value
+/// derived from a unit's chromaticity, one row per unit and characteristic.
+pub fn csv_rows_of_batch(
+    conn: &mut DbConnection,
+    scope: &CsvScope,
+    batch_id: i64,
+    number: i32,
+) -> AppResult<Vec<u8>> {
+    use crate::report::csv::Rows;
+    let batch = BatchRows {
+        scope,
+        number,
+        position: scope
+            .product
+            .characteristics
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect(),
+    };
+    // Ordered by unit, then by the characteristic's place in the template.
+    let mut by_key: BTreeMap<(i64, usize), Vec<String>> = BTreeMap::new();
+    by_key.extend(batch.recorded(conn, batch_id)?);
+    by_key.extend(batch.derived(conn, batch_id)?);
+    let mut rows = Rows::new();
+    for fields in by_key.into_values() {
+        rows.push(&fields)?;
+    }
+    rows.take()
+}
+
+/// The rows of one batch, keyed by (unit, position in the template).
+struct BatchRows<'a> {
+    scope: &'a CsvScope,
+    number: i32,
+    /// Position in the template by characteristic id.
+    position: HashMap<i64, usize>,
+}
+
+type KeyedRow = ((i64, usize), Vec<String>);
+
+impl BatchRows<'_> {
+    /// The columns every row has: the reading and whether it conforms.
+    fn fields(&self, c: &Characteristic, unit: i64, value: f64) -> Vec<String> {
+        let conforming = match c.kind {
+            Kind::Variable => c.lsl.is_none_or(|l| value >= l) && c.usl.is_none_or(|u| value <= u),
+            Kind::Attribute => value == 0.0,
+        };
+        vec![
+            self.scope.po_number.clone(),
+            self.number.to_string(),
+            unit.to_string(),
+            c.code.clone(),
+            c.name.clone(),
+            c.unit.clone(),
+            c.kind.as_str().to_string(),
+            value.to_string(),
+            c.lsl.map_or(String::new(), |v| v.to_string()),
+            c.usl.map_or(String::new(), |v| v.to_string()),
+            conforming.to_string(),
+        ]
+    }
+
+    /// Every current reading, with who recorded it and when.
+    fn recorded(&self, conn: &mut DbConnection, batch_id: i64) -> AppResult<Vec<KeyedRow>> {
+        let characteristics = &self.scope.product.characteristics;
+        let recorded = crate::store::measurements::current_of_batch(conn, batch_id)?;
+        let user_ids: Vec<i64> = recorded.iter().filter_map(|m| m.recorded_by).collect();
+        let names: HashMap<i64, String> = usernames(conn, &user_ids)?.into_iter().collect();
+        let mut rows = Vec::with_capacity(recorded.len());
+        for m in &recorded {
+            let Some(&i) = self.position.get(&m.characteristic_id) else {
+                continue;
+            };
+            let mut fields = self.fields(&characteristics[i], m.unit, m.value);
+            fields.extend([
+                "false".to_string(),
+                m.supersedes.is_some().to_string(),
+                utc(m.recorded_at).to_rfc3339(),
+                // No user: an instrument import, or the system (demo data).
+                m.recorded_by
+                    .and_then(|id| names.get(&id).cloned())
+                    .unwrap_or_else(|| {
+                        if m.import_id.is_some() {
+                            "import"
+                        } else {
+                            "system"
+                        }
+                        .into()
+                    }),
+                m.uuid.clone(),
+            ]);
+            rows.push(((m.unit, i), fields));
+        }
+        Ok(rows)
+    }
+
+    /// Every value derived from a unit's chromaticity.
+    fn derived(&self, conn: &mut DbConnection, batch_id: i64) -> AppResult<Vec<KeyedRow>> {
+        let product: &Product = &self.scope.product;
+        let mut rows = Vec::new();
+        for v in crate::service::colour::current_values(conn, batch_id, product)? {
+            let Some(&i) = self.position.get(&v.characteristic_id) else {
+                continue;
+            };
+            if !product.characteristics[i].derived {
+                continue;
+            }
+            let mut fields = self.fields(&product.characteristics[i], v.unit, v.value);
+            fields.extend([
+                "true".into(),
+                "false".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            rows.push(((v.unit, i), fields));
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,150 @@
+//! Issuing an order's report as immutable revisions: the next revision is
+//! rendered outside the write transaction, then stored only if nothing
+//! moved meanwhile; the same data never make a second revision.
+
+use super::changes::{changes_since, data_hash};
+use super::gathering::gather;
+use super::{issued, report_number, IssuedReport};
+use crate::domain::access::Visibility;
+use crate::domain::digest::hex;
+use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
+use crate::report::{self, Heading, Issue, QcReport};
+use crate::service::audit::{self, Actor};
+use crate::store::reports::{self as store, NewReportRow};
+use crate::store::DbConnection;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// A report ready to be stored: the rendered file and what it rests on.
+pub struct Prepared {
+    pub order_id: i64,
+    pub revision: i32,
+    pub data_sha256: String,
+    pub changes: Vec<String>,
+    pub pdf: Vec<u8>,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// Either the revision already issued for these data, or a new one to store.
+pub enum Preparation {
+    Unchanged(IssuedReport),
+    New(Prepared),
+}
+
+/// Renders the next revision unless the data are those of the latest one.
+/// Runs outside the write transaction; `store_issue` checks nothing moved.
+pub fn prepare_issue(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    order_id: i64,
+) -> AppResult<Preparation> {
+    let now = Utc::now();
+    // Fingerprint first: data changing while the report is gathered make
+    // `store_issue` refuse it.
+    let data_sha256 = data_hash(conn, order_id)?;
+    let draft = gather(conn, order_id, Visibility::Everything, None, now)?;
+    if draft.batches.is_empty() {
+        return Err(AppError::conflict(
+            ErrorCode::NothingToReport,
+            "the order has no batches yet: there is nothing to report",
+        ));
+    }
+    let previous = store::reports_of_order(conn, order_id)?.pop();
+    if let Some(previous) = previous.as_ref().filter(|p| p.data_sha256 == data_sha256) {
+        return Ok(Preparation::Unchanged(issued(conn, previous.clone())?));
+    }
+    let changes = match &previous {
+        Some(p) => changes_since(conn, &draft, p.issued_at)?,
+        None => Vec::new(),
+    };
+    let revision = previous.map_or(1, |p| p.revision + 1);
+    let report = QcReport {
+        heading: Heading {
+            issue: Some(Issue {
+                number: report_number(order_id),
+                revision,
+                issued_by: actor.name.clone(),
+                changes: changes.clone(),
+            }),
+            ..draft.heading
+        },
+        ..draft
+    };
+    Ok(Preparation::New(Prepared {
+        order_id,
+        revision,
+        data_sha256,
+        changes,
+        pdf: report::pdf::render(&report)?,
+        issued_at: now,
+    }))
+}
+
+/// Stores a prepared revision, unless another was issued meanwhile or the
+/// data changed while it was being rendered.
+pub fn store_issue(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    prepared: Prepared,
+) -> AppResult<IssuedReport> {
+    let latest = store::reports_of_order(conn, prepared.order_id)?
+        .last()
+        .map_or(0, |r| r.revision);
+    let scope_changed = data_hash(conn, prepared.order_id)? != prepared.data_sha256;
+    if latest + 1 != prepared.revision || scope_changed {
+        return Err(AppError::conflict(
+            ErrorCode::ReportChanged,
+            "the order's data or reports changed while the report was being made; issue it again",
+        ));
+    }
+    let sha256 = hex(&Sha256::digest(&prepared.pdf));
+    let number = report_number(prepared.order_id);
+    let changes =
+        serde_json::to_string(&prepared.changes).or_internal("report changes serialise")?;
+    store::insert_report(
+        conn,
+        &NewReportRow {
+            order_id: prepared.order_id,
+            number: &number,
+            revision: prepared.revision,
+            sha256: &sha256,
+            data_sha256: &prepared.data_sha256,
+            changes: &changes,
+            pdf: &prepared.pdf,
+            issued_by: actor.user_id,
+            issued_at: prepared.issued_at.naive_utc(),
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        "report.issue",
+        format!("order:{}", prepared.order_id),
+        serde_json::json!({"number": number, "revision": prepared.revision, "sha256": sha256,
+                           "changes": prepared.changes}),
+    )?;
+    let row = store::reports_of_order(conn, prepared.order_id)?
+        .pop()
+        .or_internal("the issued report reads back")?;
+    issued(conn, row)
+}
+
+/// The newest revision when the order's data changed since it was issued.
+pub fn outdated_revision(conn: &mut DbConnection, order_id: i64) -> AppResult<Option<i32>> {
+    let Some(latest) = store::reports_of_order(conn, order_id)?.pop() else {
+        return Ok(None);
+    };
+    Ok((data_hash(conn, order_id)? != latest.data_sha256).then_some(latest.revision))
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<Vec<IssuedReport>> {
+    crate::service::orders::get_order(conn, order_id, visibility)?;
+    store::reports_of_order(conn, order_id)?
+        .into_iter()
+        .map(|row| issued(conn, row))
+        .collect()
+}

@@ -1,0 +1,67 @@
+//! QC reports of orders: gathered one batch at a time (summaries kept,
+//! readings dropped after each batch), drafted on demand, issued as
+//! immutable revisions with a SHA-256 that anyone holding the file can
+//! verify, and the readings behind them as CSV.
+
+mod changes;
+mod csv_export;
+mod files;
+mod gathering;
+mod issuing;
+mod verification;
+
+pub use changes::data_hash;
+pub use csv_export::{csv_rows_of_batch, csv_scope, CsvScope};
+pub use files::{draft_pdf, issued_pdf, order_report, ReportFile};
+pub use gathering::gather;
+pub use issuing::{list, outdated_revision, prepare_issue, store_issue, Preparation, Prepared};
+pub use verification::{verify, Verification};
+
+use super::utc;
+use crate::error::{AppResult, OrInternal};
+use crate::store::accounts::usernames;
+use crate::store::reports::ReportRow;
+use crate::store::DbConnection;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// An issued revision of an order's report.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IssuedReport {
+    pub order_id: i64,
+    pub number: String,
+    pub revision: i32,
+    /// SHA-256 of the PDF's bytes.
+    pub sha256: String,
+    pub issued_by: Option<String>,
+    pub issued_at: DateTime<Utc>,
+    /// What changed since the previous revision.
+    pub changes: Vec<String>,
+    /// Where the PDF of this revision is downloaded.
+    pub href: String,
+}
+
+/// The report number of an order (revisions share it).
+pub fn report_number(order_id: i64) -> String {
+    format!("QCR-{order_id:06}")
+}
+
+/// The answer for a stored revision, with the name of who issued it.
+pub(super) fn issued(conn: &mut DbConnection, row: ReportRow) -> AppResult<IssuedReport> {
+    let names: HashMap<i64, String> =
+        usernames(conn, &row.issued_by.into_iter().collect::<Vec<_>>())?
+            .into_iter()
+            .collect();
+    Ok(IssuedReport {
+        href: format!("/api/v1/orders/{}/reports/{}", row.order_id, row.revision),
+        order_id: row.order_id,
+        number: row.number,
+        revision: row.revision,
+        sha256: row.sha256,
+        issued_by: row.issued_by.and_then(|id| names.get(&id).cloned()),
+        issued_at: utc(row.issued_at),
+        changes: serde_json::from_str(&row.changes).or_internal("stored report changes parse")?,
+    })
+}
