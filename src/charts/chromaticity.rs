@@ -3,12 +3,11 @@
 //! target's MacAdam ellipses (IEC 60081 shape, 1 to 7 steps) and every
 //! measured unit.
 
-use super::{drawing_failed, Window, CENTRE, DATA, FONT, GUIDE, HEIGHT, LIMIT, WIDTH};
+use super::{drawing_failed, Window, XyChart, CENTRE, DATA, FONT, GUIDE, HEIGHT, LIMIT, WIDTH};
 use crate::domain::colorimetry::{
     planckian_uv, uv_at, AnsiQuadrangle, Ellipse, Xy, ANSI_C78_377, DUV_TOLERANCE,
 };
 use crate::error::AppResult;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -79,12 +78,8 @@ fn quadrangle_outline(q: &AnsiQuadrangle) -> Vec<(f64, f64)> {
     outline
 }
 
-/// The plotting area: CIE 1931 x along, y up.
-type DiagramChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
 /// The Planckian locus from 1,500 K to 21,500 K.
-fn draw_locus(chart: &mut DiagramChart, window: &Window) -> AppResult<()> {
+fn draw_locus(chart: &mut XyChart, window: &Window) -> AppResult<()> {
     let locus: Vec<(f64, f64)> = (0..=400)
         .map(|i| {
             let xy = planckian_uv(1_500.0 + 50.0 * f64::from(i)).to_xy();
@@ -100,7 +95,7 @@ fn draw_locus(chart: &mut DiagramChart, window: &Window) -> AppResult<()> {
 }
 
 /// The ANSI C78.377 quadrangles in the window, each named by its nominal CCT.
-fn draw_quadrangles(chart: &mut DiagramChart, window: &Window) -> AppResult<()> {
+fn draw_quadrangles(chart: &mut XyChart, window: &Window) -> AppResult<()> {
     for q in &ANSI_C78_377 {
         let parts = window.clip(&quadrangle_outline(q));
         if parts.is_empty() {
@@ -129,7 +124,7 @@ fn draw_quadrangles(chart: &mut DiagramChart, window: &Window) -> AppResult<()> 
 }
 
 /// The target's MacAdam ellipses and a cross at the target.
-fn draw_target(chart: &mut DiagramChart, window: &Window, target: &Ellipse) -> AppResult<()> {
+fn draw_target(chart: &mut XyChart, window: &Window, target: &Ellipse) -> AppResult<()> {
     for steps in ELLIPSE_STEPS {
         for part in window.clip(&ellipse_outline(target, steps)) {
             chart

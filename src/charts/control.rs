@@ -3,11 +3,10 @@
 //! complete a run rule marked in red and named.
 
 use super::{
-    decimals, drawing_failed, fixed, index_label, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH,
+    decimals, drawing_failed, fixed, index_label, XyChart, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH,
 };
 use crate::domain::spc::{ChartKind, ControlChart, Limits};
 use crate::error::AppResult;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -110,10 +109,6 @@ pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult
     Ok(super::xml_safe(svg))
 }
 
-/// The plotting area of one panel: batches along x, the statistic up y.
-type PanelChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
 fn draw_panel(
     area: &DrawingArea<SVGBackend, Shift>,
     panel: &Panel,
@@ -169,7 +164,7 @@ fn y_range(panel: &Panel) -> (f64, f64) {
 
 /// Limit lines: one segment per run of points judged by the same limits,
 /// the last run's named at the right.
-fn draw_limits(chart: &mut PanelChart, panel: &Panel, digits: usize) -> AppResult<()> {
+fn draw_limits(chart: &mut XyChart, panel: &Panel, digits: usize) -> AppResult<()> {
     let mut start = 0;
     while start < panel.limits.len() {
         let end = (start..panel.limits.len())
@@ -209,7 +204,7 @@ fn draw_limits(chart: &mut PanelChart, panel: &Panel, digits: usize) -> AppResul
 
 /// The statistic joined by a line; points that complete a run rule larger,
 /// red and named.
-fn draw_points(chart: &mut PanelChart, panel: &Panel) -> AppResult<()> {
+fn draw_points(chart: &mut XyChart, panel: &Panel) -> AppResult<()> {
     let points: Vec<(f64, f64)> = panel
         .values
         .iter()

@@ -1,9 +1,10 @@
 //! Histogram of one characteristic with its specification limits, nominal
 //! and the fitted normal curve: the picture behind Cp/Cpk.
 
-use super::{decimals, drawing_failed, fixed, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH};
+use super::{
+    decimals, drawing_failed, fixed, XyChart, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH,
+};
 use crate::error::AppResult;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use statrs::distribution::{Continuous, Normal};
@@ -76,10 +77,6 @@ pub struct Histogram<'a> {
     pub usl: Option<f64>,
     pub nominal: Option<f64>,
 }
-
-/// The plotting area: the measured quantity along x, units up y.
-type HistogramChart<'a, 'b> =
-    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 pub fn render(h: &Histogram) -> AppResult<String> {
     let bins = h.bins;
@@ -166,7 +163,7 @@ fn x_range(h: &Histogram) -> (f64, f64) {
 /// stay legible.
 /// `x_span` is the width of the x range and `y1` the top of the y range.
 fn draw_limits(
-    chart: &mut HistogramChart,
+    chart: &mut XyChart,
     h: &Histogram,
     digits: usize,
     x_span: f64,

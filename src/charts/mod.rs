@@ -31,6 +31,17 @@ pub const FIT: RGBColor = RGBColor(0xEF, 0x6C, 0x00);
 pub const BARS: RGBColor = RGBColor(0x90, 0xA4, 0xAE);
 pub const GUIDE: RGBColor = RGBColor(0x75, 0x75, 0x75);
 /// The grid behind the data: present but quiet.
+/// An SVG chart with numbers along both axes, as the drawing steps of the
+/// charts take it.
+pub type XyChart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    plotters::prelude::SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
 pub const GRID: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
 
 /// What a chart route can answer with.
