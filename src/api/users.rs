@@ -5,7 +5,8 @@ use super::auth::Allowed;
 use super::extract::ApiJson;
 use crate::error::{AppResult, Problem};
 use crate::service::accounts::{self, NewUser, User};
-use crate::store::Db;
+use crate::service::audit::Actor;
+use crate::store::{Db, DbConnection};
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -52,14 +53,7 @@ pub async fn disable_user(
     caller: Allowed<ManageUsers>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<User>> {
-    let id = id.into_inner();
-    let user = db
-        .write(move |c| {
-            let username = accounts::get_user(c, id)?.username;
-            accounts::disable_user(c, &caller.actor(), &username)
-        })
-        .await?;
-    Ok(web::Json(user))
+    change_user(db, caller, id.into_inner(), accounts::disable_user).await
 }
 
 /// Enables a disabled user again; it signs in anew.
@@ -71,11 +65,20 @@ pub async fn enable_user(
     caller: Allowed<ManageUsers>,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<User>> {
-    let id = id.into_inner();
+    change_user(db, caller, id.into_inner(), accounts::enable_user).await
+}
+
+/// Applies `change` (disable, enable) to the user with this id.
+async fn change_user(
+    db: web::Data<Db>,
+    caller: Allowed<ManageUsers>,
+    id: i64,
+    change: fn(&mut DbConnection, &Actor, &str) -> AppResult<User>,
+) -> AppResult<web::Json<User>> {
     let user = db
         .write(move |c| {
             let username = accounts::get_user(c, id)?.username;
-            accounts::enable_user(c, &caller.actor(), &username)
+            change(c, &caller.actor(), &username)
         })
         .await?;
     Ok(web::Json(user))
