@@ -263,3 +263,65 @@ pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn fresh() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("unit.db");
+        let db = Db::open(path.to_str().unwrap(), SqliteSync::Full, 2).expect("open");
+        db.migrate().expect("migrate");
+        (dir, db)
+    }
+
+    #[test]
+    fn a_failed_use_case_leaves_nothing_behind() {
+        let (_dir, db) = fresh();
+        let failed: AppResult<()> = db.write_blocking(|c| {
+            catalog::insert_customer(c, "Half written", now())?;
+            Err(AppError::conflict(ErrorCode::CustomerExists, "refused"))
+        });
+        assert_eq!(failed.unwrap_err().code, ErrorCode::CustomerExists);
+        let all = PageRequest {
+            page: 1,
+            per_page: 10,
+        };
+        let stored = db
+            .read_blocking(|c| Ok(catalog::list_customers(c, None, all)?))
+            .unwrap();
+        assert_eq!(stored.total, 0, "the insert was rolled back");
+    }
+
+    #[test]
+    fn a_row_reads_back_as_written_and_pages_count_from_one() {
+        let (_dir, db) = fresh();
+        let at = now();
+        assert_eq!(at.and_utc().timestamp_subsec_nanos() % 1_000, 0);
+        let ids: Vec<i64> = db
+            .write_blocking(|c| {
+                (0..5)
+                    .map(|i| Ok(catalog::insert_customer(c, &format!("Customer {i}"), at)?))
+                    .collect()
+            })
+            .unwrap();
+        let second_page = PageRequest {
+            page: 2,
+            per_page: 2,
+        };
+        assert_eq!(second_page.offset(), 2);
+        let page = db
+            .read_blocking(|c| Ok(catalog::list_customers(c, None, second_page)?))
+            .unwrap();
+        assert_eq!(page.total, 5);
+        let names: Vec<&str> = page.items.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Customer 2", "Customer 3"]);
+        assert_eq!(page.items[0].id, ids[2]);
+        assert_eq!(
+            page.items[0].created_at, at,
+            "microseconds survive the round trip"
+        );
+    }
+}
