@@ -95,6 +95,8 @@ error_codes! {
     InspectionDiscontinued => ("inspection_discontinued", CONFLICT, "Inspection is discontinued for this product"),
     NotDiscontinued => ("not_discontinued", CONFLICT, "Inspection is not discontinued"),
     ImportInProgress => ("import_in_progress", CONFLICT, "The same file is being imported"),
+    /// Readings stored before their range was checked, too large to chart.
+    ReadingsOutOfRange => ("readings_out_of_range", CONFLICT, "Some readings are too large to chart"),
     /// Disabling this admin would leave no active admin to manage users.
     LastAdmin => ("last_admin", CONFLICT, "The last active admin cannot be disabled"),
     // The chart and report codes below are kebab-case, as they were first published.

@@ -22,6 +22,7 @@ use api::health::Readiness;
 use api::metrics::{Metrics, MetricsAccess};
 use api::proxy::TrustedProxies;
 use service::auth::AuthSettings;
+use service::limits::InputLimits;
 use service::photos::PhotoLimits;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub auth: AuthSettings,
     pub photos: PhotoLimits,
+    /// Bounds on readings, lots and drawn samples.
+    pub limits: InputLimits,
     pub http: HttpSettings,
 }
 
@@ -90,12 +93,14 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
         workers,
         auth,
         photos,
+        limits,
         http,
     } = settings;
     let readiness = Readiness::default();
     let db = actix_web::web::Data::new(db);
     let auth = actix_web::web::Data::new(auth);
     let photos = actix_web::web::Data::new(photos);
+    let limits = actix_web::web::Data::new(limits);
     let metrics = actix_web::web::Data::new(Metrics::new());
     let access = actix_web::web::Data::new(MetricsAccess(http.metrics_token.clone()));
     let proxies = actix_web::web::Data::new(http.trusted_proxies.clone());
@@ -106,6 +111,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .app_data(db.clone())
             .app_data(auth.clone())
             .app_data(photos.clone())
+            .app_data(limits.clone())
             .app_data(metrics.clone())
             .app_data(access.clone())
             .app_data(proxies.clone())

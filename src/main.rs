@@ -10,6 +10,7 @@ use lotcheck::service::accounts::{self, NewUser};
 use lotcheck::service::audit::{self, Actor};
 use lotcheck::service::auth::AuthSettings;
 use lotcheck::service::imports;
+use lotcheck::service::limits::{self, InputLimits};
 use lotcheck::service::photos;
 use lotcheck::store::{DatabaseTarget, Db};
 use lotcheck::{HttpSettings, Settings};
@@ -62,6 +63,8 @@ enum Command {
               default_value_t = photos::DEFAULT_PARALLEL_DECODES as u32,
               value_parser = clap::value_parser!(u32).range(1..=64))]
         photo_decodes: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Reverse proxies whose Forwarded / X-Forwarded-For / X-Forwarded-Proto
         /// headers are believed: IP addresses and CIDR networks, comma-separated.
         #[arg(long, env = "LOTCHECK_TRUSTED_PROXIES", default_value = "")]
@@ -116,12 +119,36 @@ enum Command {
         /// Record the import in the name of this user (default: the system).
         #[arg(long)]
         by: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// Bounds on readings, lots and drawn samples (see `service::limits`).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Largest magnitude of a reading: values beyond ± this are refused.
+    #[arg(long, env = "LOTCHECK_MAX_READING", default_value_t = limits::DEFAULT_MAX_READING)]
+    max_reading: f64,
+    /// Most units in a new lot.
+    #[arg(long, env = "LOTCHECK_MAX_LOT_SIZE", default_value_t = limits::DEFAULT_MAX_LOT_SIZE)]
+    max_lot_size: u32,
+    /// Most units a sampling plan draws.
+    #[arg(long, env = "LOTCHECK_MAX_SAMPLE_SIZE",
+          default_value_t = limits::DEFAULT_MAX_SAMPLE_SIZE)]
+    max_sample_size: u32,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> anyhow::Result<InputLimits> {
+        InputLimits::new(self.max_reading, self.max_lot_size, self.max_sample_size)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,6 +266,7 @@ struct ImportCommand {
     file: std::path::PathBuf,
     options: imports::ImportOptions,
     by: Option<String>,
+    limits: InputLimits,
 }
 
 fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
@@ -265,14 +293,18 @@ fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
     };
     let outcome = db
         .write_blocking(|c| {
+            let upload = imports::CsvFile {
+                file: &mut file,
+                sha256: &sha256,
+                filename: &filename,
+            };
             imports::import_csv(
                 c,
                 &actor,
                 command.batch,
-                &mut file,
-                &sha256,
-                &filename,
+                upload,
                 command.options,
+                &command.limits,
             )
         })
         .map_err(cli_error)?;
@@ -439,7 +471,9 @@ async fn main() -> anyhow::Result<()> {
             mapping,
             unit_column,
             by,
+            limits,
         } => {
+            let limits = limits.limits()?;
             let mapping = mapping
                 .map(|m| serde_json::from_str(&m))
                 .transpose()
@@ -456,6 +490,7 @@ async fn main() -> anyhow::Result<()> {
                         unit_column,
                     },
                     by,
+                    limits,
                 },
             )?;
         }
@@ -481,6 +516,7 @@ async fn main() -> anyhow::Result<()> {
             secure_cookies,
             photo_max_megapixels,
             photo_decodes,
+            limits,
             trusted_proxies,
             metrics_token,
             head_timeout_secs,
@@ -488,6 +524,7 @@ async fn main() -> anyhow::Result<()> {
             shutdown_drain_secs,
             shutdown_timeout_secs,
         } => {
+            let limits = limits.limits()?;
             let db = open_and_migrate(&cli.database)?;
             if demo {
                 let summary = db
@@ -531,6 +568,7 @@ async fn main() -> anyhow::Result<()> {
                     ..AuthSettings::default()
                 },
                 photos: photos::PhotoLimits::new(photo_max_megapixels, photo_decodes as usize),
+                limits,
                 http: HttpSettings {
                     trusted_proxies,
                     metrics_token: metrics_token.filter(|t| !t.is_empty()),

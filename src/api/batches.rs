@@ -7,6 +7,7 @@ use super::extract::{page_request, ApiJson};
 use crate::error::{AppResult, Problem};
 use crate::service::batches::{self, Batch, NewBatch};
 use crate::service::colour::{self, BatchColour};
+use crate::service::limits::InputLimits;
 use crate::service::measurements::{
     self, CorrectMeasurement, ListFilter, Measurement, MeasurementHistory, RecordMeasurements,
     Recorded,
@@ -37,13 +38,14 @@ pub fn config(cfg: &mut ServiceConfig) {
 #[post("/orders/{id}/batches")]
 pub async fn create_batch(
     db: web::Data<Db>,
+    limits: web::Data<InputLimits>,
     caller: Allowed<ManageOrders>,
     id: web::Path<i64>,
     body: ApiJson<NewBatch>,
 ) -> AppResult<HttpResponse> {
     let order_id = id.into_inner();
     let batch = db
-        .write(move |c| batches::create_batch(c, &caller.actor(), order_id, body.0))
+        .write(move |c| batches::create_batch(c, &caller.actor(), order_id, body.0, &limits))
         .await?;
     Ok(HttpResponse::Created().json(batch))
 }
@@ -88,13 +90,14 @@ pub async fn get_batch(
 #[post("/batches/{id}/measurements")]
 pub async fn record_measurements(
     db: web::Data<Db>,
+    limits: web::Data<InputLimits>,
     caller: Allowed<RecordResults>,
     id: web::Path<i64>,
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
     let recorded = db
-        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0))
+        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0, &limits))
         .await?;
     Ok(HttpResponse::Created().json(recorded))
 }
@@ -158,13 +161,14 @@ pub async fn get_measurement(
 #[post("/measurements/{id}/corrections")]
 pub async fn correct_measurement(
     db: web::Data<Db>,
+    limits: web::Data<InputLimits>,
     caller: Allowed<RecordResults>,
     id: web::Path<uuid::Uuid>,
     body: ApiJson<CorrectMeasurement>,
 ) -> AppResult<HttpResponse> {
     let target = id.into_inner();
     let (created, correction) = db
-        .write(move |c| measurements::correct(c, &caller.actor(), target, body.0))
+        .write(move |c| measurements::correct(c, &caller.actor(), target, body.0, &limits))
         .await?;
     Ok(if created {
         HttpResponse::Created().json(correction)

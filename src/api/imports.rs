@@ -6,7 +6,8 @@ use super::extract::control_characters;
 use crate::domain::digest::hex;
 use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::service::imports::{self, Import, ImportOptions, ImportOutcome};
+use crate::service::imports::{self, CsvFile, Import, ImportOptions, ImportOutcome};
+use crate::service::limits::InputLimits;
 use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpResponse};
@@ -154,6 +155,7 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
 #[post("/batches/{id}/imports")]
 pub async fn create_import(
     db: web::Data<Db>,
+    limits: web::Data<InputLimits>,
     caller: Allowed<RecordResults>,
     id: web::Path<i64>,
     form: Multipart,
@@ -167,15 +169,12 @@ pub async fn create_import(
     } = receive(form).await?;
     let outcome = db
         .write(move |c| {
-            imports::import_csv(
-                c,
-                &caller.actor(),
-                batch_id,
-                &mut file,
-                &sha256,
-                &filename,
-                options,
-            )
+            let upload = CsvFile {
+                file: &mut file,
+                sha256: &sha256,
+                filename: &filename,
+            };
+            imports::import_csv(c, &caller.actor(), batch_id, upload, options, &limits)
         })
         .await?;
     Ok(if outcome.duplicate {

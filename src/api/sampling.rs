@@ -5,6 +5,7 @@ use super::auth::Allowed;
 use super::extract::ApiJson;
 use crate::domain::sampling::plan::Plan;
 use crate::error::{AppResult, Problem};
+use crate::service::limits::InputLimits;
 use crate::service::plans;
 use crate::service::sampling::{self, PlanRequest};
 use crate::service::switching::{
@@ -32,13 +33,14 @@ pub fn config(cfg: &mut ServiceConfig) {
 #[post("/batches/{id}/sampling-plan")]
 pub async fn draw_plan(
     db: web::Data<Db>,
+    limits: web::Data<InputLimits>,
     caller: Allowed<PlanSampling>,
     id: web::Path<i64>,
     body: ApiJson<PlanRequest>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
     let plan = db
-        .write(move |c| sampling::draw_plan(c, &caller.actor(), batch_id, body.0))
+        .write(move |c| sampling::draw_plan(c, &caller.actor(), batch_id, body.0, &limits))
         .await?;
     Ok(HttpResponse::Created().json(plan))
 }

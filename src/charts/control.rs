@@ -3,7 +3,8 @@
 //! complete a run rule marked in red and named.
 
 use super::{
-    decimals, drawing_failed, fixed, index_label, XyChart, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH,
+    decimals, drawable, drawing_failed, fixed, index_label, XyChart, CENTRE, DATA, FONT, HEIGHT,
+    LIMIT, WIDTH,
 };
 use crate::domain::spc::{ChartKind, ControlChart, Limits};
 use crate::error::AppResult;
@@ -125,7 +126,7 @@ fn draw_panel(
         .margin_top(8)
         .x_label_area_size(if with_batch_axis { 40 } else { 8 })
         .y_label_area_size(76)
-        .build_cartesian_2d(x_range, y0..y1)
+        .build_cartesian_2d(x_range, drawable(y0, y1)?)
         .map_err(drawing_failed)?;
     chart
         .configure_mesh()

@@ -2,7 +2,8 @@
 //! and the fitted normal curve: the picture behind Cp/Cpk.
 
 use super::{
-    decimals, drawing_failed, fixed, XyChart, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT, WIDTH,
+    decimals, drawable, drawing_failed, fixed, XyChart, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT,
+    WIDTH,
 };
 use crate::error::AppResult;
 use plotters::prelude::*;
@@ -18,25 +19,36 @@ pub struct Bins {
     pub counts: Vec<u64>,
 }
 
+/// The most bins a histogram has, however many values.
+pub const MAX_BINS: usize = 30;
+
 impl Bins {
     /// Bins covering `[lo, hi]` for about `n` values: Sturges' rule,
-    /// ⌈log2 n⌉ + 1 bins, kept between 5 and 30 (Montgomery §3.2).
+    /// ⌈log2 n⌉ + 1 bins, kept between 5 and [`MAX_BINS`] (Montgomery
+    /// §3.2). Any finite `lo` and `hi` give bins of finite width and edges.
     pub fn spanning(lo: f64, hi: f64, n: usize) -> Bins {
-        let count = ((n.max(1) as f64).log2().ceil() as usize + 1).clamp(5, 30);
+        let count = ((n.max(1) as f64).log2().ceil() as usize + 1).clamp(5, MAX_BINS);
+        let c = count as f64;
         let span = hi - lo;
-        let width = if span > 0.0 {
-            span / count as f64
+        // The span of values near the largest doubles overflows; its
+        // parts do not.
+        let width = if span.is_finite() {
+            span / c
         } else {
-            // All values equal: one unit-wide bin around them per count.
-            lo.abs().max(1.0) * 0.01
+            hi / c - lo / c
         };
-        let lo = if span > 0.0 {
-            lo
-        } else {
-            lo - width * count as f64 / 2.0
-        };
+        if width > 0.0 && width.is_finite() {
+            return Bins {
+                lo,
+                width,
+                counts: vec![0; count],
+            };
+        }
+        // All values equal: bins 1% of the value wide around them (0.01
+        // wide near zero).
+        let width = lo.abs().max(1.0) * 0.01;
         Bins {
-            lo,
+            lo: (lo - width * c / 2.0).max(-f64::MAX),
             width,
             counts: vec![0; count],
         }
@@ -47,7 +59,13 @@ impl Bins {
         if !value.is_finite() {
             return;
         }
-        let index = ((value - self.lo) / self.width).floor();
+        let offset = value - self.lo;
+        let index = if offset.is_finite() {
+            offset / self.width
+        } else {
+            value / self.width - self.lo / self.width
+        }
+        .floor();
         let last = self.counts.len() - 1;
         let index = if index < 0.0 {
             0
@@ -61,8 +79,15 @@ impl Bins {
         self.counts.iter().sum()
     }
 
+    /// The top edge (at most the largest double).
     pub fn hi(&self) -> f64 {
-        self.lo + self.width * self.counts.len() as f64
+        let n = self.counts.len() as f64;
+        let hi = self.lo + self.width * n;
+        if hi.is_finite() {
+            hi
+        } else {
+            ((self.lo / 2.0 + self.width * (n / 2.0)) * 2.0).min(f64::MAX)
+        }
     }
 }
 
@@ -95,6 +120,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
     let y1 = (peak_count.max(peak_fit) * 1.18).max(1.0);
 
     let digits = decimals(x1 - x0);
+    let (x_axis, y_axis) = (drawable(x0, x1)?, drawable(0.0, y1)?);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -104,7 +130,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
             .margin(16)
             .x_label_area_size(52)
             .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0f64..y1)
+            .build_cartesian_2d(x_axis, y_axis)
             .map_err(drawing_failed)?;
         chart
             .configure_mesh()
@@ -217,5 +243,70 @@ mod tests {
         assert_eq!(bins.total(), 5);
         assert_eq!(bins.counts[0], 2);
         assert_eq!(bins.counts[5], 2);
+    }
+
+    /// Bins over any finite values, even the largest doubles, have a finite
+    /// width and edges, at most 30 of them, and each value lands in its own.
+    #[test]
+    fn bins_of_values_near_the_largest_double_stay_finite_and_few() {
+        for (lo, hi, n) in [
+            (-1e308, 1e308, 10),
+            (-f64::MAX, f64::MAX, usize::MAX),
+            (-1e9, 1e9, 1_000_000),
+            (5.0, 5.0, 3),
+            (f64::MAX, f64::MAX, 2),
+            (-f64::MAX, -f64::MAX, 2),
+        ] {
+            let mut bins = Bins::spanning(lo, hi, n);
+            assert!((5..=30).contains(&bins.counts.len()), "{lo}..{hi}");
+            assert!(bins.width.is_finite() && bins.width > 0.0, "{bins:?}");
+            assert!(bins.lo.is_finite() && bins.hi().is_finite(), "{bins:?}");
+            for v in [lo, hi, lo / 2.0 + hi / 2.0] {
+                bins.add(v);
+            }
+            assert_eq!(bins.total(), 3, "{bins:?}");
+            if lo < hi {
+                assert!(bins.counts[0] >= 1 && bins.counts[bins.counts.len() - 1] >= 1);
+            }
+        }
+        // 0.9e308 lies in the 29th of 30 bins from −1e308 to 1e308, though
+        // 0.9e308 − (−1e308) overflows.
+        let mut bins = Bins::spanning(-1e308, 1e308, 1_000_000);
+        assert_eq!(bins.counts.len(), 21);
+        bins.add(0.9e308);
+        assert_eq!(bins.counts[19], 1, "{bins:?}");
+    }
+
+    fn rendered_within(bins: Bins, seconds: u64) -> Option<bool> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let answer = render(&Histogram {
+                title: "Flux",
+                quantity: "Luminous flux (lm)",
+                bins: &bins,
+                mean: Some(0.0),
+                std_dev: Some(1e308),
+                lsl: Some(725.0),
+                usl: Some(887.0),
+                nominal: Some(806.0),
+            });
+            let _ = tx.send(answer.is_ok());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(seconds))
+            .ok()
+    }
+
+    /// A histogram wider than a double can span is refused at once, not
+    /// drawn for ever; one at the plausible limit of readings is drawn.
+    #[test]
+    fn a_histogram_too_wide_to_draw_is_refused_in_time() {
+        let mut wide = Bins::spanning(-1e308, 1e308, 3);
+        wide.add(1e308);
+        wide.add(-1e308);
+        assert_eq!(rendered_within(wide, 10), Some(false));
+        let mut plausible = Bins::spanning(-1e9, 1e9, 3);
+        plausible.add(1e9);
+        plausible.add(-1e9);
+        assert_eq!(rendered_within(plausible, 30), Some(true));
     }
 }

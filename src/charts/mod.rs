@@ -132,6 +132,20 @@ pub(crate) fn drawing_failed<E: std::fmt::Debug>(error: E) -> AppError {
     AppError::internal(format!("drawing a chart failed: {:?}", error))
 }
 
+/// An axis from `lo` to `hi`, if plotters can lay it out: both ends and
+/// their distance finite. On an infinite range plotters' search for tick
+/// marks never ends (and NaN panics), so no renderer hands it one; the
+/// service refuses data too wide to chart before it gets here.
+pub(crate) fn drawable(lo: f64, hi: f64) -> AppResult<std::ops::Range<f64>> {
+    if lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() {
+        Ok(lo..hi)
+    } else {
+        Err(AppError::internal(format!(
+            "a chart's axis from {lo:e} to {hi:e} cannot be drawn"
+        )))
+    }
+}
+
 /// A rectangle of data coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {

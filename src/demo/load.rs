@@ -14,6 +14,7 @@ use crate::service::audit::Actor;
 use crate::service::batches::{self, NewBatch};
 use crate::service::catalog::{self, NewCharacteristic, NewCustomer, NewProduct, VisualScope};
 use crate::service::dispositions::{self, SignDisposition};
+use crate::service::limits::InputLimits;
 use crate::service::measurements::{self, MeasurementInput, RecordMeasurements};
 use crate::service::orders::{self, NewOrder};
 use crate::service::reports::{self, Preparation};
@@ -191,8 +192,11 @@ pub fn order(
             production_date: None,
             supplier_id: None,
         };
-        let batch_id = batches::create_batch(conn, actor, order_id, new)?.id;
-        let plan = sampling::draw_plan(conn, actor, batch_id, plan_request(order.sampling, rng))?;
+        // The demo's lots and plans are small: the default bounds fit them.
+        let limits = InputLimits::default();
+        let batch_id = batches::create_batch(conn, actor, order_id, new, &limits)?.id;
+        let request = plan_request(order.sampling, rng);
+        let plan = sampling::draw_plan(conn, actor, batch_id, request, &limits)?;
         tally.batches += 1;
         if index < order.inspected {
             tally += inspect(conn, actor, rng, order, product, &plan)?;
@@ -273,6 +277,7 @@ fn readings(
         actor,
         plan.batch_id,
         RecordMeasurements { measurements },
+        &InputLimits::default(),
     )?;
     Ok(count)
 }

@@ -9,11 +9,20 @@
 //! offset and a tiny spread (NIST StRD NumAcc4), which is what instrument
 //! readings such as 10,000,000.2 ± 0.1 look like.
 //!
+//! Every sum is taken on the values scaled by a power of two that brings
+//! the largest to between ½ and 1, and the figures are scaled back at the
+//! end. Scaling by a power of two is exact, so the figures are those of the
+//! unscaled sums wherever those do not overflow; where they would (readings
+//! of 1e308 pass as finite, and their deviations and squares do not), the
+//! figures stay finite: a mean lies between the smallest and the largest
+//! value, and only a standard deviation beyond the largest double (of
+//! values near it and of opposite signs) is held at `f64::MAX`. Tiny values
+//! keep their spread too, where their squares would underflow to zero.
+//!
 //! Capability follows Montgomery, *Introduction to Statistical Quality
 //! Control*, 7th ed., §8.3: Cp = (USL − LSL)/6σ, Cpk = min(USL − μ, μ − LSL)/3σ.
 
 use crate::domain::template::Limits;
-use statrs::statistics::Statistics;
 
 /// Summary of a non-empty sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,31 +35,115 @@ pub struct Descriptives {
     pub max: f64,
 }
 
+/// 2^e for e within the normal exponents, −1022 ..= 1023.
+fn pow2(e: i32) -> f64 {
+    debug_assert!((-1022..=1023).contains(&e));
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// `x · 2^e` for e within −2044 ..= 2046, in two steps that each stay
+/// within the range of doubles; exact unless the result leaves it.
+fn times_pow2(x: f64, e: i32) -> f64 {
+    let half = e / 2;
+    x * pow2(half) * pow2(e - half)
+}
+
+/// The exponent e that brings `largest` (a magnitude) to ½ ..= 1 by
+/// `largest · 2^−e`; 0 for zero and for what is not finite.
+fn scale_of(largest: f64) -> i32 {
+    if largest == 0.0 || !largest.is_finite() {
+        return 0;
+    }
+    // The stored exponent; subnormals (0) count as the smallest normal's.
+    let biased = ((largest.to_bits() >> 52) & 0x7ff) as i32;
+    biased.max(1) - 1023 + 1
+}
+
+/// A standard deviation in scaled units brought back, held at the largest
+/// double when it is larger.
+fn unscaled_spread(scaled: f64, e: i32) -> f64 {
+    times_pow2(scaled, e).min(f64::MAX)
+}
+
 /// Describes a sample; `None` when it is empty.
 pub fn describe(values: &[f64]) -> Option<Descriptives> {
     if values.is_empty() {
         return None;
     }
     let n = values.len();
-    let first_pass_mean = values.mean(); // statrs: running mean, no overflow of Σx
-    let (sum_dev, sum_sq_dev) = values.iter().fold((0.0, 0.0), |(s, ss), &x| {
+    let e = scale_of(values.iter().fold(0.0f64, |m, x| m.max(x.abs())));
+    let scaled = || values.iter().map(move |&x| times_pow2(x, -e));
+    // A running mean (as statrs takes it): no sum to overflow.
+    let first_pass_mean = scaled()
+        .zip(1..)
+        .fold(0.0, |mean, (x, i)| mean + (x - mean) / f64::from(i));
+    let (sum_dev, sum_sq_dev) = scaled().fold((0.0, 0.0), |(s, ss), x| {
         let d = x - first_pass_mean;
         (s + d, ss + d * d)
     });
     let count = n as f64;
     let mean = first_pass_mean + sum_dev / count;
     let std_dev = (n > 1).then(|| {
-        ((sum_sq_dev - sum_dev * sum_dev / count) / (count - 1.0))
-            .max(0.0)
-            .sqrt()
+        let variance = ((sum_sq_dev - sum_dev * sum_dev / count) / (count - 1.0)).max(0.0);
+        unscaled_spread(variance.sqrt(), e)
     });
     Some(Descriptives {
         n,
-        mean,
+        mean: times_pow2(mean, e),
         std_dev,
-        min: values.min(),
-        max: values.max(),
+        min: values.iter().copied().fold(f64::INFINITY, f64::min),
+        max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     })
+}
+
+/// Count, mean, standard deviation and range of values seen one at a time
+/// (Welford's update), so that no list of them is kept. The moments are
+/// kept scaled by 2^−e, e growing with the largest value seen (as
+/// [`describe`] scales), so that no update overflows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Running {
+    pub n: u64,
+    /// The scale exponent: the moments below are of the values · 2^−e.
+    scale: i32,
+    mean: f64,
+    m2: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Running {
+    pub fn add(&mut self, value: f64) {
+        if self.n == 0 {
+            self.min = value;
+            self.max = value;
+        }
+        let needed = scale_of(value.abs());
+        // Only zeros so far fit any scale; else the scale only grows.
+        let only_zeros = self.mean == 0.0 && self.m2 == 0.0;
+        if value != 0.0 && (only_zeros || needed > self.scale) {
+            // Rescale what is kept (exact: a power of two).
+            let shift = self.scale - needed;
+            self.mean = times_pow2(self.mean, shift);
+            self.m2 = times_pow2(times_pow2(self.m2, shift), shift);
+            self.scale = needed;
+        }
+        let x = times_pow2(value, -self.scale);
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (x - self.mean);
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| times_pow2(self.mean, self.scale))
+    }
+
+    /// Sample standard deviation (n − 1).
+    pub fn std_dev(&self) -> Option<f64> {
+        (self.n > 1).then(|| unscaled_spread((self.m2 / (self.n - 1) as f64).sqrt(), self.scale))
+    }
 }
 
 /// How many values lie outside the specification limits.
@@ -205,6 +298,28 @@ mod tests {
         assert!((c.cpk.unwrap() - 1.3333).abs() < 5e-5);
         assert_eq!(capability(7.0, Some(0.0), &limits), Capability::default());
         assert_eq!(capability(7.0, None, &limits), Capability::default());
+    }
+
+    /// Readings as large as a double holds give a finite mean and standard
+    /// deviation, and tiny ones keep their spread: the sums are taken on
+    /// the values scaled by a power of two, which is exact.
+    #[test]
+    fn values_near_the_largest_double_give_finite_figures() {
+        let d = describe(&[1e308, -1e308, 1e308, -1e308, 1e308]).unwrap();
+        assert!((d.mean / 2e307 - 1.0).abs() < 1e-12, "{}", d.mean);
+        // Deviations 0.8e308 (three) and −1.2e308 (two): s² = 4.8e616 / 4.
+        let s = d.std_dev.unwrap();
+        assert!((s / 1.095_445_115_010_332_2e308 - 1.0).abs() < 1e-12, "{s}");
+        let d = describe(&[1e9, -1e9]).unwrap();
+        assert_eq!(d.mean, 0.0);
+        assert!((d.std_dev.unwrap() / (2f64.sqrt() * 1e9) - 1.0).abs() < 1e-15);
+        // √2 · f64::MAX is no double: the standard deviation saturates.
+        let d = describe(&[f64::MAX, -f64::MAX]).unwrap();
+        assert_eq!((d.mean, d.std_dev), (0.0, Some(f64::MAX)));
+        let d = describe(&[1e-300, 3e-300]).unwrap();
+        assert!((d.mean / 2e-300 - 1.0).abs() < 1e-15, "{}", d.mean);
+        let s = d.std_dev.unwrap();
+        assert!((s / (2f64.sqrt() * 1e-300) - 1.0).abs() < 1e-15, "{s}");
     }
 
     #[test]

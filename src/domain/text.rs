@@ -35,9 +35,35 @@ pub fn check(text: &str, kind: TextKind) -> Result<(), String> {
     }
 }
 
+/// Characters of a client's text a message quotes: enough to recognise
+/// it, never the whole of a long one.
+pub const QUOTED_CHARS: usize = 40;
+
+/// `text` as a message quotes it: its first [`QUOTED_CHARS`] characters,
+/// then `…` when there were more.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into(),
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_is_quoted_by_its_start() {
+        assert_eq!(excerpt("flux"), "flux");
+        let exact = "é".repeat(QUOTED_CHARS);
+        assert_eq!(excerpt(&exact), exact);
+        let long = format!("{exact}xyz");
+        assert_eq!(excerpt(&long), format!("{exact}…"));
+        assert_eq!(
+            excerpt(&"x".repeat(5 << 20)).chars().count(),
+            QUOTED_CHARS + 1
+        );
+    }
 
     #[test]
     fn c0_c1_and_del_are_refused_line_breaks_only_in_free_text() {

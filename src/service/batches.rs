@@ -1,10 +1,10 @@
 //! Production batches (lots) of an order.
 
 use super::audit::{self, Actor};
+use super::limits::InputLimits;
 use super::{utc, Page};
 use crate::domain::access::Visibility;
 pub use crate::domain::batch::Batch;
-use crate::domain::sampling::LotSize;
 use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
@@ -16,7 +16,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBatch {
-    /// Units in the lot, numbered 1..=lot_size for sampling.
+    /// Units in the lot, numbered 1..=lot_size for sampling; at most
+    /// 1,000,000 unless the server is set otherwise.
     pub lot_size: i64,
     /// Production line, e.g. `L2`.
     pub line: Option<String>,
@@ -46,10 +47,11 @@ pub fn create_batch(
     actor: &Actor,
     order_id: i64,
     input: NewBatch,
+    limits: &InputLimits,
 ) -> AppResult<Batch> {
     super::orders::get_order(conn, order_id, Visibility::Everything)?;
     let mut problems = Violations::default();
-    if let Err(m) = LotSize::parse(input.lot_size) {
+    if let Err(m) = limits.lot_size(input.lot_size) {
         problems.add("lot_size", m);
     }
     let line = input

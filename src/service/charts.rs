@@ -6,6 +6,7 @@ use super::batches::{get_batch, Batch};
 use super::catalog::{colour_target, get_product, Characteristic, Product};
 use super::colour::{current_values, target_ellipse, Chromaticity};
 use super::control_charts::control_chart;
+use super::limits::chartable;
 use super::orders::{get_order, Order};
 use super::yields::{yields, GroupBy};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
@@ -210,40 +211,8 @@ fn characteristic_of<'a>(
 }
 
 /// Count, mean, standard deviation and range of a characteristic's current
-/// values over the scope's batches, read one batch at a time
-/// (Welford's update, so no list of values is kept).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Running {
-    pub n: u64,
-    mean: f64,
-    m2: f64,
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Running {
-    pub fn add(&mut self, value: f64) {
-        if self.n == 0 {
-            self.min = value;
-            self.max = value;
-        }
-        self.n += 1;
-        let delta = value - self.mean;
-        self.mean += delta / self.n as f64;
-        self.m2 += delta * (value - self.mean);
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-    }
-
-    pub fn mean(&self) -> Option<f64> {
-        (self.n > 0).then_some(self.mean)
-    }
-
-    /// Sample standard deviation (n − 1).
-    pub fn std_dev(&self) -> Option<f64> {
-        (self.n > 1).then(|| (self.m2 / (self.n - 1) as f64).sqrt())
-    }
-}
+/// values over the scope's batches, read one batch at a time.
+pub use crate::domain::stats::Running;
 
 /// Calls `each` with every current value of the batches (characteristic
 /// id, value), one batch at a time.
@@ -316,6 +285,7 @@ pub fn render_histogram(
             format!("no readings of {} yet", characteristic.code),
         ));
     }
+    chartable(&characteristic.code, [running.min, running.max])?;
     let quantity = if characteristic.unit.is_empty() {
         characteristic.name.clone()
     } else {
@@ -480,4 +450,31 @@ pub fn yield_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> 
         title: &scope.title("Yield per batch"),
         batches: &series,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The running moments of readings as large as a double holds stay
+    /// finite and agree with the two-pass figures.
+    #[test]
+    fn running_moments_of_the_largest_values_stay_finite() {
+        let values = [1e308, -1e308, 1e308, -1e308, 1e308];
+        let mut running = Running::default();
+        for v in values {
+            running.add(v);
+        }
+        let d = crate::domain::stats::describe(&values).unwrap();
+        let (mean, s) = (running.mean().unwrap(), running.std_dev().unwrap());
+        assert!((mean / d.mean - 1.0).abs() < 1e-12, "{mean}");
+        assert!((s / d.std_dev.unwrap() - 1.0).abs() < 1e-12, "{s}");
+        assert_eq!((running.min, running.max), (-1e308, 1e308));
+        let mut tiny = Running::default();
+        for v in [1e-300, 3e-300] {
+            tiny.add(v);
+        }
+        let s = tiny.std_dev().unwrap();
+        assert!((s / (2f64.sqrt() * 1e-300) - 1.0).abs() < 1e-12, "{s}");
+    }
 }

@@ -7,6 +7,7 @@
 use super::audit::{self, Actor};
 use super::catalog::{get_product, Product};
 use super::colour::batch_subgroups;
+use super::limits::chartable;
 use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::spc::{
@@ -111,12 +112,9 @@ fn chart_input(
                 format!("'{code}' is not a variable characteristic of this product"),
             )
         })?;
-    Ok(ChartInput::Groups(batch_subgroups(
-        conn,
-        product,
-        characteristic.id,
-        visibility,
-    )?))
+    let groups = batch_subgroups(conn, product, characteristic.id, visibility)?;
+    chartable(code, groups.iter().flat_map(|g| g.values.iter().copied()))?;
+    Ok(ChartInput::Groups(groups))
 }
 
 /// The answer to limits that cannot be computed: no data yet is a conflict

@@ -16,6 +16,7 @@ pub mod colour;
 pub mod control_charts;
 pub mod dispositions;
 pub mod imports;
+pub mod limits;
 pub mod measurements;
 pub mod operations;
 pub mod orders;

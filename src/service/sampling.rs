@@ -3,6 +3,7 @@
 use super::audit::{self, Actor};
 use super::batches::Batch;
 use super::calculators::iso_inputs;
+use super::limits::InputLimits;
 use super::plans::get_plan;
 use super::utc;
 use crate::domain::access::Visibility;
@@ -22,7 +23,8 @@ use utoipa::ToSchema;
 pub struct PlanRequest {
     pub method: Method,
     /// For `percent`: the share of the lot to inspect, 0.01–100 with at
-    /// most two decimals; 10 when absent.
+    /// most two decimals; 10 when absent. A plan draws at most 200,000
+    /// units unless the server is set otherwise.
     pub percent: Option<f64>,
     /// The seed of the draw, 0 ..= 2^53−1; a random one is chosen and stored
     /// when absent.
@@ -45,6 +47,7 @@ pub fn draw_plan(
     actor: &Actor,
     batch_id: i64,
     request: PlanRequest,
+    limits: &InputLimits,
 ) -> AppResult<Plan> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     if let Some(existing) = store::plan_of_batch(conn, batch_id)? {
@@ -54,6 +57,13 @@ pub fn draw_plan(
     let (iso, inspection_reason) = with_severity(conn, actor, &batch, checked.iso, &request)?;
     let lot = LotSize::parse(batch.lot_size).map_err(|m| AppError::invalid("lot_size", m))?;
     let sizes = size_plan(lot, checked.percent, iso, &checked.classes);
+    if let Some(problem) = limits.sample_problem(sizes.sample_size, lot.get()) {
+        let field = match request.method {
+            Method::Percent => "percent",
+            Method::Iso2859_1 => "level",
+        };
+        return Err(AppError::invalid(field, problem));
+    }
     let units = draw_units(checked.seed, lot.get(), sizes.sample_size);
     let row = plan_row(&batch, &request, &checked, &sizes, inspection_reason);
     store_plan(conn, actor, &row, &units, &sizes.class_plans)?;

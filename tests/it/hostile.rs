@@ -2,7 +2,10 @@
 //! guessing the signature password, the last admin disabled, and CSV cells
 //! that a spreadsheet would run as formulas.
 
-use crate::common::{self, error_fields, scenario, upload_photo, Backend, Bulb, TestApp, PASSWORD};
+use crate::common::{
+    self, error_fields, scenario, upload_photo, Backend, Bulb, TestApp, TestDatabase, PASSWORD,
+};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use lotcheck::domain::access::Role;
 use reqwest::StatusCode;
@@ -497,4 +500,667 @@ pub async fn csv_text_cells_cannot_start_a_formula(backend: Backend) {
         assert_eq!(cell(row, "conforming"), "true");
     }
     app.stop().await;
+}
+
+/// A GET that must answer within `seconds`: (status, body).
+async fn get_within(app: &common::Http, path: &str, seconds: u64) -> (StatusCode, Vec<u8>) {
+    let response = app
+        .request(reqwest::Method::GET, path)
+        .timeout(std::time::Duration::from_secs(seconds))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path} did not answer in {seconds} s: {e}"));
+    let status = response.status();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+/// Uploads `csv` into a batch with the given form fields; answers the
+/// status, the answer's size in bytes and its JSON.
+async fn import(
+    app: &common::Http,
+    batch_id: i64,
+    csv: Vec<u8>,
+    fields: &[(&str, String)],
+) -> (StatusCode, usize, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv).file_name("export.csv"),
+    );
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.clone());
+    }
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/batches/{batch_id}/imports"),
+        )
+        .multipart(form)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
+        .expect("the import answers");
+    let status = response.status();
+    let body = response.bytes().await.unwrap();
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    (status, body.len(), json)
+}
+
+/// A new batch of `lot_size` units with every unit drawn; answers its id
+/// and the units.
+async fn batch_inspected_whole(
+    app: &common::Http,
+    order_id: i64,
+    lot_size: i64,
+) -> (i64, Vec<i64>) {
+    let batch_id = common::new_batch(app, order_id, lot_size).await;
+    let (_, units) = common::draw_plan(
+        app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 7}),
+    )
+    .await;
+    (batch_id, units)
+}
+
+/// Readings of 1e308 pass as finite numbers but are no quantity a lamp
+/// factory measures: they are refused where readings enter (a request, a
+/// correction, a CSV file, the command line's import), naming the item,
+/// the row and the column; readings at the limit are kept and chart.
+pub async fn implausible_readings_are_refused_where_they_enter(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 20).await;
+    let (_, units) = common::draw_plan(
+        &app,
+        s.batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
+    let (status, problem) = app
+        .post(
+            &path,
+            &json!({"measurements": [
+                {"unit": units[0], "characteristic": "flux", "value": 806.0},
+                {"unit": units[1], "characteristic": "flux", "value": 1e308},
+                {"unit": units[2], "characteristic": "power", "value": -1e308},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        error_fields(&problem),
+        ["measurements[1].value", "measurements[2].value"],
+        "{problem}"
+    );
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1e9"),
+        "the message states the range: {problem}"
+    );
+    let (_, page) = app.get(&path).await;
+    assert_eq!(page["total"], 0, "nothing stored: {page}");
+
+    // A correction to an implausible value.
+    let stored = common::record_bulbs(&app, s.batch_id, &units, |i| Bulb {
+        flux: 800.0 + i as f64,
+        power: 9.0,
+        lights_up: 0,
+    })
+    .await;
+    let reading = stored["measurements"][0]["id"].as_str().unwrap();
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/measurements/{reading}/corrections"),
+            &json!({"value": 1e308, "reason": "re-measured"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(error_fields(&problem), ["value"], "{problem}");
+
+    // A CSV file, through the API and the command line.
+    let (batch, units) = batch_inspected_whole(&app, s.order_id, 20).await;
+    let csv = format!(
+        "unit,flux,power\n{},806,9\n{},807,-1e308\n{},1e308,9\n",
+        units[0], units[1], units[2]
+    );
+    let (status, _, problem) = import(&app, batch, csv.clone().into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        error_fields(&problem),
+        ["rows[3].power", "rows[4].flux"],
+        "{problem}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let (ok, text) = cli(
+        &app,
+        &[
+            "import",
+            "--batch",
+            &batch.to_string(),
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("rows[3].power") && text.contains("rows[4].flux"),
+        "{text}"
+    );
+    let (_, page) = app
+        .get(&format!("/api/v1/batches/{batch}/measurements"))
+        .await;
+    assert_eq!(page["total"], 0, "nothing stored: {page}");
+
+    // At the limit: stored, described and drawn.
+    common::record_readings(
+        &app,
+        batch,
+        vec![
+            json!({"unit": units[0], "characteristic": "flux", "value": 1e9}),
+            json!({"unit": units[1], "characteristic": "flux", "value": -1e9}),
+            json!({"unit": units[2], "characteristic": "flux", "value": 5e8}),
+        ],
+    )
+    .await;
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch}/statistics"))
+        .await;
+    let flux = &stats["characteristics"][0];
+    assert!(flux["mean"].as_f64().unwrap().is_finite(), "{stats}");
+    assert!(flux["std_dev"].as_f64().unwrap() > 1e8, "{stats}");
+    let (status, _) = get_within(
+        &app,
+        &format!("/api/v1/batches/{batch}/charts/histogram.svg?characteristic=flux"),
+        30,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+}
+
+/// Readings stored before the range was checked (an older version, a hand
+/// edit), at ±1e308, leave every route answering in time: the statistics
+/// finite, the histogram, the control chart and the report a 409 that
+/// names the characteristic, instead of a thread spinning for ever.
+pub async fn readings_stored_beyond_the_range_leave_every_route_answering(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 5).await;
+    let (_, first) = common::draw_plan(
+        &app,
+        s.batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let (second, units) = batch_inspected_whole(&app, s.order_id, 5).await;
+    for (batch, units) in [(s.batch_id, &first), (second, &units)] {
+        common::record_bulbs(&app, batch, units, |i| Bulb {
+            flux: 800.0 + i as f64,
+            power: 9.0 + i as f64 / 10.0,
+            lights_up: 0,
+        })
+        .await;
+    }
+    app.db
+        .write_blocking(|c| {
+            use lotcheck::store::schema::measurements::dsl::*;
+            diesel::update(measurements.filter(value.gt(700.0)))
+                .set(value.eq(1e308))
+                .execute(c)?;
+            diesel::update(measurements.filter(value.eq(1e308).and(unit.le(2))))
+                .set(value.eq(-1e308))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+
+    let (status, body) = get_within(
+        &app,
+        &format!("/api/v1/batches/{}/statistics", s.batch_id),
+        30,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let stats: Value = serde_json::from_slice(&body).unwrap();
+    let flux = &stats["characteristics"][0];
+    assert_eq!(flux["code"], "flux", "{stats}");
+    assert!(flux["mean"].as_f64().is_some_and(f64::is_finite), "{stats}");
+    assert!(
+        flux["std_dev"]
+            .as_f64()
+            .is_some_and(|s| s > 1e307 && s.is_finite()),
+        "{stats}"
+    );
+    let product = s.product_id;
+    let order = s.order_id;
+    for path in [
+        format!(
+            "/api/v1/batches/{}/charts/histogram.svg?characteristic=flux",
+            s.batch_id
+        ),
+        format!("/api/v1/orders/{order}/charts/histogram.png?characteristic=flux"),
+        format!(
+            "/api/v1/products/{product}/charts/control-chart.svg?characteristic=flux&chart=xbar-r"
+        ),
+        format!(
+            "/api/v1/products/{product}/charts/control-chart.svg?characteristic=flux&chart=i-mr"
+        ),
+        format!("/api/v1/orders/{order}/report.pdf?draft=true"),
+    ] {
+        let (status, body) = get_within(&app, &path, 30).await;
+        let problem: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("flux"),
+            "{path}: {problem}"
+        );
+    }
+    // The other characteristic still charts.
+    let (status, _) = get_within(
+        &app,
+        &format!(
+            "/api/v1/batches/{}/charts/histogram.svg?characteristic=power",
+            s.batch_id
+        ),
+        30,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+}
+
+/// A problem quotes at most a short prefix of what it is about, and an
+/// answer lists at most 100 problems: a 5 MB cell, a 256 KB header or
+/// hundreds of mapping entries that match no column give answers of a few
+/// KB that still name the row and the column.
+pub async fn import_problems_stay_short_however_long_the_input(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 20).await;
+    let (batch, units) = batch_inspected_whole(&app, s.order_id, 20).await;
+
+    // One cell of 5 MB.
+    let mut csv = format!("unit,flux,power\n{},806,9\n{},", units[0], units[1]).into_bytes();
+    csv.extend(std::iter::repeat_n(b'x', 5 << 20));
+    csv.extend_from_slice(b",9\n");
+    let (status, size, problem) = import(&app, batch, csv, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(size < 4096, "{size} bytes: {problem}");
+    assert_eq!(error_fields(&problem), ["rows[3].flux"], "{problem}");
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("line 3"), "{message}");
+
+    // A cell long enough to be read, not a number: quoted by its start.
+    let long = "y".repeat(20_000);
+    let csv = format!("unit,flux,power\n{},{long},9\n", units[0]);
+    let (status, size, problem) = import(&app, batch, csv.into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(size < 2048, "{size} bytes: {problem}");
+    assert_eq!(error_fields(&problem), ["rows[2].flux"], "{problem}");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("yyy…"),
+        "{problem}"
+    );
+
+    // A header of 256 KB and 200 mapping entries that match no column.
+    let mapping: serde_json::Map<String, Value> = (0..200)
+        .map(|i| (format!("missing column {i:03}"), json!("flux")))
+        .collect();
+    let mapping = Value::Object(mapping).to_string();
+    let mut csv = b"unit,flux,".to_vec();
+    csv.extend(std::iter::repeat_n(b'h', 256 << 10));
+    csv.extend_from_slice(format!("\n{},806,1\n", units[0]).as_bytes());
+    let (status, size, problem) = import(&app, batch, csv, &[("mapping", mapping.clone())]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(size < 4096, "{size} bytes: {problem}");
+    assert!(
+        problem.to_string().contains("line 1"),
+        "the header line is named: {problem}"
+    );
+
+    // A header within bounds with 200 long mapping keys: 100 problems
+    // listed, each quoting a prefix, the rest counted.
+    let header = (0..100)
+        .map(|i| format!("{}{i:03}", "c".repeat(300)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mapping: serde_json::Map<String, Value> = (0..200)
+        .map(|i| (format!("{}{i:03}", "k".repeat(250)), json!("flux")))
+        .collect();
+    let csv = format!("unit,{header}\n{},806\n", units[0]);
+    let (status, size, problem) = import(
+        &app,
+        batch,
+        csv.into_bytes(),
+        &[("mapping", Value::Object(mapping).to_string())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(size < 40_000, "{size} bytes");
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101, "100 listed and a count: {problem}");
+    assert!(
+        errors[100]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100 more"),
+        "{}",
+        errors[100]
+    );
+    let (_, page) = app
+        .get(&format!("/api/v1/batches/{batch}/measurements"))
+        .await;
+    assert_eq!(page["total"], 0);
+    app.stop().await;
+}
+
+/// A lot is at most a million units and a plan draws at most 200,000: a
+/// lot of ten million is refused when the batch is created, and a plan
+/// of 100% on a lot that large (stored before the bound) is refused at
+/// once, naming the field, with nothing stored.
+pub async fn lots_and_drawn_samples_are_bounded(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 50).await;
+    let batches = format!("/api/v1/orders/{}/batches", s.order_id);
+    for lot_size in [10_000_000, 1_000_001] {
+        let started = std::time::Instant::now();
+        let (status, problem) = app.post(&batches, &json!({ "lot_size": lot_size })).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{lot_size}: {problem}"
+        );
+        assert_eq!(error_fields(&problem), ["lot_size"], "{problem}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1000000"),
+            "{problem}"
+        );
+        assert!(started.elapsed().as_secs() < 5);
+    }
+    let (_, page) = app.get(&batches).await;
+    assert_eq!(page["total"], 1, "nothing stored: {page}");
+
+    // A lot of ten million stored before the bound.
+    let legacy = common::new_batch(&app, s.order_id, 50).await;
+    app.db
+        .write_blocking(move |c| {
+            use lotcheck::store::schema::batches::dsl::*;
+            diesel::update(batches.find(legacy))
+                .set(lot_size.eq(10_000_000))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    let plan = format!("/api/v1/batches/{legacy}/sampling-plan");
+    let started = std::time::Instant::now();
+    let response = app
+        .request(reqwest::Method::POST, &plan)
+        .json(&json!({"method": "percent", "percent": 100, "seed": 1}))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("the plan is refused in time");
+    let (status, problem) = common::read(response).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(error_fields(&problem), ["percent"], "{problem}");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("200000"),
+        "{problem}"
+    );
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    let (status, _) = app.get(&plan).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no plan stored");
+    // The lot can still be sampled by a plan of bounded size.
+    let (drawn, units) = common::draw_plan(
+        &app,
+        legacy,
+        json!({"method": "iso2859-1", "aql": 1.0, "seed": 1}),
+    )
+    .await;
+    assert_eq!(drawn["lot_size"], 10_000_000);
+    assert!(units.len() <= 2000, "{}", units.len());
+    app.stop().await;
+}
+
+/// The real binary serving a fresh database; killed when dropped, so that
+/// a failed assertion leaves no server behind.
+struct Served {
+    child: std::process::Child,
+    http: common::Http,
+    database: TestDatabase,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    async fn start() -> Served {
+        let database = TestDatabase::create(Backend::Sqlite);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut admin = std::process::Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+            .args(["user", "add", "--username", "admin", "--role", "admin"])
+            .arg("--password-stdin")
+            .env("DATABASE_URL", &database.url)
+            .env("LOTCHECK_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("lotcheck user add");
+        {
+            use std::io::Write;
+            writeln!(admin.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        }
+        assert!(admin.wait().unwrap().success());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--workers", "2"])
+            .env("DATABASE_URL", &database.url)
+            .env("LOTCHECK_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start lotcheck");
+        let mut served = Served {
+            child,
+            http: common::Http::new(format!("http://127.0.0.1:{port}"), Backend::Sqlite),
+            database,
+        };
+        for _ in 0..200 {
+            let health = served.http.client.get(served.http.url("/healthz")).send();
+            if health.await.is_ok_and(|r| r.status() == StatusCode::OK) {
+                served.http = served.http.login("admin", PASSWORD).await;
+                return served;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("lotcheck did not answer /healthz");
+    }
+
+    /// The server's peak resident memory so far, in MiB (`VmHWM`).
+    fn peak_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status");
+        kib / 1024.0
+    }
+
+    /// Changes the database behind the server's back, as an older version
+    /// or a hand edit would have.
+    fn execute(&self, sql: &str) {
+        diesel::SqliteConnection::establish(&self.database.url)
+            .unwrap()
+            .batch_execute(&format!("PRAGMA busy_timeout = 10000; {sql}"))
+            .unwrap();
+    }
+}
+
+/// Most resident memory the server may reach while refusing the hostile
+/// inputs: about twice its footprint after the normal work below
+/// (readings, charts, a draft report with its PDF), measured at 69 MiB
+/// (debug build, two workers). Before the inputs were bounded, the 50 MB
+/// cell took it to 873 MB, the 1 MB header with 200 mapping entries to
+/// 1.63 GB, and a histogram of ±1e308 grew it by gigabytes without end.
+const PEAK_MIB: f64 = 160.0;
+
+/// The real server, fed one after another the hostile inputs a probe
+/// found (readings of ±1e308 and those stored before they were refused,
+/// then the histogram, control chart and report; a 50 MB cell; a 1 MB
+/// header with 200 mapping entries; a 12,000 × 12,000 PNG; a 100% plan
+/// on a lot of ten million), answers each with a 4xx in time and keeps
+/// its peak resident memory under [`PEAK_MIB`]. SQLite only: what is
+/// measured is the server process, whose work per request is the same on
+/// either backend (PostgreSQL's memory is another process's), and the
+/// readings stored "before the rule" are written into the file by a
+/// second connection.
+pub async fn hostile_inputs_leave_the_server_small() {
+    let served = Served::start().await;
+    let app = &served.http;
+    let s = scenario(app, 5).await;
+    let (_, first) = common::draw_plan(
+        app,
+        s.batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let (second, units) = batch_inspected_whole(app, s.order_id, 5).await;
+    for (batch, units) in [(s.batch_id, &first), (second, &units)] {
+        common::record_bulbs(app, batch, units, |i| Bulb {
+            flux: 800.0 + i as f64,
+            power: 9.0 + i as f64 / 10.0,
+            lights_up: 0,
+        })
+        .await;
+    }
+    let (product, order) = (s.product_id, s.order_id);
+    let charts = [
+        format!(
+            "/api/v1/batches/{}/charts/histogram.svg?characteristic=flux",
+            s.batch_id
+        ),
+        format!("/api/v1/orders/{order}/charts/histogram.png?characteristic=flux"),
+        format!(
+            "/api/v1/products/{product}/charts/control-chart.svg?characteristic=flux&chart=xbar-r"
+        ),
+        format!("/api/v1/orders/{order}/report.pdf?draft=true"),
+    ];
+    for path in &charts {
+        let (status, _) = get_within(app, path, 60).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let normal = served.peak_mib();
+    eprintln!("lotcheck peak resident memory after the normal work: {normal:.1} MiB");
+
+    let refused = |what: &str, status: StatusCode| {
+        assert!(status.is_client_error(), "{what}: {status}");
+    };
+    // 1. Readings of ±1e308, refused; then stored behind the server's back.
+    let (third, units) = batch_inspected_whole(app, s.order_id, 5).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/batches/{third}/measurements"),
+            &json!({"measurements": [
+                {"unit": units[0], "characteristic": "flux", "value": 1e308},
+                {"unit": units[1], "characteristic": "flux", "value": -1e308}]}),
+        )
+        .await;
+    refused("readings of ±1e308", status);
+    served.execute(
+        "UPDATE measurements SET value = 1e308 WHERE value > 700; \
+         UPDATE measurements SET value = -1e308 WHERE value = 1e308 AND unit <= 2;",
+    );
+    for path in &charts {
+        let (status, _) = get_within(app, path, 60).await;
+        refused(path, status);
+    }
+    // 3. A cell of 50 MB; a header of 1 MB with 200 mapping entries.
+    let mut csv = format!("unit,flux,power\n{},", units[0]).into_bytes();
+    csv.extend(std::iter::repeat_n(b'7', 50 << 20));
+    csv.extend_from_slice(b",9\n");
+    let (status, size, _) = import(app, third, csv, &[]).await;
+    refused("a cell of 50 MB", status);
+    assert!(size < 4096, "{size} bytes");
+    let mapping: serde_json::Map<String, Value> = (0..200)
+        .map(|i| (format!("missing column {i:03}"), json!("flux")))
+        .collect();
+    let mut csv = b"unit,flux,".to_vec();
+    csv.extend(std::iter::repeat_n(b'h', 1 << 20));
+    csv.extend_from_slice(format!("\n{},806,1\n", units[0]).as_bytes());
+    let (status, size, _) = import(
+        app,
+        third,
+        csv,
+        &[("mapping", Value::Object(mapping).to_string())],
+    )
+    .await;
+    refused("a header of 1 MB and 200 mapping entries", status);
+    assert!(size < 4096, "{size} bytes");
+    // 4. A photo of 12,000 × 12,000 pixels.
+    app.create(
+        "/api/v1/defect-types",
+        json!({"family": "general", "code": "scratch", "name": "Scratch", "severity": "minor"}),
+    )
+    .await;
+    let recorded = app
+        .create(
+            &format!("/api/v1/batches/{third}/inspections"),
+            json!({"inspections": [{"unit": units[0], "defects": [{"defect": "scratch"}]}]}),
+        )
+        .await;
+    let inspection = recorded["inspections"][0]["id"].as_str().unwrap();
+    let (status, _) = upload_photo(app, inspection, black_png(12_000, 12_000)).await;
+    refused("a photo of 12,000 × 12,000 pixels", status);
+    // 5. A lot of ten million, and a 100% plan on one stored before the bound.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/orders/{order}/batches"),
+            &json!({"lot_size": 10_000_000}),
+        )
+        .await;
+    refused("a lot of ten million", status);
+    let legacy = common::new_batch(app, order, 50).await;
+    served.execute(&format!(
+        "UPDATE batches SET lot_size = 10000000 WHERE id = {legacy}"
+    ));
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/batches/{legacy}/sampling-plan"),
+        )
+        .json(&json!({"method": "percent", "percent": 100}))
+        .timeout(std::time::Duration::from_secs(60))
+        .send()
+        .await
+        .expect("the plan is answered in time");
+    refused("a 100% plan on ten million", response.status());
+
+    let peak = served.peak_mib();
+    eprintln!("lotcheck peak resident memory after the hostile inputs: {peak:.1} MiB");
+    assert!(
+        peak < PEAK_MIB,
+        "peak {peak:.1} MiB (normal work: {normal:.1} MiB)"
+    );
 }

@@ -94,6 +94,11 @@ fn main() -> std::process::ExitCode {
         each_backend hostile::the_last_active_admin_stays_and_users_are_enabled_again;
         each_backend hostile::wrong_signature_passwords_count_as_failed_sign_ins;
         each_backend hostile::a_photo_of_too_many_pixels_is_refused_before_decoding;
+        each_backend hostile::implausible_readings_are_refused_where_they_enter;
+        each_backend hostile::readings_stored_beyond_the_range_leave_every_route_answering;
+        each_backend hostile::import_problems_stay_short_however_long_the_input;
+        each_backend hostile::lots_and_drawn_samples_are_bounded;
+        async_test hostile::hostile_inputs_leave_the_server_small;
         each_backend imports::a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimiter;
         each_backend imports::a_malformed_file_is_refused_by_line_and_column_and_stores_nothing;
         each_backend imports::mappings_are_saved_per_instrument_and_the_cli_imports_too;

@@ -84,7 +84,7 @@ impl CellCheck<'_> {
         let item_problems = check_reading(self.ctx, unit, &code, value);
         for (field, message) in &item_problems {
             let header = if *field == "unit" {
-                self.layout.unit_header().to_string()
+                crate::domain::text::excerpt(self.layout.unit_header()).into_owned()
             } else {
                 self.layout.header_of(&code)
             };

@@ -3,8 +3,9 @@
 //! saved for the instrument, or headers that equal characteristic codes.
 
 use super::ImportOptions;
-use crate::error::{AppError, AppResult, OrInternal, Violations};
-use crate::service::measurements::Context;
+use crate::domain::text::excerpt;
+use crate::error::{AppError, AppResult, OrInternal};
+use crate::service::measurements::{CappedProblems, Context};
 use crate::store::imports as store;
 use crate::store::DbConnection;
 use std::collections::{BTreeMap, HashSet};
@@ -29,12 +30,12 @@ impl Layout {
             .collect()
     }
 
-    /// The header of the column imported as `code`.
+    /// The header of the column imported as `code`, as problems quote it.
     pub fn header_of(&self, code: &str) -> String {
         self.columns
             .iter()
             .find(|(_, c)| c == code)
-            .map(|(i, _)| self.headers[*i].clone())
+            .map(|(i, _)| excerpt(&self.headers[*i]).into_owned())
             .unwrap_or_default()
     }
 
@@ -47,12 +48,75 @@ pub(super) fn read_error(error: std::io::Error) -> AppError {
     AppError::internal(format!("cannot read an uploaded file: {}", error))
 }
 
-pub(super) fn open_reader<R: Read>(source: R, delimiter: u8) -> csv::Reader<R> {
+/// Longest record of a file, in bytes: a line, or several when a quoted
+/// cell holds line breaks. The csv reader holds a record whole, so without
+/// a bound one cell of 50 MB is read into memory (and once was quoted back
+/// twice). A wide export's row takes a few hundred bytes.
+pub const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// A file whose reader refuses to read further than [`MAX_RECORD_BYTES`]
+/// past the start of the record being read (see [`next_record_bounded`]).
+pub(super) struct Bounded<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Where the current record must end at the latest.
+    end: u64,
+}
+
+/// The error a [`Bounded`] reader answers past the end of a record's room.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a record is longer than {MAX_RECORD_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.end.saturating_sub(self.read);
+        if room == 0 {
+            // At the bound: the file may end here, else the record is too long.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(RecordTooLong)),
+            };
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Whether reading failed because a record is longer than [`MAX_RECORD_BYTES`].
+pub(super) fn is_too_long(error: &csv::Error) -> bool {
+    matches!(error.kind(), csv::ErrorKind::Io(e)
+        if e.get_ref().is_some_and(|inner| inner.is::<RecordTooLong>()))
+}
+
+/// A csv reader of `source` (from its start), its header line bounded.
+pub(super) fn open_reader<R: Read>(source: R, delimiter: u8) -> csv::Reader<Bounded<R>> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(source)
+        .from_reader(Bounded {
+            inner: source,
+            read: 0,
+            end: MAX_RECORD_BYTES,
+        })
+}
+
+/// Gives the next record [`MAX_RECORD_BYTES`] of room from where it starts.
+pub(super) fn next_record_bounded<R: Read>(reader: &mut csv::Reader<Bounded<R>>) {
+    let start = reader.position().byte();
+    reader.get_mut().end = start + MAX_RECORD_BYTES;
 }
 
 /// The delimiter of a file: whichever of `,` `;` and tab occurs most in its
@@ -74,7 +138,17 @@ fn read_headers(file: &mut (impl Read + Seek), delimiter: u8) -> AppResult<Vec<S
     let mut reader = open_reader(&mut *file, delimiter);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| AppError::invalid("file", format!("the header line cannot be read: {e}")))?
+        .map_err(|e| {
+            let message = if is_too_long(&e) {
+                format!(
+                    "line 1, the header, is longer than {MAX_RECORD_BYTES} bytes, the most a \
+                     line may hold"
+                )
+            } else {
+                format!("the header line cannot be read: {e}")
+            };
+            AppError::invalid("file", message)
+        })?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
@@ -118,21 +192,22 @@ pub(super) fn layout(
     };
     let header = Header {
         names: &headers,
-        shown: headers.join(&char::from(delimiter).to_string()),
+        shown: excerpt(&headers.join(&char::from(delimiter).to_string())).into_owned(),
     };
-    let mut problems = Violations::default();
+    let mut problems = CappedProblems::default();
     let unit_index = header.find(&unit_column);
     if unit_index.is_none() {
         problems.add(
             "file",
             format!(
-                "no '{unit_column}' column for the unit number in the header '{}'",
+                "no '{}' column for the unit number in the header '{}'",
+                excerpt(&unit_column),
                 header.shown
             ),
         );
     }
     let columns = header.mapped_columns(ctx, &mapping, &mut problems);
-    problems.into_result()?;
+    problems.into_result("mapping")?;
     let used: HashSet<usize> = columns.iter().map(|(i, _)| *i).chain(unit_index).collect();
     let ignored = headers
         .iter()
@@ -149,7 +224,7 @@ pub(super) fn layout(
     })
 }
 
-/// A header line, and how problems quote it.
+/// A header line, and how problems quote it (its start).
 struct Header<'a> {
     names: &'a [String],
     shown: String,
@@ -166,27 +241,32 @@ impl Header<'_> {
         &self,
         ctx: &Context,
         mapping: &[(String, String)],
-        problems: &mut Violations,
+        problems: &mut CappedProblems,
     ) -> Vec<(usize, String)> {
         let shown = &self.shown;
         let mut columns = Vec::new();
         for (header, code) in mapping {
-            let field = format!("mapping.{header}");
+            let (field, quoted) = (format!("mapping.{}", excerpt(header)), excerpt(code));
             match (self.find(header), ctx.template.get(code)) {
                 (None, _) => problems.add(
                     field,
-                    format!("the file has no column '{header}' (header '{shown}')"),
+                    format!(
+                        "the file has no column '{}' (header '{shown}')",
+                        excerpt(header)
+                    ),
                 ),
                 (_, None) => problems.add(
                     field,
                     format!(
-                        "'{code}' is not a characteristic of this product (known: {})",
+                        "'{quoted}' is not a characteristic of this product (known: {})",
                         ctx.codes
                     ),
                 ),
                 (_, Some(c)) if c.derived => problems.add(
                     field,
-                    format!("'{code}' is derived from chromaticity x and y; import those instead"),
+                    format!(
+                        "'{quoted}' is derived from chromaticity x and y; import those instead"
+                    ),
                 ),
                 (Some(index), Some(_)) => columns.push((index, code.clone())),
             }

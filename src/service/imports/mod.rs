@@ -4,9 +4,11 @@
 //! The file is read twice, streaming with the `csv` crate: the first pass
 //! checks every row and counts, the second stores the readings in chunks, in
 //! the one transaction of the request, so a file imports whole or not at
-//! all. Memory grows with the batch's sample, never with the file. A file
-//! already imported into the batch (same SHA-256) is recognised and stored
-//! once.
+//! all. Memory grows with the batch's sample, never with the file: a record
+//! (a line) longer than [`MAX_RECORD_BYTES`] is refused before it is held
+//! whole, and a problem quotes at most the start of a cell or header, at
+//! most 100 of them listed. A file already imported into the batch (same
+//! SHA-256) is recognised and stored once.
 
 mod checking;
 mod layout;
@@ -14,6 +16,7 @@ mod scan;
 mod storing;
 
 use super::audit::{self, Actor};
+use super::limits::InputLimits;
 use super::measurements::context;
 use super::utc;
 use crate::domain::digest::hex;
@@ -22,6 +25,7 @@ use crate::store::imports::{self as store, ImportRow};
 use crate::store::{now, DbConnection};
 use checking::check_file;
 use chrono::{DateTime, Utc};
+pub use layout::MAX_RECORD_BYTES;
 use layout::{layout, Layout};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -92,18 +96,28 @@ pub fn sha256_of(mut source: impl Read) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// A file to import: read from its start, `sha256` the hash of its bytes.
+pub struct CsvFile<'a, F: Read + Seek> {
+    pub file: &'a mut F,
+    pub sha256: &'a str,
+    pub filename: &'a str,
+}
+
 /// Imports a CSV file into a batch (see the module documentation).
-/// `file` is read from its start; `sha256` is the hash of its bytes.
-pub fn import_csv(
+pub fn import_csv<F: Read + Seek>(
     conn: &mut DbConnection,
     actor: &Actor,
     batch_id: i64,
-    file: &mut (impl Read + Seek),
-    sha256: &str,
-    filename: &str,
+    upload: CsvFile<'_, F>,
     options: ImportOptions,
+    limits: &InputLimits,
 ) -> AppResult<ImportOutcome> {
-    let ctx = context(conn, batch_id)?;
+    let CsvFile {
+        file,
+        sha256,
+        filename,
+    } = upload;
+    let ctx = context(conn, batch_id, limits)?;
     let layout = layout(conn, &ctx, file, &options)?;
     let outcome = |duplicate, row, layout: Layout| ImportOutcome {
         duplicate,

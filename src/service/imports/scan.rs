@@ -1,8 +1,11 @@
 //! Walking a file's data rows: each non-empty mapped cell becomes a
 //! reading, each malformed row or cell a problem.
 
-use super::layout::{open_reader, read_error, Layout};
-use crate::error::AppResult;
+use super::layout::{
+    is_too_long, next_record_bounded, open_reader, read_error, Layout, MAX_RECORD_BYTES,
+};
+use crate::domain::text::excerpt;
+use crate::error::{AppError, AppResult};
 use std::io::{Read, Seek, SeekFrom};
 
 /// What a scan finds: a reading, or a problem `(field, message)`.
@@ -18,7 +21,9 @@ pub(super) enum Scanned {
 }
 
 /// Walks the data rows, telling `found` about every reading and every
-/// problem; answers the number of data rows.
+/// problem; answers the number of data rows. A row longer than
+/// [`MAX_RECORD_BYTES`] is a problem that ends the walk: it is not read
+/// whole.
 pub(super) fn scan(
     file: &mut (impl Read + Seek),
     layout: &Layout,
@@ -26,13 +31,19 @@ pub(super) fn scan(
 ) -> AppResult<i64> {
     file.seek(SeekFrom::Start(0)).map_err(read_error)?;
     let mut reader = open_reader(&mut *file, layout.delimiter);
+    reader
+        .headers()
+        .map_err(|e| AppError::internal(format!("a checked header reads again: {e}")))?;
     let mut rows = 0;
     let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + 1;
+    let too_long = loop {
+        let start = reader.position().clone();
+        let line = start.line();
+        next_record_bounded(&mut reader);
         match reader.read_record(&mut record) {
-            Ok(false) => break,
+            Ok(false) => break None,
             Ok(true) => {}
+            Err(e) if is_too_long(&e) => break Some((line, start.byte())),
             Err(e) => {
                 let message = format!("line {line} cannot be read: {e}");
                 found(Scanned::Problem(format!("rows[{line}]"), message))?;
@@ -45,8 +56,57 @@ pub(super) fn scan(
         }
         rows += 1;
         scan_row(&record, line, layout, &mut found)?;
+    };
+    drop(reader);
+    if let Some((line, start)) = too_long {
+        let (field, message) = too_long_problem(file, layout, line, start)?;
+        found(Scanned::Problem(field, message))?;
     }
     Ok(rows)
+}
+
+/// The problem of the row at byte `start` that is longer than
+/// [`MAX_RECORD_BYTES`]: the cell where it overflows, from the row's first
+/// [`MAX_RECORD_BYTES`] read again.
+fn too_long_problem(
+    file: &mut (impl Read + Seek),
+    layout: &Layout,
+    line: u64,
+    start: u64,
+) -> AppResult<(String, String)> {
+    file.seek(SeekFrom::Start(start)).map_err(read_error)?;
+    let mut head = Vec::new();
+    file.take(MAX_RECORD_BYTES)
+        .read_to_end(&mut head)
+        .map_err(read_error)?;
+    let mut partial = csv::ByteRecord::new();
+    let cut = csv::ReaderBuilder::new()
+        .delimiter(layout.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(head.as_slice())
+        .read_byte_record(&mut partial)
+        .ok()
+        .filter(|&read| read)
+        .and_then(|_| {
+            let index = partial.len().checked_sub(1)?;
+            Some((index, partial.get(index)?))
+        });
+    let limit = format!("longer than {MAX_RECORD_BYTES} bytes, the most a line may hold");
+    Ok(match cut {
+        Some((index, cell)) if index < layout.headers.len() => {
+            let header = excerpt(&layout.headers[index]);
+            let start = String::from_utf8_lossy(cell);
+            (
+                format!("rows[{line}].{header}"),
+                format!(
+                    "line {line}, column '{header}': the cell starting '{}' makes the line {limit}",
+                    excerpt(start.trim())
+                ),
+            )
+        }
+        _ => (format!("rows[{line}]"), format!("line {line} is {limit}")),
+    })
 }
 
 /// One data row: its unit number, then each mapped cell.
@@ -65,10 +125,12 @@ fn scan_row(
         return found(Scanned::Problem(format!("rows[{line}]"), message));
     }
     let unit_text = &record[layout.unit_index];
-    let unit_header = layout.unit_header();
+    let unit_header = excerpt(layout.unit_header());
     let Ok(unit) = unit_text.parse::<i64>() else {
-        let message =
-            format!("line {line}, column '{unit_header}': '{unit_text}' is not a unit number");
+        let message = format!(
+            "line {line}, column '{unit_header}': '{}' is not a unit number",
+            excerpt(unit_text)
+        );
         return found(Scanned::Problem(
             format!("rows[{line}].{unit_header}"),
             message,
@@ -79,7 +141,7 @@ fn scan_row(
         if text.is_empty() {
             continue;
         }
-        let header = &layout.headers[*index];
+        let header = excerpt(&layout.headers[*index]);
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() => found(Scanned::Cell {
                 line,
@@ -88,7 +150,7 @@ fn scan_row(
                 value,
             })?,
             _ => {
-                let message = not_a_number(line, header, text);
+                let message = not_a_number(line, &header, text);
                 found(Scanned::Problem(format!("rows[{line}].{header}"), message))?;
             }
         }
@@ -105,5 +167,8 @@ fn not_a_number(line: u64, header: &str, text: &str) -> String {
     } else {
         ""
     };
-    format!("line {line}, column '{header}': '{text}' is not a number{hint}")
+    format!(
+        "line {line}, column '{header}': '{}' is not a number{hint}",
+        excerpt(text)
+    )
 }

@@ -7,6 +7,7 @@ use crate::domain::template::{is_attribute_value, Kind, Quantity};
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::catalog::{get_product, Characteristic};
 use crate::service::colour::{colour_error, Chromaticity};
+use crate::service::limits::InputLimits;
 use crate::store::measurements as store;
 use crate::store::orders::find_order;
 use crate::store::DbConnection;
@@ -58,9 +59,15 @@ pub(in crate::service) struct Context {
     pub template: HashMap<String, Characteristic>,
     pub codes: String,
     chromaticity: Option<Chromaticity>,
+    /// The bounds a reading's value is checked against.
+    pub limits: InputLimits,
 }
 
-pub(in crate::service) fn context(conn: &mut DbConnection, batch_id: i64) -> AppResult<Context> {
+pub(in crate::service) fn context(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    limits: &InputLimits,
+) -> AppResult<Context> {
     let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = crate::service::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
@@ -89,6 +96,7 @@ pub(in crate::service) fn context(conn: &mut DbConnection, batch_id: i64) -> App
             .map(|c| (c.code.clone(), c))
             .collect(),
         codes,
+        limits: *limits,
     })
 }
 
@@ -128,7 +136,7 @@ pub(in crate::service) fn check_reading(
                 c.code
             ),
         )),
-        Some(c) => problems.extend(value_problem(c, value).map(|m| ("value", m))),
+        Some(c) => problems.extend(value_problem(c, value, &ctx.limits).map(|m| ("value", m))),
     }
     problems
 }
@@ -172,10 +180,15 @@ pub(in crate::service) fn chromaticity_problems(
         .collect())
 }
 
-/// What is wrong with a value for this characteristic, if anything.
-pub(super) fn value_problem(characteristic: &Characteristic, value: f64) -> Option<String> {
-    if !value.is_finite() {
-        Some("must be a finite number".into())
+/// What is wrong with a value for this characteristic, if anything:
+/// first whether it is a plausible reading at all.
+pub(super) fn value_problem(
+    characteristic: &Characteristic,
+    value: f64,
+    limits: &InputLimits,
+) -> Option<String> {
+    if let Some(problem) = limits.reading_problem(value) {
+        Some(problem)
     } else if characteristic.kind == Kind::Attribute && !is_attribute_value(value) {
         Some("an attribute reading is 0 (pass) or 1 (fail)".into())
     } else if matches!(

@@ -9,6 +9,7 @@ use crate::domain::access::Visibility;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::supersede;
+use crate::service::limits::InputLimits;
 use crate::service::required_free_text;
 use crate::store::measurements::{self as store, MeasurementRow};
 use crate::store::{now, DbConnection};
@@ -22,7 +23,8 @@ use uuid::Uuid;
 pub struct CorrectMeasurement {
     /// Client-made UUID of the correction, so that a retry stores it once.
     pub id: Option<Uuid>,
-    /// The corrected value; for attribute characteristics 0 (pass) or 1 (fail).
+    /// The corrected value, within the plausible range (±1e9 unless the
+    /// server is set otherwise); for attribute characteristics 0 (pass) or 1 (fail).
     pub value: f64,
     /// Why the reading is corrected (required; kept with the correction).
     pub reason: String,
@@ -74,9 +76,10 @@ pub fn correct(
     actor: &Actor,
     target: Uuid,
     request: CorrectMeasurement,
+    limits: &InputLimits,
 ) -> AppResult<(bool, Measurement)> {
     let (old, code) = find_visible(conn, target, Visibility::Everything)?;
-    let reason = check_correction(conn, &old, &code, &request)?;
+    let reason = check_correction(conn, &old, &code, &request, limits)?;
     let (new, stored) = supersede::<Readings>(
         conn,
         request.id,
@@ -136,20 +139,21 @@ fn check_correction(
     old: &MeasurementRow,
     code: &str,
     request: &CorrectMeasurement,
+    limits: &InputLimits,
 ) -> AppResult<String> {
     let mut problems = Violations::default();
     let reason = required_free_text(&request.reason, MAX_REASON)
         .map_err(|message| problems.add("reason", message))
         .unwrap_or_default()
         .to_string();
-    let ctx = context(conn, old.batch_id)?;
+    let ctx = context(conn, old.batch_id, limits)?;
     let characteristic = &ctx.template[code];
     if characteristic.derived {
         problems.add(
             "value",
             format!("'{code}' is derived from the unit's chromaticity; correct x or y instead"),
         );
-    } else if let Some(message) = value_problem(characteristic, request.value) {
+    } else if let Some(message) = value_problem(characteristic, request.value, limits) {
         problems.add("value", message);
     } else if let Some((_, message)) = chromaticity_problems(
         conn,

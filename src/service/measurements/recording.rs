@@ -6,6 +6,7 @@ use super::Readings;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
+use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
 use crate::store::{now, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,8 @@ pub struct MeasurementInput {
     pub unit: i64,
     /// Code of a characteristic of the batch's product.
     pub characteristic: String,
-    /// The reading; for attribute characteristics 0 (pass) or 1 (fail).
+    /// The reading, within the plausible range (±1e9 unless the server is
+    /// set otherwise); for attribute characteristics 0 (pass) or 1 (fail).
     pub value: f64,
 }
 
@@ -49,10 +51,11 @@ pub fn record(
     actor: &Actor,
     batch_id: i64,
     request: RecordMeasurements,
+    limits: &InputLimits,
 ) -> AppResult<Recorded> {
     let items = request.measurements;
     check_count(&items)?;
-    let ctx = context(conn, batch_id)?;
+    let ctx = context(conn, batch_id, limits)?;
     check_items(conn, &ctx, &items)?;
     let stored = store_new(conn, actor, &ctx, &items)?;
     if !stored.new.is_empty() {
