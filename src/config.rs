@@ -27,4 +27,21 @@ pub struct DatabaseConfig {
     /// Database connections in the pool.
     #[arg(long, env = "LOTCHECK_DB_POOL", default_value_t = 8, global = true)]
     pub pool_size: u32,
+    /// Seconds a request waits for a database connection (none free, or
+    /// the database unreachable) before it is answered 503.
+    #[arg(
+        long,
+        env = "LOTCHECK_DB_TIMEOUT_SECS",
+        default_value_t = crate::store::DEFAULT_CONNECTION_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=300),
+        global = true
+    )]
+    pub db_timeout_secs: u64,
+}
+
+impl DatabaseConfig {
+    /// How long a connection is waited for.
+    pub fn connection_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.db_timeout_secs)
+    }
 }

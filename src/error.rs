@@ -426,6 +426,24 @@ impl<E: std::error::Error + 'static> std::error::Error for Context<E> {
     }
 }
 
+/// `.not_found_as(|| …)` on a lookup whose "not found" is told otherwise
+/// (a batch whose order the caller may not see is itself "not found"; a
+/// supplier named in a request that does not exist is a bad field), while
+/// every other error passes unchanged: a database that cannot be reached
+/// stays 503 instead of becoming a 404.
+pub trait NotFoundAs<T> {
+    fn not_found_as(self, instead: impl FnOnce() -> AppError) -> AppResult<T>;
+}
+
+impl<T> NotFoundAs<T> for AppResult<T> {
+    fn not_found_as(self, instead: impl FnOnce() -> AppError) -> AppResult<T> {
+        self.map_err(|error| match error.code {
+            ErrorCode::NotFound => instead(),
+            _ => error,
+        })
+    }
+}
+
 /// Collects field errors during validation, then fails once with all of them.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<FieldError>);
@@ -469,15 +487,39 @@ impl ResponseError for AppError {
     }
 }
 
+/// Whether a database error means the connection was lost (the server went
+/// away, restarted, or a network or proxy cut the session): the query, or
+/// the rollback after it, could not be sent or answered, or the
+/// transaction manager was left broken by such a failure. Whatever the
+/// transaction did was rolled back by the server, or, when the `COMMIT`
+/// itself got no answer, may have been committed: a retry is the answer
+/// either way (readings carry client ids, so a retry stores nothing twice).
+fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit {
+            rollback_error,
+            commit_error,
+        } => connection_lost(commit_error) || connection_lost(rollback_error),
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     #[track_caller]
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => Self::not_found("record"),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Self::unavailable("the database connection was lost; try again")
-            }
+            lost if connection_lost(&lost) => Self {
+                cause: Some(Arc::new(lost)),
+                ..Self::unavailable("the database connection was lost; try again")
+            },
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::unavailable("the database was busy with a conflicting write; try again")
             }
@@ -575,6 +617,56 @@ mod tests {
         assert_eq!(error.code, ErrorCode::Internal);
         assert!(error.location().file().ends_with("error.rs"));
         assert!(std::error::Error::source(&error).is_some());
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_503_however_it_surfaces() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost =
+            |kind| Error::DatabaseError(kind, Box::new("no connection to the server".to_string()));
+        let other =
+            || Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax".to_string()));
+        for error in [
+            lost(DatabaseErrorKind::ClosedConnection),
+            // libpq could not send the query (or the rollback after a
+            // failed one) on a connection already known to be gone.
+            lost(DatabaseErrorKind::UnableToSendCommand),
+            Error::RollbackErrorOnCommit {
+                rollback_error: Box::new(lost(DatabaseErrorKind::UnableToSendCommand)),
+                commit_error: Box::new(lost(DatabaseErrorKind::ClosedConnection)),
+            },
+            Error::BrokenTransactionManager,
+        ] {
+            let shown = error.to_string();
+            let error = AppError::from(error);
+            assert_eq!(error.code, ErrorCode::Unavailable, "{shown}");
+            assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(
+                std::error::Error::source(&error).is_some(),
+                "the cause is logged"
+            );
+        }
+        let not_lost = Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(other()),
+            commit_error: Box::new(other()),
+        };
+        assert_eq!(AppError::from(not_lost).code, ErrorCode::Internal);
+        assert_eq!(AppError::from(other()).code, ErrorCode::Internal);
+    }
+
+    #[test]
+    fn only_not_found_is_told_otherwise() {
+        let missing = || AppError::not_found("batch 3");
+        let hidden: AppResult<()> = Err(AppError::not_found("order 7"));
+        assert_eq!(
+            hidden.not_found_as(missing).unwrap_err().detail,
+            "batch 3 not found"
+        );
+        let lost: AppResult<()> = Err(AppError::unavailable("the database connection was lost"));
+        assert_eq!(
+            lost.not_found_as(missing).unwrap_err().code,
+            ErrorCode::Unavailable
+        );
     }
 
     #[test]

@@ -204,14 +204,18 @@ fn init_logging() {
 }
 
 fn open_and_migrate(config: &DatabaseConfig) -> anyhow::Result<Db> {
-    let db = Db::open(&config.database_url, config.sqlite_sync, config.pool_size).with_context(
-        || {
-            format!(
-                "cannot open the database at {}",
-                redact(&config.database_url)
-            )
-        },
-    )?;
+    let db = Db::open_with_timeout(
+        &config.database_url,
+        config.sqlite_sync,
+        config.pool_size,
+        config.connection_timeout(),
+    )
+    .with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            redact(&config.database_url)
+        )
+    })?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");

@@ -6,7 +6,7 @@ use super::{utc, Page};
 use crate::domain::access::Visibility;
 pub use crate::domain::batch::Batch;
 use crate::domain::text::{self, TextKind};
-use crate::error::{AppError, AppResult, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, NotFoundAs, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
 use crate::store::{now, DbConnection, PageRequest};
 use chrono::NaiveDate;
@@ -105,7 +105,7 @@ pub fn create_batch(
 pub fn get_batch(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Batch> {
     let missing = || AppError::not_found(format!("batch {id}"));
     let batch = store::find_batch(conn, id)?.ok_or_else(missing)?;
-    super::orders::get_order(conn, batch.order_id, visibility).map_err(|_| missing())?;
+    super::orders::get_order(conn, batch.order_id, visibility).not_found_as(missing)?;
     Ok(Batch::from(batch))
 }
 

@@ -6,7 +6,7 @@
 use super::audit::{self, Actor};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, NotFoundAs};
 use crate::store::visual::{self as store, PhotoRow};
 use crate::store::{now, DbConnection};
 use image::{ImageError, ImageFormat, ImageReader, Limits};
@@ -253,7 +253,7 @@ pub fn fetch(
     let (content_type, inspection_id, bytes) =
         store::photo_bytes(conn, id, thumbnail)?.ok_or_else(missing)?;
     let inspection = store::find_inspection(conn, inspection_id)?.ok_or_else(missing)?;
-    super::batches::get_batch(conn, inspection.batch_id, visibility).map_err(|_| missing())?;
+    super::batches::get_batch(conn, inspection.batch_id, visibility).not_found_as(missing)?;
     let content_type = if thumbnail {
         "image/jpeg".to_string()
     } else {

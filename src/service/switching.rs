@@ -11,7 +11,7 @@ use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspe
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
 use crate::domain::template::Severity as NonconformityClass;
-use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
+use crate::error::{AppError, AppResult, ErrorCode, NotFoundAs, OnUniqueViolation};
 use crate::store::orders::find_order;
 use crate::store::switching::{self as store, SwitchingEventRow};
 use crate::store::{now, DbConnection};
@@ -291,8 +291,9 @@ pub fn record_corrective_action(
 ) -> AppResult<SwitchingEvent> {
     super::catalog::get_product(conn, product_id, Visibility::Everything)?;
     if let Some(supplier_id) = action.supplier_id {
-        super::suppliers::get_supplier(conn, supplier_id)
-            .map_err(|_| AppError::invalid("supplier_id", format!("no supplier {supplier_id}")))?;
+        super::suppliers::get_supplier(conn, supplier_id).not_found_as(|| {
+            AppError::invalid("supplier_id", format!("no supplier {supplier_id}"))
+        })?;
     }
     let stream = Stream {
         product_id,

@@ -19,7 +19,7 @@ pub mod suppliers;
 pub mod switching;
 pub mod visual;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -126,8 +126,13 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection is not put back into the pool when it comes back from
+    /// a panic, or in a state no transaction can start from: still inside
+    /// a transaction (a rollback that could not be sent) or with a broken
+    /// transaction manager. Lent again, it would run the next request's
+    /// work inside the old transaction, as a savepoint never committed.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -147,8 +152,23 @@ pub struct Db {
     sqlite_path: Option<String>,
 }
 
+/// How long a request waits for a database connection by default before it
+/// is answered 503 (`unavailable`): the pool has none free, or the database
+/// cannot be reached (`--db-timeout-secs`).
+pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Db {
     pub fn open(url: &str, sqlite_sync: SqliteSync, pool_size: u32) -> anyhow::Result<Self> {
+        Self::open_with_timeout(url, sqlite_sync, pool_size, DEFAULT_CONNECTION_TIMEOUT)
+    }
+
+    /// As [`Db::open`]; a connection is waited for at most `connection_timeout`.
+    pub fn open_with_timeout(
+        url: &str,
+        sqlite_sync: SqliteSync,
+        pool_size: u32,
+        connection_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let target = DatabaseTarget::parse(url);
         let sqlite = target.is_sqlite();
         let sqlite_path = match &target {
@@ -165,9 +185,13 @@ impl Db {
             // collide ("database is locked").
             manager.connect()?;
         }
+        // Each connection is tried (`SELECT 1`) as it is lent: one whose
+        // server went away meanwhile is dropped and another one is opened,
+        // so the service recovers by itself once the database is back.
         let pool = diesel::r2d2::Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(connection_timeout)
+            .test_on_check_out(true)
             .build(manager)?;
         Ok(Self {
             pool,
@@ -224,13 +248,13 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
     ) -> AppResult<T> {
-        let _queued = match &self.sqlite_writer {
-            Some(lock) => Some(
-                lock.lock()
-                    .map_err(|e| AppError::internal(format!("the write lock is poisoned: {e}")))?,
-            ),
-            None => None,
-        };
+        // A writer that panicked poisoned the lock; it guards no data (its
+        // connection, and with it the transaction, was dropped by the pool),
+        // so the next writer takes its turn as usual.
+        let _queued = self.sqlite_writer.as_ref().map(|lock| {
+            lock.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
         let mut pooled = self.pool.get()?;
         let conn: &mut DbConnection = &mut pooled;
         conn.transaction(work)

@@ -34,8 +34,8 @@ impl Db {
     }
 
     /// As [`Db::read`], but gives up after `timeout` when no connection can
-    /// be had (instead of the pool's 10 s): for probes and scrapes, which
-    /// must answer quickly that the database does not.
+    /// be had (instead of the pool's connection timeout): for probes and
+    /// scrapes, which must answer quickly that the database does not.
     pub async fn read_within<T, F>(&self, timeout: Duration, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,

@@ -1,6 +1,7 @@
 //! Corrections keep every earlier value reachable; the audit log records
 //! every write and `audit verify` finds history edited behind the service's back.
 
+use crate::common::process::audit_verify;
 use crate::common::{self, error_fields, scenario, Backend, TestApp};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
@@ -172,20 +173,6 @@ fn execute(backend: Backend, url: &str, sql: &str) {
     }
 }
 
-/// Runs `lotcheck audit verify` on the database; answers (exit success, stdout).
-fn cli_verify(url: &str) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lotcheck"))
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", url)
-        .env("LOTCHECK_LOG", "warn")
-        .output()
-        .expect("run lotcheck");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 pub async fn audit_verify_finds_rows_altered_or_deleted_in_the_database(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     recorded(&app).await;
@@ -193,7 +180,7 @@ pub async fn audit_verify_finds_rows_altered_or_deleted_in_the_database(backend:
     let total = audit["total"].as_i64().unwrap();
     assert!(total >= 5, "{audit}");
     let url = app.database.url.clone();
-    let (ok, text) = cli_verify(&url);
+    let (ok, text) = audit_verify(&url);
     assert!(ok, "{text}");
     assert!(text.contains(&format!("intact: {total} rows")), "{text}");
 
@@ -214,7 +201,7 @@ pub async fn audit_verify_finds_rows_altered_or_deleted_in_the_database(backend:
     let verified = app.db.read(lotcheck::service::audit::verify).await.unwrap();
     assert_eq!(verified.broken.as_ref().map(|b| b.id), Some(altered));
     assert_eq!(verified.rows, 2);
-    let (ok, text) = cli_verify(&url);
+    let (ok, text) = audit_verify(&url);
     assert!(
         !ok && text.contains(&format!("BROKEN at row {altered}")),
         "{text}"
@@ -226,7 +213,7 @@ pub async fn audit_verify_finds_rows_altered_or_deleted_in_the_database(backend:
         &url,
         &format!("DELETE FROM audit_log WHERE id = {altered}"),
     );
-    let (ok, text) = cli_verify(&url);
+    let (ok, text) = audit_verify(&url);
     assert!(
         !ok && text.contains(&format!("BROKEN at row {}", ids[3])),
         "{text}"

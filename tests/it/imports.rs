@@ -1,10 +1,9 @@
 //! Instrument CSV imports: whole files or nothing, bad rows named by line
 //! and column, the same file stored once, mappings saved per instrument.
 
-use crate::common::{self, error_fields, scenario, Backend, Http, TestApp};
-use reqwest::multipart::{Form, Part};
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use crate::common::{self, error_fields, scenario, upload_csv as upload, Backend, Http, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
 
 /// A fresh batch of 100 units with a 10% plan on the scenario's order.
 async fn planned_batch(app: &Http, order_id: i64) -> (i64, Vec<i64>) {
@@ -12,25 +11,6 @@ async fn planned_batch(app: &Http, order_id: i64) -> (i64, Vec<i64>) {
     let id = batch_id;
     let (_, units) = common::draw_plan(app, id, json!({"method": "percent", "seed": 11})).await;
     (id, units)
-}
-
-async fn upload(
-    app: &Http,
-    batch_id: i64,
-    bytes: Vec<u8>,
-    fields: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let mut form = Form::new().part("file", Part::bytes(bytes).file_name("export.csv"));
-    for (name, value) in fields {
-        form = form.text(name.to_string(), value.to_string());
-    }
-    let response = app
-        .request(Method::POST, &format!("/api/v1/batches/{batch_id}/imports"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    common::read(response).await
 }
 
 /// Rows `unit<d>flux<d>power<d>lights_up` for the given units.

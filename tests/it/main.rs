@@ -18,6 +18,7 @@ mod demo_data;
 mod dispositions;
 mod draw_reference;
 mod durability;
+mod faults;
 mod hostile;
 mod imports;
 mod inference_reference;
@@ -88,6 +89,10 @@ fn main() -> std::process::ExitCode {
         each_backend dispositions::a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding;
         test draw_reference::python_reference_draws_the_same_units [CRYPTOGRAPHY];
         each_backend durability::acknowledged_readings_survive_sigkill;
+        each_backend faults::sigkill_during_an_import_stores_none_of_it_and_leaves_no_lock;
+        async_test faults::an_unreachable_postgres_answers_503_and_recovers_without_a_restart [Need::Postgres];
+        async_test faults::two_instances_on_one_postgres_let_one_of_two_racing_requests_win [Need::Postgres];
+        each_backend faults::a_panic_inside_a_transaction_leaves_no_transaction_open;
         each_backend hostile::control_characters_in_text_are_refused_naming_the_field;
         each_backend hostile::charts_and_reports_render_with_control_characters_stored;
         each_backend hostile::csv_text_cells_cannot_start_a_formula;

@@ -3,6 +3,7 @@
 //! addresses and the scheme behind trusted proxies only, `Retry-After` on
 //! every 429, pages that refuse frames, and slow clients cut off.
 
+use crate::common::process::{self, add_admin};
 use crate::common::{
     self, draw_plan, record_readings, scenario, test_settings, Backend, Http, TestApp,
     TestDatabase, PASSWORD,
@@ -404,56 +405,11 @@ pub async fn a_request_in_flight_completes_during_a_graceful_stop(backend: Backe
     assert_eq!(readings_in(&app.db), units.len() as i64);
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `lotcheck` with `args` on the database; its exit status, stdout and stderr.
-fn lotcheck_command(
-    database_url: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("LOTCHECK_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start lotcheck");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        writeln!(input, "{text}").unwrap();
-    }
-    drop(input);
-    child.wait_with_output().expect("lotcheck output")
-}
-
 pub async fn sigterm_turns_readyz_503_then_finishes_requests_in_flight_and_logs_them() {
     let database = TestDatabase::create(Backend::Sqlite);
-    let added = lotcheck_command(
-        &database.url,
-        &[
-            "user",
-            "add",
-            "--username",
-            "admin",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    );
-    assert!(added.status.success(), "{added:?}");
+    add_admin(&database.url);
     let logs = tempfile::NamedTempFile::new().unwrap();
-    let port = free_port();
+    let port = process::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
         .args([
             "serve",
@@ -584,7 +540,7 @@ pub async fn backup_while_writing_gives_a_consistent_copy(backend: Backend) {
     let copy_path = dir.path().join("copy.db");
     let copy = copy_path.to_str().unwrap().to_string();
     if backend == Backend::Postgres {
-        let out = lotcheck_command(&app.database.url, &["backup", "--to", &copy], None);
+        let out = process::lotcheck(&app.database.url, &["backup", "--to", &copy], None);
         assert!(!out.status.success());
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.contains("pg_dump"), "{said}");
@@ -612,7 +568,7 @@ pub async fn backup_while_writing_gives_a_consistent_copy(backend: Backend) {
     let url = app.database.url.clone();
     let target = copy.clone();
     let out = tokio::task::spawn_blocking(move || {
-        lotcheck_command(&url, &["backup", "--to", &target], None)
+        process::lotcheck(&url, &["backup", "--to", &target], None)
     })
     .await
     .unwrap();
@@ -653,7 +609,7 @@ pub async fn backup_while_writing_gives_a_consistent_copy(backend: Backend) {
         Some(&verified.last_hash)
     );
     // An existing file is never overwritten.
-    let again = lotcheck_command(&app.database.url, &["backup", "--to", &copy], None);
+    let again = process::lotcheck(&app.database.url, &["backup", "--to", &copy], None);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
     app.stop().await;

@@ -2,7 +2,7 @@
 //! corrections, one reading, and a batch's list.
 
 use crate::domain::access::Visibility;
-use crate::error::{AppError, AppResult, OrInternal};
+use crate::error::{AppError, AppResult, NotFoundAs, OrInternal};
 use crate::service::catalog::template_of;
 use crate::service::{utc, Page};
 use crate::store::accounts::usernames;
@@ -85,8 +85,7 @@ pub(super) fn find_visible(
         .into_iter()
         .next()
         .ok_or_else(missing)?;
-    crate::service::batches::get_batch(conn, found.0.batch_id, visibility)
-        .map_err(|_| missing())?;
+    crate::service::batches::get_batch(conn, found.0.batch_id, visibility).not_found_as(missing)?;
     Ok(found)
 }
 

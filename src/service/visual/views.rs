@@ -3,7 +3,7 @@
 
 use crate::domain::access::Visibility;
 use crate::domain::template::Severity;
-use crate::error::{AppError, AppResult, OrInternal};
+use crate::error::{AppError, AppResult, NotFoundAs, OrInternal};
 use crate::service::photos::{photo_ref, PhotoRef};
 use crate::service::{utc, Page};
 use crate::store::accounts::usernames;
@@ -138,7 +138,7 @@ pub(super) fn find_visible(
     let row = store::find_inspections_by_uuids(conn, &[id.to_string()])?
         .pop()
         .ok_or_else(missing)?;
-    crate::service::batches::get_batch(conn, row.batch_id, visibility).map_err(|_| missing())?;
+    crate::service::batches::get_batch(conn, row.batch_id, visibility).not_found_as(missing)?;
     Ok(row)
 }
 

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +205,8 @@ pub struct TestApp {
     pub server: actix_web::dev::ServerHandle,
     /// The server's readiness switch (`/readyz`).
     pub readiness: lotcheck::api::health::Readiness,
-    pub database: TestDatabase,
+    /// Shared by every instance serving it; dropped with the last.
+    pub database: Arc<TestDatabase>,
 }
 
 impl std::ops::Deref for TestApp {
@@ -223,24 +224,35 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with these settings.
     pub async fn spawn_with(backend: Backend, settings: lotcheck::Settings) -> Self {
-        init_test_logging();
         let database = TestDatabase::create(backend);
         let db = database.open();
+        let mut app = Self::serve(Arc::new(database), db, settings).await;
+        app.add_user("admin", Role::Admin, None);
+        app.http = app.http.login("admin", PASSWORD).await;
+        app
+    }
+
+    /// The app on `db`, a migrated database of `database` (another
+    /// instance may serve it too), not signed in.
+    pub async fn serve(database: Arc<TestDatabase>, db: Db, settings: lotcheck::Settings) -> Self {
+        init_test_logging();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let running = lotcheck::build(listener, db.clone(), settings).expect("server");
         let handle = running.server.handle();
         tokio::spawn(running.server);
-        let mut app = Self {
+        let backend = if db.is_sqlite() {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        Self {
             http: Http::new(base, backend),
             db,
             server: handle,
             readiness: running.readiness,
             database,
-        };
-        app.add_user("admin", Role::Admin, None);
-        app.http = app.http.login("admin", PASSWORD).await;
-        app
+        }
     }
 
     /// Adds a user straight through the service (password [`PASSWORD`]).
@@ -413,6 +425,36 @@ pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (Stat
     read(response).await
 }
 
+/// The multipart form of an import: `bytes` as the CSV `file`, and the
+/// form's other `fields` (mapping, instrument, unit_column).
+pub fn csv_form(bytes: Vec<u8>, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new().part("file", Part::bytes(bytes).file_name("export.csv"));
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    form
+}
+
+/// Imports `bytes` as a CSV file into the batch ([`csv_form`]).
+pub async fn upload_csv(
+    app: &Http,
+    batch_id: i64,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/batches/{batch_id}/imports"),
+        )
+        .multipart(csv_form(bytes, fields))
+        .send()
+        .await
+        .unwrap();
+    read(response).await
+}
+
 /// A new batch of `lot_size` units on the order; answers its id.
 pub async fn new_batch(app: &Http, order_id: i64, lot_size: i64) -> i64 {
     let batch = app
@@ -569,4 +611,6 @@ pub async fn record_ring_batches(app: &Http, order_id: i64, groups: &[Vec<f64>],
         record_readings(app, batch_id, readings).await;
     }
 }
+pub mod process;
+pub mod proxy;
 pub mod svg;
