@@ -291,7 +291,7 @@ pub fn now() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::error::{AppError, ErrorCode};
 
     fn fresh() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().expect("temp dir");
