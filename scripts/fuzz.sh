@@ -40,14 +40,18 @@ schemathesis=$(cd "$(dirname "$schemathesis")" && pwd)/$(basename "$schemathesis
 
 work=$(mktemp -d)
 server=
+runner=
 cleanup() {
-    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-        kill "$server"
-        wait "$server" 2>/dev/null || true
-    fi
+    for pid in $runner $server; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid"
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 
 # Port 0: the server takes a free port and prints it.
 LOTCHECK_LOG=${LOTCHECK_LOG:-warn} "$bin" serve --demo --database-url "$work/fuzz.db" \
@@ -196,14 +200,18 @@ pass() {
     fi
     echo "== fuzz: $name ($left s left)"
     local status=0
-    # From the scratch directory, where Hypothesis leaves its files.
-    (cd "$work" && timeout --kill-after=10 "$left" "$schemathesis" --config-file "$config" \
+    # From the scratch directory, where Hypothesis leaves its files; in the
+    # background, so that a signal to this script is handled at once.
+    (cd "$work" && exec timeout --kill-after=10 "$left" "$schemathesis" --config-file "$config" \
         run "$base/api/v1/openapi.json" \
         --url "$base" -H "Authorization: Bearer $token" \
         --checks all --exclude-checks positive_data_acceptance \
         --max-examples "$examples" --seed "$seed" --generation-database none \
         --request-timeout 120 --max-response-time 120 --workers 1 --no-color \
-        "$@") || status=$?
+        "$@") &
+    runner=$!
+    wait "$runner" || status=$?
+    runner=
     if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
         echo "fuzz: the $name pass ran out of time (FUZZ_TIMEOUT=$budget)" >&2
     fi
