@@ -243,6 +243,7 @@ pub struct YieldQuery {
     pub product_id: Option<i64>,
     pub order_id: Option<i64>,
     /// batch (default), order, line or day.
+    #[param(inline)]
     pub group_by: Option<GroupBy>,
 }
 

@@ -64,7 +64,9 @@ async fn chart(
 /// `oc-curve.svg`, `pareto.svg` (or `.png`).
 #[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. histogram.svg, oc-curve.png"), ChartParams),
-    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+    responses((status = 200, description = "the chart, SVG or PNG as its name ends",
+               content(("image/svg+xml"), ("image/png"))),
+              (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[get("/batches/{id}/charts/{chart}")]
 pub async fn batch_chart(
@@ -84,7 +86,9 @@ pub async fn batch_chart(
 /// `chromaticity.svg`, `pareto.svg`, `yield.svg` (or `.png`).
 #[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "e.g. yield.svg, pareto.png"), ChartParams),
-    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+    responses((status = 200, description = "the chart, SVG or PNG as its name ends",
+               content(("image/svg+xml"), ("image/png"))),
+              (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[get("/orders/{id}/charts/{chart}")]
 pub async fn order_chart(
@@ -104,7 +108,9 @@ pub async fn order_chart(
 /// `control-chart.svg?characteristic=&chart=&baseline=` (or `.png`).
 #[utoipa::path(tag = "charts",
     params(("id" = i64, Path), ("chart" = String, Path, description = "control-chart.svg or .png"), ChartParams),
-    responses((status = 200, content_type = "image/svg+xml"), (status = 404, body = Problem),
+    responses((status = 200, description = "the chart, SVG or PNG as its name ends",
+               content(("image/svg+xml"), ("image/png"))),
+              (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[get("/products/{id}/charts/{chart}")]
 pub async fn product_chart(

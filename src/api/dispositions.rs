@@ -18,7 +18,8 @@ pub fn config(cfg: &mut ServiceConfig) {
 /// The proposal (accept, reject, hold, with reasons), the decision in force
 /// and every earlier one; each says whether data changed after it.
 #[utoipa::path(tag = "dispositions",
-    responses((status = 200, body = BatchDisposition), (status = 404, body = Problem)))]
+    responses((status = 200, body = BatchDisposition), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "the batch has no sampling plan yet")))]
 #[get("/batches/{id}/disposition")]
 pub async fn get_disposition(
     db: web::Data<Db>,

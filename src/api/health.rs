@@ -4,11 +4,13 @@
 
 use crate::error::{AppError, AppResult};
 use crate::store::Db;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web};
 use diesel::connection::SimpleConnection;
+use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use utoipa::ToSchema;
 
 /// How long `/readyz` waits for a database connection before answering 503.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -32,12 +34,19 @@ impl Readiness {
 
 /// 200 when the database answers, 503 otherwise.
 #[utoipa::path(tag = "health", security(()),
-    responses((status = 200, description = "the database answers"),
+    responses((status = 200, description = "the database answers", body = Health),
               (status = 503, body = crate::error::Problem)))]
 #[get("/healthz")]
-pub async fn healthz(db: web::Data<Db>) -> AppResult<HttpResponse> {
+pub async fn healthz(db: web::Data<Db>) -> AppResult<web::Json<Health>> {
     db.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+    Ok(web::Json(Health { status: "ok" }))
+}
+
+/// The answer of a probe that passes.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` (`/healthz`) or `ready` (`/readyz`).
+    status: &'static str,
 }
 
 /// 200 when this instance should get traffic: the database answers within
@@ -45,10 +54,13 @@ pub async fn healthz(db: web::Data<Db>) -> AppResult<HttpResponse> {
 /// (problem+json) while shutting down, when the database does not answer,
 /// and when its schema is behind.
 #[utoipa::path(tag = "health", security(()),
-    responses((status = 200, description = "ready for traffic"),
+    responses((status = 200, description = "ready for traffic", body = Health),
               (status = 503, body = crate::error::Problem)))]
 #[get("/readyz")]
-pub async fn readyz(db: web::Data<Db>, readiness: web::Data<Readiness>) -> AppResult<HttpResponse> {
+pub async fn readyz(
+    db: web::Data<Db>,
+    readiness: web::Data<Readiness>,
+) -> AppResult<web::Json<Health>> {
     if readiness.is_shutting_down() {
         return Err(AppError::unavailable(
             "the service is shutting down; requests in flight are being finished",
@@ -62,5 +74,5 @@ pub async fn readyz(db: web::Data<Db>, readiness: web::Data<Readiness>) -> AppRe
             AppError::unavailable("the database does not answer")
         }
     })?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
+    Ok(web::Json(Health { status: "ready" }))
 }

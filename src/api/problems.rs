@@ -27,8 +27,27 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::new(super::extract::MAX_JSON_BODY));
 }
 
-/// The answer to a route that does not exist.
+/// The answer to a route that does not exist: 405 with the methods it
+/// allows when the path is an API route's, else 404.
 pub async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    let allowed = req
+        .app_data::<web::Data<super::Routes>>()
+        .and_then(|routes| routes.allowed(req.path()));
+    if let Some(allowed) = allowed {
+        let mut response = AppError::new(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{} is not allowed on {} (allowed: {allowed})",
+                req.method(),
+                req.path()
+            ),
+        )
+        .error_response();
+        let allow = header::HeaderValue::from_str(&allowed)
+            .map_err(|e| AppError::internal(format!("an Allow header of method names: {e}")))?;
+        response.headers_mut().insert(header::ALLOW, allow);
+        return Ok(response);
+    }
     Err(AppError::new(
         ErrorCode::NotFound,
         format!("no such resource: {} {}", req.method(), req.path()),

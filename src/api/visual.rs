@@ -118,7 +118,8 @@ pub async fn list_inspections(
 /// Units passed and failed, units per class of defect, and defects in
 /// Pareto order, from the current inspections.
 #[utoipa::path(tag = "visual",
-    responses((status = 200, body = VisualSummary), (status = 404, body = Problem)))]
+    responses((status = 200, body = VisualSummary), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "a sampled visual inspection before the batch's plan is drawn")))]
 #[get("/batches/{id}/visual-summary")]
 pub async fn visual_summary(
     db: web::Data<Db>,
@@ -242,7 +243,8 @@ pub(crate) fn image_response(content_type: String, bytes: Vec<u8>) -> HttpRespon
 }
 
 #[utoipa::path(tag = "visual",
-    responses((status = 200, content_type = "image/jpeg", description = "the photo as uploaded (JPEG or PNG)"),
+    responses((status = 200, description = "the photo as uploaded (JPEG or PNG)",
+               content(("image/jpeg"), ("image/png"))),
               (status = 404, body = Problem)))]
 #[get("/photos/{id}")]
 pub async fn get_photo(

@@ -269,8 +269,10 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
+    /// Rows before the page; a page past any possible row saturates (it
+    /// is empty) rather than overflowing.
     pub fn offset(self) -> i64 {
-        (self.page - 1) * self.per_page
+        (self.page - 1).saturating_mul(self.per_page)
     }
 }
 
@@ -347,5 +349,20 @@ mod tests {
             page.items[0].created_at, at,
             "microseconds survive the round trip"
         );
+    }
+
+    #[test]
+    fn a_page_past_every_row_has_an_offset() {
+        let first = PageRequest {
+            page: 1,
+            per_page: 50,
+        };
+        assert_eq!(first.offset(), 0);
+        assert_eq!(PageRequest { page: 3, ..first }.offset(), 100);
+        let far = PageRequest {
+            page: i64::MAX,
+            per_page: 200,
+        };
+        assert_eq!(far.offset(), i64::MAX);
     }
 }

@@ -26,6 +26,7 @@ mod iso2859_tables;
 mod layers;
 mod measurements;
 mod oc_scipy;
+mod openapi;
 mod operations;
 mod problems;
 mod reports;
@@ -41,6 +42,7 @@ use harness::{Need, Tests};
 /// What each Python oracle in `scripts/` imports.
 const COLOUR_SCIENCE: Need = Need::Python(&["colour", "scipy"]);
 const CRYPTOGRAPHY: Need = Need::Python(&["cryptography"]);
+const OPENAPI_SPEC_VALIDATOR: Need = Need::Python(&["openapi_spec_validator"]);
 const SCIPY: Need = Need::Python(&["scipy"]);
 const STATSMODELS: Need = Need::Python(&["numpy", "scipy", "statsmodels"]);
 
@@ -116,6 +118,7 @@ fn main() -> std::process::ExitCode {
         each_backend measurements::readings_need_a_plan_and_an_existing_batch;
         each_backend measurements::many_readings_in_one_request;
         test oc_scipy::acceptance_probabilities_and_risk_points_match_scipy [SCIPY];
+        async_test openapi::the_document_validates [OPENAPI_SPEC_VALIDATOR];
         each_backend operations::metrics_count_requests_by_route_pattern_and_read_the_database;
         async_test operations::metrics_need_the_token_when_one_is_set;
         each_backend operations::readyz_answers_for_the_database_and_its_migrations;

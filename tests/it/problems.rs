@@ -56,6 +56,14 @@ pub async fn framework_errors_are_problem_json() {
             "not_found",
         ),
         (
+            reqwest::Method::PATCH,
+            "/api/v1/orders",
+            "application/json",
+            "",
+            405,
+            "method_not_allowed",
+        ),
+        (
             reqwest::Method::GET,
             "/api/v1/orders/abc",
             "application/json",
@@ -100,6 +108,16 @@ pub async fn framework_errors_are_problem_json() {
                 "{method} {path} lacks {key}: {problem}"
             );
         }
+    }
+    // A wrong method on a path of the API says which methods it allows.
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/v1/orders", "GET, POST"),
+        (reqwest::Method::DELETE, "/api/v1/orders/1", "GET"),
+        (reqwest::Method::GET, "/api/v1/auth/token", "DELETE, POST"),
+    ] {
+        let response = app.request(method.clone(), path).send().await.unwrap();
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
     }
     app.stop().await;
 }

@@ -21,8 +21,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Severity of inspection under the switching rules, `discontinued`
+/// included (named apart from the template's classes of nonconformity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = SwitchingSeverity)]
 pub enum Severity {
     Normal,
     Tightened,

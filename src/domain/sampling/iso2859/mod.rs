@@ -64,9 +64,11 @@ impl Level {
     }
 }
 
-/// Severity of inspection, chosen by the switching rules.
+/// Severity of inspection, chosen by the switching rules (named apart
+/// from a visual inspection in the API's document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = InspectionSeverity)]
 pub enum Inspection {
     Normal,
     Tightened,
