@@ -366,7 +366,12 @@ impl AppError {
                 "https://lotcheck.dev/problems/{}",
                 self.code.as_str().replace('_', "-")
             ),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            // The code's own title; an answer whose status the HTTP layer
+            // chose says what that status means.
+            title: match self.status {
+                Some(status) => status.canonical_reason().unwrap_or("Error").to_string(),
+                None => self.code.title().to_string(),
+            },
             status: status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.as_str().to_string(),

@@ -122,6 +122,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .configure(crate::web::config)
             .default_service(actix_web::web::to(api::problems::unknown_route))
             .wrap(api::problems::middleware())
+            .wrap(from_fn(edge::plain_query))
             .wrap(from_fn(edge::frame_guard))
             .wrap(from_fn(edge::body_deadline))
             .wrap(from_fn(edge::observe))

@@ -13,6 +13,7 @@
 
 use super::metrics::{Metrics, UNMATCHED};
 use super::proxy;
+use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, ErrorCode};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -213,6 +214,34 @@ pub async fn body_deadline<B: MessageBody + 'static>(
     late.head_mut().set_connection_type(ConnectionType::Close);
     let (request, _) = response.into_parts();
     Ok(ServiceResponse::new(request, late).map_into_right_body())
+}
+
+/// No query parameter (API or page) holds a control character: the same
+/// rule as for JSON text (`domain::text`), applied once for every route's
+/// filters, so none reaches a query (PostgreSQL refuses U+0000 in text).
+/// A refusal is 400 `bad_query` naming the parameter.
+pub async fn plain_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let offending = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|pairs| {
+            pairs.0.into_iter().find_map(|(name, value)| {
+                text::check(&name, TextKind::Line)
+                    .and_then(|()| text::check(&value, TextKind::Line))
+                    .err()
+                    .map(|message| (name, message))
+            })
+        });
+    let Some((name, message)) = offending else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let field: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+    let refusal = AppError::new(ErrorCode::BadQuery, format!("{field}: {message}"))
+        .with_field(field)
+        .error_response();
+    Ok(req.into_response(refusal).map_into_right_body())
 }
 
 /// No other site may frame any answer (clickjacking):

@@ -5,7 +5,6 @@
 use crate::error::{AppError, AppResult};
 use crate::store::Db;
 use actix_web::{get, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -38,7 +37,8 @@ impl Readiness {
               (status = 503, body = crate::error::Problem)))]
 #[get("/healthz")]
 pub async fn healthz(db: web::Data<Db>) -> AppResult<web::Json<Health>> {
-    db.read(|conn| Ok(conn.batch_execute("SELECT 1")?)).await?;
+    db.read(crate::service::operations::database_answers)
+        .await?;
     Ok(web::Json(Health { status: "ok" }))
 }
 

@@ -160,6 +160,7 @@ impl Failures {
         address: &str,
         at: NaiveDateTime,
     ) -> AppResult<Self> {
+        store::lock_attempts(conn, username, address)?;
         let window_start = at - delta(settings.failure_window);
         Ok(Self {
             user: store::recent_failures_of_user(conn, username, window_start)?,
@@ -226,6 +227,12 @@ pub fn login(
     address: &str,
     kind: TokenKind,
 ) -> AppResult<LoginOutcome> {
+    // A name no account can have (a control character: PostgreSQL refuses
+    // U+0000 in text) is refused before it is counted or stored.
+    if let Err(message) = crate::domain::text::check(username, crate::domain::text::TextKind::Line)
+    {
+        return Err(AppError::invalid("username", message));
+    }
     let at = now();
     let failures = Failures::count(conn, settings, username, address, at)?;
     let anonymous = Actor::system("login");

@@ -9,3 +9,8 @@ use crate::store::DbConnection;
 pub fn readings_stored(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(store::count_readings(conn)?)
 }
+
+/// Whether the database answers: what `/healthz` reports.
+pub fn database_answers(conn: &mut DbConnection) -> AppResult<()> {
+    Ok(store::ping(conn)?)
+}

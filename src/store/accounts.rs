@@ -178,6 +178,23 @@ fn user_failures_start(
     Ok(last_success.map_or(since, |s| s.max(since)))
 }
 
+/// Serialises the counting of one username's and one address's password
+/// attempts until the transaction ends: on PostgreSQL (READ COMMITTED)
+/// concurrent sign-ins would otherwise all count the failures before any
+/// of them is recorded, and get one guess each past the lock. Taken in one
+/// order (user, then address), so two attempts cannot wait on each other.
+/// SQLite serialises writers already.
+pub fn lock_attempts(conn: &mut DbConnection, username: &str, address: &str) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        for key in [format!("user:{username}"), format!("address:{address}")] {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
 /// Failed logins for a username since `since` and since its last success.
 pub fn recent_failures_of_user(
     conn: &mut DbConnection,

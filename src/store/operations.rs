@@ -154,6 +154,11 @@ pub fn pending_migrations(conn: &mut DbConnection) -> AppResult<Vec<String>> {
     pending.map_err(AppError::internal)
 }
 
+/// Whether the database answers a trivial query.
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")
+}
+
 /// Readings stored, every version (a correction is a reading too).
 pub fn count_readings(conn: &mut DbConnection) -> QueryResult<i64> {
     measurements::table.count().get_result(conn)

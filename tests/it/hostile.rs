@@ -109,6 +109,58 @@ pub async fn control_characters_in_text_are_refused_naming_the_field(backend: Ba
 
 /// Should a control character reach the database anyway (an older
 /// version, a hand edit), the charts and the report still render.
+/// A NUL or another control character in a query filter or a sign-in name
+/// is refused before it reaches the database (PostgreSQL refuses U+0000 in
+/// text, which answered 500).
+pub async fn control_characters_in_filters_and_sign_in_names_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in [
+        "/api/v1/orders?po_number=PO%0042",
+        "/api/v1/audit?subject=batch%2F1%07",
+    ] {
+        let (status, problem) = app.get(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert_eq!(problem["code"], "bad_query", "{path}");
+        let field = path.split(['?', '=']).nth(1).unwrap();
+        assert_eq!(error_fields(&problem), [field], "{path}");
+    }
+    let (status, _) = app.get("/api/v1/orders?po_number=PO-42").await;
+    assert_eq!(status, StatusCode::OK, "a plain filter still answers");
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let csrf_cookie = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .find(|pair| pair.starts_with("lotcheck_login_csrf="))
+        .expect("the sign-in page sets its CSRF cookie")
+        .to_string();
+    let html = page.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the sign-in form carries its CSRF token");
+    let form = app
+        .client
+        .post(app.url("/login"))
+        .header(reqwest::header::COOKIE, csrf_cookie)
+        .form(&[
+            ("username", "admin\u{0}"),
+            ("password", PASSWORD),
+            ("csrf", token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !form.status().is_server_error(),
+        "sign-in with a NUL in the name: {}",
+        form.status()
+    );
+    app.stop().await;
+}
+
 pub async fn charts_and_reports_render_with_control_characters_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let s = scenario(&app, 50).await;

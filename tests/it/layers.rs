@@ -3,7 +3,8 @@
 //! test modules excepted) is resolved to the module it points at, and
 //!
 //! - each layer imports only the layers it may (`ALLOWED`);
-//! - `domain` names no crate that does I/O (`DOMAIN_FORBIDDEN_CRATES`);
+//! - `domain` names no crate that does I/O (`DOMAIN_FORBIDDEN_CRATES`), and
+//!   `api` and `web` do not name diesel;
 //! - inside a layer, the modules one level down form no cycle.
 //!
 //! The source is parsed with `syn`, so comments, strings and macros' text do
@@ -162,8 +163,12 @@ impl Collector<'_> {
                 line,
                 target,
             });
-        } else if self.module.first().is_some_and(|l| l == "domain") {
-            // External paths matter only for the domain's crate rule.
+        } else if self
+            .module
+            .first()
+            .is_some_and(|l| matches!(l.as_str(), "domain" | "api" | "web"))
+        {
+            // External paths matter only for the crate rules of these layers.
             self.found.push(Reference {
                 from: self.module.clone(),
                 file: self.file.clone(),
@@ -305,6 +310,14 @@ pub fn layer_violations(src: &Path) -> Vec<String> {
         );
         if reference.target.first().is_some_and(|s| s == "::extern") {
             let named = reference.target[1..].join("::");
+            if layer != "domain" {
+                if named == "diesel" || named.starts_with("diesel::") {
+                    problems.insert(format!(
+                        "{place}: `{layer}` names `diesel`; handlers reach the database through `service`"
+                    ));
+                }
+                continue;
+            }
             if let Some(bad) = DOMAIN_FORBIDDEN_CRATES
                 .iter()
                 .find(|c| named == **c || named.starts_with(&format!("{c}::")))

@@ -97,6 +97,7 @@ fn main() -> std::process::ExitCode {
         each_backend faults::a_panic_inside_a_transaction_leaves_no_transaction_open;
         each_backend hostile::control_characters_in_text_are_refused_naming_the_field;
         each_backend hostile::charts_and_reports_render_with_control_characters_stored;
+        each_backend hostile::control_characters_in_filters_and_sign_in_names_are_refused;
         each_backend hostile::csv_text_cells_cannot_start_a_formula;
         each_backend hostile::the_last_active_admin_stays_and_users_are_enabled_again;
         each_backend hostile::wrong_signature_passwords_count_as_failed_sign_ins;
