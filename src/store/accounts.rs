@@ -195,6 +195,39 @@ pub fn lock_attempts(conn: &mut DbConnection, username: &str, address: &str) -> 
     Ok(())
 }
 
+/// Failed password checks after `since`: of one username, or from one address.
+fn failures_after<'a>(
+    by_user: Option<&'a str>,
+    by_address: Option<&'a str>,
+    since: NaiveDateTime,
+) -> login_attempts::BoxedQuery<'a, <DbConnection as Connection>::Backend> {
+    let mut query = login_attempts::table
+        .filter(login_attempts::succeeded.eq(false))
+        .filter(login_attempts::attempted_at.gt(since))
+        .into_boxed();
+    if let Some(username) = by_user {
+        query = query.filter(login_attempts::username.eq(username));
+    }
+    if let Some(address) = by_address {
+        query = query.filter(login_attempts::address.eq(address));
+    }
+    query
+}
+
+/// When the failure after the `skip` oldest of `failures` happened.
+fn failure_at(
+    conn: &mut DbConnection,
+    failures: login_attempts::BoxedQuery<'_, <DbConnection as Connection>::Backend>,
+    skip: i64,
+) -> QueryResult<Option<NaiveDateTime>> {
+    failures
+        .order((login_attempts::attempted_at.asc(), login_attempts::id.asc()))
+        .select(login_attempts::attempted_at)
+        .offset(skip)
+        .first(conn)
+        .optional()
+}
+
 /// Failed logins for a username since `since` and since its last success.
 pub fn recent_failures_of_user(
     conn: &mut DbConnection,
@@ -202,10 +235,7 @@ pub fn recent_failures_of_user(
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     let since = user_failures_start(conn, username, since)?;
-    login_attempts::table
-        .filter(login_attempts::username.eq(username))
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::attempted_at.gt(since))
+    failures_after(Some(username), None, since)
         .count()
         .get_result(conn)
 }
@@ -219,15 +249,7 @@ pub fn recent_failure_of_user_at(
     skip: i64,
 ) -> QueryResult<Option<NaiveDateTime>> {
     let since = user_failures_start(conn, username, since)?;
-    login_attempts::table
-        .filter(login_attempts::username.eq(username))
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::attempted_at.gt(since))
-        .order((login_attempts::attempted_at.asc(), login_attempts::id.asc()))
-        .select(login_attempts::attempted_at)
-        .offset(skip)
-        .first(conn)
-        .optional()
+    failure_at(conn, failures_after(Some(username), None, since), skip)
 }
 
 /// Failed logins from an address since `since`.
@@ -236,10 +258,7 @@ pub fn recent_failures_from(
     address: &str,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
-    login_attempts::table
-        .filter(login_attempts::address.eq(address))
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::attempted_at.gt(since))
+    failures_after(None, Some(address), since)
         .count()
         .get_result(conn)
 }
@@ -252,15 +271,7 @@ pub fn recent_failure_from_at(
     since: NaiveDateTime,
     skip: i64,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    login_attempts::table
-        .filter(login_attempts::address.eq(address))
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::attempted_at.gt(since))
-        .order((login_attempts::attempted_at.asc(), login_attempts::id.asc()))
-        .select(login_attempts::attempted_at)
-        .offset(skip)
-        .first(conn)
-        .optional()
+    failure_at(conn, failures_after(None, Some(address), since), skip)
 }
 
 /// Usernames by user id, for showing who recorded what.
