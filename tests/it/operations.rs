@@ -410,22 +410,15 @@ pub async fn sigterm_turns_readyz_503_then_finishes_requests_in_flight_and_logs_
     add_admin(&database.url);
     let logs = tempfile::NamedTempFile::new().unwrap();
     let port = process::free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+    let mut child = process::serve_command(&database.url, port)
         .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--workers",
-            "1",
             "--shutdown-drain-secs",
             "2",
             "--shutdown-timeout-secs",
             "15",
         ])
-        .env("DATABASE_URL", &database.url)
         .env("LOTCHECK_LOG", "info")
         .env("LOTCHECK_LOG_FORMAT", "json")
-        .stdout(Stdio::null())
         .stderr(Stdio::from(logs.reopen().unwrap()))
         .spawn()
         .expect("start lotcheck");

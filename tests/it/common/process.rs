@@ -63,10 +63,11 @@ pub fn audit_verify(database_url: &str) -> (bool, String) {
     )
 }
 
-/// Starts `lotcheck serve` on the database and port (one worker, logs at
-/// `warn` and dropped) and waits until `/healthz` answers 200.
-pub async fn serve(database_url: &str, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotcheck"))
+/// `lotcheck serve` on the database and port with one worker, output
+/// dropped; callers add flags, environment and where logs go.
+pub fn serve_command(database_url: &str, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lotcheck"));
+    command
         .args([
             "serve",
             "--bind",
@@ -75,9 +76,16 @@ pub async fn serve(database_url: &str, port: u16) -> Child {
             "1",
         ])
         .env("DATABASE_URL", database_url)
-        .env("LOTCHECK_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// Starts `lotcheck serve` on the database and port (one worker, logs at
+/// `warn` and dropped) and waits until `/healthz` answers 200.
+pub async fn serve(database_url: &str, port: u16) -> Child {
+    let mut child = serve_command(database_url, port)
+        .env("LOTCHECK_LOG", "warn")
         .spawn()
         .expect("start lotcheck");
     let client = reqwest::Client::new();
