@@ -216,7 +216,7 @@ fn open_and_migrate(config: &DatabaseConfig) -> anyhow::Result<Db> {
             redact(&config.database_url)
         )
     })?;
-    let applied = db.migrate()?;
+    let applied = lotcheck::service::operations::migrate(&db)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
@@ -457,7 +457,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => {
             let db = Db::open(&cli.database.database_url, cli.database.sqlite_sync, 1)?;
-            let applied = db.migrate()?;
+            let applied = lotcheck::service::operations::migrate(&db)?;
             println!(
                 "{} migration(s) applied to {}",
                 applied.len(),

@@ -4,16 +4,17 @@
 use super::catalog::{colour_target, Product};
 use crate::domain::access::Visibility;
 use crate::domain::colorimetry::{
-    ansi_quadrangle, cct_duv, ColourError, Ellipse, Xy, MAX_MEANINGFUL_DUV,
+    ansi_quadrangle, cct_duv, CctDuv, ColourError, Ellipse, Xy, MAX_MEANINGFUL_DUV,
 };
 use crate::domain::spc::Subgroup;
 use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
-use crate::store::measurements::current_of_batch;
+use crate::store::colours::{self, DerivedColourRow};
+use crate::store::measurements::{current_of_batch, MeasurementRow};
 use crate::store::DbConnection;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -66,8 +67,13 @@ pub fn describe(point: Xy, target: Option<Xy>) -> AppResult<ColourAnswer> {
 /// [`describe`] with the target ellipse already known.
 pub fn describe_in(point: Xy, ellipse: Option<Ellipse>) -> AppResult<ColourAnswer> {
     let found = cct_duv(point).map_err(|e| colour_error(e, "x"))?;
+    Ok(answer(point, found, ellipse))
+}
+
+/// The answer for a point whose CCT and Duv are known (computed or stored).
+fn answer(point: Xy, found: CctDuv, ellipse: Option<Ellipse>) -> ColourAnswer {
     let uv = point.to_uv();
-    Ok(ColourAnswer {
+    ColourAnswer {
         x: point.x,
         y: point.y,
         u: uv.u,
@@ -78,7 +84,30 @@ pub fn describe_in(point: Xy, ellipse: Option<Ellipse>) -> AppResult<ColourAnswe
         ansi_nominal_cct_k: ansi_quadrangle(found).map(|q| q.nominal_cct_k),
         macadam_steps: ellipse.map(|e| e.steps(point)),
         ellipse,
-    })
+    }
+}
+
+/// A unit's chromaticity pair: the two readings and the point they make.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    pub x_id: i64,
+    pub y_id: i64,
+    pub point: Xy,
+}
+
+impl Pair {
+    /// The reading ids a stored colour is found by.
+    pub fn ids(&self) -> (i64, i64) {
+        (self.x_id, self.y_id)
+    }
+}
+
+/// What is derived from one point, before it is named by characteristic.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Derivation {
+    pub cct: CctDuv,
+    /// `None` when the product has no colour target.
+    pub macadam_steps: Option<f64>,
 }
 
 /// How a product's colour quantities are derived: from which chromaticity
@@ -133,22 +162,63 @@ impl Chromaticity {
         characteristic_id == self.x_id || characteristic_id == self.y_id
     }
 
-    /// The derived values of one unit as (characteristic id, value).
-    pub fn derive(&self, point: Xy) -> Result<Vec<(i64, f64)>, ColourError> {
-        let found = cct_duv(point)?;
-        Ok(self
-            .derived
-            .iter()
-            .filter_map(|&(id, quantity)| {
-                let value = match quantity {
-                    Quantity::CctK => found.cct_k,
-                    Quantity::Duv => found.duv,
-                    Quantity::MacadamSteps => self.target?.steps(point),
-                    Quantity::CieX | Quantity::CieY => return None,
-                };
-                Some((id, value))
+    /// What derives from one point: its CCT and Duv (Ohno 2013, the costly
+    /// part) and its distance from the target.
+    pub fn derivation(&self, point: Xy) -> Result<Derivation, ColourError> {
+        Ok(Derivation {
+            cct: cct_duv(point)?,
+            macadam_steps: self.target.map(|e| e.steps(point)),
+        })
+    }
+
+    /// A stored colour as the values of the product's derived
+    /// characteristics, (characteristic id, value).
+    pub fn values<'a>(
+        &'a self,
+        colour: &'a DerivedColourRow,
+    ) -> impl Iterator<Item = (i64, f64)> + 'a {
+        self.derived.iter().filter_map(|&(id, quantity)| {
+            let value = match quantity {
+                Quantity::CctK => colour.cct_k,
+                Quantity::Duv => colour.duv,
+                Quantity::MacadamSteps => colour.macadam_steps?,
+                Quantity::CieX | Quantity::CieY => return None,
+            };
+            Some((id, value))
+        })
+    }
+
+    /// Each unit's (x, y) pair among `rows`, which hold at most one
+    /// version of each unit's reading of a characteristic.
+    pub fn pairs(&self, rows: &[MeasurementRow]) -> BTreeMap<i64, Pair> {
+        let mut partial: BTreeMap<i64, (Option<(i64, f64)>, Option<(i64, f64)>)> = BTreeMap::new();
+        for row in rows {
+            let entry = partial.entry(row.unit).or_default();
+            if row.characteristic_id == self.x_id {
+                entry.0 = Some((row.id, row.value));
+            } else if row.characteristic_id == self.y_id {
+                entry.1 = Some((row.id, row.value));
+            }
+        }
+        partial
+            .into_iter()
+            .filter_map(|(unit, xy)| match xy {
+                (Some((x_id, x)), Some((y_id, y))) => Some((
+                    unit,
+                    Pair {
+                        x_id,
+                        y_id,
+                        point: Xy { x, y },
+                    },
+                )),
+                _ => None,
             })
-            .collect())
+            .collect()
+    }
+
+    /// The ids of the chromaticity characteristics, x then y.
+    pub fn coordinate_ids(&self) -> [i64; 2] {
+        [self.x_id, self.y_id]
     }
 
     /// Pairs each unit's x and y among `readings` (unit, characteristic, value).
@@ -205,32 +275,44 @@ pub fn batch_subgroups(
 }
 
 /// The current values of a batch: readings that nothing supersedes, plus
-/// the values derived from each unit's current chromaticity. Recording
-/// refuses chromaticity pairs that are not colours, so every pair derives.
+/// the colour values stored with each unit's current chromaticity pair.
+/// Recording refuses chromaticity pairs that are not colours, so every
+/// current pair has its stored colour.
 pub fn current_values(
     conn: &mut DbConnection,
     batch_id: i64,
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
-    with_derived(batch_id, current_of_batch(conn, batch_id)?, product)
+    let current = current_of_batch(conn, batch_id)?;
+    with_derived(conn, batch_id, current, product)
 }
 
-/// The values as first recorded (corrections left out), plus the values
-/// derived from them: what a first-pass yield judges.
+/// The values as first recorded (corrections left out), plus the colour
+/// values of the first pair of each unit: what a first-pass yield judges.
+/// A first pair that was no colour (its x corrected before y was
+/// recorded) has no colour values.
 pub fn original_values(
     conn: &mut DbConnection,
     batch_id: i64,
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
     let originals = crate::store::measurements::originals_of_batch(conn, batch_id)?;
-    with_derived(batch_id, originals, product)
+    with_derived(conn, batch_id, originals, product)
 }
 
+/// `rows` (one version per unit and characteristic) as values, with the
+/// stored colour values of each unit's (x, y) pair among them.
 fn with_derived(
+    conn: &mut DbConnection,
     batch_id: i64,
-    rows: Vec<crate::store::measurements::MeasurementRow>,
+    rows: Vec<MeasurementRow>,
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
+    let chromaticity = Chromaticity::of(product)?;
+    let pairs = match &chromaticity {
+        Some(c) => c.pairs(&rows),
+        None => BTreeMap::new(),
+    };
     let mut values: Vec<UnitValue> = rows
         .into_iter()
         .map(|r| UnitValue {
@@ -239,31 +321,127 @@ fn with_derived(
             value: r.value,
         })
         .collect();
-    if let Some(chromaticity) = Chromaticity::of(product)? {
-        let points = chromaticity.points(
-            values
-                .iter()
-                .map(|v| (v.unit, v.characteristic_id, v.value)),
+    let Some(chromaticity) = chromaticity else {
+        return Ok(values);
+    };
+    if pairs.is_empty() || chromaticity.derived.is_empty() {
+        return Ok(values);
+    }
+    let stored = stored_colours(conn, batch_id)?;
+    for (unit, pair) in pairs {
+        let Some(colour) = stored.get(&pair.ids()) else {
+            continue;
+        };
+        values.extend(
+            chromaticity
+                .values(colour)
+                .map(|(characteristic_id, value)| UnitValue {
+                    unit,
+                    characteristic_id,
+                    value,
+                }),
         );
-        for (unit, point) in points {
-            let derived = chromaticity.derive(point).map_err(|_| {
-                AppError::internal(format!(
-                    "stored chromaticity is not a colour: batch_id {}, unit {}",
-                    batch_id, unit
-                ))
-            })?;
-            values.extend(
-                derived
-                    .into_iter()
-                    .map(|(characteristic_id, value)| UnitValue {
-                        unit,
-                        characteristic_id,
-                        value,
-                    }),
-            );
-        }
     }
     Ok(values)
+}
+
+/// The stored colours of a batch by their (x, y) reading ids.
+fn stored_colours(
+    conn: &mut DbConnection,
+    batch_id: i64,
+) -> AppResult<HashMap<(i64, i64), DerivedColourRow>> {
+    Ok(colours::of_batch(conn, batch_id)?
+        .into_iter()
+        .map(|row| ((row.x_measurement_id, row.y_measurement_id), row))
+        .collect())
+}
+
+/// Derives and stores the colour of the current and the first (x, y) pair
+/// of each of `units`, when not stored yet: called after readings of them
+/// are stored, in the same transaction, by every way readings come in
+/// (requests, corrections, imports). The readings must form colours
+/// (recording checks this first); a first pair that does not is skipped.
+pub fn store_derived(
+    conn: &mut DbConnection,
+    chromaticity: &Chromaticity,
+    batch_id: i64,
+    units: &[i64],
+) -> AppResult<()> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let ids = [chromaticity.x_id, chromaticity.y_id];
+    let versions = crate::store::measurements::versions_of_units(conn, batch_id, units, &ids)?;
+    let originals: Vec<MeasurementRow> = versions
+        .iter()
+        .filter(|r| r.supersedes.is_none())
+        .cloned()
+        .collect();
+    let current = crate::store::measurements::only_current(versions);
+    let stored: HashSet<(i64, i64)> = colours::of_units(conn, batch_id, units)?
+        .into_iter()
+        .map(|row| (row.x_measurement_id, row.y_measurement_id))
+        .collect();
+    let mut new = Vec::new();
+    let mut seen = HashSet::new();
+    for (is_current, rows) in [(true, current), (false, originals)] {
+        for (unit, pair) in chromaticity.pairs(&rows) {
+            if stored.contains(&pair.ids()) || !seen.insert(pair.ids()) {
+                continue;
+            }
+            match chromaticity.derivation(pair.point) {
+                Ok(derived) => new.push(DerivedColourRow {
+                    id: 0,
+                    batch_id,
+                    unit,
+                    x_measurement_id: pair.x_id,
+                    y_measurement_id: pair.y_id,
+                    cct_k: derived.cct.cct_k,
+                    duv: derived.cct.duv,
+                    macadam_steps: derived.macadam_steps,
+                }),
+                Err(_) if !is_current => {}
+                Err(_) => {
+                    return Err(AppError::internal(format!(
+                        "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
+                    )))
+                }
+            }
+        }
+    }
+    colours::insert(conn, &new)?;
+    Ok(())
+}
+
+/// Name of the data step that stores the colours of readings recorded
+/// before colours were stored.
+const COLOUR_BACKFILL: &str = "2026-11-27-000012_derived_colours";
+
+/// Stores the colour of every chromaticity pair recorded before colours
+/// were stored, once (the data step of migration 000012): batch by batch,
+/// in the caller's transaction. Answers whether it ran.
+pub fn store_missing_colours(conn: &mut DbConnection) -> AppResult<bool> {
+    if colours::data_migration_applied(conn, COLOUR_BACKFILL)? {
+        return Ok(false);
+    }
+    for (product_id, batch_ids) in crate::store::batches::batch_ids_by_product(conn)? {
+        let product = super::catalog::get_product(conn, product_id, Visibility::Everything)?;
+        let Some(chromaticity) = Chromaticity::of(&product)? else {
+            continue;
+        };
+        let ids = [chromaticity.x_id, chromaticity.y_id];
+        for batch_id in batch_ids {
+            let units: BTreeSet<i64> = current_of_batch(conn, batch_id)?
+                .into_iter()
+                .filter(|r| ids.contains(&r.characteristic_id))
+                .map(|r| r.unit)
+                .collect();
+            let units: Vec<i64> = units.into_iter().collect();
+            store_derived(conn, &chromaticity, batch_id, &units)?;
+        }
+    }
+    colours::mark_data_migration_applied(conn, COLOUR_BACKFILL, crate::store::now())?;
+    Ok(true)
 }
 
 /// The colour of one unit of a batch.
@@ -309,16 +487,23 @@ pub fn batch_colour(
         Ok(centre) => Some(target_ellipse(centre)?),
         Err(_) => None,
     };
-    let readings = current_of_batch(conn, batch_id)?
-        .into_iter()
-        .map(|r| (r.unit, r.characteristic_id, r.value));
+    let stored = stored_colours(conn, batch_id)?;
     let units = chromaticity
-        .points(readings)
+        .pairs(&current_of_batch(conn, batch_id)?)
         .into_iter()
-        .map(|(unit, point)| {
+        .map(|(unit, pair)| {
+            let colour = stored.get(&pair.ids()).ok_or_else(|| {
+                AppError::internal(format!(
+                    "the colour of a current pair is stored: batch {batch_id}, unit {unit}"
+                ))
+            })?;
+            let cct = CctDuv {
+                cct_k: colour.cct_k,
+                duv: colour.duv,
+            };
             Ok(UnitColour {
                 unit,
-                colour: describe_in(point, target)?,
+                colour: answer(pair.point, cct, target),
             })
         })
         .collect::<AppResult<_>>()?;

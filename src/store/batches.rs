@@ -98,3 +98,20 @@ pub fn batches_of_order(conn: &mut DbConnection, order_id: i64) -> QueryResult<V
         .select(BatchRow::as_select())
         .load(conn)
 }
+
+/// Every batch id, grouped by the product its order makes.
+pub fn batch_ids_by_product(
+    conn: &mut DbConnection,
+) -> QueryResult<std::collections::BTreeMap<i64, Vec<i64>>> {
+    use super::schema::orders;
+    let pairs: Vec<(i64, i64)> = batches::table
+        .inner_join(orders::table)
+        .order(batches::id)
+        .select((orders::product_id, batches::id))
+        .load(conn)?;
+    let mut grouped = std::collections::BTreeMap::<i64, Vec<i64>>::new();
+    for (product_id, batch_id) in pairs {
+        grouped.entry(product_id).or_default().push(batch_id);
+    }
+    Ok(grouped)
+}

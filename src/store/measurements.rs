@@ -64,13 +64,7 @@ pub fn current_of_batch(
     conn: &mut DbConnection,
     batch_id: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let all = all_of_batch(conn, batch_id)?;
-    let superseded: std::collections::HashSet<i64> =
-        all.iter().filter_map(|m| m.supersedes).collect();
-    Ok(all
-        .into_iter()
-        .filter(|m| !superseded.contains(&m.id))
-        .collect())
+    Ok(only_current(all_of_batch(conn, batch_id)?))
 }
 
 /// Every reading of a batch, superseded ones included, by characteristic and unit.
@@ -178,4 +172,72 @@ pub fn originals_of_batch(
         .order((measurements::characteristic_id, measurements::unit))
         .select(MeasurementRow::as_select())
         .load(conn)
+}
+
+/// Every version of the given units' readings of the given characteristics.
+pub fn versions_of_units(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+    characteristic_ids: &[i64],
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut found = Vec::new();
+    for chunk in units.chunks(ROWS_PER_INSERT) {
+        found.extend(
+            measurements::table
+                .filter(measurements::batch_id.eq(batch_id))
+                .filter(measurements::unit.eq_any(chunk))
+                .filter(measurements::characteristic_id.eq_any(characteristic_ids))
+                .order(measurements::id)
+                .select(MeasurementRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// The current readings of the given units: those no other reading supersedes.
+pub fn current_of_units(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+    characteristic_ids: &[i64],
+) -> QueryResult<Vec<MeasurementRow>> {
+    Ok(only_current(versions_of_units(
+        conn,
+        batch_id,
+        units,
+        characteristic_ids,
+    )?))
+}
+
+/// The readings among `rows` that no other of them supersedes; `rows` must
+/// hold every version of the readings it holds.
+pub fn only_current(rows: Vec<MeasurementRow>) -> Vec<MeasurementRow> {
+    let superseded: std::collections::HashSet<i64> =
+        rows.iter().filter_map(|m| m.supersedes).collect();
+    rows.into_iter()
+        .filter(|m| !superseded.contains(&m.id))
+        .collect()
+}
+
+/// The (unit, characteristic id) of each original reading of the given
+/// units: what a new reading of them may not repeat.
+pub fn originals_among(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
+    let mut found = Vec::new();
+    for chunk in units.chunks(ROWS_PER_INSERT) {
+        found.extend(
+            measurements::table
+                .filter(measurements::batch_id.eq(batch_id))
+                .filter(measurements::unit.eq_any(chunk))
+                .filter(measurements::supersedes.is_null())
+                .select((measurements::unit, measurements::characteristic_id))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    Ok(found)
 }

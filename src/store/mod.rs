@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod batches;
 pub mod catalog;
+pub mod colours;
 pub mod dispositions;
 pub mod imports;
 pub mod measurements;

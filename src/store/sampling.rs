@@ -114,3 +114,19 @@ pub fn units_in_draw_order(conn: &mut DbConnection, plan_id: i64) -> QueryResult
         .select(sample_units::unit)
         .load(conn)
 }
+
+/// Which of `units` the plan drew: an indexed lookup of each, so that the
+/// cost follows the units asked about, not the plan's size.
+pub fn drawn_among(conn: &mut DbConnection, plan_id: i64, units: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut found = Vec::new();
+    for chunk in units.chunks(10_000) {
+        found.extend(
+            sample_units::table
+                .filter(sample_units::plan_id.eq(plan_id))
+                .filter(sample_units::unit.eq_any(chunk))
+                .select(sample_units::unit)
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(found)
+}

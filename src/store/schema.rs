@@ -353,3 +353,23 @@ diesel::table! {
         frozen_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    derived_colours (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        unit -> BigInt,
+        x_measurement_id -> BigInt,
+        y_measurement_id -> BigInt,
+        cct_k -> Double,
+        duv -> Double,
+        macadam_steps -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    data_migrations (name) {
+        name -> Text,
+        applied_at -> Timestamp,
+    }
+}

@@ -212,3 +212,132 @@ pub async fn colour_templates_are_checked(backend: Backend) {
     assert_eq!(direct["characteristics"][0]["derived"], false);
     app.stop().await;
 }
+
+/// Colour values are derived once, when x and y are stored or corrected,
+/// kept with the pair of readings they come from, and read from there; the
+/// data step of their migration derives them for readings stored before.
+pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    use lotcheck::store::colours::{of_batch, DerivedColourRow};
+    let app = TestApp::spawn(backend).await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            colour_product(
+                "A60-27S",
+                json!({"target_x": TARGET.x, "target_y": TARGET.y}),
+            ),
+        )
+        .await;
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P2", "quantity": 10}))
+        .await;
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 3).await;
+    common::draw_plan(
+        &app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let path = format!("/api/v1/batches/{batch_id}/measurements");
+    let point = |unit: i64| Xy {
+        x: TARGET.x + 0.001 * unit as f64,
+        y: TARGET.y,
+    };
+    let readings: Vec<Value> = (1..=3)
+        .flat_map(|unit| {
+            [
+                json!({"unit": unit, "characteristic": "x", "value": point(unit).x}),
+                json!({"unit": unit, "characteristic": "y", "value": point(unit).y}),
+            ]
+        })
+        .collect();
+    let stored = app.create(&path, json!({"measurements": readings})).await;
+    let x_of_unit_2 = stored["measurements"][2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let corrected = Xy {
+        x: 0.4500,
+        y: TARGET.y,
+    };
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/measurements/{x_of_unit_2}/corrections"),
+            &json!({"value": corrected.x, "reason": "re-measured"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let colours = |db: &lotcheck::store::Db| -> Vec<DerivedColourRow> {
+        let mut rows = db.read_blocking(|c| Ok(of_batch(c, batch_id)?)).unwrap();
+        rows.sort_by_key(|r| (r.unit, r.x_measurement_id));
+        rows
+    };
+    let rows = colours(&app.db);
+    let units: Vec<i64> = rows.iter().map(|r| r.unit).collect();
+    assert_eq!(units, [1, 2, 2, 3], "one colour per pair: unit 2 has two");
+    let ellipse = Ellipse::standard_around(TARGET, cct_duv(TARGET).unwrap().cct_k);
+    for (row, p) in rows.iter().zip([point(1), point(2), corrected, point(3)]) {
+        let expected = cct_duv(p).unwrap();
+        assert_eq!(row.cct_k, expected.cct_k, "{row:?}");
+        assert_eq!(row.duv, expected.duv, "{row:?}");
+        assert_eq!(row.macadam_steps, Some(ellipse.steps(p)), "{row:?}");
+    }
+
+    // Reads take the stored values: a stored CCT changed behind the
+    // service's back shows in the statistics.
+    let tampered = rows[0].id;
+    app.db
+        .write_blocking(|c| {
+            Ok(c.batch_execute(&format!(
+                "UPDATE derived_colours SET cct_k = 9999 WHERE id = {tampered}"
+            ))?)
+        })
+        .unwrap();
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
+        .await;
+    assert_eq!(stats_of(&stats, "cct")["max"], 9999.0, "{stats}");
+    let (_, colour) = app
+        .get(&format!("/api/v1/batches/{batch_id}/colorimetry"))
+        .await;
+    assert_eq!(colour["units"][0]["cct_k"], 9999.0, "{colour}");
+
+    // The migration's data step derives the colours of readings stored
+    // without them, once.
+    app.db
+        .write_blocking(|c| {
+            Ok(c.batch_execute("DELETE FROM derived_colours; DELETE FROM data_migrations")?)
+        })
+        .unwrap();
+    lotcheck::service::operations::migrate(&app.db).unwrap();
+    let backfilled = colours(&app.db);
+    let values = |rows: &[DerivedColourRow]| -> Vec<(i64, i64, i64, f64, f64)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.unit,
+                    r.x_measurement_id,
+                    r.y_measurement_id,
+                    r.cct_k,
+                    r.duv,
+                )
+            })
+            .collect()
+    };
+    let mut expected = values(&rows);
+    expected[0].3 = cct_duv(point(1)).unwrap().cct_k;
+    assert_eq!(values(&backfilled), expected);
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
+        .await;
+    let ccts = [point(1), corrected, point(3)].map(|p| cct_duv(p).unwrap().cct_k);
+    assert_eq!(
+        stats_of(&stats, "cct")["max"],
+        ccts.iter().cloned().fold(f64::MIN, f64::max),
+        "{stats}"
+    );
+    app.stop().await;
+}

@@ -17,7 +17,7 @@ mod storing;
 
 use super::audit::{self, Actor};
 use super::limits::InputLimits;
-use super::measurements::context;
+use super::measurements::{context, Units};
 use super::utc;
 use crate::domain::digest::hex;
 use crate::error::{AppResult, OrInternal};
@@ -117,7 +117,7 @@ pub fn import_csv<F: Read + Seek>(
         sha256,
         filename,
     } = upload;
-    let ctx = context(conn, batch_id, limits)?;
+    let ctx = context(conn, batch_id, limits, Units::All)?;
     let layout = layout(conn, &ctx, file, &options)?;
     let outcome = |duplicate, row, layout: Layout| ImportOutcome {
         duplicate,

@@ -7,11 +7,13 @@ use super::scan::{scan, Scanned};
 use super::ImportOptions;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
+use crate::service::colour::store_derived;
 use crate::service::measurements::Context;
 use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::measurements::{insert_measurements, MeasurementRow, ROWS_PER_INSERT};
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
+use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use uuid::Uuid;
 
@@ -83,13 +85,28 @@ pub(super) fn store_readings(
                 import_id: Some(import_id),
             });
             if chunk.len() == ROWS_PER_INSERT {
-                insert_measurements(conn, &chunk)?;
+                store_chunk(conn, upload.ctx, &chunk)?;
                 chunk.clear();
             }
         }
         Ok(())
     })?;
-    insert_measurements(conn, &chunk)?;
+    store_chunk(conn, upload.ctx, &chunk)
+}
+
+/// Stores a chunk of readings and the colours of the units whose
+/// chromaticity it completes or changes.
+fn store_chunk(conn: &mut DbConnection, ctx: &Context, chunk: &[MeasurementRow]) -> AppResult<()> {
+    insert_measurements(conn, chunk)?;
+    if let Some(chromaticity) = &ctx.chromaticity {
+        let units: BTreeSet<i64> = chunk
+            .iter()
+            .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
+            .map(|row| row.unit)
+            .collect();
+        let units: Vec<i64> = units.into_iter().collect();
+        store_derived(conn, chromaticity, ctx.batch_id, &units)?;
+    }
     Ok(())
 }
 

@@ -10,8 +10,9 @@ use crate::service::colour::{colour_error, Chromaticity};
 use crate::service::limits::InputLimits;
 use crate::store::measurements as store;
 use crate::store::orders::find_order;
+use crate::store::sampling;
 use crate::store::DbConnection;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Problems reported in one answer; the rest are summed up.
 const MAX_REPORTED: usize = 100;
@@ -50,15 +51,25 @@ impl CappedProblems {
     }
 }
 
+/// The units of the batch whose readings are checked.
+pub(in crate::service) enum Units<'a> {
+    /// The units of one request: only these are looked up in the plan, so
+    /// that a request costs the same whatever the plan's size.
+    Only(&'a [i64]),
+    /// Any unit of the plan (a file of readings, read as it is checked).
+    All,
+}
+
 /// The batch's lot, drawn units and template: what every reading is checked against.
 pub(in crate::service) struct Context {
     pub batch_id: i64,
     pub product_id: i64,
     lot: LotSize,
-    sampled: HashSet<i64>,
+    /// The drawn units among those asked for ([`Units`]).
+    drawn: HashSet<i64>,
     pub template: HashMap<String, Characteristic>,
     pub codes: String,
-    chromaticity: Option<Chromaticity>,
+    pub chromaticity: Option<Chromaticity>,
     /// The bounds a reading's value is checked against.
     pub limits: InputLimits,
 }
@@ -67,9 +78,10 @@ pub(in crate::service) fn context(
     conn: &mut DbConnection,
     batch_id: i64,
     limits: &InputLimits,
+    units: Units,
 ) -> AppResult<Context> {
     let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let plan = crate::service::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
+    let plan = sampling::plan_of_batch(conn, batch_id)?.ok_or_else(|| {
         AppError::conflict(
             ErrorCode::NoSamplingPlan,
             format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),
@@ -90,7 +102,12 @@ pub(in crate::service) fn context(
         chromaticity,
         lot: LotSize::parse(batch.lot_size)
             .map_err(|e| AppError::internal(format!("a stored lot size is valid: {e}")))?,
-        sampled: plan.units.into_iter().collect(),
+        drawn: match units {
+            Units::Only(units) => sampling::drawn_among(conn, plan.id, units)?,
+            Units::All => sampling::units_of_plan(conn, plan.id)?,
+        }
+        .into_iter()
+        .collect(),
         template: characteristics
             .into_iter()
             .map(|c| (c.code.clone(), c))
@@ -115,7 +132,7 @@ pub(in crate::service) fn check_reading(
             "unit",
             format!("unit {unit} is outside the lot (1..={})", ctx.lot.get()),
         ));
-    } else if !ctx.sampled.contains(&unit) {
+    } else if !ctx.drawn.contains(&unit) {
         problems.push((
             "unit",
             format!("unit {unit} was not drawn for inspection in this batch"),
@@ -160,17 +177,23 @@ pub(in crate::service) fn chromaticity_problems(
     if new.is_empty() {
         return Ok(Vec::new());
     }
-    // Stored current values first, then the request's on top of them.
-    let stored = store::current_of_batch(conn, ctx.batch_id)?
+    // The units' stored current values first, then the request's on top.
+    let units: Vec<i64> = new
+        .iter()
+        .map(|(_, unit, _, _)| *unit)
+        .collect::<BTreeSet<_>>()
         .into_iter()
-        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id))
-        .map(|r| (r.unit, r.characteristic_id, r.value));
+        .collect();
+    let stored =
+        store::current_of_units(conn, ctx.batch_id, &units, &chromaticity.coordinate_ids())?
+            .into_iter()
+            .map(|r| (r.unit, r.characteristic_id, r.value));
     let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
     Ok(new
         .iter()
         .filter_map(|&&(position, unit, _, _)| {
             let point = points.get(&unit)?;
-            let error = chromaticity.derive(*point).err()?;
+            let error = chromaticity.derivation(*point).err()?;
             let reason = colour_error(error, "value").detail;
             Some((
                 position,

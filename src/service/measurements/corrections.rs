@@ -2,13 +2,14 @@
 //! new reading that supersedes the current one, with who, when and why;
 //! the old reading stays as it was.
 
-use super::checks::{chromaticity_problems, context, value_problem};
+use super::checks::{chromaticity_problems, context, value_problem, Context, Units};
 use super::views::{find_visible, single, views, Measurement};
 use super::Readings;
 use crate::domain::access::Visibility;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::supersede;
+use crate::service::colour::store_derived;
 use crate::service::limits::InputLimits;
 use crate::service::required_free_text;
 use crate::store::measurements::{self as store, MeasurementRow};
@@ -79,7 +80,7 @@ pub fn correct(
     limits: &InputLimits,
 ) -> AppResult<(bool, Measurement)> {
     let (old, code) = find_visible(conn, target, Visibility::Everything)?;
-    let reason = check_correction(conn, &old, &code, &request, limits)?;
+    let (reason, ctx) = check_correction(conn, &old, &code, &request, limits)?;
     let (new, stored) = supersede::<Readings>(
         conn,
         request.id,
@@ -113,6 +114,11 @@ pub fn correct(
         },
     )?;
     if new {
+        if let Some(chromaticity) = &ctx.chromaticity {
+            if chromaticity.is_chromaticity(old.characteristic_id) {
+                store_derived(conn, chromaticity, old.batch_id, &[old.unit])?;
+            }
+        }
         audit::record(
             conn,
             actor,
@@ -133,20 +139,20 @@ pub fn correct(
 }
 
 /// Checks a correction of `old`, a reading of `code`; answers the reason
-/// as kept.
+/// as kept and what it was checked against.
 fn check_correction(
     conn: &mut DbConnection,
     old: &MeasurementRow,
     code: &str,
     request: &CorrectMeasurement,
     limits: &InputLimits,
-) -> AppResult<String> {
+) -> AppResult<(String, Context)> {
     let mut problems = Violations::default();
     let reason = required_free_text(&request.reason, MAX_REASON)
         .map_err(|message| problems.add("reason", message))
         .unwrap_or_default()
         .to_string();
-    let ctx = context(conn, old.batch_id, limits)?;
+    let ctx = context(conn, old.batch_id, limits, Units::Only(&[old.unit]))?;
     let characteristic = &ctx.template[code];
     if characteristic.derived {
         problems.add(
@@ -165,5 +171,5 @@ fn check_correction(
         problems.add("value", message);
     }
     problems.into_result()?;
-    Ok(reason)
+    Ok((reason, ctx))
 }

@@ -6,7 +6,9 @@ mod corrections;
 mod recording;
 mod views;
 
-pub(super) use checks::{check_reading, chromaticity_problems, context, CappedProblems, Context};
+pub(super) use checks::{
+    check_reading, chromaticity_problems, context, CappedProblems, Context, Units,
+};
 pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
 pub use recording::{record, MeasurementInput, RecordMeasurements, Recorded, MAX_PER_REQUEST};
 pub use views::{get, list, ListFilter, Measurement};

@@ -1,16 +1,19 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
-use super::checks::{check_reading, chromaticity_problems, context, CappedProblems, Context};
+use super::checks::{
+    check_reading, chromaticity_problems, context, CappedProblems, Context, Units,
+};
 use super::views::{views, Measurement};
 use super::Readings;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
+use crate::service::colour::store_derived;
 use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
 use crate::store::{now, DbConnection};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -55,9 +58,26 @@ pub fn record(
 ) -> AppResult<Recorded> {
     let items = request.measurements;
     check_count(&items)?;
-    let ctx = context(conn, batch_id, limits)?;
+    let units: Vec<i64> = items
+        .iter()
+        .map(|item| item.unit)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
     check_items(conn, &ctx, &items)?;
-    let stored = store_new(conn, actor, &ctx, &items)?;
+    let stored = store_new(conn, actor, &ctx, &items, &units)?;
+    if let Some(chromaticity) = &ctx.chromaticity {
+        let coloured: BTreeSet<i64> = stored
+            .new
+            .iter()
+            .map(|&i| &stored.rows[i].0)
+            .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
+            .map(|row| row.unit)
+            .collect();
+        let coloured: Vec<i64> = coloured.into_iter().collect();
+        store_derived(conn, chromaticity, batch_id, &coloured)?;
+    }
     if !stored.new.is_empty() {
         audit::record(
             conn,
@@ -138,8 +158,9 @@ fn store_new(
     actor: &Actor,
     ctx: &Context,
     items: &[MeasurementInput],
+    units: &[i64],
 ) -> AppResult<Stored<CodedMeasurement>> {
-    let existing: HashSet<(i64, i64)> = store::existing_readings(conn, ctx.batch_id)?
+    let existing: HashSet<(i64, i64)> = store::originals_among(conn, ctx.batch_id, units)?
         .into_iter()
         .collect();
     let recorded_at = now();

@@ -95,7 +95,7 @@ impl TestDatabase {
 
     pub fn open(&self) -> Db {
         let db = Db::open(&self.url, SqliteSync::Full, 4).expect("open database");
-        db.migrate().expect("migrate");
+        lotcheck::service::operations::migrate(&db).expect("migrate");
         db
     }
 }

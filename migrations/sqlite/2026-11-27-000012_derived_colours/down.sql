@@ -1,0 +1,3 @@
+DROP TABLE data_migrations;
+DROP INDEX measurements_unit;
+DROP TABLE derived_colours;
