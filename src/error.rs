@@ -306,6 +306,12 @@ impl AppError {
     }
 
     /// Attaches a field to an error that has none (e.g. a conflict about one item).
+    /// The same error, keeping what caused it for the log.
+    pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(cause));
+        self
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.errors.push(FieldError {
             field: field.into(),

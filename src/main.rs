@@ -295,21 +295,16 @@ fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
             Actor::user(user.id, &user.username)
         }
     };
+    let (batch, options, limits) = (command.batch, command.options, command.limits);
+    let name = filename.clone();
     let outcome = db
-        .write_blocking(|c| {
+        .write_blocking(move |c| {
             let upload = imports::CsvFile {
                 file: &mut file,
                 sha256: &sha256,
-                filename: &filename,
+                filename: &name,
             };
-            imports::import_csv(
-                c,
-                &actor,
-                command.batch,
-                upload,
-                command.options,
-                &command.limits,
-            )
+            imports::import_csv(c, &actor, batch, upload, options, &limits)
         })
         .map_err(cli_error)?;
     let import = outcome.import;
@@ -410,7 +405,7 @@ fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
                 customer_id,
             };
             let user = db
-                .write_blocking(|c| accounts::add_user(c, &actor, input))
+                .write_blocking(move |c| accounts::add_user(c, &actor, input))
                 .map_err(fail)?;
             println!(
                 "added user {} ({}, id {})",
@@ -436,13 +431,13 @@ fn user_command(db: &Db, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Disable { username } => {
             let user = db
-                .write_blocking(|c| accounts::disable_user(c, &actor, &username))
+                .write_blocking(move |c| accounts::disable_user(c, &actor, &username))
                 .map_err(fail)?;
             println!("disabled user {} and revoked its tokens", user.username);
         }
         UserCommand::Enable { username } => {
             let user = db
-                .write_blocking(|c| accounts::enable_user(c, &actor, &username))
+                .write_blocking(move |c| accounts::enable_user(c, &actor, &username))
                 .map_err(fail)?;
             println!("enabled user {}", user.username);
         }

@@ -19,12 +19,13 @@ pub mod schema;
 pub mod suppliers;
 pub mod switching;
 pub mod visual;
+mod writer;
 
 use crate::error::AppResult;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A connection to whichever backend `DATABASE_URL` names.
@@ -142,13 +143,15 @@ pub type Pool = diesel::r2d2::Pool<ConnectionManager>;
 /// The database handle shared by the API, the web pages and the CLI.
 ///
 /// Every use case runs in one transaction through [`Db::read`] or
-/// [`Db::write`]. SQLite allows one writer at a time; writes are queued on a
-/// mutex inside this process rather than left to fail with `SQLITE_BUSY`
-/// when a read transaction upgrades to a write.
+/// [`Db::write`]. SQLite allows one writer at a time: its writes go to one
+/// writer thread that commits the waiting ones together ([`writer`]), rather
+/// than each waiting for the others' fsync, or failing with `SQLITE_BUSY`
+/// when a read transaction upgrades to a write. PostgreSQL's writes run on
+/// the pool's connections side by side.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_writer: Option<Arc<writer::GroupWriter>>,
     /// The SQLite file, to notice when it is removed under the service.
     sqlite_path: Option<String>,
 }
@@ -177,15 +180,21 @@ impl Db {
             DatabaseTarget::Postgres(_) => None,
         };
         let manager = ConnectionManager {
-            target,
+            target: target.clone(),
             sqlite_sync,
         };
-        if sqlite {
+        let sqlite_writer = if sqlite {
             // Switch a new file to WAL once, alone: the pool opens its
             // connections in parallel, and concurrent first switches to WAL
             // collide ("database is locked").
             manager.connect()?;
-        }
+            Some(Arc::new(writer::GroupWriter::start(ConnectionManager {
+                target,
+                sqlite_sync,
+            })?))
+        } else {
+            None
+        };
         // Each connection is tried (`SELECT 1`) as it is lent: one whose
         // server went away meanwhile is dropped and another one is opened,
         // so the service recovers by itself once the database is back.
@@ -196,7 +205,7 @@ impl Db {
             .build(manager)?;
         Ok(Self {
             pool,
-            sqlite_writer: sqlite.then(|| Arc::new(Mutex::new(()))),
+            sqlite_writer,
             sqlite_path,
         })
     }
@@ -226,40 +235,62 @@ impl Db {
         actix_web::web::block(move || db.read_blocking(work)).await?
     }
 
-    /// Runs `work` in one write transaction on a blocking thread.
+    /// Runs `work` in one write transaction: on SQLite's writer thread
+    /// (answered once its group has committed), on PostgreSQL on a
+    /// blocking thread.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(work)).await?
+        let Some(writer) = &self.sqlite_writer else {
+            let pool = self.pool.clone();
+            return actix_web::web::block(move || in_transaction(&pool, work)).await?;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        writer.submit(work, move |result| {
+            // The request may have gone meanwhile; its write stays committed.
+            let _ = reply.send(result);
+        });
+        answer.await.unwrap_or_else(|_| Err(writer_gone()))
     }
 
     pub fn read_blocking<T>(
         &self,
         work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
     ) -> AppResult<T> {
-        let mut pooled = self.pool.get()?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(work)
+        in_transaction(&self.pool, work)
     }
 
-    pub fn write_blocking<T>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
-    ) -> AppResult<T> {
-        // A writer that panicked poisoned the lock; it guards no data (its
-        // connection, and with it the transaction, was dropped by the pool),
-        // so the next writer takes its turn as usual.
-        let _queued = self.sqlite_writer.as_ref().map(|lock| {
-            lock.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// [`Db::write`] from a thread that may block (the command line, tests).
+    pub fn write_blocking<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(writer) = &self.sqlite_writer else {
+            return in_transaction(&self.pool, work);
+        };
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        writer.submit(work, move |result| {
+            let _ = reply.send(result);
         });
-        let mut pooled = self.pool.get()?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(work)
+        answer.recv().unwrap_or_else(|_| Err(writer_gone()))
     }
+}
+
+/// Runs `work` in one transaction on a connection of the pool.
+fn in_transaction<T>(
+    pool: &Pool,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut pooled = pool.get()?;
+    let conn: &mut DbConnection = &mut pooled;
+    conn.transaction(work)
+}
+
+fn writer_gone() -> crate::error::AppError {
+    crate::error::AppError::internal("the database writer dropped a write without answering")
 }
 
 /// A page of a list: 1-based page number and page size, already bounded.
@@ -328,7 +359,7 @@ mod tests {
         let at = now();
         assert_eq!(at.and_utc().timestamp_subsec_nanos() % 1_000, 0);
         let ids: Vec<i64> = db
-            .write_blocking(|c| {
+            .write_blocking(move |c| {
                 (0..5)
                     .map(|i| Ok(catalog::insert_customer(c, &format!("Customer {i}"), at)?))
                     .collect()

@@ -290,7 +290,7 @@ pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend:
     // service's back shows in the statistics.
     let tampered = rows[0].id;
     app.db
-        .write_blocking(|c| {
+        .write_blocking(move |c| {
             Ok(c.batch_execute(&format!(
                 "UPDATE derived_colours SET cct_k = 9999 WHERE id = {tampered}"
             ))?)
