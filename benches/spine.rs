@@ -51,13 +51,36 @@ fn plan_risk(c: &mut Criterion) {
 
 fn colour(c: &mut Criterion) {
     use lotcheck::domain::colorimetry::{ansi_quadrangle, cct_duv, Xy};
-    let point = Xy {
-        x: 0.4608,
-        y: 0.4115,
-    };
-    c.bench_function("cct_duv + ANSI quadrangle (one unit)", |b| {
-        b.iter(|| ansi_quadrangle(cct_duv(black_box(point)).unwrap()))
+    use rand::{Rng, SeedableRng};
+    // A production batch: 10,000 units spread about a 2700 K target (a few
+    // MacAdam steps), each point different.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let batch: std::sync::Arc<Vec<Xy>> = std::sync::Arc::new(
+        (0..10_000)
+            .map(|_| Xy {
+                x: 0.4578 + rng.random_range(-0.004..0.004),
+                y: 0.4101 + rng.random_range(-0.003..0.003),
+            })
+            .collect(),
+    );
+    let mut group = c.benchmark_group("colour");
+    group.sample_size(10);
+    // Each run on a new thread: what the thread remembers of the Planckian
+    // locus starts empty, as for the first batch a server derives.
+    group.bench_function("cct_duv + ANSI quadrangle, batch of 10,000 units", |b| {
+        b.iter(|| {
+            let batch = batch.clone();
+            std::thread::spawn(move || {
+                batch
+                    .iter()
+                    .filter_map(|&p| ansi_quadrangle(cct_duv(black_box(p)).ok()?))
+                    .count()
+            })
+            .join()
+            .unwrap()
+        })
     });
+    group.finish();
 }
 
 criterion_group!(benches, draw, statistics, plan_risk, colour);

@@ -116,11 +116,28 @@ pub fn list_of_batch(
 /// Which of the given units already have an original reading of a
 /// characteristic in this batch, as (unit, characteristic id) pairs.
 pub fn existing_readings(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<(i64, i64)>> {
-    measurements::table
+    let all: Vec<(i64, i64, Option<i64>)> = measurements::table
         .filter(measurements::batch_id.eq(batch_id))
-        .filter(measurements::supersedes.is_null())
-        .select((measurements::unit, measurements::characteristic_id))
-        .load(conn)
+        .select((
+            measurements::unit,
+            measurements::characteristic_id,
+            measurements::supersedes,
+        ))
+        .load(conn)?;
+    Ok(originals(all))
+}
+
+/// The (unit, characteristic id) of the originals among (unit,
+/// characteristic id, supersedes) rows.
+///
+/// Originals are picked here rather than by `supersedes IS NULL` in SQL:
+/// without statistics SQLite answers that condition from the `supersedes`
+/// index, reading every original reading of every batch.
+fn originals(rows: Vec<(i64, i64, Option<i64>)>) -> Vec<(i64, i64)> {
+    rows.into_iter()
+        .filter(|(_, _, supersedes)| supersedes.is_none())
+        .map(|(unit, characteristic_id, _)| (unit, characteristic_id))
+        .collect()
 }
 
 /// Every version of one unit's reading of a characteristic, oldest first:
@@ -143,6 +160,9 @@ pub fn versions_of(
 
 /// Client ids of readings by row id.
 pub fn uuids_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     measurements::table
         .filter(measurements::id.eq_any(ids))
         .select((measurements::id, measurements::uuid))
@@ -152,6 +172,9 @@ pub fn uuids_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, S
 /// For each of the given readings that has been corrected: (its row id, the
 /// client id of the reading that supersedes it).
 pub fn superseded_by(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     measurements::table
         .filter(measurements::supersedes.eq_any(ids))
         .select((
@@ -166,12 +189,10 @@ pub fn originals_of_batch(
     conn: &mut DbConnection,
     batch_id: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    measurements::table
-        .filter(measurements::batch_id.eq(batch_id))
-        .filter(measurements::supersedes.is_null())
-        .order((measurements::characteristic_id, measurements::unit))
-        .select(MeasurementRow::as_select())
-        .load(conn)
+    let mut all = all_of_batch(conn, batch_id)?;
+    // Not `supersedes IS NULL` in SQL: see `originals`.
+    all.retain(|m| m.supersedes.is_none());
+    Ok(all)
 }
 
 /// Every version of the given units' readings of the given characteristics.
@@ -234,10 +255,13 @@ pub fn originals_among(
             measurements::table
                 .filter(measurements::batch_id.eq(batch_id))
                 .filter(measurements::unit.eq_any(chunk))
-                .filter(measurements::supersedes.is_null())
-                .select((measurements::unit, measurements::characteristic_id))
-                .load::<(i64, i64)>(conn)?,
+                .select((
+                    measurements::unit,
+                    measurements::characteristic_id,
+                    measurements::supersedes,
+                ))
+                .load::<(i64, i64, Option<i64>)>(conn)?,
         );
     }
-    Ok(found)
+    Ok(originals(found))
 }

@@ -106,12 +106,16 @@ pub fn find_inspections_by_uuids(
 
 /// Units of a batch that already have an original inspection.
 pub fn inspected_units(conn: &mut DbConnection, batch_id: i64) -> QueryResult<HashSet<i64>> {
+    // Originals picked here, not by `supersedes IS NULL` in SQL: without
+    // statistics SQLite answers that from the `supersedes` index, reading
+    // every original inspection of every batch.
     Ok(visual_inspections::table
         .filter(visual_inspections::batch_id.eq(batch_id))
-        .filter(visual_inspections::supersedes.is_null())
-        .select(visual_inspections::unit)
-        .load::<i64>(conn)?
+        .select((visual_inspections::unit, visual_inspections::supersedes))
+        .load::<(i64, Option<i64>)>(conn)?
         .into_iter()
+        .filter(|(_, supersedes)| supersedes.is_none())
+        .map(|(unit, _)| unit)
         .collect())
 }
 

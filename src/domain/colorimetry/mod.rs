@@ -116,6 +116,34 @@ pub fn planckian_uv(kelvin: f64) -> Uv {
     }
 }
 
+/// Temperatures whose locus point each thread keeps (about 32 bytes each).
+const RECALLED_POINTS: usize = 1 << 18;
+
+/// [`planckian_uv`], remembered per thread. The points of a cascade's
+/// tables depend only on the bracket it narrows to, and units of one batch
+/// lie close together, so they share most of them: deriving a batch's
+/// colours costs a few Planck sums per unit instead of some fifty. The
+/// answer is the same to the bit; the memory is bounded by
+/// [`RECALLED_POINTS`] (forgotten all at once when full).
+fn planckian_uv_recalled(kelvin: f64) -> Uv {
+    thread_local! {
+        static RECALLED: std::cell::RefCell<std::collections::HashMap<u64, Uv>> =
+            std::cell::RefCell::default();
+    }
+    RECALLED.with(|recalled| {
+        let mut recalled = recalled.borrow_mut();
+        if let Some(&uv) = recalled.get(&kelvin.to_bits()) {
+            return uv;
+        }
+        if recalled.len() >= RECALLED_POINTS {
+            recalled.clear();
+        }
+        let uv = planckian_uv(kelvin);
+        recalled.insert(kelvin.to_bits(), uv);
+        uv
+    })
+}
+
 /// Correlated colour temperature and Duv of a chromaticity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CctDuv {
@@ -174,7 +202,7 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
     }
     let (mut low, mut high) = (coarse[nearest - 1].0, coarse[nearest + 1].0);
     let entry = |t: f64| {
-        let uv = planckian_uv(t);
+        let uv = planckian_uv_recalled(t);
         (t, uv, uv.distance(target))
     };
     loop {
