@@ -64,13 +64,17 @@ pub fn current_of_batch(
     conn: &mut DbConnection,
     batch_id: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let all = all_of_batch(conn, batch_id)?;
+    Ok(current_among(all_of_batch(conn, batch_id)?))
+}
+
+/// The readings among `all` (every reading of a batch) that no other
+/// reading supersedes.
+pub fn current_among(all: Vec<MeasurementRow>) -> Vec<MeasurementRow> {
     let superseded: std::collections::HashSet<i64> =
         all.iter().filter_map(|m| m.supersedes).collect();
-    Ok(all
-        .into_iter()
+    all.into_iter()
         .filter(|m| !superseded.contains(&m.id))
-        .collect())
+        .collect()
 }
 
 /// Every reading of a batch, superseded ones included, by characteristic and unit.
