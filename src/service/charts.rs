@@ -1,6 +1,7 @@
-//! The data behind each chart, gathered batch by batch so an order of
-//! hundreds of batches never holds all its readings at once, and the
-//! routes' chart names.
+//! The data behind each chart, gathered in one pass over the batches
+//! ([`super::order_pass`], the same pass the report makes: each batch's
+//! readings read once, only summaries kept), the renderings the report
+//! shares, and the routes' chart names.
 
 use super::batches::{get_batch, Batch};
 use super::catalog::{colour_target, get_product, Characteristic, Product};
