@@ -27,7 +27,7 @@ impl Bins {
     /// ⌈log2 n⌉ + 1 bins, kept between 5 and [`MAX_BINS`] (Montgomery
     /// §3.2). Any finite `lo` and `hi` give bins of finite width and edges.
     pub fn spanning(lo: f64, hi: f64, n: usize) -> Bins {
-        let count = ((n.max(1) as f64).log2().ceil() as usize + 1).clamp(5, MAX_BINS);
+        let count = Self::sturges(n);
         let c = count as f64;
         let span = hi - lo;
         // The span of values near the largest doubles overflows; its
@@ -52,6 +52,11 @@ impl Bins {
             width,
             counts: vec![0; count],
         }
+    }
+
+    /// Sturges' count of bins for `n` values, kept between 5 and [`MAX_BINS`].
+    pub fn sturges(n: usize) -> usize {
+        ((n.max(1) as f64).log2().ceil() as usize + 1).clamp(5, MAX_BINS)
     }
 
     /// Counts a value; values on the top edge fall into the last bin.
@@ -87,6 +92,163 @@ impl Bins {
             hi
         } else {
             ((self.lo / 2.0 + self.width * (n / 2.0)) * 2.0).min(f64::MAX)
+        }
+    }
+}
+
+/// How many fine buckets a [`FineBins`] keeps.
+pub const FINE_BUCKETS: usize = 4096;
+
+/// A histogram of values read once, whose range is not known in advance:
+/// [`FINE_BUCKETS`] buckets, each 2^e wide with edges at multiples of 2^e,
+/// over a window that moves and, when the values outgrow it, doubles its
+/// buckets' width by merging them in pairs. The drawn bars
+/// ([`FineBins::bins`]) are unions of whole buckets, so each bar counts
+/// exactly the values between the edges it is drawn at: no second pass
+/// over the readings (to learn the range first) is needed, and the
+/// memory is the same for ten values or a million.
+///
+/// Edges are exact: an edge is an integer below 2^53 times a power of
+/// two, and a value's bucket is ⌊v / 2^e⌋, a division by a power of two
+/// that does not round.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FineBins {
+    /// Buckets are 2^exponent wide.
+    exponent: i32,
+    /// Bucket `i` of `counts` covers [(first + i)·2^e, (first + i + 1)·2^e).
+    first: i64,
+    /// Empty before the first value.
+    counts: Vec<u64>,
+    /// The lowest and the highest bucket holding a value.
+    low: i64,
+    high: i64,
+    n: u64,
+    min: f64,
+    max: f64,
+}
+
+/// 2^e as a double, for e in −1074 ..= 1023.
+fn pow2(e: i32) -> f64 {
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (e + 1074))
+    }
+}
+
+/// Buckets about 2^-40 of the first value wide (2^-60 when it is zero):
+/// finer than any instrument reads, so the first merges decide the width.
+fn first_exponent(value: f64) -> i32 {
+    if value == 0.0 {
+        return -60;
+    }
+    let biased = ((value.abs().to_bits() >> 52) & 0x7ff) as i32;
+    (biased.max(1) - 1023 - 40).max(-1074)
+}
+
+impl FineBins {
+    fn width(&self) -> f64 {
+        pow2(self.exponent)
+    }
+
+    /// Counts a value; non-finite values are left out, as [`Bins::add`] does.
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.exponent = first_exponent(value);
+            let index = (value / self.width()).floor() as i64;
+            self.first = index - (FINE_BUCKETS / 2) as i64;
+            self.counts = vec![0; FINE_BUCKETS];
+            (self.low, self.high) = (index, index);
+            (self.min, self.max) = (value, value);
+        }
+        let fine = FINE_BUCKETS as f64;
+        loop {
+            let index = (value / self.width()).floor();
+            let offset = index - self.first as f64;
+            if (0.0..fine).contains(&offset) {
+                let index = index as i64;
+                self.counts[offset as usize] += 1;
+                self.low = self.low.min(index);
+                self.high = self.high.max(index);
+                self.n += 1;
+                self.min = self.min.min(value);
+                self.max = self.max.max(value);
+                return;
+            }
+            let (lo, hi) = (index.min(self.low as f64), index.max(self.high as f64));
+            if hi - lo < fine / 2.0 {
+                // Room enough: move the window to centre what it must hold.
+                let spare = (FINE_BUCKETS as i64 - (hi - lo) as i64 - 1) / 2;
+                self.move_to(lo as i64 - spare);
+            } else {
+                self.merge_pairs();
+            }
+        }
+    }
+
+    /// The window from bucket `first` on, counts kept.
+    fn move_to(&mut self, first: i64) {
+        let mut counts = vec![0; FINE_BUCKETS];
+        for index in self.low..=self.high {
+            counts[(index - first) as usize] = self.counts[(index - self.first) as usize];
+        }
+        self.first = first;
+        self.counts = counts;
+    }
+
+    /// Buckets twice as wide: bucket i of the old width is bucket ⌊i/2⌋.
+    fn merge_pairs(&mut self) {
+        let first = self.first.div_euclid(2);
+        let mut counts = vec![0; FINE_BUCKETS];
+        for index in self.low..=self.high {
+            counts[(index.div_euclid(2) - first) as usize] +=
+                self.counts[(index - self.first) as usize];
+        }
+        self.exponent += 1;
+        self.first = first;
+        self.counts = counts;
+        self.low = self.low.div_euclid(2);
+        self.high = self.high.div_euclid(2);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.n
+    }
+
+    /// The bars to draw: about Sturges' count of them (as
+    /// [`Bins::spanning`]), each the union of equally many whole buckets,
+    /// at least 5 bars. Values all equal are drawn as [`Bins::spanning`]
+    /// draws them.
+    pub fn bins(&self) -> Bins {
+        if self.n == 0 || self.min == self.max {
+            let mut bins = Bins::spanning(self.min, self.max, self.n as usize);
+            if self.n > 0 {
+                bins.add(self.min);
+                for count in bins.counts.iter_mut().filter(|c| **c > 0) {
+                    *count = self.n;
+                }
+            }
+            return bins;
+        }
+        let wanted = Bins::sturges(self.n as usize) as i64;
+        let span = self.high - self.low + 1;
+        let per_bar = (span + wanted - 1) / wanted;
+        let used = (span + per_bar - 1) / per_bar;
+        let bars = used.max(5);
+        let start = self.low - (bars - used) / 2 * per_bar;
+        let mut counts = vec![0; bars as usize];
+        for index in self.low..=self.high {
+            counts[((index - start) / per_bar) as usize] +=
+                self.counts[(index - self.first) as usize];
+        }
+        let width = self.width();
+        Bins {
+            lo: start as f64 * width,
+            width: per_bar as f64 * width,
+            counts,
         }
     }
 }
@@ -275,6 +437,60 @@ mod tests {
         assert_eq!(bins.counts.len(), 21);
         bins.add(0.9e308);
         assert_eq!(bins.counts[19], 1, "{bins:?}");
+    }
+
+    /// Each bar of a fine histogram counts exactly the values between its
+    /// edges, whatever order the values come in and however the range grows.
+    #[test]
+    fn fine_bins_bars_count_exactly_the_values_between_their_edges() {
+        let mut values: Vec<f64> = (0..5_000)
+            .map(|i| 806.0 + 40.0 * ((i as f64) * 0.37).sin() * ((i % 7) as f64 / 3.0))
+            .collect();
+        values.extend([806.0, 806.0, 1_400.0, -3.5, 0.0, 1e-9]);
+        for order in [values.clone(), values.iter().rev().copied().collect()] {
+            let mut fine = FineBins::default();
+            for &v in &order {
+                fine.add(v);
+            }
+            let bins = fine.bins();
+            assert_eq!(bins.total(), order.len() as u64);
+            assert!((5..=MAX_BINS).contains(&bins.counts.len()), "{bins:?}");
+            for (i, &count) in bins.counts.iter().enumerate() {
+                let lo = bins.lo + bins.width * i as f64;
+                let hi = bins.lo + bins.width * (i + 1) as f64;
+                let between = order.iter().filter(|v| **v >= lo && **v < hi).count() as u64;
+                assert_eq!(count, between, "bar {i}: {lo}..{hi}");
+            }
+        }
+    }
+
+    #[test]
+    fn fine_bins_of_equal_values_or_near_the_largest_doubles() {
+        let mut same = FineBins::default();
+        for _ in 0..10 {
+            same.add(5.0);
+        }
+        let bins = same.bins();
+        assert_eq!(bins.total(), 10);
+        assert_eq!(bins.counts.len(), Bins::spanning(5.0, 5.0, 10).counts.len());
+        let mut wide = FineBins::default();
+        // The widest readings a chart draws (`service::limits::MAX_CHARTED`).
+        for v in [1.0, -1e300, 1e300, 0.0, f64::NAN] {
+            wide.add(v);
+        }
+        let bins = wide.bins();
+        assert_eq!(bins.total(), 4);
+        assert!(bins.lo.is_finite() && bins.width.is_finite(), "{bins:?}");
+        // Sturges' count for about 200 values (⌈log2 200⌉ + 1 = 9).
+        let mut spread = FineBins::default();
+        for i in 0..200 {
+            spread.add(f64::from(i) * 0.01);
+        }
+        assert!(
+            (8..=9).contains(&spread.bins().counts.len()),
+            "{:?}",
+            spread.bins()
+        );
     }
 
     fn rendered_within(bins: Bins, seconds: u64) -> Option<bool> {

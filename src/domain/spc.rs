@@ -123,7 +123,7 @@ pub enum SpcError {
     TooFewPoints,
     #[error("the batches' samples differ in size; X̄ charts need equal subgroups (use i-mr)")]
     UnequalSubgroups,
-    #[error("subgroups of {0}: X̄ charts here take 2 to 25 values (use i-mr)")]
+    #[error("subgroups of {0}: X̄ charts need at least 2 values (use i-mr)")]
     SubgroupSize(usize),
     #[error("subgroups of {0}: use xbar-s above 8 values")]
     RangeChartTooWide(usize),
@@ -134,6 +134,15 @@ pub enum SpcError {
 pub struct Subgroup {
     pub batch_id: i64,
     pub values: Vec<f64>,
+}
+
+/// One batch's readings of a variable characteristic summed up: all an
+/// X̄ chart (each batch a subgroup) or an individuals chart of batch means
+/// needs, so a chart over many batches keeps no readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubgroupSummary {
+    pub batch_id: i64,
+    pub described: Descriptives,
 }
 
 /// One batch's count for p (failed units) and u (defects) charts.
@@ -150,6 +159,7 @@ pub struct Count {
 pub enum ChartInput {
     Counts(Vec<Count>),
     Groups(Vec<Subgroup>),
+    Summaries(Vec<SubgroupSummary>),
 }
 
 impl ChartInput {
@@ -157,6 +167,7 @@ impl ChartInput {
         match self {
             ChartInput::Counts(rows) => rows.iter().map(|r| r.batch_id).collect(),
             ChartInput::Groups(groups) => groups.iter().map(|g| g.batch_id).collect(),
+            ChartInput::Summaries(groups) => groups.iter().map(|g| g.batch_id).collect(),
         }
     }
 }
@@ -188,7 +199,17 @@ pub fn compute(
 ) -> Result<(Vec<Plotted>, BaselineLimits), SpcError> {
     match input {
         ChartInput::Counts(rows) => counts_chart(kind, rows, base),
-        ChartInput::Groups(groups) => variables_chart(kind, groups, base),
+        ChartInput::Groups(groups) => {
+            let summaries: Vec<SubgroupSummary> = groups
+                .iter()
+                .map(|g| SubgroupSummary {
+                    batch_id: g.batch_id,
+                    described: describe(&g.values).expect("a subgroup holds readings"),
+                })
+                .collect();
+            variables_chart(kind, &summaries, base)
+        }
+        ChartInput::Summaries(summaries) => variables_chart(kind, summaries, base),
     }
 }
 
@@ -231,28 +252,29 @@ fn counts_chart(
     Ok((points, limits))
 }
 
+/// X̄–R, X̄–S or I-MR from each batch's summary. X̄–S takes subgroups of
+/// any equal size from 2 up: its factors come from c4(n), which
+/// [`chart_factors`] computes for every n (Montgomery §6.3 prefers S to R
+/// beyond 10 values); X̄–R stops at 8.
 fn variables_chart(
     kind: ChartKind,
-    groups: &[Subgroup],
+    groups: &[SubgroupSummary],
     base: Range<usize>,
 ) -> Result<(Vec<Plotted>, BaselineLimits), SpcError> {
     if base.is_empty() {
         return Err(SpcError::NoData);
     }
-    let stats: Vec<Descriptives> = groups
-        .iter()
-        .map(|g| describe(&g.values).expect("a subgroup holds readings"))
-        .collect();
+    let stats: Vec<Descriptives> = groups.iter().map(|g| g.described).collect();
     let base_stats = &stats[base];
     let grand_mean = base_stats.iter().map(|d| d.mean).sum::<f64>() / base_stats.len() as f64;
     if kind == ChartKind::IMr {
         return individuals_chart(groups, &stats, base_stats, grand_mean);
     }
-    let n = groups[0].values.len();
-    if groups.iter().any(|g| g.values.len() != n) {
+    let n = stats[0].n;
+    if stats.iter().any(|d| d.n != n) {
         return Err(SpcError::UnequalSubgroups);
     }
-    if !(2..=25).contains(&n) {
+    if n < 2 {
         return Err(SpcError::SubgroupSize(n));
     }
     if kind == ChartKind::XbarR && n > 8 {
@@ -303,7 +325,7 @@ fn variables_chart(
 
 /// I-MR of batch means: σ = MR̄ / d2(2), MR chart up to D4(2)·MR̄.
 fn individuals_chart(
-    groups: &[Subgroup],
+    groups: &[SubgroupSummary],
     stats: &[Descriptives],
     base_stats: &[Descriptives],
     grand_mean: f64,
@@ -548,6 +570,31 @@ mod tests {
             compute(ChartKind::IMr, &single, 0..0).unwrap_err(),
             SpcError::NoData
         );
+    }
+
+    /// A chart from each batch's summary is the chart from its readings;
+    /// X̄–S takes subgroups larger than the printed factor tables.
+    #[test]
+    fn summaries_chart_as_their_readings_do() {
+        let values: Vec<Vec<f64>> = (0..6)
+            .map(|b| (0..30).map(|i| f64::from(b + i % 7) * 0.1).collect())
+            .collect();
+        let slices: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+        let readings = groups(&slices);
+        let summaries = ChartInput::Summaries(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| SubgroupSummary {
+                    batch_id: i as i64 + 1,
+                    described: describe(v).unwrap(),
+                })
+                .collect(),
+        );
+        for kind in [ChartKind::XbarS, ChartKind::IMr] {
+            let from_readings = compute(kind, &readings, 0..6).unwrap();
+            assert_eq!(compute(kind, &summaries, 0..6).unwrap(), from_readings);
+        }
     }
 
     #[test]

@@ -1,22 +1,21 @@
-//! The data behind each chart, gathered batch by batch so an order of
-//! hundreds of batches never holds all its readings at once, and the
-//! routes' chart names.
+//! The data behind each chart, gathered in one pass over the batches
+//! ([`super::order_pass`], the same pass the report makes: each batch's
+//! readings read once, only summaries kept), the renderings the report
+//! shares, and the routes' chart names.
 
 use super::batches::{get_batch, Batch};
 use super::catalog::{colour_target, get_product, Characteristic, Product};
-use super::colour::{current_values, target_ellipse, Chromaticity};
-use super::control_charts::control_chart;
+use super::colour::target_ellipse;
+use super::control_charts::{chart_of_summaries, control_chart};
 use super::limits::chartable;
+use super::order_pass::{Tally, UnitSample, Wanted};
 use super::orders::{get_order, Order};
-use super::yields::{yields, GroupBy};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
 use crate::domain::access::Visibility;
-use crate::domain::colorimetry::Xy;
 use crate::domain::sampling::oc::{AttributePlan, Model};
-use crate::domain::spc::ChartKind;
+use crate::domain::spc::{ChartKind, SubgroupSummary};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
-use crate::store::measurements::current_of_batch;
 use crate::store::DbConnection;
 use std::collections::BTreeMap;
 
@@ -86,7 +85,7 @@ impl Scope {
         })
     }
 
-    fn title(&self, what: &str) -> String {
+    pub fn title(&self, what: &str) -> String {
         match self.batches.as_slice() {
             [batch] if self.single_batch => {
                 format!("{what} · {} batch {}", self.order.po_number, batch.number)
@@ -188,6 +187,39 @@ pub fn control_chart_svg(
     )
 }
 
+/// A characteristic's control chart over the scope's batches from each
+/// batch's summary ([`chart_of_summaries`]): X̄–S with each batch a
+/// subgroup, or I-MR of the batch means when the batches' samples differ
+/// in size; the title says which, and points are labelled by batch number.
+pub fn summary_control_chart(
+    scope: &Scope,
+    characteristic: &Characteristic,
+    summaries: Vec<SubgroupSummary>,
+) -> AppResult<String> {
+    let chart = chart_of_summaries(&scope.product, &characteristic.code, summaries)?;
+    let numbers: BTreeMap<i64, i32> = scope.batches.iter().map(|b| (b.id, b.number)).collect();
+    let labels: Vec<String> = chart
+        .points
+        .iter()
+        .map(|p| {
+            numbers
+                .get(&p.batch_id)
+                .map_or_else(|| format!("#{}", p.batch_id), |n| format!("B{n}"))
+        })
+        .collect();
+    let what = match chart.chart {
+        ChartKind::XbarS => format!(
+            "X̄–S chart · {} · each batch a subgroup",
+            characteristic.name
+        ),
+        _ => format!(
+            "I-MR chart of batch means · {} · samples differ in size",
+            characteristic.name
+        ),
+    };
+    control::render(&chart, &scope.title(&what), &labels)
+}
+
 fn characteristic_of<'a>(
     product: &'a Product,
     query: &ChartQuery,
@@ -214,62 +246,23 @@ fn characteristic_of<'a>(
 /// values over the scope's batches, read one batch at a time.
 pub use crate::domain::stats::Running;
 
-/// Calls `each` with every current value of the batches (characteristic
-/// id, value), one batch at a time.
-fn for_each_value(
-    conn: &mut DbConnection,
-    batch_ids: &[i64],
-    product: &Product,
-    mut each: impl FnMut(i64, f64),
-) -> AppResult<()> {
-    for &batch_id in batch_ids {
-        for value in current_values(conn, batch_id, product)? {
-            each(value.characteristic_id, value.value);
-        }
-    }
-    Ok(())
-}
-
-/// The histograms' numbers for several characteristics at once: two passes
-/// over the batches, the first for each range and moments, the second to
-/// fill the bins.
-pub fn histogram_data(
-    conn: &mut DbConnection,
-    batch_ids: &[i64],
-    product: &Product,
-    characteristics: &[&Characteristic],
-) -> AppResult<Vec<(histogram::Bins, Running)>> {
-    let index: BTreeMap<i64, usize> = characteristics
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id, i))
-        .collect();
-    let mut running = vec![Running::default(); characteristics.len()];
-    for_each_value(conn, batch_ids, product, |id, v| {
-        if let Some(&i) = index.get(&id) {
-            running[i].add(v);
-        }
-    })?;
-    let mut bins: Vec<histogram::Bins> = running
-        .iter()
-        .map(|r| histogram::Bins::spanning(r.min, r.max, r.n as usize))
-        .collect();
-    for_each_value(conn, batch_ids, product, |id, v| {
-        if let Some(&i) = index.get(&id) {
-            bins[i].add(v);
-        }
-    })?;
-    Ok(bins.into_iter().zip(running).collect())
-}
-
+/// A characteristic's histogram over the scope's batches, from one pass
+/// ([`Tally::over`]): each batch's readings read once.
 pub fn histogram_chart(
     conn: &mut DbConnection,
     scope: &Scope,
     characteristic: &Characteristic,
 ) -> AppResult<String> {
-    let mut data = histogram_data(conn, &scope.batch_ids(), &scope.product, &[characteristic])?;
-    let (bins, running) = data.pop().or_internal("a histogram has its data")?;
-    render_histogram(scope, characteristic, &bins, &running)
+    let wanted = Wanted {
+        characteristics: vec![characteristic],
+        ..Wanted::default()
+    };
+    let tally = Tally::over(conn, &scope.product, &scope.batches, &wanted)?;
+    let found = tally
+        .characteristics
+        .first()
+        .or_internal("a histogram has its data")?;
+    render_histogram(scope, characteristic, &found.bins.bins(), &found.running)
 }
 
 /// A characteristic's histogram from its numbers; 409 without readings.
@@ -303,27 +296,19 @@ pub fn render_histogram(
     })
 }
 
-/// Every measured unit's chromaticity over the scope's batches.
-pub fn unit_chromaticities(
-    conn: &mut DbConnection,
-    batch_ids: &[i64],
-    product: &Product,
-) -> AppResult<Vec<Xy>> {
-    let Some(chromaticity) = Chromaticity::of(product)? else {
-        return Ok(Vec::new());
+pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    let wanted = Wanted {
+        chromaticity: true,
+        ..Wanted::default()
     };
-    let mut points = Vec::new();
-    for &batch_id in batch_ids {
-        let readings = current_of_batch(conn, batch_id)?
-            .into_iter()
-            .map(|r| (r.unit, r.characteristic_id, r.value));
-        points.extend(chromaticity.points(readings).into_values());
-    }
-    Ok(points)
+    let tally = Tally::over(conn, &scope.product, &scope.batches, &wanted)?;
+    render_chromaticity(scope, tally.chromaticity.as_ref())
 }
 
-pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
-    if Chromaticity::of(&scope.product)?.is_none() {
+/// The chromaticity diagram of the units a pass sampled; 409 when the
+/// product records no chromaticity.
+pub fn render_chromaticity(scope: &Scope, units: Option<&UnitSample>) -> AppResult<String> {
+    let Some(units) = units else {
         return Err(AppError::conflict(
             ErrorCode::NoChromaticity,
             format!(
@@ -331,16 +316,25 @@ pub fn chromaticity_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<S
                 scope.product.code
             ),
         ));
-    }
-    let units = unit_chromaticities(conn, &scope.batch_ids(), &scope.product)?;
+    };
+    let points = units.points();
+    let title = if points.len() as u64 >= units.seen() {
+        scope.title("Chromaticity")
+    } else {
+        scope.title(&format!(
+            "Chromaticity ({} of {} units drawn)",
+            points.len(),
+            units.seen()
+        ))
+    };
     let target = colour_target(&scope.product.params)
         .ok()
         .map(target_ellipse)
         .transpose()?;
     chromaticity::render(&chromaticity::Diagram {
-        title: &scope.title("Chromaticity"),
+        title: &title,
         target,
-        units: &units,
+        units: &points,
     })
 }
 
@@ -415,40 +409,19 @@ pub fn render_pareto(scope: &Scope, defects: &[(String, i64)]) -> AppResult<Stri
     })
 }
 
-/// (batch label, first-pass, final yield) per batch of the order.
-pub fn yield_series(
-    conn: &mut DbConnection,
-    scope: &Scope,
-) -> AppResult<Vec<charts::yields::YieldPoint>> {
-    let rows = yields(
-        conn,
-        None,
-        Some(scope.order.id),
-        GroupBy::Batch,
-        Visibility::Everything,
-    )?;
-    let number: BTreeMap<String, i32> = scope
-        .batches
-        .iter()
-        .map(|b| (b.id.to_string(), b.number))
-        .collect();
-    let mut series: Vec<(i32, String, Option<f64>, Option<f64>)> = rows
-        .into_iter()
-        .filter_map(|row| {
-            number
-                .get(&row.key)
-                .map(|&n| (n, format!("B{n}"), row.first_pass_yield, row.final_yield))
-        })
-        .collect();
-    series.sort_by_key(|s| s.0);
-    Ok(series.into_iter().map(|(_, l, f, t)| (l, f, t)).collect())
+pub fn yield_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
+    let wanted = Wanted {
+        yields: true,
+        ..Wanted::default()
+    };
+    let tally = Tally::over(conn, &scope.product, &scope.batches, &wanted)?;
+    render_yields(scope, &tally.yield_points())
 }
 
-pub fn yield_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
-    let series = yield_series(conn, scope)?;
+pub fn render_yields(scope: &Scope, series: &[charts::yields::YieldPoint]) -> AppResult<String> {
     charts::yields::render(&charts::yields::YieldTrend {
         title: &scope.title("Yield per batch"),
-        batches: &series,
+        batches: series,
     })
 }
 

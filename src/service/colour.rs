@@ -287,6 +287,48 @@ pub fn current_values(
     with_derived(conn, batch_id, current, product)
 }
 
+/// A batch's readings from one read: what [`current_values`] and
+/// [`original_values`] give, and the client ids of the current readings
+/// (what a disposition's data fingerprint hashes).
+#[derive(Debug, Clone, Default)]
+pub struct BatchReadings {
+    pub current: Vec<UnitValue>,
+    pub original: Vec<UnitValue>,
+    pub current_uuids: Vec<String>,
+}
+
+/// Reads every reading of a batch once (superseded ones included) and
+/// answers its current values and its values as first recorded, each with
+/// their stored colour values: what a report or a yield needs of a batch,
+/// from one statement instead of one per use. Without corrections the two
+/// are the same and are derived once.
+pub fn batch_readings(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    product: &Product,
+) -> AppResult<BatchReadings> {
+    let all = crate::store::measurements::all_of_batch(conn, batch_id)?;
+    let corrected = all.iter().any(|r| r.supersedes.is_some());
+    let original = corrected.then(|| {
+        all.iter()
+            .filter(|r| r.supersedes.is_none())
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    let current = crate::store::measurements::only_current(all);
+    let current_uuids = current.iter().map(|r| r.uuid.clone()).collect();
+    let current = with_derived(conn, batch_id, current, product)?;
+    let original = match original {
+        Some(rows) => with_derived(conn, batch_id, rows, product)?,
+        None => current.clone(),
+    };
+    Ok(BatchReadings {
+        current,
+        original,
+        current_uuids,
+    })
+}
+
 /// The values as first recorded (corrections left out), plus the colour
 /// values of the first pair of each unit: what a first-pass yield judges.
 /// A first pair that was no colour (its x corrected before y was

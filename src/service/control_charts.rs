@@ -12,6 +12,7 @@ use super::utc;
 use crate::domain::access::Visibility;
 use crate::domain::spc::{
     self, ChartInput, ChartKind, ControlChart, Count, FrozenBaseline, Phase, SpcError,
+    SubgroupSummary,
 };
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
@@ -198,6 +199,53 @@ pub fn control_chart(
         points: judged.points,
         alerts: judged.alerts,
         phases,
+    })
+}
+
+/// A control chart of some batches from their summaries, each batch a
+/// subgroup, with limits from these batches alone and the product's run
+/// rules: X̄–S when every batch's sample has the same size (2 or more;
+/// the S chart needs only each batch's n, mean and s), else an
+/// individuals chart of the batch means (I-MR). What a report draws for
+/// the batches it covers, without reading their readings again.
+pub fn chart_of_summaries(
+    product: &Product,
+    code: &str,
+    summaries: Vec<SubgroupSummary>,
+) -> AppResult<ControlChart> {
+    chartable(
+        code,
+        summaries
+            .iter()
+            .flat_map(|s| [s.described.min, s.described.max]),
+    )?;
+    let equal = summaries
+        .windows(2)
+        .all(|w| w[0].described.n == w[1].described.n);
+    let kind = match summaries.first() {
+        Some(first) if equal && first.described.n >= 2 => ChartKind::XbarS,
+        _ => ChartKind::IMr,
+    };
+    let rules = rules_of(product);
+    let input = ChartInput::Summaries(summaries);
+    let segments = spc::segments(&input.batch_ids(), None, &[]);
+    let judged = spc::judge(kind, &input, &segments, &rules).map_err(|e| spc_error(code, e))?;
+    let (limits, baseline_points) = *judged
+        .limits
+        .last()
+        .ok_or_else(|| spc_error(code, SpcError::NoData))?;
+    Ok(ControlChart {
+        chart: kind,
+        characteristic: code.to_string(),
+        center: limits.center,
+        lcl: limits.lcl,
+        ucl: limits.ucl,
+        secondary: limits.secondary,
+        baseline_points,
+        rules,
+        points: judged.points,
+        alerts: judged.alerts,
+        phases: Vec::new(),
     })
 }
 

@@ -18,6 +18,7 @@ pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
 };
 use crate::domain::sampling::plan::Plan;
+use crate::domain::summaries::VisualSummary;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::accounts::{find_user, usernames, UserRow};
@@ -49,8 +50,24 @@ pub struct SignDisposition {
 /// the ids of the current readings and inspections (recorded rows never
 /// change, so their ids stand for their values).
 pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<String> {
+    let plan = super::plans::find_plan(conn, batch_id)?;
+    let readings = current_of_batch(conn, batch_id)?
+        .into_iter()
+        .map(|r| r.uuid)
+        .collect();
+    data_hash_of(conn, batch_id, plan.as_ref(), readings)
+}
+
+/// [`data_hash`] with the plan and the client ids of the current readings
+/// already read.
+fn data_hash_of(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    plan: Option<&Plan>,
+    mut readings: Vec<String>,
+) -> AppResult<String> {
     let mut hasher = Sha256::new();
-    if let Some(plan) = super::plans::find_plan(conn, batch_id)? {
+    if let Some(plan) = plan {
         hasher.update(format!(
             "plan {} {} {:?}\n",
             plan.method.as_str(),
@@ -58,10 +75,6 @@ pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<Str
             plan.units
         ));
     }
-    let mut readings: Vec<String> = current_of_batch(conn, batch_id)?
-        .into_iter()
-        .map(|r| r.uuid)
-        .collect();
     readings.sort();
     for uuid in readings {
         hasher.update(format!("m {uuid}\n"));
@@ -85,15 +98,31 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let Some(plan) = super::plans::find_plan(conn, batch_id)? else {
-        return Ok(Recommendation {
-            proposal: Proposal::Hold,
-            reasons: vec!["no sampling plan has been drawn".into()],
-        });
+        return Ok(without_plan());
     };
-    let mut findings = Findings::default();
     let values = current_values(conn, batch_id, &product)?;
-    let readings = findings.of_readings(&plan, &product, &values);
-    findings.of_visual(conn, batch_id)?;
+    let visual = super::visual::summary(conn, batch_id, Visibility::Everything);
+    recommend_from(&plan, &product, &values, visual)
+}
+
+fn without_plan() -> Recommendation {
+    Recommendation {
+        proposal: Proposal::Hold,
+        reasons: vec!["no sampling plan has been drawn".into()],
+    }
+}
+
+/// [`recommend`] from what is already read: the plan, the current values
+/// and the visual summary (or why there is none).
+fn recommend_from(
+    plan: &Plan,
+    product: &Product,
+    values: &[UnitValue],
+    visual: AppResult<VisualSummary>,
+) -> AppResult<Recommendation> {
+    let mut findings = Findings::default();
+    let readings = findings.of_readings(plan, product, values);
+    findings.of_visual(visual)?;
     let (proposal, reasons) = if !findings.rejects.is_empty() {
         (Proposal::Reject, findings.rejects)
     } else if !findings.holds.is_empty() {
@@ -176,8 +205,8 @@ impl Findings {
     }
 
     /// An unfinished visual inspection holds; a critical defect rejects.
-    fn of_visual(&mut self, conn: &mut DbConnection, batch_id: i64) -> AppResult<()> {
-        match super::visual::summary(conn, batch_id, Visibility::Everything) {
+    fn of_visual(&mut self, visual: AppResult<VisualSummary>) -> AppResult<()> {
+        match visual {
             Ok(visual) => {
                 if visual.units_inspected < visual.units_to_inspect {
                     self.holds.push(format!(
@@ -232,8 +261,42 @@ pub fn batch_disposition(
     super::batches::get_batch(conn, batch_id, visibility)?;
     let recommendation = recommend(conn, batch_id)?;
     let hash = data_hash(conn, batch_id)?;
+    disposition_with(conn, batch_id, recommendation, &hash)
+}
+
+/// What a batch's disposition rests on, already read: a report reads each
+/// batch once and hands its parts to every section.
+pub struct BatchData<'a> {
+    pub product: &'a Product,
+    pub plan: Option<&'a Plan>,
+    pub values: &'a [UnitValue],
+    /// The client ids of the current readings.
+    pub reading_uuids: Vec<String>,
+    pub visual: AppResult<VisualSummary>,
+}
+
+/// [`batch_disposition`] from the batch's data already read.
+pub fn batch_disposition_of(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    data: BatchData,
+) -> AppResult<BatchDisposition> {
+    let recommendation = match data.plan {
+        Some(plan) => recommend_from(plan, data.product, data.values, data.visual)?,
+        None => without_plan(),
+    };
+    let hash = data_hash_of(conn, batch_id, data.plan, data.reading_uuids)?;
+    disposition_with(conn, batch_id, recommendation, &hash)
+}
+
+fn disposition_with(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    recommendation: Recommendation,
+    hash: &str,
+) -> AppResult<BatchDisposition> {
     let rows = store::dispositions_of(conn, batch_id)?;
-    let history = views(conn, rows, &hash)?;
+    let history = views(conn, rows, hash)?;
     Ok(BatchDisposition {
         batch_id,
         recommendation,

@@ -19,6 +19,7 @@ pub mod imports;
 pub mod limits;
 pub mod measurements;
 pub mod operations;
+pub mod order_pass;
 pub mod orders;
 pub mod photos;
 pub mod plans;

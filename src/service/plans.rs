@@ -33,8 +33,14 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         .map_err(|e| {
             AppError::internal(format!("a stored plan is a valid attribute plan: {e:?}"))
         })?;
-    let draw_order = store::units_in_draw_order(conn, row.id)?;
-    let classes = store::classes_of(conn, row.id)?
+    let classes = store::classes_of(conn, row.id)?;
+    // Only plans by class need the draw order (each class takes its first units).
+    let draw_order = if classes.is_empty() {
+        Vec::new()
+    } else {
+        store::units_in_draw_order(conn, row.id)?
+    };
+    let classes = classes
         .into_iter()
         .map(|class| class_view(&row, &draw_order, class))
         .collect::<AppResult<Vec<_>>>()?;

@@ -3,7 +3,7 @@
 
 use super::capability::{Normality, CONFIDENCE};
 use super::catalog::get_product;
-use super::catalog::Characteristic;
+use super::catalog::{Characteristic, Product};
 use super::colour::{current_values, UnitValue};
 use crate::domain::access::Visibility;
 use crate::domain::capability::{capability_indices, CapabilityIndices};
@@ -27,26 +27,42 @@ pub fn batch_statistics(
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
     let plan = super::plans::find_plan(conn, batch_id)?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
-    let mut values: HashMap<i64, Vec<f64>> = HashMap::new();
-    for reading in current_values(conn, batch_id, &product)? {
-        values
+    let values = current_values(conn, batch_id, &product)?;
+    Ok(statistics_of_values(
+        batch_id,
+        plan.map(|p| p.sample_size),
+        &product,
+        &values,
+    ))
+}
+
+/// A batch's statistics from its current values, already read.
+pub fn statistics_of_values(
+    batch_id: i64,
+    sample_size: Option<i64>,
+    product: &Product,
+    values: &[UnitValue],
+) -> BatchStatistics {
+    let mut by_characteristic: HashMap<i64, Vec<f64>> = HashMap::new();
+    for reading in values {
+        by_characteristic
             .entry(reading.characteristic_id)
             .or_default()
             .push(reading.value);
     }
     let characteristics = product
         .characteristics
-        .into_iter()
+        .iter()
         .map(|c| {
-            let readings = values.remove(&c.id).unwrap_or_default();
-            statistics_of(c, &readings)
+            let readings = by_characteristic.remove(&c.id).unwrap_or_default();
+            statistics_of(c.clone(), &readings)
         })
         .collect();
-    Ok(BatchStatistics {
+    BatchStatistics {
         batch_id,
-        sample_size: plan.map(|p| p.sample_size),
+        sample_size,
         characteristics,
-    })
+    }
 }
 
 /// What one characteristic's readings in a batch come to.

@@ -4,12 +4,12 @@
 //! production line or day.
 
 use super::catalog::get_product;
-use super::colour::{current_values, original_values};
+use super::colour::{batch_readings, BatchReadings};
 use super::statistics::failing_units;
 use crate::domain::access::Visibility;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
-use crate::store::visual::inspections_of_batch;
+use crate::store::visual::{inspections_of_batch, InspectionRow};
 use crate::store::DbConnection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -44,13 +44,23 @@ fn batch_counts(
     batch_id: i64,
     product: &super::catalog::Product,
 ) -> AppResult<(i64, i64, i64)> {
-    let original = original_values(conn, batch_id, product)?;
-    let current = current_values(conn, batch_id, product)?;
+    let readings = batch_readings(conn, batch_id, product)?;
     let inspections = inspections_of_batch(conn, batch_id, None)?;
+    Ok(unit_counts(product, &readings, &inspections))
+}
+
+/// (units judged, passing first time, passing finally) from a batch's
+/// readings and every one of its visual inspections (superseded included).
+pub fn unit_counts(
+    product: &super::catalog::Product,
+    readings: &BatchReadings,
+    inspections: &[InspectionRow],
+) -> (i64, i64, i64) {
+    let (original, current) = (&readings.original, &readings.current);
     let superseded: HashSet<i64> = inspections.iter().filter_map(|i| i.supersedes).collect();
     let mut judged: HashSet<i64> = original.iter().map(|v| v.unit).collect();
     judged.extend(inspections.iter().map(|i| i.unit));
-    let mut first_fail: HashSet<i64> = failing_units(&product.characteristics, &original)
+    let mut first_fail: HashSet<i64> = failing_units(&product.characteristics, original)
         .into_iter()
         .map(|(unit, _)| unit)
         .collect();
@@ -60,7 +70,7 @@ fn batch_counts(
             .filter(|i| i.supersedes.is_none() && !i.passed)
             .map(|i| i.unit),
     );
-    let mut final_fail: HashSet<i64> = failing_units(&product.characteristics, &current)
+    let mut final_fail: HashSet<i64> = failing_units(&product.characteristics, current)
         .into_iter()
         .map(|(unit, _)| unit)
         .collect();
@@ -71,11 +81,11 @@ fn batch_counts(
             .map(|i| i.unit),
     );
     let units = judged.len() as i64;
-    Ok((
+    (
         units,
         units - first_fail.len() as i64,
         units - final_fail.len() as i64,
-    ))
+    )
 }
 
 pub fn yields(

@@ -138,6 +138,7 @@ fn main() -> std::process::ExitCode {
         each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
         async_test reports::a_large_order_paginates_cleanly [Need::Poppler];
+        each_backend reports::the_report_reads_each_batch_s_readings_once;
         async_test sampling_api::iso2859_lookup_follows_the_tables;
         async_test sampling_api::oc_curve_answers_points_and_risks;
         each_backend sampling_api::batch_plans_by_iso2859_and_the_risk_of_ten_percent;

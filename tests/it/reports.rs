@@ -403,3 +403,157 @@ pub async fn a_large_order_paginates_cleanly() {
         "every page of the plan table has its header"
     );
 }
+
+/// The statements run on one connection while `work` runs on it, as SQL
+/// with its binds (diesel's instrumentation).
+fn statements_of<T>(
+    db: &lotcheck::store::Db,
+    work: impl FnOnce(&mut lotcheck::store::DbConnection) -> lotcheck::error::AppResult<T>,
+) -> (T, Vec<String>) {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let answer = db
+        .read_blocking(move |c| {
+            c.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { query, .. } = event {
+                    log.lock().unwrap().push(query.to_string());
+                }
+            });
+            let answer = work(c);
+            c.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+            answer
+        })
+        .expect("work done");
+    let statements = seen.lock().unwrap().clone();
+    (answer, statements)
+}
+
+/// The batch ids a statement reads readings of: a SELECT from
+/// `measurements` filtered by batch, with its bound batch ids.
+fn batches_read(statement: &str) -> Vec<i64> {
+    let plain = statement.replace(['"', '`'], "");
+    let (sql, binds) = plain.split_once("-- binds:").unwrap_or((&plain, ""));
+    let reads = sql.trim_start().starts_with("SELECT")
+        && sql.contains("FROM measurements")
+        && sql.contains("measurements.batch_id");
+    if !reads {
+        return Vec::new();
+    }
+    binds
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .filter_map(|b| b.trim().parse().ok())
+        .collect()
+}
+
+/// The report of a multi-batch order with chromaticity (values derived
+/// from it) and a corrected reading reads each batch's readings with one
+/// statement, whatever its sections need of them: counted on the
+/// connection, not timed.
+pub async fn the_report_reads_each_batch_s_readings_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let customer = app
+        .create("/api/v1/customers", json!({"name": "Helios"}))
+        .await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            json!({"code": "A60-27-P", "name": "A60 2700 K", "customer_id": customer["id"],
+                   "params": {"target_x": 0.4578, "target_y": 0.4101},
+                   "characteristics": [
+                {"code": "flux", "name": "Luminous flux", "unit": "lm", "kind": "variable",
+                 "nominal": 806, "lsl": 725, "usl": 887, "severity": "major"},
+                {"code": "x", "name": "Chromaticity x", "kind": "variable", "severity": "minor", "quantity": "cie_x"},
+                {"code": "y", "name": "Chromaticity y", "kind": "variable", "severity": "minor", "quantity": "cie_y"},
+                {"code": "cct", "name": "CCT", "unit": "K", "kind": "variable", "severity": "major",
+                 "quantity": "cct_k", "nominal": 2725, "lsl": 2580, "usl": 2870},
+                {"code": "sdcm", "name": "MacAdam steps", "kind": "variable", "severity": "major",
+                 "quantity": "macadam_steps", "usl": 5}]}),
+        )
+        .await;
+    let order = app
+        .create(
+            "/api/v1/orders",
+            json!({"customer_id": customer["id"], "product_id": product["id"],
+                                         "po_number": "PO-ONE-PASS", "quantity": 400}),
+        )
+        .await;
+    let order_id = order["id"].as_i64().unwrap();
+    let mut batch_ids = Vec::new();
+    let mut corrected = None;
+    for b in 0..4 {
+        let batch_id = common::new_batch(&app, order_id, 100).await;
+        let (_, units) =
+            common::draw_plan(&app, batch_id, json!({"method": "percent", "seed": b})).await;
+        let readings: Vec<Value> = units
+            .iter()
+            .enumerate()
+            .flat_map(|(i, unit)| {
+                let t = (i + 10 * b as usize) as f64;
+                [
+                    json!({"unit": unit, "characteristic": "flux", "value": 800.0 + t}),
+                    json!({"unit": unit, "characteristic": "x", "value": 0.4578 + 0.0004 * (t * 1.3).sin()}),
+                    json!({"unit": unit, "characteristic": "y", "value": 0.4101 + 0.0003 * (t * 0.7).cos()}),
+                ]
+            })
+            .collect();
+        let stored = common::record_readings(&app, batch_id, readings).await;
+        if b == 1 {
+            corrected = stored["measurements"][0]["id"].as_str().map(String::from);
+        }
+        batch_ids.push(batch_id);
+    }
+    app.create(
+        &format!("/api/v1/measurements/{}/corrections", corrected.unwrap()),
+        json!({"value": 901.0, "reason": "re-measured"}),
+    )
+    .await;
+
+    let db = app.db.clone();
+    let (pdf, statements) = tokio::task::spawn_blocking(move || {
+        statements_of(&db, |c| {
+            lotcheck::service::reports::draft_pdf(
+                c,
+                order_id,
+                lotcheck::domain::access::Visibility::Everything,
+            )
+        })
+    })
+    .await
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the report renders");
+    let reads: Vec<(&String, Vec<i64>)> = statements
+        .iter()
+        .map(|s| (s, batches_read(s)))
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    assert!(
+        statements.iter().any(|s| s.contains("measurements")),
+        "the statements are seen: {statements:?}"
+    );
+    for &batch_id in &batch_ids {
+        let times = reads
+            .iter()
+            .filter(|(_, ids)| ids.contains(&batch_id))
+            .count();
+        assert_eq!(
+            times,
+            1,
+            "batch {batch_id}'s readings are read once, not {times} times: {:#?}",
+            reads
+                .iter()
+                .filter(|(_, ids)| ids.contains(&batch_id))
+                .map(|(s, _)| s)
+                .collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(
+        reads.len(),
+        batch_ids.len(),
+        "one read of readings per batch, no more"
+    );
+}

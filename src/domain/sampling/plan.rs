@@ -69,6 +69,19 @@ pub struct Plan {
     pub created_at: DateTime<Utc>,
 }
 
+impl Plan {
+    /// The plan without its drawn units (nor its classes'): what a report
+    /// prints of it (parameters and risk), kept for many batches at once
+    /// without a list of units each.
+    pub fn without_units(mut self) -> Plan {
+        self.units = Vec::new();
+        for class in &mut self.classes {
+            class.units = Vec::new();
+        }
+        self
+    }
+}
+
 /// The plan of one class of nonconformity within a batch plan.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClassPlan {

@@ -1,20 +1,29 @@
-//! Gathering what a report shows, one batch at a time (summaries kept,
-//! readings dropped after each batch), and its charts.
+//! Gathering what a report shows in one pass over the order's batches:
+//! each batch's readings are read once ([`batch_readings`]) and every
+//! section (statistics, disposition, yields, histograms, chromaticity,
+//! control charts) is fed from that read; per batch only summaries are
+//! kept, so memory stays flat as the order grows.
 
 use crate::charts::oc;
 use crate::domain::access::Visibility;
 use crate::domain::sampling::oc::{AttributePlan, Model};
-use crate::domain::spc::ChartKind;
+use crate::domain::spc::SubgroupSummary;
+use crate::domain::stats::Descriptives;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
 use crate::report::{self, BatchReport, CharacteristicCharts, Charts, Heading, Issue, QcReport};
-use crate::service::catalog::{get_customer, Characteristic};
+use crate::service::batches::Batch;
+use crate::service::catalog::{get_customer, Characteristic, Product};
 use crate::service::charts::{self, Scope};
+use crate::service::colour::batch_readings;
+use crate::service::dispositions::{batch_disposition_of, BatchData};
+use crate::service::order_pass::{Tally, Wanted};
+use crate::store::visual::inspections_of_batch;
 use crate::store::DbConnection;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Everything the report shows, read batch by batch.
+/// Everything the report shows, from one pass over the order's batches.
 pub fn gather(
     conn: &mut DbConnection,
     order_id: i64,
@@ -24,28 +33,22 @@ pub fn gather(
 ) -> AppResult<QcReport> {
     let scope = Scope::of_order(conn, order_id, visibility)?;
     let customer = get_customer(conn, scope.order.customer_id, Visibility::Everything)?;
+    let wanted = Wanted {
+        characteristics: scope
+            .product
+            .characteristics
+            .iter()
+            .filter(|c| c.kind == Kind::Variable)
+            .collect(),
+        chromaticity: true,
+        yields: true,
+    };
+    let mut tally = Tally::new(&scope.product, &wanted)?;
     let mut batches = Vec::with_capacity(scope.batches.len());
     for batch in &scope.batches {
-        let plan = crate::service::plans::find_plan(conn, batch.id)?;
-        let risk_points = plan.as_ref().and_then(charts::risk_points);
-        batches.push(BatchReport {
-            plan,
-            risk_points,
-            statistics: crate::service::statistics::batch_statistics(
-                conn,
-                batch.id,
-                Visibility::Everything,
-            )?,
-            visual: crate::service::visual::summary(conn, batch.id, Visibility::Everything)?,
-            disposition: crate::service::dispositions::batch_disposition(
-                conn,
-                batch.id,
-                Visibility::Everything,
-            )?,
-            batch: batch.clone(),
-        });
+        batches.push(batch_report(conn, &scope.product, batch, &mut tally)?);
     }
-    let charts = report_charts(conn, &scope, &batches)?;
+    let charts = report_charts(&scope, &batches, &tally)?;
     Ok(QcReport {
         heading: Heading {
             issue,
@@ -62,24 +65,67 @@ pub fn gather(
     })
 }
 
-/// The charts of the report; a chart without data is left out.
-fn report_charts(
+/// One batch's part of the report, and its readings taken into the
+/// order's tally; the readings are read once here and dropped on return.
+/// The plan is read once (its drawn units serve the disposition's
+/// fingerprint and recommendation) and kept without its units, which the
+/// report does not print.
+fn batch_report(
     conn: &mut DbConnection,
-    scope: &Scope,
-    batches: &[BatchReport],
-) -> AppResult<Charts> {
+    product: &Product,
+    batch: &Batch,
+    tally: &mut Tally,
+) -> AppResult<BatchReport> {
+    let plan = crate::service::plans::find_plan(conn, batch.id)?;
+    let readings = batch_readings(conn, batch.id, product)?;
+    let inspections = inspections_of_batch(conn, batch.id, None)?;
+    tally.add_batch(batch, product, &readings, &inspections);
+    drop(inspections);
+    let statistics = crate::service::statistics::statistics_of_values(
+        batch.id,
+        plan.as_ref().map(|p| p.sample_size),
+        product,
+        &readings.current,
+    );
+    let visual = crate::service::visual::summary(conn, batch.id, Visibility::Everything)?;
+    let disposition = batch_disposition_of(
+        conn,
+        batch.id,
+        BatchData {
+            product,
+            plan: plan.as_ref(),
+            values: &readings.current,
+            reading_uuids: readings.current_uuids,
+            visual: Ok(visual.clone()),
+        },
+    )?;
+    Ok(BatchReport {
+        risk_points: plan.as_ref().and_then(charts::risk_points),
+        plan: plan.map(|p| p.without_units()),
+        statistics,
+        visual,
+        disposition,
+        batch: batch.clone(),
+    })
+}
+
+/// The charts of the report, from the pass; a chart without data is left out.
+fn report_charts(scope: &Scope, batches: &[BatchReport], tally: &Tally) -> AppResult<Charts> {
     let mut charts = Charts::default();
     if batches.is_empty() {
         return Ok(charts);
     }
-    charts.yields = Some(charts::yield_chart(conn, scope)?);
+    charts.yields = Some(charts::render_yields(scope, &tally.yield_points())?);
     let defects = charts::defect_counts(batches.iter().map(|b| &b.visual));
     if !defects.is_empty() {
         charts.pareto = Some(charts::render_pareto(scope, &defects)?);
     }
-    charts.chromaticity = charts::chromaticity_chart(conn, scope).ok();
+    charts.chromaticity = tally
+        .chromaticity
+        .as_ref()
+        .and_then(|units| charts::render_chromaticity(scope, Some(units)).ok());
     charts.oc_curves = oc_curves(batches)?;
-    charts.characteristics = characteristic_charts(conn, scope)?;
+    charts.characteristics = characteristic_charts(scope, batches, tally)?;
     Ok(charts)
 }
 
@@ -110,34 +156,61 @@ fn oc_curves(batches: &[BatchReport]) -> AppResult<Vec<(String, String)>> {
     Ok(curves)
 }
 
-/// A histogram and an individuals control chart of each measured
-/// characteristic with readings in the order. Control charts show only
-/// this customer's batches of the product.
+/// A histogram and a control chart of each measured characteristic with
+/// readings in the order. The control chart is of this order's batches,
+/// each batch a subgroup (X̄–S from each batch's n, mean and s, which the
+/// batch's statistics already hold; an I-MR chart of batch means when the
+/// samples differ in size): an individuals chart over every reading of a
+/// large order could not be read, and a chart over the product's other
+/// orders would read their batches again.
 fn characteristic_charts(
-    conn: &mut DbConnection,
     scope: &Scope,
+    batches: &[BatchReport],
+    tally: &Tally,
 ) -> AppResult<Vec<CharacteristicCharts>> {
-    let own = Visibility::Customer(scope.order.customer_id);
-    let measured: Vec<&Characteristic> = scope
-        .product
-        .characteristics
-        .iter()
-        .filter(|c| c.kind == Kind::Variable)
-        .collect();
-    let histograms = charts::histogram_data(conn, &scope.batch_ids(), &scope.product, &measured)?;
     let mut found = Vec::new();
-    for (c, (bins, running)) in measured.into_iter().zip(histograms) {
-        if running.n == 0 {
+    for measured in &tally.characteristics {
+        if measured.running.n == 0 {
             continue; // no readings of it in this order
         }
+        let c = &measured.characteristic;
         let control_chart =
-            charts::control_chart_svg(conn, scope.product.id, &c.code, ChartKind::IMr, None, own)
-                .ok();
+            charts::summary_control_chart(scope, c, subgroup_summaries(batches, c)).ok();
         found.push(CharacteristicCharts {
             name: c.name.clone(),
-            histogram: Some(charts::render_histogram(scope, c, &bins, &running)?),
+            histogram: Some(charts::render_histogram(
+                scope,
+                c,
+                &measured.bins.bins(),
+                &measured.running,
+            )?),
             control_chart,
         });
     }
     Ok(found)
+}
+
+/// Each batch's n, mean, s and range of a characteristic, from the
+/// batch's statistics; batches without readings of it left out.
+fn subgroup_summaries(batches: &[BatchReport], c: &Characteristic) -> Vec<SubgroupSummary> {
+    batches
+        .iter()
+        .filter_map(|b| {
+            let s = b
+                .statistics
+                .characteristics
+                .iter()
+                .find(|s| s.code == c.code)?;
+            Some(SubgroupSummary {
+                batch_id: b.batch.id,
+                described: Descriptives {
+                    n: s.n,
+                    mean: s.mean?,
+                    std_dev: s.std_dev,
+                    min: s.min?,
+                    max: s.max?,
+                },
+            })
+        })
+        .collect()
 }
