@@ -87,6 +87,10 @@ impl Uv {
     fn distance(self, other: Uv) -> f64 {
         (self.u - other.u).hypot(self.v - other.v)
     }
+
+    fn squared_distance(self, other: Uv) -> f64 {
+        (self.u - other.u).powi(2) + (self.v - other.v).powi(2)
+    }
 }
 
 fn spectral_xy([x, y, z]: [f64; 3]) -> Xy {
@@ -189,12 +193,14 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
     }
     let target = xy.to_uv();
     let coarse = &*COARSE_TABLE;
+    // Squared distances order the points as distances do, without a
+    // square root (`hypot`) for each of the table's hundreds of points.
     let nearest = (0..coarse.len())
         .min_by(|&a, &b| {
             coarse[a]
                 .1
-                .distance(target)
-                .total_cmp(&coarse[b].1.distance(target))
+                .squared_distance(target)
+                .total_cmp(&coarse[b].1.squared_distance(target))
         })
         .unwrap_or(0);
     if nearest == 0 || nearest == coarse.len() - 1 {
