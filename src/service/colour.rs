@@ -191,7 +191,9 @@ impl Chromaticity {
     /// Each unit's (x, y) pair among `rows`, which hold at most one
     /// version of each unit's reading of a characteristic.
     pub fn pairs(&self, rows: &[MeasurementRow]) -> BTreeMap<i64, Pair> {
-        let mut partial: BTreeMap<i64, (Option<(i64, f64)>, Option<(i64, f64)>)> = BTreeMap::new();
+        // (row id, value) of the unit's x and of its y, as found.
+        type Coordinate = Option<(i64, f64)>;
+        let mut partial: BTreeMap<i64, (Coordinate, Coordinate)> = BTreeMap::new();
         for row in rows {
             let entry = partial.entry(row.unit).or_default();
             if row.characteristic_id == self.x_id {
@@ -287,9 +289,11 @@ pub fn current_values(
     with_derived(conn, batch_id, current, product)
 }
 
-/// A batch's readings from one read: what [`current_values`] and
-/// [`original_values`] give, and the client ids of the current readings
-/// (what a disposition's data fingerprint hashes).
+/// A batch's readings from one read: what [`current_values`] gives, the
+/// values as first recorded (corrections left out, with the colour of each
+/// unit's first pair: what a first-pass yield judges; a first pair that was
+/// no colour has none), and the client ids of the current readings (what a
+/// disposition's data fingerprint hashes).
 #[derive(Debug, Clone, Default)]
 pub struct BatchReadings {
     pub current: Vec<UnitValue>,
@@ -327,19 +331,6 @@ pub fn batch_readings(
         original,
         current_uuids,
     })
-}
-
-/// The values as first recorded (corrections left out), plus the colour
-/// values of the first pair of each unit: what a first-pass yield judges.
-/// A first pair that was no colour (its x corrected before y was
-/// recorded) has no colour values.
-pub fn original_values(
-    conn: &mut DbConnection,
-    batch_id: i64,
-    product: &Product,
-) -> AppResult<Vec<UnitValue>> {
-    let originals = crate::store::measurements::originals_of_batch(conn, batch_id)?;
-    with_derived(conn, batch_id, originals, product)
 }
 
 /// `rows` (one version per unit and characteristic) as values, with the
