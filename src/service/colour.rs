@@ -362,12 +362,12 @@ fn with_derived(
     }
     let stored = stored_colours(conn, batch_id)?;
     for (unit, pair) in pairs {
-        let Some(colour) = stored.get(&pair.ids()) else {
+        let Some(colour) = colour_of(&stored, &chromaticity, batch_id, unit, pair) else {
             continue;
         };
         values.extend(
             chromaticity
-                .values(colour)
+                .values(&colour)
                 .map(|(characteristic_id, value)| UnitValue {
                     unit,
                     characteristic_id,
@@ -376,6 +376,34 @@ fn with_derived(
         );
     }
     Ok(values)
+}
+
+/// The colour of a unit's pair: as stored, or derived now when it was not
+/// (on PostgreSQL two requests bringing a unit's x and y at the same moment
+/// each commit without seeing the other's coordinate, so neither stores the
+/// pair's colour). `None` when the pair is no colour: a first pair whose x
+/// was corrected before y came, or such a race with a point off the diagram.
+fn colour_of(
+    stored: &HashMap<(i64, i64), DerivedColourRow>,
+    chromaticity: &Chromaticity,
+    batch_id: i64,
+    unit: i64,
+    pair: Pair,
+) -> Option<DerivedColourRow> {
+    if let Some(row) = stored.get(&pair.ids()) {
+        return Some(row.clone());
+    }
+    let derived = chromaticity.derivation(pair.point).ok()?;
+    Some(DerivedColourRow {
+        id: 0,
+        batch_id,
+        unit,
+        x_measurement_id: pair.x_id,
+        y_measurement_id: pair.y_id,
+        cct_k: derived.cct.cct_k,
+        duv: derived.cct.duv,
+        macadam_steps: derived.macadam_steps,
+    })
 }
 
 /// The stored colours of a batch by their (x, y) reading ids.
@@ -524,22 +552,18 @@ pub fn batch_colour(
     let units = chromaticity
         .pairs(&current_of_batch(conn, batch_id)?)
         .into_iter()
-        .map(|(unit, pair)| {
-            let colour = stored.get(&pair.ids()).ok_or_else(|| {
-                AppError::internal(format!(
-                    "the colour of a current pair is stored: batch {batch_id}, unit {unit}"
-                ))
-            })?;
+        .filter_map(|(unit, pair)| {
+            let colour = colour_of(&stored, &chromaticity, batch_id, unit, pair)?;
             let cct = CctDuv {
                 cct_k: colour.cct_k,
                 duv: colour.duv,
             };
-            Ok(UnitColour {
+            Some(UnitColour {
                 unit,
                 colour: answer(pair.point, cct, target),
             })
         })
-        .collect::<AppResult<_>>()?;
+        .collect();
     Ok(BatchColour {
         batch_id,
         target,

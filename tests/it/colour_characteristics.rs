@@ -312,6 +312,16 @@ pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend:
             Ok(c.batch_execute("DELETE FROM derived_colours; DELETE FROM data_migrations")?)
         })
         .unwrap();
+    // A pair whose colour is missing (two requests bringing x and y at the
+    // same moment on PostgreSQL) is derived when read.
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch_id}/statistics"))
+        .await;
+    assert_eq!(
+        stats_of(&stats, "cct")["n"],
+        3,
+        "colours missing from the store are derived when read: {stats}"
+    );
     lotcheck::service::operations::migrate(&app.db).unwrap();
     let backfilled = colours(&app.db);
     let values = |rows: &[DerivedColourRow]| -> Vec<(i64, i64, i64, f64, f64)> {
