@@ -394,7 +394,12 @@ fn colour_of(
         return Some(row.clone());
     }
     let derived = chromaticity.derivation(pair.point).ok()?;
-    Some(DerivedColourRow {
+    Some(colour_row(batch_id, unit, pair, derived))
+}
+
+/// The row that keeps a pair's colour.
+fn colour_row(batch_id: i64, unit: i64, pair: Pair, derived: Derivation) -> DerivedColourRow {
+    DerivedColourRow {
         id: 0,
         batch_id,
         unit,
@@ -403,7 +408,7 @@ fn colour_of(
         cct_k: derived.cct.cct_k,
         duv: derived.cct.duv,
         macadam_steps: derived.macadam_steps,
-    })
+    }
 }
 
 /// The stored colours of a batch by their (x, y) reading ids.
@@ -451,16 +456,7 @@ pub fn store_derived(
                 continue;
             }
             match chromaticity.derivation(pair.point) {
-                Ok(derived) => new.push(DerivedColourRow {
-                    id: 0,
-                    batch_id,
-                    unit,
-                    x_measurement_id: pair.x_id,
-                    y_measurement_id: pair.y_id,
-                    cct_k: derived.cct.cct_k,
-                    duv: derived.cct.duv,
-                    macadam_steps: derived.macadam_steps,
-                }),
+                Ok(derived) => new.push(colour_row(batch_id, unit, pair, derived)),
                 Err(_) if !is_current => {}
                 Err(_) => {
                     return Err(AppError::internal(format!(
