@@ -62,6 +62,7 @@ error_codes! {
     ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "Some values break a rule"),
     Unauthorized => ("unauthorized", UNAUTHORIZED, "Sign in first"),
     Forbidden => ("forbidden", FORBIDDEN, "Your role may not do this"),
+    CsrfToken => ("csrf_token", FORBIDDEN, "The page has expired: reload it"),
     NotFound => ("not_found", NOT_FOUND, "Not found"),
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed"),
     UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Send the body as JSON"),
@@ -305,13 +306,13 @@ impl AppError {
         }
     }
 
-    /// Attaches a field to an error that has none (e.g. a conflict about one item).
     /// The same error, keeping what caused it for the log.
     pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.cause = Some(Arc::new(cause));
         self
     }
 
+    /// Attaches a field to an error that has none (e.g. a conflict about one item).
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.errors.push(FieldError {
             field: field.into(),

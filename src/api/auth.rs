@@ -1,7 +1,7 @@
 //! Signing in and out of the API, and who the caller is.
 
 use super::extract::ApiJson;
-use crate::error::{AppError, AppResult, OrInternal, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Problem};
 use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
 use crate::store::Db;
 use actix_web::body::MessageBody;
@@ -32,30 +32,80 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// What the middleware found out about a request's bearer token.
+/// The browser session's cookie (set by the sign-in page).
+pub const SESSION_COOKIE: &str = "lotcheck_session";
+
+/// The header in which the pages' scripts send the session's CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// What the middleware found out about a request's credentials.
 #[derive(Clone)]
 struct Authentication(Result<Caller, AppError>);
 
-/// Middleware of the API scope: a request that carries a bearer token is
-/// authenticated before anything else of it is read (so a refusal can never
-/// be overtaken by, say, a body error). The outcome waits in the request's
-/// extensions for the [`Caller`] extractor; public routes ignore it.
+/// Middleware of the API scope: a request that carries a bearer token, or
+/// a browser page's session cookie, is authenticated before anything else
+/// of it is read (so a refusal can never be overtaken by, say, a body
+/// error). The outcome waits in the request's extensions for the
+/// [`Caller`] extractor, so a page's script meets exactly the access rules
+/// a token meets; public routes ignore it.
+///
+/// A session is a cookie the browser sends by itself, so every request
+/// with it that changes data must also carry the session's CSRF token in
+/// `X-CSRF-Token`, which only the site's own pages know.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let Some(token) = bearer_token(req.request()) {
+    let credentials = match bearer_token(req.request()) {
+        Some(token) => Some((token, TokenKind::Bearer)),
+        None => req
+            .cookie(SESSION_COOKIE)
+            .map(|c| (c.value().to_string(), TokenKind::Session)),
+    };
+    if let Some((secret, kind)) = credentials {
         let db = req
             .app_data::<web::Data<Db>>()
             .cloned()
             .or_internal("the app holds its database")?;
+        let submitted = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let safe = req.method().is_safe();
         let outcome = db
-            .read(move |c| auth::authenticate(c, &token, TokenKind::Bearer))
+            .read(move |c| auth::authenticate(c, &secret, kind))
             .await
-            .map(|(caller, _)| caller);
+            .and_then(|(caller, csrf)| match (kind, csrf) {
+                (TokenKind::Session, csrf) if !safe => {
+                    let matches = csrf
+                        .zip(submitted)
+                        .is_some_and(|(csrf, s)| same_secret(&s, &csrf));
+                    if matches {
+                        Ok(caller)
+                    } else {
+                        Err(AppError::new(
+                            ErrorCode::CsrfToken,
+                            format!(
+                                "a change made with the browser session must carry the page's {CSRF_HEADER}; reload the page"
+                            ),
+                        ))
+                    }
+                }
+                _ => Ok(caller),
+            });
         req.extensions_mut().insert(Authentication(outcome));
     }
     next.call(req).await
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Every API route but sign-in takes a `Caller`, or answers 401.

@@ -1,6 +1,6 @@
 //! Batches of an order, their readings and statistics.
 
-use super::auth::perm::{ManageOrders, ReadResults, RecordResults};
+use super::auth::perm::{ManageOrders, ReadProcess, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::catalog::PageQuery;
 use super::extract::{page_request, ApiJson};
@@ -13,6 +13,7 @@ use crate::service::measurements::{
     Recorded,
 };
 use crate::service::statistics::{self, BatchStatistics};
+use crate::service::worksheet::{self, Worksheet};
 use crate::service::Page;
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -30,7 +31,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(correct_measurement)
         .service(measurement_history)
         .service(batch_statistics)
-        .service(batch_colour);
+        .service(batch_colour)
+        .service(batch_worksheet);
 }
 
 #[utoipa::path(tag = "batches", request_body = NewBatch,
@@ -222,6 +224,25 @@ pub async fn batch_colour(
     let (batch_id, visibility) = (id.into_inner(), caller.visibility());
     Ok(web::Json(
         db.read(move |c| colour::batch_colour(c, batch_id, visibility))
+            .await?,
+    ))
+}
+
+/// Everything an inspector's tablet needs to record the batch, in one
+/// answer: the drawn units in draw order, the template with its limits,
+/// the current readings and colours, the visual inspection so far with the
+/// defect catalogue, and the instruments whose CSV mapping is saved.
+#[utoipa::path(tag = "measurements",
+    responses((status = 200, body = Worksheet), (status = 404, body = Problem)))]
+#[get("/batches/{id}/worksheet")]
+pub async fn batch_worksheet(
+    db: web::Data<Db>,
+    caller: Allowed<ReadProcess>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Worksheet>> {
+    let (batch_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| worksheet::worksheet(c, batch_id, visibility))
             .await?,
     ))
 }

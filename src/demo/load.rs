@@ -269,6 +269,7 @@ fn readings(
             unit,
             characteristic: sim.code.into(),
             value: simulate::reading(rng, sim),
+            taken_at: None,
         })
         .collect();
     let count = measurements.len();

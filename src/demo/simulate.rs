@@ -37,9 +37,13 @@ pub fn inspections(rng: &mut ChaCha20Rng, units: &[i64]) -> RecordInspections {
             id: None,
             unit,
             defects: defects_found(rng),
+            taken_at: None,
         })
         .collect();
-    RecordInspections { inspections }
+    RecordInspections {
+        inspections,
+        passed_range: None,
+    }
 }
 
 fn defects_found(rng: &mut ChaCha20Rng) -> Vec<DefectInput> {

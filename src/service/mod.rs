@@ -29,6 +29,7 @@ pub mod statistics;
 pub mod suppliers;
 pub mod switching;
 pub mod visual;
+pub mod worksheet;
 pub mod yields;
 
 use crate::domain::text::{self, TextKind};
@@ -80,6 +81,22 @@ pub(crate) fn parse_enum<T: DeserializeOwned>(stored: &str) -> AppResult<T> {
 /// Stored timestamps are UTC without a zone; answers carry the zone.
 pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
     time.and_utc()
+}
+
+/// The time an entry was taken on the inspector's device, as stored:
+/// devices' clocks drift, so any past time is kept as the device said, but
+/// one more than a day ahead of the server's clock is refused (the device's
+/// clock is wrong, and the entry would sort after everything recorded later).
+pub fn device_time(taken_at: Option<DateTime<Utc>>) -> Result<Option<NaiveDateTime>, String> {
+    match taken_at {
+        Some(time) if time > Utc::now() + chrono::TimeDelta::days(1) => Err(format!(
+            "{} is more than a day ahead of the server's clock ({}); set the device's date and time",
+            time.to_rfc3339(),
+            Utc::now().format("%Y-%m-%d %H:%M UTC")
+        )),
+        Some(time) => Ok(Some(time.naive_utc())),
+        None => Ok(None),
+    }
 }
 
 /// Trims a required one-line text field (a name, a code, a number),

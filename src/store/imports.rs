@@ -82,3 +82,16 @@ pub fn latest_mapping(
         .first(conn)
         .optional()
 }
+
+/// The mappings saved for a product, newest first (several per instrument
+/// when a mapping was changed; the newest is the one in use).
+pub fn mappings_of_product(
+    conn: &mut DbConnection,
+    product_id: i64,
+) -> QueryResult<Vec<MappingRow>> {
+    instrument_mappings::table
+        .filter(instrument_mappings::product_id.eq(product_id))
+        .order(instrument_mappings::id.desc())
+        .select(MappingRow::as_select())
+        .load(conn)
+}

@@ -23,12 +23,15 @@ pub struct MeasurementRow {
     pub recorded_by: Option<i64>,
     /// The instrument file it was imported from, if any.
     pub import_id: Option<i64>,
+    /// When it was taken, by the recording device's clock (entries made
+    /// offline reach the server later); `None` when the client did not say.
+    pub taken_at: Option<NaiveDateTime>,
 }
 
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
-/// SQLite allows 32,766 bound parameters per statement; 10 per row.
+/// SQLite allows 32,766 bound parameters per statement; 11 per row.
 pub const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction.

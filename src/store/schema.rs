@@ -107,6 +107,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         recorded_by -> Nullable<BigInt>,
         import_id -> Nullable<BigInt>,
+        taken_at -> Nullable<Timestamp>,
     }
 }
 
@@ -267,6 +268,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         recorded_by -> Nullable<BigInt>,
         recorded_at -> Timestamp,
+        taken_at -> Nullable<Timestamp>,
     }
 }
 

@@ -56,6 +56,8 @@ pub struct InspectionRow {
     pub reason: Option<String>,
     pub recorded_by: Option<i64>,
     pub recorded_at: NaiveDateTime,
+    /// When it was made, by the recording device's clock.
+    pub taken_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -67,7 +69,7 @@ pub struct DefectRow {
     pub count: i32,
 }
 
-/// 9 parameters per inspection row; stay well under SQLite's limit.
+/// 10 parameters per inspection row; stay well under SQLite's limit.
 const ROWS_PER_INSERT: usize = 2_000;
 
 pub fn insert_inspections(conn: &mut DbConnection, rows: &[InspectionRow]) -> QueryResult<()> {

@@ -1,5 +1,6 @@
 //! The page frame shared by every page.
 
+use crate::domain::access::{permits, Permission};
 use crate::service::auth::Caller;
 use maud::{html, Markup, DOCTYPE};
 
@@ -8,7 +9,9 @@ const STYLE: &str = r#"
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
 header { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .75rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
-header .brand { font-weight: 700; font-size: 1.2rem; letter-spacing: .02em; }
+header nav.site { display: flex; gap: .25rem; margin-right: auto; }
+header nav.site a { padding: .6rem .9rem; border-radius: 8px; font-weight: 600; min-height: 44px; display: inline-flex; align-items: center; }
+header .brand { color: var(--ink); text-decoration: none; font-weight: 700; font-size: 1.2rem; letter-spacing: .02em; }
 header .brand span { color: var(--accent); }
 header .who { color: var(--muted); display: flex; align-items: center; gap: .75rem; }
 main { max-width: 1100px; margin: 1.5rem auto; padding: 0 1.5rem; }
@@ -21,7 +24,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 label { display: block; font-weight: 600; margin: 1rem 0 .35rem; }
 input[type=text], input[type=password] { width: 100%; font-size: 1.1rem; padding: .7rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
 button { font: inherit; font-weight: 600; padding: .7rem 1.2rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
-button.quiet { background: #fff; color: var(--accent); padding: .35rem .8rem; }
+button.quiet { background: #fff; color: var(--accent); padding: .35rem .8rem; min-height: 44px; }
 .login { max-width: 420px; margin: 4rem auto; }
 .login button { width: 100%; margin-top: 1.5rem; font-size: 1.1rem; }
 .error { color: var(--bad); background: #fef3f2; border: 1px solid #fecdca; border-radius: 8px; padding: .6rem .8rem; margin-top: 1rem; }
@@ -72,8 +75,14 @@ pub fn page(title: &str, caller: Option<(&Caller, &str)>, body: Markup) -> Marku
             }
             body {
                 header {
-                    div.brand { "lot" span { "check" } }
+                    a.brand href="/" { "lot" span { "check" } }
                     @if let Some((caller, csrf)) = caller {
+                        nav.site aria-label="Site" {
+                            a href="/" { "Orders" }
+                            @if permits(caller.role, Permission::RecordResults) {
+                                a href="/inspect" { "Record" }
+                            }
+                        }
                         div.who {
                             span { (caller.username) " · " (caller.role.as_str()) }
                             form method="post" action="/logout" {

@@ -3,6 +3,7 @@
 //! changes data carries the session's CSRF token.
 
 mod batches;
+mod inspect;
 mod layout;
 mod pages;
 mod reports;
@@ -28,5 +29,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(verify::verify_upload)
         .service(session::login_form)
         .service(session::login)
-        .service(session::logout);
+        .service(session::logout)
+        .service(inspect::work_list)
+        .service(inspect::session_info)
+        .service(inspect::entry_page)
+        .service(inspect::script)
+        .service(inspect::style)
+        .service(inspect::service_worker);
 }

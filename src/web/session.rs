@@ -1,7 +1,7 @@
 //! Signing in and out of the browser pages.
 
 use super::layout::page;
-use crate::api::auth::{client_address, settle};
+use crate::api::auth::{client_address, same_secret, settle};
 use crate::error::AppError;
 use crate::service::auth::{self, random_secret, AuthSettings, Caller, TokenKind};
 use crate::store::Db;
@@ -13,7 +13,7 @@ use futures_util::future::LocalBoxFuture;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-pub const SESSION_COOKIE: &str = "lotcheck_session";
+pub use crate::api::auth::SESSION_COOKIE;
 const LOGIN_CSRF_COOKIE: &str = "lotcheck_login_csrf";
 
 /// A cookie only this site's own pages send back: HttpOnly, SameSite=Strict,
@@ -32,15 +32,6 @@ fn cookie(
         .same_site(SameSite::Strict)
         .secure(secure)
         .finish()
-}
-
-/// Compares two secrets in time independent of where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// A signed-in browser user and the session's CSRF token.

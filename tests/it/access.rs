@@ -35,9 +35,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         | ("post", "/api/v1/orders/{id}/reports")
         | ("post", "/api/v1/products/{id}/control-chart/phases") => &["admin", "lead"],
         ("post", "/api/v1/products/{id}/switching/corrective-action") => &["admin", "lead"],
-        ("get", "/api/v1/products/{id}/switching") | ("get", "/api/v1/suppliers") => {
-            &["admin", "lead", "inspector"]
-        }
+        ("get", "/api/v1/products/{id}/switching")
+        | ("get", "/api/v1/suppliers")
+        | ("get", "/api/v1/batches/{id}/worksheet") => &["admin", "lead", "inspector"],
         ("post", "/api/v1/batches/{id}/measurements")
         | ("post", "/api/v1/measurements/{id}/corrections")
         | ("post", "/api/v1/batches/{id}/imports")

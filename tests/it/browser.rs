@@ -10,7 +10,7 @@ use serde_json::json;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Driver {
+pub struct Driver {
     process: Child,
     url: String,
 }
@@ -22,7 +22,7 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver() -> Driver {
+pub fn chromedriver() -> Driver {
     let path = crate::harness::chromedriver();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -41,7 +41,7 @@ fn chromedriver() -> Driver {
     }
 }
 
-async fn browser(driver: &Driver) -> fantoccini::Client {
+pub async fn browser(driver: &Driver) -> fantoccini::Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),

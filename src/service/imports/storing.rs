@@ -82,6 +82,7 @@ pub(super) fn store_readings(
                 reason: None,
                 recorded_at: upload.imported_at,
                 recorded_by: upload.actor.user_id,
+                taken_at: None,
                 import_id: Some(import_id),
             });
             if chunk.len() == ROWS_PER_INSERT {

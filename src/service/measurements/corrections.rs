@@ -10,10 +10,12 @@ use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::supersede;
 use crate::service::colour::store_derived;
+use crate::service::device_time;
 use crate::service::limits::InputLimits;
 use crate::service::required_free_text;
 use crate::store::measurements::{self as store, MeasurementRow};
 use crate::store::{now, DbConnection};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -29,6 +31,9 @@ pub struct CorrectMeasurement {
     pub value: f64,
     /// Why the reading is corrected (required; kept with the correction).
     pub reason: String,
+    /// When the correction was made, by the device's clock.
+    #[serde(default)]
+    pub taken_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Every version of one unit's reading of a characteristic.
@@ -80,7 +85,7 @@ pub fn correct(
     limits: &InputLimits,
 ) -> AppResult<(bool, Measurement)> {
     let (old, code) = find_visible(conn, target, Visibility::Everything)?;
-    let (reason, ctx) = check_correction(conn, &old, &code, &request, limits)?;
+    let (reason, taken_at, ctx) = check_correction(conn, &old, &code, &request, limits)?;
     let (new, stored) = supersede::<Readings>(
         conn,
         request.id,
@@ -111,6 +116,7 @@ pub fn correct(
             recorded_at: now(),
             recorded_by: actor.user_id,
             import_id: None,
+            taken_at,
         },
     )?;
     if new {
@@ -146,12 +152,15 @@ fn check_correction(
     code: &str,
     request: &CorrectMeasurement,
     limits: &InputLimits,
-) -> AppResult<(String, Context)> {
+) -> AppResult<(String, Option<NaiveDateTime>, Context)> {
     let mut problems = Violations::default();
     let reason = required_free_text(&request.reason, MAX_REASON)
         .map_err(|message| problems.add("reason", message))
         .unwrap_or_default()
         .to_string();
+    let taken_at = device_time(request.taken_at)
+        .map_err(|message| problems.add("taken_at", message))
+        .unwrap_or_default();
     let ctx = context(conn, old.batch_id, limits, Units::Only(&[old.unit]))?;
     let characteristic = &ctx.template[code];
     if characteristic.derived {
@@ -171,5 +180,5 @@ fn check_correction(
         problems.add("value", message);
     }
     problems.into_result()?;
-    Ok((reason, ctx))
+    Ok((reason, taken_at, ctx))
 }

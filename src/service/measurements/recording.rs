@@ -9,9 +9,11 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
 use crate::service::colour::store_derived;
+use crate::service::device_time;
 use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
 use crate::store::{now, DbConnection};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
 use utoipa::ToSchema;
@@ -33,6 +35,10 @@ pub struct MeasurementInput {
     /// The reading, within the plausible range (±1e9 unless the server is
     /// set otherwise); for attribute characteristics 0 (pass) or 1 (fail).
     pub value: f64,
+    /// When the reading was taken, by the device's clock (an entry made
+    /// offline arrives later); stored beside the time the server received it.
+    #[serde(default)]
+    pub taken_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -121,6 +127,9 @@ fn check_items(
         for (field, message) in check_reading(ctx, item.unit, &item.characteristic, item.value) {
             problems.add(format!("measurements[{i}].{field}"), message);
         }
+        if let Err(message) = device_time(item.taken_at) {
+            problems.add(format!("measurements[{i}].taken_at"), message);
+        }
         if item.id.is_some_and(|id| !seen_ids.insert(id)) {
             problems.add(
                 format!("measurements[{i}].id"),
@@ -197,6 +206,7 @@ fn store_new(
             recorded_at,
             recorded_by: actor.user_id,
             import_id: None,
+            taken_at: device_time(item.taken_at).unwrap_or_default(),
         })
     };
     record_all::<Readings>(conn, "measurements", &ids, is_retry, new_row, || {

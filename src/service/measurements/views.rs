@@ -22,7 +22,11 @@ pub struct Measurement {
     pub unit: i64,
     pub characteristic: String,
     pub value: f64,
+    /// When the server received it.
     pub recorded_at: DateTime<Utc>,
+    /// When it was taken, by the recording device's clock, if the device
+    /// said (entries made offline arrive after they were taken).
+    pub taken_at: Option<DateTime<Utc>>,
     /// Who recorded it (`null` for the system, e.g. the demo loader).
     pub recorded_by: Option<String>,
     /// The reading this one corrects, if it is a correction.
@@ -65,6 +69,7 @@ pub(super) fn views(
                 characteristic: code,
                 value: row.value,
                 recorded_at: utc(row.recorded_at),
+                taken_at: row.taken_at.map(utc),
                 recorded_by: row.recorded_by.and_then(|id| usernames.get(&id).cloned()),
                 supersedes: link(&target_uuids, row.supersedes)?,
                 reason: row.reason,

@@ -26,6 +26,9 @@ pub struct CorrectInspection {
     pub defects: Vec<DefectInput>,
     /// Why the inspection is corrected (required).
     pub reason: String,
+    /// When the correction was made, by the device's clock.
+    #[serde(default)]
+    pub taken_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Corrects an inspection: a new one superseding it, with the reason (see
@@ -43,6 +46,9 @@ pub fn correct(
         .map_err(|m| problems.add("reason", m))
         .unwrap_or_default()
         .to_string();
+    let taken_at = crate::service::device_time(request.taken_at)
+        .map_err(|m| problems.add("taken_at", m))
+        .unwrap_or_default();
     let (found, defect_problems) = scope.check_defects(&request.defects);
     for (field, message) in defect_problems {
         problems.add(field, message);
@@ -71,6 +77,7 @@ pub fn correct(
             reason: Some(reason.clone()),
             recorded_by: actor.user_id,
             recorded_at: now(),
+            taken_at,
         },
     )?;
     if new {

@@ -7,8 +7,10 @@ use super::Inspections;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
+use crate::service::device_time;
 use crate::store::visual::{self as store, DefectRow, InspectionRow};
 use crate::store::{now, DbConnection};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use utoipa::ToSchema;
@@ -25,12 +27,35 @@ pub struct InspectionInput {
     /// The defects found; empty (or absent) means the unit passed.
     #[serde(default)]
     pub defects: Vec<DefectInput>,
+    /// When the unit was inspected, by the device's clock (an entry made
+    /// offline arrives later); stored beside the time the server received it.
+    #[serde(default)]
+    pub taken_at: Option<DateTime<Utc>>,
 }
 
+/// A tray of units that all passed, marked in one action: every unit from
+/// `first` to `last` that is to be inspected (all of them at 100%, the
+/// drawn ones when the product's visual inspection covers the sample).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassedRange {
+    /// Client-made UUID of the range; each unit's inspection gets a UUID
+    /// derived from it (v5), so a retry stores nothing twice.
+    pub id: Uuid,
+    pub first: i64,
+    pub last: i64,
+    #[serde(default)]
+    pub taken_at: Option<DateTime<Utc>>,
+}
+
+/// Inspections to record: units one by one, a range of passed units, or
+/// both; all of them or, on any problem, none.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInspections {
+    #[serde(default)]
     pub inspections: Vec<InspectionInput>,
+    pub passed_range: Option<PassedRange>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,16 +72,29 @@ pub fn record(
     batch_id: i64,
     request: RecordInspections,
 ) -> AppResult<RecordedInspections> {
-    let items = request.inspections;
+    let scope = scope(conn, batch_id)?;
+    let listed = request.inspections.len();
+    let mut items = request.inspections;
+    if let Some(range) = &request.passed_range {
+        items.extend(expand_range(&scope, range)?);
+    }
     if items.is_empty() || items.len() > MAX_PER_REQUEST {
         return Err(AppError::invalid(
             "inspections",
             format!("must hold 1 to {MAX_PER_REQUEST} inspections"),
         ));
     }
-    let scope = scope(conn, batch_id)?;
     let checked = check_items(&scope, &items)?;
-    let stored = store_new(conn, actor, batch_id, &items, &checked)?;
+    let stored = store_new(conn, actor, batch_id, &items, &checked).map_err(|mut e| {
+        // A unit of the range is named as the range's, not by an index the
+        // client never sent.
+        for error in &mut e.errors {
+            if index_of(&error.field).is_some_and(|i| i >= listed) {
+                error.field = "passed_range".into();
+            }
+        }
+        e
+    })?;
     let defects: Vec<DefectRow> = stored
         .new
         .iter()
@@ -79,6 +117,78 @@ pub fn record(
     Ok(RecordedInspections {
         inspections: views(conn, stored.rows)?,
     })
+}
+
+/// The passed inspections a range stands for, in unit order.
+fn expand_range(scope: &Scope, range: &PassedRange) -> AppResult<Vec<InspectionInput>> {
+    let mut problems = Violations::default();
+    if range.first < 1 {
+        problems.add("passed_range.first", "must be at least 1");
+    }
+    if range.last < range.first {
+        problems.add(
+            "passed_range.last",
+            format!("must not be below first ({})", range.first),
+        );
+    } else if range.last > i64::from(scope.lot.get()) {
+        problems.add(
+            "passed_range.last",
+            format!(
+                "unit {} is outside the lot (1..={})",
+                range.last,
+                scope.lot.get()
+            ),
+        );
+    } else if range.last - range.first >= MAX_PER_REQUEST as i64 {
+        problems.add(
+            "passed_range.last",
+            format!("a range holds at most {MAX_PER_REQUEST} units; mark the rest in another"),
+        );
+    }
+    if let Err(message) = device_time(range.taken_at) {
+        problems.add("passed_range.taken_at", message);
+    }
+    problems.into_result()?;
+    let units: Vec<i64> = match &scope.sampled {
+        None => (range.first..=range.last).collect(),
+        Some(drawn) => {
+            let mut units: Vec<i64> = drawn
+                .iter()
+                .copied()
+                .filter(|u| (range.first..=range.last).contains(u))
+                .collect();
+            units.sort_unstable();
+            units
+        }
+    };
+    if units.is_empty() {
+        return Err(AppError::invalid(
+            "passed_range",
+            format!(
+                "no unit to inspect from {} to {}: this product's visual inspection covers the plan's units",
+                range.first, range.last
+            ),
+        ));
+    }
+    Ok(units
+        .into_iter()
+        .map(|unit| InspectionInput {
+            id: Some(Uuid::new_v5(&range.id, unit.to_string().as_bytes())),
+            unit,
+            defects: Vec::new(),
+            taken_at: range.taken_at,
+        })
+        .collect())
+}
+
+/// The index of `inspections[i]…` in a field's name.
+fn index_of(field: &str) -> Option<usize> {
+    field
+        .strip_prefix("inspections[")?
+        .split(']')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Stores the inspections not stored yet; a unit is inspected once, and
@@ -119,6 +229,7 @@ fn store_new(
                 reason: None,
                 recorded_by: actor.user_id,
                 recorded_at,
+                taken_at: device_time(items[i].taken_at).unwrap_or_default(),
             })
         },
         || {
@@ -139,6 +250,9 @@ fn check_items(scope: &Scope, items: &[InspectionInput]) -> AppResult<Vec<Vec<Ch
     for (i, item) in items.iter().enumerate() {
         if let Some(message) = scope.check_unit(item.unit) {
             problems.add(format!("inspections[{i}].unit"), message);
+        }
+        if let Err(message) = device_time(item.taken_at) {
+            problems.add(format!("inspections[{i}].taken_at"), message);
         }
         if !units.insert(item.unit) {
             problems.add(

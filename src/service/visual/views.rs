@@ -32,7 +32,10 @@ pub struct Inspection {
     pub defects: Vec<Finding>,
     pub photos: Vec<PhotoRef>,
     pub recorded_by: Option<String>,
+    /// When the server received it.
     pub recorded_at: DateTime<Utc>,
+    /// When it was made, by the recording device's clock, if the device said.
+    pub taken_at: Option<DateTime<Utc>>,
     pub supersedes: Option<Uuid>,
     pub reason: Option<String>,
     pub superseded_by: Option<Uuid>,
@@ -67,6 +70,7 @@ pub(super) fn views(
                 photos: photos.remove(&row.id).unwrap_or_default(),
                 recorded_by: row.recorded_by.and_then(|id| names.get(&id).cloned()),
                 recorded_at: utc(row.recorded_at),
+                taken_at: row.taken_at.map(utc),
                 supersedes: links.uuid(row.supersedes.and_then(|id| links.uuid_of.get(&id)))?,
                 reason: row.reason,
                 superseded_by: links.uuid(links.replaced_by.get(&row.id))?,

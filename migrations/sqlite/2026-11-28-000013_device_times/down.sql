@@ -1,0 +1,2 @@
+ALTER TABLE visual_inspections DROP COLUMN taken_at;
+ALTER TABLE measurements DROP COLUMN taken_at;

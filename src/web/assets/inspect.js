@@ -1,0 +1,1022 @@
+// lotcheck's inspector app: plain JavaScript, no build step, nothing from
+// outside the service.
+//
+// Every entry (readings of a unit, a grid cell, a correction, a passed
+// range, a unit's defects with photos) is first kept on the device in
+// IndexedDB with its client UUID and the device's time, shown as pending,
+// and sent to the JSON API oldest first whenever there is a connection.
+// The API stores a client UUID once, so sending twice stores once. An
+// entry the server refuses stays on the device, shown with the server's
+// reason and both values, until the inspector decides what to do with it.
+// Entries belong to the user who made them and are sent only under that
+// user's session.
+'use strict';
+
+(function () {
+  // ---------------------------------------------------------------- basics
+  const $ = (selector, root) => (root || document).querySelector(selector);
+  const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
+
+  /** Makes an element: el('button', {class: 'x', onclick: f}, 'text', child). */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else if (key === 'class') node.className = value;
+      else if (key === 'dataset') Object.assign(node.dataset, value);
+      else if (value === true) node.setAttribute(key, '');
+      else node.setAttribute(key, value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  /** A random (v4) UUID; crypto.randomUUID needs HTTPS, getRandomValues does not. */
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** A typed number: a decimal comma is read as a point; '' is null; NaN when not a number. */
+  function parseNumber(text) {
+    const t = String(text).trim().replace(',', '.');
+    if (t === '') return null;
+    return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : NaN;
+  }
+
+  /** Pass/fail typed in a grid cell: 0 / p / ok / pass, 1 / f / ng / fail. */
+  function parseVerdict(text) {
+    const t = String(text).trim().toLowerCase();
+    if (t === '') return null;
+    if (['0', 'p', 'ok', 'pass', '合格'].includes(t)) return 0;
+    if (['1', 'f', 'ng', 'fail', '不合格'].includes(t)) return 1;
+    return NaN;
+  }
+
+  function format(value, digits) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '—';
+    const text = Number(value).toFixed(digits === undefined ? 4 : digits);
+    return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  }
+
+  /** A derived value with a fixed number of decimals (never "-0.0000"). */
+  function fixed(value, digits) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '—';
+    const text = Number(value).toFixed(digits);
+    return Number(text) === 0 ? (0).toFixed(digits) : text;
+  }
+
+  /**
+   * Redraws `container` without losing what is being typed: values not yet
+   * saved, pressed pass/fail buttons and the focus (with the caret) are
+   * found again by their `data-key` after `draw()`.
+   */
+  function keepTyping(container, draw) {
+    if (!container) return;
+    const typed = {};
+    for (const input of $$('input[data-key]:not([readonly])', container)) if (input.value) typed[input.dataset.key] = input.value;
+    const pressed = $$('button[aria-pressed=true][data-key]', container).map((b) => b.dataset.key);
+    const active = document.activeElement;
+    const focus = active && container.contains(active) && active.dataset.key ? active.dataset.key : null;
+    const caret = focus && typeof active.selectionStart === 'number' ? active.selectionStart : null;
+    draw();
+    for (const [key, value] of Object.entries(typed)) {
+      const input = $(`input[data-key="${key}"]`, container);
+      if (input && !input.readOnly && !input.value) { input.value = value; input.dispatchEvent(new Event('input')); }
+    }
+    for (const key of pressed) {
+      const button = $(`button[data-key="${key}"]`, container);
+      if (button) button.setAttribute('aria-pressed', 'true');
+    }
+    if (focus) {
+      const target = $(`[data-key="${focus}"]`, container);
+      if (target) {
+        target.focus();
+        if (caret !== null && !target.readOnly && target.setSelectionRange) target.setSelectionRange(caret, caret);
+      }
+    }
+  }
+
+  const meta = (name) => ($(`meta[name="${name}"]`) || {}).content || '';
+  const user = meta('username');
+
+  // ------------------------------------------------------------ the device
+  const DB_NAME = 'lotcheck';
+  let dbPromise = null;
+
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise((resolve, reject) => {
+        const request = indexedDB.open(DB_NAME, 1);
+        request.onupgradeneeded = () => {
+          const store = request.result.createObjectStore('entries', { keyPath: 'key', autoIncrement: true });
+          store.createIndex('batch', 'batch');
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    }
+    return dbPromise;
+  }
+
+  async function tx(mode, work) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+      const t = db.transaction('entries', mode);
+      const result = work(t.objectStore('entries'));
+      t.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
+  }
+
+  const device = {
+    add: (entry) => tx('readwrite', (s) => s.add(entry)),
+    put: (entry) => tx('readwrite', (s) => s.put(entry)),
+    remove: (key) => tx('readwrite', (s) => s.delete(key)),
+    all: () => tx('readonly', (s) => s.getAll()),
+  };
+
+  /** Keeps an entry on the device (oldest first by key), then tries to send. */
+  async function keep(entry) {
+    entry.user = user;
+    entry.state = 'pending';
+    entry.created = new Date().toISOString();
+    await device.add(entry);
+    await refreshEntries();
+    flush();
+  }
+
+  // --------------------------------------------------------------- sending
+  let entries = [];
+  let flushing = false;
+  let online = navigator.onLine;
+
+  async function refreshEntries() {
+    entries = (await device.all()).sort((a, b) => a.key - b.key);
+    renderStatus();
+    if (page.render) page.render();
+  }
+
+  /** The signed-in user and the session's CSRF token, or null. */
+  async function currentSession() {
+    try {
+      const response = await fetch('/inspect/session', { credentials: 'same-origin', cache: 'no-store' });
+      if (response.status === 401) return { signedOut: true };
+      if (!response.ok) return null;
+      return await response.json();
+    } catch (error) {
+      return null;
+    }
+  }
+
+  async function api(method, path, body, csrf) {
+    const headers = { 'X-CSRF-Token': csrf, Accept: 'application/json' };
+    let payload = body;
+    if (!(body instanceof FormData) && body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    try {
+      const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+      let json = null;
+      try { json = await response.json(); } catch (e) { json = null; }
+      return { status: response.status, ok: response.ok, json };
+    } catch (error) {
+      return { network: true };
+    }
+  }
+
+  /** Sends one entry: its request, then its photos. */
+  async function send(entry, csrf) {
+    const answer = await api('POST', entry.path, entry.body, csrf);
+    if (!answer.ok || !entry.photos || entry.photos.length === 0) return answer;
+    const inspection = entry.body.inspections[0].id;
+    for (const photo of entry.photos) {
+      const form = new FormData();
+      form.append('photo', photo.blob, photo.name || 'photo.jpg');
+      const sent = await api('POST', `/api/v1/inspections/${inspection}/photos`, form, csrf);
+      if (!sent.ok) return sent;
+    }
+    return answer;
+  }
+
+  /** Sends the signed-in user's pending entries, oldest first. */
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    let stored = 0;
+    try {
+      let session = await currentSession();
+      if (!session) { setOnline(false); return; }
+      setOnline(true);
+      if (session.signedOut) { renderStatus('Sign in again to send what waits on this tablet.'); return; }
+      for (const entry of entries.filter((e) => e.user === session.username && e.state === 'pending')) {
+        let answer = await send(entry, session.csrf);
+        if (answer.status === 403 && answer.json && answer.json.code === 'csrf_token') {
+          session = await currentSession();
+          if (!session || session.signedOut) break;
+          answer = await send(entry, session.csrf);
+        }
+        if (answer.network) { setOnline(false); break; }
+        if (answer.ok) {
+          await device.remove(entry.key);
+          stored += 1;
+        } else if (answer.status === 401 || answer.status === 429 || answer.status >= 500) {
+          break; // not the entry's fault: try again later
+        } else {
+          entry.state = 'refused';
+          entry.problem = answer.json || { detail: `the server answered ${answer.status}` };
+          await device.put(entry);
+        }
+        await refreshEntries();
+      }
+    } finally {
+      flushing = false;
+    }
+    if (stored > 0 && page.reload) await page.reload();
+    await refreshEntries();
+  }
+
+  function setOnline(value) {
+    online = value;
+    renderStatus();
+  }
+
+  window.addEventListener('online', () => { online = true; flush(); });
+  window.addEventListener('offline', () => setOnline(false));
+  setInterval(() => { if (entries.some((e) => e.state === 'pending' && e.user === user)) flush(); }, 15000);
+
+  // ---------------------------------------------------------------- status
+  function renderStatus(message) {
+    const connection = $('#connection');
+    if (!connection) return;
+    connection.textContent = online ? 'Online' : 'Offline: entries are kept on this tablet';
+    connection.classList.toggle('offline', !online);
+    const mine = entries.filter((e) => e.user === user);
+    const pending = mine.filter((e) => e.state === 'pending').length;
+    const others = entries.filter((e) => e.user !== user && e.state === 'pending').length;
+    const parts = [];
+    if (pending) parts.push(`${pending} pending`);
+    if (others) parts.push(`${others} of another user, sent after their sign-in`);
+    if (message) parts.push(message);
+    $('#pending').textContent = parts.join(' · ');
+    $('#send').hidden = pending === 0;
+    renderRefused(mine.filter((e) => e.state === 'refused'));
+    for (const badge of $$('.pending-count')) {
+      const n = mine.filter((e) => String(e.batch) === badge.dataset.batch).length;
+      badge.hidden = n === 0;
+      badge.textContent = n ? `${n} entries waiting on this tablet` : '';
+    }
+  }
+
+  function problemText(problem) {
+    const lines = [problem.detail || problem.title || 'refused'];
+    for (const error of problem.errors || []) {
+      if (error.message && error.message !== problem.detail) lines.push(`${error.field}: ${error.message}`);
+    }
+    return lines.join(' — ');
+  }
+
+  /** What the server holds for a reading, as text. */
+  function serverValue(unit, code) {
+    const stored = page.sheet ? page.readingOf(unit, code) : null;
+    return stored ? format(stored.value) : 'nothing';
+  }
+
+  function renderRefused(refused) {
+    const section = $('#attention');
+    if (!section) return;
+    section.hidden = refused.length === 0;
+    const list = $('#refused');
+    list.replaceChildren();
+    for (const entry of refused) {
+      const reason = el('input', { type: 'text', placeholder: 'Reason for the correction', 'aria-label': 'Reason for the correction' });
+      const values = el('div', { class: 'values' });
+      for (const reading of entry.readings || []) {
+        values.append(el('span', {}, `Unit ${reading.unit} · ${reading.characteristic}`),
+          el('span', {}, 'yours ', el('strong', {}, format(reading.value)), ' · on the server ', el('strong', {}, serverValue(reading.unit, reading.characteristic))));
+      }
+      const actions = el('div', { class: 'actions' });
+      if (entry.readings && entry.readings.length) {
+        actions.append(reason, el('button', {
+          type: 'button',
+          onclick: async () => {
+            if (!reason.value.trim()) { reason.focus(); reason.placeholder = 'A reason is required'; return; }
+            await resolveAsCorrection(entry, reason.value.trim());
+          },
+        }, 'Record mine as a correction'));
+      }
+      actions.append(
+        el('button', { type: 'button', class: 'quiet', onclick: async () => { entry.state = 'pending'; delete entry.problem; await device.put(entry); await refreshEntries(); flush(); } }, 'Send again'),
+        el('button', { type: 'button', class: 'quiet', onclick: async () => { if (confirm('Discard this entry? The server keeps its own value.')) { await device.remove(entry.key); await refreshEntries(); } } }, 'Discard mine'));
+      list.append(el('li', { dataset: { key: entry.key } },
+        el('strong', {}, entry.label || entry.path),
+        el('div', { class: 'bad' }, problemText(entry.problem || {})),
+        values, actions));
+    }
+  }
+
+  /** A refused reading becomes a correction of what the server holds (or a new reading where it holds none). */
+  async function resolveAsCorrection(entry, reason) {
+    for (const reading of entry.readings) {
+      const stored = page.readingOf(reading.unit, reading.characteristic);
+      if (stored && stored.value === reading.value) continue;
+      if (stored) {
+        await device.add({
+          user, state: 'pending', created: new Date().toISOString(), batch: entry.batch, kind: 'correction',
+          label: `Correction of unit ${reading.unit} · ${reading.characteristic}`,
+          path: `/api/v1/measurements/${stored.id}/corrections`,
+          body: { id: uuid(), value: reading.value, reason, taken_at: reading.taken_at },
+          readings: [],
+          correction: { unit: reading.unit, characteristic: reading.characteristic, value: reading.value },
+        });
+      } else {
+        await device.add(readingsEntry(entry.batch, reading.unit, [{ ...reading, id: uuid() }]));
+      }
+    }
+    await device.remove(entry.key);
+    await refreshEntries();
+    flush();
+  }
+
+  function readingsEntry(batch, unit, readings) {
+    return {
+      user, state: 'pending', created: new Date().toISOString(), batch, kind: 'readings',
+      label: `Unit ${unit}: ${readings.map((r) => `${r.characteristic} ${format(r.value)}`).join(', ')}`,
+      path: `/api/v1/batches/${batch}/measurements`,
+      body: { measurements: readings.map((r) => ({ id: r.id, unit: r.unit, characteristic: r.characteristic, value: r.value, taken_at: r.taken_at })) },
+      readings,
+    };
+  }
+
+  // ------------------------------------------------------------ work list
+  const page = {};
+
+  function startWorkList() {
+    // Open each batch once so its page is kept for work without a connection.
+    for (const link of $$('a.work').slice(0, 20)) {
+      fetch(link.getAttribute('href'), { credentials: 'same-origin' }).catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- entry
+  function startEntry(app) {
+    const sheet = JSON.parse($('#sheet').textContent);
+    const batch = sheet.batch.id;
+    const recorded = sheet.characteristics.filter((c) => !c.derived);
+    const derived = sheet.characteristics.filter((c) => c.derived);
+    let order = 'draw';
+    let current = null;
+    let tab = recorded.length ? 'unit' : 'visual';
+    let gridPage = 0;
+    const GRID_ROWS = 50;
+
+    Object.assign(page, {
+      sheet,
+      readingOf(unit, code) {
+        return page.sheet.readings.find((r) => r.unit === unit && r.characteristic === code) || null;
+      },
+      async reload() {
+        try {
+          const response = await fetch(`/api/v1/batches/${batch}/worksheet`, { credentials: 'same-origin' });
+          if (response.ok) Object.assign(sheet, await response.json());
+        } catch (error) { /* offline: keep the sheet we have */ }
+        page.sheet = sheet;
+      },
+      render,
+    });
+
+    const drawn = new Set(sheet.units);
+    const units = () => (order === 'draw' ? sheet.units : [...sheet.units].sort((a, b) => a - b));
+    const mine = () => entries.filter((e) => e.user === user && String(e.batch) === String(batch));
+
+    /** A unit's values: stored, or kept on the tablet (pending / refused). */
+    function valuesOf(unit) {
+      const values = {};
+      for (const r of sheet.readings) {
+        if (r.unit === unit) values[r.characteristic] = { value: r.value, state: 'stored', id: r.id };
+      }
+      for (const e of mine()) {
+        for (const r of e.readings || []) {
+          if (r.unit === unit && !(values[r.characteristic] && e.state === 'refused')) {
+            values[r.characteristic] = { value: r.value, state: e.state };
+          }
+        }
+        if (e.correction && e.correction.unit === unit) {
+          values[e.correction.characteristic] = { ...(values[e.correction.characteristic] || {}), value: e.correction.value, state: e.state };
+        }
+      }
+      return values;
+    }
+
+    function outside(c, value) {
+      if (value === null || value === undefined || Number.isNaN(value)) return false;
+      if (c.kind === 'attribute') return value !== 0;
+      return (c.lsl !== null && value < c.lsl) || (c.usl !== null && value > c.usl);
+    }
+
+    function limitsText(c) {
+      if (c.kind === 'attribute') return 'pass / fail';
+      if (c.lsl !== null && c.usl !== null) return `${c.lsl} – ${c.usl}`;
+      if (c.lsl !== null) return `≥ ${c.lsl}`;
+      if (c.usl !== null) return `≤ ${c.usl}`;
+      return 'no limits';
+    }
+
+    function unitState(unit) {
+      const values = valuesOf(unit);
+      const found = recorded.filter((c) => values[c.code]);
+      const state = [];
+      if (found.length === recorded.length) state.push('done');
+      else if (found.length) state.push('partial');
+      if (found.some((c) => values[c.code].state !== 'stored')) state.push('pending');
+      if (found.some((c) => outside(c, values[c.code].value))) state.push('out');
+      return state;
+    }
+
+    function nextOpenUnit(after) {
+      const list = units();
+      const start = list.indexOf(after) + 1;
+      for (let i = 0; i < list.length; i += 1) {
+        const unit = list[(start + i) % list.length];
+        if (!unitState(unit).includes('done')) return unit;
+      }
+      return null;
+    }
+
+    // ---------------------------------------------------- unit by unit
+    function renderUnitList() {
+      const box = $('#unit-list');
+      if (!box) return;
+      box.replaceChildren(...units().map((unit) => el('button', {
+        type: 'button',
+        class: unitState(unit).join(' '),
+        'aria-current': unit === current ? 'true' : 'false',
+        'aria-label': `Unit ${unit} ${unitState(unit).join(' ')}`,
+        onclick: () => selectUnit(unit),
+      }, String(unit))));
+      const selected = $('[aria-current=true]', box);
+      if (selected) selected.scrollIntoView({ block: 'nearest' });
+    }
+
+    function selectUnit(unit, focus) {
+      current = unit;
+      renderUnitList();
+      renderUnitForm();
+      if (focus !== false) {
+        const first = $('#unit-form input:not([readonly]), #unit-form .passfail button');
+        if (first) first.focus();
+      }
+    }
+
+    function colourBlock(unit) {
+      const colour = sheet.colours.find((c) => c.unit === unit);
+      if (!colour) return null;
+      const limit = (quantity) => derived.find((c) => c.quantity === quantity);
+      const cell = (label, value, digits, quantity) => {
+        const c = limit(quantity);
+        const cls = c ? (outside(c, value) ? 'value out' : 'value in') : 'value';
+        return el('div', {}, el('span', { class: 'label' }, label), el('span', { class: cls }, fixed(value, digits),
+          c ? (outside(c, value) ? ' ✗' : ' ✓') : ''));
+      };
+      return el('div', { class: 'colour', 'aria-label': 'Colour of this unit' },
+        cell('CCT (K)', colour.cct_k, 0, 'cct_k'),
+        cell('Duv', colour.duv, 4, 'duv'),
+        colour.macadam_steps !== null && colour.macadam_steps !== undefined ? cell('MacAdam steps', colour.macadam_steps, 1, 'macadam_steps') : null,
+        el('div', {}, el('span', { class: 'label' }, 'ANSI C78.377 bin'), el('span', { class: 'value' },
+          colour.ansi_nominal_cct_k ? `${colour.ansi_nominal_cct_k} K` : 'outside the bins')));
+    }
+
+    async function showHistory(id, box) {
+      box.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+      try {
+        const response = await fetch(`/api/v1/measurements/${id}/history`, { credentials: 'same-origin' });
+        const history = await response.json();
+        box.replaceChildren(el('ol', { class: 'history' }, history.versions.map((v) => el('li', {},
+          el('strong', {}, format(v.value)), ` · ${new Date(v.recorded_at).toLocaleString()}`,
+          v.recorded_by ? ` · ${v.recorded_by}` : '', v.reason ? ` · “${v.reason}”` : ''))));
+      } catch (error) {
+        box.replaceChildren(el('p', { class: 'muted' }, 'The history needs a connection.'));
+      }
+    }
+
+    function correctionForm(c, stored, box) {
+      const value = el('input', { type: 'text', inputmode: 'decimal', 'aria-label': `Corrected ${c.name}` });
+      const reason = el('input', { type: 'text', 'aria-label': 'Reason', placeholder: 'Reason (required)' });
+      const error = el('p', { class: 'bad', role: 'alert' });
+      box.replaceChildren(el('div', { class: 'correction' },
+        el('label', {}, `Corrected ${c.name}`), value, reason, error,
+        el('button', {
+          type: 'button',
+          onclick: async () => {
+            const number = c.kind === 'attribute' ? parseVerdict(value.value) : parseNumber(value.value);
+            if (number === null || Number.isNaN(number)) { error.textContent = 'Type the corrected value.'; value.focus(); return; }
+            if (!reason.value.trim()) { error.textContent = 'Say why the value is corrected.'; reason.focus(); return; }
+            await keep({
+              batch, kind: 'correction', readings: [],
+              label: `Correction of unit ${current} · ${c.code}: ${format(number)}`,
+              path: `/api/v1/measurements/${stored.id}/corrections`,
+              body: { id: uuid(), value: number, reason: reason.value.trim(), taken_at: new Date().toISOString() },
+              correction: { unit: current, characteristic: c.code, value: number },
+            });
+          },
+        }, 'Save correction')));
+      value.focus();
+    }
+
+    function fieldFor(c, values) {
+      const have = values[c.code];
+      const label = el('label', { for: `f-${c.code}` }, c.name, c.unit ? ` (${c.unit})` : '', ' ', el('span', { class: 'limits' }, limitsText(c)));
+      if (have) {
+        const extra = el('div', {});
+        const stored = el('div', { class: `stored ${outside(c, have.value) ? 'out' : ''}` },
+          c.kind === 'attribute' ? (have.value === 0 ? 'Pass' : 'Fail') : format(have.value),
+          outside(c, have.value) ? ' ✗' : '',
+          have.state !== 'stored' ? el('span', { class: 'tag' }, have.state === 'refused' ? 'refused' : 'pending') : null);
+        const actions = have.state === 'stored' && have.id ? el('div', { class: 'stored-actions' },
+          el('button', { type: 'button', class: 'quiet', onclick: () => correctionForm(c, have, extra) }, 'Correct'),
+          el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(have.id, extra) }, 'History')) : null;
+        return el('div', { class: 'field', dataset: { code: c.code } }, label, stored, actions, extra);
+      }
+      if (c.kind === 'attribute') {
+        const buttons = [0, 1].map((v) => el('button', {
+          type: 'button', 'aria-pressed': 'false', dataset: { value: v, key: `${current}:${c.code}:${v}` },
+          onclick: (event) => {
+            for (const b of $$('button', event.target.parentNode)) b.setAttribute('aria-pressed', b === event.target ? 'true' : 'false');
+            moveOn(event.target);
+          },
+        }, v === 0 ? 'Pass' : 'Fail'));
+        return el('div', { class: 'field', dataset: { code: c.code, kind: 'attribute' } }, el('label', {}, c.name), el('div', { class: 'passfail', role: 'group', 'aria-label': c.name }, buttons));
+      }
+      const verdict = el('div', { class: 'verdict', 'aria-live': 'polite' });
+      const input = el('input', {
+        id: `f-${c.code}`, type: 'text', inputmode: 'decimal', autocomplete: 'off', enterkeyhint: 'next',
+        dataset: { key: `${current}:${c.code}` },
+        oninput: () => {
+          const v = parseNumber(input.value);
+          input.classList.toggle('in', v !== null && !Number.isNaN(v) && !outside(c, v));
+          input.classList.toggle('out', v !== null && (Number.isNaN(v) || outside(c, v)));
+          verdict.className = `verdict ${input.classList.contains('out') ? 'out' : input.classList.contains('in') ? 'in' : ''}`;
+          verdict.textContent = v === null ? '' : Number.isNaN(v) ? 'not a number' : outside(c, v) ? 'outside the limits' : 'within the limits';
+        },
+        onkeydown: (event) => { if (event.key === 'Enter') { event.preventDefault(); moveOn(input); } },
+      });
+      return el('div', { class: 'field', dataset: { code: c.code } }, label, input, verdict);
+    }
+
+    /** Enter: the next field, and after the last one the unit is saved. */
+    function moveOn(from) {
+      const controls = $$('#unit-form input:not([readonly]):not([type=file]), #unit-form .passfail');
+      const index = controls.findIndex((node) => node === from || node.contains(from));
+      const next = controls[index + 1];
+      if (next) (next.matches('.passfail') ? $('button', next) : next).focus();
+      else saveUnit();
+    }
+
+    async function saveUnit() {
+      const form = $('#unit-form');
+      const readings = [];
+      let problem = null;
+      const takenAt = new Date().toISOString();
+      for (const field of $$('.field', form)) {
+        const code = field.dataset.code;
+        let value = null;
+        if (field.dataset.kind === 'attribute') {
+          const pressed = $('button[aria-pressed=true]', field);
+          value = pressed ? Number(pressed.dataset.value) : null;
+        } else {
+          const input = $('input', field);
+          if (!input) continue;
+          value = parseNumber(input.value);
+          if (Number.isNaN(value)) { problem = problem || input; continue; }
+        }
+        if (value !== null) readings.push({ id: uuid(), unit: current, characteristic: code, value, taken_at: takenAt });
+      }
+      const message = $('#unit-message');
+      if (problem) { message.textContent = 'A value is not a number; correct it first.'; problem.focus(); return; }
+      if (readings.length === 0) {
+        const next = nextOpenUnit(current);
+        if (next !== null && next !== current) selectUnit(next);
+        return;
+      }
+      await keep(readingsEntry(batch, current, readings));
+      const next = nextOpenUnit(current);
+      if (next !== null) selectUnit(next);
+      else renderUnitForm();
+    }
+
+    function renderUnitForm() {
+      const form = $('#unit-form');
+      if (!form) return;
+      if (current === null) {
+        form.replaceChildren(el('p', { class: 'muted' }, sheet.units.length ? 'Pick a unit above, or scan one.' : 'No units drawn yet.'));
+        return;
+      }
+      const values = valuesOf(current);
+      const state = unitState(current);
+      form.replaceChildren(...[
+        el('h2', {}, el('span', {}, `Unit ${current}`), el('span', { class: 'muted' },
+          state.includes('done') ? 'all characteristics recorded' : `${recorded.filter((c) => values[c.code]).length} of ${recorded.length} recorded`)),
+        el('div', { class: 'fields' }, recorded.map((c) => fieldFor(c, values))),
+        colourBlock(current),
+        el('p', { id: 'unit-message', class: 'bad', role: 'alert' }),
+        el('div', { class: 'form-actions' },
+          el('button', { type: 'button', onclick: saveUnit }, state.includes('done') ? 'Next unit' : 'Save and next unit')),
+      ].filter(Boolean));
+    }
+
+    // ------------------------------------------------------------ grid
+    function renderGrid() {
+      const wrap = $('#grid');
+      if (!wrap) return;
+      const list = units();
+      const pages = Math.max(1, Math.ceil(list.length / GRID_ROWS));
+      gridPage = Math.min(gridPage, pages - 1);
+      const rows = list.slice(gridPage * GRID_ROWS, (gridPage + 1) * GRID_ROWS);
+      const table = el('table', { class: 'grid' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Unit'), recorded.map((c) => el('th', {}, c.name, c.unit ? ` (${c.unit})` : '', el('span', { class: 'limits' }, limitsText(c)))))),
+        el('tbody', {}, rows.map((unit, r) => {
+          const values = valuesOf(unit);
+          return el('tr', {}, el('td', {}, String(unit)), recorded.map((c, col) => {
+            const have = values[c.code];
+            const input = el('input', {
+              type: 'text', inputmode: c.kind === 'attribute' ? 'text' : 'decimal', autocomplete: 'off',
+              'aria-label': `Unit ${unit} ${c.name}`, dataset: { row: r, col, unit, code: c.code, key: `${unit}:${c.code}` },
+              value: have ? (c.kind === 'attribute' ? (have.value === 0 ? 'pass' : 'fail') : format(have.value)) : '',
+              readonly: Boolean(have),
+              placeholder: c.kind === 'attribute' ? '0 pass · 1 fail' : '',
+              class: have ? `${outside(c, have.value) ? 'out' : 'in'} ${have.state !== 'stored' ? 'pending' : ''}` : '',
+              onkeydown: gridKey,
+              onchange: (event) => commitCell(event.target),
+              oninput: (event) => {
+                const v = c.kind === 'attribute' ? parseVerdict(event.target.value) : parseNumber(event.target.value);
+                event.target.classList.toggle('in', v !== null && !Number.isNaN(v) && !outside(c, v));
+                event.target.classList.toggle('out', v !== null && (Number.isNaN(v) || outside(c, v)));
+              },
+            });
+            return el('td', {}, input);
+          }));
+        })));
+      const pager = el('div', { class: 'pager' },
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage === 0, onclick: () => { gridPage -= 1; renderGrid(); } }, '← Previous'),
+        el('span', {}, `Units ${gridPage * GRID_ROWS + 1}–${gridPage * GRID_ROWS + rows.length} of ${list.length}`),
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; renderGrid(); } }, 'Next →'),
+        el('span', { class: 'muted' }, 'Enter or ↓ goes down, Tab or → across; recorded cells are corrected in the unit form.'));
+      wrap.replaceChildren(pager, table);
+    }
+
+    const committing = new Set();
+
+    async function commitCell(input) {
+      if (input.readOnly || committing.has(input)) return;
+      const c = recorded.find((x) => x.code === input.dataset.code);
+      const value = c.kind === 'attribute' ? parseVerdict(input.value) : parseNumber(input.value);
+      if (value === null) return;
+      if (Number.isNaN(value)) { input.classList.add('out'); input.title = 'not a number'; return; }
+      committing.add(input);
+      input.readOnly = true;
+      const unit = Number(input.dataset.unit);
+      await keep(readingsEntry(batch, unit, [{ id: uuid(), unit, characteristic: c.code, value, taken_at: new Date().toISOString() }]));
+      committing.delete(input);
+    }
+
+    function focusCell(row, col) {
+      const target = $(`#grid input[data-row="${row}"][data-col="${col}"]`);
+      if (target) { target.focus(); if (!target.readOnly) target.select(); }
+    }
+
+    function gridKey(event) {
+      const input = event.target;
+      const row = Number(input.dataset.row);
+      const col = Number(input.dataset.col);
+      const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+      const atEnd = input.selectionStart === input.value.length;
+      let target = null;
+      if (event.key === 'Enter' || event.key === 'ArrowDown') target = [row + 1, col];
+      else if (event.key === 'ArrowUp') target = [row - 1, col];
+      else if (event.key === 'ArrowRight' && (atEnd || input.readOnly)) target = [row, col + 1];
+      else if (event.key === 'ArrowLeft' && (atStart || input.readOnly)) target = [row, col - 1];
+      if (!target) return;
+      event.preventDefault();
+      focusCell(target[0], target[1]);
+      commitCell(input);
+    }
+
+    // ---------------------------------------------------------- visual
+    const visual = { unit: null, counts: {}, photos: [], correcting: null };
+
+    function inspectedUnits() {
+      const passed = new Set();
+      for (const [first, last] of sheet.visual.passed) for (let u = first; u <= last; u += 1) passed.add(u);
+      const failed = new Map(sheet.visual.failed.map((f) => [f.unit, f]));
+      const pending = new Set();
+      for (const e of mine()) {
+        if (e.kind === 'range') {
+          for (let u = e.range.first; u <= e.range.last; u += 1) if (sheet.visual.every_unit || drawn.has(u)) pending.add(u);
+        }
+        if (e.kind === 'inspection') pending.add(e.body.inspections[0].unit);
+      }
+      return { passed, failed, pending };
+    }
+
+    function firstOpenVisualUnit() {
+      const { passed, failed, pending } = inspectedUnits();
+      const candidates = sheet.visual.every_unit ? null : [...drawn].sort((a, b) => a - b);
+      if (candidates) return candidates.find((u) => !passed.has(u) && !failed.has(u) && !pending.has(u)) || null;
+      for (let u = 1; u <= sheet.batch.lot_size; u += 1) if (!passed.has(u) && !failed.has(u) && !pending.has(u)) return u;
+      return null;
+    }
+
+    function renderVisual() {
+      const box = $('#visual');
+      if (!box) return;
+      const { passed, failed, pending } = inspectedUnits();
+      const done = passed.size + failed.size;
+      const first = firstOpenVisualUnit();
+      const from = el('input', { type: 'text', inputmode: 'numeric', id: 'range-first', dataset: { key: 'range-first' }, value: first === null ? '' : first });
+      const to = el('input', { type: 'text', inputmode: 'numeric', id: 'range-last', dataset: { key: 'range-last' }, value: first === null ? '' : Math.min(first + 199, sheet.batch.lot_size) });
+      const rangeMessage = el('p', { class: 'bad', role: 'alert' });
+      const rangeCard = el('div', { class: 'card' },
+        el('h2', {}, 'A tray passed'),
+        el('p', { class: 'muted' }, sheet.visual.every_unit ? 'Every unit from the first to the last passed.' : 'Every drawn unit from the first to the last passed.'),
+        el('div', { class: 'range' },
+          el('div', {}, el('label', { for: 'range-first' }, 'First unit'), from),
+          el('div', {}, el('label', { for: 'range-last' }, 'Last unit'), to),
+          rangeMessage,
+          el('button', {
+            type: 'button', id: 'mark-range',
+            onclick: async () => {
+              const a = parseNumber(from.value);
+              const b = parseNumber(to.value);
+              if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < a || b > sheet.batch.lot_size) {
+                rangeMessage.textContent = `Give two unit numbers from 1 to ${sheet.batch.lot_size}, the first not above the last.`;
+                return;
+              }
+              const taken = new Date().toISOString();
+              await keep({
+                batch, kind: 'range', label: `Units ${a}–${b} passed`, range: { first: a, last: b },
+                path: `/api/v1/batches/${batch}/inspections`,
+                body: { passed_range: { id: uuid(), first: a, last: b, taken_at: taken } },
+              });
+            },
+          }, 'Mark these units passed')));
+
+      const unitInput = el('input', { type: 'text', inputmode: 'numeric', id: 'visual-unit', dataset: { key: 'visual-unit' }, value: visual.unit === null ? '' : visual.unit,
+        onchange: () => { visual.unit = parseNumber(unitInput.value); } });
+      const defectButtons = sheet.visual.catalogue.map((d) => el('button', {
+        type: 'button', class: visual.counts[d.code] ? 'on' : '', dataset: { defect: d.code },
+        'aria-label': `${d.name}, ${d.severity}${visual.counts[d.code] ? `, ${visual.counts[d.code]} found` : ''}`,
+        onclick: () => { visual.counts[d.code] = (visual.counts[d.code] || 0) + 1; renderVisual(); $(`#visual button[data-defect="${d.code}"]`).focus(); },
+      }, el('span', {}, d.name), el('span', { class: 'sev' }, d.severity), visual.counts[d.code] ? el('span', { class: 'count' }, String(visual.counts[d.code])) : null));
+      const less = Object.entries(visual.counts).filter(([, n]) => n > 0).map(([code, n]) => el('button', {
+        type: 'button', onclick: () => { visual.counts[code] = n - 1; if (!visual.counts[code]) delete visual.counts[code]; renderVisual(); },
+      }, `− ${code} (${n})`));
+      const photoInput = el('input', {
+        type: 'file', accept: 'image/*', capture: 'environment', multiple: true, id: 'photo',
+        onchange: () => { for (const file of photoInput.files) visual.photos.push({ name: file.name, type: file.type, blob: file }); renderVisual(); },
+      });
+      const reason = el('input', { type: 'text', id: 'visual-reason', dataset: { key: 'visual-reason' }, placeholder: 'Reason (required for a correction)' });
+      const defectMessage = el('p', { class: 'bad', role: 'alert' });
+      const defectCard = el('div', { class: 'card' },
+        el('h2', {}, visual.correcting ? `Correct unit ${visual.correcting.unit}` : 'A unit with defects'),
+        el('label', { for: 'visual-unit' }, 'Unit'), unitInput,
+        el('p', { class: 'muted' }, 'Tap a defect once for each one found.'),
+        el('div', { class: 'defects' }, defectButtons),
+        less.length ? el('div', { class: 'less' }, less) : null,
+        el('label', { class: 'photo-input', for: 'photo' }, '📷 Add photo', photoInput),
+        el('div', { class: 'thumbs' }, visual.photos.map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo ${p.name}` }))),
+        visual.correcting ? reason : null,
+        defectMessage,
+        el('div', { class: 'form-actions' },
+          el('button', { type: 'button', id: 'save-defects', onclick: () => saveDefects(unitInput, reason, defectMessage) }, visual.correcting ? 'Save correction' : 'Save unit'),
+          visual.correcting || Object.keys(visual.counts).length || visual.photos.length
+            ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, 'Clear') : null));
+
+      const failedList = el('div', { class: 'failed-list' }, sheet.visual.failed.map((f) => el('div', { class: 'unit' },
+        el('span', {}, el('strong', {}, `Unit ${f.unit}`), ' · ', Object.entries(f.defects).map(([code, n]) => `${code} × ${n}`).join(', ')),
+        el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { unit: f.unit, counts: { ...f.defects }, photos: [], correcting: f }); renderVisual(); } }, 'Correct'))));
+
+      box.replaceChildren(...[
+        el('p', { class: 'summary-line' }, el('strong', {}, String(done)), ` of ${sheet.visual.units_to_inspect} units inspected · `,
+          el('strong', {}, String(failed.size)), ' with defects', pending.size ? ` · ${pending.size} pending on this tablet` : ''),
+        el('div', { class: 'visual-grid' }, rangeCard, defectCard),
+        sheet.visual.failed.length ? el('div', { class: 'card' }, el('h2', {}, 'Units with defects'), failedList) : null,
+      ].filter(Boolean));
+    }
+
+    async function saveDefects(unitInput, reason, message) {
+      const unit = parseNumber(unitInput.value);
+      if (!Number.isInteger(unit) || unit < 1 || unit > sheet.batch.lot_size) { message.textContent = `Give the unit number (1 to ${sheet.batch.lot_size}).`; unitInput.focus(); return; }
+      if (!sheet.visual.every_unit && !drawn.has(unit)) { message.textContent = `Unit ${unit} was not drawn for this batch.`; unitInput.focus(); return; }
+      const defects = Object.entries(visual.counts).filter(([, n]) => n > 0).map(([defect, count]) => ({ defect, count }));
+      const taken = new Date().toISOString();
+      if (visual.correcting) {
+        if (!reason.value.trim()) { message.textContent = 'Say why the inspection is corrected.'; reason.focus(); return; }
+        await keep({
+          batch, kind: 'inspection-correction', label: `Correction of unit ${unit}'s inspection`,
+          path: `/api/v1/inspections/${visual.correcting.id}/corrections`,
+          body: { id: uuid(), defects, reason: reason.value.trim(), taken_at: taken },
+        });
+      } else {
+        if (defects.length === 0 && visual.photos.length === 0) { message.textContent = 'Tap the defects found (or mark the unit passed with a range).'; return; }
+        await keep({
+          batch, kind: 'inspection', label: `Unit ${unit}: ${defects.map((d) => `${d.defect} × ${d.count}`).join(', ') || 'passed'}${visual.photos.length ? ` + ${visual.photos.length} photo(s)` : ''}`,
+          path: `/api/v1/batches/${batch}/inspections`,
+          body: { inspections: [{ id: uuid(), unit, defects, taken_at: taken }] },
+          photos: visual.photos,
+        });
+      }
+      Object.assign(visual, { unit: null, counts: {}, photos: [], correcting: null });
+      renderVisual();
+    }
+
+    // ---------------------------------------------------------- import
+    function renderImport() {
+      const box = $('#import');
+      if (!box || box.dataset.ready) return;
+      box.dataset.ready = '1';
+      const file = el('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv' });
+      const instrument = el('select', { id: 'import-instrument' },
+        el('option', { value: '' }, 'No saved instrument'),
+        sheet.instruments.map((i) => el('option', { value: i.name }, i.name)));
+      if (sheet.instruments.length) instrument.value = sheet.instruments[0].name;
+      const newInstrument = el('input', { type: 'text', id: 'import-new-instrument', placeholder: 'Name, to save this mapping for next time' });
+      const unitColumn = el('input', { type: 'text', id: 'import-unit-column', value: sheet.instruments.length ? sheet.instruments[0].unit_column : 'unit' });
+      const mapping = el('div', { class: 'import-map' });
+      const result = el('div', { id: 'import-result', 'aria-live': 'polite' });
+      let headers = [];
+
+      function savedMapping() {
+        const saved = sheet.instruments.find((i) => i.name === instrument.value);
+        return saved ? saved.mapping : {};
+      }
+
+      function guess(header) {
+        const saved = savedMapping();
+        if (saved[header]) return saved[header];
+        const h = header.trim().toLowerCase();
+        const match = recorded.find((c) => c.code.toLowerCase() === h || c.name.toLowerCase() === h);
+        return match ? match.code : '';
+      }
+
+      function renderMapping() {
+        mapping.replaceChildren();
+        const saved = sheet.instruments.find((i) => i.name === instrument.value);
+        if (saved) unitColumn.value = saved.unit_column;
+        for (const header of headers) {
+          if (header === unitColumn.value) continue;
+          const select = el('select', { dataset: { header }, 'aria-label': `Column ${header}` },
+            el('option', { value: '' }, 'not read'),
+            recorded.map((c) => el('option', { value: c.code }, `${c.name} (${c.code})`)));
+          select.value = guess(header);
+          mapping.append(el('span', {}, el('strong', {}, header)), select);
+        }
+      }
+
+      file.addEventListener('change', async () => {
+        result.replaceChildren();
+        const chosen = file.files[0];
+        if (!chosen) return;
+        const head = await chosen.slice(0, 65536).text();
+        const line = head.split(/\r?\n/)[0].replace(/^\uFEFF/, '');
+        headers = line.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+        renderMapping();
+      });
+      instrument.addEventListener('change', renderMapping);
+
+      const send = el('button', {
+        type: 'button', id: 'import-send',
+        onclick: async () => {
+          const chosen = file.files[0];
+          if (!chosen) { result.replaceChildren(el('p', { class: 'notice bad' }, 'Choose the CSV file first.')); return; }
+          const session = await currentSession();
+          if (!session || session.signedOut) {
+            result.replaceChildren(el('p', { class: 'notice bad' }, 'Importing a file needs a connection and a signed-in session; nothing was sent.'));
+            return;
+          }
+          const map = {};
+          for (const select of $$('select[data-header]', mapping)) if (select.value) map[select.dataset.header] = select.value;
+          const form = new FormData();
+          form.append('file', chosen, chosen.name);
+          form.append('mapping', JSON.stringify(map));
+          form.append('unit_column', unitColumn.value.trim() || 'unit');
+          const name = newInstrument.value.trim() || instrument.value;
+          if (name) form.append('instrument', name);
+          send.disabled = true;
+          const answer = await api('POST', `/api/v1/batches/${batch}/imports`, form, session.csrf);
+          send.disabled = false;
+          if (answer.network) { result.replaceChildren(el('p', { class: 'notice bad' }, 'The connection dropped; nothing was stored. Try again when online.')); return; }
+          if (answer.ok) {
+            const imp = answer.json.import;
+            result.replaceChildren(el('p', { class: 'notice ok' }, answer.json.duplicate
+              ? `This file was imported before (${imp.filename}); nothing new was stored.`
+              : `Stored ${imp.readings} readings of ${imp.rows} units from ${imp.filename}.`));
+            await page.reload();
+            render();
+            return;
+          }
+          const problem = answer.json || {};
+          const rows = (problem.errors || []).map((e) => {
+            const m = /^rows\[(\d+)\](?:\.(.*))?$/.exec(e.field || '');
+            return el('tr', {}, el('td', {}, m ? m[1] : '—'), el('td', {}, m ? (m[2] || '—') : (e.field || '—')), el('td', {}, e.message));
+          });
+          result.replaceChildren(...[
+            el('p', { class: 'notice bad' }, `${problem.detail || 'The file was refused.'} Nothing was stored.`),
+            rows.length ? el('table', { class: 'import-errors' }, el('thead', {}, el('tr', {}, el('th', {}, 'Line'), el('th', {}, 'Column'), el('th', {}, 'Problem'))), el('tbody', {}, rows)) : null,
+          ].filter(Boolean));
+        },
+      }, 'Import');
+
+      box.replaceChildren(el('div', { class: 'card' },
+        el('h2', {}, 'Import an instrument’s CSV'),
+        el('p', { class: 'muted' }, 'One row per unit: a unit column and one column per characteristic. All rows or none are stored; a bad row is named by line and column.'),
+        el('label', { for: 'import-file' }, 'File'), file,
+        el('label', { for: 'import-instrument' }, 'Instrument (its saved mapping is offered first)'), instrument,
+        el('label', { for: 'import-new-instrument' }, 'Or a new instrument'), newInstrument,
+        el('label', { for: 'import-unit-column' }, 'Unit column'), unitColumn,
+        mapping,
+        el('div', { class: 'form-actions' }, send),
+        result));
+    }
+
+    // ------------------------------------------------------------- tabs
+    function showTab(name) {
+      tab = name;
+      for (const button of $$('nav.tabs .tab')) button.setAttribute('aria-selected', button.dataset.tab === name ? 'true' : 'false');
+      for (const panel of $$('.panel')) panel.hidden = panel.id !== `tab-${name}`;
+      render();
+    }
+
+    function render() {
+      if (tab === 'unit') { renderUnitList(); keepTyping($('#unit-form'), renderUnitForm); }
+      if (tab === 'grid') keepTyping($('#grid'), renderGrid);
+      if (tab === 'visual') keepTyping($('#visual'), renderVisual);
+      if (tab === 'import') renderImport();
+    }
+
+    for (const button of $$('nav.tabs .tab')) button.addEventListener('click', () => showTab(button.dataset.tab));
+    for (const button of $$('[data-order]')) {
+      button.addEventListener('click', () => {
+        order = button.dataset.order;
+        for (const b of $$('[data-order]')) b.setAttribute('aria-pressed', b === button ? 'true' : 'false');
+        render();
+      });
+    }
+
+    $('#scan').addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      const unit = parseNumber(event.target.value.replace(/[^0-9]/g, ''));
+      event.target.value = '';
+      if (!Number.isInteger(unit)) return;
+      if (tab === 'visual') {
+        visual.unit = unit;
+        renderVisual();
+        $('#visual-unit').focus();
+      } else if (drawn.has(unit)) {
+        if (tab !== 'unit') showTab('unit');
+        selectUnit(unit);
+      } else {
+        renderStatus(`Unit ${unit} was not drawn for this batch.`);
+      }
+    });
+
+    current = nextOpenUnit(null);
+    if (current === null && sheet.units.length) current = sheet.units[0];
+    showTab(tab);
+  }
+
+  // ----------------------------------------------------------------- start
+  async function start() {
+    const app = $('#app');
+    if (!app) return;
+    $('#send').addEventListener('click', () => flush());
+    if ('serviceWorker' in navigator) {
+      // Once the worker controls this page, fetch the page again through it
+      // so that a copy is kept for work without a connection.
+      const warm = () => fetch(location.href, { credentials: 'same-origin' }).catch(() => undefined);
+      if (navigator.serviceWorker.controller) warm();
+      else navigator.serviceWorker.addEventListener('controllerchange', warm, { once: true });
+      navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+    }
+    if (app.dataset.page === 'entry') startEntry(app);
+    else startWorkList();
+    await refreshEntries();
+    flush();
+  }
+
+  // For the browser tests and the benchmark: what waits on the device.
+  window.lotcheck = { entries: () => entries, flush, refreshEntries };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}());
