@@ -369,7 +369,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 67,
+            operations, 68,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

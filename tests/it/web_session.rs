@@ -1,5 +1,5 @@
-//! Browser sessions over plain HTTP: cookie flags, CSRF on every form that
-//! changes data, sign-out revoking the session. (Secure cookies behind a
+//! Browser sessions over plain HTTP: cookie flags, CSRF on every form and
+//! API call that changes data, sign-out revoking the session. (Secure cookies behind a
 //! TLS-terminating proxy: `operations.rs`.)
 
 use crate::common::{Backend, TestApp, PASSWORD};
@@ -119,9 +119,40 @@ pub async fn sign_in_sign_out_with_csrf_protection(backend: Backend) {
     assert!(html.contains("lead1"));
     let session_csrf = hidden_csrf(&html);
 
-    // The session cookie is not an API token, and sign-out needs the CSRF token.
+    // The pages' scripts call the API with the session: reads as a token
+    // would; a change only with the session's CSRF token in X-CSRF-Token,
+    // and then under the same access rules as a token.
     let api = get(&client, app.url("/api/v1/orders"), &session).await;
-    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(api.status(), StatusCode::OK);
+    let customer = serde_json::json!({"name": "Forged Customer Ltd"});
+    let send = |csrf: Option<&str>| {
+        let mut request = client
+            .post(app.url("/api/v1/customers"))
+            .header(COOKIE, &session)
+            .json(&customer);
+        if let Some(csrf) = csrf {
+            request = request.header("X-CSRF-Token", csrf);
+        }
+        request.send()
+    };
+    for forged in [None, Some("forged")] {
+        let refused = send(forged).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let problem: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(problem["code"], "csrf_token", "{problem}");
+    }
+    let as_lead = send(Some(&session_csrf)).await.unwrap();
+    assert_eq!(
+        as_lead.status(),
+        StatusCode::FORBIDDEN,
+        "leads do not add customers"
+    );
+    let problem: serde_json::Value = as_lead.json().await.unwrap();
+    assert_eq!(problem["code"], "forbidden", "{problem}");
+    let (_, customers) = app.get("/api/v1/customers").await;
+    assert_eq!(customers["total"], 0, "nothing was stored: {customers}");
+
+    // Sign-out needs the CSRF token.
     let forged = post(&client, app.url("/logout"), &session, &[("csrf", "forged")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let still = get(&client, app.url("/"), &session).await;
