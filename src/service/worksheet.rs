@@ -14,7 +14,7 @@ use crate::store::imports::mappings_of_product;
 use crate::store::measurements::{current_of_batch, existing_readings};
 use crate::store::orders::find_order;
 use crate::store::sampling::{plan_of_batch, units_in_draw_order, PlanRow};
-use crate::store::visual::{current_inspections, defect_types_of, defects_of};
+use crate::store::visual::{current_inspections, defect_types_of, defects_of, photo_infos};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -48,6 +48,8 @@ pub struct SheetInspection {
     pub passed: bool,
     /// Defect code → count (empty when the unit passed).
     pub defects: BTreeMap<String, i32>,
+    /// Ids of its photos (`/photos/{id}/thumbnail`).
+    pub photos: Vec<i64>,
 }
 
 /// The final visual inspection's part of the sheet.
@@ -164,6 +166,13 @@ fn visual_part(
             .entry(code)
             .or_default() += defect.count;
     }
+    let mut photos: HashMap<i64, Vec<i64>> = HashMap::new();
+    for photo in photo_infos(conn, &failed_ids)? {
+        photos
+            .entry(photo.inspection_id)
+            .or_default()
+            .push(photo.id);
+    }
     let mut passed = Vec::new();
     let mut failed = Vec::new();
     for row in inspections {
@@ -175,6 +184,7 @@ fn visual_part(
                 unit: row.unit,
                 passed: false,
                 defects: found.remove(&row.id).unwrap_or_default(),
+                photos: photos.remove(&row.id).unwrap_or_default(),
             });
         }
     }

@@ -110,13 +110,13 @@ fn work_row(open: &OpenBatch) -> Markup {
                     @if let Some(line) = &open.batch.line { " · line " (line) } }
                 @if open.sample_size > 0 {
                     span.progress {
-                        "readings " strong { (open.units_read) } " of " (open.sample_size) " units"
+                        span.label { "readings " strong { (open.units_read) } " of " (open.sample_size) " units" }
                         (progress_bar(open.units_read, open.sample_size))
                     }
                 }
                 @if open.visual_to_inspect > 0 {
                     span.progress {
-                        "visual " strong { (open.visual_inspected) } " of " (open.visual_to_inspect)
+                        span.label { "visual " strong { (open.visual_inspected) } " of " (open.visual_to_inspect) }
                         (progress_bar(open.visual_inspected, open.visual_to_inspect))
                     }
                 }

@@ -36,12 +36,6 @@ fn icon() -> HttpResponse {
 #[get("/")]
 pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ReadResults)?;
-    // An inspector's work starts at the batches to record.
-    if session.caller.role == crate::domain::access::Role::Inspector {
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((actix_web::http::header::LOCATION, "/inspect"))
-            .finish());
-    }
     let visibility = session.caller.visibility();
     let first = PageRequest {
         page: 1,

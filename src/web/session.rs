@@ -207,8 +207,13 @@ pub async fn login(
             ));
             let mut spent = cookie(&req, &settings, LOGIN_CSRF_COOKIE, String::new());
             spent.make_removal();
+            // An inspector's day starts at the batches to record.
+            let start = match &session.caller {
+                Some(caller) if caller.role == crate::domain::access::Role::Inspector => "/inspect",
+                _ => "/",
+            };
             Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/"))
+                .insert_header((header::LOCATION, start))
                 .cookie(session_cookie)
                 .cookie(spent)
                 .finish())

@@ -90,13 +90,19 @@ fn screenshot_dir() -> Option<std::path::PathBuf> {
 }
 
 /// Saves the screen as `<name>-portrait.png` and `<name>-landscape.png`
-/// (a 10-inch tablet: 800 × 1280 CSS pixels), when screenshots are asked for.
-async fn screens(browser: &Client, name: &str) {
+/// (a 10-inch tablet: 800 × 1280 CSS pixels), scrolled to `anchor`, when
+/// screenshots are asked for.
+async fn screens(browser: &Client, name: &str, anchor: &str) {
     let Some(dir) = screenshot_dir() else {
         return;
     };
     for (orientation, width, height) in [("portrait", 800, 1280), ("landscape", 1280, 800)] {
         browser.set_window_size(width, height).await.unwrap();
+        js(
+            browser,
+            &format!("const a = document.querySelector(\"{anchor}\"); window.scrollTo(0, a ? a.getBoundingClientRect().top + window.scrollY - 12 : 0); return 0;"),
+        )
+        .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let shot = browser.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{orientation}.png")), shot).unwrap();
@@ -255,14 +261,14 @@ async fn record_defects(browser: &Client, unit: i64, photo: &std::path::Path) {
     until(
         browser,
         "the photo's thumbnail",
-        "document.querySelectorAll('.thumbs img').length === 1",
+        "document.querySelectorAll('#new-photos img').length === 1",
     )
     .await;
     click(browser, "#save-defects").await;
     until(
         browser,
         "the form cleared",
-        "document.querySelectorAll('.thumbs img').length === 0",
+        "document.querySelectorAll('#new-photos img').length === 0",
     )
     .await;
 }
@@ -361,7 +367,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         list.contains("readings 0 of 10 units") && list.contains("visual 0 of 100"),
         "{list}"
     );
-    screens(&browser, "inspect-work-list").await;
+    screens(&browser, "inspect-work-list", "body").await;
 
     // Unit by unit, keyboard only, in draw order.
     browser
@@ -417,7 +423,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             && colour.contains("ANSI C78.377 bin"),
         "{colour}"
     );
-    screens(&browser, "inspect-unit-form").await;
+    screens(&browser, "inspect-unit-form", "nav.tabs").await;
 
     // The grid: type a cell, Tab to the next.
     click(&browser, "[data-tab=grid]").await;
@@ -436,7 +442,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             until(&browser, "the cell sent", &format!("{PENDING} === 0 && document.querySelector(\"#grid input[data-key='{unit}:{code}']\").readOnly")).await;
         }
     }
-    screens(&browser, "inspect-grid").await;
+    screens(&browser, "inspect-grid", "nav.tabs").await;
 
     // An instrument's CSV: one bad row (refused, nothing stored), then good.
     click(&browser, "[data-tab=import]").await;
@@ -485,7 +491,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         ))
         .await;
     assert_eq!(readings["total"], 0, "a refused file stores nothing");
-    screens(&browser, "inspect-import-errors").await;
+    screens(&browser, "inspect-import-errors", ".import-map").await;
     type_into(&browser, "#import-file", good.to_str().unwrap()).await;
     click(&browser, "#import-send").await;
     until(
@@ -519,7 +525,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     until(&browser, "the range sent", &format!("{PENDING} === 0 && document.querySelector('.summary-line').textContent.startsWith('70 of 100')")).await;
     record_defects(&browser, 71, &photo).await;
     until(&browser, "the defects sent", &format!("{PENDING} === 0")).await;
-    screens(&browser, "inspect-visual").await;
+    screens(&browser, "inspect-visual", ".summary-line").await;
 
     // The connection drops; the inspector goes on.
     proxy.down();
@@ -560,7 +566,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         status.contains("Offline") && status.contains("4 pending"),
         "{status}"
     );
-    screens(&browser, "inspect-offline").await;
+    screens(&browser, "inspect-offline", "#status").await;
     // The page itself comes from the tablet while offline.
     browser
         .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
@@ -623,7 +629,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             && refused.contains("on the server 810"),
         "{refused}"
     );
-    screens(&browser, "inspect-refused").await;
+    screens(&browser, "inspect-refused", "#attention").await;
 
     // Exactly once: every reading, the inspection and its one photo.
     let (_, readings) = app

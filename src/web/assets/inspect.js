@@ -105,6 +105,15 @@
     }
   }
 
+  /** A camera drawn inline (no icon font, no emoji font needed). */
+  function cameraIcon() {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.innerHTML = '<path fill="currentColor" d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/>';
+    return svg;
+  }
+
   const meta = (name) => ($(`meta[name="${name}"]`) || {}).content || '';
   const user = meta('username');
 
@@ -792,8 +801,8 @@
         el('p', { class: 'muted' }, 'Tap a defect once for each one found.'),
         el('div', { class: 'defects' }, defectButtons),
         less.length ? el('div', { class: 'less' }, less) : null,
-        el('label', { class: 'photo-input', for: 'photo' }, '📷 Add photo', photoInput),
-        el('div', { class: 'thumbs' }, visual.photos.map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo ${p.name}` }))),
+        el('label', { class: 'photo-input', for: 'photo' }, cameraIcon(), visual.photos.length ? 'Add another photo' : 'Add photo', photoInput),
+        el('div', { class: 'thumbs', id: 'new-photos' }, visual.photos.map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo ${p.name}` }))),
         visual.correcting ? reason : null,
         defectMessage,
         el('div', { class: 'form-actions' },
@@ -801,15 +810,23 @@
           visual.correcting || Object.keys(visual.counts).length || visual.photos.length
             ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, 'Clear') : null));
 
-      const failedList = el('div', { class: 'failed-list' }, sheet.visual.failed.map((f) => el('div', { class: 'unit' },
-        el('span', {}, el('strong', {}, `Unit ${f.unit}`), ' · ', Object.entries(f.defects).map(([code, n]) => `${code} × ${n}`).join(', ')),
+      const findings = (defects) => Object.entries(defects).map(([code, n]) => `${code} × ${n}`).join(', ');
+      const waiting = mine().filter((e) => e.kind === 'inspection').map((e) => el('div', { class: 'unit' },
+        el('span', {}, el('strong', {}, `Unit ${e.body.inspections[0].unit}`), ' · ',
+          findings(Object.fromEntries(e.body.inspections[0].defects.map((d) => [d.defect, d.count]))),
+          ' ', el('span', { class: 'tag' }, e.state === 'refused' ? 'refused' : 'pending')),
+        el('span', { class: 'thumbs' }, (e.photos || []).map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo of unit ${e.body.inspections[0].unit}` })))));
+      const failedList = el('div', { class: 'failed-list' }, waiting, sheet.visual.failed.map((f) => el('div', { class: 'unit' },
+        el('span', {}, el('strong', {}, `Unit ${f.unit}`), ' · ', findings(f.defects)),
+        el('span', { class: 'thumbs' }, (f.photos || []).map((id) => el('a', { href: `/photos/${id}` },
+          el('img', { src: `/photos/${id}/thumbnail`, alt: `photo of unit ${f.unit}`, loading: 'lazy' })))),
         el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { unit: f.unit, counts: { ...f.defects }, photos: [], correcting: f }); renderVisual(); } }, 'Correct'))));
 
       box.replaceChildren(...[
         el('p', { class: 'summary-line' }, el('strong', {}, String(done)), ` of ${sheet.visual.units_to_inspect} units inspected · `,
           el('strong', {}, String(failed.size)), ' with defects', pending.size ? ` · ${pending.size} pending on this tablet` : ''),
         el('div', { class: 'visual-grid' }, rangeCard, defectCard),
-        sheet.visual.failed.length ? el('div', { class: 'card' }, el('h2', {}, 'Units with defects'), failedList) : null,
+        failedList.childElementCount ? el('div', { class: 'card' }, el('h2', {}, 'Units with defects'), failedList) : null,
       ].filter(Boolean));
     }
 
@@ -888,7 +905,9 @@
         if (!chosen) return;
         const head = await chosen.slice(0, 65536).text();
         const line = head.split(/\r?\n/)[0].replace(/^\uFEFF/, '');
-        headers = line.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+        // The server reads commas, semicolons and tabs: split as it will.
+        const delimiter = [',', ';', '\t'].reduce((best, d) => (line.split(d).length > line.split(best).length ? d : best), ',');
+        headers = line.split(delimiter).map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
         renderMapping();
       });
       instrument.addEventListener('change', renderMapping);
@@ -930,7 +949,9 @@
             return el('tr', {}, el('td', {}, m ? m[1] : '—'), el('td', {}, m ? (m[2] || '—') : (e.field || '—')), el('td', {}, e.message));
           });
           result.replaceChildren(...[
-            el('p', { class: 'notice bad' }, `${problem.detail || 'The file was refused.'} Nothing was stored.`),
+            el('p', { class: 'notice bad' }, rows.length
+              ? `The file was refused: ${rows.length === 1 ? 'one problem' : `${rows.length} problems`}, below. Nothing was stored.`
+              : `${problem.detail || 'The file was refused.'} Nothing was stored.`),
             rows.length ? el('table', { class: 'import-errors' }, el('thead', {}, el('tr', {}, el('th', {}, 'Line'), el('th', {}, 'Column'), el('th', {}, 'Problem'))), el('tbody', {}, rows)) : null,
           ].filter(Boolean));
         },
