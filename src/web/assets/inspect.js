@@ -136,10 +136,10 @@
     return dbPromise;
   }
 
-  async function tx(mode, work) {
+  async function tx(mode, work, durability) {
     const db = await openDb();
     return new Promise((resolve, reject) => {
-      const t = db.transaction('entries', mode);
+      const t = db.transaction('entries', mode, { durability: durability || 'default' });
       const result = work(t.objectStore('entries'));
       t.oncomplete = () => resolve(result && 'result' in result ? result.result : undefined);
       t.onerror = () => reject(t.error);
@@ -147,10 +147,14 @@
     });
   }
 
+  // An entry kept here is the only copy of what the inspector typed until
+  // the server has it: it is written to disk before it counts as kept
+  // ('strict'). Forgetting a sent entry may wait ('relaxed'): were it lost
+  // in a crash, it would be sent again, and the server stores it once.
   const device = {
-    add: (entry) => tx('readwrite', (s) => s.add(entry)),
-    put: (entry) => tx('readwrite', (s) => s.put(entry)),
-    remove: (key) => tx('readwrite', (s) => s.delete(key)),
+    add: (entry) => tx('readwrite', (s) => s.add(entry), 'strict'),
+    put: (entry) => tx('readwrite', (s) => s.put(entry), 'strict'),
+    remove: (key) => tx('readwrite', (s) => s.delete(key), 'relaxed'),
     all: () => tx('readonly', (s) => s.getAll()),
   };
 
@@ -166,7 +170,6 @@
 
   // --------------------------------------------------------------- sending
   let entries = [];
-  let flushing = false;
   let online = navigator.onLine;
 
   async function refreshEntries() {
@@ -218,40 +221,65 @@
     return answer;
   }
 
-  /** Sends the signed-in user's pending entries, oldest first. */
-  async function flush() {
-    if (flushing) return;
-    flushing = true;
-    let stored = 0;
-    try {
-      let session = await currentSession();
-      if (!session) { setOnline(false); return; }
-      setOnline(true);
-      if (session.signedOut) { renderStatus('Sign in again to send what waits on this tablet.'); return; }
-      for (const entry of entries.filter((e) => e.user === session.username && e.state === 'pending')) {
-        let answer = await send(entry, session.csrf);
-        if (answer.status === 403 && answer.json && answer.json.code === 'csrf_token') {
-          session = await currentSession();
-          if (!session || session.signedOut) break;
-          answer = await send(entry, session.csrf);
-        }
-        if (answer.network) { setOnline(false); break; }
-        if (answer.ok) {
-          await device.remove(entry.key);
-          stored += 1;
-        } else if (answer.status === 401 || answer.status === 429 || answer.status >= 500) {
-          break; // not the entry's fault: try again later
-        } else {
-          entry.state = 'refused';
-          entry.problem = answer.json || { detail: `the server answered ${answer.status}` };
-          await device.put(entry);
-        }
-        await refreshEntries();
+  let running = null;
+  let again = false;
+
+  /**
+   * Sends the signed-in user's pending entries, oldest first. A call while
+   * a flush runs makes it go round once more (an entry made meanwhile is
+   * not left for the next timer) and answers the running flush.
+   */
+  function flush() {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try {
+        do { again = false; await flushOnce(); } while (again);
+      } finally {
+        running = null;
       }
-    } finally {
-      flushing = false;
+    })();
+    return running;
+  }
+
+  async function flushOnce() {
+    let stored = 0;
+    let reload = false;
+    let session = await currentSession();
+    if (!session) { setOnline(false); return; }
+    setOnline(true);
+    if (session.signedOut) { renderStatus('Sign in again to send what waits on this tablet.'); return; }
+    const queue = (await device.all())
+      .filter((e) => e.user === session.username && e.state === 'pending')
+      .sort((a, b) => a.key - b.key);
+    let drawn = performance.now();
+    for (const entry of queue) {
+      let answer = await send(entry, session.csrf);
+      if (answer.status === 403 && answer.json && answer.json.code === 'csrf_token') {
+        session = await currentSession();
+        if (!session || session.signedOut) break;
+        answer = await send(entry, session.csrf);
+      }
+      if (answer.network) { setOnline(false); break; }
+      if (answer.ok) {
+        await device.remove(entry.key);
+        entries = entries.filter((e) => e.key !== entry.key);
+        stored += 1;
+        if (page.stored && !page.stored(entry, answer.json)) reload = true;
+      } else if (answer.status === 401 || answer.status === 429 || answer.status >= 500) {
+        break; // not the entry's fault: try again later
+      } else {
+        entry.state = 'refused';
+        entry.problem = answer.json || { detail: `the server answered ${answer.status}` };
+        await device.put(entry);
+        reload = true; // to show what the server holds beside it
+        entries = entries.map((e) => (e.key === entry.key ? entry : e));
+      }
+      // The count on every entry, the page at most once a second: a
+      // long queue is not slowed by redrawing it.
+      renderStatus();
+      if (page.render && performance.now() - drawn > 1000) { page.render(); drawn = performance.now(); }
     }
-    if (stored > 0 && page.reload) await page.reload();
+    if (reload && page.reload) await page.reload();
     await refreshEntries();
   }
 
@@ -394,10 +422,27 @@
       readingOf(unit, code) {
         return page.sheet.readings.find((r) => r.unit === unit && r.characteristic === code) || null;
       },
+      /**
+       * Takes the server's answer to a stored entry into the sheet; false
+       * when the sheet must be read again (colours, visual inspection).
+       */
+      stored(entry, answer) {
+        const coloured = new Set(sheet.characteristics.filter((c) => c.quantity === 'cie_x' || c.quantity === 'cie_y').map((c) => c.code));
+        const put = (m) => {
+          sheet.readings = sheet.readings.filter((r) => !(r.unit === m.unit && r.characteristic === m.characteristic));
+          sheet.readings.push({ id: m.id, unit: m.unit, characteristic: m.characteristic, value: m.value });
+          return !coloured.has(m.characteristic);
+        };
+        valueCache = null;
+        if (entry.kind === 'readings' && answer && answer.measurements) return answer.measurements.map(put).every(Boolean);
+        if (entry.kind === 'correction' && answer && answer.id) return put(answer);
+        return false;
+      },
       async reload() {
         try {
           const response = await fetch(`/api/v1/batches/${batch}/worksheet`, { credentials: 'same-origin' });
           if (response.ok) Object.assign(sheet, await response.json());
+          valueCache = null;
         } catch (error) { /* offline: keep the sheet we have */ }
         page.sheet = sheet;
       },
@@ -409,22 +454,29 @@
     const mine = () => entries.filter((e) => e.user === user && String(e.batch) === String(batch));
 
     /** A unit's values: stored, or kept on the tablet (pending / refused). */
+    let valueCache = null;
+
     function valuesOf(unit) {
-      const values = {};
-      for (const r of sheet.readings) {
-        if (r.unit === unit) values[r.characteristic] = { value: r.value, state: 'stored', id: r.id };
-      }
+      if (!valueCache) valueCache = allValues();
+      return valueCache.get(unit) || {};
+    }
+
+    /** Every unit's values, in one pass over the sheet and the device's entries. */
+    function allValues() {
+      const byUnit = new Map();
+      const of = (unit) => { if (!byUnit.has(unit)) byUnit.set(unit, {}); return byUnit.get(unit); };
+      for (const r of sheet.readings) of(r.unit)[r.characteristic] = { value: r.value, state: 'stored', id: r.id };
       for (const e of mine()) {
         for (const r of e.readings || []) {
-          if (r.unit === unit && !(values[r.characteristic] && e.state === 'refused')) {
-            values[r.characteristic] = { value: r.value, state: e.state };
-          }
+          const values = of(r.unit);
+          if (!(values[r.characteristic] && e.state === 'refused')) values[r.characteristic] = { value: r.value, state: e.state };
         }
-        if (e.correction && e.correction.unit === unit) {
+        if (e.correction) {
+          const values = of(e.correction.unit);
           values[e.correction.characteristic] = { ...(values[e.correction.characteristic] || {}), value: e.correction.value, state: e.state };
         }
       }
-      return values;
+      return byUnit;
     }
 
     function outside(c, value) {
@@ -466,15 +518,23 @@
     function renderUnitList() {
       const box = $('#unit-list');
       if (!box) return;
-      box.replaceChildren(...units().map((unit) => el('button', {
-        type: 'button',
-        class: unitState(unit).join(' '),
-        'aria-current': unit === current ? 'true' : 'false',
-        'aria-label': `Unit ${unit} ${unitState(unit).join(' ')}`,
-        onclick: () => selectUnit(unit),
-      }, String(unit))));
+      const list = units();
+      const buttons = $$('button', box);
+      const same = buttons.length === list.length && buttons.every((b, i) => b.dataset.unit === String(list[i]));
+      if (!same) {
+        box.replaceChildren(...list.map((unit) => el('button', {
+          type: 'button', dataset: { unit }, onclick: () => selectUnit(unit),
+        }, String(unit))));
+      }
+      for (const button of $$('button', box)) {
+        const unit = Number(button.dataset.unit);
+        const state = unitState(unit).join(' ');
+        if (button.className !== state) button.className = state;
+        button.setAttribute('aria-current', unit === current ? 'true' : 'false');
+        button.setAttribute('aria-label', `Unit ${unit} ${state}`);
+      }
       const selected = $('[aria-current=true]', box);
-      if (selected) selected.scrollIntoView({ block: 'nearest' });
+      if (selected && !same) selected.scrollIntoView({ block: 'nearest' });
     }
 
     function selectUnit(unit, focus) {
@@ -644,9 +704,38 @@
     }
 
     // ------------------------------------------------------------ grid
+    /** The grid's cells as the sheet and the device say. */
+    function cellState(c, have) {
+      if (!have) return { value: '', readOnly: false, className: '' };
+      return {
+        value: c.kind === 'attribute' ? (have.value === 0 ? 'pass' : 'fail') : format(have.value),
+        readOnly: true,
+        className: `${outside(c, have.value) ? 'out' : 'in'} ${have.state !== 'stored' ? 'pending' : ''}`.trim(),
+      };
+    }
+
+    const gridKeyOf = () => `${gridPage}:${order}:${sheet.units.length}`;
+
+    /** Brings the drawn grid up to date in place; false when it must be drawn anew. */
+    function patchGrid() {
+      const wrap = $('#grid');
+      if (!wrap || wrap.dataset.drawn !== gridKeyOf()) return false;
+      for (const input of $$('input[data-key]', wrap)) {
+        const c = recorded.find((x) => x.code === input.dataset.code);
+        const want = cellState(c, valuesOf(Number(input.dataset.unit))[c.code]);
+        if (!want.readOnly && !input.readOnly) continue; // being typed, or empty
+        if (committing.has(input) && !want.readOnly) continue;
+        if (input.value !== want.value) input.value = want.value;
+        input.readOnly = want.readOnly;
+        if (input.className !== want.className) input.className = want.className;
+      }
+      return true;
+    }
+
     function renderGrid() {
       const wrap = $('#grid');
       if (!wrap) return;
+      wrap.dataset.drawn = gridKeyOf();
       const list = units();
       const pages = Math.max(1, Math.ceil(list.length / GRID_ROWS));
       gridPage = Math.min(gridPage, pages - 1);
@@ -656,14 +745,14 @@
         el('tbody', {}, rows.map((unit, r) => {
           const values = valuesOf(unit);
           return el('tr', {}, el('td', {}, String(unit)), recorded.map((c, col) => {
-            const have = values[c.code];
+            const cell = cellState(c, values[c.code]);
             const input = el('input', {
               type: 'text', inputmode: c.kind === 'attribute' ? 'text' : 'decimal', autocomplete: 'off',
               'aria-label': `Unit ${unit} ${c.name}`, dataset: { row: r, col, unit, code: c.code, key: `${unit}:${c.code}` },
-              value: have ? (c.kind === 'attribute' ? (have.value === 0 ? 'pass' : 'fail') : format(have.value)) : '',
-              readonly: Boolean(have),
+              value: cell.value,
+              readonly: cell.readOnly,
               placeholder: c.kind === 'attribute' ? '0 pass · 1 fail' : '',
-              class: have ? `${outside(c, have.value) ? 'out' : 'in'} ${have.state !== 'stored' ? 'pending' : ''}` : '',
+              class: cell.className,
               onkeydown: gridKey,
               onchange: (event) => commitCell(event.target),
               oninput: (event) => {
@@ -676,9 +765,9 @@
           }));
         })));
       const pager = el('div', { class: 'pager' },
-        el('button', { type: 'button', class: 'quiet', disabled: gridPage === 0, onclick: () => { gridPage -= 1; renderGrid(); } }, '← Previous'),
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage === 0, onclick: () => { gridPage -= 1; render(); } }, '← Previous'),
         el('span', {}, `Units ${gridPage * GRID_ROWS + 1}–${gridPage * GRID_ROWS + rows.length} of ${list.length}`),
-        el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; renderGrid(); } }, 'Next →'),
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; render(); } }, 'Next →'),
         el('span', { class: 'muted' }, 'Enter or ↓ goes down, Tab or → across; recorded cells are corrected in the unit form.'));
       wrap.replaceChildren(pager, table);
     }
@@ -978,8 +1067,9 @@
     }
 
     function render() {
+      valueCache = null;
       if (tab === 'unit') { renderUnitList(); keepTyping($('#unit-form'), renderUnitForm); }
-      if (tab === 'grid') keepTyping($('#grid'), renderGrid);
+      if (tab === 'grid' && !patchGrid()) keepTyping($('#grid'), renderGrid);
       if (tab === 'visual') keepTyping($('#visual'), renderVisual);
       if (tab === 'import') renderImport();
     }
@@ -1036,7 +1126,7 @@
   }
 
   // For the browser tests and the benchmark: what waits on the device.
-  window.lotcheck = { entries: () => entries, flush, refreshEntries };
+  window.lotcheck = { entries: () => entries, flush, refreshEntries, keep, readingsEntry, uuid };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
