@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod fonts;
+pub mod i18n;
 pub mod report;
 pub mod service;
 pub mod store;

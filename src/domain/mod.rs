@@ -10,6 +10,7 @@ pub mod colorimetry;
 pub mod digest;
 pub mod disposition;
 pub mod inference;
+pub mod language;
 pub mod product;
 pub mod run_rules;
 pub mod sampling;

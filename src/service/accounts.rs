@@ -217,3 +217,13 @@ pub fn enable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> Ap
 pub fn count_users(conn: &mut DbConnection) -> AppResult<i64> {
     Ok(store::count_users(conn)?)
 }
+
+/// Remembers the language a user chose for pages and reports.
+pub fn set_language(
+    conn: &mut DbConnection,
+    user_id: i64,
+    lang: crate::domain::language::Lang,
+) -> AppResult<()> {
+    store::set_language(conn, user_id, lang.tag())?;
+    Ok(())
+}

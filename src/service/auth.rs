@@ -25,6 +25,9 @@ pub struct Caller {
     pub username: String,
     pub role: Role,
     pub customer_id: Option<i64>,
+    /// The language the user chose for pages and reports (`en`, `zh-CN`);
+    /// `null` until chosen.
+    pub language: Option<String>,
 }
 
 impl Caller {
@@ -384,6 +387,7 @@ fn caller_of(user: &UserRow) -> AppResult<Caller> {
         username: user.username.clone(),
         role,
         customer_id: user.customer_id,
+        language: user.language.clone(),
     })
 }
 

@@ -15,6 +15,8 @@ pub struct UserRow {
     pub customer_id: Option<i64>,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    /// The language chosen for pages and reports, if any.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -280,4 +282,11 @@ pub fn usernames(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, 
         .filter(users::id.eq_any(ids))
         .select((users::id, users::username))
         .load(conn)
+}
+
+/// Remembers the language a user chose.
+pub fn set_language(conn: &mut DbConnection, user_id: i64, language: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::language.eq(language))
+        .execute(conn)
 }

@@ -141,6 +141,7 @@ diesel::table! {
         customer_id -> Nullable<BigInt>,
         disabled -> Bool,
         created_at -> Timestamp,
+        language -> Nullable<Text>,
     }
 }
 

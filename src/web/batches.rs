@@ -71,7 +71,7 @@ pub async fn order_page(
         }
     };
     let title = format!("PO {}", order.po_number);
-    let markup = page(&title, Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &title, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 
@@ -201,7 +201,7 @@ pub async fn batch_page(
         @if let Some(summary) = &summary { (visual_card(summary, &failed)) }
     };
     let title = format!("Batch {} · PO {}", batch.number, order.po_number);
-    let markup = page(&title, Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &title, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 

@@ -11,7 +11,9 @@
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::Permission;
+use crate::domain::language::Lang;
 use crate::domain::template::Kind;
+use crate::i18n::message;
 use crate::service::worksheet::{self, OpenBatch, Worksheet};
 use crate::store::Db;
 use actix_web::http::{header, StatusCode};
@@ -79,15 +81,23 @@ pub async fn session_info(session: Result<Session, PageError>) -> HttpResponse {
     response
 }
 
-/// The head of every inspector page: the app's style and script, and the
-/// session's CSRF token for the script's writes.
-fn app_assets(csrf: &str, username: &str) -> Markup {
-    html! {
+/// The head of every inspector page: the app's style and script, the
+/// session's CSRF token for the script's writes, and the script's messages
+/// in the user's language.
+fn app_assets(session: &Session) -> Result<Markup, PageError> {
+    let messages = crate::i18n::messages_with_prefix(session.lang, "app-");
+    let messages = serde_json::to_string(&messages).map_err(|e| {
+        PageError::App(crate::error::AppError::internal(format!(
+            "messages serialise: {e}"
+        )))
+    })?;
+    Ok(html! {
         link rel="stylesheet" href="/assets/inspect.css";
-        meta name="csrf-token" content=(csrf);
-        meta name="username" content=(username);
+        meta name="csrf-token" content=(session.csrf);
+        meta name="username" content=(session.caller.username);
+        script #messages type="application/json" { (PreEscaped(messages.replace("</", "<\\/"))) }
         script src="/assets/inspect.js" defer {}
-    }
+    })
 }
 
 fn progress_bar(done: i64, of: i64) -> Markup {
@@ -101,22 +111,30 @@ fn progress_bar(done: i64, of: i64) -> Markup {
     }
 }
 
-fn work_row(open: &OpenBatch) -> Markup {
+fn work_row(lang: Lang, open: &OpenBatch) -> Markup {
+    // Only numbers go into the two messages that hold markup.
+    let counted = |key, done: i64, total: i64| {
+        PreEscaped(message(
+            lang,
+            key,
+            &[("done", done.into()), ("total", total.into())],
+        ))
+    };
     html! {
         li {
             a.work href={ "/inspect/batches/" (open.batch.id) } data-batch=(open.batch.id) {
-                span.title { "PO " (open.po_number) " · batch " (open.batch.number) }
-                span.muted { (open.product_code) " · lot of " (open.batch.lot_size)
-                    @if let Some(line) = &open.batch.line { " · line " (line) } }
+                span.title { (message(lang, "work-batch", &[("po", open.po_number.as_str().into()), ("number", open.batch.number.into())])) }
+                span.muted { (open.product_code) " · " (message(lang, "work-lot", &[("lot", open.batch.lot_size.into())]))
+                    @if let Some(line) = &open.batch.line { " · " (message(lang, "work-line", &[("line", line.as_str().into())])) } }
                 @if open.sample_size > 0 {
                     span.progress {
-                        span.label { "readings " strong { (open.units_read) } " of " (open.sample_size) " units" }
+                        span.label { (counted("work-readings", open.units_read, open.sample_size)) }
                         (progress_bar(open.units_read, open.sample_size))
                     }
                 }
                 @if open.visual_to_inspect > 0 {
                     span.progress {
-                        span.label { "visual " strong { (open.visual_inspected) } " of " (open.visual_to_inspect) }
+                        span.label { (counted("work-visual", open.visual_inspected, open.visual_to_inspect)) }
                         (progress_bar(open.visual_inspected, open.visual_to_inspect))
                     }
                 }
@@ -135,60 +153,61 @@ pub async fn work_list(db: web::Data<Db>, session: Session) -> Result<HttpRespon
         .read(move |c| worksheet::open_batches(c, visibility, WORK_LIST_LENGTH))
         .await?;
     let body = html! {
-        (app_assets(&session.csrf, &session.caller.username))
+        (app_assets(&session)?)
         div #app data-page="work-list" {
-            (status_bar())
-            h1 { "Batches to record" }
+            (status_bar(&session))
+            h1 { (session.t("work-list-title")) }
             @if open.is_empty() {
-                div.card { p.muted { "Nothing to record: every batch with a sampling plan has its readings and visual inspection." } }
+                div.card { p.muted { (session.t("work-list-empty")) } }
             } @else {
-                ul.work-list { @for batch in &open { (work_row(batch)) } }
+                ul.work-list { @for batch in &open { (work_row(session.lang, batch)) } }
             }
         }
     };
-    let markup = page("Record", Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &session.t("record-title"), body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 
 /// The line that says whether the tablet is online and what waits to be
 /// sent; the script fills it.
-fn status_bar() -> Markup {
+fn status_bar(session: &Session) -> Markup {
     html! {
         div #status.status role="status" aria-live="polite" {
             span #connection.connection { "…" }
             span #pending.pending {}
-            button #send.quiet type="button" hidden { "Send now" }
+            button #send.quiet type="button" hidden { (session.t("status-send-now")) }
         }
         section #attention.attention hidden aria-labelledby="attention-title" {
-            h2 #attention-title { "Entries the server refused" }
-            p.muted { "Nothing below is lost: decide for each what to do." }
+            h2 #attention-title { (session.t("attention-title")) }
+            p.muted { (session.t("attention-help")) }
             ul #refused {}
         }
     }
 }
 
-fn limits_text(lsl: Option<f64>, usl: Option<f64>) -> String {
+fn limits_text(lang: Lang, lsl: Option<f64>, usl: Option<f64>) -> String {
     match (lsl, usl) {
         (Some(l), Some(u)) => format!("{l} – {u}"),
         (Some(l), None) => format!("≥ {l}"),
         (None, Some(u)) => format!("≤ {u}"),
-        (None, None) => "no limits".into(),
+        (None, None) => crate::i18n::text(lang, "no-limits"),
     }
 }
 
-fn template_table(sheet: &Worksheet) -> Markup {
+fn template_table(session: &Session, sheet: &Worksheet) -> Markup {
+    let t = |key| session.t(key);
     html! {
         details.template {
-            summary { "Characteristics and limits" }
+            summary { (t("template-summary")) }
             table {
-                thead { tr { th { "Characteristic" } th { "Unit" } th { "Kind" } th { "Limits" } } }
+                thead { tr { th { (t("template-characteristic")) } th { (t("template-unit")) } th { (t("template-kind")) } th { (t("template-limits")) } } }
                 tbody {
                     @for c in &sheet.characteristics {
                         tr {
                             td { (c.name) span.muted { " · " (c.code) } }
                             td { (c.unit) }
-                            td { @if c.derived { "computed from x, y" } @else if c.kind == Kind::Attribute { "pass / fail" } @else { "reading" } }
-                            td { (limits_text(c.lsl, c.usl)) }
+                            td { @if c.derived { (t("kind-derived")) } @else if c.kind == Kind::Attribute { (t("kind-attribute")) } @else { (t("kind-variable")) } }
+                            td { (limits_text(session.lang, c.lsl, c.usl)) }
                         }
                     }
                 }
@@ -221,40 +240,49 @@ pub async fn entry_page(
     let sheet = db
         .read(move |c| worksheet::worksheet(c, id, visibility))
         .await?;
-    let title = format!("Batch {} · PO {}", sheet.batch.number, sheet.po_number);
+    let lang = session.lang;
+    let t = |key| session.t(key);
+    let title = message(
+        lang,
+        "entry-title",
+        &[
+            ("number", sheet.batch.number.into()),
+            ("po", sheet.po_number.as_str().into()),
+        ],
+    );
     let recorded = sheet.characteristics.iter().any(|c| !c.derived);
     let body = html! {
-        (app_assets(&session.csrf, &session.caller.username))
+        (app_assets(&session)?)
         script #sheet type="application/json" { (PreEscaped(embedded_json(&sheet)?)) }
         div #app data-page="entry" data-batch=(sheet.batch.id) {
-            p.back { a href="/inspect" { "← Batches to record" } }
-            (status_bar())
+            p.back { a href="/inspect" { (t("back-to-work-list")) } }
+            (status_bar(&session))
             h1 { (title) }
-            p.muted { (sheet.product_code) " " (sheet.product_name) " · lot of " (sheet.batch.lot_size)
-                " · " (sheet.units.len()) " units drawn" }
+            p.muted { (sheet.product_code) " " (sheet.product_name) " · " (message(lang, "work-lot", &[("lot", sheet.batch.lot_size.into())]))
+                " · " (message(lang, "entry-units-drawn", &[("count", sheet.units.len().into())])) }
             div.scan {
-                label for="scan" { "Scan or type a unit number" }
-                input #scan type="text" inputmode="numeric" autocomplete="off" enterkeyhint="go" placeholder="Unit no.";
+                label for="scan" { (t("scan-label")) }
+                input #scan type="text" inputmode="numeric" autocomplete="off" enterkeyhint="go" placeholder=(t("scan-placeholder"));
             }
             nav.tabs role="tablist" {
                 @if recorded {
-                    button.tab type="button" role="tab" data-tab="unit" aria-selected="true" { "Unit by unit" }
-                    button.tab type="button" role="tab" data-tab="grid" aria-selected="false" { "Grid" }
+                    button.tab type="button" role="tab" data-tab="unit" aria-selected="true" { (t("tab-unit")) }
+                    button.tab type="button" role="tab" data-tab="grid" aria-selected="false" { (t("tab-grid")) }
                 }
-                button.tab type="button" role="tab" data-tab="visual" aria-selected=(if recorded { "false" } else { "true" }) { "Visual" }
+                button.tab type="button" role="tab" data-tab="visual" aria-selected=(if recorded { "false" } else { "true" }) { (t("tab-visual")) }
                 @if recorded {
-                    button.tab type="button" role="tab" data-tab="import" aria-selected="false" { "Import CSV" }
+                    button.tab type="button" role="tab" data-tab="import" aria-selected="false" { (t("tab-import")) }
                 }
             }
             @if sheet.units.is_empty() && recorded {
-                div.card { p { "No sampling plan is drawn for this batch yet; a lead draws it first." } }
+                div.card { p { (t("no-plan-yet")) } }
             }
             section #tab-unit.panel role="tabpanel" hidden {
                 div.units-head {
-                    h2 { "Units" }
-                    div.order role="group" aria-label="Order of units" {
-                        button.quiet type="button" data-order="draw" aria-pressed="true" { "Draw order" }
-                        button.quiet type="button" data-order="asc" aria-pressed="false" { "Ascending" }
+                    h2 { (t("units-heading")) }
+                    div.order role="group" aria-label=(t("unit-order")) {
+                        button.quiet type="button" data-order="draw" aria-pressed="true" { (t("order-draw")) }
+                        button.quiet type="button" data-order="asc" aria-pressed="false" { (t("order-ascending")) }
                     }
                 }
                 div #unit-list.unit-list {}
@@ -269,10 +297,10 @@ pub async fn entry_page(
             section #tab-import.panel role="tabpanel" hidden {
                 div #import {}
             }
-            (template_table(&sheet))
-            p.muted { a href={ "/batches/" (sheet.batch.id) } { "Statistics of this batch" } }
+            (template_table(&session, &sheet))
+            p.muted { a href={ "/batches/" (sheet.batch.id) } { (t("batch-statistics-link")) } }
         }
     };
-    let markup = page(&title, Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &title, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }

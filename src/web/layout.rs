@@ -1,16 +1,23 @@
 //! The page frame shared by every page.
 
 use crate::domain::access::{permits, Permission};
+use crate::domain::language::Lang;
+use crate::i18n::text;
 use crate::service::auth::Caller;
 use maud::{html, Markup, DOCTYPE};
 
 const STYLE: &str = r#"
 :root { --ink: #1d2733; --muted: #5b6776; --line: #d9dee5; --accent: #0b6bcb; --bad: #b42318; --bg: #f5f7fa; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif; color: var(--ink); background: var(--bg); }
 header { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .75rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
 header nav.site { display: flex; gap: .25rem; margin-right: auto; }
 header nav.site a { padding: .6rem .9rem; border-radius: 8px; font-weight: 600; min-height: 44px; display: inline-flex; align-items: center; }
+.skip { position: absolute; left: -999px; top: .5rem; background: #fff; padding: .6rem 1rem; border-radius: 8px; z-index: 10; }
+.skip:focus { left: .5rem; }
+header .languages { display: flex; gap: .25rem; align-items: center; }
+header .languages a, header .languages button { min-height: 44px; padding: .35rem .7rem; display: inline-flex; align-items: center; border-radius: 8px; font-weight: 600; }
+header .languages [aria-pressed=true], header .languages [aria-current=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
 header .brand { color: var(--ink); text-decoration: none; font-weight: 700; font-size: 1.2rem; letter-spacing: .02em; }
 header .brand span { color: var(--accent); }
 header .who { color: var(--muted); display: flex; align-items: center; gap: .75rem; }
@@ -61,11 +68,57 @@ code { word-break: break-all; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
 
-/// A full page; `caller` adds the signed-in header with the sign-out form.
-pub fn page(title: &str, caller: Option<(&Caller, &str)>, body: Markup) -> Markup {
+/// What frames a page: its language, its path (the way back after a
+/// language switch) and, once signed in, the user and the session's CSRF
+/// token (for the sign-out and language forms).
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub path: &'a str,
+    pub signed_in: Option<(&'a Caller, &'a str)>,
+}
+
+impl<'a> Frame<'a> {
+    /// A page before sign-in.
+    pub fn public(lang: Lang, path: &'a str) -> Self {
+        Frame {
+            lang,
+            path,
+            signed_in: None,
+        }
+    }
+}
+
+/// The language switch: a form for a signed-in user (the choice is kept
+/// with the user), links before sign-in (a cookie).
+fn language_switch(frame: &Frame) -> Markup {
+    let label = text(frame.lang, "language-switch");
+    html! {
+        @match frame.signed_in {
+            Some((_, csrf)) => form.languages method="post" action="/language" aria-label=(label) {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(frame.path);
+                @for lang in Lang::ALL {
+                    button.quiet type="submit" name="to" value=(lang.tag()) lang=(lang.tag())
+                        aria-pressed=(if lang == frame.lang { "true" } else { "false" }) { (lang.own_name()) }
+                }
+            },
+            None => nav.languages aria-label=(label) {
+                @for lang in Lang::ALL {
+                    a href={ "/language?to=" (lang.tag()) "&back=" (frame.path) } lang=(lang.tag())
+                        aria-current=[(lang == frame.lang).then_some("true")] { (lang.own_name()) }
+                }
+            },
+        }
+    }
+}
+
+/// A full page in the frame's language; a signed-in frame adds the site's
+/// links and the sign-out form.
+pub fn page(frame: &Frame, title: &str, body: Markup) -> Markup {
+    let t = |key: &str| text(frame.lang, key);
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(frame.lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -74,25 +127,29 @@ pub fn page(title: &str, caller: Option<(&Caller, &str)>, body: Markup) -> Marku
                 style { (maud::PreEscaped(STYLE)) }
             }
             body {
+                a.skip href="#content" { (t("skip-to-content")) }
                 header {
                     a.brand href="/" { "lot" span { "check" } }
-                    @if let Some((caller, csrf)) = caller {
-                        nav.site aria-label="Site" {
-                            a href="/" { "Orders" }
+                    @if let Some((caller, _)) = frame.signed_in {
+                        nav.site aria-label=(t("nav-site")) {
+                            a href="/" { (t("nav-orders")) }
                             @if permits(caller.role, Permission::RecordResults) {
-                                a href="/inspect" { "Record" }
+                                a href="/inspect" { (t("nav-record")) }
                             }
                         }
+                    }
+                    (language_switch(frame))
+                    @if let Some((caller, csrf)) = frame.signed_in {
                         div.who {
-                            span { (caller.username) " · " (caller.role.as_str()) }
+                            span { (caller.username) " · " (t(&format!("role-{}", caller.role.as_str()))) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(csrf);
-                                button.quiet type="submit" { "Sign out" }
+                                button.quiet type="submit" { (t("sign-out")) }
                             }
                         }
                     }
                 }
-                main { (body) }
+                main #content { (body) }
             }
         }
     }

@@ -4,10 +4,12 @@
 
 mod batches;
 mod inspect;
+mod language;
 mod layout;
 mod pages;
 mod reports;
 mod session;
+mod switch;
 mod verify;
 
 use actix_web::web;
@@ -35,5 +37,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(inspect::entry_page)
         .service(inspect::script)
         .service(inspect::style)
-        .service(inspect::service_worker);
+        .service(inspect::service_worker)
+        .service(switch::switch_browser)
+        .service(switch::switch_user);
 }

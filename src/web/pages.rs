@@ -72,13 +72,13 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
     let product_codes: HashMap<i64, String> =
         products.items.into_iter().map(|p| (p.id, p.code)).collect();
     let body = html! {
-        h1 { "Orders" }
+        h1 { (session.t("nav-orders")) }
         div.card {
             @if orders.items.is_empty() {
-                p.muted { "No orders yet." }
+                p.muted { (session.t("orders-none")) }
             } @else {
                 table {
-                    thead { tr { th { "PO number" } th { "Customer" } th { "Product" } th.num { "Quantity" } th { "Entered" } } }
+                    thead { tr { th { (session.t("orders-po")) } th { (session.t("orders-customer")) } th { (session.t("orders-product")) } th.num { (session.t("orders-quantity")) } th { (session.t("orders-entered")) } } }
                     tbody {
                         @for order in &orders.items {
                             tr {
@@ -92,11 +92,11 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
                     }
                 }
                 @if orders.total > orders.items.len() as i64 {
-                    p.muted { "Showing the newest " (orders.items.len()) " of " (orders.total) " orders." }
+                    p.muted { (crate::i18n::message(session.lang, "orders-showing", &[("shown", orders.items.len().into()), ("total", orders.total.into())])) }
                 }
             }
         }
     };
-    let markup = page("Orders", Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &session.t("nav-orders"), body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }

@@ -80,7 +80,7 @@ pub async fn report_page(
         div.card.report { (crate::report::html::body(&report)) }
     };
     let title = format!("QC report · {}", report.heading.po_number);
-    let markup = page(&title, Some((&session.caller, &session.csrf)), body);
+    let markup = page(&session.frame(), &title, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 

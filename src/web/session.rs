@@ -1,7 +1,9 @@
 //! Signing in and out of the browser pages.
 
-use super::layout::page;
+use super::language::request_lang;
+use super::layout::{page, Frame};
 use crate::api::auth::{client_address, same_secret, settle};
+use crate::domain::language::Lang;
 use crate::error::AppError;
 use crate::service::auth::{self, random_secret, AuthSettings, Caller, TokenKind};
 use crate::store::Db;
@@ -34,13 +36,31 @@ fn cookie(
         .finish()
 }
 
-/// A signed-in browser user and the session's CSRF token.
+/// A signed-in browser user, the session's CSRF token, the language of
+/// the user's pages and the page asked for (the way back after switching
+/// language).
 pub struct Session {
     pub caller: Caller,
     pub csrf: String,
+    pub lang: Lang,
+    pub path: String,
 }
 
 impl Session {
+    /// The frame of this user's pages.
+    pub fn frame(&self) -> Frame<'_> {
+        Frame {
+            lang: self.lang,
+            path: &self.path,
+            signed_in: Some((&self.caller, &self.csrf)),
+        }
+    }
+
+    /// A message of the catalogue in the user's language.
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::text(self.lang, key)
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
         if same_secret(submitted, &self.csrf) {
@@ -94,7 +114,7 @@ impl ResponseError for PageError {
         } {
             response.insert_header(retry_after);
         }
-        response.body(page("Error", None, body).into_string())
+        response.body(page(&Frame::public(Lang::En, "/"), "Error", body).into_string())
     }
 }
 
@@ -105,38 +125,47 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let db = req.app_data::<web::Data<Db>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let (secret, db) = secret.zip(db).ok_or(PageError::SignIn)?;
             let (caller, csrf) = db
                 .read(move |c| auth::authenticate(c, &secret, TokenKind::Session))
                 .await
                 .map_err(|_| PageError::SignIn)?;
+            let lang = request_lang(&req, caller.language.as_deref());
+            let path = match req.uri().path_and_query() {
+                Some(path) => path.as_str().to_string(),
+                None => "/".to_string(),
+            };
             Ok(Session {
                 caller,
                 csrf: csrf.unwrap_or_default(),
+                lang,
+                path,
             })
         })
     }
 }
 
-fn login_page(csrf: &str, username: &str, error: Option<&str>) -> Markup {
+fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Markup {
+    let t = |key| crate::i18n::text(lang, key);
     page(
-        "Sign in",
-        None,
+        &Frame::public(lang, "/login"),
+        &t("sign-in-title"),
         html! {
             div.card.login {
-                h1 { "Sign in" }
-                p.muted { "Quality control: sampling plans, readings and reports." }
+                h1 { (t("sign-in-title")) }
+                p.muted { (t("sign-in-subtitle")) }
                 form method="post" action="/login" {
                     input type="hidden" name="csrf" value=(csrf);
-                    label for="username" { "Username" }
+                    label for="username" { (t("username")) }
                     input #username type="text" name="username" value=(username) autocomplete="username" autofocus required;
-                    label for="password" { "Password" }
+                    label for="password" { (t("password")) }
                     input #password type="password" name="password" autocomplete="current-password" required;
                     @if let Some(error) = error { p.error role="alert" { (error) } }
-                    button type="submit" { "Sign in" }
+                    button type="submit" { (t("sign-in-button")) }
                 }
-                p.muted { "Received a QC report? " a href="/verify" { "Check that it is genuine" } "." }
+                p.muted { (t("verify-prompt")) " " a href="/verify" { (t("verify-link")) } }
             }
         },
     )
@@ -154,7 +183,7 @@ pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
 #[get("/login")]
 pub async fn login_form(req: HttpRequest, settings: web::Data<AuthSettings>) -> HttpResponse {
     let csrf = random_secret();
-    let markup = login_page(&csrf, "", None);
+    let markup = login_page(request_lang(&req, None), &csrf, "", None);
     html_response(StatusCode::OK)
         .cookie(cookie(&req, &settings, LOGIN_CSRF_COOKIE, csrf))
         .body(markup.into_string())
@@ -219,7 +248,12 @@ pub async fn login(
                 .finish())
         }
         Err(refusal) => {
-            let markup = login_page(&expected, &form.username, Some(&refusal.detail));
+            let markup = login_page(
+                request_lang(&req, None),
+                &expected,
+                &form.username,
+                Some(&refusal.detail),
+            );
             let mut response = html_response(refusal.status());
             if let Some(retry_after) = refusal.retry_after_header() {
                 response.insert_header(retry_after);

@@ -2,14 +2,15 @@
 //! genuine: the file is hashed as it is uploaded (never stored) and its
 //! SHA-256 looked up among the issued reports.
 
-use super::layout::page;
+use super::language::request_lang;
+use super::layout::{page, Frame};
 use super::session::{html_response, PageError};
 use crate::error::{AppError, ErrorCode};
 use crate::service::reports::{self, Verification};
 use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use maud::{html, Markup};
 use sha2::{Digest, Sha256};
@@ -27,10 +28,10 @@ fn form() -> Markup {
     }
 }
 
-fn verify_page(result: Option<Markup>) -> HttpResponse {
+fn verify_page(req: &HttpRequest, result: Option<Markup>) -> HttpResponse {
     let markup = page(
+        &Frame::public(request_lang(req, None), "/verify"),
         "Check a QC report",
-        None,
         html! {
             div.card.login {
                 h1 { "Is this report genuine?" }
@@ -44,12 +45,13 @@ fn verify_page(result: Option<Markup>) -> HttpResponse {
 }
 
 #[get("/verify")]
-pub async fn verify_form() -> HttpResponse {
-    verify_page(None)
+pub async fn verify_form(req: HttpRequest) -> HttpResponse {
+    verify_page(&req, None)
 }
 
 #[post("/verify")]
 pub async fn verify_upload(
+    req: HttpRequest,
     db: web::Data<Db>,
     mut upload: Multipart,
 ) -> Result<HttpResponse, PageError> {
@@ -87,7 +89,7 @@ pub async fn verify_upload(
         },
         Err(e) => return Err(e.into()),
     };
-    Ok(verify_page(Some(result)))
+    Ok(verify_page(&req, Some(result)))
 }
 
 fn genuine(v: &Verification, digest: &str) -> Markup {

@@ -42,16 +42,31 @@ pub fn chromedriver() -> Driver {
 }
 
 pub async fn browser(driver: &Driver) -> fantoccini::Client {
+    browser_in(driver, None).await
+}
+
+/// A browser whose `Accept-Language` asks for `language` first (its
+/// default when `None`).
+pub async fn browser_in(driver: &Driver, language: Option<&str>) -> fantoccini::Client {
+    let mut args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1024,768".into(),
+    ];
+    let mut options = json!({"binary": crate::harness::chromium()});
+    if let Some(language) = language {
+        args.push(format!("--lang={language}"));
+        options["prefs"] = json!({"intl": {"accept_languages": language}});
+    }
+    options["args"] = json!(args);
     let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": crate::harness::chromium(),
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1024,768"]
-        }),
-    );
+    capabilities.insert("goog:chromeOptions".into(), options);
     for _ in 0..50 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         if let Ok(client) = ClientBuilder::new(connector)
@@ -108,7 +123,7 @@ pub async fn customer_signs_in_sees_its_orders_and_signs_out() {
 
     click_and_wait(
         &browser,
-        Locator::Css("header form button"),
+        Locator::Css("form[action='/logout'] button"),
         Locator::Id("username"),
     )
     .await;

@@ -718,3 +718,113 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     browser.close().await.unwrap();
     app.stop().await;
 }
+
+/// A browser set to Chinese gets the inspector's pages in Chinese, the
+/// script's messages included; the language switch on the page changes it,
+/// and the choice stays with the user (over what the browser asks for).
+pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backend) {
+    let driver = chromedriver();
+    let app = TestApp::spawn(backend).await;
+    let upstream: SocketAddr = app.url("").trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let customer = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Helios Home Lighting Ltd"}),
+        )
+        .await;
+    let product = app
+        .create("/api/v1/products", colour_product(&customer))
+        .await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "HHL-PO-0412", "quantity": 100}))
+        .await;
+    let batch = common::new_batch(&app, order["id"].as_i64().unwrap(), 100).await;
+    app.create(
+        &format!("/api/v1/batches/{batch}/sampling-plan"),
+        json!({"method": "percent", "seed": 7}),
+    )
+    .await;
+    app.add_user("inspector1", Role::Inspector, None);
+
+    let browser = crate::browser::browser_in(&driver, Some("zh-CN")).await;
+    browser.set_window_size(1280, 800).await.unwrap();
+    browser.goto(&proxy.url("/login")).await.unwrap();
+    let login = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("登录") && login.contains("用户名"),
+        "{login}"
+    );
+    sign_in(&browser, &proxy, "inspector1").await;
+    assert_eq!(
+        js(&browser, "return document.documentElement.lang;").await,
+        "zh-CN"
+    );
+    let list = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("待录入的批次") && list.contains("检测数据"),
+        "{list}"
+    );
+    screens(&browser, "inspect-work-list-zh", "body").await;
+
+    browser
+        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the unit form",
+        "document.querySelector('#unit-form h2')",
+    )
+    .await;
+    let entry = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        entry.contains("逐个录入") && entry.contains("外观检验"),
+        "{entry}"
+    );
+    until(&browser, "the script's messages in Chinese", "document.querySelector('#connection').textContent === '在线' && document.querySelector('#unit-form h2').textContent.startsWith('样品')").await;
+    screens(&browser, "inspect-unit-form-zh", "nav.tabs").await;
+
+    // The switch on the page: English, kept with the user.
+    click(&browser, "form.languages button[value=en]").await;
+    until(&browser, "the page in English", "document.documentElement.lang === 'en' && document.querySelector('#connection').textContent === 'Online'").await;
+    let entry = browser
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(entry.contains("Unit by unit"), "{entry}");
+    let inspector = app.login("inspector1", PASSWORD).await;
+    let (_, me) = inspector.get("/api/v1/auth/me").await;
+    assert_eq!(me["language"], "en", "{me}");
+    // A browser asking for Chinese still gets the user's choice.
+    browser.delete_all_cookies().await.unwrap();
+    sign_in(&browser, &proxy, "inspector1").await;
+    assert_eq!(
+        js(&browser, "return document.documentElement.lang;").await,
+        "en"
+    );
+
+    browser.close().await.unwrap();
+    app.stop().await;
+}

@@ -21,18 +21,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("error", &[]),
     ("fonts", &[]),
+    ("i18n", &["domain"]),
     ("store", &["domain", "error"]),
-    ("charts", &["domain", "error", "fonts"]),
-    ("report", &["domain", "charts", "error", "fonts"]),
+    ("charts", &["domain", "error", "fonts", "i18n"]),
+    ("report", &["domain", "charts", "error", "fonts", "i18n"]),
     ("service", &["domain", "store", "error", "charts", "report"]),
     ("config", &["store"]),
     (
         "api",
-        &["service", "domain", "error", "store", "charts", "report"],
+        &[
+            "service", "domain", "error", "store", "charts", "report", "i18n",
+        ],
     ),
     (
         "web",
-        &["api", "service", "domain", "error", "store", "report"],
+        &[
+            "api", "service", "domain", "error", "store", "report", "i18n",
+        ],
     ),
     // The demo data: stored through `service`, above it; only the binary
     // (`serve --demo`) uses it.

@@ -115,6 +115,15 @@
   }
 
   const meta = (name) => ($(`meta[name="${name}"]`) || {}).content || '';
+
+  // The page's language: its messages come with the page (one Fluent
+  // catalogue per language on the server), with `{$name}` for arguments.
+  const messages = (() => { try { return JSON.parse($('#messages').textContent); } catch (e) { return {}; } })();
+  function t(key, args) {
+    let text = messages[`app-${key}`] || key;
+    for (const [name, value] of Object.entries(args || {})) text = text.split(`{$${name}}`).join(String(value));
+    return text;
+  }
   const user = meta('username');
 
   // ------------------------------------------------------------ the device
@@ -247,7 +256,7 @@
     let session = await currentSession();
     if (!session) { setOnline(false); return; }
     setOnline(true);
-    if (session.signedOut) { renderStatus('Sign in again to send what waits on this tablet.'); return; }
+    if (session.signedOut) { renderStatus(t('sign-in-to-send')); return; }
     const queue = (await device.all())
       .filter((e) => e.user === session.username && e.state === 'pending')
       .sort((a, b) => a.key - b.key);
@@ -296,14 +305,14 @@
   function renderStatus(message) {
     const connection = $('#connection');
     if (!connection) return;
-    connection.textContent = online ? 'Online' : 'Offline: entries are kept on this tablet';
+    connection.textContent = online ? t('online') : t('offline');
     connection.classList.toggle('offline', !online);
     const mine = entries.filter((e) => e.user === user);
     const pending = mine.filter((e) => e.state === 'pending').length;
     const others = entries.filter((e) => e.user !== user && e.state === 'pending').length;
     const parts = [];
-    if (pending) parts.push(`${pending} pending`);
-    if (others) parts.push(`${others} of another user, sent after their sign-in`);
+    if (pending) parts.push(t('pending', { count: pending }));
+    if (others) parts.push(t('pending-other-user', { count: others }));
     if (message) parts.push(message);
     $('#pending').textContent = parts.join(' · ');
     $('#send').hidden = pending === 0;
@@ -311,12 +320,12 @@
     for (const badge of $$('.pending-count')) {
       const n = mine.filter((e) => String(e.batch) === badge.dataset.batch).length;
       badge.hidden = n === 0;
-      badge.textContent = n ? `${n} entries waiting on this tablet` : '';
+      badge.textContent = n ? t('waiting-on-tablet', { count: n }) : '';
     }
   }
 
   function problemText(problem) {
-    const lines = [problem.detail || problem.title || 'refused'];
+    const lines = [problem.detail || problem.title || t('refused')];
     for (const error of problem.errors || []) {
       if (error.message && error.message !== problem.detail) lines.push(`${error.field}: ${error.message}`);
     }
@@ -326,7 +335,7 @@
   /** What the server holds for a reading, as text. */
   function serverValue(unit, code) {
     const stored = page.sheet ? page.readingOf(unit, code) : null;
-    return stored ? format(stored.value) : 'nothing';
+    return stored ? format(stored.value) : t('nothing');
   }
 
   function renderRefused(refused) {
@@ -336,25 +345,25 @@
     const list = $('#refused');
     list.replaceChildren();
     for (const entry of refused) {
-      const reason = el('input', { type: 'text', placeholder: 'Reason for the correction', 'aria-label': 'Reason for the correction' });
+      const reason = el('input', { type: 'text', placeholder: t('correction-reason'), 'aria-label': t('correction-reason') });
       const values = el('div', { class: 'values' });
       for (const reading of entry.readings || []) {
-        values.append(el('span', {}, `Unit ${reading.unit} · ${reading.characteristic}`),
-          el('span', {}, 'yours ', el('strong', {}, format(reading.value)), ' · on the server ', el('strong', {}, serverValue(reading.unit, reading.characteristic))));
+        values.append(el('span', {}, `${t('unit', { unit: reading.unit })} · ${reading.characteristic}`),
+          el('span', {}, `${t('yours')} `, el('strong', {}, format(reading.value)), ` · ${t('on-the-server')} `, el('strong', {}, serverValue(reading.unit, reading.characteristic))));
       }
       const actions = el('div', { class: 'actions' });
       if (entry.readings && entry.readings.length) {
         actions.append(reason, el('button', {
           type: 'button',
           onclick: async () => {
-            if (!reason.value.trim()) { reason.focus(); reason.placeholder = 'A reason is required'; return; }
+            if (!reason.value.trim()) { reason.focus(); reason.placeholder = t('reason-required'); return; }
             await resolveAsCorrection(entry, reason.value.trim());
           },
-        }, 'Record mine as a correction'));
+        }, t('record-mine-as-correction')));
       }
       actions.append(
-        el('button', { type: 'button', class: 'quiet', onclick: async () => { entry.state = 'pending'; delete entry.problem; await device.put(entry); await refreshEntries(); flush(); } }, 'Send again'),
-        el('button', { type: 'button', class: 'quiet', onclick: async () => { if (confirm('Discard this entry? The server keeps its own value.')) { await device.remove(entry.key); await refreshEntries(); } } }, 'Discard mine'));
+        el('button', { type: 'button', class: 'quiet', onclick: async () => { entry.state = 'pending'; delete entry.problem; await device.put(entry); await refreshEntries(); flush(); } }, t('send-again')),
+        el('button', { type: 'button', class: 'quiet', onclick: async () => { if (confirm(t('discard-confirm'))) { await device.remove(entry.key); await refreshEntries(); } } }, t('discard-mine')));
       list.append(el('li', { dataset: { key: entry.key } },
         el('strong', {}, entry.label || entry.path),
         el('div', { class: 'bad' }, problemText(entry.problem || {})),
@@ -370,7 +379,7 @@
       if (stored) {
         await device.add({
           user, state: 'pending', created: new Date().toISOString(), batch: entry.batch, kind: 'correction',
-          label: `Correction of unit ${reading.unit} · ${reading.characteristic}`,
+          label: t('correction-label', { unit: reading.unit, characteristic: reading.characteristic, value: format(reading.value) }),
           path: `/api/v1/measurements/${stored.id}/corrections`,
           body: { id: uuid(), value: reading.value, reason, taken_at: reading.taken_at },
           readings: [],
@@ -388,7 +397,7 @@
   function readingsEntry(batch, unit, readings) {
     return {
       user, state: 'pending', created: new Date().toISOString(), batch, kind: 'readings',
-      label: `Unit ${unit}: ${readings.map((r) => `${r.characteristic} ${format(r.value)}`).join(', ')}`,
+      label: `${t('unit', { unit })}: ${readings.map((r) => `${r.characteristic} ${format(r.value)}`).join(', ')}`,
       path: `/api/v1/batches/${batch}/measurements`,
       body: { measurements: readings.map((r) => ({ id: r.id, unit: r.unit, characteristic: r.characteristic, value: r.value, taken_at: r.taken_at })) },
       readings,
@@ -486,11 +495,11 @@
     }
 
     function limitsText(c) {
-      if (c.kind === 'attribute') return 'pass / fail';
+      if (c.kind === 'attribute') return t('pass-fail');
       if (c.lsl !== null && c.usl !== null) return `${c.lsl} – ${c.usl}`;
       if (c.lsl !== null) return `≥ ${c.lsl}`;
       if (c.usl !== null) return `≤ ${c.usl}`;
-      return 'no limits';
+      return t('no-limits');
     }
 
     function unitState(unit) {
@@ -531,7 +540,7 @@
         const state = unitState(unit).join(' ');
         if (button.className !== state) button.className = state;
         button.setAttribute('aria-current', unit === current ? 'true' : 'false');
-        button.setAttribute('aria-label', `Unit ${unit} ${state}`);
+        button.setAttribute('aria-label', `${t('unit', { unit })} ${state}`);
       }
       const selected = $('[aria-current=true]', box);
       if (selected && !same) selected.scrollIntoView({ block: 'nearest' });
@@ -557,16 +566,16 @@
         return el('div', {}, el('span', { class: 'label' }, label), el('span', { class: cls }, fixed(value, digits),
           c ? (outside(c, value) ? ' ✗' : ' ✓') : ''));
       };
-      return el('div', { class: 'colour', 'aria-label': 'Colour of this unit' },
-        cell('CCT (K)', colour.cct_k, 0, 'cct_k'),
+      return el('div', { class: 'colour', 'aria-label': t('colour-of-unit') },
+        cell(t('cct'), colour.cct_k, 0, 'cct_k'),
         cell('Duv', colour.duv, 4, 'duv'),
-        colour.macadam_steps !== null && colour.macadam_steps !== undefined ? cell('MacAdam steps', colour.macadam_steps, 1, 'macadam_steps') : null,
-        el('div', {}, el('span', { class: 'label' }, 'ANSI C78.377 bin'), el('span', { class: 'value' },
-          colour.ansi_nominal_cct_k ? `${colour.ansi_nominal_cct_k} K` : 'outside the bins')));
+        colour.macadam_steps !== null && colour.macadam_steps !== undefined ? cell(t('macadam-steps'), colour.macadam_steps, 1, 'macadam_steps') : null,
+        el('div', {}, el('span', { class: 'label' }, t('ansi-bin')), el('span', { class: 'value' },
+          colour.ansi_nominal_cct_k ? `${colour.ansi_nominal_cct_k} K` : t('outside-bins'))));
     }
 
     async function showHistory(id, box) {
-      box.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
+      box.replaceChildren(el('p', { class: 'muted' }, t('loading')));
       try {
         const response = await fetch(`/api/v1/measurements/${id}/history`, { credentials: 'same-origin' });
         const history = await response.json();
@@ -574,31 +583,31 @@
           el('strong', {}, format(v.value)), ` · ${new Date(v.recorded_at).toLocaleString()}`,
           v.recorded_by ? ` · ${v.recorded_by}` : '', v.reason ? ` · “${v.reason}”` : ''))));
       } catch (error) {
-        box.replaceChildren(el('p', { class: 'muted' }, 'The history needs a connection.'));
+        box.replaceChildren(el('p', { class: 'muted' }, t('history-offline')));
       }
     }
 
     function correctionForm(c, stored, box) {
-      const value = el('input', { type: 'text', inputmode: 'decimal', 'aria-label': `Corrected ${c.name}` });
-      const reason = el('input', { type: 'text', 'aria-label': 'Reason', placeholder: 'Reason (required)' });
+      const value = el('input', { type: 'text', inputmode: 'decimal', 'aria-label': t('corrected', { name: c.name }) });
+      const reason = el('input', { type: 'text', 'aria-label': t('reason'), placeholder: t('reason-placeholder') });
       const error = el('p', { class: 'bad', role: 'alert' });
       box.replaceChildren(el('div', { class: 'correction' },
-        el('label', {}, `Corrected ${c.name}`), value, reason, error,
+        el('label', {}, t('corrected', { name: c.name })), value, reason, error,
         el('button', {
           type: 'button',
           onclick: async () => {
             const number = c.kind === 'attribute' ? parseVerdict(value.value) : parseNumber(value.value);
-            if (number === null || Number.isNaN(number)) { error.textContent = 'Type the corrected value.'; value.focus(); return; }
-            if (!reason.value.trim()) { error.textContent = 'Say why the value is corrected.'; reason.focus(); return; }
+            if (number === null || Number.isNaN(number)) { error.textContent = t('type-corrected-value'); value.focus(); return; }
+            if (!reason.value.trim()) { error.textContent = t('say-why-value'); reason.focus(); return; }
             await keep({
               batch, kind: 'correction', readings: [],
-              label: `Correction of unit ${current} · ${c.code}: ${format(number)}`,
+              label: t('correction-label', { unit: current, characteristic: c.code, value: format(number) }),
               path: `/api/v1/measurements/${stored.id}/corrections`,
               body: { id: uuid(), value: number, reason: reason.value.trim(), taken_at: new Date().toISOString() },
               correction: { unit: current, characteristic: c.code, value: number },
             });
           },
-        }, 'Save correction')));
+        }, t('save-correction'))));
       value.focus();
     }
 
@@ -608,12 +617,12 @@
       if (have) {
         const extra = el('div', {});
         const stored = el('div', { class: `stored ${outside(c, have.value) ? 'out' : ''}` },
-          c.kind === 'attribute' ? (have.value === 0 ? 'Pass' : 'Fail') : format(have.value),
+          c.kind === 'attribute' ? (have.value === 0 ? t('pass') : t('fail')) : format(have.value),
           outside(c, have.value) ? ' ✗' : '',
-          have.state !== 'stored' ? el('span', { class: 'tag' }, have.state === 'refused' ? 'refused' : 'pending') : null);
+          have.state !== 'stored' ? el('span', { class: 'tag' }, have.state === 'refused' ? t('refused') : t('pending-tag')) : null);
         const actions = have.state === 'stored' && have.id ? el('div', { class: 'stored-actions' },
-          el('button', { type: 'button', class: 'quiet', onclick: () => correctionForm(c, have, extra) }, 'Correct'),
-          el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(have.id, extra) }, 'History')) : null;
+          el('button', { type: 'button', class: 'quiet', onclick: () => correctionForm(c, have, extra) }, t('correct')),
+          el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(have.id, extra) }, t('history'))) : null;
         return el('div', { class: 'field', dataset: { code: c.code } }, label, stored, actions, extra);
       }
       if (c.kind === 'attribute') {
@@ -623,7 +632,7 @@
             for (const b of $$('button', event.target.parentNode)) b.setAttribute('aria-pressed', b === event.target ? 'true' : 'false');
             moveOn(event.target);
           },
-        }, v === 0 ? 'Pass' : 'Fail'));
+        }, v === 0 ? t('pass') : t('fail')));
         return el('div', { class: 'field', dataset: { code: c.code, kind: 'attribute' } }, el('label', {}, c.name), el('div', { class: 'passfail', role: 'group', 'aria-label': c.name }, buttons));
       }
       const verdict = el('div', { class: 'verdict', 'aria-live': 'polite' });
@@ -635,7 +644,7 @@
           input.classList.toggle('in', v !== null && !Number.isNaN(v) && !outside(c, v));
           input.classList.toggle('out', v !== null && (Number.isNaN(v) || outside(c, v)));
           verdict.className = `verdict ${input.classList.contains('out') ? 'out' : input.classList.contains('in') ? 'in' : ''}`;
-          verdict.textContent = v === null ? '' : Number.isNaN(v) ? 'not a number' : outside(c, v) ? 'outside the limits' : 'within the limits';
+          verdict.textContent = v === null ? '' : Number.isNaN(v) ? t('not-a-number') : outside(c, v) ? t('outside-limits') : t('within-limits');
         },
         onkeydown: (event) => { if (event.key === 'Enter') { event.preventDefault(); moveOn(input); } },
       });
@@ -671,7 +680,7 @@
         if (value !== null) readings.push({ id: uuid(), unit: current, characteristic: code, value, taken_at: takenAt });
       }
       const message = $('#unit-message');
-      if (problem) { message.textContent = 'A value is not a number; correct it first.'; problem.focus(); return; }
+      if (problem) { message.textContent = t('value-not-number'); problem.focus(); return; }
       if (readings.length === 0) {
         const next = nextOpenUnit(current);
         if (next !== null && next !== current) selectUnit(next);
@@ -687,19 +696,19 @@
       const form = $('#unit-form');
       if (!form) return;
       if (current === null) {
-        form.replaceChildren(el('p', { class: 'muted' }, sheet.units.length ? 'Pick a unit above, or scan one.' : 'No units drawn yet.'));
+        form.replaceChildren(el('p', { class: 'muted' }, sheet.units.length ? t('pick-unit') : t('no-units')));
         return;
       }
       const values = valuesOf(current);
       const state = unitState(current);
       form.replaceChildren(...[
-        el('h2', {}, el('span', {}, `Unit ${current}`), el('span', { class: 'muted' },
-          state.includes('done') ? 'all characteristics recorded' : `${recorded.filter((c) => values[c.code]).length} of ${recorded.length} recorded`)),
+        el('h2', {}, el('span', {}, t('unit', { unit: current })), el('span', { class: 'muted' },
+          state.includes('done') ? t('all-recorded') : t('n-of-m-recorded', { n: recorded.filter((c) => values[c.code]).length, m: recorded.length }))),
         el('div', { class: 'fields' }, recorded.map((c) => fieldFor(c, values))),
         colourBlock(current),
         el('p', { id: 'unit-message', class: 'bad', role: 'alert' }),
         el('div', { class: 'form-actions' },
-          el('button', { type: 'button', onclick: saveUnit }, state.includes('done') ? 'Next unit' : 'Save and next unit')),
+          el('button', { type: 'button', onclick: saveUnit }, state.includes('done') ? t('next-unit') : t('save-next-unit'))),
       ].filter(Boolean));
     }
 
@@ -741,17 +750,17 @@
       gridPage = Math.min(gridPage, pages - 1);
       const rows = list.slice(gridPage * GRID_ROWS, (gridPage + 1) * GRID_ROWS);
       const table = el('table', { class: 'grid' },
-        el('thead', {}, el('tr', {}, el('th', {}, 'Unit'), recorded.map((c) => el('th', {}, c.name, c.unit ? ` (${c.unit})` : '', el('span', { class: 'limits' }, limitsText(c)))))),
+        el('thead', {}, el('tr', {}, el('th', {}, t('unit-heading')), recorded.map((c) => el('th', {}, c.name, c.unit ? ` (${c.unit})` : '', el('span', { class: 'limits' }, limitsText(c)))))),
         el('tbody', {}, rows.map((unit, r) => {
           const values = valuesOf(unit);
           return el('tr', {}, el('td', {}, String(unit)), recorded.map((c, col) => {
             const cell = cellState(c, values[c.code]);
             const input = el('input', {
               type: 'text', inputmode: c.kind === 'attribute' ? 'text' : 'decimal', autocomplete: 'off',
-              'aria-label': `Unit ${unit} ${c.name}`, dataset: { row: r, col, unit, code: c.code, key: `${unit}:${c.code}` },
+              'aria-label': `${t('unit', { unit })} ${c.name}`, dataset: { row: r, col, unit, code: c.code, key: `${unit}:${c.code}` },
               value: cell.value,
               readonly: cell.readOnly,
-              placeholder: c.kind === 'attribute' ? '0 pass · 1 fail' : '',
+              placeholder: c.kind === 'attribute' ? t('grid-pass-fail') : '',
               class: cell.className,
               onkeydown: gridKey,
               onchange: (event) => commitCell(event.target),
@@ -765,10 +774,10 @@
           }));
         })));
       const pager = el('div', { class: 'pager' },
-        el('button', { type: 'button', class: 'quiet', disabled: gridPage === 0, onclick: () => { gridPage -= 1; render(); } }, '← Previous'),
-        el('span', {}, `Units ${gridPage * GRID_ROWS + 1}–${gridPage * GRID_ROWS + rows.length} of ${list.length}`),
-        el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; render(); } }, 'Next →'),
-        el('span', { class: 'muted' }, 'Enter or ↓ goes down, Tab or → across; recorded cells are corrected in the unit form.'));
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage === 0, onclick: () => { gridPage -= 1; render(); } }, t('previous')),
+        el('span', {}, t('units-range', { first: gridPage * GRID_ROWS + 1, last: gridPage * GRID_ROWS + rows.length, total: list.length })),
+        el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; render(); } }, t('next')),
+        el('span', { class: 'muted' }, t('grid-help')));
       wrap.replaceChildren(pager, table);
     }
 
@@ -779,7 +788,7 @@
       const c = recorded.find((x) => x.code === input.dataset.code);
       const value = c.kind === 'attribute' ? parseVerdict(input.value) : parseNumber(input.value);
       if (value === null) return;
-      if (Number.isNaN(value)) { input.classList.add('out'); input.title = 'not a number'; return; }
+      if (Number.isNaN(value)) { input.classList.add('out'); input.title = t('not-a-number'); return; }
       committing.add(input);
       input.readOnly = true;
       const unit = Number(input.dataset.unit);
@@ -844,11 +853,11 @@
       const to = el('input', { type: 'text', inputmode: 'numeric', id: 'range-last', dataset: { key: 'range-last' }, value: first === null ? '' : Math.min(first + 199, sheet.batch.lot_size) });
       const rangeMessage = el('p', { class: 'bad', role: 'alert' });
       const rangeCard = el('div', { class: 'card' },
-        el('h2', {}, 'A tray passed'),
-        el('p', { class: 'muted' }, sheet.visual.every_unit ? 'Every unit from the first to the last passed.' : 'Every drawn unit from the first to the last passed.'),
+        el('h2', {}, t('tray-passed')),
+        el('p', { class: 'muted' }, sheet.visual.every_unit ? t('tray-every-unit') : t('tray-drawn-units')),
         el('div', { class: 'range' },
-          el('div', {}, el('label', { for: 'range-first' }, 'First unit'), from),
-          el('div', {}, el('label', { for: 'range-last' }, 'Last unit'), to),
+          el('div', {}, el('label', { for: 'range-first' }, t('first-unit')), from),
+          el('div', {}, el('label', { for: 'range-last' }, t('last-unit')), to),
           rangeMessage,
           el('button', {
             type: 'button', id: 'mark-range',
@@ -856,23 +865,23 @@
               const a = parseNumber(from.value);
               const b = parseNumber(to.value);
               if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < a || b > sheet.batch.lot_size) {
-                rangeMessage.textContent = `Give two unit numbers from 1 to ${sheet.batch.lot_size}, the first not above the last.`;
+                rangeMessage.textContent = t('range-invalid', { lot: sheet.batch.lot_size });
                 return;
               }
               const taken = new Date().toISOString();
               await keep({
-                batch, kind: 'range', label: `Units ${a}–${b} passed`, range: { first: a, last: b },
+                batch, kind: 'range', label: t('range-label', { first: a, last: b }), range: { first: a, last: b },
                 path: `/api/v1/batches/${batch}/inspections`,
                 body: { passed_range: { id: uuid(), first: a, last: b, taken_at: taken } },
               });
             },
-          }, 'Mark these units passed')));
+          }, t('mark-passed'))));
 
       const unitInput = el('input', { type: 'text', inputmode: 'numeric', id: 'visual-unit', dataset: { key: 'visual-unit' }, value: visual.unit === null ? '' : visual.unit,
         onchange: () => { visual.unit = parseNumber(unitInput.value); } });
       const defectButtons = sheet.visual.catalogue.map((d) => el('button', {
         type: 'button', class: visual.counts[d.code] ? 'on' : '', dataset: { defect: d.code },
-        'aria-label': `${d.name}, ${d.severity}${visual.counts[d.code] ? `, ${visual.counts[d.code]} found` : ''}`,
+        'aria-label': `${d.name}, ${d.severity}${visual.counts[d.code] ? `, ${t('found', { count: visual.counts[d.code] })}` : ''}`,
         onclick: () => { visual.counts[d.code] = (visual.counts[d.code] || 0) + 1; renderVisual(); $(`#visual button[data-defect="${d.code}"]`).focus(); },
       }, el('span', {}, d.name), el('span', { class: 'sev' }, d.severity), visual.counts[d.code] ? el('span', { class: 'count' }, String(visual.counts[d.code])) : null));
       const less = Object.entries(visual.counts).filter(([, n]) => n > 0).map(([code, n]) => el('button', {
@@ -882,60 +891,60 @@
         type: 'file', accept: 'image/*', capture: 'environment', multiple: true, id: 'photo',
         onchange: () => { for (const file of photoInput.files) visual.photos.push({ name: file.name, type: file.type, blob: file }); renderVisual(); },
       });
-      const reason = el('input', { type: 'text', id: 'visual-reason', dataset: { key: 'visual-reason' }, placeholder: 'Reason (required for a correction)' });
+      const reason = el('input', { type: 'text', id: 'visual-reason', dataset: { key: 'visual-reason' }, placeholder: t('reason-for-correction') });
       const defectMessage = el('p', { class: 'bad', role: 'alert' });
       const defectCard = el('div', { class: 'card' },
-        el('h2', {}, visual.correcting ? `Correct unit ${visual.correcting.unit}` : 'A unit with defects'),
-        el('label', { for: 'visual-unit' }, 'Unit'), unitInput,
-        el('p', { class: 'muted' }, 'Tap a defect once for each one found.'),
+        el('h2', {}, visual.correcting ? t('correct-unit', { unit: visual.correcting.unit }) : t('unit-with-defects')),
+        el('label', { for: 'visual-unit' }, t('unit-heading')), unitInput,
+        el('p', { class: 'muted' }, t('tap-defects')),
         el('div', { class: 'defects' }, defectButtons),
         less.length ? el('div', { class: 'less' }, less) : null,
-        el('label', { class: 'photo-input', for: 'photo' }, cameraIcon(), visual.photos.length ? 'Add another photo' : 'Add photo', photoInput),
-        el('div', { class: 'thumbs', id: 'new-photos' }, visual.photos.map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo ${p.name}` }))),
+        el('label', { class: 'photo-input', for: 'photo' }, cameraIcon(), visual.photos.length ? t('add-another-photo') : t('add-photo'), photoInput),
+        el('div', { class: 'thumbs', id: 'new-photos' }, visual.photos.map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: t('photo-alt', { name: p.name }) }))),
         visual.correcting ? reason : null,
         defectMessage,
         el('div', { class: 'form-actions' },
-          el('button', { type: 'button', id: 'save-defects', onclick: () => saveDefects(unitInput, reason, defectMessage) }, visual.correcting ? 'Save correction' : 'Save unit'),
+          el('button', { type: 'button', id: 'save-defects', onclick: () => saveDefects(unitInput, reason, defectMessage) }, visual.correcting ? t('save-correction') : t('save-unit')),
           visual.correcting || Object.keys(visual.counts).length || visual.photos.length
-            ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, 'Clear') : null));
+            ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, t('clear')) : null));
 
       const findings = (defects) => Object.entries(defects).map(([code, n]) => `${code} × ${n}`).join(', ');
       const waiting = mine().filter((e) => e.kind === 'inspection').map((e) => el('div', { class: 'unit' },
-        el('span', {}, el('strong', {}, `Unit ${e.body.inspections[0].unit}`), ' · ',
+        el('span', {}, el('strong', {}, t('unit', { unit: e.body.inspections[0].unit })), ' · ',
           findings(Object.fromEntries(e.body.inspections[0].defects.map((d) => [d.defect, d.count]))),
-          ' ', el('span', { class: 'tag' }, e.state === 'refused' ? 'refused' : 'pending')),
-        el('span', { class: 'thumbs' }, (e.photos || []).map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: `photo of unit ${e.body.inspections[0].unit}` })))));
+          ' ', el('span', { class: 'tag' }, e.state === 'refused' ? t('refused') : t('pending-tag'))),
+        el('span', { class: 'thumbs' }, (e.photos || []).map((p) => el('img', { src: URL.createObjectURL(p.blob), alt: t('photo-of-unit', { unit: e.body.inspections[0].unit }) })))));
       const failedList = el('div', { class: 'failed-list' }, waiting, sheet.visual.failed.map((f) => el('div', { class: 'unit' },
-        el('span', {}, el('strong', {}, `Unit ${f.unit}`), ' · ', findings(f.defects)),
+        el('span', {}, el('strong', {}, t('unit', { unit: f.unit })), ' · ', findings(f.defects)),
         el('span', { class: 'thumbs' }, (f.photos || []).map((id) => el('a', { href: `/photos/${id}` },
-          el('img', { src: `/photos/${id}/thumbnail`, alt: `photo of unit ${f.unit}`, loading: 'lazy' })))),
-        el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { unit: f.unit, counts: { ...f.defects }, photos: [], correcting: f }); renderVisual(); } }, 'Correct'))));
+          el('img', { src: `/photos/${id}/thumbnail`, alt: t('photo-of-unit', { unit: f.unit }), loading: 'lazy' })))),
+        el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { unit: f.unit, counts: { ...f.defects }, photos: [], correcting: f }); renderVisual(); } }, t('correct')))));
 
       box.replaceChildren(...[
-        el('p', { class: 'summary-line' }, el('strong', {}, String(done)), ` of ${sheet.visual.units_to_inspect} units inspected · `,
-          el('strong', {}, String(failed.size)), ' with defects', pending.size ? ` · ${pending.size} pending on this tablet` : ''),
+        el('p', { class: 'summary-line' }, t('visual-summary', { done, total: sheet.visual.units_to_inspect, failed: failed.size }),
+          pending.size ? ` · ${t('pending-on-tablet', { count: pending.size })}` : ''),
         el('div', { class: 'visual-grid' }, rangeCard, defectCard),
-        failedList.childElementCount ? el('div', { class: 'card' }, el('h2', {}, 'Units with defects'), failedList) : null,
+        failedList.childElementCount ? el('div', { class: 'card' }, el('h2', {}, t('units-with-defects')), failedList) : null,
       ].filter(Boolean));
     }
 
     async function saveDefects(unitInput, reason, message) {
       const unit = parseNumber(unitInput.value);
-      if (!Number.isInteger(unit) || unit < 1 || unit > sheet.batch.lot_size) { message.textContent = `Give the unit number (1 to ${sheet.batch.lot_size}).`; unitInput.focus(); return; }
-      if (!sheet.visual.every_unit && !drawn.has(unit)) { message.textContent = `Unit ${unit} was not drawn for this batch.`; unitInput.focus(); return; }
+      if (!Number.isInteger(unit) || unit < 1 || unit > sheet.batch.lot_size) { message.textContent = t('give-unit', { lot: sheet.batch.lot_size }); unitInput.focus(); return; }
+      if (!sheet.visual.every_unit && !drawn.has(unit)) { message.textContent = t('not-drawn', { unit }); unitInput.focus(); return; }
       const defects = Object.entries(visual.counts).filter(([, n]) => n > 0).map(([defect, count]) => ({ defect, count }));
       const taken = new Date().toISOString();
       if (visual.correcting) {
-        if (!reason.value.trim()) { message.textContent = 'Say why the inspection is corrected.'; reason.focus(); return; }
+        if (!reason.value.trim()) { message.textContent = t('say-why-inspection'); reason.focus(); return; }
         await keep({
-          batch, kind: 'inspection-correction', label: `Correction of unit ${unit}'s inspection`,
+          batch, kind: 'inspection-correction', label: t('inspection-correction-label', { unit }),
           path: `/api/v1/inspections/${visual.correcting.id}/corrections`,
           body: { id: uuid(), defects, reason: reason.value.trim(), taken_at: taken },
         });
       } else {
-        if (defects.length === 0 && visual.photos.length === 0) { message.textContent = 'Tap the defects found (or mark the unit passed with a range).'; return; }
+        if (defects.length === 0 && visual.photos.length === 0) { message.textContent = t('tap-defects-first'); return; }
         await keep({
-          batch, kind: 'inspection', label: `Unit ${unit}: ${defects.map((d) => `${d.defect} × ${d.count}`).join(', ') || 'passed'}${visual.photos.length ? ` + ${visual.photos.length} photo(s)` : ''}`,
+          batch, kind: 'inspection', label: `${t('unit', { unit })}: ${defects.map((d) => `${d.defect} × ${d.count}`).join(', ')}${visual.photos.length ? ` + ${t('photos', { count: visual.photos.length })}` : ''}`,
           path: `/api/v1/batches/${batch}/inspections`,
           body: { inspections: [{ id: uuid(), unit, defects, taken_at: taken }] },
           photos: visual.photos,
@@ -952,10 +961,10 @@
       box.dataset.ready = '1';
       const file = el('input', { type: 'file', id: 'import-file', accept: '.csv,text/csv' });
       const instrument = el('select', { id: 'import-instrument' },
-        el('option', { value: '' }, 'No saved instrument'),
+        el('option', { value: '' }, t('no-saved-instrument')),
         sheet.instruments.map((i) => el('option', { value: i.name }, i.name)));
       if (sheet.instruments.length) instrument.value = sheet.instruments[0].name;
-      const newInstrument = el('input', { type: 'text', id: 'import-new-instrument', placeholder: 'Name, to save this mapping for next time' });
+      const newInstrument = el('input', { type: 'text', id: 'import-new-instrument', placeholder: t('new-instrument-placeholder') });
       const unitColumn = el('input', { type: 'text', id: 'import-unit-column', value: sheet.instruments.length ? sheet.instruments[0].unit_column : 'unit' });
       const mapping = el('div', { class: 'import-map' });
       const result = el('div', { id: 'import-result', 'aria-live': 'polite' });
@@ -980,8 +989,8 @@
         if (saved) unitColumn.value = saved.unit_column;
         for (const header of headers) {
           if (header === unitColumn.value) continue;
-          const select = el('select', { dataset: { header }, 'aria-label': `Column ${header}` },
-            el('option', { value: '' }, 'not read'),
+          const select = el('select', { dataset: { header }, 'aria-label': t('column', { header }) },
+            el('option', { value: '' }, t('not-read')),
             recorded.map((c) => el('option', { value: c.code }, `${c.name} (${c.code})`)));
           select.value = guess(header);
           mapping.append(el('span', {}, el('strong', {}, header)), select);
@@ -1005,10 +1014,10 @@
         type: 'button', id: 'import-send',
         onclick: async () => {
           const chosen = file.files[0];
-          if (!chosen) { result.replaceChildren(el('p', { class: 'notice bad' }, 'Choose the CSV file first.')); return; }
+          if (!chosen) { result.replaceChildren(el('p', { class: 'notice bad' }, t('choose-file'))); return; }
           const session = await currentSession();
           if (!session || session.signedOut) {
-            result.replaceChildren(el('p', { class: 'notice bad' }, 'Importing a file needs a connection and a signed-in session; nothing was sent.'));
+            result.replaceChildren(el('p', { class: 'notice bad' }, t('import-needs-connection')));
             return;
           }
           const map = {};
@@ -1022,12 +1031,12 @@
           send.disabled = true;
           const answer = await api('POST', `/api/v1/batches/${batch}/imports`, form, session.csrf);
           send.disabled = false;
-          if (answer.network) { result.replaceChildren(el('p', { class: 'notice bad' }, 'The connection dropped; nothing was stored. Try again when online.')); return; }
+          if (answer.network) { result.replaceChildren(el('p', { class: 'notice bad' }, t('import-dropped'))); return; }
           if (answer.ok) {
             const imp = answer.json.import;
             result.replaceChildren(el('p', { class: 'notice ok' }, answer.json.duplicate
-              ? `This file was imported before (${imp.filename}); nothing new was stored.`
-              : `Stored ${imp.readings} readings of ${imp.rows} units from ${imp.filename}.`));
+              ? t('import-duplicate', { file: imp.filename })
+              : t('import-stored', { readings: imp.readings, rows: imp.rows, file: imp.filename })));
             await page.reload();
             render();
             return;
@@ -1039,20 +1048,20 @@
           });
           result.replaceChildren(...[
             el('p', { class: 'notice bad' }, rows.length
-              ? `The file was refused: ${rows.length === 1 ? 'one problem' : `${rows.length} problems`}, below. Nothing was stored.`
-              : `${problem.detail || 'The file was refused.'} Nothing was stored.`),
-            rows.length ? el('table', { class: 'import-errors' }, el('thead', {}, el('tr', {}, el('th', {}, 'Line'), el('th', {}, 'Column'), el('th', {}, 'Problem'))), el('tbody', {}, rows)) : null,
+              ? t('import-refused-rows', { count: rows.length })
+              : t('import-refused', { detail: problem.detail || '' })),
+            rows.length ? el('table', { class: 'import-errors' }, el('thead', {}, el('tr', {}, el('th', {}, t('line')), el('th', {}, t('column-heading')), el('th', {}, t('problem')))), el('tbody', {}, rows)) : null,
           ].filter(Boolean));
         },
-      }, 'Import');
+      }, t('import'));
 
       box.replaceChildren(el('div', { class: 'card' },
-        el('h2', {}, 'Import an instrument’s CSV'),
-        el('p', { class: 'muted' }, 'One row per unit: a unit column and one column per characteristic. All rows or none are stored; a bad row is named by line and column.'),
-        el('label', { for: 'import-file' }, 'File'), file,
-        el('label', { for: 'import-instrument' }, 'Instrument (its saved mapping is offered first)'), instrument,
-        el('label', { for: 'import-new-instrument' }, 'Or a new instrument'), newInstrument,
-        el('label', { for: 'import-unit-column' }, 'Unit column'), unitColumn,
+        el('h2', {}, t('import-title')),
+        el('p', { class: 'muted' }, t('import-help')),
+        el('label', { for: 'import-file' }, t('file')), file,
+        el('label', { for: 'import-instrument' }, t('instrument')), instrument,
+        el('label', { for: 'import-new-instrument' }, t('new-instrument')), newInstrument,
+        el('label', { for: 'import-unit-column' }, t('unit-column')), unitColumn,
         mapping,
         el('div', { class: 'form-actions' }, send),
         result));
@@ -1097,7 +1106,7 @@
         if (tab !== 'unit') showTab('unit');
         selectUnit(unit);
       } else {
-        renderStatus(`Unit ${unit} was not drawn for this batch.`);
+        renderStatus(t('not-drawn', { unit }));
       }
     });
 

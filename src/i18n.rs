@@ -1,0 +1,166 @@
+//! Translations: one Fluent catalogue per language (`locales/<tag>/
+//! lotcheck.ftl`, compiled into the binary), read with Project Fluent's
+//! `fluent-bundle`. A key missing in a catalogue falls back to English (and
+//! `tests::every_catalogue_has_every_key` fails the build's tests first).
+
+use crate::domain::language::Lang;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+const CATALOGUES: [(Lang, &str); 2] = [
+    (Lang::En, include_str!("../locales/en/lotcheck.ftl")),
+    (Lang::ZhCn, include_str!("../locales/zh-CN/lotcheck.ftl")),
+];
+
+struct Catalogue {
+    lang: Lang,
+    bundle: FluentBundle<FluentResource>,
+}
+
+static BUNDLES: LazyLock<Vec<Catalogue>> = LazyLock::new(|| {
+    CATALOGUES
+        .iter()
+        .map(|&(lang, source)| {
+            let resource = FluentResource::try_new(source.to_string())
+                .unwrap_or_else(|(_, errors)| panic!("{} catalogue: {errors:?}", lang.tag()));
+            let id = lang
+                .tag()
+                .parse()
+                .unwrap_or_else(|e| panic!("{} is a language tag: {e}", lang.tag()));
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // Pages are one direction; no Unicode isolation marks around
+            // arguments (they would show in text fields and copies).
+            bundle.set_use_isolating(false);
+            bundle
+                .add_resource(resource)
+                .unwrap_or_else(|errors| panic!("{} catalogue: {errors:?}", lang.tag()));
+            Catalogue { lang, bundle }
+        })
+        .collect()
+});
+
+fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
+    &BUNDLES
+        .iter()
+        .find(|c| c.lang == lang)
+        .expect("every language has a catalogue")
+        .bundle
+}
+
+/// The message `key` in `lang`, with `args` (`{ $name }` in the catalogue);
+/// English when `lang` lacks it, the key itself when English does too.
+pub fn message(lang: Lang, key: &str, args: &[(&str, FluentValue)]) -> String {
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, value.clone());
+    }
+    [lang, Lang::En]
+        .into_iter()
+        .find_map(|lang| {
+            let bundle = bundle(lang);
+            let pattern = bundle.get_message(key)?.value()?;
+            let mut errors = Vec::new();
+            let args = (!args.is_empty()).then_some(&fluent_args);
+            Some(
+                bundle
+                    .format_pattern(pattern, args, &mut errors)
+                    .into_owned(),
+            )
+        })
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// The message `key` in `lang`, without arguments.
+pub fn text(lang: Lang, key: &str) -> String {
+    message(lang, key, &[])
+}
+
+/// Every message whose key starts with `prefix`, unformatted arguments left
+/// as `{$name}` for a script to fill (the inspector app's messages).
+pub fn messages_with_prefix(lang: Lang, prefix: &str) -> BTreeMap<String, String> {
+    keys(CATALOGUES[0].1)
+        .filter(|key| key.starts_with(prefix))
+        .map(|key| (key.to_string(), text(lang, key)))
+        .collect()
+}
+
+/// The message keys of a catalogue's source, in order.
+fn keys(source: &str) -> impl Iterator<Item = &str> {
+    source.lines().filter_map(|line| {
+        let (key, _) = line.split_once(" =")?;
+        let first = key.chars().next()?;
+        (first.is_ascii_lowercase()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        .then_some(key)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// A key in one catalogue and not the other fails here, naming it.
+    #[test]
+    fn every_catalogue_has_every_key() {
+        let key_sets: Vec<(Lang, BTreeSet<&str>)> = CATALOGUES
+            .iter()
+            .map(|&(lang, source)| (lang, keys(source).collect()))
+            .collect();
+        let (_, english) = &key_sets[0];
+        assert!(english.len() > 100, "the English catalogue is read");
+        for (lang, found) in &key_sets[1..] {
+            let missing: Vec<_> = english.difference(found).collect();
+            let extra: Vec<_> = found.difference(english).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: missing {missing:?}, not in English {extra:?}",
+                lang.tag()
+            );
+        }
+        // Every catalogue parses, and every key resolves in it.
+        for &(lang, source) in &CATALOGUES {
+            for key in keys(source) {
+                assert!(
+                    bundle(lang)
+                        .get_message(key)
+                        .and_then(|m| m.value())
+                        .is_some(),
+                    "{} {key}",
+                    lang.tag()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn messages_take_their_arguments_and_fall_back_to_english() {
+        assert_eq!(
+            message(Lang::ZhCn, "app-unit", &[("unit", 42.into())]),
+            "样品 42"
+        );
+        assert_eq!(
+            message(
+                Lang::En,
+                "app-units-range",
+                &[
+                    ("first", 1.into()),
+                    ("last", 50.into()),
+                    ("total", 120.into())
+                ]
+            ),
+            "Units 1–50 of 120"
+        );
+        assert_eq!(text(Lang::ZhCn, "no-such-key"), "no-such-key");
+        let app = messages_with_prefix(Lang::ZhCn, "app-");
+        assert_eq!(
+            app["app-pending"], "待发送 {$count} 条",
+            "arguments left for the script"
+        );
+        assert!(app.keys().all(|k| k.starts_with("app-")));
+    }
+}
