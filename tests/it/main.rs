@@ -153,6 +153,7 @@ fn main() -> std::process::ExitCode {
         each_backend visual::every_unit_is_inspected_and_summed_up_in_pareto_order;
         each_backend visual::a_sampled_visual_inspection_covers_only_the_plan;
         each_backend visual::photos_are_checked_stored_once_and_served_only_as_images;
+        each_backend visual::a_range_of_units_is_marked_passed_in_one_request;
         each_backend web_session::sign_in_sign_out_with_csrf_protection;
         each_backend yields::first_pass_and_final_yields_per_batch_and_line;
     }

@@ -254,3 +254,109 @@ pub async fn photos_are_checked_stored_once_and_served_only_as_images(backend: B
     assert_eq!(seen["photos"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// A tray marked passed in one request: every unit of the range at 100%,
+/// only the drawn ones for a sampled inspection; all or nothing under the
+/// rules of single units; a retry stores nothing twice; the device's time
+/// is kept beside the server's.
+pub async fn a_range_of_units_is_marked_passed_in_one_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    catalogue(&app).await;
+    let batch = batch_of(&app, "A60-TRAY", "all", 300).await;
+    let path = format!("/api/v1/batches/{batch}/inspections");
+    let summary = |app: &TestApp| {
+        let path = format!("/api/v1/batches/{batch}/visual-summary");
+        let app = app.http.clone();
+        async move { app.get(&path).await.1 }
+    };
+    app.create(
+        &path,
+        json!({"inspections": [{"unit": 57, "defects": [{"defect": "scratch"}]}]}),
+    )
+    .await;
+
+    // Bad ranges are named; a range over an inspected unit is refused whole.
+    for (range, field) in [
+        (
+            json!({"id": "5c0d52a4-0a3e-4a8f-9d53-8e8f4d7c0a01", "first": 0, "last": 10}),
+            "passed_range.first",
+        ),
+        (
+            json!({"id": "5c0d52a4-0a3e-4a8f-9d53-8e8f4d7c0a01", "first": 20, "last": 10}),
+            "passed_range.last",
+        ),
+        (
+            json!({"id": "5c0d52a4-0a3e-4a8f-9d53-8e8f4d7c0a01", "first": 1, "last": 301}),
+            "passed_range.last",
+        ),
+        (
+            json!({"id": "5c0d52a4-0a3e-4a8f-9d53-8e8f4d7c0a01", "first": 1, "last": 5, "taken_at": "2999-01-01T00:00:00Z"}),
+            "passed_range.taken_at",
+        ),
+    ] {
+        let (status, problem) = app.post(&path, &json!({"passed_range": range})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(error_fields(&problem).contains(&field), "{problem}");
+    }
+    let over = json!({"passed_range": {"id": "0b7f5c1e-3a55-4c61-8f0e-2d0d6a1e7b10", "first": 1, "last": 200}});
+    let (status, problem) = app.post(&path, &over).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(
+        error_fields(&problem).contains(&"passed_range"),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("unit 57"),
+        "{problem}"
+    );
+    assert_eq!(
+        summary(&app).await["units_inspected"],
+        1,
+        "nothing of the range is stored"
+    );
+
+    // Around the inspected unit: two trays, the device's time kept.
+    let taken = "2026-11-20T08:15:00Z";
+    let first = json!({"passed_range": {"id": "0b7f5c1e-3a55-4c61-8f0e-2d0d6a1e7b10", "first": 1, "last": 56, "taken_at": taken}});
+    let stored = app.create(&path, first.clone()).await;
+    assert_eq!(stored["inspections"].as_array().unwrap().len(), 56);
+    assert_eq!(stored["inspections"][0]["unit"], 1);
+    assert_eq!(stored["inspections"][0]["taken_at"], taken);
+    assert!(stored["inspections"][0]["recorded_at"].as_str().unwrap() > taken);
+    let (status, again) = app.post(&path, &first).await;
+    assert!(status.is_success(), "{again}");
+    assert_eq!(
+        again["inspections"], stored["inspections"],
+        "a retry answers what was stored"
+    );
+    app.create(&path, json!({"passed_range": {"id": "f2a9e3c4-1b2d-4e5f-8a6b-7c8d9e0f1a2b", "first": 58, "last": 300}}))
+        .await;
+    let done = summary(&app).await;
+    assert_eq!(done["units_inspected"], 300, "{done}");
+    assert_eq!(done["units_passed"], 299, "{done}");
+
+    // A sampled inspection: the range stands for the drawn units in it.
+    let sampled = batch_of(&app, "GU10-TRAY", "sample", 200).await;
+    let (_, units) = common::draw_plan(
+        &app,
+        sampled,
+        json!({"method": "percent", "percent": 10, "seed": 3}),
+    )
+    .await;
+    let stored = app
+        .create(
+            &format!("/api/v1/batches/{sampled}/inspections"),
+            json!({"passed_range": {"id": "9d1c7a2e-5f4b-4c3a-8e2d-1f0a9b8c7d6e", "first": 1, "last": 100}}),
+        )
+        .await;
+    let mut expected: Vec<i64> = units.iter().copied().filter(|&u| u <= 100).collect();
+    expected.sort_unstable();
+    let got: Vec<i64> = stored["inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["unit"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, expected);
+    app.stop().await;
+}

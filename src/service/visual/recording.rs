@@ -84,17 +84,18 @@ pub fn record(
             format!("must hold 1 to {MAX_PER_REQUEST} inspections"),
         ));
     }
-    let checked = check_items(&scope, &items)?;
-    let stored = store_new(conn, actor, batch_id, &items, &checked).map_err(|mut e| {
-        // A unit of the range is named as the range's, not by an index the
-        // client never sent.
+    // A unit of the range is named as the range's, not by an index the
+    // client never sent.
+    let name_range = |mut e: AppError| {
         for error in &mut e.errors {
             if index_of(&error.field).is_some_and(|i| i >= listed) {
                 error.field = "passed_range".into();
             }
         }
         e
-    })?;
+    };
+    let checked = check_items(&scope, &items).map_err(name_range)?;
+    let stored = store_new(conn, actor, batch_id, &items, &checked).map_err(name_range)?;
     let defects: Vec<DefectRow> = stored
         .new
         .iter()
