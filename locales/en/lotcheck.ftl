@@ -127,7 +127,7 @@ app-all-recorded = all characteristics recorded
 app-n-of-m-recorded = { $n } of { $m } recorded
 app-next-unit = Next unit
 app-save-next-unit = Save and next unit
-app-grid-pass-fail = 0 pass · 1 fail
+app-grid-pass-fail = 0 = pass, 1 = fail
 app-previous = ← Previous
 app-next = Next →
 app-units-range = Units { $first }–{ $last } of { $total }
@@ -181,3 +181,5 @@ app-file = File
 app-instrument = Instrument (its saved mapping is offered first)
 app-new-instrument = Or a new instrument
 app-unit-column = Unit column
+app-cancel = Cancel
+app-mark-n-passed = Mark units { $first }–{ $last } passed ({ $count })

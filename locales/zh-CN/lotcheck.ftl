@@ -127,7 +127,7 @@ app-all-recorded = 所有项目均已录入
 app-n-of-m-recorded = 已录入 { $n } / { $m } 项
 app-next-unit = 下一个样品
 app-save-next-unit = 保存并转到下一个样品
-app-grid-pass-fail = 0 合格 · 1 不合格
+app-grid-pass-fail = 0 = 合格，1 = 不合格
 app-previous = ← 上一页
 app-next = 下一页 →
 app-units-range = 第 { $first }–{ $last } 个样品，共 { $total } 个
@@ -181,3 +181,5 @@ app-file = 文件
 app-instrument = 仪器（优先使用其已保存的列映射）
 app-new-instrument = 或新仪器
 app-unit-column = 样品编号列
+app-cancel = 取消
+app-mark-n-passed = 标记样品 { $first }–{ $last } 合格（{ $count } 个）

@@ -425,6 +425,27 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     );
     screens(&browser, "inspect-unit-form", "nav.tabs").await;
 
+    // A correction by keyboard: the value, Enter, the reason, Enter.
+    click(
+        &browser,
+        "#unit-form .field[data-code=flux] .stored-actions button",
+    )
+    .await;
+    type_and_enter(&browser, "791.5").await;
+    type_and_enter(&browser, "re-measured after warm-up").await;
+    until(&browser, "the correction sent", &format!("{PENDING} === 0 && document.querySelector('#unit-form .field[data-code=flux] .stored').textContent.startsWith('791.5')")).await;
+    let (_, readings) = app
+        .get(&format!(
+            "/api/v1/batches/{batch}/measurements?unit={}&characteristic=flux",
+            units[0]
+        ))
+        .await;
+    assert_eq!(
+        readings["total"], 2,
+        "the first reading and its correction: {readings}"
+    );
+    assert_eq!(current_value(&readings, units[0], "flux"), Some(791.5));
+
     // The grid: type a cell, Tab to the next.
     click(&browser, "[data-tab=grid]").await;
     for (i, &unit) in units[3..5].iter().enumerate() {
@@ -639,10 +660,10 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         .await;
     assert_eq!(
         readings["total"],
-        9 * 5 + 1,
-        "nine units of five readings, the last unit's flux"
+        9 * 5 + 2,
+        "nine units of five readings, a correction, the last unit's flux"
     );
-    for (i, &unit) in units[..9].iter().enumerate() {
+    for (i, &unit) in units[..9].iter().enumerate().skip(1) {
         let t = typed_for(i);
         assert_eq!(
             current_value(&readings, unit, "flux"),
@@ -705,7 +726,10 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     let (_, stats) = app
         .get(&format!("/api/v1/batches/{batch}/statistics"))
         .await;
-    let typed: Vec<f64> = (0..9).map(|i| typed_for(i).flux).chain([800.0]).collect();
+    let typed: Vec<f64> = (1..9)
+        .map(|i| typed_for(i).flux)
+        .chain([791.5, 800.0])
+        .collect();
     let mean = typed.iter().sum::<f64>() / typed.len() as f64;
     let flux = stats_of(&stats, "flux");
     assert_eq!(flux["n"], 10, "{flux}");

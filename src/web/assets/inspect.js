@@ -548,6 +548,7 @@
 
     function selectUnit(unit, focus) {
       current = unit;
+      openCorrection = null;
       renderUnitList();
       renderUnitForm();
       if (focus !== false) {
@@ -587,28 +588,47 @@
       }
     }
 
-    function correctionForm(c, stored, box) {
-      const value = el('input', { type: 'text', inputmode: 'decimal', 'aria-label': t('corrected', { name: c.name }) });
-      const reason = el('input', { type: 'text', 'aria-label': t('reason'), placeholder: t('reason-placeholder') });
+    /** The correction open in the unit form (it survives redraws), if any. */
+    let openCorrection = null;
+
+    function correctionForm(c, stored, box, focus = true) {
+      openCorrection = { unit: current, code: c.code };
+      const key = `correct:${current}:${c.code}`;
+      const value = el('input', { type: 'text', inputmode: c.kind === 'attribute' ? 'text' : 'decimal', enterkeyhint: 'next', autocomplete: 'off',
+        'aria-label': t('corrected', { name: c.name }), dataset: { key: `${key}:value` } });
+      const reason = el('input', { type: 'text', enterkeyhint: 'done', autocomplete: 'off',
+        'aria-label': t('reason'), placeholder: t('reason-placeholder'), dataset: { key: `${key}:reason` } });
       const error = el('p', { class: 'bad', role: 'alert' });
+      const parsed = () => (c.kind === 'attribute' ? parseVerdict(value.value) : parseNumber(value.value));
+      const save = async () => {
+        const number = parsed();
+        if (number === null || Number.isNaN(number)) { error.textContent = t('type-corrected-value'); value.focus(); value.select(); return; }
+        if (!reason.value.trim()) { error.textContent = t('say-why-value'); reason.focus(); return; }
+        openCorrection = null;
+        await keep({
+          batch, kind: 'correction', readings: [],
+          label: t('correction-label', { unit: current, characteristic: c.code, value: format(number) }),
+          path: `/api/v1/measurements/${stored.id}/corrections`,
+          body: { id: uuid(), value: number, reason: reason.value.trim(), taken_at: new Date().toISOString() },
+          correction: { unit: current, characteristic: c.code, value: number },
+        });
+      };
+      // Enter: from the value to the reason, then saves (as everywhere else).
+      value.addEventListener('keydown', (event) => {
+        if (event.key !== 'Enter') return;
+        event.preventDefault();
+        const number = parsed();
+        if (number === null || Number.isNaN(number)) { error.textContent = t('type-corrected-value'); value.select(); return; }
+        error.textContent = '';
+        reason.focus();
+      });
+      reason.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); save(); } });
       box.replaceChildren(el('div', { class: 'correction' },
         el('label', {}, t('corrected', { name: c.name })), value, reason, error,
-        el('button', {
-          type: 'button',
-          onclick: async () => {
-            const number = c.kind === 'attribute' ? parseVerdict(value.value) : parseNumber(value.value);
-            if (number === null || Number.isNaN(number)) { error.textContent = t('type-corrected-value'); value.focus(); return; }
-            if (!reason.value.trim()) { error.textContent = t('say-why-value'); reason.focus(); return; }
-            await keep({
-              batch, kind: 'correction', readings: [],
-              label: t('correction-label', { unit: current, characteristic: c.code, value: format(number) }),
-              path: `/api/v1/measurements/${stored.id}/corrections`,
-              body: { id: uuid(), value: number, reason: reason.value.trim(), taken_at: new Date().toISOString() },
-              correction: { unit: current, characteristic: c.code, value: number },
-            });
-          },
-        }, t('save-correction'))));
-      value.focus();
+        el('div', { class: 'stored-actions' },
+          el('button', { type: 'button', onclick: save }, t('save-correction')),
+          el('button', { type: 'button', class: 'quiet', onclick: () => { openCorrection = null; box.replaceChildren(); } }, t('cancel')))));
+      if (focus) value.focus();
     }
 
     function fieldFor(c, values) {
@@ -623,6 +643,9 @@
         const actions = have.state === 'stored' && have.id ? el('div', { class: 'stored-actions' },
           el('button', { type: 'button', class: 'quiet', onclick: () => correctionForm(c, have, extra) }, t('correct')),
           el('button', { type: 'button', class: 'quiet', onclick: () => showHistory(have.id, extra) }, t('history'))) : null;
+        if (openCorrection && openCorrection.unit === current && openCorrection.code === c.code && have.state === 'stored' && have.id) {
+          correctionForm(c, have, extra, false);
+        }
         return el('div', { class: 'field', dataset: { code: c.code } }, label, stored, actions, extra);
       }
       if (c.kind === 'attribute') {
@@ -646,7 +669,13 @@
           verdict.className = `verdict ${input.classList.contains('out') ? 'out' : input.classList.contains('in') ? 'in' : ''}`;
           verdict.textContent = v === null ? '' : Number.isNaN(v) ? t('not-a-number') : outside(c, v) ? t('outside-limits') : t('within-limits');
         },
-        onkeydown: (event) => { if (event.key === 'Enter') { event.preventDefault(); moveOn(input); } },
+        onkeydown: (event) => {
+          if (event.key !== 'Enter') return;
+          event.preventDefault();
+          // A typo stays where it is, selected, so the next keys replace it.
+          if (Number.isNaN(parseNumber(input.value))) { input.select(); return; }
+          moveOn(input);
+        },
       });
       return el('div', { class: 'field', dataset: { code: c.code } }, label, input, verdict);
     }
@@ -680,7 +709,7 @@
         if (value !== null) readings.push({ id: uuid(), unit: current, characteristic: code, value, taken_at: takenAt });
       }
       const message = $('#unit-message');
-      if (problem) { message.textContent = t('value-not-number'); problem.focus(); return; }
+      if (problem) { message.textContent = t('value-not-number'); problem.focus(); problem.select(); return; }
       if (readings.length === 0) {
         const next = nextOpenUnit(current);
         if (next !== null && next !== current) selectUnit(next);
@@ -761,6 +790,7 @@
               value: cell.value,
               readonly: cell.readOnly,
               placeholder: c.kind === 'attribute' ? t('grid-pass-fail') : '',
+              title: c.kind === 'attribute' ? t('grid-pass-fail') : null,
               class: cell.className,
               onkeydown: gridKey,
               onchange: (event) => commitCell(event.target),
@@ -778,7 +808,7 @@
         el('span', {}, t('units-range', { first: gridPage * GRID_ROWS + 1, last: gridPage * GRID_ROWS + rows.length, total: list.length })),
         el('button', { type: 'button', class: 'quiet', disabled: gridPage >= pages - 1, onclick: () => { gridPage += 1; render(); } }, t('next')),
         el('span', { class: 'muted' }, t('grid-help')));
-      wrap.replaceChildren(pager, table);
+      wrap.replaceChildren(pager, el('p', { id: 'grid-note', class: 'bad', role: 'alert' }), table);
     }
 
     const committing = new Set();
@@ -788,7 +818,13 @@
       const c = recorded.find((x) => x.code === input.dataset.code);
       const value = c.kind === 'attribute' ? parseVerdict(input.value) : parseNumber(input.value);
       if (value === null) return;
-      if (Number.isNaN(value)) { input.classList.add('out'); input.title = t('not-a-number'); return; }
+      if (Number.isNaN(value)) {
+        input.classList.add('out');
+        input.title = t('not-a-number');
+        const note = $('#grid-note');
+        if (note) note.textContent = `${t('unit', { unit: input.dataset.unit })} · ${c.name}: “${input.value}” ${t('not-a-number')}`;
+        return;
+      }
       committing.add(input);
       input.readOnly = true;
       const unit = Number(input.dataset.unit);
@@ -814,6 +850,7 @@
       else if (event.key === 'ArrowLeft' && (atStart || input.readOnly)) target = [row, col - 1];
       if (!target) return;
       event.preventDefault();
+      if (target[1] < 0 || target[1] >= recorded.length) return; // the grid's edge
       focusCell(target[0], target[1]);
       commitCell(input);
     }
@@ -849,8 +886,10 @@
       const { passed, failed, pending } = inspectedUnits();
       const done = passed.size + failed.size;
       const first = firstOpenVisualUnit();
-      const from = el('input', { type: 'text', inputmode: 'numeric', id: 'range-first', dataset: { key: 'range-first' }, value: first === null ? '' : first });
-      const to = el('input', { type: 'text', inputmode: 'numeric', id: 'range-last', dataset: { key: 'range-last' }, value: first === null ? '' : Math.min(first + 199, sheet.batch.lot_size) });
+      // The first open unit is offered as a hint, never as a value: a tray
+      // is marked only with both ends typed, and the button says how many.
+      const from = el('input', { type: 'text', inputmode: 'numeric', id: 'range-first', dataset: { key: 'range-first' }, placeholder: first === null ? '' : String(first) });
+      const to = el('input', { type: 'text', inputmode: 'numeric', id: 'range-last', dataset: { key: 'range-last' } });
       const rangeMessage = el('p', { class: 'bad', role: 'alert' });
       const rangeCard = el('div', { class: 'card' },
         el('h2', {}, t('tray-passed')),
@@ -876,6 +915,18 @@
               });
             },
           }, t('mark-passed'))));
+      const markButton = $('#mark-range', rangeCard);
+      const countRange = () => {
+        const a = parseNumber(from.value);
+        const b = parseNumber(to.value);
+        const ok = Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= a && b <= sheet.batch.lot_size;
+        const n = !ok ? 0 : sheet.visual.every_unit ? b - a + 1 : [...drawn].filter((u) => u >= a && u <= b).length;
+        markButton.textContent = ok ? t('mark-n-passed', { first: a, last: b, count: n }) : t('mark-passed');
+        markButton.disabled = !ok || n === 0;
+      };
+      from.addEventListener('input', countRange);
+      to.addEventListener('input', countRange);
+      countRange();
 
       const unitInput = el('input', { type: 'text', inputmode: 'numeric', id: 'visual-unit', dataset: { key: 'visual-unit' }, value: visual.unit === null ? '' : visual.unit,
         onchange: () => { visual.unit = parseNumber(unitInput.value); } });
@@ -1113,6 +1164,9 @@
     current = nextOpenUnit(null);
     if (current === null && sheet.units.length) current = sheet.units[0];
     showTab(tab);
+    // Ready to type: the open unit's first empty field.
+    const first = tab === 'unit' && $('#unit-form input:not([readonly])');
+    if (first) first.focus({ preventScroll: true });
   }
 
   // ----------------------------------------------------------------- start
