@@ -34,6 +34,15 @@ orders-quantity = Quantity
 orders-entered = Entered
 orders-showing = Showing the newest { $shown } of { $total } orders.
 
+## An order
+order-po = PO { $po }
+order-summary = { $quantity } units ordered · entered { $date }
+qc-report = QC report
+batch = Batch
+batch-number = Batch { $number }
+lot-size = Lot size
+line = Line
+
 ## Errors
 error-title = Something went wrong
 back-to-start = Back to the start page

@@ -34,6 +34,15 @@ orders-quantity = 数量
 orders-entered = 录入日期
 orders-showing = 显示最新的 { $shown } 个订单，共 { $total } 个。
 
+## 订单详情
+order-po = 订单 { $po }
+order-summary = 订购 { $quantity } 件 · 录入于 { $date }
+qc-report = 质检报告
+batch = 批次
+batch-number = 第 { $number } 批
+lot-size = 批量
+line = 产线
+
 ## 错误
 error-title = 出错了
 back-to-start = 返回首页

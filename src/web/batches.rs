@@ -6,6 +6,7 @@ use super::session::{html_response, PageError, Session};
 use crate::api::visual::image_response;
 use crate::domain::access::Permission;
 use crate::error::ErrorCode;
+use crate::i18n::message;
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
 use crate::service::{batches, orders, photos, plans};
@@ -49,18 +50,21 @@ pub async fn order_page(
             ))
         })
         .await?;
+    let lang = session.lang;
+    let t = |key| session.t(key);
+    let po = message(lang, "order-po", &[("po", order.po_number.as_str().into())]);
     let body = html! {
-        p { a href="/" { "← Orders" } }
-        h1 { "PO " (order.po_number) }
-        p.muted { (order.quantity) " units ordered · entered " (order.created_at.format("%Y-%m-%d")) }
-        p { a.button href={ "/orders/" (order.id) "/report" } { "QC report" } }
+        p { a href="/" { "← " (t("nav-orders")) } }
+        h1 { (po) }
+        p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", order.created_at.format("%Y-%m-%d").to_string().into())])) }
+        p { a.button href={ "/orders/" (order.id) "/report" } { (t("qc-report")) } }
         div.card {
             table {
-                thead { tr { th { "Batch" } th.num { "Lot size" } th { "Line" } th { "Entered" } } }
+                thead { tr { th { (t("batch")) } th.num { (t("lot-size")) } th { (t("line")) } th { (t("orders-entered")) } } }
                 tbody {
                     @for batch in &batches.items {
                         tr {
-                            td { a href={ "/batches/" (batch.id) } { "Batch " (batch.number) } }
+                            td { a href={ "/batches/" (batch.id) } { (message(lang, "batch-number", &[("number", batch.number.into())])) } }
                             td.num { (batch.lot_size) }
                             td { (batch.line.as_deref().unwrap_or("—")) }
                             td { (batch.created_at.format("%Y-%m-%d")) }
@@ -70,8 +74,7 @@ pub async fn order_page(
             }
         }
     };
-    let title = format!("PO {}", order.po_number);
-    let markup = page(&session.frame(), &title, body);
+    let markup = page(&session.frame(), &po, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 
