@@ -1,7 +1,7 @@
 //! Colour characteristics: chromaticity recorded per unit, CCT, Duv and
 //! MacAdam steps derived from it and treated like any other characteristic.
 
-use crate::common::{self, error_fields, Backend, TestApp};
+use crate::common::{self, error_fields, stats_of, Backend, TestApp};
 use lotcheck::domain::colorimetry::{cct_duv, Ellipse, Xy};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -26,15 +26,6 @@ const TARGET: Xy = Xy {
     x: 0.4578,
     y: 0.4101,
 };
-
-fn stats_of<'a>(stats: &'a Value, code: &str) -> &'a Value {
-    stats["characteristics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == code)
-        .unwrap()
-}
 
 pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backend) {
     let app = TestApp::spawn(backend).await;

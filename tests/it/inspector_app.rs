@@ -12,7 +12,7 @@
 //! `LOTCHECK_SCREENSHOTS=docs/screens cargo test --test it -- inspector_app::`).
 
 use crate::browser::{browser, chromedriver};
-use crate::common::{self, Backend, TestApp, PASSWORD};
+use crate::common::{self, stats_of, Backend, TestApp, PASSWORD};
 use fantoccini::{Client, Locator};
 use lotcheck::domain::access::Role;
 use serde_json::{json, Value};
@@ -129,6 +129,25 @@ async fn until(browser: &Client, what: &str, script: &str) {
         "waited 30 s for {what} ({script}); the screen is in {}",
         path.display()
     );
+}
+
+/// The text of the element `css`.
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Opens a batch's entry page through the proxy.
+async fn open_batch(browser: &Client, proxy: &Proxy, batch: i64) {
+    browser
+        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
+        .await
+        .unwrap();
 }
 
 /// Entries kept on the tablet in a state.
@@ -299,17 +318,9 @@ fn current_value(readings: &Value, unit: i64, code: &str) -> Option<f64> {
         .map(|m| m["value"].as_f64().unwrap())
 }
 
-fn stats_of<'a>(stats: &'a Value, code: &str) -> &'a Value {
-    stats["characteristics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == code)
-        .unwrap()
-}
-
-pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
-    let driver = chromedriver();
+/// The app behind a proxy the test can cut, with a batch of 100 units of a
+/// bulb with chromaticity and a scratch in its defect catalogue, 10% drawn.
+async fn batch_to_record(backend: Backend) -> (TestApp, Proxy, i64) {
     let app = TestApp::spawn(backend).await;
     let upstream: SocketAddr = app.url("").trim_start_matches("http://").parse().unwrap();
     let proxy = Proxy::start(upstream).await;
@@ -336,6 +347,12 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         json!({"method": "percent", "seed": 7}),
     )
     .await;
+    (app, proxy, batch)
+}
+
+pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
+    let driver = chromedriver();
+    let (app, proxy, batch) = batch_to_record(backend).await;
     let (_, sheet) = app.get(&format!("/api/v1/batches/{batch}/worksheet")).await;
     let units: Vec<i64> = sheet["units"]
         .as_array()
@@ -354,13 +371,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         browser.current_url().await.unwrap().path() == "/inspect",
         "an inspector starts at the batches to record"
     );
-    let list = browser
-        .find(Locator::Css("ul.work-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text_of(&browser, "ul.work-list").await;
     let list = list.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(list.contains("PO HHL-PO-0412 · batch 1"), "{list}");
     assert!(
@@ -370,10 +381,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     screens(&browser, "inspect-work-list", "body").await;
 
     // Unit by unit, keyboard only, in draw order.
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     let registered = browser
         .execute_async(
             "const done = arguments[0]; setTimeout(() => navigator.serviceWorker.getRegistration('/').then(r => done(JSON.stringify({i: r && r.installing && r.installing.state, w: r && r.waiting && r.waiting.state, a: r && r.active && r.active.state, c: !!navigator.serviceWorker.controller}))).catch(e => done(String(e))), 5000);",
@@ -393,10 +401,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     }
     until(&browser, "every entry sent", &format!("{PENDING} === 0")).await;
     // The first unit again: its values stored, its colour derived.
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     until(
         &browser,
         "the unit list",
@@ -410,13 +415,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         "document.querySelector('.colour')",
     )
     .await;
-    let colour = browser
-        .find(Locator::Css(".colour"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let colour = text_of(&browser, ".colour").await;
     assert!(
         colour.contains("CCT (K)")
             && colour.contains("MacAdam steps")
@@ -494,13 +493,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         "document.querySelector('#import-result .notice.bad')",
     )
     .await;
-    let errors = browser
-        .find(Locator::Id("import-result"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let errors = text_of(&browser, "#import-result").await;
     assert!(
         errors.contains("Nothing was stored") && errors.contains("3") && errors.contains("flux"),
         "{errors}"
@@ -521,13 +514,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         "document.querySelector('#import-result .notice.ok')",
     )
     .await;
-    let stored = browser
-        .find(Locator::Id("import-result"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let stored = text_of(&browser, "#import-result").await;
     assert!(stored.contains("Stored 10 readings of 2 units"), "{stored}");
 
     // Final visual inspection: a tray passed, a unit's defects with a photo.
@@ -576,23 +563,14 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         &format!("{PENDING} === 4"),
     )
     .await;
-    let status = browser
-        .find(Locator::Id("status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = text_of(&browser, "#status").await;
     assert!(
         status.contains("Offline") && status.contains("4 pending"),
         "{status}"
     );
     screens(&browser, "inspect-offline", "#status").await;
     // The page itself comes from the tablet while offline.
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     until(&browser, "the kept page with its pending entries", "document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('4 pending')").await;
     app.create(
         &format!("/api/v1/batches/{batch}/measurements"),
@@ -605,10 +583,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     browser.delete_all_cookies().await.unwrap();
     proxy.up();
     sign_in(&browser, &proxy, "inspector2").await;
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     until(
         &browser,
         "another user's entries named",
@@ -627,23 +602,14 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         "nothing is sent under another user's session"
     );
     sign_in(&browser, &proxy, "inspector1").await;
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     until(
         &browser,
         "the pending entries sent",
         &format!("{PENDING} === 0 && {REFUSED} === 1"),
     )
     .await;
-    let refused = browser
-        .find(Locator::Id("refused"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let refused = text_of(&browser, "#refused").await;
     assert!(
         refused.contains("already has a flux reading")
             && refused.contains("yours 800")
@@ -748,39 +714,13 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
 /// and the choice stays with the user (over what the browser asks for).
 pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backend) {
     let driver = chromedriver();
-    let app = TestApp::spawn(backend).await;
-    let upstream: SocketAddr = app.url("").trim_start_matches("http://").parse().unwrap();
-    let proxy = Proxy::start(upstream).await;
-    let customer = app
-        .create(
-            "/api/v1/customers",
-            json!({"name": "Helios Home Lighting Ltd"}),
-        )
-        .await;
-    let product = app
-        .create("/api/v1/products", colour_product(&customer))
-        .await;
-    let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "HHL-PO-0412", "quantity": 100}))
-        .await;
-    let batch = common::new_batch(&app, order["id"].as_i64().unwrap(), 100).await;
-    app.create(
-        &format!("/api/v1/batches/{batch}/sampling-plan"),
-        json!({"method": "percent", "seed": 7}),
-    )
-    .await;
+    let (app, proxy, batch) = batch_to_record(backend).await;
     app.add_user("inspector1", Role::Inspector, None);
 
     let browser = crate::browser::browser_in(&driver, Some("zh-CN")).await;
     browser.set_window_size(1280, 800).await.unwrap();
     browser.goto(&proxy.url("/login")).await.unwrap();
-    let login = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = text_of(&browser, "main").await;
     assert!(
         login.contains("登录") && login.contains("用户名"),
         "{login}"
@@ -790,36 +730,21 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
         js(&browser, "return document.documentElement.lang;").await,
         "zh-CN"
     );
-    let list = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text_of(&browser, "main").await;
     assert!(
         list.contains("待录入的批次") && list.contains("检测数据"),
         "{list}"
     );
     screens(&browser, "inspect-work-list-zh", "body").await;
 
-    browser
-        .goto(&proxy.url(&format!("/inspect/batches/{batch}")))
-        .await
-        .unwrap();
+    open_batch(&browser, &proxy, batch).await;
     until(
         &browser,
         "the unit form",
         "document.querySelector('#unit-form h2')",
     )
     .await;
-    let entry = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let entry = text_of(&browser, "main").await;
     assert!(
         entry.contains("逐个录入") && entry.contains("外观检验"),
         "{entry}"
@@ -830,13 +755,7 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
     // The switch on the page: English, kept with the user.
     click(&browser, "form.languages button[value=en]").await;
     until(&browser, "the page in English", "document.documentElement.lang === 'en' && document.querySelector('#connection').textContent === 'Online'").await;
-    let entry = browser
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let entry = text_of(&browser, "main").await;
     assert!(entry.contains("Unit by unit"), "{entry}");
     let inspector = app.login("inspector1", PASSWORD).await;
     let (_, me) = inspector.get("/api/v1/auth/me").await;

@@ -282,6 +282,16 @@ impl TestApp {
 }
 
 /// The `field` of every error of a problem+json answer, in order.
+/// One characteristic's entry of a batch's statistics, by code.
+pub fn stats_of<'a>(stats: &'a Value, code: &str) -> &'a Value {
+    stats["characteristics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap()
+}
+
 pub fn error_fields(problem: &Value) -> Vec<&str> {
     problem["errors"]
         .as_array()
