@@ -112,6 +112,7 @@ error_codes! {
     ReportChanged => ("report-changed", CONFLICT, "The data changed meanwhile; issue the report again"),
     #[serde(rename = "nothing-to-report")]
     NothingToReport => ("nothing-to-report", CONFLICT, "The order has nothing to report yet"),
+    UndecidedBatches => ("undecided_batches", CONFLICT, "Some batches have no decision yet"),
     #[serde(rename = "not-issued")]
     NotIssued => ("not-issued", CONFLICT, "The report has not been issued yet"),
     Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "The service is busy; try again"),

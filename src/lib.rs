@@ -121,7 +121,8 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .configure(api::problems::extractor_configs);
         api::mount(app)
             .configure(crate::web::config)
-            .default_service(actix_web::web::to(api::problems::unknown_route))
+            .default_service(actix_web::web::to(crate::web::unknown_route))
+            .wrap(from_fn(crate::web::framed))
             .wrap(api::problems::middleware())
             .wrap(from_fn(edge::plain_query))
             .wrap(from_fn(edge::frame_guard))

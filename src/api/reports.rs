@@ -152,10 +152,18 @@ pub async fn list_reports(
     ))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct IssueQuery {
+    /// Issue although some batches have no decision yet: the report's
+    /// statement names them. Without it such a report is refused (409
+    /// `undecided_batches`).
+    pub with_undecided_batches: Option<bool>,
+}
+
 /// Issues the report: 201 with a new revision when the data changed since
 /// the last one (it lists what changed), 200 with the current revision
 /// when nothing did.
-#[utoipa::path(tag = "reports", params(("id" = i64, Path)),
+#[utoipa::path(tag = "reports", params(("id" = i64, Path), IssueQuery),
     responses((status = 201, body = IssuedReport), (status = 200, body = IssuedReport),
               (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[post("/orders/{id}/reports")]
@@ -163,12 +171,14 @@ pub async fn issue_report(
     db: web::Data<Db>,
     caller: Allowed<IssueReports>,
     id: web::Path<i64>,
+    query: web::Query<IssueQuery>,
 ) -> AppResult<HttpResponse> {
     let order_id = id.into_inner();
     let actor = caller.actor();
     let preparing = actor.clone();
+    let with_undecided = query.with_undecided_batches.unwrap_or(false);
     let prepared = db
-        .read(move |c| reports::prepare_issue(c, &preparing, order_id))
+        .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided))
         .await?;
     match prepared {
         Preparation::Unchanged(current) => Ok(HttpResponse::Ok().json(current)),

@@ -357,7 +357,7 @@ pub fn sign_off(conn: &mut DbConnection) -> AppResult<Option<String>> {
         };
         dispositions::sign(conn, &signer, batch.id, decision)?;
     }
-    let issued = match reports::prepare_issue(conn, &signer, order.id)? {
+    let issued = match reports::prepare_issue(conn, &signer, order.id, true)? {
         Preparation::New(prepared) => reports::store_issue(conn, &signer, prepared)?,
         Preparation::Unchanged(current) => current,
     };

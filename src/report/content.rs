@@ -576,13 +576,13 @@ fn statement(report: &QcReport) -> Vec<Block> {
         Block::Paragraph(format!(
             "The goods of purchase order {} ({} units of {} {}) were inspected in {} batches \
              by the sampling plans of section 2, against the characteristics and limits of \
-             section 1. The results are given in sections 3 to 6 and each batch was \
-             dispositioned as recorded in section 5.",
+             section 1. The results are given in sections 3 to 6. {}",
             h.po_number,
             h.order_quantity,
             h.product.code,
             h.product.name,
-            report.batches.len()
+            report.batches.len(),
+            dispositioned(&report.undecided())
         )),
         Block::Banner {
             text: verdict,
@@ -590,6 +590,29 @@ fn statement(report: &QcReport) -> Vec<Block> {
         },
         Block::Paragraph(issued),
     ]
+}
+
+/// What the statement says of the batches' decisions: never that every
+/// batch was dispositioned when some were not.
+fn dispositioned(undecided: &[i32]) -> String {
+    let numbers = |list: &[i32]| {
+        list.iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match undecided {
+        [] => "Each batch was dispositioned as recorded in section 5.".into(),
+        [one] => format!(
+            "Batch {one} had no disposition when this report was made; the other batches \
+             were dispositioned as recorded in section 5."
+        ),
+        many => format!(
+            "Batches {} had no disposition when this report was made; the other batches \
+             were dispositioned as recorded in section 5.",
+            numbers(many)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -111,6 +111,15 @@ impl QcReport {
         }
     }
 
+    /// The numbers of the batches no decision has been signed for.
+    pub fn undecided(&self) -> Vec<i32> {
+        self.batches
+            .iter()
+            .filter(|b| b.disposition.current.is_none())
+            .map(|b| b.batch.number)
+            .collect()
+    }
+
     /// "QC report QCR-000012-02" or "Draft QC report".
     pub fn title(&self) -> String {
         match &self.heading.issue {

@@ -13,7 +13,7 @@ use super::orders::{get_order, Order};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
 use crate::domain::access::Visibility;
 use crate::domain::sampling::oc::{AttributePlan, Model};
-use crate::domain::spc::{ChartKind, SubgroupSummary};
+use crate::domain::spc::{ChartKind, ControlChart, SubgroupSummary};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
 use crate::store::DbConnection;
@@ -166,22 +166,28 @@ pub fn control_chart_svg(
 ) -> AppResult<String> {
     let product = get_product(conn, product_id, visibility)?;
     let chart = control_chart(conn, product_id, code, kind, baseline, visibility)?;
+    draw_control_chart(&product, &chart)
+}
+
+/// Draws a product's control chart, its points labelled by batch id.
+pub fn draw_control_chart(product: &Product, chart: &ControlChart) -> AppResult<String> {
     let labels: Vec<String> = chart
         .points
         .iter()
         .map(|p| format!("#{}", p.batch_id))
         .collect();
-    let kind_name = serde_json::to_value(kind)
+    let kind_name = serde_json::to_value(chart.chart)
         .ok()
         .and_then(|v| v.as_str().map(str::to_uppercase))
         .unwrap_or_default();
+    let code = chart.characteristic.as_str();
     let name = product
         .characteristics
         .iter()
         .find(|c| c.code == code)
         .map_or(code.to_string(), |c| c.name.clone());
     control::render(
-        &chart,
+        chart,
         &format!("{kind_name} chart · {name} · {}", product.code),
         &labels,
     )

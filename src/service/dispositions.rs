@@ -15,7 +15,7 @@ use super::{enum_text, parse_enum, required_free_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
 pub use crate::domain::disposition::{
-    BatchDisposition, Disposition, Meaning, Proposal, Recommendation,
+    BatchDisposition, Disposition, Finding, Meaning, Proposal, Recommendation,
 };
 use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::VisualSummary;
@@ -106,10 +106,7 @@ pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommenda
 }
 
 fn without_plan() -> Recommendation {
-    Recommendation {
-        proposal: Proposal::Hold,
-        reasons: vec!["no sampling plan has been drawn".into()],
-    }
+    Recommendation::new(Proposal::Hold, vec![Finding::NoPlan])
 }
 
 /// [`recommend`] from what is already read: the plan, the current values
@@ -130,22 +127,21 @@ fn recommend_from(
     } else {
         (
             Proposal::Accept,
-            vec![format!(
-                "{} nonconforming unit(s) in the sample of {}; the plan accepts {}",
-                readings.nonconforming,
-                plan.units.len(),
-                readings.accept_number
-            )],
+            vec![Finding::WithinPlan {
+                nonconforming: readings.nonconforming,
+                sample: plan.units.len(),
+                accept: readings.accept_number,
+            }],
         )
     };
-    Ok(Recommendation { proposal, reasons })
+    Ok(Recommendation::new(proposal, reasons))
 }
 
 /// Reasons to hold a batch and to reject it.
 #[derive(Default)]
 struct Findings {
-    holds: Vec<String>,
-    rejects: Vec<String>,
+    holds: Vec<Finding>,
+    rejects: Vec<Finding>,
 }
 
 /// The readings measured against the plan's acceptance number.
@@ -165,10 +161,10 @@ impl Findings {
     ) -> ReadingCount {
         let expected = plan.units.len() * product.characteristics.len();
         if values.len() < expected {
-            self.holds.push(format!(
-                "{} of {expected} readings are missing",
-                expected - values.len()
-            ));
+            self.holds.push(Finding::ReadingsMissing {
+                missing: expected - values.len(),
+                expected,
+            });
         }
         let failing = failing_units(&product.characteristics, values);
         let critical: HashSet<i64> = failing
@@ -177,10 +173,9 @@ impl Findings {
             .map(|(unit, _)| *unit)
             .collect();
         if !critical.is_empty() {
-            self.rejects.push(format!(
-                "{} unit(s) with a critical nonconformity in the readings",
-                critical.len()
-            ));
+            self.rejects.push(Finding::CriticalInReadings {
+                units: critical.len(),
+            });
         }
         let units: HashSet<i64> = failing.iter().map(|(unit, _)| *unit).collect();
         let accept_number = if plan.classes.is_empty() {
@@ -193,10 +188,10 @@ impl Findings {
                 .unwrap_or(0)
         };
         if units.len() > accept_number {
-            self.rejects.push(format!(
-                "{} nonconforming unit(s) in the sample; the plan accepts {accept_number}",
-                units.len()
-            ));
+            self.rejects.push(Finding::TooManyNonconforming {
+                units: units.len(),
+                accept: accept_number,
+            });
         }
         ReadingCount {
             nonconforming: units.len(),
@@ -209,19 +204,20 @@ impl Findings {
         match visual {
             Ok(visual) => {
                 if visual.units_inspected < visual.units_to_inspect {
-                    self.holds.push(format!(
-                        "final visual inspection: {} of {} units inspected",
-                        visual.units_inspected, visual.units_to_inspect
-                    ));
+                    self.holds.push(Finding::VisualUnfinished {
+                        inspected: visual.units_inspected,
+                        total: visual.units_to_inspect,
+                    });
                 }
                 if visual.units_with_critical > 0 {
-                    self.rejects.push(format!(
-                        "{} unit(s) with a critical visual defect",
-                        visual.units_with_critical
-                    ));
+                    self.rejects.push(Finding::CriticalVisual {
+                        units: visual.units_with_critical,
+                    });
                 }
             }
-            Err(e) if e.code == ErrorCode::NoSamplingPlan => self.holds.push(e.detail),
+            Err(e) if e.code == ErrorCode::NoSamplingPlan => {
+                self.holds.push(Finding::Other(e.detail))
+            }
             Err(e) => return Err(e),
         }
         Ok(())

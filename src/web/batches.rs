@@ -1,15 +1,20 @@
 //! Order and batch pages: the plan, the readings' statistics, and the final
 //! visual inspection with thumbnails of the defect photos.
 
+use super::disposition::SignForm;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::visual::image_response;
-use crate::domain::access::Permission;
+use crate::domain::access::{permits, Permission};
+use crate::domain::disposition::BatchDisposition;
+use crate::domain::language::Lang;
+use crate::domain::sampling::plan::Plan;
+use crate::domain::template::Severity;
 use crate::error::ErrorCode;
-use crate::i18n::message;
+use crate::i18n::{message, text};
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
-use crate::service::{batches, orders, photos, plans};
+use crate::service::{batches, dispositions, orders, photos, plans};
 use crate::store::Db;
 use crate::store::PageRequest;
 use actix_web::http::StatusCode;
@@ -57,7 +62,12 @@ pub async fn order_page(
         p { a href="/" { "← " (t("nav-orders")) } }
         h1 { (po) }
         p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", order.created_at.format("%Y-%m-%d").to_string().into())])) }
-        p { a.button href={ "/orders/" (order.id) "/report" } { (t("qc-report")) } }
+        p {
+            a.button href={ "/orders/" (order.id) "/report" } { (t("qc-report")) } " "
+            @if permits(session.caller.role, Permission::ReadProcess) {
+                a.button.quiet href={ "/products/" (order.product_id) "/control-chart" } { (t("control-charts")) }
+            }
+        }
         div.card {
             table {
                 thead { tr { th { (t("batch")) } th.num { (t("lot-size")) } th { (t("line")) } th { (t("orders-entered")) } } }
@@ -78,20 +88,23 @@ pub async fn order_page(
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 
-fn statistics_card(stats: &BatchStatistics) -> Markup {
+fn statistics_card(session: &Session, stats: &BatchStatistics) -> Markup {
+    let t = |key: &str| session.t(key);
     html! {
         div.card {
-            h2 { "Readings" }
-            table {
+            h2 { (t("readings-heading")) }
+            table.sticky-first {
                 thead { tr {
-                    th { "Characteristic" } th.num { "n" } th.num { "Mean" } th.num { "s" }
-                    th.num { "Min" } th.num { "Max" } th.num { "LSL" } th.num { "USL" }
-                    th.num { "Nonconforming" } th.num { "Cpk" }
+                    th scope="col" { (t("col-characteristic")) } th.num scope="col" { "n" }
+                    th.num scope="col" { (t("col-mean")) } th.num scope="col" { "s" }
+                    th.num scope="col" { (t("col-min")) } th.num scope="col" { (t("col-max")) }
+                    th.num scope="col" { "LSL" } th.num scope="col" { "USL" }
+                    th.num scope="col" { (t("col-nonconforming")) } th.num scope="col" { "Cpk" }
                 } }
                 tbody {
                     @for c in &stats.characteristics {
                         tr {
-                            td { (c.name) @if !c.unit.is_empty() { span.muted { " (" (c.unit) ")" } } }
+                            th scope="row" { (c.name) @if !c.unit.is_empty() { span.muted { " (" (c.unit) ")" } } }
                             td.num { (c.n) }
                             td.num { (number(c.mean, 4)) }
                             td.num { (number(c.std_dev, 4)) }
@@ -109,41 +122,49 @@ fn statistics_card(stats: &BatchStatistics) -> Markup {
     }
 }
 
-fn visual_card(summary: &VisualSummary, failed: &[Inspection]) -> Markup {
+fn severity_text(lang: Lang, severity: Severity) -> String {
+    text(lang, &format!("severity-{}", severity.as_str()))
+}
+
+fn visual_card(session: &Session, summary: &VisualSummary, failed: &[Inspection]) -> Markup {
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
     html! {
         div.card {
-            h2 { "Final visual inspection" }
+            h2 { (t("visual-heading")) }
             p {
-                (summary.units_inspected) " of " (summary.units_to_inspect) " units inspected · "
-                strong { (summary.units_passed) } " passed · "
-                strong.bad[summary.units_failed > 0] { (summary.units_failed) } " with defects"
-                span.muted { " (critical " (summary.units_with_critical) ", major " (summary.units_with_major)
-                    ", minor " (summary.units_with_minor) ")" }
+                (message(lang, "visual-summary", &[
+                    ("inspected", summary.units_inspected.into()), ("total", summary.units_to_inspect.into()),
+                    ("passed", summary.units_passed.into()), ("failed", summary.units_failed.into())]))
+                span.muted { " (" (message(lang, "visual-classes", &[
+                    ("critical", summary.units_with_critical.into()), ("major", summary.units_with_major.into()),
+                    ("minor", summary.units_with_minor.into())])) ")" }
             }
             @if !summary.defects.is_empty() {
                 table {
-                    thead { tr { th { "Defect" } th { "Severity" } th.num { "Found" } th.num { "Units" } } }
+                    thead { tr { th scope="col" { (t("col-defect")) } th scope="col" { (t("col-severity")) } th.num scope="col" { (t("col-found")) } th.num scope="col" { (t("col-units")) } } }
                     tbody {
                         @for d in &summary.defects {
-                            tr { td { (d.name) } td { (d.severity.as_str()) } td.num { (d.count) } td.num { (d.units) } }
+                            tr { td { (d.name) } td { (severity_text(lang, d.severity)) } td.num { (d.count) } td.num { (d.units) } }
                         }
                     }
                 }
             }
             @if !failed.is_empty() {
-                h3 { "Units with defects" }
+                h3 { (t("units-with-defects")) }
                 div.units {
                     @for inspection in failed {
+                        @let unit = message(lang, "unit-number", &[("unit", inspection.unit.into())]);
                         div.unit {
-                            div { strong { "Unit " (inspection.unit) } }
+                            div { strong { (unit) } }
                             ul {
                                 @for f in &inspection.defects {
-                                    li { (f.name) " × " (f.count) span.muted { " · " (f.severity.as_str()) } }
+                                    li { (f.name) " × " (f.count) span.muted { " · " (severity_text(lang, f.severity)) } }
                                 }
                             }
                             @for photo in &inspection.photos {
                                 a href={ "/photos/" (photo.id) } {
-                                    img src={ "/photos/" (photo.id) "/thumbnail" } alt={ "photo of unit " (inspection.unit) } loading="lazy";
+                                    img src={ "/photos/" (photo.id) "/thumbnail" } alt=(message(lang, "photo-of-unit", &[("unit", inspection.unit.into())])) loading="lazy";
                                 }
                             }
                         }
@@ -154,16 +175,47 @@ fn visual_card(summary: &VisualSummary, failed: &[Inspection]) -> Markup {
     }
 }
 
-/// A batch: its plan, the statistics of its readings, its visual inspection.
-#[get("/batches/{id}")]
-pub async fn batch_page(
-    db: web::Data<Db>,
-    session: Session,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, PageError> {
+fn plan_card(lang: Lang, plan: Option<&Plan>) -> Markup {
+    let t = |key: &str| text(lang, key);
+    html! {
+        div.card {
+            h2 { (t("plan-heading")) }
+            @match plan {
+                None => p.muted { (t("plan-none")) },
+                Some(plan) => p {
+                    @match plan.percent {
+                        Some(percent) => { (message(lang, "plan-percent", &[("percent", percent.into())])) },
+                        None => { "ISO 2859-1" @if let Some(level) = &plan.level { ", " (message(lang, "plan-level", &[("level", level.as_str().into())])) } },
+                    }
+                    " · " strong { (message(lang, "plan-units", &[("n", plan.sample_size.into()), ("lot", plan.lot_size.into())])) }
+                    @if let (Some(ac), Some(re)) = (plan.accept, plan.reject) { " · Ac " (ac) " / Re " (re) }
+                    @if let Some(aql) = plan.aql { " · AQL " (aql) }
+                    @if let Some(inspection) = &plan.inspection { " · " (t(&format!("inspection-{inspection}"))) }
+                    span.muted { " · " (message(lang, "plan-seed", &[("seed", plan.seed.to_string().into())])) }
+                },
+            }
+        }
+    }
+}
+
+/// What a batch page shows, read in one go.
+pub struct BatchPage {
+    batch: batches::Batch,
+    order: orders::Order,
+    plan: Option<Plan>,
+    stats: BatchStatistics,
+    summary: Option<VisualSummary>,
+    failed: Vec<Inspection>,
+    /// Staff only: what the data propose and the decisions signed.
+    disposition: Option<BatchDisposition>,
+}
+
+/// Reads a batch page's data as `session`'s user may see them.
+pub async fn load_batch(db: &Db, session: &Session, id: i64) -> Result<BatchPage, PageError> {
     session.caller.require(Permission::ReadResults)?;
-    let (id, visibility) = (id.into_inner(), session.caller.visibility());
-    let (batch, order, plan, stats, summary, failed) = db
+    let visibility = session.caller.visibility();
+    let staff = permits(session.caller.role, Permission::ReadProcess);
+    let page = db
         .read(move |c| {
             let batch = batches::get_batch(c, id, visibility)?;
             let order = orders::get_order(c, batch.order_id, visibility)?;
@@ -176,35 +228,62 @@ pub async fn batch_page(
                 Err(e) => return Err(e),
             };
             let failed = visual::current_failed(c, id, visibility, 60)?;
-            Ok((batch, order, plan, stats, summary, failed))
+            let disposition = if staff {
+                Some(dispositions::batch_disposition(c, id, visibility)?)
+            } else {
+                None
+            };
+            Ok(BatchPage {
+                batch,
+                order,
+                plan,
+                stats,
+                summary,
+                failed,
+                disposition,
+            })
         })
         .await?;
+    Ok(page)
+}
+
+/// A batch page, with the signing form as `form` left it.
+pub fn render_batch(session: &Session, data: &BatchPage, form: &SignForm) -> Markup {
+    let lang = session.lang;
+    let (batch, order) = (&data.batch, &data.order);
+    let title = message(
+        lang,
+        "batch-title",
+        &[
+            ("number", batch.number.into()),
+            ("po", order.po_number.as_str().into()),
+        ],
+    );
     let body = html! {
-        p { a href={ "/orders/" (order.id) } { "← PO " (order.po_number) } }
-        h1 { "Batch " (batch.number) " · PO " (order.po_number) }
-        p.muted { "Lot of " (batch.lot_size) " units" @if let Some(line) = &batch.line { " · line " (line) } }
-        div.card {
-            h2 { "Sampling plan" }
-            @match &plan {
-                None => p.muted { "No plan drawn yet." },
-                Some(plan) => p {
-                    @match plan.percent {
-                        Some(percent) => { (percent) "% sample" },
-                        None => { "ISO 2859-1" @if let Some(level) = &plan.level { ", level " (level) } },
-                    }
-                    " · " strong { (plan.sample_size) } " of " (plan.lot_size) " units"
-                    @if let (Some(ac), Some(re)) = (plan.accept, plan.reject) { " · Ac " (ac) " / Re " (re) }
-                    @if let Some(aql) = plan.aql { " · AQL " (aql) }
-                    @if let Some(inspection) = &plan.inspection { " · " (inspection) " inspection" }
-                    span.muted { " · seed " (plan.seed) }
-                },
-            }
+        p { a href={ "/orders/" (order.id) } { "← " (message(lang, "order-po", &[("po", order.po_number.as_str().into())])) } }
+        h1 { (title) }
+        p.muted {
+            (message(lang, "batch-lot", &[("lot", batch.lot_size.into())]))
+            @if let Some(line) = &batch.line { " · " (message(lang, "work-line", &[("line", line.as_str().into())])) }
         }
-        (statistics_card(&stats))
-        @if let Some(summary) = &summary { (visual_card(summary, &failed)) }
+        @if let Some(disposition) = &data.disposition { (super::disposition::card(session, batch.id, disposition, form)) }
+        (plan_card(lang, data.plan.as_ref()))
+        (statistics_card(session, &data.stats))
+        @if let Some(summary) = &data.summary { (visual_card(session, summary, &data.failed)) }
     };
-    let title = format!("Batch {} · PO {}", batch.number, order.po_number);
-    let markup = page(&session.frame(), &title, body);
+    page(&session.frame(), &title, body)
+}
+
+/// A batch: its disposition (staff), its plan, the statistics of its
+/// readings, its visual inspection.
+#[get("/batches/{id}")]
+pub async fn batch_page(
+    db: web::Data<Db>,
+    session: Session,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let data = load_batch(&db, &session, id.into_inner()).await?;
+    let markup = render_batch(&session, &data, &SignForm::default());
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 

@@ -4,6 +4,8 @@ use crate::domain::access::{permits, Permission};
 use crate::domain::language::Lang;
 use crate::i18n::text;
 use crate::service::auth::Caller;
+use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
 use maud::{html, Markup, DOCTYPE};
 
 const STYLE: &str = r#"
@@ -65,8 +67,52 @@ dl.fields dd { margin: 0; font-weight: 600; }
 .banner { border: 2px solid currentColor; border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
 figure.chart { margin: 1rem 0; }
 code { word-break: break-all; }
+.field-error { color: var(--bad); font-weight: 600; margin: .3rem 0 0; }
+[aria-invalid=true] { border-color: var(--bad) !important; box-shadow: 0 0 0 1px var(--bad); }
+textarea { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
+fieldset.choices { border: 0; padding: 0; margin: 1rem 0 0; display: flex; flex-wrap: wrap; gap: .5rem; }
+fieldset.choices legend { font-weight: 600; margin-bottom: .35rem; padding: 0; }
+fieldset.choices p { flex-basis: 100%; margin: .25rem 0 0; }
+label.choice { display: inline-flex; align-items: center; gap: .5rem; margin: 0; min-height: 48px; padding: .4rem 1rem; border: 1px solid var(--line); border-radius: 8px; background: #fff; font-weight: 600; cursor: pointer; }
+label.choice:has(input:checked) { border-color: var(--accent); background: #e8f1fb; }
+label.choice.disabled { color: var(--muted); cursor: not-allowed; background: var(--bg); }
+label.choice input { width: 1.2rem; height: 1.2rem; margin: 0; }
+label.choice.confirm { display: flex; margin: 1rem 0; font-weight: 400; }
+label.choice.confirm input { flex: none; }
+form.sign { border-top: 1px solid var(--line); margin-top: 1.25rem; }
+form.sign button { margin-top: 1rem; }
+blockquote.comment { margin: 0 0 .75rem; padding: .4rem .8rem; border-left: 3px solid var(--line); color: var(--ink); }
+ul.reasons { margin: .25rem 0 1rem; }
+details summary { cursor: pointer; font-weight: 600; min-height: 44px; display: flex; align-items: center; }
+.superseded { opacity: .8; border-top: 1px dashed var(--line); padding-top: .5rem; }
+table.sticky-first th[scope=row], table.sticky-first thead th:first-child { position: sticky; left: 0; background: #fff; z-index: 1; }
+table th[scope=row], td.nowrap { white-space: nowrap; }
+table th[scope=row] { text-transform: none; letter-spacing: 0; font-size: 1rem; color: var(--ink); font-weight: 600; }
+:focus-visible { outline: 3px solid #f79009; outline-offset: 2px; }
+.fields-row { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+.fields-row > div { flex: 1 1 12rem; }
+.fields-row label { margin-top: 0; }
+.fields-row button { width: 100%; min-height: 48px; }
+select, input[type=number] { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .7rem; min-height: 48px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+form.freeze { border-top: 1px solid var(--line); margin-top: 1.25rem; }
+figcaption { color: var(--muted); font-size: .9rem; text-align: center; margin-top: .5rem; }
+.failure h1 { font-size: 1.4rem; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
+
+/// An HTML answer, never cached (pages show live data and forms carry tokens).
+pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    response
+}
+
+/// A moment as pages show it, with its zone.
+pub fn when(moment: chrono::DateTime<chrono::Utc>) -> String {
+    moment.format("%Y-%m-%d %H:%M UTC").to_string()
+}
 
 /// What frames a page: its language, its path (the way back after a
 /// language switch) and, once signed in, the user and the session's CSRF

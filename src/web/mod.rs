@@ -3,14 +3,22 @@
 //! changes data carries the session's CSRF token.
 
 mod batches;
+mod disposition;
+mod errors;
+mod forms;
 mod inspect;
 mod language;
 mod layout;
 mod pages;
 mod reports;
 mod session;
+mod signing;
+mod spc;
 mod switch;
 mod verify;
+
+pub use errors::framed;
+pub use pages::unknown_route;
 
 use actix_web::web;
 
@@ -20,6 +28,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(pages::favicon_ico)
         .service(batches::order_page)
         .service(batches::batch_page)
+        .service(signing::sign)
         .service(batches::photo_page)
         .service(batches::thumbnail_page)
         .service(reports::report_page)
@@ -27,6 +36,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(reports::revision_pdf)
         .service(reports::report_csv)
         .service(reports::issue)
+        .service(reports::confirm_issue)
         .service(verify::verify_form)
         .service(verify::verify_upload)
         .service(session::login_form)
@@ -38,6 +48,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(inspect::script)
         .service(inspect::style)
         .service(inspect::service_worker)
+        .service(spc::chart_page)
+        .service(spc::freeze)
         .service(switch::switch_browser)
         .service(switch::switch_user);
 }

@@ -6,8 +6,8 @@ use crate::domain::access::Permission;
 use crate::service::{catalog, orders};
 use crate::store::orders::OrderFilter;
 use crate::store::{Db, PageRequest};
-use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use maud::html;
 use std::collections::HashMap;
 
@@ -99,4 +99,24 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
     };
     let markup = page(&session.frame(), &session.t("nav-orders"), body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
+}
+
+/// A page that does not exist, for a browser; the API's problem otherwise.
+pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, crate::error::AppError> {
+    let wants_page = !req.path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_page || req.method() != Method::GET {
+        return crate::api::problems::unknown_route(req).await;
+    }
+    // The frame of a signed-in reader, when the session cookie is good.
+    let _ = <Session as actix_web::FromRequest>::extract(&req).await;
+    Ok(super::errors::failure_page(
+        &req,
+        &super::errors::Failure::Status(StatusCode::NOT_FOUND, None),
+        StatusCode::NOT_FOUND,
+    ))
 }

@@ -2,10 +2,16 @@
 //! revisions, downloads (PDF, CSV) through the session, and issuing for
 //! leads.
 
+use super::disposition::{finding_text, meaning_text, proposal_text};
+use super::forms::in_language;
 use super::layout::page;
-use super::session::{html_response, CsrfForm, PageError, Session};
+use super::session::{html_response, PageError, Session};
 use crate::api::reports::{csv_response, pdf_response};
-use crate::domain::access::{permits, Permission};
+use crate::domain::access::{permits, Permission, Visibility};
+use crate::domain::disposition::Meaning;
+use crate::error::AppError;
+use crate::i18n::message;
+use crate::report::{BatchReport, QcReport};
 use crate::service::reports::{self, Preparation, ReportFile};
 use crate::store::Db;
 use actix_web::http::StatusCode;
@@ -70,11 +76,7 @@ pub async fn report_page(
                 a.button.quiet href={ "/orders/" (order_id) "/report.csv" } { "Readings (CSV)" }
             }
             @if may_issue {
-                form method="post" action={ "/orders/" (order_id) "/reports" } {
-                    input type="hidden" name="csrf" value=(session.csrf);
-                    button type="submit" { "Issue report" }
-                    span.muted { " A new revision is issued only when the data changed since the last one." }
-                }
+                p { a.button href={ "/orders/" (order_id) "/report/issue" } { (session.t("issue-report")) } }
             }
         }
         div.card.report { (crate::report::html::body(&report)) }
@@ -130,26 +132,144 @@ pub async fn report_csv(
     Ok(csv_response(db, id.into_inner(), session.caller.visibility()).await?)
 }
 
+/// What is still open in an order before its report is issued: batches
+/// without a decision, on hold, or decided on data that changed since.
+fn open_batches(report: &QcReport) -> Vec<&BatchReport> {
+    report
+        .batches
+        .iter()
+        .filter(|b| match &b.disposition.current {
+            None => true,
+            Some(d) => d.meaning == Meaning::OnHold || d.data_changed_since,
+        })
+        .collect()
+}
+
+fn issue_page(
+    session: &Session,
+    order_id: i64,
+    report: &QcReport,
+    refusal: Option<&AppError>,
+) -> maud::Markup {
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
+    let open = open_batches(report);
+    let undecided = report.undecided();
+    let numbers = undecided
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let po = report.heading.po_number.as_str();
+    let title = message(lang, "issue-title", &[("po", po.into())]);
+    let body = html! {
+        p { a href={ "/orders/" (order_id) "/report" } { "← " (t("qc-report")) } }
+        h1 { (title) }
+        div.card.actions {
+            @if open.is_empty() {
+                p.good { (message(lang, "issue-all-decided", &[("count", report.batches.len().into())])) }
+            } @else {
+                h2 { (t("issue-open-heading")) }
+                table.sticky-first {
+                    thead { tr { th scope="col" { (t("batch")) } th scope="col" { (t("issue-state")) } th scope="col" { (t("proposal-label")) } } }
+                    tbody {
+                        @for b in &open {
+                            tr {
+                                th scope="row" { a href={ "/batches/" (b.batch.id) "#disposition" } { (message(lang, "batch-number", &[("number", b.batch.number.into())])) } }
+                                td.nowrap {
+                                    @match &b.disposition.current {
+                                        None => span.bad { (t("issue-no-decision")) },
+                                        Some(d) if d.data_changed_since => span.warn { (meaning_text(lang, d.meaning)) " · " (t("decision-data-changed")) },
+                                        Some(d) => span.warn { (meaning_text(lang, d.meaning)) },
+                                    }
+                                }
+                                td {
+                                    strong { (proposal_text(lang, b.disposition.recommendation.proposal)) }
+                                    ul.reasons { @for finding in &b.disposition.recommendation.findings { li { (finding_text(lang, finding)) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action={ "/orders/" (order_id) "/reports" } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                @if !undecided.is_empty() {
+                    label.choice.confirm for="with-undecided" {
+                        input #with-undecided type="checkbox" name="with_undecided_batches" value="true" required;
+                        span { (message(lang, "issue-with-undecided", &[("batches", numbers.as_str().into())])) }
+                    }
+                }
+                @if let Some(error) = refusal { p.error role="alert" { (in_language(lang, &error.detail)) } }
+                p.muted { (t("issue-revision-note")) }
+                button type="submit" { (t("issue-confirm")) }
+                " "
+                a.button.quiet href={ "/orders/" (order_id) "/report" } { (t("cancel")) }
+            }
+        }
+    };
+    page(&session.frame(), &title, body)
+}
+
+async fn draft_report(db: &Db, order_id: i64) -> Result<QcReport, PageError> {
+    Ok(db
+        .read(move |c| reports::gather(c, order_id, Visibility::Everything, None, Utc::now()))
+        .await?)
+}
+
+/// Before issuing: what is still open, and a confirmation.
+#[get("/orders/{id}/report/issue")]
+pub async fn confirm_issue(
+    db: web::Data<Db>,
+    session: Session,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    session.caller.require(Permission::IssueReports)?;
+    let order_id = id.into_inner();
+    let report = draft_report(&db, order_id).await?;
+    let markup = issue_page(&session, order_id, &report, None);
+    Ok(html_response(StatusCode::OK).body(markup.into_string()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct IssueForm {
+    csrf: String,
+    with_undecided_batches: Option<String>,
+}
+
 #[post("/orders/{id}/reports")]
 pub async fn issue(
     db: web::Data<Db>,
     session: Session,
     id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<IssueForm>,
 ) -> Result<HttpResponse, PageError> {
-    session.check_csrf(form.csrf())?;
+    session.check_csrf(&form.csrf)?;
     session.caller.require(Permission::IssueReports)?;
     let order_id = id.into_inner();
+    let with_undecided = form.with_undecided_batches.as_deref() == Some("true");
     let actor = session.caller.actor();
     let preparing = actor.clone();
-    let prepared = db
-        .read(move |c| reports::prepare_issue(c, &preparing, order_id))
-        .await?;
-    if let Preparation::New(prepared) = prepared {
-        db.write(move |c| reports::store_issue(c, &actor, prepared))
+    let issued = async {
+        let prepared = db
+            .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided))
             .await?;
+        if let Preparation::New(prepared) = prepared {
+            db.write(move |c| reports::store_issue(c, &actor, prepared))
+                .await?;
+        }
+        Ok::<(), AppError>(())
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/orders/{order_id}/report")))
-        .finish())
+    .await;
+    match issued {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/orders/{order_id}/report")))
+            .finish()),
+        Err(error) if error.status() == StatusCode::CONFLICT => {
+            let report = draft_report(&db, order_id).await?;
+            let markup = issue_page(&session, order_id, &report, Some(&error));
+            Ok(html_response(StatusCode::CONFLICT).body(markup.into_string()))
+        }
+        Err(error) => Err(error.into()),
+    }
 }

@@ -1,16 +1,18 @@
 //! Signing in and out of the browser pages.
 
+pub use super::errors::PageError;
+use super::errors::{local_path, SignedIn};
 use super::language::request_lang;
+pub use super::layout::html_response;
 use super::layout::{page, Frame};
 use crate::api::auth::{client_address, same_secret, settle};
 use crate::domain::language::Lang;
-use crate::error::AppError;
 use crate::service::auth::{self, random_secret, AuthSettings, Caller, TokenKind};
 use crate::store::Db;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{get, post, web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -66,55 +68,8 @@ impl Session {
         if same_secret(submitted, &self.csrf) {
             Ok(())
         } else {
-            Err(PageError::Forbidden(
-                "This form has expired. Reload the page and try again.".into(),
-            ))
+            Err(PageError::Expired)
         }
-    }
-}
-
-/// Errors of pages: a missing session sends the browser to sign in.
-#[derive(Debug, thiserror::Error)]
-pub enum PageError {
-    #[error("sign in required")]
-    SignIn,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error(transparent)]
-    App(#[from] AppError),
-}
-
-impl ResponseError for PageError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            PageError::SignIn => StatusCode::SEE_OTHER,
-            PageError::Forbidden(_) => StatusCode::FORBIDDEN,
-            PageError::App(e) => e.status(),
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let message = match self {
-            PageError::SignIn => {
-                return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, "/login"))
-                    .finish();
-            }
-            PageError::Forbidden(message) => message.clone(),
-            PageError::App(e) => {
-                e.log_if_server_error();
-                e.detail.clone()
-            }
-        };
-        let body = html! { div.card { h1 { "Something went wrong" } p { (message) } p { a href="/" { "Back to the start page" } } } };
-        let mut response = html_response(self.status_code());
-        if let Some(retry_after) = match self {
-            PageError::App(e) => e.retry_after_header(),
-            _ => None,
-        } {
-            response.insert_header(retry_after);
-        }
-        response.body(page(&Frame::public(Lang::En, "/"), "Error", body).into_string())
     }
 }
 
@@ -133,13 +88,19 @@ impl FromRequest for Session {
                 .await
                 .map_err(|_| PageError::SignIn)?;
             let lang = request_lang(&req, caller.language.as_deref());
+            let csrf = csrf.unwrap_or_default();
+            req.extensions_mut().insert(SignedIn {
+                caller: caller.clone(),
+                csrf: csrf.clone(),
+                lang,
+            });
             let path = match req.uri().path_and_query() {
                 Some(path) => path.as_str().to_string(),
                 None => "/".to_string(),
             };
             Ok(Session {
                 caller,
-                csrf: csrf.unwrap_or_default(),
+                csrf,
                 lang,
                 path,
             })
@@ -147,7 +108,14 @@ impl FromRequest for Session {
     }
 }
 
-fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Markup {
+/// The sign-in page; `next` is the page to return to afterwards.
+fn login_page(
+    lang: Lang,
+    csrf: &str,
+    next: Option<&str>,
+    username: &str,
+    error: Option<&str>,
+) -> Markup {
     let t = |key| crate::i18n::text(lang, key);
     page(
         &Frame::public(lang, "/login"),
@@ -158,6 +126,7 @@ fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Ma
                 p.muted { (t("sign-in-subtitle")) }
                 form method="post" action="/login" {
                     input type="hidden" name="csrf" value=(csrf);
+                    @if let Some(next) = next { input type="hidden" name="next" value=(next); }
                     label for="username" { (t("username")) }
                     input #username type="text" name="username" value=(username) autocomplete="username" autofocus required;
                     label for="password" { (t("password")) }
@@ -171,19 +140,20 @@ fn login_page(lang: Lang, csrf: &str, username: &str, error: Option<&str>) -> Ma
     )
 }
 
-/// An HTML answer, never cached (pages show live data and forms carry tokens).
-pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
-    let mut response = HttpResponse::build(status);
-    response
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    response
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
 }
 
 #[get("/login")]
-pub async fn login_form(req: HttpRequest, settings: web::Data<AuthSettings>) -> HttpResponse {
+pub async fn login_form(
+    req: HttpRequest,
+    settings: web::Data<AuthSettings>,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
     let csrf = random_secret();
-    let markup = login_page(request_lang(&req, None), &csrf, "", None);
+    let next = query.next.as_deref().map(|n| local_path(Some(n)));
+    let markup = login_page(request_lang(&req, None), &csrf, next, "", None);
     html_response(StatusCode::OK)
         .cookie(cookie(&req, &settings, LOGIN_CSRF_COOKIE, csrf))
         .body(markup.into_string())
@@ -194,6 +164,7 @@ pub struct LoginForm {
     csrf: String,
     username: String,
     password: String,
+    next: Option<String>,
 }
 
 #[post("/login")]
@@ -209,13 +180,11 @@ pub async fn login(
         .map(|c| c.value().to_string())
         .unwrap_or_default();
     if expected.is_empty() || !same_secret(&form.csrf, &expected) {
-        return Err(PageError::Forbidden(
-            "This sign-in form has expired. Reload the page and try again.".into(),
-        ));
+        return Err(PageError::Expired);
     }
     let address = client_address(&req);
     let shared = settings.clone().into_inner();
-    let (username, password) = (form.username.clone(), form.password);
+    let (username, password) = (form.username.clone(), form.password.clone());
     let outcome = db
         .write(move |c| {
             auth::login(
@@ -236,9 +205,13 @@ pub async fn login(
             ));
             let mut spent = cookie(&req, &settings, LOGIN_CSRF_COOKIE, String::new());
             spent.make_removal();
-            // An inspector's day starts at the batches to record.
-            let start = match &session.caller {
-                Some(caller) if caller.role == crate::domain::access::Role::Inspector => "/inspect",
+            // Back to the page that asked for the sign-in; otherwise an
+            // inspector's day starts at the batches to record.
+            let start = match (&form.next, &session.caller) {
+                (Some(next), _) => local_path(Some(next)),
+                (None, Some(caller)) if caller.role == crate::domain::access::Role::Inspector => {
+                    "/inspect"
+                }
                 _ => "/",
             };
             Ok(HttpResponse::SeeOther()
@@ -251,6 +224,7 @@ pub async fn login(
             let markup = login_page(
                 request_lang(&req, None),
                 &expected,
+                form.next.as_deref().map(|n| local_path(Some(n))),
                 &form.username,
                 Some(&refusal.detail),
             );
@@ -266,12 +240,6 @@ pub async fn login(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: String,
-}
-
-impl CsrfForm {
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 #[post("/logout")]

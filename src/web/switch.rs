@@ -1,6 +1,7 @@
 //! Switching the pages' language: before sign-in for this browser (a
 //! cookie), signed in for the user (kept with the account, and the cookie).
 
+use super::errors::local_path;
 use super::language::LANG_COOKIE;
 use super::session::{PageError, Session};
 use crate::domain::language::Lang;
@@ -10,17 +11,6 @@ use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-
-/// The page to return to: a path of this site, never another site's
-/// address (`//host` or `https://…`).
-fn local_path(back: Option<&str>) -> &str {
-    match back {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/",
-    }
-}
 
 fn switched(lang: Lang, back: Option<&str>) -> HttpResponse {
     let cookie = Cookie::build(LANG_COOKIE, lang.tag())
@@ -71,7 +61,7 @@ pub async fn switch_user(
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::super::errors::local_path;
 
     #[test]
     fn the_way_back_stays_on_this_site() {

@@ -119,7 +119,10 @@ async fn build_world(app: &TestApp) -> World {
         assert_eq!(status, StatusCode::CREATED, "{photo}");
         let (status, issued) = app
             .post(
-                &format!("/api/v1/orders/{}/reports", order["id"]),
+                &format!(
+                    "/api/v1/orders/{}/reports?with_undecided_batches=true",
+                    order["id"]
+                ),
                 &json!({}),
             )
             .await;

@@ -4,9 +4,9 @@
 //! Chromium are installed; CI installs them.
 
 use crate::common::{self, Backend, TestApp, PASSWORD};
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use lotcheck::domain::access::Role;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -165,11 +165,6 @@ async fn open_home(browser: &fantoccini::Client, app: &TestApp) -> String {
     browser.current_url().await.unwrap().path().to_string()
 }
 
-/// Runs a script in the page; answers what it returns.
-async fn script(browser: &fantoccini::Client, script: &str) -> serde_json::Value {
-    browser.execute(script, vec![]).await.unwrap()
-}
-
 /// Adds the lead `lead1` and signs it in, in a browser of its own.
 async fn signed_in_lead(driver: &Driver, app: &TestApp) -> fantoccini::Client {
     app.add_user("lead1", Role::Lead, None);
@@ -252,14 +247,14 @@ pub async fn a_lead_reads_a_batch_with_its_defects_and_their_photos() {
     assert!(text.contains("36 passed"), "{text}");
     assert!(text.contains("Scratch on housing"), "{text}");
     // The thumbnail was fetched with the session and decoded by the browser.
-    let loaded = script(
+    let loaded = js(
         &browser,
         "const img = document.querySelector('.unit img'); \
              return img.complete ? img.naturalWidth : -1;",
     )
     .await;
     assert_eq!(loaded, json!(320), "thumbnail width in the browser");
-    script(
+    js(
         &browser,
         "document.querySelector('.units').scrollIntoView();",
     )
@@ -293,30 +288,148 @@ pub async fn a_lead_reads_the_report_in_the_browser_and_issues_it() {
     assert!(text.contains("PENDING"), "no decision yet: {text}");
     assert!(text.contains("Luminous flux"), "{text}");
     // Charts are drawn at a readable size, not collapsed.
-    let width = script(
+    let width = js(
         &browser,
         "return document.querySelector('figure.chart svg').getBoundingClientRect().width;",
     )
     .await;
     assert!(width.as_f64().unwrap() > 400.0, "chart width {width}");
     save_screenshot(&browser, "browser-report").await;
-    script(
+    js(
         &browser,
         "document.querySelector('figure.chart').scrollIntoView();",
     )
     .await;
     save_screenshot(&browser, "browser-report-chart").await;
 
+    // Issuing asks first, and says what is open: batch 1 has no decision,
+    // so the report can be issued only as one with an undecided batch.
+    click_link(&browser, "Issue report…").await;
+    let text = main_text_once(&browser, Locator::Id("with-undecided")).await;
+    assert!(
+        text.contains("Still open") && text.contains("no decision"),
+        "{text}"
+    );
+    click(&browser, "#with-undecided").await;
     click_and_wait(
         &browser,
-        Locator::Css(".actions form button[type=submit]"),
+        Locator::Css("main form button[type=submit]"),
         Locator::LinkText("QCR-000001 rev 1"),
     )
     .await;
+    let text = main_text_once(&browser, Locator::Css(".report")).await;
+    assert!(
+        text.contains("Batch 1 had no disposition when this report was made"),
+        "the statement names the undecided batch: {text}"
+    );
     let (_, issued) = app
         .get(&format!("/api/v1/orders/{}/reports", s.order_id))
         .await;
     assert_eq!(issued[0]["issued_by"], "lead1");
     browser.close().await.unwrap();
     app.stop().await;
+}
+
+/// Where screenshots go when asked for.
+fn screenshot_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("LOTCHECK_SCREENSHOTS").map(|dir| {
+        let dir = std::path::PathBuf::from(dir);
+        let dir = if dir.is_relative() {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
+        } else {
+            dir
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+/// A 10-inch tablet (800 × 1280 CSS pixels), both ways round.
+pub const TABLET: &[(&str, u32, u32)] = &[("portrait", 800, 1280), ("landscape", 1280, 800)];
+/// A tablet held upright, and a desk's screen.
+pub const TABLET_AND_DESKTOP: &[(&str, u32, u32)] =
+    &[("tablet", 800, 1280), ("desktop", 1440, 900)];
+
+/// Saves the screen as `<name>-<size>.png` at each of `sizes`, scrolled to
+/// `anchor`, when screenshots are asked for.
+pub async fn screens(browser: &Client, sizes: &[(&str, u32, u32)], name: &str, anchor: &str) {
+    let Some(dir) = screenshot_dir() else {
+        return;
+    };
+    for &(orientation, width, height) in sizes {
+        browser.set_window_size(width, height).await.unwrap();
+        js(
+            browser,
+            &format!("const a = document.querySelector(\"{anchor}\"); window.scrollTo(0, a ? a.getBoundingClientRect().top + window.scrollY - 12 : 0); return 0;"),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let shot = browser.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-{orientation}.png")), shot).unwrap();
+    }
+    browser.set_window_size(1280, 800).await.unwrap();
+}
+
+pub async fn js(browser: &Client, script: &str) -> Value {
+    browser.execute(script, vec![]).await.unwrap()
+}
+
+/// Waits until `script` (an expression) is true in the page.
+pub async fn until(browser: &Client, what: &str, script: &str) {
+    for _ in 0..300 {
+        if js(browser, &format!("return Boolean({script});")).await == json!(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shot = browser.screenshot().await.unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-failure.png");
+    std::fs::write(&path, shot).unwrap();
+    panic!(
+        "waited 30 s for {what} ({script}); the screen is in {}",
+        path.display()
+    );
+}
+
+/// The text of the element `css`.
+pub async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+pub fn is_stale(error: &fantoccini::error::CmdError) -> bool {
+    matches!(error, fantoccini::error::CmdError::Standard(e)
+        if e.error == fantoccini::error::ErrorStatus::StaleElementReference)
+}
+
+/// Finds the element and clicks it, or types into it; found again when
+/// the page redrew it meanwhile (it redraws a form when an entry is sent,
+/// keeping what is typed and the focus).
+pub async fn on_element(browser: &Client, css: &str, keys: Option<&str>) {
+    for _ in 0..20 {
+        let element = browser.wait().for_element(Locator::Css(css)).await.unwrap();
+        let done = match keys {
+            None => element.click().await,
+            Some(keys) => element.send_keys(keys).await,
+        };
+        match done {
+            Ok(()) => return,
+            Err(e) if is_stale(&e) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
+    panic!("{css} kept being replaced");
+}
+
+pub async fn click(browser: &Client, css: &str) {
+    on_element(browser, css, None).await;
+}
+
+pub async fn type_into(browser: &Client, css: &str, keys: &str) {
+    on_element(browser, css, Some(keys)).await;
 }

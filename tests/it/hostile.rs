@@ -218,7 +218,10 @@ pub async fn charts_and_reports_render_with_control_characters_stored(backend: B
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
     assert!(pdf.starts_with(b"%PDF"));
     let (status, issued) = app
-        .post(&format!("/api/v1/orders/{order_id}/reports"), &json!({}))
+        .post(
+            &format!("/api/v1/orders/{order_id}/reports?with_undecided_batches=true"),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     app.stop().await;

@@ -11,7 +11,9 @@
 //! tablet size, portrait and landscape (the README's pictures come from
 //! `LOTCHECK_SCREENSHOTS=docs/screens cargo test --test it -- inspector_app::`).
 
-use crate::browser::{browser, chromedriver};
+use crate::browser::{
+    browser, chromedriver, click, is_stale, js, screens, text_of, type_into, until, TABLET,
+};
 use crate::common::{self, stats_of, Backend, TestApp, PASSWORD};
 use fantoccini::{Client, Locator};
 use lotcheck::domain::access::Role;
@@ -75,73 +77,6 @@ impl Proxy {
     }
 }
 
-/// Where screenshots go when asked for.
-fn screenshot_dir() -> Option<std::path::PathBuf> {
-    std::env::var_os("LOTCHECK_SCREENSHOTS").map(|dir| {
-        let dir = std::path::PathBuf::from(dir);
-        let dir = if dir.is_relative() {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
-        } else {
-            dir
-        };
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    })
-}
-
-/// Saves the screen as `<name>-portrait.png` and `<name>-landscape.png`
-/// (a 10-inch tablet: 800 × 1280 CSS pixels), scrolled to `anchor`, when
-/// screenshots are asked for.
-async fn screens(browser: &Client, name: &str, anchor: &str) {
-    let Some(dir) = screenshot_dir() else {
-        return;
-    };
-    for (orientation, width, height) in [("portrait", 800, 1280), ("landscape", 1280, 800)] {
-        browser.set_window_size(width, height).await.unwrap();
-        js(
-            browser,
-            &format!("const a = document.querySelector(\"{anchor}\"); window.scrollTo(0, a ? a.getBoundingClientRect().top + window.scrollY - 12 : 0); return 0;"),
-        )
-        .await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let shot = browser.screenshot().await.unwrap();
-        std::fs::write(dir.join(format!("{name}-{orientation}.png")), shot).unwrap();
-    }
-    browser.set_window_size(1280, 800).await.unwrap();
-}
-
-async fn js(browser: &Client, script: &str) -> Value {
-    browser.execute(script, vec![]).await.unwrap()
-}
-
-/// Waits until `script` (an expression) is true in the page.
-async fn until(browser: &Client, what: &str, script: &str) {
-    for _ in 0..300 {
-        if js(browser, &format!("return Boolean({script});")).await == json!(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let shot = browser.screenshot().await.unwrap();
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("inspector-app-failure.png");
-    std::fs::write(&path, shot).unwrap();
-    panic!(
-        "waited 30 s for {what} ({script}); the screen is in {}",
-        path.display()
-    );
-}
-
-/// The text of the element `css`.
-async fn text_of(browser: &Client, css: &str) -> String {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// Opens a batch's entry page through the proxy.
 async fn open_batch(browser: &Client, proxy: &Proxy, batch: i64) {
     browser
@@ -173,38 +108,6 @@ async fn sign_in(browser: &Client, proxy: &Proxy, username: &str) {
         .for_element(Locator::Css("header form"))
         .await
         .unwrap();
-}
-
-fn is_stale(error: &fantoccini::error::CmdError) -> bool {
-    matches!(error, fantoccini::error::CmdError::Standard(e)
-        if e.error == fantoccini::error::ErrorStatus::StaleElementReference)
-}
-
-/// Finds the element and clicks it, or types into it; found again when
-/// the page redrew it meanwhile (it redraws a form when an entry is sent,
-/// keeping what is typed and the focus).
-async fn on_element(browser: &Client, css: &str, keys: Option<&str>) {
-    for _ in 0..20 {
-        let element = browser.wait().for_element(Locator::Css(css)).await.unwrap();
-        let done = match keys {
-            None => element.click().await,
-            Some(keys) => element.send_keys(keys).await,
-        };
-        match done {
-            Ok(()) => return,
-            Err(e) if is_stale(&e) => tokio::time::sleep(Duration::from_millis(50)).await,
-            Err(e) => panic!("{css}: {e}"),
-        }
-    }
-    panic!("{css} kept being replaced");
-}
-
-async fn click(browser: &Client, css: &str) {
-    on_element(browser, css, None).await;
-}
-
-async fn type_into(browser: &Client, css: &str, keys: &str) {
-    on_element(browser, css, Some(keys)).await;
 }
 
 /// Types into the focused control, then presses Enter. The page redraws
@@ -378,7 +281,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         list.contains("readings 0 of 10 units") && list.contains("visual 0 of 100"),
         "{list}"
     );
-    screens(&browser, "inspect-work-list", "body").await;
+    screens(&browser, TABLET, "inspect-work-list", "body").await;
 
     // Unit by unit, keyboard only, in draw order.
     open_batch(&browser, &proxy, batch).await;
@@ -422,7 +325,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             && colour.contains("ANSI C78.377 bin"),
         "{colour}"
     );
-    screens(&browser, "inspect-unit-form", "nav.tabs").await;
+    screens(&browser, TABLET, "inspect-unit-form", "nav.tabs").await;
 
     // A correction by keyboard: the value, Enter, the reason, Enter.
     click(
@@ -462,7 +365,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             until(&browser, "the cell sent", &format!("{PENDING} === 0 && document.querySelector(\"#grid input[data-key='{unit}:{code}']\").readOnly")).await;
         }
     }
-    screens(&browser, "inspect-grid", "nav.tabs").await;
+    screens(&browser, TABLET, "inspect-grid", "nav.tabs").await;
 
     // An instrument's CSV: one bad row (refused, nothing stored), then good.
     click(&browser, "[data-tab=import]").await;
@@ -505,7 +408,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         ))
         .await;
     assert_eq!(readings["total"], 0, "a refused file stores nothing");
-    screens(&browser, "inspect-import-errors", ".import-map").await;
+    screens(&browser, TABLET, "inspect-import-errors", ".import-map").await;
     type_into(&browser, "#import-file", good.to_str().unwrap()).await;
     click(&browser, "#import-send").await;
     until(
@@ -533,7 +436,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
     until(&browser, "the range sent", &format!("{PENDING} === 0 && document.querySelector('.summary-line').textContent.startsWith('70 of 100')")).await;
     record_defects(&browser, 71, &photo).await;
     until(&browser, "the defects sent", &format!("{PENDING} === 0")).await;
-    screens(&browser, "inspect-visual", ".summary-line").await;
+    screens(&browser, TABLET, "inspect-visual", ".summary-line").await;
 
     // The connection drops; the inspector goes on.
     proxy.down();
@@ -568,7 +471,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         status.contains("Offline") && status.contains("4 pending"),
         "{status}"
     );
-    screens(&browser, "inspect-offline", "#status").await;
+    screens(&browser, TABLET, "inspect-offline", "#status").await;
     // The page itself comes from the tablet while offline.
     open_batch(&browser, &proxy, batch).await;
     until(&browser, "the kept page with its pending entries", "document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('4 pending')").await;
@@ -616,7 +519,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
             && refused.contains("on the server 810"),
         "{refused}"
     );
-    screens(&browser, "inspect-refused", "#attention").await;
+    screens(&browser, TABLET, "inspect-refused", "#attention").await;
 
     // Exactly once: every reading, the inspection and its one photo.
     let (_, readings) = app
@@ -735,7 +638,7 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
         list.contains("待录入的批次") && list.contains("检测数据"),
         "{list}"
     );
-    screens(&browser, "inspect-work-list-zh", "body").await;
+    screens(&browser, TABLET, "inspect-work-list-zh", "body").await;
 
     open_batch(&browser, &proxy, batch).await;
     until(
@@ -750,7 +653,7 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
         "{entry}"
     );
     until(&browser, "the script's messages in Chinese", "document.querySelector('#connection').textContent === '在线' && document.querySelector('#unit-form h2').textContent.startsWith('样品')").await;
-    screens(&browser, "inspect-unit-form-zh", "nav.tabs").await;
+    screens(&browser, TABLET, "inspect-unit-form-zh", "nav.tabs").await;
 
     // The switch on the page: English, kept with the user.
     click(&browser, "form.languages button[value=en]").await;

@@ -33,10 +33,13 @@ pub enum Preparation {
 
 /// Renders the next revision unless the data are those of the latest one.
 /// Runs outside the write transaction; `store_issue` checks nothing moved.
+/// Batches without a decision refuse it unless `with_undecided_batches`:
+/// then it is issued as such, its statement naming them.
 pub fn prepare_issue(
     conn: &mut DbConnection,
     actor: &Actor,
     order_id: i64,
+    with_undecided_batches: bool,
 ) -> AppResult<Preparation> {
     let now = Utc::now();
     // Fingerprint first: data changing while the report is gathered make
@@ -47,6 +50,21 @@ pub fn prepare_issue(
         return Err(AppError::conflict(
             ErrorCode::NothingToReport,
             "the order has no batches yet: there is nothing to report",
+        ));
+    }
+    let undecided = draft.undecided();
+    if !undecided.is_empty() && !with_undecided_batches {
+        let numbers: Vec<String> = undecided.iter().map(i32::to_string).collect();
+        let which = match numbers.as_slice() {
+            [one] => format!("batch {one} has"),
+            many => format!("batches {} have", many.join(", ")),
+        };
+        return Err(AppError::conflict(
+            ErrorCode::UndecidedBatches,
+            format!(
+                "{which} no decision yet: decide first, or issue the report with undecided \
+                 batches (with_undecided_batches=true; its statement names them)"
+            ),
         ));
     }
     let previous = store::reports_of_order(conn, order_id)?.pop();

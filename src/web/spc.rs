@@ -1,0 +1,350 @@
+//! A product's control charts in the browser: pick the characteristic, the
+//! chart and a baseline; see the chart, the run-rule violations named with
+//! their batches, and the phases frozen so far; freeze the limits of a
+//! baseline as a new phase (leads). Limits, rules and phases are the
+//! service's ([`control_charts`]), the chart the API's picture.
+
+use super::forms::FormErrors;
+use super::layout::{page, when};
+use super::session::{html_response, PageError, Session};
+use crate::domain::access::{permits, Permission};
+use crate::domain::run_rules::Rule;
+use crate::domain::spc::{ChartKind, ControlChart};
+use crate::domain::template::Kind;
+use crate::error::AppError;
+use crate::i18n::message;
+use crate::service::catalog::{self, Product};
+use crate::service::charts::draw_control_chart;
+use crate::service::control_charts::{self, FreezeLimits, VISUAL};
+use crate::store::Db;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+
+const VARIABLE_CHARTS: [ChartKind; 3] = [ChartKind::XbarR, ChartKind::XbarS, ChartKind::IMr];
+const COUNT_CHARTS: [ChartKind; 2] = [ChartKind::P, ChartKind::U];
+
+/// What the reader picked; defaults to the first measured characteristic.
+#[derive(Deserialize, Default, Clone)]
+pub struct ChartChoice {
+    characteristic: Option<String>,
+    chart: Option<String>,
+    baseline: Option<usize>,
+}
+
+/// The characteristics a chart can be drawn for: measured ones, and the
+/// final visual inspection (p, u).
+fn chartable(product: &Product) -> Vec<(String, String)> {
+    let mut choices: Vec<(String, String)> = product
+        .characteristics
+        .iter()
+        .filter(|c| c.kind != Kind::Attribute)
+        .map(|c| (c.code.clone(), c.name.clone()))
+        .collect();
+    choices.push((VISUAL.into(), String::new()));
+    choices
+}
+
+struct Picked {
+    code: String,
+    kind: ChartKind,
+    baseline: Option<usize>,
+}
+
+fn picked(product: &Product, choice: &ChartChoice) -> Picked {
+    let choices = chartable(product);
+    let code = choice
+        .characteristic
+        .clone()
+        .filter(|c| choices.iter().any(|(code, _)| code == c))
+        .unwrap_or_else(|| choices[0].0.clone());
+    let kinds: &[ChartKind] = if code == VISUAL {
+        &COUNT_CHARTS
+    } else {
+        &VARIABLE_CHARTS
+    };
+    let kind = choice
+        .chart
+        .as_deref()
+        .and_then(ChartKind::parse)
+        .filter(|k| kinds.contains(k))
+        .unwrap_or(kinds[0]);
+    Picked {
+        code,
+        kind,
+        baseline: choice.baseline.filter(|&b| b > 0),
+    }
+}
+
+fn rule_text(session: &Session, rule: Rule) -> String {
+    session.t(&format!("rule-{rule:?}"))
+}
+
+/// What the page shows: the product, the chart (or why there is none) and
+/// its picture.
+struct ChartView {
+    product: Product,
+    picked: Picked,
+    chart: Result<(ControlChart, String), AppError>,
+}
+
+async fn load(
+    db: &Db,
+    session: &Session,
+    product_id: i64,
+    choice: ChartChoice,
+) -> Result<ChartView, PageError> {
+    session.caller.require(Permission::ReadProcess)?;
+    let visibility = session.caller.visibility();
+    Ok(db
+        .read(move |c| {
+            let product = catalog::get_product(c, product_id, visibility)?;
+            let picked = picked(&product, &choice);
+            let chart = control_charts::control_chart(
+                c,
+                product_id,
+                &picked.code,
+                picked.kind,
+                picked.baseline,
+                visibility,
+            )
+            .and_then(|chart| {
+                let svg = draw_control_chart(&product, &chart)?;
+                Ok((chart, svg))
+            });
+            Ok(ChartView {
+                product,
+                picked,
+                chart,
+            })
+        })
+        .await?)
+}
+
+fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Markup {
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
+    let product = &view.product;
+    let picked = &view.picked;
+    let kinds: &[ChartKind] = if picked.code == VISUAL {
+        &COUNT_CHARTS
+    } else {
+        &VARIABLE_CHARTS
+    };
+    let title = message(
+        lang,
+        "spc-title",
+        &[("product", product.code.as_str().into())],
+    );
+    let may_freeze = permits(session.caller.role, Permission::PlanSampling);
+    let body = html! {
+        h1 { (title) }
+        p.muted { (product.name) }
+        form.pick.card method="get" action={ "/products/" (product.id) "/control-chart" } {
+            div.fields-row {
+                div {
+                    label for="characteristic" { (t("spc-characteristic")) }
+                    select #characteristic name="characteristic" {
+                        @for (code, name) in chartable(product) {
+                            option value=(code) selected[code == picked.code] {
+                                @if code == VISUAL { (t("visual-heading")) } @else { (name) }
+                            }
+                        }
+                    }
+                }
+                div {
+                    label for="chart" { (t("spc-chart")) }
+                    select #chart name="chart" {
+                        @for kind in kinds {
+                            option value=(kind.as_str()) selected[*kind == picked.kind] { (t(&format!("chart-{}", kind.as_str()))) }
+                        }
+                    }
+                }
+                div {
+                    label for="baseline" { (t("spc-baseline")) }
+                    input #baseline type="number" name="baseline" min="1" inputmode="numeric"
+                        value=[picked.baseline] placeholder=(t("spc-baseline-all"));
+                }
+                div { button type="submit" { (t("spc-show")) } }
+            }
+        }
+        @match &view.chart {
+            Err(error) => div.card { p.warn { (super::forms::in_language(lang, &error.detail)) } },
+            Ok((chart, svg)) => {
+                div.card {
+                    @let chart_title = message(lang, "spc-chart-title", &[("chart", t(&format!("chart-{}", chart.chart.as_str())).into()), ("count", chart.points.len().into())]);
+                    figure.chart role="img" aria-label=(chart_title) {
+                        (PreEscaped(svg))
+                        figcaption {
+                            (chart_title) " · "
+                            (message(lang, "spc-limits", &[("lcl", format!("{:.4}", chart.lcl).into()), ("center", format!("{:.4}", chart.center).into()), ("ucl", format!("{:.4}", chart.ucl).into())]))
+                        }
+                    }
+                    h2 { (t("spc-violations")) }
+                    @if chart.alerts.is_empty() {
+                        p.good { (t("spc-in-control")) }
+                    } @else {
+                        table.sticky-first {
+                            thead { tr { th scope="col" { (t("spc-rule")) } th scope="col" { (t("spc-batches")) } } }
+                            tbody {
+                                @for alert in &chart.alerts {
+                                    tr {
+                                        th scope="row" { span.bad { (format!("{:?}", alert.rule)) } " · " (rule_text(session, alert.rule)) }
+                                        td { @for id in &alert.batch_ids { a href={ "/batches/" (id) } { "#" (id) } " " } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                div.card {
+                    h2 { (t("spc-phases")) }
+                    @if chart.phases.is_empty() {
+                        p.muted { (t("spc-no-phases")) }
+                    } @else {
+                        table {
+                            thead { tr { th scope="col" { (t("spc-phase-batches")) } th.num scope="col" { "LCL" } th.num scope="col" { (t("spc-center")) } th.num scope="col" { "UCL" } th scope="col" { (t("spc-frozen")) } } }
+                            tbody {
+                                @for phase in &chart.phases {
+                                    tr {
+                                        td { "#" (phase.first_batch_id) " – #" (phase.last_batch_id) }
+                                        td.num { (format!("{:.4}", phase.lcl)) }
+                                        td.num { (format!("{:.4}", phase.center)) }
+                                        td.num { (format!("{:.4}", phase.ucl)) }
+                                        td { (phase.frozen_by.as_deref().unwrap_or("—")) " · " (when(phase.frozen_at)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if may_freeze {
+                        (freeze_form(session, product.id, picked, chart, freeze_errors))
+                    }
+                }
+            }
+        }
+    };
+    page(&session.frame(), &title, body)
+}
+
+fn freeze_form(
+    session: &Session,
+    product_id: i64,
+    picked: &Picked,
+    chart: &ControlChart,
+    errors: &FormErrors,
+) -> Markup {
+    let t = |key: &str| session.t(key);
+    let ids: Vec<i64> = chart.points.iter().map(|p| p.batch_id).collect();
+    let last_default = picked
+        .baseline
+        .and_then(|n| ids.get(n.saturating_sub(1)))
+        .or(ids.last())
+        .copied();
+    html! {
+        form.freeze method="post" action={ "/products/" (product_id) "/control-chart/phases" } {
+            h3 { (t("spc-freeze-heading")) }
+            p.muted { (t("spc-freeze-hint")) }
+            input type="hidden" name="csrf" value=(session.csrf);
+            input type="hidden" name="characteristic" value=(picked.code);
+            input type="hidden" name="chart" value=(picked.kind.as_str());
+            div.fields-row {
+                div {
+                    label for="first_batch_id" { (t("spc-first-batch")) }
+                    select #first_batch_id name="first_batch_id" aria-describedby=[errors.field("first_batch_id").map(|_| "first_batch_id-error")] {
+                        @for (i, id) in ids.iter().enumerate() { option value=(id) selected[i == 0] { "#" (id) } }
+                    }
+                    (errors.beside("first_batch_id"))
+                }
+                div {
+                    label for="last_batch_id" { (t("spc-last-batch")) }
+                    select #last_batch_id name="last_batch_id" aria-describedby=[errors.field("last_batch_id").map(|_| "last_batch_id-error")] {
+                        @for id in &ids { option value=(id) selected[Some(*id) == last_default] { "#" (id) } }
+                    }
+                    (errors.beside("last_batch_id"))
+                }
+                div { button type="submit" { (t("spc-freeze")) } }
+            }
+            (errors.general(&["first_batch_id", "last_batch_id"]))
+        }
+    }
+}
+
+#[get("/products/{id}/control-chart")]
+pub async fn chart_page(
+    db: web::Data<Db>,
+    session: Session,
+    id: web::Path<i64>,
+    choice: web::Query<ChartChoice>,
+) -> Result<HttpResponse, PageError> {
+    let view = load(&db, &session, id.into_inner(), choice.into_inner()).await?;
+    let markup = render(&session, &view, &FormErrors::default());
+    Ok(html_response(StatusCode::OK).body(markup.into_string()))
+}
+
+#[derive(Deserialize)]
+pub struct FreezeFields {
+    csrf: String,
+    characteristic: String,
+    chart: String,
+    first_batch_id: i64,
+    last_batch_id: i64,
+}
+
+/// Freezes the limits of the chosen batches as a new phase; a refusal
+/// shows the chart again with the reason beside the field.
+#[post("/products/{id}/control-chart/phases")]
+pub async fn freeze(
+    db: web::Data<Db>,
+    session: Session,
+    id: web::Path<i64>,
+    fields: web::Form<FreezeFields>,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(&fields.csrf)?;
+    session.caller.require(Permission::PlanSampling)?;
+    let product_id = id.into_inner();
+    let fields = fields.into_inner();
+    let kind = ChartKind::parse(&fields.chart)
+        .ok_or_else(|| AppError::invalid("chart", "one of xbar-r, xbar-s, i-mr, p, u"))?;
+    let request = FreezeLimits {
+        characteristic: fields.characteristic.clone(),
+        chart: kind,
+        first_batch_id: fields.first_batch_id,
+        last_batch_id: fields.last_batch_id,
+    };
+    let actor = session.caller.actor();
+    let frozen = db
+        .write(move |c| control_charts::freeze(c, &actor, product_id, request))
+        .await;
+    let back = ChartChoice {
+        characteristic: Some(fields.characteristic),
+        chart: Some(fields.chart),
+        baseline: None,
+    };
+    match frozen {
+        Ok(_) => {
+            let query = serde_urlencoded::to_string([
+                (
+                    "characteristic",
+                    back.characteristic.as_deref().unwrap_or_default(),
+                ),
+                ("chart", back.chart.as_deref().unwrap_or_default()),
+            ])
+            .unwrap_or_default();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    "Location",
+                    format!("/products/{product_id}/control-chart?{query}"),
+                ))
+                .finish())
+        }
+        Err(error) if matches!(error.status().as_u16(), 409 | 422) => {
+            let status = error.status();
+            let errors = FormErrors::from_error(session.lang, &error, &[]);
+            let view = load(&db, &session, product_id, back).await?;
+            Ok(html_response(status).body(render(&session, &view, &errors).into_string()))
+        }
+        Err(error) => Err(error.into()),
+    }
+}

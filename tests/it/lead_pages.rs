@@ -1,0 +1,296 @@
+//! A lead's work in the browser, end to end in headless Chromium, in
+//! English and in Chinese: a batch page asked for before signing in leads
+//! to the sign-in and back; the lead reads what the data propose, signs a
+//! decision (a wrong password is refused beside the field, nothing is
+//! signed, the entries stay), then issues the order's report, which
+//! states plainly that a batch was not decided. A page that does not exist
+//! and an expired form answer as pages in the site's frame.
+//!
+//! With `LOTCHECK_SCREENSHOTS=<dir>` the run saves the lead's pages at
+//! tablet and desktop size in both languages.
+
+use crate::browser::{
+    browser_in, chromedriver, click, js, screens, text_of, type_into, until, TABLET_AND_DESKTOP,
+};
+use crate::common::{self, Backend, TestApp, PASSWORD};
+use fantoccini::Client;
+use lotcheck::domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// What the pages say, in the language under test (written out here, not
+/// read from the catalogue, so a wrong or missing translation fails).
+struct Words {
+    tag: &'static str,
+    proposal: &'static str,
+    hold: &'static str,
+    wrong_password: &'static str,
+    signed_by: &'static str,
+    on_hold: &'static str,
+    still_open: &'static str,
+    no_decision: &'static str,
+    not_found: &'static str,
+    expired: &'static str,
+}
+
+const ENGLISH: Words = Words {
+    tag: "en",
+    proposal: "The data propose: hold",
+    hold: "8 of 12 readings are missing",
+    wrong_password: "The password is wrong: the decision is not signed.",
+    signed_by: "signed by lead1",
+    on_hold: "on hold",
+    still_open: "Still open",
+    no_decision: "no decision",
+    not_found: "This page does not exist",
+    expired: "This form has expired",
+};
+
+const CHINESE: Words = Words {
+    tag: "zh-CN",
+    proposal: "数据建议：暂扣",
+    hold: "缺少 8 / 12 个测量值",
+    wrong_password: "密码错误：决定未签署。",
+    signed_by: "由 lead1 于",
+    on_hold: "暂扣",
+    still_open: "尚未完成",
+    no_decision: "未决定",
+    not_found: "此页面不存在",
+    expired: "此表单已过期",
+};
+
+pub async fn a_lead_signs_a_decision_and_issues_the_report(backend: Backend) {
+    lead_signs_and_issues(backend, &ENGLISH).await;
+}
+
+pub async fn a_lead_signs_and_issues_in_chinese(backend: Backend) {
+    lead_signs_and_issues(backend, &CHINESE).await;
+}
+
+async fn sign_in_here(browser: &Client, username: &str) {
+    for (id, text) in [("#username", username), ("#password", PASSWORD)] {
+        type_into(browser, id, text).await;
+    }
+    click(browser, "form button[type=submit]").await;
+    until(
+        browser,
+        "signed in",
+        "document.querySelector('header form')",
+    )
+    .await;
+}
+
+async fn path_of(browser: &Client) -> String {
+    let url = browser.current_url().await.unwrap();
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+async fn lead_signs_and_issues(backend: Backend, words: &Words) {
+    let driver = chromedriver();
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, 40).await;
+    let (_, units) =
+        common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;
+    let readings: Vec<_> = units
+        .iter()
+        .map(|u| json!({"unit": u, "characteristic": "flux", "value": 800.0}))
+        .collect();
+    common::record_readings(&app, s.batch_id, readings).await;
+    let second = common::new_batch(&app, s.order_id, 20).await;
+    app.add_user("lead1", Role::Lead, None);
+    let browser = browser_in(&driver, Some(words.tag)).await;
+    browser.set_window_size(1280, 900).await.unwrap();
+
+    // Asked for before signing in: the sign-in, then the page itself.
+    let batch_page = format!("/batches/{}", s.batch_id);
+    browser.goto(&app.url(&batch_page)).await.unwrap();
+    until(
+        &browser,
+        "the sign-in page",
+        "document.getElementById('username')",
+    )
+    .await;
+    assert!(path_of(&browser).await.starts_with("/login?next="));
+    sign_in_here(&browser, "lead1").await;
+    assert_eq!(
+        path_of(&browser).await,
+        batch_page,
+        "back where the lead was"
+    );
+
+    // What the data propose, and why; release is not offered on them.
+    let card = text_of(&browser, "#disposition").await;
+    assert!(card.contains(words.proposal), "{card}");
+    assert!(card.contains(words.hold), "{card}");
+    assert_eq!(
+        js(
+            &browser,
+            "return document.getElementById('meaning-released').disabled;"
+        )
+        .await,
+        json!(true)
+    );
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("lead-batch-{}", words.tag),
+        "#disposition",
+    )
+    .await;
+
+    // A wrong password: refused beside the field, nothing signed, the
+    // choice and comment kept.
+    click(&browser, "#meaning-on_hold").await;
+    type_into(&browser, "#comment", "Waiting for the power readings").await;
+    type_into(&browser, "#password", "not-my-password").await;
+    click(&browser, "form.sign button[type=submit]").await;
+    until(
+        &browser,
+        "the refusal",
+        "document.getElementById('password-error')",
+    )
+    .await;
+    let refusal = text_of(&browser, "#password-error").await;
+    assert_eq!(refusal, words.wrong_password);
+    assert_eq!(
+        js(&browser, "return [document.getElementById('meaning-on_hold').checked, document.getElementById('comment').value, document.getElementById('password').getAttribute('aria-invalid')];").await,
+        json!([true, "Waiting for the power readings", "true"])
+    );
+    let disposition_path = format!("/api/v1/batches/{}/disposition", s.batch_id);
+    let (_, disposition) = app.get(&disposition_path).await;
+    assert!(disposition["current"].is_null(), "{disposition}");
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("lead-sign-refused-{}", words.tag),
+        "form.sign",
+    )
+    .await;
+
+    // The right one signs.
+    type_into(&browser, "#password", PASSWORD).await;
+    click(&browser, "form.sign button[type=submit]").await;
+    until(&browser, "the decision in force", "!document.getElementById('password-error') && document.querySelector('#disposition blockquote')").await;
+    let card = text_of(&browser, "#disposition").await;
+    assert!(
+        card.contains(words.signed_by) && card.contains(words.on_hold),
+        "{card}"
+    );
+    let (_, disposition) = app.get(&disposition_path).await;
+    assert_eq!(disposition["current"]["meaning"], "on_hold");
+    assert_eq!(disposition["current"]["signed_by"], "lead1");
+
+    // Through the API, undecided batches refuse a report unless asked for.
+    let issue = format!("/api/v1/orders/{}/reports", s.order_id);
+    let (status, problem) = app.post(&issue, &json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "undecided_batches");
+
+    // In the browser: what is open, and a confirmation.
+    browser
+        .goto(&app.url(&format!("/orders/{}/report/issue", s.order_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the confirmation",
+        "document.getElementById('with-undecided')",
+    )
+    .await;
+    let open = text_of(&browser, "main").await;
+    assert!(
+        open.contains(words.still_open) && open.contains(words.no_decision),
+        "{open}"
+    );
+    assert!(open.contains(words.on_hold), "batch 1 is on hold: {open}");
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("lead-issue-{}", words.tag),
+        "main",
+    )
+    .await;
+    // Unconfirmed (the browser's own check taken away): refused, nothing issued.
+    js(
+        &browser,
+        "document.getElementById('with-undecided').required = false; return 0;",
+    )
+    .await;
+    click(&browser, "main form button[type=submit]").await;
+    until(
+        &browser,
+        "the refusal",
+        "document.querySelector('main p.error')",
+    )
+    .await;
+    assert!(text_of(&browser, "main p.error")
+        .await
+        .contains("batch 2 has no decision"));
+    let (_, issued) = app.get(&issue).await;
+    assert_eq!(issued, json!([]), "nothing issued unconfirmed");
+    click(&browser, "#with-undecided").await;
+    click(&browser, "main form button[type=submit]").await;
+    until(
+        &browser,
+        "the issued revision",
+        "document.querySelector('a[href$=\"/reports/1.pdf\"]')",
+    )
+    .await;
+    let (_, issued) = app.get(&issue).await;
+    assert_eq!(issued[0]["issued_by"], "lead1");
+    assert_eq!(issued[0]["revision"], 1);
+    let report = text_of(&browser, ".report").await;
+    assert!(
+        report.contains("Batch 2 had no disposition"),
+        "the statement names the undecided batch: {report}"
+    );
+    let _ = second;
+
+    // Errors are pages in the frame, in the reader's language.
+    browser.goto(&app.url("/no-such-page")).await.unwrap();
+    until(
+        &browser,
+        "the not-found page",
+        "document.querySelector('.failure')",
+    )
+    .await;
+    assert!(text_of(&browser, "main").await.contains(words.not_found));
+    assert!(
+        text_of(&browser, "header").await.contains("lead1"),
+        "signed-in frame"
+    );
+    browser.goto(&app.url(&batch_page)).await.unwrap();
+    until(
+        &browser,
+        "the batch page",
+        "document.getElementById('comment')",
+    )
+    .await;
+    js(
+        &browser,
+        "document.querySelector('form.sign input[name=csrf]').value = 'stale'; return 0;",
+    )
+    .await;
+    type_into(&browser, "#comment", "x").await;
+    click(&browser, "form.sign button[type=submit]").await;
+    until(
+        &browser,
+        "the expired page",
+        "document.querySelector('.failure')",
+    )
+    .await;
+    assert!(text_of(&browser, "main").await.contains(words.expired));
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("error-expired-{}", words.tag),
+        "main",
+    )
+    .await;
+
+    browser.close().await.unwrap();
+    app.stop().await;
+}
