@@ -294,3 +294,137 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     browser.close().await.unwrap();
     app.stop().await;
 }
+
+/// A product with eight batches of flux readings, the last one shifted.
+async fn product_with_batches(app: &TestApp) -> (i64, Vec<i64>) {
+    let s = common::scenario(app, 50).await;
+    let mut batches = vec![s.batch_id];
+    for _ in 1..8 {
+        batches.push(common::new_batch(app, s.order_id, 50).await);
+    }
+    for (b, &batch) in batches.iter().enumerate() {
+        let (_, units) =
+            common::draw_plan(app, batch, json!({"method": "percent", "seed": 11})).await;
+        let shift = if b == 7 { 60.0 } else { 0.0 };
+        let readings: Vec<_> = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                // Scatter within and between batches (a fixed pattern, so
+                // the chart is the same every run).
+                let scatter = ((i * 7919 + b * 104_729) as f64).sin() * 6.0;
+                json!({"unit": u, "characteristic": "flux", "value": 800.0 + shift + scatter})
+            })
+            .collect();
+        common::record_readings(app, batch, readings).await;
+    }
+    (s.product_id, batches)
+}
+
+pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
+    let driver = chromedriver();
+    let app = TestApp::spawn(backend).await;
+    let (product, batches) = product_with_batches(&app).await;
+    app.add_user("lead1", Role::Lead, None);
+    for words in [&ENGLISH, &CHINESE] {
+        let browser = browser_in(&driver, Some(words.tag)).await;
+        browser.set_window_size(1280, 900).await.unwrap();
+        browser.goto(&app.url("/login")).await.unwrap();
+        sign_in_here(&browser, "lead1").await;
+        browser
+            .goto(&app.url(&format!("/products/{product}/control-chart")))
+            .await
+            .unwrap();
+        until(
+            &browser,
+            "the chart",
+            "document.querySelector('figure.chart svg')",
+        )
+        .await;
+        let page = text_of(&browser, "main").await;
+        // The shifted last batch breaks the first rule, named with its batch.
+        let (rule, control) = match words.tag {
+            "en" => ("WE1 · One point beyond 3σ", "Control charts"),
+            _ => ("WE1 · 1 个点超出 3σ", "控制图"),
+        };
+        assert!(page.contains(control), "{page}");
+        assert!(page.contains(rule), "{page}");
+        assert!(page.contains(&format!("#{}", batches[7])), "{page}");
+        let label = js(
+            &browser,
+            "return document.querySelector('figure.chart').getAttribute('aria-label');",
+        )
+        .await;
+        assert!(
+            label.as_str().is_some_and(|l| l.contains('8')),
+            "the chart is named: {label}"
+        );
+        screens(
+            &browser,
+            TABLET_AND_DESKTOP,
+            &format!("lead-control-chart-{}", words.tag),
+            "main",
+        )
+        .await;
+        browser.close().await.unwrap();
+    }
+
+    // Freezing the first six batches' limits makes a phase.
+    let browser = browser_in(&driver, Some("en")).await;
+    browser.goto(&app.url("/login")).await.unwrap();
+    sign_in_here(&browser, "lead1").await;
+    browser
+        .goto(&app.url(&format!(
+            "/products/{product}/control-chart?characteristic=flux&chart=xbar-r"
+        )))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the freeze form",
+        "document.querySelector('form.freeze')",
+    )
+    .await;
+    js(
+        &browser,
+        &format!(
+            "document.getElementById('last_batch_id').value = '{}'; return 0;",
+            batches[5]
+        ),
+    )
+    .await;
+    click(&browser, "form.freeze button[type=submit]").await;
+    until(
+        &browser,
+        "the phase",
+        "document.querySelector('form.freeze') && document.body.innerText.includes('lead1 ·')",
+    )
+    .await;
+    let (status, chart) = app
+        .get(&format!(
+            "/api/v1/products/{product}/control-chart?characteristic=flux&chart=xbar-r"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{chart}");
+    assert_eq!(chart["phases"][0]["first_batch_id"], batches[0]);
+    assert_eq!(chart["phases"][0]["last_batch_id"], batches[5]);
+    assert_eq!(chart["phases"][0]["frozen_by"], "lead1");
+    // The same phase again is refused beside the form, not lost.
+    js(
+        &browser,
+        &format!(
+            "document.getElementById('last_batch_id').value = '{}'; return 0;",
+            batches[5]
+        ),
+    )
+    .await;
+    click(&browser, "form.freeze button[type=submit]").await;
+    until(
+        &browser,
+        "the refusal",
+        "document.querySelector('form.freeze p.error, form.freeze p.field-error')",
+    )
+    .await;
+    browser.close().await.unwrap();
+    app.stop().await;
+}

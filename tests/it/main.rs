@@ -75,6 +75,7 @@ fn main() -> std::process::ExitCode {
         each_backend inspector_app::an_inspector_works_in_chinese_and_switches_language [Need::Browser];
         each_backend lead_pages::a_lead_signs_a_decision_and_issues_the_report [Need::Browser];
         each_backend lead_pages::a_lead_signs_and_issues_in_chinese [Need::Browser];
+        each_backend lead_pages::a_lead_reads_control_charts_and_freezes_limits [Need::Browser];
         each_backend capability_api::piston_rings_give_montgomerys_capability;
         each_backend capability_api::batch_statistics_carry_intervals_and_the_fraction_nonconforming;
         each_backend charts::control_chart_limits_and_points_sit_where_the_piston_rings_put_them;
