@@ -323,3 +323,20 @@ finding-too-many = { $units } nonconforming unit(s) in the sample; the plan acce
 finding-visual-unfinished = final visual inspection: { $inspected } of { $total } units inspected
 finding-critical-visual = { $units } unit(s) with a critical visual defect
 finding-within-plan = { $nonconforming } nonconforming unit(s) in the sample of { $sample }; the plan accepts { $accept }
+
+## The lead's dashboard
+nav-dashboard = Dashboard
+dash-title = Dashboard
+dash-awaiting = Waiting for a decision ({ $count })
+dash-awaiting-none = No batch waits for a decision.
+dash-why = Why
+dash-alerts = Control chart alerts on the newest batches ({ $count })
+dash-alerts-none = No run rule is broken on the newest batches.
+dash-open = Being recorded ({ $count })
+dash-yields = Yields by line and by day
+dash-batches = Batches
+dash-units = Units
+dash-first-pass = First pass
+dash-final = Final
+dash-no-yields = No units judged yet.
+dash-day = Day

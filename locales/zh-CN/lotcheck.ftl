@@ -323,3 +323,20 @@ finding-too-many = 样本中有 { $units } 件不合格品；方案允许 { $acc
 finding-visual-unfinished = 最终外观检验：已检 { $inspected } / { $total } 件
 finding-critical-visual = { $units } 件样品有致命外观缺陷
 finding-within-plan = { $sample } 件样本中有 { $nonconforming } 件不合格品；方案允许 { $accept } 件
+
+## 组长看板
+nav-dashboard = 看板
+dash-title = 看板
+dash-awaiting = 待决定（{ $count }）
+dash-awaiting-none = 没有等待决定的批次。
+dash-why = 理由
+dash-alerts = 最新批次的控制图报警（{ $count }）
+dash-alerts-none = 最新批次未违反任何判异准则。
+dash-open = 录入中（{ $count }）
+dash-yields = 按产线和日期的合格率
+dash-batches = 批次数
+dash-units = 件数
+dash-first-pass = 一次合格率
+dash-final = 最终合格率
+dash-no-yields = 尚无判定的样品。
+dash-day = 日期

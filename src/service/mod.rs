@@ -14,6 +14,7 @@ pub mod charts;
 mod client_records;
 pub mod colour;
 pub mod control_charts;
+pub mod dashboard;
 pub mod dispositions;
 pub mod imports;
 pub mod limits;

@@ -96,6 +96,11 @@ table th[scope=row] { text-transform: none; letter-spacing: 0; font-size: 1rem; 
 select, input[type=number] { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .7rem; min-height: 48px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 form.freeze { border-top: 1px solid var(--line); margin-top: 1.25rem; }
 figcaption { color: var(--muted); font-size: .9rem; text-align: center; margin-top: .5rem; }
+.two-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 1rem; }
+meter { width: 6rem; height: 1rem; vertical-align: middle; }
+.progress { white-space: nowrap; font-variant-numeric: tabular-nums; }
+h2.section-title { margin: 1.5rem 0 .75rem; }
+header nav.site a[aria-current=page] { background: #e8f1fb; }
 .failure h1 { font-size: 1.4rem; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
@@ -178,7 +183,10 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> Markup {
                     a.brand href="/" { "lot" span { "check" } }
                     @if let Some((caller, _)) = frame.signed_in {
                         nav.site aria-label=(t("nav-site")) {
-                            a href="/" { (t("nav-orders")) }
+                            @if permits(caller.role, Permission::SignDispositions) {
+                                a href="/dashboard" aria-current=[(frame.path == "/dashboard").then_some("page")] { (t("nav-dashboard")) }
+                            }
+                            a href="/" aria-current=[(frame.path == "/").then_some("page")] { (t("nav-orders")) }
                             @if permits(caller.role, Permission::RecordResults) {
                                 a href="/inspect" { (t("nav-record")) }
                             }

@@ -3,6 +3,7 @@
 //! changes data carries the session's CSRF token.
 
 mod batches;
+mod dashboard;
 mod disposition;
 mod errors;
 mod forms;
@@ -24,6 +25,7 @@ use actix_web::web;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::home)
+        .service(dashboard::dashboard_page)
         .service(pages::favicon_svg)
         .service(pages::favicon_ico)
         .service(batches::order_page)

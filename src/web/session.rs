@@ -6,6 +6,7 @@ use super::language::request_lang;
 pub use super::layout::html_response;
 use super::layout::{page, Frame};
 use crate::api::auth::{client_address, same_secret, settle};
+use crate::domain::access::{permits, Permission, Role};
 use crate::domain::language::Lang;
 use crate::service::auth::{self, random_secret, AuthSettings, Caller, TokenKind};
 use crate::store::Db;
@@ -206,11 +207,13 @@ pub async fn login(
             let mut spent = cookie(&req, &settings, LOGIN_CSRF_COOKIE, String::new());
             spent.make_removal();
             // Back to the page that asked for the sign-in; otherwise an
-            // inspector's day starts at the batches to record.
+            // inspector's day starts at the batches to record, a lead's at
+            // the dashboard.
             let start = match (&form.next, &session.caller) {
                 (Some(next), _) => local_path(Some(next)),
-                (None, Some(caller)) if caller.role == crate::domain::access::Role::Inspector => {
-                    "/inspect"
+                (None, Some(caller)) if caller.role == Role::Inspector => "/inspect",
+                (None, Some(caller)) if permits(caller.role, Permission::SignDispositions) => {
+                    "/dashboard"
                 }
                 _ => "/",
             };

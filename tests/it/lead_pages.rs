@@ -331,6 +331,13 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         browser.set_window_size(1280, 900).await.unwrap();
         browser.goto(&app.url("/login")).await.unwrap();
         sign_in_here(&browser, "lead1").await;
+        screens(
+            &browser,
+            TABLET_AND_DESKTOP,
+            &format!("lead-dashboard-{}", words.tag),
+            "main",
+        )
+        .await;
         browser
             .goto(&app.url(&format!("/products/{product}/control-chart")))
             .await
@@ -369,10 +376,32 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         browser.close().await.unwrap();
     }
 
-    // Freezing the first six batches' limits makes a phase.
+    // A lead starts at the dashboard: the alert on the newest batch, with
+    // its chart a click away, and the batches still being recorded.
     let browser = browser_in(&driver, Some("en")).await;
     browser.goto(&app.url("/login")).await.unwrap();
     sign_in_here(&browser, "lead1").await;
+    assert_eq!(path_of(&browser).await, "/dashboard");
+    let board = text_of(&browser, "main").await;
+    assert!(
+        board.contains("Control chart alerts on the newest batches"),
+        "{board}"
+    );
+    assert!(board.contains("WE1 · One point beyond 3σ"), "{board}");
+    assert!(
+        board.contains("Being recorded (8)"),
+        "power is not read yet: {board}"
+    );
+    assert!(board.contains("Yields by line and by day"), "{board}");
+    click(&browser, "#alerts ~ table a[href*='control-chart']").await;
+    until(
+        &browser,
+        "the chart",
+        "document.querySelector('figure.chart svg')",
+    )
+    .await;
+
+    // Freezing the first six batches' limits makes a phase.
     browser
         .goto(&app.url(&format!(
             "/products/{product}/control-chart?characteristic=flux&chart=xbar-r"
