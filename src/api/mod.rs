@@ -369,7 +369,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 68,
+            operations, 69,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

@@ -4,7 +4,7 @@ use super::auth::perm::ManageUsers;
 use super::auth::Allowed;
 use super::extract::ApiJson;
 use crate::error::{AppResult, Problem};
-use crate::service::accounts::{self, NewUser, User};
+use crate::service::accounts::{self, NewPassword, NewUser, User};
 use crate::service::audit::Actor;
 use crate::store::{Db, DbConnection};
 use actix_web::{get, post, web, HttpResponse};
@@ -14,7 +14,26 @@ pub fn config(cfg: &mut ServiceConfig) {
     cfg.service(add_user)
         .service(list_users)
         .service(disable_user)
-        .service(enable_user);
+        .service(enable_user)
+        .service(reset_password);
+}
+
+/// Sets a user's password and signs the user out everywhere.
+#[utoipa::path(tag = "users", request_body = NewPassword,
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+#[post("/users/{id}/password")]
+pub async fn reset_password(
+    db: web::Data<Db>,
+    caller: Allowed<ManageUsers>,
+    id: web::Path<i64>,
+    body: ApiJson<NewPassword>,
+) -> AppResult<web::Json<User>> {
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.write(move |c| accounts::reset_password(c, &caller.actor(), id, body.0))
+            .await?,
+    ))
 }
 
 #[utoipa::path(tag = "users", request_body = NewUser,

@@ -103,12 +103,8 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
         }
         Ok(_) => {}
     }
-    let length = input.password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
-        problems.add(
-            "password",
-            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
-        );
+    if let Err(message) = check_password(&input.password) {
+        problems.add("password", message);
     }
     match (input.role, input.customer_id) {
         (Role::Customer, None) => {
@@ -212,6 +208,47 @@ pub fn enable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> Ap
         )?;
     }
     get_user(conn, user.id)
+}
+
+/// A password's length rule.
+fn check_password(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// Sets a user's password (an admin's reset: the user forgot it, or it
+/// leaked) and revokes the user's tokens and sessions, so whoever held the
+/// old one is signed out. Audited, without the password.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: i64,
+    input: NewPassword,
+) -> AppResult<User> {
+    let user = get_user(conn, user_id)?;
+    check_password(&input.password).map_err(|m| AppError::invalid("password", m))?;
+    store::set_password_hash(conn, user_id, &hash_password(&input.password)?)?;
+    let revoked = store::revoke_tokens_of(conn, user_id, now())?;
+    audit::record(
+        conn,
+        actor,
+        "user.password_reset",
+        format!("user/{user_id}"),
+        json!({"username": user.username, "tokens_revoked": revoked}),
+    )?;
+    Ok(user)
 }
 
 pub fn count_users(conn: &mut DbConnection) -> AppResult<i64> {

@@ -64,6 +64,16 @@ pub fn count_users(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    user_id: i64,
+    password_hash: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)
+}
+
 pub fn set_disabled(conn: &mut DbConnection, user_id: i64, disabled: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
         .set(users::disabled.eq(disabled))

@@ -9,6 +9,13 @@ use crate::i18n::text;
 use maud::{html, Markup};
 use std::collections::BTreeMap;
 
+/// The service's most common field messages, in the catalogue.
+const COMMON: [(&str, &str); 3] = [
+    ("is not a number", "field-not-a-number"),
+    ("must not be empty", "field-required"),
+    ("is required", "field-required"),
+];
+
 /// The messages of a refused form, by field.
 #[derive(Debug, Default, Clone)]
 pub struct FormErrors {
@@ -26,6 +33,7 @@ impl FormErrors {
             let message = translated
                 .iter()
                 .find(|(name, _)| *name == field.field)
+                .or_else(|| COMMON.iter().find(|(english, _)| *english == field.message))
                 .map(|(_, key)| text(lang, key))
                 .unwrap_or_else(|| in_language(lang, &field.message));
             errors.fields.insert(field.field.clone(), message);
@@ -34,6 +42,11 @@ impl FormErrors {
             errors.general = Some(in_language(lang, &error.detail));
         }
         errors
+    }
+
+    /// How many fields were refused.
+    pub fn count(&self) -> usize {
+        self.fields.len()
     }
 
     /// The message of one field, if it was refused.

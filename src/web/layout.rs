@@ -101,6 +101,23 @@ meter { width: 6rem; height: 1rem; vertical-align: middle; }
 .progress { white-space: nowrap; font-variant-numeric: tabular-nums; }
 h2.section-title { margin: 1.5rem 0 .75rem; }
 header nav.site a[aria-current=page] { background: #e8f1fb; }
+nav.tabs { display: flex; flex-wrap: wrap; gap: .25rem; margin-bottom: 1rem; border-bottom: 1px solid var(--line); }
+nav.tabs a { padding: .6rem 1rem; min-height: 44px; display: inline-flex; align-items: center; font-weight: 600; border-radius: 8px 8px 0 0; }
+nav.tabs a[aria-current=page] { background: #fff; border: 1px solid var(--line); border-bottom-color: #fff; margin-bottom: -1px; color: var(--ink); }
+table.template input, table.template select { width: 100%; min-width: 6rem; font: inherit; padding: .45rem .5rem; border: 1px solid var(--line); border-radius: 6px; min-height: 44px; }
+table.template td { padding: .3rem .25rem; vertical-align: top; }
+.fields-row.parameters > div { flex: 1 1 14rem; }
+.fields-row input[type=text], .fields-row input[type=password] { font-size: 1.05rem; }
+td.actions-cell { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-start; }
+td.actions-cell details form { display: flex; flex-direction: column; gap: .35rem; margin-top: .35rem; }
+span.tag { display: inline-block; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 0 .4rem; font-size: .85rem; }
+header { flex-wrap: wrap; row-gap: .5rem; }
+header .who span, header .languages { white-space: nowrap; }
+button:disabled { opacity: .45; cursor: not-allowed; }
+th .muted { font-weight: 400; font-size: .85rem; }
+.fields-row + .fields-row { margin-top: .75rem; }
+form.card > button, form.card > p > button { margin-top: 1rem; }
+.scroll { overflow-x: auto; }
 .failure h1 { font-size: 1.4rem; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;
@@ -189,6 +206,9 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> Markup {
                             a href="/" aria-current=[(frame.path == "/").then_some("page")] { (t("nav-orders")) }
                             @if permits(caller.role, Permission::RecordResults) {
                                 a href="/inspect" { (t("nav-record")) }
+                            }
+                            @if permits(caller.role, Permission::ManageUsers) {
+                                a href="/admin/users" aria-current=[frame.path.starts_with("/admin").then_some("page")] { (t("nav-admin")) }
                             }
                         }
                     }

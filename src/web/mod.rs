@@ -2,6 +2,7 @@
 //! cookie (HttpOnly, SameSite=Strict, Secure over TLS); every form that
 //! changes data carries the session's CSRF token.
 
+mod admin;
 mod batches;
 mod dashboard;
 mod disposition;
@@ -11,6 +12,7 @@ mod inspect;
 mod language;
 mod layout;
 mod pages;
+mod products;
 mod reports;
 mod session;
 mod signing;
@@ -26,6 +28,19 @@ use actix_web::web;
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(pages::home)
         .service(dashboard::dashboard_page)
+        .service(admin::users_list)
+        .service(admin::add_user)
+        .service(admin::disable_user)
+        .service(admin::enable_user)
+        .service(admin::reset_password)
+        .service(admin::customers_list)
+        .service(admin::add_customer)
+        .service(admin::suppliers_list)
+        .service(admin::add_supplier)
+        .service(admin::defects_list)
+        .service(admin::add_defect)
+        .service(products::products_list)
+        .service(products::add_product)
         .service(pages::favicon_svg)
         .service(pages::favicon_ico)
         .service(batches::order_page)

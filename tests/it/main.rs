@@ -7,6 +7,7 @@ mod common;
 mod harness;
 
 mod access;
+mod admin_pages;
 mod browser;
 mod capability_api;
 mod charts;
@@ -73,6 +74,8 @@ fn main() -> std::process::ExitCode {
         async_test browser::a_lead_reads_the_report_in_the_browser_and_issues_it [Need::Browser];
         each_backend inspector_app::an_inspector_records_a_batch_online_and_offline [Need::Browser];
         each_backend inspector_app::an_inspector_works_in_chinese_and_switches_language [Need::Browser];
+        each_backend admin_pages::an_admin_sets_up_users_customers_and_products [Need::Browser];
+        each_backend admin_pages::an_admin_sets_up_in_chinese [Need::Browser];
         each_backend lead_pages::a_lead_signs_a_decision_and_issues_the_report [Need::Browser];
         each_backend lead_pages::a_lead_signs_and_issues_in_chinese [Need::Browser];
         each_backend lead_pages::a_lead_reads_control_charts_and_freezes_limits [Need::Browser];
