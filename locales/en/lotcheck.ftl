@@ -391,3 +391,21 @@ param-lamp-holder = Lamp holder
 param-chip-model = LED chip model
 param-target-x = Target chromaticity x
 param-target-y = Target chromaticity y
+
+## An order's report
+batch-status = Status
+status-in-preparation = in preparation
+report-in-preparation = The QC report of this order is in preparation.
+report-in-preparation-hint = It appears here once the factory's quality lead has issued it; each batch's status then shows on the order.
+report-not-issued-staff = Not issued yet; the customer sees that it is in preparation.
+report-revisions = Issued revisions
+report-revision = Revision
+report-issued = Issued
+report-by = By
+report-changes = Changes
+report-number-revision = { $number } rev { $revision }
+report-outdated = The data changed since revision { $revision } was issued; the customer still downloads revision { $revision } until a new one is issued.
+report-download = Download PDF
+report-draft-pdf = Draft PDF
+report-csv = Readings (CSV)
+report-as-data-stand = The report as the data stand now

@@ -391,3 +391,21 @@ param-lamp-holder = 灯头
 param-chip-model = LED 芯片型号
 param-target-x = 目标色品坐标 x
 param-target-y = 目标色品坐标 y
+
+## 订单的报告
+batch-status = 状态
+status-in-preparation = 准备中
+report-in-preparation = 本订单的质检报告正在准备中。
+report-in-preparation-hint = 工厂质量负责人签发后，报告将显示在这里；届时订单上会显示每个批次的状态。
+report-not-issued-staff = 尚未签发；客户看到的是"准备中"。
+report-revisions = 已签发的修订版
+report-revision = 修订版
+report-issued = 签发时间
+report-by = 签发人
+report-changes = 变更
+report-number-revision = { $number } 第 { $revision } 版
+report-outdated = 自第 { $revision } 版签发后数据已有变化；在签发新版之前，客户下载的仍是第 { $revision } 版。
+report-download = 下载 PDF
+report-draft-pdf = 草稿 PDF
+report-csv = 测量数据（CSV）
+report-as-data-stand = 按当前数据生成的报告

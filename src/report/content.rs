@@ -620,17 +620,59 @@ mod tests {
     use super::parameter_label;
 
     #[test]
-    fn results_columns_hold_a_cpk_interval_and_long_names() {
-        use super::super::layout::{text_width, CONTENT_WIDTH};
-        let columns = super::results_columns();
-        let total: f32 = columns.iter().map(|c| c.share).sum();
-        let room = |title: &str| {
-            let c = columns.iter().find(|c| c.title == title).unwrap();
-            CONTENT_WIDTH * c.share / total - 6.0
+    fn results_tables_hold_every_value_whole_and_wrap_long_names() {
+        use super::super::layout::{column_widths, text_width, Cell, Table, CONTENT_WIDTH};
+        let row = |name: &str, values: [&str; 9]| {
+            std::iter::once(Cell::from(name))
+                .chain(values.iter().map(|v| Cell::from(*v)))
+                .collect::<Vec<_>>()
         };
-        assert!(text_width("1.26 [1.15, 1.36]", 8.0, false) <= room("Cpk [95% CI]"));
-        assert!(text_width("Correlated colour temperature", 8.0, false) <= room("Characteristic"));
-        assert!(text_width("0.00173", 8.0, false) <= room("s"));
+        let table = Table {
+            columns: super::results_columns(),
+            rows: vec![
+                row(
+                    "Colour consistency (MacAdam steps from the target chromaticity)",
+                    [
+                        "125",
+                        "2.41",
+                        "0.873",
+                        "0.52",
+                        "4.96",
+                        "–",
+                        "5",
+                        "1.26 [1.15, 1.36]",
+                        "0",
+                    ],
+                ),
+                row(
+                    "Duv",
+                    [
+                        "125",
+                        "-0.00213",
+                        "0.000871",
+                        "-0.00412",
+                        "-0.00051",
+                        "-0.006",
+                        "0.006",
+                        "1.45 [1.30, 1.60]",
+                        "12",
+                    ],
+                ),
+            ],
+        };
+        let widths = column_widths(&table);
+        assert!((widths.iter().sum::<f32>() - CONTENT_WIDTH).abs() < 0.01);
+        for row in &table.rows {
+            for (cell, width) in row.iter().zip(&widths).skip(1) {
+                assert!(
+                    text_width(&cell.text, 8.0, false) + 6.0 <= *width + 0.01,
+                    "{} does not fit {width}",
+                    cell.text
+                );
+            }
+        }
+        // The name column holds its longest word and wraps the rest.
+        assert!(text_width("(MacAdam", 8.0, false) + 6.0 <= widths[0]);
     }
 
     #[test]

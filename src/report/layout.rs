@@ -180,7 +180,8 @@ const TABLE_SIZE: f32 = 8.0;
 const BODY_SIZE: f32 = 9.5;
 const LINE_HEIGHT: f32 = 13.0;
 
-/// The height a table of `rows` rows (and its header) takes.
+/// The height a table of `rows` rows (and its header) takes, when no cell
+/// wraps.
 pub fn table_height(rows: usize) -> f32 {
     ROW_HEIGHT * (rows + 1) as f32 + 6.0
 }
@@ -360,20 +361,23 @@ impl Flow {
     }
 
     fn table(&mut self, table: Table) {
-        let total: f32 = table.columns.iter().map(|c| c.share).sum();
-        let widths: Vec<f32> = table
-            .columns
-            .iter()
-            .map(|c| CONTENT_WIDTH * c.share / total)
-            .collect();
+        let widths = column_widths(&table);
         // A short table moves whole to the next page rather than split.
         let height = table_height(table.rows.len());
         if table.rows.len() <= 20 && height < BOTTOM - TOP {
             self.room_for(height);
         }
+        let titles: Vec<Cell> = table
+            .columns
+            .iter()
+            .map(|c| Cell::from(c.title.clone()))
+            .collect();
+        let header = cell_lines(&table.columns, &widths, &titles, true);
         let mut header_due = true;
         for row in &table.rows {
-            if self.y + ROW_HEIGHT * if header_due { 2.0 } else { 1.0 } > BOTTOM {
+            let lines = cell_lines(&table.columns, &widths, row, false);
+            let needed = row_height(&lines) + if header_due { row_height(&header) } else { 0.0 };
+            if self.y + needed > BOTTOM {
                 self.new_page();
                 header_due = true;
             }
@@ -383,36 +387,51 @@ impl Flow {
                     x: MARGIN_X,
                     y,
                     w: CONTENT_WIDTH,
-                    h: ROW_HEIGHT,
+                    h: row_height(&header),
                     fill: Some((0xEC, 0xEF, 0xF1)),
                     frame: None,
                 });
-                let titles: Vec<Cell> = table
-                    .columns
-                    .iter()
-                    .map(|c| Cell::from(c.title.clone()))
-                    .collect();
-                self.row(&table.columns, &widths, &titles, true);
+                self.row(&table.columns, &widths, &header, &titles, true);
                 header_due = false;
             }
-            self.row(&table.columns, &widths, row, false);
+            self.row(&table.columns, &widths, &lines, row, false);
         }
         self.y += 6.0;
     }
 
-    fn row(&mut self, columns: &[Column], widths: &[f32], cells: &[Cell], bold: bool) {
+    /// One row: each cell's lines, the first on the row's baseline.
+    fn row(
+        &mut self,
+        columns: &[Column],
+        widths: &[f32],
+        lines: &[Vec<String>],
+        cells: &[Cell],
+        bold: bool,
+    ) {
+        let top = self.y;
         self.y += ROW_HEIGHT;
         let mut x = MARGIN_X;
-        for ((column, width), cell) in columns.iter().zip(widths).zip(cells) {
-            let padding = 3.0;
-            let text = fit(&cell.text, TABLE_SIZE, bold, width - 2.0 * padding);
-            let left = match column.align {
-                Align::Left => x + padding,
-                Align::Right => x + width - padding - text_width(&text, TABLE_SIZE, bold),
-            };
-            self.text(left, TABLE_SIZE, bold, cell.tone, text);
+        for (((column, width), cell), cell_lines) in
+            columns.iter().zip(widths).zip(cells).zip(lines)
+        {
+            for (i, text) in cell_lines.iter().enumerate() {
+                let left = match column.align {
+                    Align::Left => x + CELL_PADDING,
+                    Align::Right => x + width - CELL_PADDING - text_width(text, TABLE_SIZE, bold),
+                };
+                let y = self.y + i as f32 * CELL_LINE;
+                self.page().push(Op::Text(TextRun {
+                    x: left,
+                    y,
+                    size: TABLE_SIZE,
+                    bold,
+                    tone: cell.tone,
+                    text: text.clone(),
+                }));
+            }
             x += width;
         }
+        self.y = top + row_height(lines);
         let y = self.y + 4.0;
         self.page().push(Op::Line {
             from: (MARGIN_X, y),
@@ -460,6 +479,126 @@ pub fn fit(text: &str, size: f32, bold: bool, width: f32) -> String {
         shortened.pop();
     }
     format!("{shortened}…")
+}
+
+/// Space between a cell's text and its column's edges.
+const CELL_PADDING: f32 = 3.0;
+/// The step between the lines of a cell whose text wraps.
+const CELL_LINE: f32 = 10.0;
+
+/// The height of a row whose cells hold these lines.
+fn row_height(lines: &[Vec<String>]) -> f32 {
+    let most = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    ROW_HEIGHT + (most - 1) as f32 * CELL_LINE
+}
+
+/// The lines of each cell of a row: names (left-aligned columns) and every
+/// column's title wrap within the column; values (right-aligned) stay on
+/// one line, whole, since their column is sized to hold them.
+fn cell_lines(columns: &[Column], widths: &[f32], cells: &[Cell], title: bool) -> Vec<Vec<String>> {
+    columns
+        .iter()
+        .zip(widths)
+        .zip(cells)
+        .map(|((column, width), cell)| {
+            let room = width - 2.0 * CELL_PADDING;
+            if title || column.align == Align::Left {
+                wrap_within(&cell.text, TABLE_SIZE, title, room)
+            } else {
+                vec![fit(&cell.text, TABLE_SIZE, false, room)]
+            }
+        })
+        .collect()
+}
+
+/// Text broken into lines no wider than `width`: at spaces, and inside a
+/// word only when the word alone is wider.
+fn wrap_within(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(&candidate, size, bold) <= width || line.is_empty() && word.is_empty() {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word wider than the column is broken where it must be.
+        for c in word.chars() {
+            line.push(c);
+            if text_width(&line, size, bold) > width && line.chars().count() > 1 {
+                line.pop();
+                lines.push(std::mem::replace(&mut line, c.to_string()));
+            }
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// The widths of a table's columns, from their content. A value column
+/// (right-aligned) is as wide as its widest value or the longest word of
+/// its title, so a number is never cut; name columns (left-aligned) are at
+/// least as wide as their longest word and share the rest of the width in
+/// proportion to their shares, up to what their longest text needs; the
+/// room left after that goes to every column by share. Only a table whose
+/// values alone are wider than the page is narrowed in proportion.
+pub fn column_widths(table: &Table) -> Vec<f32> {
+    let pad = 2.0 * CELL_PADDING;
+    let words = |text: &str, bold: bool| {
+        text.split(' ')
+            .map(|w| text_width(w, TABLE_SIZE, bold))
+            .fold(0.0, f32::max)
+    };
+    let whole = |text: &str| text_width(text, TABLE_SIZE, false);
+    let cells = |i: usize| table.rows.iter().filter_map(move |r| r.get(i));
+    let (mut widths, mut natural) = (Vec::new(), Vec::new());
+    for (i, column) in table.columns.iter().enumerate() {
+        let title = words(&column.title, true);
+        let (least, most) = match column.align {
+            Align::Right => {
+                let widest = cells(i).map(|c| whole(&c.text)).fold(title, f32::max);
+                (widest, widest)
+            }
+            Align::Left => (
+                cells(i)
+                    .map(|c| words(&c.text, false))
+                    .fold(title, f32::max),
+                cells(i)
+                    .map(|c| whole(&c.text))
+                    .fold(text_width(&column.title, TABLE_SIZE, true), f32::max),
+            ),
+        };
+        widths.push(least + pad);
+        natural.push(most + pad);
+    }
+    let used: f32 = widths.iter().sum();
+    if used > CONTENT_WIDTH {
+        return widths.iter().map(|w| w * CONTENT_WIDTH / used).collect();
+    }
+    // Names grow towards their natural width, as far as the room goes.
+    let wanted: Vec<f32> = natural.iter().zip(&widths).map(|(n, w)| n - w).collect();
+    let total_wanted: f32 = wanted.iter().sum();
+    let room = CONTENT_WIDTH - used;
+    let given = room.min(total_wanted);
+    for (w, want) in widths.iter_mut().zip(&wanted) {
+        if total_wanted > 0.0 {
+            *w += given * want / total_wanted;
+        }
+    }
+    // What is left goes to every column by its share.
+    let left = room - given;
+    let shares: f32 = table.columns.iter().map(|c| c.share).sum();
+    for (w, column) in widths.iter_mut().zip(&table.columns) {
+        *w += left * column.share / shares;
+    }
+    widths
 }
 
 #[cfg(test)]

@@ -260,6 +260,23 @@ pub fn batch_disposition(
     disposition_with(conn, batch_id, recommendation, &hash)
 }
 
+/// The meaning of the decision in force on a batch at `at` (now when
+/// `None`): what an order's page shows as the batch's status without
+/// reading its data. A customer sees the status as of the report issued
+/// to it.
+pub fn decision_at(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<Option<Meaning>> {
+    store::dispositions_of(conn, batch_id)?
+        .into_iter()
+        .rev()
+        .find(|row| at.is_none_or(|at| utc(row.signed_at) <= at))
+        .map(|row| parse_enum(&row.meaning))
+        .transpose()
+}
+
 /// What a batch's disposition rests on, already read: a report reads each
 /// batch once and hands its parts to every section.
 pub struct BatchData<'a> {

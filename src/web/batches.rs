@@ -5,16 +5,18 @@ use super::disposition::SignForm;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::visual::image_response;
+use crate::domain::access::Visibility;
 use crate::domain::access::{permits, Permission};
 use crate::domain::disposition::BatchDisposition;
 use crate::domain::language::Lang;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::template::Severity;
+use crate::error::AppResult;
 use crate::error::ErrorCode;
 use crate::i18n::{message, text};
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
-use crate::service::{batches, dispositions, orders, photos, plans};
+use crate::service::{batches, dispositions, orders, photos, plans, reports};
 use crate::store::Db;
 use crate::store::PageRequest;
 use actix_web::http::StatusCode;
@@ -47,37 +49,66 @@ pub async fn order_page(
         page: 1,
         per_page: 200,
     };
-    let (order, batches) = db
+    let customer = visibility != Visibility::Everything;
+    let (order, batches, issued, statuses) = db
         .read(move |c| {
-            Ok((
-                orders::get_order(c, id, visibility)?,
-                batches::list_batches(c, id, visibility, all)?,
-            ))
+            let order = orders::get_order(c, id, visibility)?;
+            let batches = batches::list_batches(c, id, visibility, all)?;
+            let issued = reports::list(c, id, visibility)?;
+            // A customer sees each batch as the report issued to it says.
+            let as_of = if customer {
+                issued.last().map(|r| Some(r.issued_at))
+            } else {
+                Some(None)
+            };
+            let statuses = batches
+                .items
+                .iter()
+                .map(|b| match as_of {
+                    None => Ok(None),
+                    Some(at) => dispositions::decision_at(c, b.id, at).map(Some),
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((order, batches, issued, statuses))
         })
         .await?;
     let lang = session.lang;
     let t = |key| session.t(key);
     let po = message(lang, "order-po", &[("po", order.po_number.as_str().into())]);
+    let staff = permits(session.caller.role, Permission::ReadProcess);
     let body = html! {
         p { a href="/" { "← " (t("nav-orders")) } }
         h1 { (po) }
         p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", order.created_at.format("%Y-%m-%d").to_string().into())])) }
+        @if customer && issued.is_empty() {
+            div.card.banner-card { p { strong { (t("report-in-preparation")) } } p.muted { (t("report-in-preparation-hint")) } }
+        }
         p {
             a.button href={ "/orders/" (order.id) "/report" } { (t("qc-report")) } " "
-            @if permits(session.caller.role, Permission::ReadProcess) {
+            @if staff {
                 a.button.quiet href={ "/products/" (order.product_id) "/control-chart" } { (t("control-charts")) }
             }
         }
         div.card {
-            table {
-                thead { tr { th { (t("batch")) } th.num { (t("lot-size")) } th { (t("line")) } th { (t("orders-entered")) } } }
+            table.sticky-first {
+                thead { tr { th scope="col" { (t("batch")) } th.num scope="col" { (t("lot-size")) } th scope="col" { (t("line")) } th scope="col" { (t("orders-entered")) } th scope="col" { (t("batch-status")) } } }
                 tbody {
-                    @for batch in &batches.items {
+                    @for (batch, status) in batches.items.iter().zip(&statuses) {
                         tr {
-                            td { a href={ "/batches/" (batch.id) } { (message(lang, "batch-number", &[("number", batch.number.into())])) } }
+                            th scope="row" {
+                                @let name = message(lang, "batch-number", &[("number", batch.number.into())]);
+                                @if staff { a href={ "/batches/" (batch.id) } { (name) } } @else { (name) }
+                            }
                             td.num { (batch.lot_size) }
                             td { (batch.line.as_deref().unwrap_or("—")) }
                             td { (batch.created_at.format("%Y-%m-%d")) }
+                            td.nowrap {
+                                @match status {
+                                    None => span.muted { (t("status-in-preparation")) },
+                                    Some(None) => span.muted { (t("issue-no-decision")) },
+                                    Some(Some(meaning)) => (super::disposition::meaning_badge(lang, *meaning)),
+                                }
+                            }
                         }
                     }
                 }
@@ -206,15 +237,16 @@ pub struct BatchPage {
     stats: BatchStatistics,
     summary: Option<VisualSummary>,
     failed: Vec<Inspection>,
-    /// Staff only: what the data propose and the decisions signed.
-    disposition: Option<BatchDisposition>,
+    /// What the data propose and the decisions signed.
+    disposition: BatchDisposition,
 }
 
 /// Reads a batch page's data as `session`'s user may see them.
 pub async fn load_batch(db: &Db, session: &Session, id: i64) -> Result<BatchPage, PageError> {
-    session.caller.require(Permission::ReadResults)?;
+    // Staff only: a customer reads its batches as the issued report gives
+    // them, not the data while they are being recorded.
+    session.caller.require(Permission::ReadProcess)?;
     let visibility = session.caller.visibility();
-    let staff = permits(session.caller.role, Permission::ReadProcess);
     let page = db
         .read(move |c| {
             let batch = batches::get_batch(c, id, visibility)?;
@@ -228,11 +260,7 @@ pub async fn load_batch(db: &Db, session: &Session, id: i64) -> Result<BatchPage
                 Err(e) => return Err(e),
             };
             let failed = visual::current_failed(c, id, visibility, 60)?;
-            let disposition = if staff {
-                Some(dispositions::batch_disposition(c, id, visibility)?)
-            } else {
-                None
-            };
+            let disposition = dispositions::batch_disposition(c, id, visibility)?;
             Ok(BatchPage {
                 batch,
                 order,
@@ -266,7 +294,7 @@ pub fn render_batch(session: &Session, data: &BatchPage, form: &SignForm) -> Mar
             (message(lang, "batch-lot", &[("lot", batch.lot_size.into())]))
             @if let Some(line) = &batch.line { " · " (message(lang, "work-line", &[("line", line.as_str().into())])) }
         }
-        @if let Some(disposition) = &data.disposition { (super::disposition::card(session, batch.id, disposition, form)) }
+        (super::disposition::card(session, batch.id, &data.disposition, form))
         (plan_card(lang, data.plan.as_ref()))
         (statistics_card(session, &data.stats))
         @if let Some(summary) = &data.summary { (visual_card(session, summary, &data.failed)) }

@@ -72,6 +72,11 @@ pub fn proposal_text(lang: Lang, proposal: Proposal) -> String {
     )
 }
 
+/// A decision's meaning, coloured by what it means for the goods.
+pub fn meaning_badge(lang: Lang, meaning: Meaning) -> Markup {
+    html! { strong class=(meaning_tone(meaning)) { (meaning_text(lang, meaning)) } }
+}
+
 /// A reason of a proposal in `lang`.
 pub fn finding_text(lang: Lang, finding: &Finding) -> String {
     match finding.message() {

@@ -4,7 +4,7 @@
 
 use super::disposition::{finding_text, meaning_text, proposal_text};
 use super::forms::in_language;
-use super::layout::page;
+use super::layout::{page, when};
 use super::session::{html_response, PageError, Session};
 use crate::api::reports::{csv_response, pdf_response};
 use crate::domain::access::{permits, Permission, Visibility};
@@ -19,6 +19,9 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use maud::html;
 
+/// An order's report: its issued revisions and downloads; for staff also
+/// the report as the data stand now. A customer sees only what was issued
+/// to it, and before that that the report is in preparation.
 #[get("/orders/{id}/report")]
 pub async fn report_page(
     db: web::Data<Db>,
@@ -27,34 +30,45 @@ pub async fn report_page(
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
-    let staff = visibility == crate::domain::access::Visibility::Everything;
-    let (report, issued, outdated) = db
+    let staff = visibility == Visibility::Everything;
+    let (po_number, draft, issued, outdated) = db
         .read(move |c| {
+            let order = crate::service::orders::get_order(c, order_id, visibility)?;
             let issued = reports::list(c, order_id, visibility)?;
-            let outdated = if staff {
-                reports::outdated_revision(c, order_id)?
+            let (draft, outdated) = if staff {
+                (
+                    Some(reports::gather(c, order_id, visibility, None, Utc::now())?),
+                    reports::outdated_revision(c, order_id)?,
+                )
             } else {
-                None
+                (None, None)
             };
-            let report = reports::gather(c, order_id, visibility, None, Utc::now())?;
-            Ok((report, issued, outdated))
+            Ok((order.po_number, draft, issued, outdated))
         })
         .await?;
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
     let may_issue = permits(session.caller.role, Permission::IssueReports);
+    let po = message(lang, "order-po", &[("po", po_number.as_str().into())]);
     let body = html! {
-        p { a href={ "/orders/" (order_id) } { "← PO " (report.heading.po_number) } }
+        p { a href={ "/orders/" (order_id) } { "← " (po) } }
+        h1 { (t("qc-report")) " · " (po) }
         div.card.actions {
-            h2 { "QC report" }
             @if issued.is_empty() {
-                p.muted { "Not issued yet." @if staff { " Below: the report as the data stand now." } }
+                @if staff { p.muted { (t("report-not-issued-staff")) } }
+                @else {
+                    p { strong { (t("report-in-preparation")) } }
+                    p.muted { (t("report-in-preparation-hint")) }
+                }
             } @else {
-                table {
-                    thead { tr { th { "Revision" } th { "Issued" } th { "By" } th { "SHA-256" } th { "Changes" } } }
+                h2 { (t("report-revisions")) }
+                table.sticky-first {
+                    thead { tr { th scope="col" { (t("report-revision")) } th scope="col" { (t("report-issued")) } th scope="col" { (t("report-by")) } th scope="col" { "SHA-256" } th scope="col" { (t("report-changes")) } } }
                     tbody {
                         @for r in issued.iter().rev() {
                             tr {
-                                td { a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf" } { (r.number) " rev " (r.revision) } }
-                                td { (r.issued_at.format("%Y-%m-%d %H:%M UTC")) }
+                                th scope="row" { a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf" } { (message(lang, "report-number-revision", &[("number", r.number.as_str().into()), ("revision", r.revision.into())])) } }
+                                td.nowrap { (when(r.issued_at)) }
                                 td { (r.issued_by.as_deref().unwrap_or("—")) }
                                 td { code { (r.sha256.get(..16).unwrap_or_default()) "…" } }
                                 td { @for change in &r.changes { div { (change) } } }
@@ -64,24 +78,27 @@ pub async fn report_page(
                 }
             }
             @if let Some(revision) = outdated {
-                p.warn { "The data changed since revision " (revision) " was issued; customers still download revision " (revision) " until a new one is issued." }
+                p.warn { (message(lang, "report-outdated", &[("revision", revision.into())])) }
             }
             p {
                 @if !issued.is_empty() {
-                    a.button href={ "/orders/" (order_id) "/report.pdf" } { "Download PDF" } " "
+                    a.button href={ "/orders/" (order_id) "/report.pdf" } { (t("report-download")) } " "
                 }
                 @if staff {
-                    a.button.quiet href={ "/orders/" (order_id) "/report.pdf?draft=true" } { "Draft PDF" } " "
+                    a.button.quiet href={ "/orders/" (order_id) "/report.pdf?draft=true" } { (t("report-draft-pdf")) } " "
+                    a.button.quiet href={ "/orders/" (order_id) "/report.csv" } { (t("report-csv")) }
                 }
-                a.button.quiet href={ "/orders/" (order_id) "/report.csv" } { "Readings (CSV)" }
             }
             @if may_issue {
-                p { a.button href={ "/orders/" (order_id) "/report/issue" } { (session.t("issue-report")) } }
+                p { a.button href={ "/orders/" (order_id) "/report/issue" } { (t("issue-report")) } }
             }
         }
-        div.card.report { (crate::report::html::body(&report)) }
+        @if let Some(draft) = &draft {
+            h2.section-title { (t("report-as-data-stand")) }
+            div.card.report { (crate::report::html::body(draft)) }
+        }
     };
-    let title = format!("QC report · {}", report.heading.po_number);
+    let title = format!("{} · {}", t("qc-report"), po_number);
     let markup = page(&session.frame(), &title, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
@@ -128,7 +145,8 @@ pub async fn report_csv(
     session: Session,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    session.caller.require(Permission::ReadResults)?;
+    // The readings as they stand: staff only (a customer has the issued PDF).
+    session.caller.require(Permission::ReadProcess)?;
     Ok(csv_response(db, id.into_inner(), session.caller.visibility()).await?)
 }
 

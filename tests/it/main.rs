@@ -15,6 +15,7 @@ mod colorimetry_reference;
 mod colour_characteristics;
 mod control_charts;
 mod corrections;
+mod customer_pages;
 mod demo_data;
 mod dispositions;
 mod draw_reference;
@@ -76,6 +77,8 @@ fn main() -> std::process::ExitCode {
         each_backend inspector_app::an_inspector_works_in_chinese_and_switches_language [Need::Browser];
         each_backend admin_pages::an_admin_sets_up_users_customers_and_products [Need::Browser];
         each_backend admin_pages::an_admin_sets_up_in_chinese [Need::Browser];
+        each_backend customer_pages::a_customer_reads_its_orders_and_downloads_the_report [Need::Browser];
+        each_backend customer_pages::a_customer_reads_in_chinese [Need::Browser];
         each_backend lead_pages::a_lead_signs_a_decision_and_issues_the_report [Need::Browser];
         each_backend lead_pages::a_lead_signs_and_issues_in_chinese [Need::Browser];
         each_backend lead_pages::a_lead_reads_control_charts_and_freezes_limits [Need::Browser];
@@ -148,6 +151,7 @@ fn main() -> std::process::ExitCode {
         each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
         async_test reports::a_large_order_paginates_cleanly [Need::Poppler];
+        each_backend reports::the_results_tables_hold_every_value_as_the_api_gives_it [Need::Poppler];
         each_backend reports::the_report_reads_each_batch_s_readings_once;
         async_test sampling_api::iso2859_lookup_follows_the_tables;
         async_test sampling_api::oc_curve_answers_points_and_risks;

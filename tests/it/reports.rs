@@ -557,3 +557,125 @@ pub async fn the_report_reads_each_batch_s_readings_once(backend: Backend) {
         "one read of readings per batch, no more"
     );
 }
+
+/// The numbers of a results row as the PDF's text gives them, read from
+/// the end of the row's first line: n, mean, s, min, max, LSL, USL, the
+/// Cpk with its interval (or a dash) and the nonconforming count.
+fn results_row(text: &str, name_start: &str) -> Vec<String> {
+    let results = text
+        .split_once("Results per batch and characteristic")
+        .map_or(text, |(_, after)| after);
+    let line = results
+        .lines()
+        .find(|l| l.trim_start().starts_with(name_start))
+        .unwrap_or_else(|| panic!("no results row for {name_start}:\n{text}"));
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    let cpk_tokens = if line.contains('[') { 3 } else { 1 };
+    let count = 7 + cpk_tokens + 1;
+    tokens[tokens.len() - count..]
+        .iter()
+        .map(|t| t.to_string())
+        .collect()
+}
+
+/// The customer's PDF never cuts a number or a word: the results table of
+/// a batch with a long characteristic name and limits of a few thousandths
+/// reads back, with pdftotext, as the API's statistics give them.
+pub async fn the_results_tables_hold_every_value_as_the_api_gives_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let customer = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Helios Home Lighting Ltd"}),
+        )
+        .await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            json!({"code": "A60-E27-9W-2700K-CC", "name": "A60 with colour consistency",
+                   "characteristics": [
+                {"code": "mcadam", "name": "Colour consistency (MacAdam steps from the target chromaticity)",
+                 "unit": "steps", "kind": "variable", "nominal": 2, "lsl": 0, "usl": 5, "severity": "major"},
+                {"code": "duv_offset", "name": "Duv offset", "kind": "variable",
+                 "nominal": 0, "lsl": -0.006, "usl": 0.006, "severity": "major"}]}),
+        )
+        .await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "PO-CC-1", "quantity": 500}))
+        .await;
+    let batch = common::new_batch(&app, order["id"].as_i64().unwrap(), 200).await;
+    let (_, units) = common::draw_plan(&app, batch, json!({"method": "percent", "seed": 9})).await;
+    let readings: Vec<_> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(i, u)| {
+            let wobble = (i as f64 * 0.7).sin();
+            [
+                json!({"unit": u, "characteristic": "mcadam", "value": 2.2 + wobble}),
+                json!({"unit": u, "characteristic": "duv_offset", "value": -0.0021 + 0.0011 * wobble}),
+            ]
+        })
+        .collect();
+    common::record_readings(&app, batch, readings).await;
+    let (status, pdf) = bytes(
+        &app,
+        &format!("/api/v1/orders/{}/report.pdf?draft=true", order["id"]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let file = scratch(&format!("results-{backend:?}.pdf"));
+    std::fs::write(&file, &pdf).unwrap();
+    let text = pdf_text(&file);
+    assert!(!text.contains('…'), "nothing is cut short:\n{text}");
+    let (_, stats) = app
+        .get(&format!("/api/v1/batches/{batch}/statistics"))
+        .await;
+    for (name_start, code) in [
+        ("Colour consistency", "mcadam"),
+        ("Duv offset", "duv_offset"),
+    ] {
+        let api = stats["characteristics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap();
+        let row = results_row(&text, name_start);
+        let value = |i: usize| row[i].parse::<f64>().unwrap_or_else(|_| panic!("{row:?}"));
+        assert_eq!(row[0], api["n"].to_string(), "n of {code}: {row:?}");
+        // Printed to a fixed number of places: equal to the API's value
+        // within half of the last place printed.
+        for (i, field) in [
+            (1, "mean"),
+            (2, "std_dev"),
+            (3, "min"),
+            (4, "max"),
+            (5, "lsl"),
+            (6, "usl"),
+        ] {
+            let places = row[i].split('.').nth(1).map_or(0, str::len) as i32;
+            let api_value = api[field].as_f64().unwrap();
+            assert!(
+                (value(i) - api_value).abs() <= 0.5 * 10f64.powi(-places) + 1e-12,
+                "{field} of {code}: the PDF says {} and the API {api_value}",
+                row[i]
+            );
+        }
+        assert_eq!(
+            row.last().unwrap(),
+            &api["nonconforming"].to_string(),
+            "{code}: {row:?}"
+        );
+    }
+    // The long name is there in full, wrapped onto a second line.
+    for word in [
+        "Colour",
+        "consistency",
+        "(MacAdam",
+        "steps",
+        "target",
+        "chromaticity)",
+    ] {
+        assert!(text.contains(word), "{word}:\n{text}");
+    }
+}

@@ -1,0 +1,233 @@
+//! A brand customer in the browser, end to end in headless Chromium, in
+//! English and in Chinese: it sees its own orders only, each batch's
+//! status; before the report is issued it is told the report is in
+//! preparation (never the live data: the batch pages are the factory's);
+//! once issued it downloads the PDF; another customer's order is not
+//! there for it.
+
+use crate::browser::{
+    browser_in, chromedriver, click, js, screens, text_of, type_into, until, TABLET_AND_DESKTOP,
+};
+use crate::common::{self, Backend, TestApp, PASSWORD};
+use lotcheck::domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+struct Words {
+    tag: &'static str,
+    in_preparation: &'static str,
+    status_in_preparation: &'static str,
+    not_found: &'static str,
+    forbidden: &'static str,
+    released: &'static str,
+}
+
+const ENGLISH: Words = Words {
+    tag: "en",
+    in_preparation: "The QC report of this order is in preparation.",
+    status_in_preparation: "in preparation",
+    not_found: "This page does not exist",
+    forbidden: "You are not allowed to see or do this",
+    released: "released",
+};
+
+const CHINESE: Words = Words {
+    tag: "zh-CN",
+    in_preparation: "本订单的质检报告正在准备中。",
+    status_in_preparation: "准备中",
+    not_found: "此页面不存在",
+    forbidden: "您无权查看或执行此操作",
+    released: "放行",
+};
+
+pub async fn a_customer_reads_its_orders_and_downloads_the_report(backend: Backend) {
+    customer_reads(backend, &ENGLISH).await;
+}
+
+pub async fn a_customer_reads_in_chinese(backend: Backend) {
+    customer_reads(backend, &CHINESE).await;
+}
+
+async fn customer_reads(backend: Backend, words: &Words) {
+    let driver = chromedriver();
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, 40).await;
+    let (_, units) =
+        common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;
+    let readings: Vec<_> = units
+        .iter()
+        .flat_map(|u| {
+            [
+                json!({"unit": u, "characteristic": "flux", "value": 806.0}),
+                json!({"unit": u, "characteristic": "power", "value": 9.0}),
+                json!({"unit": u, "characteristic": "lights_up", "value": 0}),
+            ]
+        })
+        .collect();
+    common::record_readings(&app, s.batch_id, readings).await;
+    let inspections: Vec<_> = (1..=40).map(|u| json!({ "unit": u })).collect();
+    app.create(
+        &format!("/api/v1/batches/{}/inspections", s.batch_id),
+        json!({ "inspections": inspections }),
+    )
+    .await;
+    let other = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Nordlicht Leuchten GmbH"}),
+        )
+        .await;
+    let shared = app
+        .create("/api/v1/products", json!({"code": "GU10-5W", "name": "GU10 5 W", "characteristics": common::bulb_characteristics()}))
+        .await;
+    let other_order = app
+        .create("/api/v1/orders", json!({"customer_id": other["id"], "product_id": shared["id"], "po_number": "NL-4500187733", "quantity": 100}))
+        .await;
+    app.add_user("helios1", Role::Customer, Some(s.customer_id));
+
+    let browser = browser_in(&driver, Some(words.tag)).await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser.goto(&app.url("/login")).await.unwrap();
+    type_into(&browser, "#username", "helios1").await;
+    type_into(&browser, "#password", PASSWORD).await;
+    click(&browser, "form button[type=submit]").await;
+    until(
+        &browser,
+        "signed in",
+        "document.querySelector('header form')",
+    )
+    .await;
+    let orders = text_of(&browser, "main").await;
+    assert!(orders.contains("PO-2026-0001"), "{orders}");
+    assert!(
+        !orders.contains("NL-4500187733"),
+        "another customer's order: {orders}"
+    );
+
+    // Before the report: in preparation, no batch links, no live data.
+    browser
+        .goto(&app.url(&format!("/orders/{}", s.order_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the order",
+        "document.querySelector('main table')",
+    )
+    .await;
+    let order = text_of(&browser, "main").await;
+    assert!(order.contains(words.in_preparation), "{order}");
+    assert!(order.contains(words.status_in_preparation), "{order}");
+    assert_eq!(
+        js(
+            &browser,
+            "return document.querySelectorAll('main a[href^=\"/batches/\"]').length;"
+        )
+        .await,
+        json!(0)
+    );
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("customer-order-{}", words.tag),
+        "main",
+    )
+    .await;
+    browser
+        .goto(&app.url(&format!("/orders/{}/report", s.order_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the report page",
+        "document.querySelector('main .card')",
+    )
+    .await;
+    let report = text_of(&browser, "main").await;
+    assert!(report.contains(words.in_preparation), "{report}");
+    assert!(!report.contains("Luminous flux"), "no live data: {report}");
+    browser
+        .goto(&app.url(&format!("/batches/{}", s.batch_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the refusal",
+        "document.querySelector('.failure')",
+    )
+    .await;
+    assert!(text_of(&browser, "main").await.contains(words.forbidden));
+    browser
+        .goto(&app.url(&format!("/orders/{}", other_order["id"])))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the refusal",
+        "document.querySelector('.failure')",
+    )
+    .await;
+    assert!(text_of(&browser, "main").await.contains(words.not_found));
+
+    // The lead releases the batch and issues the report.
+    let (status, signed) = app
+        .post(
+            &format!("/api/v1/batches/{}/disposition", s.batch_id),
+            &json!({"password": PASSWORD, "meaning": "released", "comment": "All readings within limits"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    let (status, issued) = app
+        .post(
+            &format!("/api/v1/orders/{}/reports", s.order_id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+
+    browser
+        .goto(&app.url(&format!("/orders/{}", s.order_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the order",
+        "document.querySelector('main table')",
+    )
+    .await;
+    let order = text_of(&browser, "main").await;
+    assert!(!order.contains(words.in_preparation), "{order}");
+    assert!(order.contains(words.released), "{order}");
+    browser
+        .goto(&app.url(&format!("/orders/{}/report", s.order_id)))
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "the revisions",
+        "document.querySelector('a[href$=\"/reports/1.pdf\"]')",
+    )
+    .await;
+    screens(
+        &browser,
+        TABLET_AND_DESKTOP,
+        &format!("customer-report-{}", words.tag),
+        "main",
+    )
+    .await;
+    // The download is the issued file, byte for byte.
+    let sha = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(document.querySelector('a[href$=\"/report.pdf\"]').href) \
+               .then(r => r.arrayBuffer().then(bytes => crypto.subtle.digest('SHA-256', bytes) \
+               .then(d => done([r.headers.get('content-type'), \
+                 Array.from(new Uint8Array(d)).map(b => b.toString(16).padStart(2, '0')).join('')]))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sha, json!(["application/pdf", issued["sha256"]]));
+    browser.close().await.unwrap();
+    app.stop().await;
+}
