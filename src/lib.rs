@@ -40,6 +40,18 @@ pub struct Settings {
     /// Bounds on readings, lots and drawn samples.
     pub limits: InputLimits,
     pub http: HttpSettings,
+    /// The zone pages show times in.
+    pub time_zone: SiteZone,
+}
+
+/// The site's time zone: pages show every time in it, with its name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteZone(pub chrono_tz::Tz);
+
+impl Default for SiteZone {
+    fn default() -> Self {
+        SiteZone(chrono_tz::Tz::UTC)
+    }
 }
 
 /// The HTTP side: proxies, metrics access, timeouts and stopping.
@@ -96,6 +108,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
         photos,
         limits,
         http,
+        time_zone,
     } = settings;
     let readiness = Readiness::default();
     let db = actix_web::web::Data::new(db);
@@ -104,6 +117,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
     let limits = actix_web::web::Data::new(limits);
     let metrics = actix_web::web::Data::new(Metrics::new());
     let access = actix_web::web::Data::new(MetricsAccess(http.metrics_token.clone()));
+    let zone = actix_web::web::Data::new(time_zone);
     let proxies = actix_web::web::Data::new(http.trusted_proxies.clone());
     let body_timeout = actix_web::web::Data::new(edge::BodyTimeout(http.body_timeout));
     let ready = actix_web::web::Data::new(readiness.clone());
@@ -115,6 +129,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .app_data(limits.clone())
             .app_data(metrics.clone())
             .app_data(access.clone())
+            .app_data(zone.clone())
             .app_data(proxies.clone())
             .app_data(body_timeout.clone())
             .app_data(ready.clone())

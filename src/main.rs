@@ -72,6 +72,10 @@ enum Command {
         /// Bearer token a scraper must send to read /metrics (public without).
         #[arg(long, env = "LOTCHECK_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// The time zone pages show times in, by its IANA name (e.g.
+        /// Asia/Shanghai); times are stored in UTC.
+        #[arg(long, env = "LOTCHECK_TIME_ZONE", default_value = "UTC")]
+        time_zone: chrono_tz::Tz,
         /// Seconds a client has to send a request's head (0: no limit).
         #[arg(long, env = "LOTCHECK_HEAD_TIMEOUT_SECS", default_value_t = 5)]
         head_timeout_secs: u64,
@@ -518,6 +522,7 @@ async fn main() -> anyhow::Result<()> {
             limits,
             trusted_proxies,
             metrics_token,
+            time_zone,
             head_timeout_secs,
             body_timeout_secs,
             shutdown_drain_secs,
@@ -576,6 +581,7 @@ async fn main() -> anyhow::Result<()> {
                     shutdown_drain: Duration::from_secs(shutdown_drain_secs),
                     shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
                 },
+                time_zone: lotcheck::SiteZone(time_zone),
             };
             lotcheck::build(listener, db, settings)?
                 .run_until_signalled()

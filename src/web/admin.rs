@@ -4,7 +4,7 @@
 //! each message beside its field and the entries kept.
 
 use super::forms::FormErrors;
-use super::layout::{page, when};
+use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::{Permission, Role};
 use crate::domain::template::Severity;
@@ -186,7 +186,7 @@ fn user_row(session: &Session, user: &User, customers: &HashMap<i64, &str>) -> M
     let own = user.id == session.caller.user_id;
     html! {
         tr {
-            th scope="row" { (user.username) div.muted { (when(user.created_at)) } }
+            th scope="row" { (user.username) div.muted { (session.when(user.created_at)) } }
             td { (t(&format!("role-{}", user.role.as_str()))) }
             td { (user.customer_id.and_then(|id| customers.get(&id).copied()).unwrap_or("—")) }
             td { @if user.disabled { span.bad { (t("admin-disabled")) } } @else { span.good { (t("admin-active")) } } }
@@ -378,7 +378,7 @@ fn names_page(
                 @else {
                     table {
                         thead { tr { th scope="col" { (t("admin-name")) } th scope="col" { (t("orders-entered")) } } }
-                        tbody { @for (_, name, at) in rows { tr { td { (name) } td { (when(*at)) } } } }
+                        tbody { @for (_, name, at) in rows { tr { td { (name) } td { (session.when(*at)) } } } }
                     }
                 }
             }

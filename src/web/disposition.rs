@@ -4,7 +4,6 @@
 //! and the sign-in throttle are the API's ([`dispositions::sign_as_person`]).
 
 use super::forms::{in_language, FormErrors};
-use super::layout::when;
 use super::session::Session;
 use crate::domain::access::{permits, Permission};
 use crate::domain::disposition::{BatchDisposition, Disposition, Finding, Meaning, Proposal};
@@ -96,11 +95,12 @@ pub fn meaning_text(lang: Lang, meaning: Meaning) -> String {
     text(lang, meaning_key(meaning))
 }
 
-fn decision(lang: Lang, d: &Disposition) -> Markup {
+fn decision(session: &Session, d: &Disposition) -> Markup {
+    let lang = session.lang;
     html! {
         p {
             strong class=(meaning_tone(d.meaning)) { (meaning_text(lang, d.meaning)) }
-            " · " (message(lang, "decision-signed", &[("who", d.signed_by.as_str().into()), ("when", when(d.signed_at).into())]))
+            " · " (message(lang, "decision-signed", &[("who", d.signed_by.as_str().into()), ("when", session.when(d.signed_at).into())]))
         }
         blockquote.comment { (d.comment) }
         @if d.data_changed_since {
@@ -133,13 +133,13 @@ pub fn card(session: &Session, batch_id: i64, d: &BatchDisposition, form: &SignF
             ul.reasons { @for finding in &d.recommendation.findings { li { (finding_text(lang, finding)) } } }
             h3 { (t("decision-in-force")) }
             @match &d.current {
-                Some(current) => (decision(lang, current)),
+                Some(current) => (decision(session, current)),
                 None => p.muted { (t("decision-none")) },
             }
             @if !superseded.is_empty() {
                 details {
                     summary { (message(lang, "decisions-superseded", &[("count", superseded.len().into())])) }
-                    @for old in superseded { div.superseded { (decision(lang, old)) } }
+                    @for old in superseded { div.superseded { (decision(session, old)) } }
                 }
             }
             @if may_sign {

@@ -131,9 +131,11 @@ pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
-/// A moment as pages show it, with its zone.
-pub fn when(moment: chrono::DateTime<chrono::Utc>) -> String {
-    moment.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A moment as pages show it: in the site's zone, with the zone named
+/// (times are stored in UTC).
+pub fn when_in(moment: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    let local = moment.with_timezone(&zone);
+    format!("{} {}", local.format("%Y-%m-%d %H:%M"), zone.name())
 }
 
 /// What frames a page: its language, its path (the way back after a
@@ -226,5 +228,35 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> Markup {
                 main #content { (body) }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when_in;
+    use chrono::TimeZone;
+
+    /// Offsets from the IANA time zone database: China Standard Time is
+    /// UTC+8 all year (no daylight saving since 1991); Berlin is UTC+1 in
+    /// winter and UTC+2 in summer.
+    #[test]
+    fn times_show_in_the_site_zone_with_its_name() {
+        let moment = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 0, 37, 0)
+            .unwrap();
+        assert_eq!(when_in(moment, chrono_tz::Tz::UTC), "2026-11-28 00:37 UTC");
+        assert_eq!(
+            when_in(moment, chrono_tz::Asia::Shanghai),
+            "2026-11-28 08:37 Asia/Shanghai"
+        );
+        assert_eq!(
+            when_in(moment, chrono_tz::Europe::Berlin),
+            "2026-11-28 01:37 Europe/Berlin"
+        );
+        let summer = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0).unwrap();
+        assert_eq!(
+            when_in(summer, chrono_tz::Europe::Berlin),
+            "2026-07-02 01:30 Europe/Berlin"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use super::disposition::{finding_text, meaning_text, proposal_text};
 use super::forms::in_language;
-use super::layout::{page, when};
+use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::reports::{csv_response, pdf_response};
 use crate::domain::access::{permits, Permission, Visibility};
@@ -68,7 +68,7 @@ pub async fn report_page(
                         @for r in issued.iter().rev() {
                             tr {
                                 th scope="row" { a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf" } { (message(lang, "report-number-revision", &[("number", r.number.as_str().into()), ("revision", r.revision.into())])) } }
-                                td.nowrap { (when(r.issued_at)) }
+                                td.nowrap { (session.when(r.issued_at)) }
                                 td { (r.issued_by.as_deref().unwrap_or("—")) }
                                 td { code { (r.sha256.get(..16).unwrap_or_default()) "…" } }
                                 td { @for change in &r.changes { div { (change) } } }

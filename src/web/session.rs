@@ -47,6 +47,8 @@ pub struct Session {
     pub csrf: String,
     pub lang: Lang,
     pub path: String,
+    /// The site's time zone.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Session {
@@ -57,6 +59,11 @@ impl Session {
             path: &self.path,
             signed_in: Some((&self.caller, &self.csrf)),
         }
+    }
+
+    /// A moment in the site's time zone, with the zone named.
+    pub fn when(&self, moment: chrono::DateTime<chrono::Utc>) -> String {
+        super::layout::when_in(moment, self.zone)
     }
 
     /// A message of the catalogue in the user's language.
@@ -81,6 +88,9 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let db = req.app_data::<web::Data<Db>>().cloned();
+        let zone = req
+            .app_data::<web::Data<crate::SiteZone>>()
+            .map_or(chrono_tz::Tz::UTC, |z| z.0);
         let req = req.clone();
         Box::pin(async move {
             let (secret, db) = secret.zip(db).ok_or(PageError::SignIn)?;
@@ -104,6 +114,7 @@ impl FromRequest for Session {
                 csrf,
                 lang,
                 path,
+                zone,
             })
         })
     }

@@ -5,7 +5,7 @@
 //! service's ([`control_charts`]), the chart the API's picture.
 
 use super::forms::FormErrors;
-use super::layout::{page, when};
+use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::{permits, Permission};
 use crate::domain::run_rules::Rule;
@@ -212,7 +212,7 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
                                         td.num { (format!("{:.4}", phase.lcl)) }
                                         td.num { (format!("{:.4}", phase.center)) }
                                         td.num { (format!("{:.4}", phase.ucl)) }
-                                        td { (phase.frozen_by.as_deref().unwrap_or("—")) " · " (when(phase.frozen_at)) }
+                                        td { (phase.frozen_by.as_deref().unwrap_or("—")) " · " (session.when(phase.frozen_at)) }
                                     }
                                 }
                             }

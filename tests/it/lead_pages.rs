@@ -90,7 +90,16 @@ async fn path_of(browser: &Client) -> String {
 
 async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     let driver = chromedriver();
-    let app = TestApp::spawn(backend).await;
+    // The Chinese site runs on Shanghai's time; times show in its zone.
+    let zone = match words.tag {
+        "en" => chrono_tz::Tz::UTC,
+        _ => chrono_tz::Asia::Shanghai,
+    };
+    let settings = lotcheck::Settings {
+        time_zone: lotcheck::SiteZone(zone),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, settings).await;
     let s = common::scenario(&app, 40).await;
     let (_, units) =
         common::draw_plan(&app, s.batch_id, json!({"method": "percent", "seed": 3})).await;
