@@ -409,3 +409,23 @@ report-download = Download PDF
 report-draft-pdf = Draft PDF
 report-csv = Readings (CSV)
 report-as-data-stand = The report as the data stand now
+
+## Capability and switching
+cap-heading = Capability across batches
+cap-basis = { $n } readings in { $subgroups } batches (each batch a subgroup).
+cap-sigma-within = σ within
+cap-sigma-overall = σ overall
+cap-intervals = In brackets: 95% confidence intervals (Cp: chi-square; Cpk: Bissell). Cp and Cpk use σ within batches, Pp and Ppk σ overall.
+cap-normality = Normality (Anderson–Darling): A² = { $a2 }, p = { $p }; a p below 0.05 says the readings are not normal and the indices mislead.
+switch-heading = Switching (ISO 2859-1)
+switch-stream = Lots of
+switch-own-lots = this product (production lots)
+switch-now = Next lot's inspection
+switch-no-events = No lot judged yet: normal inspection at the start.
+switch-when = When
+switch-lot = Lot
+switch-then = Then
+switch-why = Why
+switch-accepted = accepted
+switch-not-accepted = not accepted
+inspection-discontinued = inspection discontinued

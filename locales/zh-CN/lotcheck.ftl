@@ -409,3 +409,23 @@ report-download = 下载 PDF
 report-draft-pdf = 草稿 PDF
 report-csv = 测量数据（CSV）
 report-as-data-stand = 按当前数据生成的报告
+
+## 过程能力与转移规则
+cap-heading = 跨批次过程能力
+cap-basis = { $subgroups } 个批次共 { $n } 个测量值（每个批次为一个子组）。
+cap-sigma-within = 组内 σ
+cap-sigma-overall = 总体 σ
+cap-intervals = 括号内为 95% 置信区间（Cp：卡方；Cpk：Bissell）。Cp 和 Cpk 使用批次内 σ，Pp 和 Ppk 使用总体 σ。
+cap-normality = 正态性（Anderson–Darling）：A² = { $a2 }，p = { $p }；p 小于 0.05 表示数据不服从正态分布，指数可能失真。
+switch-heading = 转移规则（ISO 2859-1）
+switch-stream = 批次来源
+switch-own-lots = 本产品（生产批）
+switch-now = 下一批的检验严格度
+switch-no-events = 尚无判定的批次：开始时为正常检验。
+switch-when = 时间
+switch-lot = 批判定
+switch-then = 之后
+switch-why = 原因
+switch-accepted = 接收
+switch-not-accepted = 不接收
+inspection-discontinued = 暂停检验

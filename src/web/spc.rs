@@ -13,9 +13,12 @@ use crate::domain::spc::{ChartKind, ControlChart};
 use crate::domain::template::Kind;
 use crate::error::AppError;
 use crate::i18n::message;
+use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Product};
 use crate::service::charts::draw_control_chart;
 use crate::service::control_charts::{self, FreezeLimits, VISUAL};
+use crate::service::suppliers::{self, Supplier};
+use crate::service::switching::{self, Stream, SwitchingHistory};
 use crate::store::Db;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -25,12 +28,14 @@ use serde::Deserialize;
 const VARIABLE_CHARTS: [ChartKind; 3] = [ChartKind::XbarR, ChartKind::XbarS, ChartKind::IMr];
 const COUNT_CHARTS: [ChartKind; 2] = [ChartKind::P, ChartKind::U];
 
-/// What the reader picked; defaults to the first measured characteristic.
+/// What the reader picked; defaults to the first measured characteristic
+/// and the product's own switching stream (not a supplier's).
 #[derive(Deserialize, Default, Clone)]
 pub struct ChartChoice {
     characteristic: Option<String>,
     chart: Option<String>,
     baseline: Option<usize>,
+    supplier: Option<i64>,
 }
 
 /// The characteristics a chart can be drawn for: measured ones, and the
@@ -87,6 +92,11 @@ struct ChartView {
     product: Product,
     picked: Picked,
     chart: Result<(ControlChart, String), AppError>,
+    /// Capability across the batches (measured characteristics only).
+    capability: Option<Result<ProductCapability, AppError>>,
+    suppliers: Vec<Supplier>,
+    supplier: Option<i64>,
+    switching: Result<SwitchingHistory, AppError>,
 }
 
 async fn load(
@@ -113,10 +123,21 @@ async fn load(
                 let svg = draw_control_chart(&product, &chart)?;
                 Ok((chart, svg))
             });
+            let capability = (picked.code != VISUAL)
+                .then(|| capability::product_capability(c, product_id, &picked.code, visibility));
+            let stream = Stream {
+                product_id,
+                supplier_id: choice.supplier,
+            };
+            let switching = switching::history(c, stream, visibility);
             Ok(ChartView {
                 product,
                 picked,
                 chart,
+                capability,
+                suppliers: suppliers::list_suppliers(c)?,
+                supplier: choice.supplier,
+                switching,
             })
         })
         .await?)
@@ -142,6 +163,7 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
         h1 { (title) }
         p.muted { (product.name) }
         form.pick.card method="get" action={ "/products/" (product.id) "/control-chart" } {
+            @if let Some(supplier) = view.supplier { input type="hidden" name="supplier" value=(supplier); }
             div.fields-row {
                 div {
                     label for="characteristic" { (t("spc-characteristic")) }
@@ -224,8 +246,102 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
                 }
             }
         }
+        @if let Some(capability) = &view.capability { (capability_card(session, capability)) }
+        (switching_card(session, view))
     };
     page(&session.frame(), &title, body)
+}
+
+fn interval(ci: Option<[f64; 2]>) -> String {
+    ci.map_or(String::new(), |[lo, hi]| format!(" [{lo:.2}, {hi:.2}]"))
+}
+
+fn index(value: Option<f64>) -> String {
+    value.map_or("—".into(), |v| format!("{v:.2}"))
+}
+
+/// Cp, Cpk (with their 95% intervals), Pp and Ppk over the product's batches.
+fn capability_card(session: &Session, capability: &Result<ProductCapability, AppError>) -> Markup {
+    let t = |key: &str| session.t(key);
+    html! {
+        div.card #capability {
+            h2 { (t("cap-heading")) }
+            @match capability {
+                Err(error) => p.muted { (super::forms::in_language(session.lang, &error.detail)) },
+                Ok(c) => {
+                    p.muted { (message(session.lang, "cap-basis", &[("n", c.n.into()), ("subgroups", c.subgroups.into())])) }
+                    dl.fields {
+                        dt { "Cp" } dd { (index(c.indices.cp)) span.muted { (interval(c.indices.cp_ci)) } }
+                        dt { "Cpk" } dd { (index(c.indices.cpk)) span.muted { (interval(c.indices.cpk_ci)) } }
+                        dt { "Pp" } dd { (index(c.indices.pp)) }
+                        dt { "Ppk" } dd { (index(c.indices.ppk)) }
+                        dt { (t("col-mean")) } dd { (c.mean.map_or("—".into(), |m| format!("{m:.4}"))) }
+                        dt { (t("cap-sigma-within")) } dd { (c.sigma_within.map_or("—".into(), |s| format!("{s:.4}"))) @if let Some(m) = &c.sigma_within_method { span.muted { " (" (m) ")" } } }
+                        dt { (t("cap-sigma-overall")) } dd { (c.sigma_overall.map_or("—".into(), |s| format!("{s:.4}"))) }
+                    }
+                    p.muted { (t("cap-intervals")) }
+                    @if let Some(normality) = &c.anderson_darling {
+                        p { (message(session.lang, "cap-normality", &[("a2", format!("{:.3}", normality.a2).into()), ("p", format!("{:.3}", normality.p_value).into())])) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn severity_name(session: &Session, severity: impl serde::Serialize) -> String {
+    let name = serde_json::to_value(severity)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    session.t(&format!("inspection-{name}"))
+}
+
+/// The switching state of the product's lots (or of a supplier's material
+/// for it) and the events that led there.
+fn switching_card(session: &Session, view: &ChartView) -> Markup {
+    let t = |key: &str| session.t(key);
+    html! {
+        div.card #switching {
+            h2 { (t("switch-heading")) }
+            form.fields-row method="get" action={ "/products/" (view.product.id) "/control-chart" } {
+                input type="hidden" name="characteristic" value=(view.picked.code);
+                input type="hidden" name="chart" value=(view.picked.kind.as_str());
+                div {
+                    label for="supplier" { (t("switch-stream")) }
+                    select #supplier name="supplier" {
+                        option value="" { (t("switch-own-lots")) }
+                        @for s in &view.suppliers { option value=(s.id) selected[view.supplier == Some(s.id)] { (s.name) } }
+                    }
+                }
+                div { button.quiet type="submit" { (t("spc-show")) } }
+            }
+            @match &view.switching {
+                Err(error) => p.muted { (super::forms::in_language(session.lang, &error.detail)) },
+                Ok(history) => {
+                    p { (t("switch-now")) (t("label-colon")) strong { (severity_name(session, history.current.severity)) } }
+                    @if history.events.is_empty() {
+                        p.muted { (t("switch-no-events")) }
+                    } @else {
+                        table.sticky-first {
+                            thead { tr { th scope="col" { (t("switch-when")) } th scope="col" { (t("batch")) } th scope="col" { (t("switch-lot")) } th scope="col" { (t("switch-then")) } th scope="col" { (t("switch-why")) } } }
+                            tbody {
+                                @for e in history.events.iter().rev().take(30) {
+                                    tr {
+                                        th scope="row" { (session.when(e.recorded_at)) }
+                                        td { @if let Some(b) = e.batch_id { a href={ "/batches/" (b) } { "#" (b) } } @else { "—" } }
+                                        td { @match e.accepted { Some(true) => span.good { (t("switch-accepted")) }, Some(false) => span.bad { (t("switch-not-accepted")) }, None => "—" } }
+                                        td { (severity_name(session, e.severity)) }
+                                        td { (format!("{:?}", e.reason)) @if let Some(note) = &e.note { div.muted { (note) } } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn freeze_form(
@@ -321,6 +437,7 @@ pub async fn freeze(
         characteristic: Some(fields.characteristic),
         chart: Some(fields.chart),
         baseline: None,
+        supplier: None,
     };
     match frozen {
         Ok(_) => {

@@ -366,6 +366,16 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         assert!(page.contains(control), "{page}");
         assert!(page.contains(rule), "{page}");
         assert!(page.contains(&format!("#{}", batches[7])), "{page}");
+        // Capability across the batches, and the switching state.
+        let (capability, switching) = match words.tag {
+            "en" => (
+                "Capability across batches",
+                "Next lot's inspection: normal inspection",
+            ),
+            _ => ("跨批次过程能力", "下一批的检验严格度：正常检验"),
+        };
+        assert!(page.contains(capability) && page.contains("Cpk"), "{page}");
+        assert!(page.contains(switching), "{page}");
         let label = js(
             &browser,
             "return document.querySelector('figure.chart').getAttribute('aria-label');",
