@@ -72,6 +72,39 @@ pub fn message(lang: Lang, key: &str, args: &[(&str, FluentValue)]) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// Whether the catalogue of `lang` has `key` (English counts as a fallback
+/// only through [`message`]).
+fn has(lang: Lang, key: &str) -> bool {
+    bundle(lang).get_message(key).is_some()
+}
+
+/// The service's most common field messages, by their English words, and
+/// their keys in the catalogues.
+const COMMON: [(&str, &str); 4] = [
+    ("is not a number", "field-not-a-number"),
+    ("must not be empty", "field-required"),
+    ("is required", "field-required"),
+    (
+        "does not match your password: the decision is not signed",
+        "sign-password-wrong",
+    ),
+];
+
+/// A field message of the service in `lang`, when the catalogue has it.
+pub fn common_message(lang: Lang, english: &str) -> Option<String> {
+    COMMON
+        .iter()
+        .find(|(words, _)| *words == english)
+        .map(|(_, key)| text(lang, key))
+}
+
+/// The title of a problem's `code` in `lang` (key `problem-<code>`, with
+/// `_` written `-`), when the catalogue has it.
+pub fn problem_title(lang: Lang, code: &str) -> Option<String> {
+    let key = format!("problem-{}", code.replace('_', "-"));
+    has(lang, &key).then(|| text(lang, &key))
+}
+
 /// The message `key` in `lang`, without arguments.
 pub fn text(lang: Lang, key: &str) -> String {
     message(lang, key, &[])

@@ -61,10 +61,7 @@ pub fn stored(path: &str) -> HttpResponse {
 /// their own.
 pub fn refusal(session: &Session, error: AppError) -> Result<(StatusCode, FormErrors), PageError> {
     match error.status().as_u16() {
-        409 | 422 => Ok((
-            error.status(),
-            FormErrors::from_error(session.lang, &error, &[]),
-        )),
+        409 | 422 => Ok((error.status(), FormErrors::from_error(session.lang, &error))),
         _ => Err(error.into()),
     }
 }

@@ -9,13 +9,6 @@ use crate::i18n::text;
 use maud::{html, Markup};
 use std::collections::BTreeMap;
 
-/// The service's most common field messages, in the catalogue.
-const COMMON: [(&str, &str); 3] = [
-    ("is not a number", "field-not-a-number"),
-    ("must not be empty", "field-required"),
-    ("is required", "field-required"),
-];
-
 /// The messages of a refused form, by field.
 #[derive(Debug, Default, Clone)]
 pub struct FormErrors {
@@ -24,17 +17,13 @@ pub struct FormErrors {
 }
 
 impl FormErrors {
-    /// The refusal of `error` in the reader's language: messages the
-    /// catalogue has (by `form-key`, e.g. `sign-password-wrong`) replace the
+    /// The refusal of `error` in the reader's language: the messages the
+    /// catalogue has ([`crate::i18n::common_message`]) replace the
     /// service's English.
-    pub fn from_error(lang: Lang, error: &AppError, translated: &[(&str, &str)]) -> Self {
+    pub fn from_error(lang: Lang, error: &AppError) -> Self {
         let mut errors = FormErrors::default();
         for field in &error.errors {
-            let message = translated
-                .iter()
-                .find(|(name, _)| *name == field.field)
-                .or_else(|| COMMON.iter().find(|(english, _)| *english == field.message))
-                .map(|(_, key)| text(lang, key))
+            let message = crate::i18n::common_message(lang, &field.message)
                 .unwrap_or_else(|| in_language(lang, &field.message));
             errors.fields.insert(field.field.clone(), message);
         }

@@ -71,11 +71,7 @@ pub async fn sign(
     let form = SignForm {
         meaning,
         comment: fields.comment,
-        errors: FormErrors::from_error(
-            session.lang,
-            &error,
-            &[("password", "sign-password-wrong")],
-        ),
+        errors: FormErrors::from_error(session.lang, &error),
     };
     let data = load_batch(&db, &session, batch_id).await?;
     Ok(html_response(status).body(render_batch(&session, &data, &form).into_string()))

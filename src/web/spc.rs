@@ -458,7 +458,7 @@ pub async fn freeze(
         }
         Err(error) if matches!(error.status().as_u16(), 409 | 422) => {
             let status = error.status();
-            let errors = FormErrors::from_error(session.lang, &error, &[]);
+            let errors = FormErrors::from_error(session.lang, &error);
             let view = load(&db, &session, product_id, back).await?;
             Ok(html_response(status).body(render(&session, &view, &errors).into_string()))
         }

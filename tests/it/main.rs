@@ -148,6 +148,7 @@ fn main() -> std::process::ExitCode {
         async_test problems::framework_errors_are_problem_json;
         each_backend problems::validation_names_every_offending_field;
         async_test problems::health_and_openapi;
+        async_test problems::problems_speak_the_language_asked_for;
         each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
         async_test reports::a_large_order_paginates_cleanly [Need::Poppler];

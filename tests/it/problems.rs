@@ -229,3 +229,45 @@ pub async fn health_and_openapi() {
     }
     app.stop().await;
 }
+
+/// A client that asks for Chinese gets the problem's title and the field
+/// messages the catalogue has in Chinese; the code, the status and the
+/// field names stay as they are, and a client that asks for nothing gets
+/// English.
+pub async fn problems_speak_the_language_asked_for() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ask = |language: Option<&'static str>| {
+        let mut request = app
+            .request(reqwest::Method::POST, "/api/v1/customers")
+            .json(&serde_json::json!({"name": ""}));
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let content_language = response
+                .headers()
+                .get("content-language")
+                .map(|v| v.to_str().unwrap().to_string());
+            (
+                response.status(),
+                content_language,
+                response.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, language, problem) = ask(Some("zh-CN,zh;q=0.9,en;q=0.5")).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(language.as_deref(), Some("zh-CN"));
+    assert_eq!(problem["code"], "validation_failed");
+    assert_eq!(problem["title"], "部分值不符合规则");
+    assert_eq!(problem["errors"][0]["field"], "name");
+    assert_eq!(problem["errors"][0]["message"], "必须填写");
+    assert_eq!(problem["detail"], "name: 必须填写");
+    let (status, language, problem) = ask(None).await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(language, None);
+    assert_eq!(problem["title"], "Some values break a rule");
+    assert_eq!(problem["errors"][0]["message"], "must not be empty");
+    app.stop().await;
+}
