@@ -80,7 +80,8 @@ fn has(lang: Lang, key: &str) -> bool {
 
 /// The service's most common field messages, by their English words, and
 /// their keys in the catalogues.
-const COMMON: [(&str, &str); 4] = [
+const COMMON: [(&str, &str); 5] = [
+    ("choose a decision", "sign-meaning-missing"),
     ("is not a number", "field-not-a-number"),
     ("must not be empty", "field-required"),
     ("is required", "field-required"),

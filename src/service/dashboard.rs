@@ -6,7 +6,7 @@
 
 use super::catalog::{self, Product};
 use super::control_charts::control_chart;
-use super::dispositions::{recommend, Recommendation};
+use super::dispositions::{decision_at, recommend, Meaning, Recommendation};
 use super::worksheet::{open_batches, OpenBatch};
 use super::yields::{yields, GroupBy, YieldRow};
 use crate::domain::access::Visibility;
@@ -14,23 +14,27 @@ use crate::domain::run_rules::Rule;
 use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult};
-use crate::store::batches::{newest_undecided, newest_with_plans};
+use crate::store::batches::newest_with_plans;
 use crate::store::orders::find_order;
 use crate::store::DbConnection;
 
 /// How many batches each part of the dashboard lists at most.
 const LISTED: usize = 25;
+/// How many of the newest batches with a plan the dashboard looks at.
+const SCANNED: i64 = 200;
 /// How many of the newest batches' products the alerts and yields cover.
 const PRODUCTS: usize = 6;
 /// An alert shows when it involves one of a product's newest batches.
 const RECENT_BATCHES: usize = 3;
 
-/// A batch whose data are in and no decision is signed.
+/// A batch whose data are in and no final decision is signed.
 pub struct Awaiting {
     pub batch_id: i64,
     pub number: i32,
     pub po_number: String,
     pub product_code: String,
+    /// Held by a decision that waits for a final one.
+    pub on_hold: bool,
     pub recommendation: Recommendation,
 }
 
@@ -63,12 +67,19 @@ pub struct Dashboard {
 pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
     let open = open_batches(conn, Visibility::Everything, LISTED)?;
     let mut awaiting = Vec::new();
-    // Waiting for a decision: recorded, not decided (a batch still being
-    // recorded is listed as such).
-    for row in newest_undecided(conn, LISTED as i64)?
-        .into_iter()
-        .filter(|row| open.iter().all(|o| o.batch.id != row.id))
-    {
+    // Waiting for a decision: recorded, and not decided or only held (a
+    // batch still being recorded is listed as such).
+    for row in newest_with_plans(conn, SCANNED)? {
+        if awaiting.len() >= LISTED {
+            break;
+        }
+        if open.iter().any(|o| o.batch.id == row.id) {
+            continue;
+        }
+        let in_force = decision_at(conn, row.id, None)?;
+        if !matches!(in_force, None | Some(Meaning::OnHold)) {
+            continue;
+        }
         let order = find_order(conn, row.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
         let product = catalog::get_product(conn, order.product_id, Visibility::Everything)?;
         awaiting.push(Awaiting {
@@ -76,6 +87,7 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
             number: row.number,
             po_number: order.po_number,
             product_code: product.code,
+            on_hold: in_force.is_some(),
             recommendation: recommend(conn, row.id)?,
         });
     }
@@ -115,7 +127,7 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
 /// The products of the newest batches with a plan, newest first.
 fn recent_products(conn: &mut DbConnection) -> AppResult<Vec<Product>> {
     let mut products: Vec<Product> = Vec::new();
-    for row in newest_with_plans(conn, 200)? {
+    for row in newest_with_plans(conn, SCANNED)? {
         if products.len() >= PRODUCTS {
             break;
         }

@@ -116,22 +116,6 @@ pub fn batch_ids_by_product(
     Ok(grouped)
 }
 
-/// The newest batches with a plan and no signed decision, newest first.
-pub fn newest_undecided(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BatchRow>> {
-    use super::schema::{dispositions, sampling_plans};
-    batches::table
-        .filter(diesel::dsl::exists(
-            sampling_plans::table.filter(sampling_plans::batch_id.eq(batches::id)),
-        ))
-        .filter(diesel::dsl::not(
-            batches::id.eq_any(dispositions::table.select(dispositions::batch_id)),
-        ))
-        .order(batches::id.desc())
-        .limit(limit)
-        .select(BatchRow::as_select())
-        .load(conn)
-}
-
 /// The newest batches that have a sampling plan, newest first (the
 /// inspectors' work list picks the open ones among them).
 pub fn newest_with_plans(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BatchRow>> {

@@ -344,9 +344,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(batches, dispositions);
-diesel::allow_tables_to_appear_in_same_query!(dispositions, sampling_plans);
-
 diesel::table! {
     control_limit_phases (id) {
         id -> BigInt,

@@ -88,6 +88,7 @@ pub async fn dashboard_page(
                                     div.muted { (a.product_code) }
                                 }
                                 td.nowrap {
+                                    @if a.on_hold { div { (super::disposition::meaning_badge(lang, crate::domain::disposition::Meaning::OnHold)) } }
                                     strong class=(match a.recommendation.proposal { Proposal::Accept => "good", Proposal::Reject => "bad", Proposal::Hold => "warn" }) {
                                         (proposal_text(lang, a.recommendation.proposal))
                                     }

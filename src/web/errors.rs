@@ -93,15 +93,22 @@ pub fn local_path(back: Option<&str>) -> &str {
     }
 }
 
-/// Where to go to sign in from `req`, so that signing in returns to it: a
-/// page read (GET) is asked for again, a form posted goes back to the start.
+/// Where to go to sign in from `req`, so that signing in returns to where
+/// the reader was: the page asked for (GET), or for a form posted after
+/// the session ended, the page the form was on.
 pub fn sign_in_location(req: &HttpRequest) -> String {
-    let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    if req.method() != Method::GET || here == "/" || here.starts_with("/login") {
-        return "/login".into();
+    let here = if req.method() == Method::GET {
+        req.uri().path_and_query().map(|p| p.as_str().to_string())
+    } else {
+        referrer(req)
+    };
+    match here {
+        Some(here) if here != "/" && !here.starts_with("/login") => {
+            let query = serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
+            format!("/login?{query}")
+        }
+        _ => "/login".into(),
     }
-    let query = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
-    format!("/login?{query}")
 }
 
 /// The title of a failure, in the reader's language.
@@ -129,7 +136,9 @@ fn referrer(req: &HttpRequest) -> Option<String> {
         .split_once("://")
         .and_then(|(_, rest)| rest.strip_prefix(host.as_str()))?;
     let path = local_path(Some(path));
-    (path != req.uri().path()).then(|| path.to_string())
+    // A form posted to its own page goes back there; a page read does not
+    // link to itself.
+    (req.method() != Method::GET || path != req.uri().path()).then(|| path.to_string())
 }
 
 /// The page of a failure, framed for the reader.
@@ -155,7 +164,8 @@ pub fn failure_page(req: &HttpRequest, failure: &Failure, status: StatusCode) ->
             h1 { (title) }
             @match failure {
                 Failure::Expired => p { (t("error-expired-hint")) },
-                Failure::Status(_, Some(detail)) => p { (in_language(lang, detail)) },
+                // A refusal's detail names internal permissions: the title says it.
+                Failure::Status(status, Some(detail)) if *status != StatusCode::FORBIDDEN => p { (in_language(lang, detail)) },
                 _ => {},
             }
             p.actions {

@@ -118,6 +118,11 @@ th .muted { font-weight: 400; font-size: .85rem; }
 .fields-row + .fields-row { margin-top: .75rem; }
 form.card > button, form.card > p > button { margin-top: 1rem; }
 .scroll { overflow-x: auto; }
+main > p:first-child > a, td a, th a { display: inline-block; padding: .45rem 0; min-height: 32px; }
+main > p:first-child > a { min-height: 44px; display: inline-flex; align-items: center; }
+details summary { color: var(--accent); }
+p.notice { background: #fff; border: 1px solid var(--line); border-left: 4px solid currentColor; border-radius: 8px; padding: .6rem .9rem; }
+td.num { white-space: nowrap; }
 .failure h1 { font-size: 1.4rem; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;

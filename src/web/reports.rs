@@ -22,11 +22,19 @@ use maud::html;
 /// An order's report: its issued revisions and downloads; for staff also
 /// the report as the data stand now. A customer sees only what was issued
 /// to it, and before that that the report is in preparation.
+/// What issuing just did, said once on the report page.
+#[derive(serde::Deserialize)]
+pub struct IssueOutcome {
+    issued: Option<i32>,
+    unchanged: Option<i32>,
+}
+
 #[get("/orders/{id}/report")]
 pub async fn report_page(
     db: web::Data<Db>,
     session: Session,
     id: web::Path<i64>,
+    outcome: web::Query<IssueOutcome>,
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
@@ -53,6 +61,12 @@ pub async fn report_page(
     let body = html! {
         p { a href={ "/orders/" (order_id) } { "← " (po) } }
         h1 { (t("qc-report")) " · " (po) }
+        @if let Some(revision) = outcome.issued {
+            p.notice.good role="status" { (message(lang, "report-just-issued", &[("revision", revision.into())])) }
+        }
+        @if let Some(revision) = outcome.unchanged {
+            p.notice role="status" { (message(lang, "report-unchanged", &[("revision", revision.into())])) }
+        }
         div.card.actions {
             @if issued.is_empty() {
                 @if staff { p.muted { (t("report-not-issued-staff")) } }
@@ -272,16 +286,18 @@ pub async fn issue(
         let prepared = db
             .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided))
             .await?;
-        if let Preparation::New(prepared) = prepared {
-            db.write(move |c| reports::store_issue(c, &actor, prepared))
-                .await?;
+        match prepared {
+            Preparation::New(prepared) => db
+                .write(move |c| reports::store_issue(c, &actor, prepared))
+                .await
+                .map(|r| format!("issued={}", r.revision)),
+            Preparation::Unchanged(current) => Ok(format!("unchanged={}", current.revision)),
         }
-        Ok::<(), AppError>(())
     }
     .await;
     match issued {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/orders/{order_id}/report")))
+        Ok(outcome) => Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/orders/{order_id}/report?{outcome}")))
             .finish()),
         Err(error) if error.status() == StatusCode::CONFLICT => {
             let report = draft_report(&db, order_id).await?;

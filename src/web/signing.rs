@@ -9,7 +9,6 @@ use super::session::{html_response, PageError, Session};
 use crate::api::auth::client_address;
 use crate::domain::access::Permission;
 use crate::error::AppError;
-use crate::i18n::text;
 use crate::service::auth::AuthSettings;
 use crate::service::dispositions::{self, SignDisposition, Signing};
 use crate::store::Db;
@@ -44,10 +43,7 @@ pub async fn sign(
     let fields = fields.into_inner();
     let meaning = fields.meaning.as_deref().and_then(meaning_from);
     let signed = match meaning {
-        None => Err(AppError::invalid(
-            "meaning",
-            text(session.lang, "sign-meaning-missing"),
-        )),
+        None => Err(AppError::invalid("meaning", "choose a decision")),
         Some(meaning) => {
             let request = SignDisposition {
                 password: fields.password,

@@ -34,7 +34,8 @@ const COUNT_CHARTS: [ChartKind; 2] = [ChartKind::P, ChartKind::U];
 pub struct ChartChoice {
     characteristic: Option<String>,
     chart: Option<String>,
-    baseline: Option<usize>,
+    /// Text as typed: empty means every batch.
+    baseline: Option<String>,
     supplier: Option<i64>,
 }
 
@@ -54,7 +55,11 @@ fn chartable(product: &Product) -> Vec<(String, String)> {
 struct Picked {
     code: String,
     kind: ChartKind,
+    /// The kind was asked for; otherwise the first that fits the data.
+    kind_chosen: bool,
     baseline: Option<usize>,
+    /// The baseline typed, when it is not a number of batches.
+    baseline_refused: Option<String>,
 }
 
 fn picked(product: &Product, choice: &ChartChoice) -> Picked {
@@ -69,16 +74,19 @@ fn picked(product: &Product, choice: &ChartChoice) -> Picked {
     } else {
         &VARIABLE_CHARTS
     };
-    let kind = choice
+    let chosen = choice
         .chart
         .as_deref()
         .and_then(ChartKind::parse)
-        .filter(|k| kinds.contains(k))
-        .unwrap_or(kinds[0]);
+        .filter(|k| kinds.contains(k));
+    let typed = choice.baseline.as_deref().unwrap_or("").trim();
+    let baseline = typed.parse::<usize>().ok().filter(|&b| b > 0);
     Picked {
         code,
-        kind,
-        baseline: choice.baseline.filter(|&b| b > 0),
+        kind: chosen.unwrap_or(kinds[0]),
+        kind_chosen: chosen.is_some(),
+        baseline,
+        baseline_refused: (!typed.is_empty() && baseline.is_none()).then(|| typed.to_string()),
     }
 }
 
@@ -110,16 +118,34 @@ async fn load(
     Ok(db
         .read(move |c| {
             let product = catalog::get_product(c, product_id, visibility)?;
-            let picked = picked(&product, &choice);
-            let chart = control_charts::control_chart(
+            let mut picked = picked(&product, &choice);
+            let mut chart = control_charts::control_chart(
                 c,
                 product_id,
                 &picked.code,
                 picked.kind,
                 picked.baseline,
                 visibility,
-            )
-            .and_then(|chart| {
+            );
+            // Unasked, the first kind that fits the data: X̄–R for small
+            // samples, X̄–S for larger ones, I-MR when sizes differ.
+            if !picked.kind_chosen && picked.code != VISUAL {
+                for kind in &VARIABLE_CHARTS[1..] {
+                    if !matches!(&chart, Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY) {
+                        break;
+                    }
+                    picked.kind = *kind;
+                    chart = control_charts::control_chart(
+                        c,
+                        product_id,
+                        &picked.code,
+                        *kind,
+                        picked.baseline,
+                        visibility,
+                    );
+                }
+            }
+            let chart = chart.and_then(|chart| {
                 let svg = draw_control_chart(&product, &chart)?;
                 Ok((chart, svg))
             });
@@ -160,6 +186,7 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
     );
     let may_freeze = permits(session.caller.role, Permission::PlanSampling);
     let body = html! {
+        p { a href="/dashboard" { "← " (t("nav-dashboard")) } }
         h1 { (title) }
         p.muted { (product.name) }
         form.pick.card method="get" action={ "/products/" (product.id) "/control-chart" } {
@@ -185,8 +212,14 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
                 }
                 div {
                     label for="baseline" { (t("spc-baseline")) }
-                    input #baseline type="number" name="baseline" min="1" inputmode="numeric"
-                        value=[picked.baseline] placeholder=(t("spc-baseline-all"));
+                    input #baseline type="text" name="baseline" inputmode="numeric"
+                        value=[picked.baseline_refused.clone().or(picked.baseline.map(|b| b.to_string()))]
+                        placeholder=(t("spc-baseline-all"))
+                        aria-invalid=[picked.baseline_refused.as_ref().map(|_| "true")]
+                        aria-describedby=[picked.baseline_refused.as_ref().map(|_| "baseline-error")];
+                    @if picked.baseline_refused.is_some() {
+                        p.field-error #baseline-error { (t("spc-baseline-refused")) }
+                    }
                 }
                 div { button type="submit" { (t("spc-show")) } }
             }

@@ -300,6 +300,38 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     )
     .await;
 
+    // The session ends while a form is open: sending it leads to the
+    // sign-in, and signing in returns to the page the form was on.
+    browser.goto(&app.url(&batch_page)).await.unwrap();
+    until(
+        &browser,
+        "the batch page",
+        "document.getElementById('comment')",
+    )
+    .await;
+    browser
+        .delete_cookie(lotcheck::api::auth::SESSION_COOKIE)
+        .await
+        .unwrap();
+    type_into(&browser, "#comment", "x").await;
+    click(&browser, "form.sign button[type=submit]").await;
+    until(
+        &browser,
+        "the sign-in page",
+        "document.getElementById('username')",
+    )
+    .await;
+    assert_eq!(
+        path_of(&browser).await,
+        format!("/login?next=%2Fbatches%2F{}", s.batch_id)
+    );
+    sign_in_here(&browser, "lead1").await;
+    assert_eq!(
+        path_of(&browser).await,
+        batch_page,
+        "back on the batch page"
+    );
+
     browser.close().await.unwrap();
     app.stop().await;
 }
