@@ -361,7 +361,7 @@ fn names_page(
     session: &Session,
     section: &str,
     add_key: &str,
-    rows: &[(i64, String, chrono::DateTime<chrono::Utc>)],
+    rows: &[NameRow],
     entered: &str,
     errors: &FormErrors,
 ) -> Markup {
@@ -392,28 +392,99 @@ fn names_page(
     )
 }
 
-async fn customers_page(
+/// The two lists of names: customers and suppliers.
+#[derive(Clone, Copy)]
+enum Names {
+    Customers,
+    Suppliers,
+}
+
+impl Names {
+    fn path(self) -> &'static str {
+        match self {
+            Names::Customers => "/admin/customers",
+            Names::Suppliers => "/admin/suppliers",
+        }
+    }
+
+    fn add_key(self) -> &'static str {
+        match self {
+            Names::Customers => "admin-add-customer",
+            Names::Suppliers => "admin-add-supplier",
+        }
+    }
+
+    fn list(self, conn: &mut crate::store::DbConnection) -> AppResult<Vec<NameRow>> {
+        Ok(match self {
+            Names::Customers => customers_of(conn)?
+                .into_iter()
+                .map(|c: Customer| (c.id, c.name, c.created_at))
+                .collect(),
+            Names::Suppliers => suppliers::list_suppliers(conn)?
+                .into_iter()
+                .map(|s: Supplier| (s.id, s.name, s.created_at))
+                .collect(),
+        })
+    }
+
+    /// Adds one through the service the API uses.
+    fn add(
+        self,
+        conn: &mut crate::store::DbConnection,
+        actor: &crate::service::audit::Actor,
+        name: String,
+    ) -> AppResult<()> {
+        match self {
+            Names::Customers => {
+                catalog::create_customer(conn, actor, NewCustomer { name }).map(|_| ())
+            }
+            Names::Suppliers => {
+                suppliers::create_supplier(conn, actor, NewSupplier { name }).map(|_| ())
+            }
+        }
+    }
+}
+
+/// A name, its id and when it was added.
+type NameRow = (i64, String, chrono::DateTime<chrono::Utc>);
+
+async fn names_response(
     db: &Db,
     session: &Session,
+    names: Names,
     entered: &str,
     errors: &FormErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let rows: Vec<_> = db
-        .read(customers_of)
-        .await?
-        .into_iter()
-        .map(|c: Customer| (c.id, c.name, c.created_at))
-        .collect();
+    let rows = db.read(move |c| names.list(c)).await?;
     let markup = names_page(
         session,
-        "/admin/customers",
-        "admin-add-customer",
+        names.path(),
+        names.add_key(),
         &rows,
         entered,
         errors,
     );
     Ok(html_response(status).body(markup.into_string()))
+}
+
+async fn add_name(
+    db: web::Data<Db>,
+    session: Session,
+    form: web::Form<WithCsrf<NameFields>>,
+    names: Names,
+) -> Result<HttpResponse, PageError> {
+    session.check_csrf(&form.csrf)?;
+    session.caller.require(Permission::ManageCatalog)?;
+    let name = form.into_inner().fields.name;
+    let (entered, actor) = (name.clone(), session.caller.actor());
+    match db.write(move |c| names.add(c, &actor, name)).await {
+        Ok(()) => Ok(stored(names.path())),
+        Err(error) => {
+            let (status, errors) = refusal(&session, error)?;
+            names_response(&db, &session, names, &entered, &errors, status).await
+        }
+    }
 }
 
 #[get("/admin/customers")]
@@ -422,7 +493,15 @@ pub async fn customers_list(
     session: Session,
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ManageCatalog)?;
-    customers_page(&db, &session, "", &FormErrors::default(), StatusCode::OK).await
+    names_response(
+        &db,
+        &session,
+        Names::Customers,
+        "",
+        &FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[post("/admin/customers")]
@@ -431,44 +510,7 @@ pub async fn add_customer(
     session: Session,
     form: web::Form<WithCsrf<NameFields>>,
 ) -> Result<HttpResponse, PageError> {
-    session.check_csrf(&form.csrf)?;
-    session.caller.require(Permission::ManageCatalog)?;
-    let name = form.into_inner().fields.name;
-    let (input, actor) = (NewCustomer { name: name.clone() }, session.caller.actor());
-    match db
-        .write(move |c| catalog::create_customer(c, &actor, input))
-        .await
-    {
-        Ok(_) => Ok(stored("/admin/customers")),
-        Err(error) => {
-            let (status, errors) = refusal(&session, error)?;
-            customers_page(&db, &session, &name, &errors, status).await
-        }
-    }
-}
-
-async fn suppliers_page(
-    db: &Db,
-    session: &Session,
-    entered: &str,
-    errors: &FormErrors,
-    status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    let rows: Vec<_> = db
-        .read(suppliers::list_suppliers)
-        .await?
-        .into_iter()
-        .map(|s: Supplier| (s.id, s.name, s.created_at))
-        .collect();
-    let markup = names_page(
-        session,
-        "/admin/suppliers",
-        "admin-add-supplier",
-        &rows,
-        entered,
-        errors,
-    );
-    Ok(html_response(status).body(markup.into_string()))
+    add_name(db, session, form, Names::Customers).await
 }
 
 #[get("/admin/suppliers")]
@@ -477,7 +519,15 @@ pub async fn suppliers_list(
     session: Session,
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ManageCatalog)?;
-    suppliers_page(&db, &session, "", &FormErrors::default(), StatusCode::OK).await
+    names_response(
+        &db,
+        &session,
+        Names::Suppliers,
+        "",
+        &FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[post("/admin/suppliers")]
@@ -486,20 +536,7 @@ pub async fn add_supplier(
     session: Session,
     form: web::Form<WithCsrf<NameFields>>,
 ) -> Result<HttpResponse, PageError> {
-    session.check_csrf(&form.csrf)?;
-    session.caller.require(Permission::ManageCatalog)?;
-    let name = form.into_inner().fields.name;
-    let (input, actor) = (NewSupplier { name: name.clone() }, session.caller.actor());
-    match db
-        .write(move |c| suppliers::create_supplier(c, &actor, input))
-        .await
-    {
-        Ok(_) => Ok(stored("/admin/suppliers")),
-        Err(error) => {
-            let (status, errors) = refusal(&session, error)?;
-            suppliers_page(&db, &session, &name, &errors, status).await
-        }
-    }
+    add_name(db, session, form, Names::Suppliers).await
 }
 
 // ── Defect catalogues ───────────────────────────────────────────────────

@@ -8,9 +8,10 @@
 //! tablet and desktop size in both languages.
 
 use crate::browser::{
-    browser_in, chromedriver, click, js, screens, text_of, type_into, until, TABLET_AND_DESKTOP,
+    chromedriver, click, js, screens, signed_in_browser, text_of, type_into, until,
+    TABLET_AND_DESKTOP,
 };
-use crate::common::{Backend, TestApp, PASSWORD};
+use crate::common::{Backend, TestApp};
 use fantoccini::Client;
 use lotcheck::domain::access::Role;
 use serde_json::{json, Value};
@@ -65,18 +66,7 @@ async fn admin_sets_up(backend: Backend, words: &Words) {
     let driver = chromedriver();
     let app = TestApp::spawn(backend).await;
     app.add_user("admin1", Role::Admin, None);
-    let browser = browser_in(&driver, Some(words.tag)).await;
-    browser.set_window_size(1280, 900).await.unwrap();
-    browser.goto(&app.url("/login")).await.unwrap();
-    type_into(&browser, "#username", "admin1").await;
-    type_into(&browser, "#password", PASSWORD).await;
-    click(&browser, "form button[type=submit]").await;
-    until(
-        &browser,
-        "signed in",
-        "document.querySelector('header form')",
-    )
-    .await;
+    let browser = signed_in_browser(&driver, &app, words.tag, "admin1").await;
 
     // A customer.
     browser.goto(&app.url("/admin/customers")).await.unwrap();

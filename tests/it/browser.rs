@@ -433,3 +433,43 @@ pub async fn click(browser: &Client, css: &str) {
 pub async fn type_into(browser: &Client, css: &str, keys: &str) {
     on_element(browser, css, Some(keys)).await;
 }
+
+/// Fills the open sign-in form for `username` (the test password) and
+/// waits until signed in.
+pub async fn sign_in_with_form(browser: &Client, username: &str) {
+    for (id, text) in [
+        ("#username", username),
+        ("#password", crate::common::PASSWORD),
+    ] {
+        type_into(browser, id, text).await;
+    }
+    click(browser, "form button[type=submit]").await;
+    until(
+        browser,
+        "signed in",
+        "document.querySelector('header form')",
+    )
+    .await;
+}
+
+/// A browser in `language` at a desk's size, signed in as `username`.
+pub async fn signed_in_browser(
+    driver: &Driver,
+    app: &TestApp,
+    language: &str,
+    username: &str,
+) -> Client {
+    let browser = browser_in(driver, Some(language)).await;
+    browser.set_window_size(1280, 900).await.unwrap();
+    browser.goto(&app.url("/login")).await.unwrap();
+    sign_in_with_form(&browser, username).await;
+    browser
+}
+
+/// Opens `path`, waits until `ready` (an expression) holds and answers the
+/// text of the page's main part.
+pub async fn main_text_of(browser: &Client, app: &TestApp, path: &str, ready: &str) -> String {
+    browser.goto(&app.url(path)).await.unwrap();
+    until(browser, path, ready).await;
+    text_of(browser, "main").await
+}

@@ -6,7 +6,7 @@
 //! there for it.
 
 use crate::browser::{
-    browser_in, chromedriver, click, js, screens, text_of, type_into, until, TABLET_AND_DESKTOP,
+    chromedriver, js, main_text_of, screens, signed_in_browser, text_of, until, TABLET_AND_DESKTOP,
 };
 use crate::common::{self, Backend, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
@@ -85,18 +85,7 @@ async fn customer_reads(backend: Backend, words: &Words) {
         .await;
     app.add_user("helios1", Role::Customer, Some(s.customer_id));
 
-    let browser = browser_in(&driver, Some(words.tag)).await;
-    browser.set_window_size(1280, 900).await.unwrap();
-    browser.goto(&app.url("/login")).await.unwrap();
-    type_into(&browser, "#username", "helios1").await;
-    type_into(&browser, "#password", PASSWORD).await;
-    click(&browser, "form button[type=submit]").await;
-    until(
-        &browser,
-        "signed in",
-        "document.querySelector('header form')",
-    )
-    .await;
+    let browser = signed_in_browser(&driver, &app, words.tag, "helios1").await;
     let orders = text_of(&browser, "main").await;
     assert!(orders.contains("PO-2026-0001"), "{orders}");
     assert!(
@@ -105,17 +94,13 @@ async fn customer_reads(backend: Backend, words: &Words) {
     );
 
     // Before the report: in preparation, no batch links, no live data.
-    browser
-        .goto(&app.url(&format!("/orders/{}", s.order_id)))
-        .await
-        .unwrap();
-    until(
+    let order = main_text_of(
         &browser,
-        "the order",
+        &app,
+        &format!("/orders/{}", s.order_id),
         "document.querySelector('main table')",
     )
     .await;
-    let order = text_of(&browser, "main").await;
     assert!(order.contains(words.in_preparation), "{order}");
     assert!(order.contains(words.status_in_preparation), "{order}");
     assert_eq!(
@@ -133,17 +118,13 @@ async fn customer_reads(backend: Backend, words: &Words) {
         "main",
     )
     .await;
-    browser
-        .goto(&app.url(&format!("/orders/{}/report", s.order_id)))
-        .await
-        .unwrap();
-    until(
+    let report = main_text_of(
         &browser,
-        "the report page",
+        &app,
+        &format!("/orders/{}/report", s.order_id),
         "document.querySelector('main .card')",
     )
     .await;
-    let report = text_of(&browser, "main").await;
     assert!(report.contains(words.in_preparation), "{report}");
     assert!(!report.contains("Luminous flux"), "no live data: {report}");
     browser
@@ -185,17 +166,13 @@ async fn customer_reads(backend: Backend, words: &Words) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
 
-    browser
-        .goto(&app.url(&format!("/orders/{}", s.order_id)))
-        .await
-        .unwrap();
-    until(
+    let order = main_text_of(
         &browser,
-        "the order",
+        &app,
+        &format!("/orders/{}", s.order_id),
         "document.querySelector('main table')",
     )
     .await;
-    let order = text_of(&browser, "main").await;
     assert!(!order.contains(words.in_preparation), "{order}");
     assert!(order.contains(words.released), "{order}");
     browser

@@ -10,7 +10,8 @@
 //! tablet and desktop size in both languages.
 
 use crate::browser::{
-    browser_in, chromedriver, click, js, screens, text_of, type_into, until, TABLET_AND_DESKTOP,
+    browser_in, chromedriver, click, js, screens, sign_in_with_form, text_of, type_into, until,
+    TABLET_AND_DESKTOP,
 };
 use crate::common::{self, Backend, TestApp, PASSWORD};
 use fantoccini::Client;
@@ -67,19 +68,6 @@ pub async fn a_lead_signs_and_issues_in_chinese(backend: Backend) {
     lead_signs_and_issues(backend, &CHINESE).await;
 }
 
-async fn sign_in_here(browser: &Client, username: &str) {
-    for (id, text) in [("#username", username), ("#password", PASSWORD)] {
-        type_into(browser, id, text).await;
-    }
-    click(browser, "form button[type=submit]").await;
-    until(
-        browser,
-        "signed in",
-        "document.querySelector('header form')",
-    )
-    .await;
-}
-
 async fn path_of(browser: &Client) -> String {
     let url = browser.current_url().await.unwrap();
     match url.query() {
@@ -123,7 +111,7 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     )
     .await;
     assert!(path_of(&browser).await.starts_with("/login?next="));
-    sign_in_here(&browser, "lead1").await;
+    sign_in_with_form(&browser, "lead1").await;
     assert_eq!(
         path_of(&browser).await,
         batch_page,
@@ -325,7 +313,7 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
         path_of(&browser).await,
         format!("/login?next=%2Fbatches%2F{}", s.batch_id)
     );
-    sign_in_here(&browser, "lead1").await;
+    sign_in_with_form(&browser, "lead1").await;
     assert_eq!(
         path_of(&browser).await,
         batch_page,
@@ -362,6 +350,16 @@ async fn product_with_batches(app: &TestApp) -> (i64, Vec<i64>) {
     (s.product_id, batches)
 }
 
+/// Sends the freeze form with the baseline ending at `last`.
+async fn freeze_up_to(browser: &Client, last: i64) {
+    js(
+        browser,
+        &format!("document.getElementById('last_batch_id').value = '{last}'; return 0;"),
+    )
+    .await;
+    click(browser, "form.freeze button[type=submit]").await;
+}
+
 pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
     let driver = chromedriver();
     let app = TestApp::spawn(backend).await;
@@ -371,7 +369,7 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         let browser = browser_in(&driver, Some(words.tag)).await;
         browser.set_window_size(1280, 900).await.unwrap();
         browser.goto(&app.url("/login")).await.unwrap();
-        sign_in_here(&browser, "lead1").await;
+        sign_in_with_form(&browser, "lead1").await;
         screens(
             &browser,
             TABLET_AND_DESKTOP,
@@ -431,7 +429,7 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
     // its chart a click away, and the batches still being recorded.
     let browser = browser_in(&driver, Some("en")).await;
     browser.goto(&app.url("/login")).await.unwrap();
-    sign_in_here(&browser, "lead1").await;
+    sign_in_with_form(&browser, "lead1").await;
     assert_eq!(path_of(&browser).await, "/dashboard");
     let board = text_of(&browser, "main").await;
     assert!(
@@ -465,15 +463,7 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         "document.querySelector('form.freeze')",
     )
     .await;
-    js(
-        &browser,
-        &format!(
-            "document.getElementById('last_batch_id').value = '{}'; return 0;",
-            batches[5]
-        ),
-    )
-    .await;
-    click(&browser, "form.freeze button[type=submit]").await;
+    freeze_up_to(&browser, batches[5]).await;
     until(
         &browser,
         "the phase",
@@ -490,15 +480,7 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
     assert_eq!(chart["phases"][0]["last_batch_id"], batches[5]);
     assert_eq!(chart["phases"][0]["frozen_by"], "lead1");
     // The same phase again is refused beside the form, not lost.
-    js(
-        &browser,
-        &format!(
-            "document.getElementById('last_batch_id').value = '{}'; return 0;",
-            batches[5]
-        ),
-    )
-    .await;
-    click(&browser, "form.freeze button[type=submit]").await;
+    freeze_up_to(&browser, batches[5]).await;
     until(
         &browser,
         "the refusal",
