@@ -487,21 +487,26 @@ async fn add_name(
     }
 }
 
-#[get("/admin/customers")]
-pub async fn customers_list(
-    db: web::Data<Db>,
-    session: Session,
-) -> Result<HttpResponse, PageError> {
+/// A list of names with an empty form.
+async fn list_names(db: &Db, session: &Session, names: Names) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ManageCatalog)?;
     names_response(
-        &db,
-        &session,
-        Names::Customers,
+        db,
+        session,
+        names,
         "",
         &FormErrors::default(),
         StatusCode::OK,
     )
     .await
+}
+
+#[get("/admin/customers")]
+pub async fn customers_list(
+    db: web::Data<Db>,
+    session: Session,
+) -> Result<HttpResponse, PageError> {
+    list_names(&db, &session, Names::Customers).await
 }
 
 #[post("/admin/customers")]
@@ -518,16 +523,7 @@ pub async fn suppliers_list(
     db: web::Data<Db>,
     session: Session,
 ) -> Result<HttpResponse, PageError> {
-    session.caller.require(Permission::ManageCatalog)?;
-    names_response(
-        &db,
-        &session,
-        Names::Suppliers,
-        "",
-        &FormErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    list_names(&db, &session, Names::Suppliers).await
 }
 
 #[post("/admin/suppliers")]
