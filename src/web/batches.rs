@@ -16,7 +16,7 @@ use crate::error::ErrorCode;
 use crate::i18n::{message, text};
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
-use crate::service::{batches, dispositions, orders, photos, plans, reports};
+use crate::service::{batches, catalog, dispositions, orders, photos, plans, reports};
 use crate::store::Db;
 use crate::store::PageRequest;
 use actix_web::http::StatusCode;
@@ -50,9 +50,10 @@ pub async fn order_page(
         per_page: 200,
     };
     let customer = visibility != Visibility::Everything;
-    let (order, batches, issued, statuses) = db
+    let (order, product, batches, issued, statuses) = db
         .read(move |c| {
             let order = orders::get_order(c, id, visibility)?;
+            let product = catalog::get_product(c, order.product_id, visibility)?;
             let batches = batches::list_batches(c, id, visibility, all)?;
             let issued = reports::list(c, id, visibility)?;
             // A customer sees each batch as the report issued to it says.
@@ -69,7 +70,7 @@ pub async fn order_page(
                     Some(at) => dispositions::decision_at(c, b.id, at).map(Some),
                 })
                 .collect::<AppResult<Vec<_>>>()?;
-            Ok((order, batches, issued, statuses))
+            Ok((order, product, batches, issued, statuses))
         })
         .await?;
     let lang = session.lang;
@@ -79,6 +80,7 @@ pub async fn order_page(
     let body = html! {
         p { a href="/" { "← " (t("nav-orders")) } }
         h1 { (po) }
+        p { strong { (product.code) } " · " (product.name) }
         p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", order.created_at.format("%Y-%m-%d").to_string().into())])) }
         @if customer && issued.is_empty() {
             div.card.banner-card { p { strong { (t("report-in-preparation")) } } p.muted { (t("report-in-preparation-hint")) } }

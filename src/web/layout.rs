@@ -123,6 +123,7 @@ main > p:first-child > a { min-height: 44px; display: inline-flex; align-items: 
 details summary { color: var(--accent); }
 p.notice { background: #fff; border: 1px solid var(--line); border-left: 4px solid currentColor; border-radius: 8px; padding: .6rem .9rem; }
 td.num { white-space: nowrap; }
+table.revisions th, table.revisions code { white-space: nowrap; }
 .failure h1 { font-size: 1.4rem; }
 figure.chart svg { width: 100%; height: auto; max-width: 800px; display: block; margin: 0 auto; }
 "#;

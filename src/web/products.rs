@@ -215,7 +215,12 @@ fn product_form(
             Quantity::MacadamSteps,
         ]
         .iter()
-        .map(|q| (q.as_str(), q.as_str().to_string())),
+        .map(|q| {
+            (
+                q.as_str(),
+                t(&format!("quantity-{}", q.as_str().replace('_', "-"))),
+            )
+        }),
     );
     let text = |name: &str, key: &str| {
         super::admin::text_field(session, name, key, value(entered, name), errors)

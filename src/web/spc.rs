@@ -322,6 +322,14 @@ fn capability_card(session: &Session, capability: &Result<ProductCapability, App
     }
 }
 
+/// A switching reason's catalogue key: its serialised name, `-` for `_`.
+fn reason_key(reason: impl serde::Serialize) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+        .unwrap_or_default()
+}
+
 fn severity_name(session: &Session, severity: impl serde::Serialize) -> String {
     let name = serde_json::to_value(severity)
         .ok()
@@ -365,7 +373,7 @@ fn switching_card(session: &Session, view: &ChartView) -> Markup {
                                         td { @if let Some(b) = e.batch_id { a href={ "/batches/" (b) } { "#" (b) } } @else { "—" } }
                                         td { @match e.accepted { Some(true) => span.good { (t("switch-accepted")) }, Some(false) => span.bad { (t("switch-not-accepted")) }, None => "—" } }
                                         td { (severity_name(session, e.severity)) }
-                                        td { (format!("{:?}", e.reason)) @if let Some(note) = &e.note { div.muted { (note) } } }
+                                        td { (t(&format!("reason-{}", reason_key(e.reason)))) @if let Some(note) = &e.note { div.muted { (note) } } }
                                     }
                                 }
                             }

@@ -83,6 +83,24 @@ async fn admin_sets_up(backend: Backend, words: &Words) {
         .as_i64()
         .unwrap();
 
+    // A supplier: an empty name is refused beside the field.
+    browser.goto(&app.url("/admin/suppliers")).await.unwrap();
+    submit(&browser, "form.card").await;
+    until(
+        &browser,
+        "the refusal",
+        "document.getElementById('name-error')",
+    )
+    .await;
+    type_into(&browser, "#name", "Shenzhen LED Chips Co.").await;
+    submit(&browser, "form.card").await;
+    until(&browser, "the supplier listed", "document.querySelector('main table') && document.querySelector('main table').innerText.includes('Shenzhen LED Chips Co.')").await;
+    let (_, suppliers) = app.get("/api/v1/suppliers").await;
+    assert!(
+        suppliers.to_string().contains("Shenzhen LED Chips Co."),
+        "{suppliers}"
+    );
+
     // A customer user: a short password is refused beside the field, the
     // username kept, nobody added.
     browser.goto(&app.url("/admin/users")).await.unwrap();
