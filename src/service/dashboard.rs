@@ -57,7 +57,9 @@ pub struct ProductYields {
 }
 
 pub struct Dashboard {
+    /// The newest batches being recorded (at most 25 of `open_count`).
     pub open: Vec<OpenBatch>,
+    pub open_count: usize,
     pub awaiting: Vec<Awaiting>,
     pub alerts: Vec<SpcAlert>,
     pub yields: Vec<ProductYields>,
@@ -65,7 +67,12 @@ pub struct Dashboard {
 
 /// The dashboard of factory staff (every customer's batches).
 pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
-    let open = open_batches(conn, Visibility::Everything, LISTED)?;
+    // Every open batch among those scanned, so that none of them is taken
+    // for one waiting for a decision; the first are listed.
+    let mut open = open_batches(conn, Visibility::Everything, SCANNED as usize)?;
+    let recording: Vec<i64> = open.iter().map(|o| o.batch.id).collect();
+    let open_count = open.len();
+    open.truncate(LISTED);
     let mut awaiting = Vec::new();
     // Waiting for a decision: recorded, and not decided or only held (a
     // batch still being recorded is listed as such).
@@ -73,7 +80,7 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
         if awaiting.len() >= LISTED {
             break;
         }
-        if open.iter().any(|o| o.batch.id == row.id) {
+        if recording.contains(&row.id) {
             continue;
         }
         let in_force = decision_at(conn, row.id, None)?;
@@ -107,7 +114,7 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
         };
         let by_line = of(conn, GroupBy::Line)?;
         let mut by_day = of(conn, GroupBy::Day)?;
-        // The last week's days, newest first.
+        // The last seven days with production, newest first.
         by_day.reverse();
         by_day.truncate(7);
         product_yields.push(ProductYields {
@@ -118,6 +125,7 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
     }
     Ok(Dashboard {
         open,
+        open_count,
         awaiting,
         alerts,
         yields: product_yields,

@@ -112,6 +112,16 @@ pub struct UserFields {
     customer_id: String,
 }
 
+impl UserFields {
+    /// An empty form, on the commonest role.
+    fn blank() -> Self {
+        UserFields {
+            role: Role::Inspector.as_str().into(),
+            ..UserFields::default()
+        }
+    }
+}
+
 async fn users_page(
     db: &Db,
     session: &Session,
@@ -211,14 +221,10 @@ fn user_row(session: &Session, user: &User, customers: &HashMap<i64, &str>) -> M
 #[get("/admin/users")]
 pub async fn users_list(db: web::Data<Db>, session: Session) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ManageUsers)?;
-    let entered = UserFields {
-        role: "inspector".into(),
-        ..UserFields::default()
-    };
     users_page(
         &db,
         &session,
-        &entered,
+        &UserFields::blank(),
         &FormErrors::default(),
         StatusCode::OK,
     )
@@ -297,7 +303,7 @@ async fn switch_user(
         Ok(_) => Ok(stored("/admin/users")),
         Err(error) => {
             let (status, errors) = refusal(&session, error)?;
-            users_page(&db, &session, &UserFields::default(), &errors, status).await
+            users_page(&db, &session, &UserFields::blank(), &errors, status).await
         }
     }
 }
@@ -342,8 +348,10 @@ pub async fn reset_password(
     {
         Ok(_) => Ok(stored("/admin/users")),
         Err(error) => {
+            // Said above the add-user form's button, not beside its fields.
             let (status, errors) = refusal(&session, error)?;
-            users_page(&db, &session, &UserFields::default(), &errors, status).await
+            let errors = errors.into_general(&session.t("admin-reset-password"));
+            users_page(&db, &session, &UserFields::blank(), &errors, status).await
         }
     }
 }

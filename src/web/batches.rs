@@ -81,7 +81,7 @@ pub async fn order_page(
         p { a href="/" { "← " (t("nav-orders")) } }
         h1 { (po) }
         p { strong { (product.code) } " · " (product.name) }
-        p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", order.created_at.format("%Y-%m-%d").to_string().into())])) }
+        p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", session.day(order.created_at).into())])) }
         @if customer && issued.is_empty() {
             div.card.banner-card { p { strong { (t("report-in-preparation")) } } p.muted { (t("report-in-preparation-hint")) } }
         }
@@ -103,7 +103,7 @@ pub async fn order_page(
                             }
                             td.num { (batch.lot_size) }
                             td { (batch.line.as_deref().unwrap_or("—")) }
-                            td { (batch.created_at.format("%Y-%m-%d")) }
+                            td { (session.day(batch.created_at)) }
                             td.nowrap {
                                 @match status {
                                     None => span.muted { (t("status-in-preparation")) },

@@ -110,7 +110,7 @@ pub async fn dashboard_page(
                     tbody {
                         @for alert in &board.alerts {
                             tr {
-                                th scope="row" { span.bad { (format!("{:?}", alert.rule)) } " · " (t(&format!("rule-{:?}", alert.rule))) }
+                                th scope="row" { span.bad { (format!("{:?}", alert.rule)) } " · " (super::spc::rule_text(&session, alert.rule)) }
                                 td {
                                     a href={ "/products/" (alert.product_id) "/control-chart?characteristic=" (alert.characteristic) "&chart=" (alert.chart.as_str()) } {
                                         (alert.product_code) " · " (alert.characteristic_name)
@@ -124,7 +124,7 @@ pub async fn dashboard_page(
             }
         }
         section.card aria-labelledby="open" {
-            h2 #open { (message(lang, "dash-open", &[("count", board.open.len().into())])) }
+            h2 #open { (message(lang, "dash-open", &[("count", board.open_count.into())])) }
             @if board.open.is_empty() {
                 p.muted { (t("work-list-empty")) }
             } @else {

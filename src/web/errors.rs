@@ -86,7 +86,14 @@ pub struct SignedIn {
 /// address (`//host` or `https://…`).
 pub fn local_path(back: Option<&str>) -> &str {
     match back {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        // Browsers drop tabs and line breaks from a URL, so `/\t/host`
+        // would become `//host`: no control character either.
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
             path
         }
         _ => "/",

@@ -33,6 +33,18 @@ impl FormErrors {
         errors
     }
 
+    /// The same messages, shown above the form's button rather than beside
+    /// its fields (for a form that is not the page's main one), after
+    /// `label`.
+    pub fn into_general(self, label: &str) -> Self {
+        let mut messages: Vec<String> = self.general.into_iter().collect();
+        messages.extend(self.fields.into_values());
+        FormErrors {
+            fields: BTreeMap::new(),
+            general: Some(format!("{label}: {}", messages.join("; "))),
+        }
+    }
+
     /// How many fields were refused.
     pub fn count(&self) -> usize {
         self.fields.len()

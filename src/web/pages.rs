@@ -86,7 +86,7 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
                                 td { (customer_names.get(&order.customer_id).map(String::as_str).unwrap_or("—")) }
                                 td { (product_codes.get(&order.product_id).map(String::as_str).unwrap_or("—")) }
                                 td.num { (order.quantity) }
-                                td { (order.created_at.format("%Y-%m-%d")) }
+                                td { (session.day(order.created_at)) }
                             }
                         }
                     }

@@ -19,9 +19,6 @@ use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use maud::html;
 
-/// An order's report: its issued revisions and downloads; for staff also
-/// the report as the data stand now. A customer sees only what was issued
-/// to it, and before that that the report is in preparation.
 /// What issuing just did, said once on the report page.
 #[derive(serde::Deserialize)]
 pub struct IssueOutcome {
@@ -29,6 +26,9 @@ pub struct IssueOutcome {
     unchanged: Option<i32>,
 }
 
+/// An order's report: its issued revisions and downloads; for staff also
+/// the report as the data stand now. A customer sees only what was issued
+/// to it, and before that that the report is in preparation.
 #[get("/orders/{id}/report")]
 pub async fn report_page(
     db: web::Data<Db>,

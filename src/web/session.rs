@@ -66,6 +66,14 @@ impl Session {
         super::layout::when_in(moment, self.zone)
     }
 
+    /// The day of a moment in the site's time zone.
+    pub fn day(&self, moment: chrono::DateTime<chrono::Utc>) -> String {
+        moment
+            .with_timezone(&self.zone)
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
     /// A message of the catalogue in the user's language.
     pub fn t(&self, key: &str) -> String {
         crate::i18n::text(self.lang, key)

@@ -36,7 +36,8 @@ pub struct ChartChoice {
     chart: Option<String>,
     /// Text as typed: empty means every batch.
     baseline: Option<String>,
-    supplier: Option<i64>,
+    /// A supplier's id; empty for the product's own lots.
+    supplier: Option<String>,
 }
 
 /// The characteristics a chart can be drawn for: measured ones, and the
@@ -90,7 +91,8 @@ fn picked(product: &Product, choice: &ChartChoice) -> Picked {
     }
 }
 
-fn rule_text(session: &Session, rule: Rule) -> String {
+/// What a run rule says, in the reader's language ("One point beyond 3σ").
+pub fn rule_text(session: &Session, rule: Rule) -> String {
     session.t(&format!("rule-{rule:?}"))
 }
 
@@ -119,6 +121,10 @@ async fn load(
         .read(move |c| {
             let product = catalog::get_product(c, product_id, visibility)?;
             let mut picked = picked(&product, &choice);
+            let supplier = choice
+                .supplier
+                .as_deref()
+                .and_then(|s| s.trim().parse().ok());
             let mut chart = control_charts::control_chart(
                 c,
                 product_id,
@@ -153,7 +159,7 @@ async fn load(
                 .then(|| capability::product_capability(c, product_id, &picked.code, visibility));
             let stream = Stream {
                 product_id,
-                supplier_id: choice.supplier,
+                supplier_id: supplier,
             };
             let switching = switching::history(c, stream, visibility);
             Ok(ChartView {
@@ -162,14 +168,22 @@ async fn load(
                 chart,
                 capability,
                 suppliers: suppliers::list_suppliers(c)?,
-                supplier: choice.supplier,
+                supplier,
                 switching,
             })
         })
         .await?)
 }
 
-fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Markup {
+/// The freeze form as it was sent, when it was refused: its batches and
+/// why.
+#[derive(Default)]
+struct FreezeAttempt {
+    batches: Option<(i64, i64)>,
+    errors: FormErrors,
+}
+
+fn render(session: &Session, view: &ChartView, attempt: &FreezeAttempt) -> Markup {
     let lang = session.lang;
     let t = |key: &str| session.t(key);
     let product = &view.product;
@@ -186,7 +200,11 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
     );
     let may_freeze = permits(session.caller.role, Permission::PlanSampling);
     let body = html! {
-        p { a href="/dashboard" { "← " (t("nav-dashboard")) } }
+        @if may_freeze {
+            p { a href="/dashboard" { "← " (t("nav-dashboard")) } }
+        } @else {
+            p { a href="/" { "← " (t("nav-orders")) } }
+        }
         h1 { (title) }
         p.muted { (product.name) }
         form.pick.card method="get" action={ "/products/" (product.id) "/control-chart" } {
@@ -274,7 +292,7 @@ fn render(session: &Session, view: &ChartView, freeze_errors: &FormErrors) -> Ma
                         }
                     }
                     @if may_freeze {
-                        (freeze_form(session, product.id, picked, chart, freeze_errors))
+                        (freeze_form(session, product.id, picked, chart, attempt))
                     }
                 }
             }
@@ -390,15 +408,22 @@ fn freeze_form(
     product_id: i64,
     picked: &Picked,
     chart: &ControlChart,
-    errors: &FormErrors,
+    attempt: &FreezeAttempt,
 ) -> Markup {
     let t = |key: &str| session.t(key);
+    let errors = &attempt.errors;
     let ids: Vec<i64> = chart.points.iter().map(|p| p.batch_id).collect();
-    let last_default = picked
-        .baseline
-        .and_then(|n| ids.get(n.saturating_sub(1)))
-        .or(ids.last())
-        .copied();
+    let (first_default, last_default) = match attempt.batches {
+        Some((first, last)) => (Some(first), Some(last)),
+        None => (
+            ids.first().copied(),
+            picked
+                .baseline
+                .and_then(|n| ids.get(n.saturating_sub(1)))
+                .or(ids.last())
+                .copied(),
+        ),
+    };
     html! {
         form.freeze method="post" action={ "/products/" (product_id) "/control-chart/phases" } {
             h3 { (t("spc-freeze-heading")) }
@@ -410,7 +435,7 @@ fn freeze_form(
                 div {
                     label for="first_batch_id" { (t("spc-first-batch")) }
                     select #first_batch_id name="first_batch_id" aria-describedby=[errors.field("first_batch_id").map(|_| "first_batch_id-error")] {
-                        @for (i, id) in ids.iter().enumerate() { option value=(id) selected[i == 0] { "#" (id) } }
+                        @for id in &ids { option value=(id) selected[Some(*id) == first_default] { "#" (id) } }
                     }
                     (errors.beside("first_batch_id"))
                 }
@@ -436,7 +461,7 @@ pub async fn chart_page(
     choice: web::Query<ChartChoice>,
 ) -> Result<HttpResponse, PageError> {
     let view = load(&db, &session, id.into_inner(), choice.into_inner()).await?;
-    let markup = render(&session, &view, &FormErrors::default());
+    let markup = render(&session, &view, &FreezeAttempt::default());
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
 
@@ -499,9 +524,12 @@ pub async fn freeze(
         }
         Err(error) if matches!(error.status().as_u16(), 409 | 422) => {
             let status = error.status();
-            let errors = FormErrors::from_error(session.lang, &error);
+            let attempt = FreezeAttempt {
+                batches: Some((fields.first_batch_id, fields.last_batch_id)),
+                errors: FormErrors::from_error(session.lang, &error),
+            };
             let view = load(&db, &session, product_id, back).await?;
-            Ok(html_response(status).body(render(&session, &view, &errors).into_string()))
+            Ok(html_response(status).body(render(&session, &view, &attempt).into_string()))
         }
         Err(error) => Err(error.into()),
     }

@@ -487,6 +487,24 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
         "document.querySelector('form.freeze p.error, form.freeze p.field-error')",
     )
     .await;
+    assert_eq!(
+        js(
+            &browser,
+            "return document.getElementById('last_batch_id').value;"
+        )
+        .await,
+        json!(batches[5].to_string()),
+        "the refused form keeps the batches chosen"
+    );
+    // The switching card's own-lots choice (an empty supplier) reads the
+    // product's lots, not a refusal.
+    click(&browser, "#switching button[type=submit]").await;
+    until(
+        &browser,
+        "the chart page again",
+        "document.getElementById('switching') && location.search.includes('supplier=')",
+    )
+    .await;
     browser.close().await.unwrap();
     app.stop().await;
 }

@@ -52,6 +52,10 @@ pub fn prepare_issue(
             "the order has no batches yet: there is nothing to report",
         ));
     }
+    let previous = store::reports_of_order(conn, order_id)?.pop();
+    if let Some(previous) = previous.as_ref().filter(|p| p.data_sha256 == data_sha256) {
+        return Ok(Preparation::Unchanged(issued(conn, previous.clone())?));
+    }
     let undecided = draft.undecided();
     if !undecided.is_empty() && !with_undecided_batches {
         let numbers: Vec<String> = undecided.iter().map(i32::to_string).collect();
@@ -66,10 +70,6 @@ pub fn prepare_issue(
                  batches (with_undecided_batches=true; its statement names them)"
             ),
         ));
-    }
-    let previous = store::reports_of_order(conn, order_id)?.pop();
-    if let Some(previous) = previous.as_ref().filter(|p| p.data_sha256 == data_sha256) {
-        return Ok(Preparation::Unchanged(issued(conn, previous.clone())?));
     }
     let changes = match &previous {
         Some(p) => changes_since(conn, &draft, p.issued_at)?,
