@@ -469,7 +469,12 @@ pub async fn signed_in_browser(
 /// Opens `path`, waits until `ready` (an expression) holds and answers the
 /// text of the page's main part.
 pub async fn main_text_of(browser: &Client, app: &TestApp, path: &str, ready: &str) -> String {
+    open_until(browser, app, path, ready).await;
+    text_of(browser, "main").await
+}
+
+/// Opens `path` and waits until `ready` (an expression) holds.
+pub async fn open_until(browser: &Client, app: &TestApp, path: &str, ready: &str) {
     browser.goto(&app.url(path)).await.unwrap();
     until(browser, path, ready).await;
-    text_of(browser, "main").await
 }

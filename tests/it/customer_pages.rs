@@ -6,7 +6,8 @@
 //! there for it.
 
 use crate::browser::{
-    chromedriver, js, main_text_of, screens, signed_in_browser, text_of, until, TABLET_AND_DESKTOP,
+    chromedriver, js, main_text_of, open_until, screens, signed_in_browser, text_of,
+    TABLET_AND_DESKTOP,
 };
 use crate::common::{self, Backend, TestApp, PASSWORD};
 use lotcheck::domain::access::Role;
@@ -127,24 +128,18 @@ async fn customer_reads(backend: Backend, words: &Words) {
     .await;
     assert!(report.contains(words.in_preparation), "{report}");
     assert!(!report.contains("Luminous flux"), "no live data: {report}");
-    browser
-        .goto(&app.url(&format!("/batches/{}", s.batch_id)))
-        .await
-        .unwrap();
-    until(
+    open_until(
         &browser,
-        "the refusal",
+        &app,
+        &format!("/batches/{}", s.batch_id),
         "document.querySelector('.failure')",
     )
     .await;
     assert!(text_of(&browser, "main").await.contains(words.forbidden));
-    browser
-        .goto(&app.url(&format!("/orders/{}", other_order["id"])))
-        .await
-        .unwrap();
-    until(
+    open_until(
         &browser,
-        "the refusal",
+        &app,
+        &format!("/orders/{}", other_order["id"]),
         "document.querySelector('.failure')",
     )
     .await;
@@ -175,13 +170,10 @@ async fn customer_reads(backend: Backend, words: &Words) {
     .await;
     assert!(!order.contains(words.in_preparation), "{order}");
     assert!(order.contains(words.released), "{order}");
-    browser
-        .goto(&app.url(&format!("/orders/{}/report", s.order_id)))
-        .await
-        .unwrap();
-    until(
+    open_until(
         &browser,
-        "the revisions",
+        &app,
+        &format!("/orders/{}/report", s.order_id),
         "document.querySelector('a[href$=\"/reports/1.pdf\"]')",
     )
     .await;
