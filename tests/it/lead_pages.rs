@@ -10,8 +10,8 @@
 //! tablet and desktop size in both languages.
 
 use crate::browser::{
-    browser_in, chromedriver, click, js, screens, sign_in_with_form, text_of, type_into, until,
-    TABLET_AND_DESKTOP,
+    browser_in, chromedriver, click, js, open_until, screens, sign_in_with_form, text_of,
+    type_into, until, TABLET_AND_DESKTOP,
 };
 use crate::common::{self, Backend, TestApp, PASSWORD};
 use fantoccini::Client;
@@ -103,10 +103,10 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
 
     // Asked for before signing in: the sign-in, then the page itself.
     let batch_page = format!("/batches/{}", s.batch_id);
-    browser.goto(&app.url(&batch_page)).await.unwrap();
-    until(
+    open_until(
         &browser,
-        "the sign-in page",
+        &app,
+        &batch_page,
         "document.getElementById('username')",
     )
     .await;
@@ -187,13 +187,10 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     assert_eq!(problem["code"], "undecided_batches");
 
     // In the browser: what is open, and a confirmation.
-    browser
-        .goto(&app.url(&format!("/orders/{}/report/issue", s.order_id)))
-        .await
-        .unwrap();
-    until(
+    open_until(
         &browser,
-        "the confirmation",
+        &app,
+        &format!("/orders/{}/report/issue", s.order_id),
         "document.getElementById('with-undecided')",
     )
     .await;
@@ -247,10 +244,10 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     let _ = second;
 
     // Errors are pages in the frame, in the reader's language.
-    browser.goto(&app.url("/no-such-page")).await.unwrap();
-    until(
+    open_until(
         &browser,
-        "the not-found page",
+        &app,
+        "/no-such-page",
         "document.querySelector('.failure')",
     )
     .await;
@@ -259,10 +256,10 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
         text_of(&browser, "header").await.contains("lead1"),
         "signed-in frame"
     );
-    browser.goto(&app.url(&batch_page)).await.unwrap();
-    until(
+    open_until(
         &browser,
-        "the batch page",
+        &app,
+        &batch_page,
         "document.getElementById('comment')",
     )
     .await;
@@ -290,10 +287,10 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
 
     // The session ends while a form is open: sending it leads to the
     // sign-in, and signing in returns to the page the form was on.
-    browser.goto(&app.url(&batch_page)).await.unwrap();
-    until(
+    open_until(
         &browser,
-        "the batch page",
+        &app,
+        &batch_page,
         "document.getElementById('comment')",
     )
     .await;
@@ -377,13 +374,10 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
             "main",
         )
         .await;
-        browser
-            .goto(&app.url(&format!("/products/{product}/control-chart")))
-            .await
-            .unwrap();
-        until(
+        open_until(
             &browser,
-            "the chart",
+            &app,
+            &format!("/products/{product}/control-chart"),
             "document.querySelector('figure.chart svg')",
         )
         .await;
@@ -451,15 +445,10 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
     .await;
 
     // Freezing the first six batches' limits makes a phase.
-    browser
-        .goto(&app.url(&format!(
-            "/products/{product}/control-chart?characteristic=flux&chart=xbar-r"
-        )))
-        .await
-        .unwrap();
-    until(
+    open_until(
         &browser,
-        "the freeze form",
+        &app,
+        &format!("/products/{product}/control-chart?characteristic=flux&chart=xbar-r"),
         "document.querySelector('form.freeze')",
     )
     .await;
