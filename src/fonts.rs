@@ -1,21 +1,35 @@
-//! The fonts every chart and report is drawn with: DejaVu Sans (Bitstream
-//! Vera licence, `reports/fonts/LICENSE`), shipped in `reports/fonts` and
-//! compiled into the binary, so a chart or report looks the same on every
-//! host whatever fonts it has installed.
+//! The fonts every chart and report is drawn with, shipped in
+//! `reports/fonts` and compiled into the binary, so a chart or report looks
+//! the same on every host whatever fonts it has installed:
+//!
+//! - DejaVu Sans (Bitstream Vera licence, `reports/fonts/LICENSE`) for Latin,
+//!   Greek and the symbols of quality work (X̄, σ, ≤, °);
+//! - Noto Sans CJK SC (SIL Open Font Licence, `reports/fonts/
+//!   NotoSansCJK-LICENSE.txt`), cut down to GB 2312 by
+//!   `scripts/subset-cjk-font.py`, for Chinese.
+//!
+//! Text is set in DejaVu Sans and falls back, character by character, to
+//! Noto Sans CJK SC for what DejaVu Sans lacks ([`runs`]); widths are
+//! measured the same way ([`Metrics`]), so wrapping and alignment match
+//! what is drawn.
 
 use std::sync::{Arc, LazyLock};
 
 pub const REGULAR: &[u8] = include_bytes!("../reports/fonts/DejaVuSans.ttf");
 pub const BOLD: &[u8] = include_bytes!("../reports/fonts/DejaVuSans-Bold.ttf");
-/// The family name inside both files.
+pub const CJK_REGULAR: &[u8] = include_bytes!("../reports/fonts/NotoSansSC-Regular-GB2312.otf");
+pub const CJK_BOLD: &[u8] = include_bytes!("../reports/fonts/NotoSansSC-Bold-GB2312.otf");
+/// The family name inside both DejaVu files.
 pub const FAMILY: &str = "DejaVu Sans";
 
 /// A font database holding only the shipped fonts, with DejaVu Sans as every
-/// generic family, so `font-family="sans-serif"` in a chart resolves to it.
+/// generic family, so `font-family="sans-serif"` in a chart resolves to it;
+/// usvg falls back to Noto Sans CJK SC for the characters DejaVu lacks.
 static DATABASE: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     let mut db = usvg::fontdb::Database::new();
-    db.load_font_data(REGULAR.to_vec());
-    db.load_font_data(BOLD.to_vec());
+    for data in [REGULAR, BOLD, CJK_REGULAR, CJK_BOLD] {
+        db.load_font_data(data.to_vec());
+    }
     db.set_sans_serif_family(FAMILY);
     db.set_serif_family(FAMILY);
     db.set_monospace_family(FAMILY);
@@ -31,30 +45,107 @@ pub fn svg_options() -> usvg::Options<'static> {
     }
 }
 
-/// Horizontal advance widths of one font, for aligning and wrapping text
-/// drawn outside SVG (report tables).
-pub struct Metrics {
-    face: ttf_parser::Face<'static>,
+/// Which of the shipped fonts sets a run of text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Latin,
+    Cjk,
 }
 
+/// The parsed faces of one weight, Latin and CJK.
+pub struct Metrics {
+    latin: ttf_parser::Face<'static>,
+    cjk: ttf_parser::Face<'static>,
+}
+
+static REGULAR_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(REGULAR, CJK_REGULAR));
+static BOLD_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(BOLD, CJK_BOLD));
+
 impl Metrics {
-    pub fn new(data: &'static [u8]) -> Self {
+    fn new(latin: &'static [u8], cjk: &'static [u8]) -> Self {
+        let parse = |data| ttf_parser::Face::parse(data, 0).expect("the shipped font parses");
         Self {
-            face: ttf_parser::Face::parse(data, 0).expect("the shipped font parses"),
+            latin: parse(latin),
+            cjk: parse(cjk),
         }
+    }
+
+    /// The metrics of the regular or the bold weight.
+    pub fn of(bold: bool) -> &'static Metrics {
+        if bold {
+            &BOLD_METRICS
+        } else {
+            &REGULAR_METRICS
+        }
+    }
+
+    /// The face that draws `c`: DejaVu Sans when it has the character,
+    /// else Noto Sans CJK SC (whose missing glyph shows what neither has).
+    pub fn face_of(&self, c: char) -> Face {
+        if c.is_whitespace() || self.latin.glyph_index(c).is_some() {
+            Face::Latin
+        } else {
+            Face::Cjk
+        }
+    }
+
+    /// `text` cut into runs each set in one face, in order.
+    pub fn runs<'t>(&self, text: &'t str) -> Vec<(Face, &'t str)> {
+        let mut runs: Vec<(Face, &'t str)> = Vec::new();
+        let mut start = 0;
+        let mut current: Option<Face> = None;
+        for (at, c) in text.char_indices() {
+            let face = self.face_of(c);
+            if let Some(previous) = current.filter(|&f| f != face) {
+                runs.push((previous, &text[start..at]));
+                start = at;
+            }
+            current = Some(face);
+        }
+        if let Some(face) = current {
+            runs.push((face, &text[start..]));
+        }
+        runs
     }
 
     /// Width of `text` at `size` points (no kerning, as the report draws it).
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        let units: f32 = text
-            .chars()
+        text.chars()
             .map(|c| {
-                self.face
+                let face = match self.face_of(c) {
+                    Face::Latin => &self.latin,
+                    Face::Cjk => &self.cjk,
+                };
+                let units = face
                     .glyph_index(c)
-                    .and_then(|g| self.face.glyph_hor_advance(g))
-                    .unwrap_or(0) as f32
+                    .and_then(|g| face.glyph_hor_advance(g))
+                    .unwrap_or(0) as f32;
+                units * size / f32::from(face.units_per_em())
             })
-            .sum();
-        units * size / f32::from(self.face.units_per_em())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_falls_back_to_the_cjk_face_and_is_measured_in_it() {
+        let metrics = Metrics::of(false);
+        assert_eq!(
+            metrics.runs("Batch 批次 3 · 合格"),
+            vec![
+                (Face::Latin, "Batch "),
+                (Face::Cjk, "批次"),
+                (Face::Latin, " 3 · "),
+                (Face::Cjk, "合格"),
+            ]
+        );
+        // A CJK ideograph is set on a full em square (Noto Sans CJK's
+        // advance is 1000 of 1000 units): 10 pt wide at 10 pt.
+        assert!((metrics.width("批次", 10.0) - 20.0).abs() < 0.01);
+        assert!(metrics.width("Batch", 10.0) > 0.0);
+        assert_eq!(metrics.runs(""), vec![]);
     }
 }

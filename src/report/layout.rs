@@ -4,8 +4,7 @@
 //! The result is a list of drawing operations per page, so the page count
 //! is known before anything is drawn ("page 3 of 12").
 
-use crate::fonts::{Metrics, BOLD, REGULAR};
-use std::sync::LazyLock;
+use crate::fonts::Metrics;
 
 /// A4 in PDF points (1/72 in).
 pub const PAGE_WIDTH: f32 = 595.28;
@@ -15,15 +14,8 @@ pub const TOP: f32 = 66.0;
 pub const BOTTOM: f32 = PAGE_HEIGHT - 58.0;
 pub const CONTENT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN_X;
 
-static REGULAR_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(REGULAR));
-static BOLD_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(BOLD));
-
 pub fn text_width(text: &str, size: f32, bold: bool) -> f32 {
-    if bold {
-        BOLD_METRICS.width(text, size)
-    } else {
-        REGULAR_METRICS.width(text, size)
-    }
+    Metrics::of(bold).width(text, size)
 }
 
 /// How a piece of text is coloured: plain, or a verdict.
@@ -446,27 +438,44 @@ impl Flow {
     }
 }
 
-/// Breaks text into lines no wider than `width` (greedy, at spaces).
+/// Breaks text into lines no wider than `width`: paragraphs at `\n`,
+/// then as [`wrap_within`] does.
 pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        for word in paragraph.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if text_width(&candidate, size, false) > width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line = word.to_string();
-            } else {
-                line = candidate;
+    text.split('\n')
+        .flat_map(|paragraph| wrap_within(paragraph, size, false, width))
+        .collect()
+}
+
+/// Whether a line may break before and after `c`: Chinese and Japanese
+/// are written without spaces and break between any two ideographs
+/// (Unicode line breaking, UAX #14, class ID), kana, full-width forms and
+/// CJK punctuation.
+fn breaks_around(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF)
+}
+
+/// The pieces of `text` a line may break between, each with whether a
+/// space came before it: words at spaces, and every CJK character alone.
+fn pieces(text: &str) -> Vec<(bool, &str)> {
+    let mut found = Vec::new();
+    for (i, word) in text.split(' ').enumerate() {
+        let mut spaced = i > 0;
+        let mut start = 0;
+        for (at, c) in word.char_indices() {
+            if breaks_around(c) {
+                if at > start {
+                    found.push((std::mem::take(&mut spaced), &word[start..at]));
+                }
+                let end = at + c.len_utf8();
+                found.push((std::mem::take(&mut spaced), &word[at..end]));
+                start = end;
             }
         }
-        lines.push(line);
+        if start < word.len() || word.is_empty() {
+            found.push((spaced, &word[start..]));
+        }
     }
-    lines
+    found
 }
 
 /// The text, shortened with an ellipsis when wider than `width`.
@@ -511,18 +520,19 @@ fn cell_lines(columns: &[Column], widths: &[f32], cells: &[Cell], title: bool) -
         .collect()
 }
 
-/// Text broken into lines no wider than `width`: at spaces, and inside a
-/// word only when the word alone is wider.
+/// Text broken into lines no wider than `width`: at spaces and between
+/// CJK characters ([`pieces`]), and inside a word only when the word alone
+/// is wider.
 fn wrap_within(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split(' ') {
-        let candidate = if line.is_empty() {
-            word.to_string()
+    for (spaced, piece) in pieces(text) {
+        let candidate = if spaced && !line.is_empty() {
+            format!("{line} {piece}")
         } else {
-            format!("{line} {word}")
+            format!("{line}{piece}")
         };
-        if text_width(&candidate, size, bold) <= width || line.is_empty() && word.is_empty() {
+        if text_width(&candidate, size, bold) <= width || line.is_empty() && piece.is_empty() {
             line = candidate;
             continue;
         }
@@ -530,7 +540,7 @@ fn wrap_within(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
             lines.push(std::mem::take(&mut line));
         }
         // A word wider than the column is broken where it must be.
-        for c in word.chars() {
+        for c in piece.chars() {
             line.push(c);
             if text_width(&line, size, bold) > width && line.chars().count() > 1 {
                 line.pop();
@@ -552,8 +562,9 @@ fn wrap_within(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
 pub fn column_widths(table: &Table) -> Vec<f32> {
     let pad = 2.0 * CELL_PADDING;
     let words = |text: &str, bold: bool| {
-        text.split(' ')
-            .map(|w| text_width(w, TABLE_SIZE, bold))
+        pieces(text)
+            .into_iter()
+            .map(|(_, w)| text_width(w, TABLE_SIZE, bold))
             .fold(0.0, f32::max)
     };
     let whole = |text: &str| text_width(text, TABLE_SIZE, false);
@@ -638,5 +649,22 @@ mod tests {
         assert!(lines.iter().all(|l| text_width(l, 10.0, false) <= 80.0));
         let short = fit("a very long characteristic name indeed", 8.0, false, 60.0);
         assert!(short.ends_with('…') && text_width(&short, 8.0, false) <= 60.0);
+    }
+
+    #[test]
+    fn chinese_wraps_between_characters_and_keeps_latin_words_whole() {
+        let text = "每批样品均按抽样方案随机抽取 Luminous flux 光通量合格";
+        let lines = wrap(text, 10.0, 60.0);
+        assert!(lines.len() > 3, "{lines:?}");
+        assert!(lines.iter().all(|l| text_width(l, 10.0, false) <= 60.0));
+        assert!(lines.iter().any(|l| l.contains("Luminous")));
+        assert!(!lines.iter().any(|l| l.ends_with("Lumi")));
+        // Nothing lost or added but the spaces a break replaces.
+        let joined: String = lines.concat();
+        assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+        assert_eq!(
+            pieces("批次 3 合格"),
+            vec![(false, "批"), (false, "次"), (true, "3"), (true, "合"), (false, "格")]
+        );
     }
 }

@@ -5,7 +5,7 @@
 use super::layout::{text_width, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use super::{content, QcReport};
 use crate::error::{AppError, AppResult, OrInternal};
-use crate::fonts::{BOLD, REGULAR};
+use crate::fonts::{Face, Metrics, BOLD, CJK_BOLD, CJK_REGULAR, REGULAR};
 use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
 use krilla::destination::XyzDestination;
@@ -20,9 +20,35 @@ use krilla::text::{Font, TextDirection};
 use krilla::Document;
 use krilla_svg::{SurfaceExt, SvgSettings};
 
+/// The shipped fonts as krilla embeds them (each subset to the glyphs used).
 struct Fonts {
     regular: Font,
     bold: Font,
+    cjk_regular: Font,
+    cjk_bold: Font,
+}
+
+impl Fonts {
+    fn load() -> AppResult<Fonts> {
+        let load = |data: &'static [u8], which: &str| {
+            Font::new(data.into(), 0).or_internal(&format!("the shipped {which} font loads"))
+        };
+        Ok(Fonts {
+            regular: load(REGULAR, "regular")?,
+            bold: load(BOLD, "bold")?,
+            cjk_regular: load(CJK_REGULAR, "Chinese regular")?,
+            cjk_bold: load(CJK_BOLD, "Chinese bold")?,
+        })
+    }
+
+    fn of(&self, face: Face, bold: bool) -> &Font {
+        match (face, bold) {
+            (Face::Latin, false) => &self.regular,
+            (Face::Latin, true) => &self.bold,
+            (Face::Cjk, false) => &self.cjk_regular,
+            (Face::Cjk, true) => &self.cjk_bold,
+        }
+    }
 }
 
 pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
@@ -31,10 +57,7 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
         flow.add(block);
     }
     let (pages, marks) = flow.finish();
-    let fonts = Fonts {
-        regular: Font::new(REGULAR.into(), 0).or_internal("the shipped regular font loads")?,
-        bold: Font::new(BOLD.into(), 0).or_internal("the shipped bold font loads")?,
-    };
+    let fonts = Fonts::load()?;
     let mut document = Document::new();
     let date = report.heading.date;
     document.set_metadata(
@@ -108,19 +131,20 @@ fn fill(r: u8, g: u8, b: u8) -> Fill {
 fn text(surface: &mut Surface, fonts: &Fonts, run: &TextRun) {
     let (r, g, b) = run.tone.rgb();
     surface.set_fill(Some(fill(r, g, b)));
-    let font = if run.bold {
-        &fonts.bold
-    } else {
-        &fonts.regular
-    };
-    surface.draw_text(
-        Point::from_xy(run.x, run.y),
-        font.clone(),
-        run.size,
-        &run.text,
-        false,
-        TextDirection::Auto,
-    );
+    // Each run in the face that has its characters, one after the other.
+    let metrics = Metrics::of(run.bold);
+    let mut x = run.x;
+    for (face, part) in metrics.runs(&run.text) {
+        surface.draw_text(
+            Point::from_xy(x, run.y),
+            fonts.of(face, run.bold).clone(),
+            run.size,
+            part,
+            false,
+            TextDirection::Auto,
+        );
+        x += metrics.width(part, run.size);
+    }
 }
 
 fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
