@@ -3,7 +3,8 @@
 //! `fluent-bundle`. A key missing in a catalogue falls back to English (and
 //! `tests::every_catalogue_has_every_key` fails the build's tests first).
 
-use crate::domain::language::Lang;
+use crate::domain::disposition::{Meaning, Proposal};
+use crate::domain::language::{Lang, ReportLanguage};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::collections::BTreeMap;
@@ -78,6 +79,17 @@ fn has(lang: Lang, key: &str) -> bool {
     bundle(lang).get_message(key).is_some()
 }
 
+/// The catalogue key of a product's technical parameter's label:
+/// `rated_power_w` → `param-rated-power-w`.
+pub fn parameter_key(parameter: &str) -> String {
+    format!("param-{}", parameter.replace('_', "-"))
+}
+
+/// Whether the catalogues have `key` (English holds every key).
+pub fn has_key(key: &str) -> bool {
+    has(Lang::En, key)
+}
+
 /// The service's most common field messages, by their English words, and
 /// their keys in the catalogues.
 const COMMON: [(&str, &str); 5] = [
@@ -109,6 +121,71 @@ pub fn problem_title(lang: Lang, code: &str) -> Option<String> {
 /// The message `key` in `lang`, without arguments.
 pub fn text(lang: Lang, key: &str) -> String {
     message(lang, key, &[])
+}
+
+/// A signed decision's meaning in `lang`, in lower case where the
+/// language has case ("released under concession").
+pub fn meaning_text(lang: Lang, meaning: Meaning) -> String {
+    text(
+        lang,
+        match meaning {
+            Meaning::Released => "meaning-released",
+            Meaning::ReleasedUnderConcession => "meaning-released-under-concession",
+            Meaning::OnHold => "meaning-on-hold",
+            Meaning::Rejected => "meaning-rejected",
+        },
+    )
+}
+
+/// What the data propose for a batch, in `lang`.
+pub fn proposal_text(lang: Lang, proposal: Proposal) -> String {
+    text(
+        lang,
+        match proposal {
+            Proposal::Accept => "proposal-accept",
+            Proposal::Reject => "proposal-reject",
+            Proposal::Hold => "proposal-hold",
+        },
+    )
+}
+
+/// `text` with its first letter in upper case, as a table cell or the
+/// start of a sentence shows a lower-case message.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Text of a report in its language(s): `write` gives it in one language;
+/// a bilingual report joins each language's text with `separator`, once
+/// when they read the same (a unit, a number).
+pub fn in_report(
+    language: ReportLanguage,
+    separator: &str,
+    write: impl Fn(Lang) -> String,
+) -> String {
+    let mut texts: Vec<String> = Vec::with_capacity(2);
+    for &lang in language.languages() {
+        let text = write(lang);
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts.join(separator)
+}
+
+/// A heading or label of a report: "批次 / Batch" when bilingual.
+pub fn label(language: ReportLanguage, key: &str) -> String {
+    in_report(language, " / ", |lang| text(lang, key))
+}
+
+/// A sentence of a report with its arguments: Chinese, then English on
+/// the next line, when bilingual.
+pub fn sentence(language: ReportLanguage, key: &str, args: &[(&str, FluentValue)]) -> String {
+    in_report(language, "\n", |lang| message(lang, key, args))
 }
 
 /// Every message whose key starts with `prefix`, unformatted arguments left

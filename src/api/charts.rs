@@ -4,7 +4,7 @@
 use super::auth::perm::ReadResults;
 use super::auth::Allowed;
 use crate::charts::{encode, Format};
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::service::charts::{self, ChartQuery};
 use crate::store::Db;
 use actix_web::{get, web, HttpResponse};
@@ -27,15 +27,21 @@ pub struct ChartParams {
     pub chart: Option<String>,
     /// Limits from the first N batches.
     pub baseline: Option<usize>,
+    /// The chart's words: `en` (default), `zh-CN` or `bilingual`.
+    pub language: Option<String>,
 }
 
-impl From<ChartParams> for ChartQuery {
-    fn from(p: ChartParams) -> Self {
-        ChartQuery {
+impl TryFrom<ChartParams> for ChartQuery {
+    type Error = AppError;
+
+    fn try_from(p: ChartParams) -> AppResult<Self> {
+        let language = crate::service::reports::language_asked(p.language.as_deref())?;
+        Ok(ChartQuery {
             characteristic: p.characteristic,
             chart: p.chart,
             baseline: p.baseline,
-        }
+            language,
+        })
     }
 }
 
@@ -51,7 +57,7 @@ async fn chart(
 ) -> AppResult<HttpResponse> {
     let (name, format) = Format::split(&file)?;
     let name = name.to_string();
-    let query = ChartQuery::from(query);
+    let query = ChartQuery::try_from(query)?;
     let svg = db.read(move |c| draw(c, &name, &query)).await?;
     let body = web::block(move || encode(svg, format)).await??;
     Ok(HttpResponse::Ok()

@@ -4,6 +4,7 @@
 use super::auth::perm::{IssueReports, ReadResults};
 use super::auth::Allowed;
 use crate::domain::access::Visibility;
+use crate::domain::language::ReportLanguage;
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::reports::{self, IssuedReport, Preparation, ReportFile, Verification};
 use crate::store::Db;
@@ -27,20 +28,48 @@ pub struct ReportQuery {
     /// Staff only: a draft from the data as they stand, even when a
     /// revision has been issued.
     pub draft: Option<bool>,
+    /// `en` (default), `zh-CN`, or `bilingual` (Chinese and English on
+    /// each page).
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LanguageQuery {
+    /// `en` (default), `zh-CN`, or `bilingual` (Chinese and English on
+    /// each page).
+    pub language: Option<String>,
 }
 
 /// The PDF as a download, named after the report, with its number,
 /// revision and SHA-256 in headers when it is an issued one.
 pub(crate) fn pdf_response(file: ReportFile, order_id: i64) -> HttpResponse {
+    let sha256 = file.sha256().map(str::to_string);
+    let suffix = |language: ReportLanguage| match language {
+        ReportLanguage::En => String::new(),
+        other => format!("-{}", other.tag()),
+    };
     let (bytes, filename, issued) = match file {
-        ReportFile::Issued(issued, bytes) => (
+        ReportFile::Issued {
+            report,
+            language,
             bytes,
-            format!("{}-rev{}.pdf", issued.number, issued.revision),
-            Some(issued),
+        } => (
+            bytes,
+            format!(
+                "{}-rev{}{}.pdf",
+                report.number,
+                report.revision,
+                suffix(language)
+            ),
+            Some(report),
         ),
-        ReportFile::Draft(bytes) => (
+        ReportFile::Draft { language, bytes } => (
             bytes,
-            format!("{}-draft.pdf", reports::report_number(order_id)),
+            format!(
+                "{}-draft{}.pdf",
+                reports::report_number(order_id),
+                suffix(language)
+            ),
             None,
         ),
     };
@@ -56,7 +85,7 @@ pub(crate) fn pdf_response(file: ReportFile, order_id: i64) -> HttpResponse {
         response
             .insert_header(("X-Report-Number", issued.number))
             .insert_header(("X-Report-Revision", issued.revision.to_string()))
-            .insert_header(("X-Report-SHA256", issued.sha256));
+            .insert_header(("X-Report-SHA256", sha256.unwrap_or(issued.sha256)));
     }
     response.body(bytes)
 }
@@ -116,8 +145,9 @@ pub async fn report_pdf(
 ) -> AppResult<HttpResponse> {
     let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let draft = query.draft.unwrap_or(false);
+    let language = reports::language_asked(query.language.as_deref())?;
     let file = db
-        .read(move |c| reports::order_report(c, order_id, visibility, draft))
+        .read(move |c| reports::order_report(c, order_id, visibility, draft, language))
         .await?;
     Ok(pdf_response(file, order_id))
 }
@@ -193,24 +223,29 @@ pub async fn issue_report(
     }
 }
 
-/// One issued revision, byte for byte as issued.
+/// One issued revision, byte for byte as issued, in the language asked.
 #[utoipa::path(tag = "reports",
-    params(("id" = i64, Path), ("revision" = i32, Path)),
+    params(("id" = i64, Path), ("revision" = i32, Path), LanguageQuery),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem)))]
 #[get("/orders/{id}/reports/{revision}")]
 pub async fn issued_pdf(
     db: web::Data<Db>,
     caller: Allowed<ReadResults>,
     path: web::Path<(i64, i32)>,
+    query: web::Query<LanguageQuery>,
 ) -> AppResult<HttpResponse> {
     let ((order_id, revision), visibility) = (path.into_inner(), caller.visibility());
-    let (issued, bytes) = db
-        .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility))
+    let language = reports::language_asked(query.language.as_deref())?;
+    let file = db
+        .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility, language))
         .await?
         .ok_or_else(|| {
-            AppError::not_found(format!("revision {revision} of this order's report"))
+            AppError::not_found(format!(
+                "revision {revision} of this order's report in {}",
+                language.tag()
+            ))
         })?;
-    Ok(pdf_response(ReportFile::Issued(issued, bytes), order_id))
+    Ok(pdf_response(file, order_id))
 }
 
 /// Whether a file with this SHA-256 is a QC report issued here, of which

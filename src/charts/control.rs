@@ -6,8 +6,10 @@ use super::{
     decimals, drawable, drawing_failed, fixed, index_label, XyChart, CENTRE, DATA, FONT, HEIGHT,
     LIMIT, WIDTH,
 };
+use crate::domain::language::ReportLanguage;
 use crate::domain::spc::{ChartKind, ControlChart, Limits};
 use crate::error::AppResult;
+use crate::i18n::label;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -54,13 +56,14 @@ fn limits_per_point(chart: &ControlChart) -> Vec<Option<(Limits, Option<Limits>)
         .collect()
 }
 
+/// The catalogue keys of the panels' names.
 fn names(kind: ChartKind) -> (&'static str, Option<&'static str>) {
     match kind {
-        ChartKind::XbarR => ("X̄ (subgroup mean)", Some("R (range)")),
-        ChartKind::XbarS => ("X̄ (subgroup mean)", Some("S (std. deviation)")),
-        ChartKind::IMr => ("Individual value", Some("Moving range")),
-        ChartKind::P => ("p (fraction nonconforming)", None),
-        ChartKind::U => ("u (defects per unit)", None),
+        ChartKind::XbarR => ("chart-subgroup-mean", Some("chart-range")),
+        ChartKind::XbarS => ("chart-subgroup-mean", Some("chart-std-dev")),
+        ChartKind::IMr => ("chart-individual", Some("chart-moving-range")),
+        ChartKind::P => ("chart-fraction-nonconforming", None),
+        ChartKind::U => ("chart-defects-per-unit", None),
     }
 }
 
@@ -72,12 +75,20 @@ struct Panel<'a> {
     violations: Vec<Vec<String>>,
 }
 
-/// `labels` name the points (batch numbers) along the x axis.
-pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult<String> {
-    let (primary_name, secondary_name) = names(chart.chart);
+/// `labels` name the points (batch numbers) along the x axis; the panels
+/// are named in `language`.
+pub fn render(
+    chart: &ControlChart,
+    title: &str,
+    labels: &[String],
+    language: ReportLanguage,
+) -> AppResult<String> {
+    let (primary_key, secondary_key) = names(chart.chart);
+    let primary_name = label(language, primary_key);
+    let secondary_name = secondary_key.map(|key| label(language, key));
     let per_point = limits_per_point(chart);
     let primary = Panel {
-        name: primary_name,
+        name: &primary_name,
         values: chart.points.iter().map(|p| Some(p.value)).collect(),
         limits: per_point.iter().map(|l| l.map(|(p, _)| p)).collect(),
         violations: chart
@@ -91,7 +102,7 @@ pub fn render(chart: &ControlChart, title: &str, labels: &[String]) -> AppResult
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
         let root = root.titled(title, (FONT, 22)).map_err(drawing_failed)?;
-        match secondary_name {
+        match &secondary_name {
             Some(name) => {
                 let (top, bottom) = root.split_vertically(HEIGHT * 55 / 100);
                 draw_panel(&top, &primary, labels, false)?;

@@ -5,7 +5,9 @@ use super::{
     decimals, drawable, drawing_failed, fixed, XyChart, BARS, CENTRE, FIT, FONT, HEIGHT, LIMIT,
     WIDTH,
 };
+use crate::domain::language::ReportLanguage;
 use crate::error::AppResult;
+use crate::i18n::label;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use statrs::distribution::{Continuous, Normal};
@@ -254,6 +256,8 @@ impl FineBins {
 }
 
 pub struct Histogram<'a> {
+    /// The language(s) of its axis and limit labels.
+    pub language: ReportLanguage,
     pub title: &'a str,
     /// The axis label, e.g. "Luminous flux (lm)".
     pub quantity: &'a str,
@@ -300,7 +304,7 @@ pub fn render(h: &Histogram) -> AppResult<String> {
             .bold_line_style(super::GRID)
             .disable_x_mesh()
             .x_desc(h.quantity)
-            .y_desc("Units")
+            .y_desc(label(h.language, "chart-units"))
             .x_label_formatter(&|v| fixed(*v, digits))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 14))
@@ -358,9 +362,27 @@ fn draw_limits(
     y1: f64,
 ) -> AppResult<()> {
     for (value, name, colour, h_pos, row) in [
-        (h.lsl, "LSL", LIMIT, HPos::Left, 0.0),
-        (h.usl, "USL", LIMIT, HPos::Right, 0.0),
-        (h.nominal, "Nominal", CENTRE, HPos::Left, 1.0),
+        (
+            h.lsl,
+            label(h.language, "report-col-lsl"),
+            LIMIT,
+            HPos::Left,
+            0.0,
+        ),
+        (
+            h.usl,
+            label(h.language, "report-col-usl"),
+            LIMIT,
+            HPos::Right,
+            0.0,
+        ),
+        (
+            h.nominal,
+            label(h.language, "report-col-nominal"),
+            CENTRE,
+            HPos::Left,
+            1.0,
+        ),
     ] {
         let Some(value) = value else { continue };
         chart
@@ -497,6 +519,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let answer = render(&Histogram {
+                language: ReportLanguage::En,
                 title: "Flux",
                 quantity: "Luminous flux (lm)",
                 bins: &bins,

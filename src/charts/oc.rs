@@ -2,12 +2,16 @@
 //! producer's risk point (Pa = 95%) and the consumer's (Pa = 10%) marked.
 
 use super::{drawing_failed, CENTRE, DATA, FONT, HEIGHT, LIMIT, WIDTH};
+use crate::domain::language::ReportLanguage;
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::error::AppResult;
+use crate::i18n::label;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub struct OcChart<'a> {
+    /// The language(s) of its axes and notes.
+    pub language: ReportLanguage,
     pub title: &'a str,
     pub plan: AttributePlan,
     pub model: Model,
@@ -56,8 +60,8 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
             .configure_mesh()
             .max_light_lines(0)
             .bold_line_style(super::GRID)
-            .x_desc("Lot fraction nonconforming p (%)")
-            .y_desc("Probability of acceptance Pa")
+            .x_desc(label(oc.language, "chart-lot-fraction"))
+            .y_desc(label(oc.language, "chart-acceptance"))
             .x_label_formatter(&|v| format!("{v:.1}"))
             .y_label_formatter(&|v| format!("{v:.1}"))
             .label_style((FONT, 14))
@@ -73,8 +77,12 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
             ))
             .map_err(drawing_failed)?;
         for ((p, pa), colour, who) in [
-            (producer, CENTRE, "producer's risk point (Pa ≤ 95%)"),
-            (consumer, LIMIT, "consumer's risk point (Pa ≤ 10%)"),
+            (
+                producer,
+                CENTRE,
+                label(oc.language, "chart-producers-point"),
+            ),
+            (consumer, LIMIT, label(oc.language, "chart-consumers-point")),
         ] {
             chart
                 .draw_series(std::iter::once(Circle::new(
@@ -102,12 +110,19 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
         }
         root.draw(&Text::new(
             format!(
-                "n = {}, Ac = {}, Re = {}, lot N = {} ({:?} model)",
+                "n = {}, Ac = {}, Re = {}, N = {} ({})",
                 oc.plan.sample_size,
                 oc.plan.accept,
                 oc.plan.accept + 1,
                 oc.plan.lot_size,
-                oc.model
+                label(
+                    oc.language,
+                    match oc.model {
+                        Model::Hypergeometric => "chart-model-hypergeometric",
+                        Model::Binomial => "chart-model-binomial",
+                        Model::Poisson => "chart-model-poisson",
+                    }
+                )
             ),
             (90, HEIGHT as i32 - 14),
             (FONT, 12).into_font().color(&DATA),

@@ -2,10 +2,14 @@
 //! cumulative share on the right-hand axis.
 
 use super::{drawing_failed, index_label, BARS, FIT, FONT, HEIGHT, WIDTH};
+use crate::domain::language::ReportLanguage;
 use crate::error::AppResult;
+use crate::i18n::label;
 use plotters::prelude::*;
 
 pub struct Pareto<'a> {
+    /// The language(s) of its axes and notes.
+    pub language: ReportLanguage,
     pub title: &'a str,
     /// (defect name, count), most frequent first.
     pub defects: &'a [(String, i64)],
@@ -19,7 +23,7 @@ fn bars_of(pareto: &Pareto) -> Vec<(String, i64)> {
     let mut bars: Vec<(String, i64)> = pareto.defects.iter().take(MAX_BARS).cloned().collect();
     let rest: i64 = pareto.defects.iter().skip(MAX_BARS).map(|d| d.1).sum();
     if rest > 0 {
-        bars.push(("other".into(), rest));
+        bars.push((label(pareto.language, "chart-other"), rest));
     }
     bars
 }
@@ -75,7 +79,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
             .disable_x_mesh()
             .x_labels(count)
             .x_label_formatter(&|x| index_label(*x, &names))
-            .y_desc("Defects found")
+            .y_desc(label(pareto.language, "chart-defects-found"))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
@@ -83,7 +87,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
             .map_err(drawing_failed)?;
         chart
             .configure_secondary_axes()
-            .y_desc("Cumulative share (%)")
+            .y_desc(label(pareto.language, "chart-cumulative"))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
@@ -114,7 +118,7 @@ pub fn render(pareto: &Pareto) -> AppResult<String> {
                 .map_err(drawing_failed)?;
         } else {
             root.draw(&Text::new(
-                "No defects recorded",
+                label(pareto.language, "chart-no-defects"),
                 (WIDTH as i32 / 2 - 80, HEIGHT as i32 / 2),
                 (FONT, 18).into_font(),
             ))

@@ -1,13 +1,17 @@
 //! Yield trend per batch: first-pass and final yield in percent.
 
 use super::{drawing_failed, index_label, CENTRE, DATA, FONT, HEIGHT, WIDTH};
+use crate::domain::language::ReportLanguage;
 use crate::error::AppResult;
+use crate::i18n::label;
 use plotters::prelude::*;
 
 /// (batch label, first-pass yield, final yield), fractions 0..=1.
 pub type YieldPoint = (String, Option<f64>, Option<f64>);
 
 pub struct YieldTrend<'a> {
+    /// The language(s) of its axes and legend.
+    pub language: ReportLanguage,
     pub title: &'a str,
     /// (batch label, first-pass yield, final yield), fractions 0..=1.
     pub batches: &'a [YieldPoint],
@@ -42,16 +46,16 @@ pub fn render(trend: &YieldTrend) -> AppResult<String> {
             .disable_x_mesh()
             .x_labels(count.min(20))
             .x_label_formatter(&|x| index_label(*x, &names))
-            .x_desc("Batch")
-            .y_desc("Yield (%)")
+            .x_desc(label(trend.language, "report-col-batch"))
+            .y_desc(label(trend.language, "chart-yield-axis"))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(drawing_failed)?;
         for (pick, colour, name) in [
-            (1usize, DATA, "first-pass yield"),
-            (2, CENTRE, "final yield"),
+            (1usize, DATA, label(trend.language, "chart-first-pass")),
+            (2, CENTRE, label(trend.language, "chart-final-yield")),
         ] {
             let points: Vec<(f64, f64)> = trend
                 .batches

@@ -72,9 +72,84 @@ impl Lang {
     }
 }
 
+/// The language(s) a QC report is written in: one, or Chinese and English
+/// on the same page (every heading, label and sentence in both, Chinese
+/// first), for a customer whose readers do not share one language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ReportLanguage {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "bilingual")]
+    Bilingual,
+}
+
+impl ReportLanguage {
+    pub const ALL: [ReportLanguage; 3] = [
+        ReportLanguage::En,
+        ReportLanguage::ZhCn,
+        ReportLanguage::Bilingual,
+    ];
+
+    /// `en`, `zh-CN` or `bilingual`, as a query and the API name it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            ReportLanguage::En => "en",
+            ReportLanguage::ZhCn => "zh-CN",
+            ReportLanguage::Bilingual => "bilingual",
+        }
+    }
+
+    /// A tag as [`tag`](Self::tag) gives it, or any tag of a language.
+    pub fn parse(text: &str) -> Option<ReportLanguage> {
+        if text.trim().eq_ignore_ascii_case("bilingual") {
+            return Some(ReportLanguage::Bilingual);
+        }
+        Lang::parse(text).map(ReportLanguage::from)
+    }
+
+    /// The languages it is written in, in the order they are printed.
+    pub fn languages(self) -> &'static [Lang] {
+        match self {
+            ReportLanguage::En => &[Lang::En],
+            ReportLanguage::ZhCn => &[Lang::ZhCn],
+            ReportLanguage::Bilingual => &[Lang::ZhCn, Lang::En],
+        }
+    }
+
+    /// The language that leads: the document's declared language.
+    pub fn primary(self) -> Lang {
+        self.languages()[0]
+    }
+}
+
+impl From<Lang> for ReportLanguage {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::En => ReportLanguage::En,
+            Lang::ZhCn => ReportLanguage::ZhCn,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Lang, ReportLanguage};
+
+    #[test]
+    fn report_languages_read_their_tags() {
+        for language in ReportLanguage::ALL {
+            assert_eq!(ReportLanguage::parse(language.tag()), Some(language));
+        }
+        assert_eq!(ReportLanguage::parse("zh"), Some(ReportLanguage::ZhCn));
+        assert_eq!(ReportLanguage::parse("fr"), None);
+        assert_eq!(
+            ReportLanguage::Bilingual.languages(),
+            [Lang::ZhCn, Lang::En]
+        );
+    }
 
     #[test]
     fn tags_and_ranges_name_the_languages() {

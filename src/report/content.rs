@@ -1,14 +1,21 @@
 //! The report's sections as layout blocks, in the order a customer reads
 //! them: cover and verdict, product, sampling plans, results, visual
-//! inspection, dispositions, charts, statement of conformance.
+//! inspection, dispositions, charts, statement of conformance. Every word
+//! comes from the catalogues (`report-…` keys) in the report's language, or
+//! in Chinese and English for a bilingual report ([`i18n::label`],
+//! [`i18n::sentence`]); names and numbers are the data's own.
 
 use super::layout::{table_height, Block, Cell, Column, Table, Tone};
-use super::{batch_list, meaning_text, BatchReport, QcReport, Verdict};
+use super::{batch_list, BatchReport, QcReport, Verdict};
 use crate::charts::decimals;
+use crate::domain::disposition::Meaning;
+use crate::domain::language::{Lang, ReportLanguage};
 use crate::domain::product::Characteristic;
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::summaries::CharacteristicStatistics;
 use crate::domain::template::Kind;
+use crate::i18n::{self, capitalised, in_report, label, message, sentence, text};
+use fluent_bundle::FluentValue;
 use serde_json::Value;
 
 /// Height of a chart on the page: two fit one above the other.
@@ -52,74 +59,94 @@ pub fn percent(value: f64) -> String {
     format!("{:.2}%", value * 100.0)
 }
 
+/// A column whose title is the catalogue's `key`.
+fn left(language: ReportLanguage, key: &str, share: f32) -> Column {
+    Column::left(&label(language, key), share)
+}
+
+fn right(language: ReportLanguage, key: &str, share: f32) -> Column {
+    Column::right(&label(language, key), share)
+}
+
+/// A numbered section's heading: "3  Results per batch and characteristic".
+fn section(language: ReportLanguage, number: u8, key: &str) -> String {
+    format!("{number}  {}", label(language, key))
+}
+
+/// A string argument of a message.
+fn arg(name: &str, value: impl ToString) -> (&str, FluentValue<'static>) {
+    (name, FluentValue::from(value.to_string()))
+}
+
 pub fn verdict_text(report: &QcReport) -> (String, Tone) {
     let po = &report.heading.po_number;
+    let says = |key: &str, tone: Tone, batches: &[i32]| {
+        let text = in_report(report.language, "\n", |lang| {
+            message(
+                lang,
+                key,
+                &[arg("po", po), arg("batches", batch_list(lang, batches))],
+            )
+        });
+        (text, tone)
+    };
     match report.verdict() {
-        Verdict::Conforms { concessions } if concessions.is_empty() => (
-            format!("CONFORMS: every batch of {po} was inspected as planned and released."),
-            Tone::Good,
-        ),
-        Verdict::Conforms { concessions } => (
-            format!(
-                "CONFORMS UNDER CONCESSION: every batch of {po} was released; batch {} under concession.",
-                batch_list(&concessions)
-            ),
-            Tone::Warning,
-        ),
-        Verdict::DoesNotConform { rejected } => (
-            format!(
-                "DOES NOT CONFORM: batch {} of {po} rejected.",
-                batch_list(&rejected)
-            ),
-            Tone::Bad,
-        ),
-        Verdict::Pending { open } if open.is_empty() => (
-            format!("PENDING: {po} has no batches inspected yet."),
-            Tone::Warning,
-        ),
-        Verdict::Pending { open } => (
-            format!(
-                "PENDING: batch {} of {po} awaits a decision.",
-                batch_list(&open)
-            ),
-            Tone::Warning,
-        ),
+        Verdict::Conforms { concessions } if concessions.is_empty() => {
+            says("report-verdict-conforms", Tone::Good, &[])
+        }
+        Verdict::Conforms { concessions } => {
+            says("report-verdict-concession", Tone::Warning, &concessions)
+        }
+        Verdict::DoesNotConform { rejected } => {
+            says("report-verdict-rejected", Tone::Bad, &rejected)
+        }
+        Verdict::Pending { open } if open.is_empty() => {
+            says("report-verdict-nothing", Tone::Warning, &[])
+        }
+        Verdict::Pending { open } => says("report-verdict-pending", Tone::Warning, &open),
     }
 }
 
 fn cover(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let h = &report.heading;
+    let field = |key: &str, value: String| (label(l, key), value);
     let mut fields = vec![
-        ("Customer".to_string(), h.customer.clone()),
-        ("Purchase order".to_string(), h.po_number.clone()),
-        (
-            "Product model".to_string(),
+        field("report-field-customer", h.customer.clone()),
+        field("report-field-po", h.po_number.clone()),
+        field(
+            "report-field-product",
             format!("{} — {}", h.product.code, h.product.name),
         ),
-        (
-            "Order quantity".to_string(),
-            format!("{} units", h.order_quantity),
+        field(
+            "report-field-quantity",
+            in_report(l, " / ", |lang| {
+                message(lang, "report-units", &[arg("count", h.order_quantity)])
+            }),
         ),
-        ("Batches".to_string(), report.batches.len().to_string()),
+        field("report-field-batches", report.batches.len().to_string()),
     ];
     if let Some(due) = &h.due_date {
-        fields.push(("Due date".into(), due.clone()));
+        fields.push(field("report-field-due", due.clone()));
     }
     match &h.issue {
         Some(issue) => {
-            fields.push(("Report number".into(), issue.number.clone()));
-            fields.push(("Revision".into(), issue.revision.to_string()));
-            fields.push(("Issued by".into(), issue.issued_by.clone()));
+            fields.push(field("report-field-number", issue.number.clone()));
+            fields.push(field("report-field-revision", issue.revision.to_string()));
+            fields.push(field("report-field-issued-by", issue.issued_by.clone()));
         }
-        None => fields.push(("Report number".into(), "none: draft, not issued".into())),
+        None => fields.push(field(
+            "report-field-number",
+            label(l, "report-number-draft"),
+        )),
     }
-    fields.push((
-        "Date".into(),
+    fields.push(field(
+        "report-field-date",
         h.date.format("%Y-%m-%d %H:%M UTC").to_string(),
     ));
     let (verdict, tone) = verdict_text(report);
     let mut blocks = vec![
-        Block::Title("Quality control inspection report".into()),
+        Block::Title(label(l, "report-title")),
         Block::Fields(fields),
         Block::Banner {
             text: verdict,
@@ -127,9 +154,10 @@ fn cover(report: &QcReport) -> Vec<Block> {
         },
     ];
     if let Some(issue) = h.issue.as_ref().filter(|i| !i.changes.is_empty()) {
-        blocks.push(Block::Subheading(format!(
-            "Changes since revision {}",
-            issue.revision - 1
+        blocks.push(Block::Subheading(sentence(
+            l,
+            "report-changes-since",
+            &[arg("revision", issue.revision - 1)],
         )));
         for change in &issue.changes {
             blocks.push(Block::Paragraph(format!("• {change}")));
@@ -137,7 +165,6 @@ fn cover(report: &QcReport) -> Vec<Block> {
     }
     blocks
 }
-
 /// A parameter key as a label: `rated_power_w` → "Rated power (W)".
 pub fn parameter_label(key: &str) -> String {
     const UNITS: [(&str, &str); 9] = [
@@ -191,72 +218,106 @@ fn parameter_value(value: &Value) -> String {
 /// Parameters that steer the software rather than describe the product.
 const INTERNAL_PARAMETERS: [&str; 3] = ["spc_rules", "target_x", "target_y"];
 
+/// A technical parameter's label: the catalogue's (`param-<key>`) when it
+/// has one, else the key read as words ([`parameter_label`]).
+fn parameter_name(language: ReportLanguage, key: &str) -> String {
+    let catalogued = i18n::parameter_key(key);
+    if i18n::has_key(&catalogued) {
+        label(language, &catalogued)
+    } else {
+        parameter_label(key)
+    }
+}
+
 fn product(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let product = &report.heading.product;
-    let mut blocks = vec![Block::Heading(
-        "1  Product and its technical parameters".into(),
-    )];
+    let mut blocks = vec![Block::Heading(section(l, 1, "report-section-product"))];
     let parameters: Vec<(String, String)> = product
         .params
         .iter()
         .filter(|(k, _)| !INTERNAL_PARAMETERS.contains(&k.as_str()))
-        .map(|(k, v)| (parameter_label(k), parameter_value(v)))
+        .map(|(k, v)| (parameter_name(l, k), parameter_value(v)))
         .collect();
     if !parameters.is_empty() {
         blocks.push(Block::Fields(parameters));
     }
-    blocks.push(Block::Subheading("Inspected characteristics".into()));
+    blocks.push(Block::Subheading(label(
+        l,
+        "report-inspected-characteristics",
+    )));
     blocks.push(Block::Table(Table {
         columns: vec![
-            Column::left("Characteristic", 3.2),
-            Column::left("Unit", 0.8),
-            Column::left("Kind", 1.2),
-            Column::right("Nominal", 1.1),
-            Column::right("LSL", 1.1),
-            Column::right("USL", 1.1),
-            Column::left("Class", 1.0),
+            left(l, "report-col-characteristic", 3.2),
+            left(l, "report-col-unit", 0.8),
+            left(l, "report-col-kind", 1.2),
+            right(l, "report-col-nominal", 1.1),
+            right(l, "report-col-lsl", 1.1),
+            right(l, "report-col-usl", 1.1),
+            left(l, "report-col-class", 1.0),
         ],
         rows: product
             .characteristics
             .iter()
-            .map(characteristic_row)
+            .map(|c| characteristic_row(l, c))
             .collect(),
     }));
     blocks
 }
 
-fn characteristic_row(c: &Characteristic) -> Vec<Cell> {
+fn characteristic_row(language: ReportLanguage, c: &Characteristic) -> Vec<Cell> {
     let show = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     let kind = match (c.kind, c.derived) {
-        (Kind::Attribute, _) => "pass/fail",
-        (Kind::Variable, true) => "derived",
-        (Kind::Variable, false) => "measured",
+        (Kind::Attribute, _) => "report-kind-attribute",
+        (Kind::Variable, true) => "report-kind-derived",
+        (Kind::Variable, false) => "report-kind-measured",
     };
     vec![
         Cell::from(c.name.clone()),
         Cell::from(c.unit.clone()),
-        Cell::from(kind),
+        Cell::from(label(language, kind)),
         Cell::from(show(c.nominal)),
         Cell::from(show(c.lsl)),
         Cell::from(show(c.usl)),
-        Cell::from(c.severity.as_str()),
+        Cell::from(label(
+            language,
+            &format!("severity-{}", c.severity.as_str()),
+        )),
     ]
 }
 
-pub fn plan_method(plan: &Plan) -> String {
+/// How a plan drew its sample, in `lang`.
+pub fn plan_method(lang: Lang, plan: &Plan) -> String {
     match plan.method {
-        Method::Percent => format!("{}% random", plan.percent.unwrap_or(10.0)),
-        Method::Iso2859_1 => format!(
-            "ISO 2859-1 AQL {} level {} {} (code {})",
-            plan.aql.map_or("–".into(), |a| a.to_string()),
-            plan.level.as_deref().unwrap_or("II"),
-            plan.inspection.as_deref().unwrap_or("normal"),
-            plan.code_letter.as_deref().unwrap_or("–"),
+        Method::Percent => message(
+            lang,
+            "report-plan-percent",
+            &[arg("percent", plan.percent.unwrap_or(10.0))],
+        ),
+        Method::Iso2859_1 => message(
+            lang,
+            "report-plan-iso",
+            &[
+                arg("aql", plan.aql.map_or("–".into(), |a| a.to_string())),
+                arg("level", plan.level.as_deref().unwrap_or("II")),
+                arg(
+                    "inspection",
+                    text(
+                        lang,
+                        &format!(
+                            "inspection-{}",
+                            plan.inspection.as_deref().unwrap_or("normal")
+                        ),
+                    ),
+                ),
+                arg("code", plan.code_letter.as_deref().unwrap_or("–")),
+            ],
         ),
     }
 }
 
 fn plans(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let rows = report
         .batches
         .iter()
@@ -264,7 +325,7 @@ fn plans(report: &QcReport) -> Vec<Block> {
             None => vec![
                 Cell::from(b.batch.number.to_string()),
                 Cell::from(b.batch.lot_size.to_string()),
-                Cell::toned("no plan drawn", Tone::Warning),
+                Cell::toned(label(l, "report-no-plan"), Tone::Warning),
             ],
             Some(plan) => {
                 let (accept, reject) = match (plan.accept, plan.reject) {
@@ -279,7 +340,7 @@ fn plans(report: &QcReport) -> Vec<Block> {
                 vec![
                     Cell::from(b.batch.number.to_string()),
                     Cell::from(plan.lot_size.to_string()),
-                    Cell::from(plan_method(plan)),
+                    Cell::from(in_report(l, " / ", |lang| plan_method(lang, plan))),
                     Cell::from(plan.sample_size.to_string()),
                     Cell::from(format!("{accept}/{reject}")),
                     Cell::from(plan.seed.to_string()),
@@ -290,24 +351,18 @@ fn plans(report: &QcReport) -> Vec<Block> {
         })
         .collect();
     vec![
-        Block::Heading("2  Sampling plans".into()),
-        Block::Paragraph(
-            "Units were drawn at random with the stated seed (the same seed draws the same units \
-             on any machine). Ac/Re: accept with at most Ac nonconforming units, reject at Re. \
-             Risk points by the exact hypergeometric model: the lot fraction nonconforming \
-             accepted at most 95% of the time (producer's) and 10% of the time (consumer's)."
-                .into(),
-        ),
+        Block::Heading(section(l, 2, "report-section-plans")),
+        Block::Paragraph(sentence(l, "report-plans-note", &[])),
         Block::Table(Table {
             columns: vec![
-                Column::left("Batch", 0.7),
-                Column::right("Lot", 0.7),
-                Column::left("Method", 2.5),
+                left(l, "report-col-batch", 0.7),
+                right(l, "report-col-lot", 0.7),
+                left(l, "report-col-method", 2.5),
                 Column::right("n", 0.6),
                 Column::right("Ac/Re", 0.7),
-                Column::right("Seed", 2.0),
-                Column::right("Producer's", 1.9),
-                Column::right("Consumer's", 1.9),
+                right(l, "report-col-seed", 2.0),
+                right(l, "report-col-producers", 1.9),
+                right(l, "report-col-consumers", 1.9),
             ],
             rows,
         }),
@@ -315,20 +370,17 @@ fn plans(report: &QcReport) -> Vec<Block> {
 }
 
 fn results(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let mut blocks = vec![
-        Block::Heading("3  Results per batch and characteristic".into()),
-        Block::Paragraph(
-            "n: units measured; s: sample standard deviation; Cpk with its 95% confidence \
-             interval (Bissell); NC: nonconforming units (outside the limits, or failed)."
-                .into(),
-        ),
+        Block::Heading(section(l, 3, "report-section-results")),
+        Block::Paragraph(sentence(l, "report-results-note", &[])),
     ];
     for b in report.batches.iter() {
         // Keep the batch's title with its table.
         blocks.push(Block::Need(
             table_height(b.statistics.characteristics.len()) + 20.0,
         ));
-        blocks.push(Block::Subheading(batch_title(b)));
+        blocks.push(Block::Subheading(batch_title(l, b)));
         let rows = b
             .statistics
             .characteristics
@@ -364,7 +416,9 @@ fn results(report: &QcReport) -> Vec<Block> {
                     Kind::Attribute => vec![
                         Cell::from(c.name.clone()),
                         Cell::from(c.n.to_string()),
-                        Cell::from(format!("{} failed", c.nonconforming)),
+                        Cell::from(in_report(l, " / ", |lang| {
+                            message(lang, "report-failed", &[arg("count", c.nonconforming)])
+                        })),
                         Cell::from(""),
                         Cell::from(""),
                         Cell::from(""),
@@ -377,7 +431,7 @@ fn results(report: &QcReport) -> Vec<Block> {
             })
             .collect();
         blocks.push(Block::Table(Table {
-            columns: results_columns(),
+            columns: results_columns(l),
             rows,
         }));
     }
@@ -385,33 +439,44 @@ fn results(report: &QcReport) -> Vec<Block> {
 }
 
 /// The columns of a batch's results table.
-fn results_columns() -> Vec<Column> {
+fn results_columns(l: ReportLanguage) -> Vec<Column> {
     vec![
-        Column::left("Characteristic", 2.9),
+        left(l, "report-col-characteristic", 2.9),
         Column::right("n", 0.55),
-        Column::right("Mean", 0.95),
+        right(l, "report-col-mean", 0.95),
         Column::right("s", 0.95),
-        Column::right("Min", 0.85),
-        Column::right("Max", 0.85),
-        Column::right("LSL", 0.8),
-        Column::right("USL", 0.8),
-        Column::right("Cpk [95% CI]", 2.0),
-        Column::right("NC", 0.5),
+        right(l, "report-col-min", 0.85),
+        right(l, "report-col-max", 0.85),
+        right(l, "report-col-lsl", 0.8),
+        right(l, "report-col-usl", 0.8),
+        right(l, "report-col-cpk", 2.0),
+        right(l, "report-col-nc", 0.5),
     ]
 }
 
-pub fn batch_title(b: &BatchReport) -> String {
-    let mut title = format!("Batch {} · lot of {}", b.batch.number, b.batch.lot_size);
-    if let Some(line) = &b.batch.line {
-        title.push_str(&format!(" · line {line}"));
-    }
-    if let Some(date) = &b.batch.production_date {
-        title.push_str(&format!(" · made {date}"));
-    }
-    title
+/// "Batch 3 · lot of 500 · line L2 · made 2026-11-20", in the report's
+/// language(s).
+pub fn batch_title(language: ReportLanguage, b: &BatchReport) -> String {
+    in_report(language, " / ", |lang| {
+        let mut title = message(
+            lang,
+            "report-batch-title",
+            &[arg("number", b.batch.number), arg("lot", b.batch.lot_size)],
+        );
+        if let Some(line) = &b.batch.line {
+            title.push_str(" · ");
+            title.push_str(&message(lang, "report-batch-line", &[arg("line", line)]));
+        }
+        if let Some(date) = &b.batch.production_date {
+            title.push_str(" · ");
+            title.push_str(&message(lang, "report-batch-made", &[arg("date", date)]));
+        }
+        title
+    })
 }
 
 fn visual(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let rows = report
         .batches
         .iter()
@@ -449,54 +514,57 @@ fn visual(report: &QcReport) -> Vec<Block> {
         })
         .collect();
     vec![
-        Block::Heading("4  Visual inspection".into()),
-        Block::Paragraph(
-            "Inspected: units inspected of those the plan requires (the whole lot, or the \
-             sample). Crit/maj/min: units with at least one defect of that class. The Pareto \
-             chart in section 6 ranks the defects over the order."
-                .into(),
-        ),
+        Block::Heading(section(l, 4, "report-section-visual")),
+        Block::Paragraph(sentence(l, "report-visual-note", &[])),
         Block::Table(Table {
             columns: vec![
-                Column::left("Batch", 0.8),
-                Column::right("Inspected", 1.2),
-                Column::right("Passed", 0.9),
-                Column::right("Failed", 0.8),
-                Column::right("Crit/maj/min", 1.5),
-                Column::right("Defects/100", 1.5),
-                Column::left("Most frequent defects", 3.6),
+                left(l, "report-col-batch", 0.8),
+                right(l, "report-col-inspected", 1.2),
+                right(l, "report-col-passed", 0.9),
+                right(l, "report-col-failed", 0.8),
+                right(l, "report-col-classes", 1.5),
+                right(l, "report-col-defects-100", 1.5),
+                left(l, "report-col-top-defects", 3.6),
             ],
             rows,
         }),
     ]
 }
 
+/// A decision as a report's table prints it ("Released under concession").
+fn decision(language: ReportLanguage, meaning: Meaning) -> String {
+    in_report(language, " / ", |lang| {
+        capitalised(&i18n::meaning_text(lang, meaning))
+    })
+}
+
 fn dispositions(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let rows = report
         .batches
         .iter()
         .map(|b| match &b.disposition.current {
             None => vec![
                 Cell::from(b.batch.number.to_string()),
-                Cell::toned("No decision yet", Tone::Warning),
-                Cell::from(
-                    format!("data propose: {:?}", b.disposition.recommendation.proposal)
-                        .to_lowercase(),
-                ),
+                Cell::toned(label(l, "report-no-decision"), Tone::Warning),
+                Cell::from(in_report(l, " / ", |lang| {
+                    let proposal = i18n::proposal_text(lang, b.disposition.recommendation.proposal);
+                    message(lang, "report-data-propose", &[arg("proposal", proposal)])
+                })),
             ],
             Some(d) => {
                 let tone = match d.meaning {
-                    crate::domain::disposition::Meaning::Released => Tone::Good,
-                    crate::domain::disposition::Meaning::Rejected => Tone::Bad,
+                    Meaning::Released => Tone::Good,
+                    Meaning::Rejected => Tone::Bad,
                     _ => Tone::Warning,
                 };
                 let mut note = d.comment.clone();
                 if d.data_changed_since {
-                    note = format!("data changed after signing. {note}");
+                    note = format!("{} {note}", label(l, "report-data-changed"));
                 }
                 vec![
                     Cell::from(b.batch.number.to_string()),
-                    Cell::toned(meaning_text(d.meaning), tone),
+                    Cell::toned(decision(l, d.meaning), tone),
                     Cell::from(format!(
                         "{}, {}",
                         d.signed_by,
@@ -509,20 +577,15 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
         })
         .collect();
     vec![
-        Block::Heading("5  Batch dispositions".into()),
-        Block::Paragraph(
-            "Each decision is signed electronically by a production lead (password \
-             re-entered) over the SHA-256 of the batch's data: its plan, readings and \
-             inspections; the first 12 hex digits are shown."
-                .into(),
-        ),
+        Block::Heading(section(l, 5, "report-section-dispositions")),
+        Block::Paragraph(sentence(l, "report-dispositions-note", &[])),
         Block::Table(Table {
             columns: vec![
-                Column::left("Batch", 0.8),
-                Column::left("Decision", 1.9),
-                Column::left("Signed by, at", 2.6),
-                Column::left("Data SHA-256", 1.4),
-                Column::left("Comment", 3.0),
+                left(l, "report-col-batch", 0.8),
+                left(l, "report-col-decision", 1.9),
+                left(l, "report-col-signed", 2.6),
+                left(l, "report-col-data-sha", 1.4),
+                left(l, "report-col-comment", 3.0),
             ],
             rows,
         }),
@@ -531,7 +594,10 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
 
 fn charts(report: &QcReport) -> Vec<Block> {
     let c = &report.charts;
-    let mut blocks = vec![Block::PageBreak, Block::Heading("6  Charts".into())];
+    let mut blocks = vec![
+        Block::PageBreak,
+        Block::Heading(section(report.language, 6, "report-section-charts")),
+    ];
     let mut chart = |svg: &Option<String>| {
         if let Some(svg) = svg {
             blocks.push(Block::Chart {
@@ -554,36 +620,40 @@ fn charts(report: &QcReport) -> Vec<Block> {
 }
 
 fn statement(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
     let h = &report.heading;
     let (verdict, tone) = verdict_text(report);
     let issued = match &h.issue {
-        Some(issue) => format!(
-            "This report, number {} revision {}, was issued by {} on {}. Its SHA-256 is \
-             registered: a holder of this file can confirm that it is genuine at \
-             /api/v1/reports/verify/<SHA-256 of the file>.",
-            issue.number,
-            issue.revision,
-            issue.issued_by,
-            h.date.format("%Y-%m-%d")
+        Some(issue) => sentence(
+            l,
+            "report-issued-statement",
+            &[
+                arg("number", &issue.number),
+                arg("revision", issue.revision),
+                arg("by", &issue.issued_by),
+                arg("date", h.date.format("%Y-%m-%d")),
+            ],
         ),
-        None => "This is a draft made from the data as they stand; it is not an issued report \
-                 and cannot be verified."
-            .into(),
+        None => sentence(l, "report-draft-statement", &[]),
     };
+    let undecided = report.undecided();
     vec![
         Block::Need(230.0),
-        Block::Heading("7  Statement of conformance".into()),
-        Block::Paragraph(format!(
-            "The goods of purchase order {} ({} units of {} {}) were inspected in {} batches \
-             by the sampling plans of section 2, against the characteristics and limits of \
-             section 1. The results are given in sections 3 to 6. {}",
-            h.po_number,
-            h.order_quantity,
-            h.product.code,
-            h.product.name,
-            report.batches.len(),
-            dispositioned(&report.undecided())
-        )),
+        Block::Heading(section(l, 7, "report-section-statement")),
+        Block::Paragraph(in_report(l, "\n", |lang| {
+            let inspected = message(
+                lang,
+                "report-statement",
+                &[
+                    arg("po", &h.po_number),
+                    arg("quantity", h.order_quantity),
+                    arg("code", &h.product.code),
+                    arg("name", &h.product.name),
+                    arg("batches", report.batches.len()),
+                ],
+            );
+            format!("{inspected} {}", dispositioned(lang, &undecided))
+        })),
         Block::Banner {
             text: verdict,
             tone,
@@ -594,25 +664,18 @@ fn statement(report: &QcReport) -> Vec<Block> {
 
 /// What the statement says of the batches' decisions: never that every
 /// batch was dispositioned when some were not.
-fn dispositioned(undecided: &[i32]) -> String {
-    let numbers = |list: &[i32]| {
-        list.iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match undecided {
-        [] => "Each batch was dispositioned as recorded in section 5.".into(),
-        [one] => format!(
-            "Batch {one} had no disposition when this report was made; the other batches \
-             were dispositioned as recorded in section 5."
-        ),
-        many => format!(
-            "Batches {} had no disposition when this report was made; the other batches \
-             were dispositioned as recorded in section 5.",
-            numbers(many)
-        ),
+fn dispositioned(lang: Lang, undecided: &[i32]) -> String {
+    if undecided.is_empty() {
+        return text(lang, "report-all-dispositioned");
     }
+    message(
+        lang,
+        "report-some-undecided",
+        &[
+            ("count", FluentValue::from(undecided.len())),
+            arg("batches", batch_list(lang, undecided)),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -628,7 +691,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let table = Table {
-            columns: super::results_columns(),
+            columns: super::results_columns(crate::domain::language::ReportLanguage::En),
             rows: vec![
                 row(
                     "Colour consistency (MacAdam steps from the target chromaticity)",

@@ -262,7 +262,7 @@ impl Flow {
                 self.y += 6.0;
             }
             Block::Paragraph(text) => {
-                for line in wrap(&text, BODY_SIZE, CONTENT_WIDTH) {
+                for line in wrap(&text, BODY_SIZE, false, CONTENT_WIDTH) {
                     self.room_for(LINE_HEIGHT);
                     self.y += LINE_HEIGHT;
                     self.text(MARGIN_X, BODY_SIZE, false, Tone::Normal, line);
@@ -297,19 +297,29 @@ impl Flow {
         self.y += 8.0;
     }
 
-    /// Label–value pairs, values wrapped beside their labels.
+    /// Label–value pairs, values beside their labels: the labels' column
+    /// as wide as the widest label (at most 45% of the page), and either
+    /// side wrapped within its column.
     fn fields(&mut self, fields: Vec<(String, String)>) {
-        let label_width = 130.0;
+        let widest = fields
+            .iter()
+            .map(|(label, _)| text_width(label, BODY_SIZE, false))
+            .fold(0.0, f32::max);
+        let label_width = (widest + 12.0).clamp(130.0, CONTENT_WIDTH * 0.45);
         for (label, value) in fields {
-            let lines = wrap(&value, BODY_SIZE, CONTENT_WIDTH - label_width);
-            self.room_for(LINE_HEIGHT * lines.len() as f32);
-            self.y += LINE_HEIGHT;
-            self.text(MARGIN_X, BODY_SIZE, false, Tone::Muted, label);
-            for (i, line) in lines.into_iter().enumerate() {
-                if i > 0 {
-                    self.y += LINE_HEIGHT;
+            let labels = wrap(&label, BODY_SIZE, false, label_width - 12.0);
+            let values = wrap(&value, BODY_SIZE, true, CONTENT_WIDTH - label_width);
+            let rows = labels.len().max(values.len());
+            self.room_for(LINE_HEIGHT * rows as f32);
+            for row in 0..rows {
+                self.y += LINE_HEIGHT;
+                if let Some(line) = labels.get(row) {
+                    self.text(MARGIN_X, BODY_SIZE, false, Tone::Muted, line.clone());
                 }
-                self.text(MARGIN_X + label_width, BODY_SIZE, true, Tone::Normal, line);
+                if let Some(line) = values.get(row) {
+                    let x = MARGIN_X + label_width;
+                    self.text(x, BODY_SIZE, true, Tone::Normal, line.clone());
+                }
             }
         }
         self.y += 4.0;
@@ -331,7 +341,7 @@ impl Flow {
 
     /// A framed notice in the tone's colour.
     fn banner(&mut self, text: String, tone: Tone) {
-        let lines = wrap(&text, 11.0, CONTENT_WIDTH - 20.0);
+        let lines = wrap(&text, 11.0, true, CONTENT_WIDTH - 20.0);
         let height = 12.0 + 15.0 * lines.len() as f32;
         self.room_for(height + 8.0);
         self.y += 8.0;
@@ -438,11 +448,11 @@ impl Flow {
     }
 }
 
-/// Breaks text into lines no wider than `width`: paragraphs at `\n`,
-/// then as [`wrap_within`] does.
-pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+/// Breaks text into lines no wider than `width` (in the bold or the
+/// regular weight): paragraphs at `\n`, then as [`wrap_within`] does.
+pub fn wrap(text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
     text.split('\n')
-        .flat_map(|paragraph| wrap_within(paragraph, size, false, width))
+        .flat_map(|paragraph| wrap_within(paragraph, size, bold, width))
         .collect()
 }
 
@@ -567,11 +577,18 @@ pub fn column_widths(table: &Table) -> Vec<f32> {
             .map(|(_, w)| text_width(w, TABLE_SIZE, bold))
             .fold(0.0, f32::max)
     };
+    // A column's title breaks at spaces only when its column allows: a
+    // Chinese title ("不合格数") is one word for sizing, not four.
+    let title_words = |text: &str| {
+        text.split(' ')
+            .map(|w| text_width(w, TABLE_SIZE, true))
+            .fold(0.0, f32::max)
+    };
     let whole = |text: &str| text_width(text, TABLE_SIZE, false);
     let cells = |i: usize| table.rows.iter().filter_map(move |r| r.get(i));
     let (mut widths, mut natural) = (Vec::new(), Vec::new());
     for (i, column) in table.columns.iter().enumerate() {
-        let title = words(&column.title, true);
+        let title = title_words(&column.title);
         let (least, most) = match column.align {
             Align::Right => {
                 let widest = cells(i).map(|c| whole(&c.text)).fold(title, f32::max);
@@ -644,7 +661,12 @@ mod tests {
 
     #[test]
     fn text_wraps_and_fits() {
-        let lines = wrap("the quick brown fox jumps over the lazy dog", 10.0, 80.0);
+        let lines = wrap(
+            "the quick brown fox jumps over the lazy dog",
+            10.0,
+            false,
+            80.0,
+        );
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| text_width(l, 10.0, false) <= 80.0));
         let short = fit("a very long characteristic name indeed", 8.0, false, 60.0);
@@ -654,7 +676,7 @@ mod tests {
     #[test]
     fn chinese_wraps_between_characters_and_keeps_latin_words_whole() {
         let text = "每批样品均按抽样方案随机抽取 Luminous flux 光通量合格";
-        let lines = wrap(text, 10.0, 60.0);
+        let lines = wrap(text, 10.0, false, 60.0);
         assert!(lines.len() > 3, "{lines:?}");
         assert!(lines.iter().all(|l| text_width(l, 10.0, false) <= 60.0));
         assert!(lines.iter().any(|l| l.contains("Luminous")));
@@ -664,7 +686,13 @@ mod tests {
         assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
         assert_eq!(
             pieces("批次 3 合格"),
-            vec![(false, "批"), (false, "次"), (true, "3"), (true, "合"), (false, "格")]
+            vec![
+                (false, "批"),
+                (false, "次"),
+                (true, "3"),
+                (true, "合"),
+                (false, "格")
+            ]
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod pdf;
 
 use crate::domain::batch::Batch;
 use crate::domain::disposition::{BatchDisposition, Meaning};
+use crate::domain::language::{Lang, ReportLanguage};
 use crate::domain::product::Product;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::{BatchStatistics, VisualSummary};
@@ -73,6 +74,8 @@ pub struct CharacteristicCharts {
 
 #[derive(Debug, Clone)]
 pub struct QcReport {
+    /// The language(s) it is written in; its charts are drawn in them too.
+    pub language: ReportLanguage,
     pub heading: Heading,
     pub batches: Vec<BatchReport>,
     pub charts: Charts,
@@ -120,31 +123,30 @@ impl QcReport {
             .collect()
     }
 
-    /// "QC report QCR-000012-02" or "Draft QC report".
+    /// "QC report QCR-000012" or "Draft QC report", in the report's
+    /// language(s).
     pub fn title(&self) -> String {
-        match &self.heading.issue {
-            Some(issue) => format!("QC report {}", issue.number),
-            None => "Draft QC report".into(),
-        }
+        crate::i18n::in_report(self.language, " / ", |lang| match &self.heading.issue {
+            Some(issue) => crate::i18n::message(
+                lang,
+                "report-doc-title",
+                &[("number", issue.number.clone().into())],
+            ),
+            None => crate::i18n::text(lang, "report-doc-draft"),
+        })
     }
 }
 
-/// A decision as a report prints it.
-pub fn meaning_text(meaning: Meaning) -> &'static str {
-    match meaning {
-        Meaning::Released => "Released",
-        Meaning::Rejected => "Rejected",
-        Meaning::OnHold => "On hold",
-        Meaning::ReleasedUnderConcession => "Released under concession",
-    }
-}
-
-/// Batch numbers as "1, 2 and 5".
-pub fn batch_list(numbers: &[i32]) -> String {
+/// Batch numbers as "1, 2 and 5" (English) or "1、2 和 5" (Chinese).
+pub fn batch_list(lang: Lang, numbers: &[i32]) -> String {
     let names: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+    let (separator, and) = match lang {
+        Lang::En => (", ", "and"),
+        Lang::ZhCn => ("、", "和"),
+    };
     match names.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} {and} {last}", rest.join(separator)),
     }
 }

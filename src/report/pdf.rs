@@ -6,6 +6,7 @@ use super::layout::{text_width, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HE
 use super::{content, QcReport};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::fonts::{Face, Metrics, BOLD, CJK_BOLD, CJK_REGULAR, REGULAR};
+use crate::i18n::{in_report, label, message};
 use chrono::{Datelike, Timelike};
 use krilla::color::rgb;
 use krilla::destination::XyzDestination;
@@ -64,7 +65,7 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
         Metadata::new()
             .title(format!("{} · {}", report.title(), report.heading.po_number))
             .creator("lotcheck".into())
-            .language("en".into())
+            .language(report.language.primary().tag().into())
             .creation_date(
                 DateTime::new(date.year() as u16)
                     .month(date.month() as u8)
@@ -233,11 +234,27 @@ fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, p
         text,
     };
     let header = format!("{} · {}", h.customer, h.po_number);
+    let l = report.language;
     let document = match &h.issue {
-        Some(issue) => format!("{} revision {}", issue.number, issue.revision),
-        None => "DRAFT, not issued".into(),
+        Some(issue) => in_report(l, " / ", |lang| {
+            message(
+                lang,
+                "report-footer-issued",
+                &[
+                    ("number", issue.number.clone().into()),
+                    ("revision", issue.revision.into()),
+                ],
+            )
+        }),
+        None => label(l, "report-footer-draft"),
     };
-    let footer = format!("page {page} of {pages}");
+    let footer = in_report(l, " / ", |lang| {
+        message(
+            lang,
+            "report-page",
+            &[("page", page.into()), ("pages", pages.into())],
+        )
+    });
     let bottom = PAGE_HEIGHT - 30.0;
     let draft_tone = if h.issue.is_some() {
         Tone::Muted
@@ -250,7 +267,7 @@ fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, p
             36.0,
             true,
             Tone::Muted,
-            "lotcheck · quality control report".into(),
+            format!("lotcheck · {}", label(l, "report-running-head")),
         ),
         small(
             right - text_width(&header, 8.0, false),

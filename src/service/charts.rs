@@ -12,10 +12,12 @@ use super::order_pass::{Tally, UnitSample, Wanted};
 use super::orders::{get_order, Order};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
 use crate::domain::access::Visibility;
+use crate::domain::language::{Lang, ReportLanguage};
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::spc::{ChartKind, ControlChart, SubgroupSummary};
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
+use crate::i18n::{in_report, message, text};
 use crate::store::DbConnection;
 use std::collections::BTreeMap;
 
@@ -27,6 +29,8 @@ pub struct ChartQuery {
     /// Control chart kind (`xbar-r`, `xbar-s`, `i-mr`, `p`, `u`).
     pub chart: Option<String>,
     pub baseline: Option<usize>,
+    /// The language(s) of the chart's words.
+    pub language: ReportLanguage,
 }
 
 pub const BATCH_CHARTS: [&str; 4] = ["histogram", "chromaticity", "oc-curve", "pareto"];
@@ -40,13 +44,16 @@ fn unknown(name: &str, known: &[&str]) -> AppError {
     )
 }
 
-/// The batches an order chart covers, with the order and its product.
+/// The batches an order chart covers, with the order and its product,
+/// and the language(s) its charts are written in.
+#[derive(Clone)]
 pub struct Scope {
     pub order: Order,
     pub product: Product,
     pub batches: Vec<Batch>,
     /// One batch asked for, rather than the whole order.
     pub single_batch: bool,
+    pub language: ReportLanguage,
 }
 
 impl Scope {
@@ -66,6 +73,7 @@ impl Scope {
             product,
             batches,
             single_batch: false,
+            language: ReportLanguage::En,
         })
     }
 
@@ -82,16 +90,36 @@ impl Scope {
             product,
             batches: vec![batch],
             single_batch: true,
+            language: ReportLanguage::En,
         })
     }
 
-    pub fn title(&self, what: &str) -> String {
-        match self.batches.as_slice() {
-            [batch] if self.single_batch => {
-                format!("{what} · {} batch {}", self.order.po_number, batch.number)
-            }
-            _ => format!("{what} · {}", self.order.po_number),
-        }
+    /// The same batches, their charts written in `language`.
+    pub fn in_language(self, language: ReportLanguage) -> Scope {
+        Scope { language, ..self }
+    }
+
+    /// A chart's title: what it shows (`what` in each language), for
+    /// which order, and which batch when it is of one.
+    pub fn title(&self, what: impl Fn(Lang) -> String) -> String {
+        let po = &self.order.po_number;
+        in_report(self.language, " / ", |lang| match self.batches.as_slice() {
+            [batch] if self.single_batch => message(
+                lang,
+                "chart-title-batch",
+                &[
+                    ("what", what(lang).into()),
+                    ("po", po.clone().into()),
+                    ("number", batch.number.into()),
+                ],
+            ),
+            _ => format!("{} · {po}", what(lang)),
+        })
+    }
+
+    /// A title whose subject is the catalogue's `key`.
+    fn title_of(&self, key: &str) -> String {
+        self.title(|lang| text(lang, key))
     }
 
     pub fn batch_ids(&self) -> Vec<i64> {
@@ -106,7 +134,7 @@ pub fn batch_chart(
     query: &ChartQuery,
     visibility: Visibility,
 ) -> AppResult<String> {
-    let scope = Scope::of_batch(conn, batch_id, visibility)?;
+    let scope = Scope::of_batch(conn, batch_id, visibility)?.in_language(query.language);
     match name {
         "histogram" => histogram_chart(conn, &scope, characteristic_of(&scope.product, query)?),
         "chromaticity" => chromaticity_chart(conn, &scope),
@@ -123,7 +151,7 @@ pub fn order_chart(
     query: &ChartQuery,
     visibility: Visibility,
 ) -> AppResult<String> {
-    let scope = Scope::of_order(conn, order_id, visibility)?;
+    let scope = Scope::of_order(conn, order_id, visibility)?.in_language(query.language);
     match name {
         "histogram" => histogram_chart(conn, &scope, characteristic_of(&scope.product, query)?),
         "chromaticity" => chromaticity_chart(conn, &scope),
@@ -151,7 +179,7 @@ pub fn product_chart(
         Some(text) => ChartKind::parse(text)
             .ok_or_else(|| AppError::invalid("chart", "must be xbar-r, xbar-s, i-mr, p or u"))?,
     };
-    control_chart_svg(conn, product_id, code, kind, query.baseline, visibility)
+    control_chart_svg(conn, product_id, code, kind, query, visibility)
 }
 
 /// A control chart of a product's batches (only one customer's batches
@@ -161,16 +189,20 @@ pub fn control_chart_svg(
     product_id: i64,
     code: &str,
     kind: ChartKind,
-    baseline: Option<usize>,
+    query: &ChartQuery,
     visibility: Visibility,
 ) -> AppResult<String> {
     let product = get_product(conn, product_id, visibility)?;
-    let chart = control_chart(conn, product_id, code, kind, baseline, visibility)?;
-    draw_control_chart(&product, &chart)
+    let chart = control_chart(conn, product_id, code, kind, query.baseline, visibility)?;
+    draw_control_chart(&product, &chart, query.language)
 }
 
 /// Draws a product's control chart, its points labelled by batch id.
-pub fn draw_control_chart(product: &Product, chart: &ControlChart) -> AppResult<String> {
+pub fn draw_control_chart(
+    product: &Product,
+    chart: &ControlChart,
+    language: ReportLanguage,
+) -> AppResult<String> {
     let labels: Vec<String> = chart
         .points
         .iter()
@@ -186,11 +218,18 @@ pub fn draw_control_chart(product: &Product, chart: &ControlChart) -> AppResult<
         .iter()
         .find(|c| c.code == code)
         .map_or(code.to_string(), |c| c.name.clone());
-    control::render(
-        chart,
-        &format!("{kind_name} chart · {name} · {}", product.code),
-        &labels,
-    )
+    let title = in_report(language, " / ", |lang| {
+        message(
+            lang,
+            "chart-control-title",
+            &[
+                ("kind", kind_name.clone().into()),
+                ("name", name.clone().into()),
+                ("code", product.code.clone().into()),
+            ],
+        )
+    });
+    control::render(chart, &title, &labels, language)
 }
 
 /// A characteristic's control chart over the scope's batches from each
@@ -213,17 +252,13 @@ pub fn summary_control_chart(
                 .map_or_else(|| format!("#{}", p.batch_id), |n| format!("B{n}"))
         })
         .collect();
-    let what = match chart.chart {
-        ChartKind::XbarS => format!(
-            "X̄–S chart · {} · each batch a subgroup",
-            characteristic.name
-        ),
-        _ => format!(
-            "I-MR chart of batch means · {} · samples differ in size",
-            characteristic.name
-        ),
+    let key = match chart.chart {
+        ChartKind::XbarS => "chart-batches-xbar-s",
+        _ => "chart-batches-i-mr",
     };
-    control::render(&chart, &scope.title(&what), &labels)
+    let title =
+        scope.title(|lang| message(lang, key, &[("name", characteristic.name.clone().into())]));
+    control::render(&chart, &title, &labels, scope.language)
 }
 
 fn characteristic_of<'a>(
@@ -291,7 +326,8 @@ pub fn render_histogram(
         format!("{} ({})", characteristic.name, characteristic.unit)
     };
     histogram::render(&histogram::Histogram {
-        title: &scope.title(&format!("{} (n = {})", characteristic.name, running.n)),
+        language: scope.language,
+        title: &scope.title(|_| format!("{} (n = {})", characteristic.name, running.n)),
         quantity: &quantity,
         bins,
         mean: running.mean(),
@@ -325,13 +361,18 @@ pub fn render_chromaticity(scope: &Scope, units: Option<&UnitSample>) -> AppResu
     };
     let points = units.points();
     let title = if points.len() as u64 >= units.seen() {
-        scope.title("Chromaticity")
+        scope.title_of("chart-chromaticity")
     } else {
-        scope.title(&format!(
-            "Chromaticity ({} of {} units drawn)",
-            points.len(),
-            units.seen()
-        ))
+        scope.title(|lang| {
+            message(
+                lang,
+                "chart-chromaticity-drawn",
+                &[
+                    ("drawn", points.len().into()),
+                    ("seen", units.seen().into()),
+                ],
+            )
+        })
     };
     let target = colour_target(&scope.product.params)
         .ok()
@@ -378,7 +419,8 @@ pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
             AppError::conflict(ErrorCode::NoPlan, "the batch has no sampling plan yet")
         })?;
     oc::render(&oc::OcChart {
-        title: &scope.title("OC curve"),
+        language: scope.language,
+        title: &scope.title_of("chart-oc-curve"),
         plan,
         model: Model::Hypergeometric,
     })
@@ -410,7 +452,8 @@ pub fn pareto_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String>
 
 pub fn render_pareto(scope: &Scope, defects: &[(String, i64)]) -> AppResult<String> {
     pareto::render(&pareto::Pareto {
-        title: &scope.title("Visual defects"),
+        language: scope.language,
+        title: &scope.title_of("chart-visual-defects"),
         defects,
     })
 }
@@ -426,7 +469,8 @@ pub fn yield_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> 
 
 pub fn render_yields(scope: &Scope, series: &[charts::yields::YieldPoint]) -> AppResult<String> {
     charts::yields::render(&charts::yields::YieldTrend {
-        title: &scope.title("Yield per batch"),
+        language: scope.language,
+        title: &scope.title_of("chart-yield-per-batch"),
         batches: series,
     })
 }

@@ -121,6 +121,18 @@ diesel::joinable!(sample_units -> sampling_plans (plan_id));
 diesel::joinable!(measurements -> batches (batch_id));
 diesel::joinable!(measurements -> characteristics (characteristic_id));
 
+diesel::table! {
+    issued_report_files (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        language -> Text,
+        sha256 -> Text,
+        pdf -> Binary,
+    }
+}
+
+diesel::joinable!(issued_report_files -> issued_reports (report_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
     products,
@@ -321,6 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     visual_inspections,
     photos
 );
+diesel::allow_tables_to_appear_in_same_query!(issued_reports, issued_report_files);
 
 diesel::table! {
     suppliers (id) {

@@ -8,6 +8,7 @@ use super::session::Session;
 use crate::domain::access::{permits, Permission};
 use crate::domain::disposition::{BatchDisposition, Disposition, Finding, Meaning, Proposal};
 use crate::domain::language::Lang;
+pub use crate::i18n::{meaning_text, proposal_text};
 use crate::i18n::{message, text};
 use fluent_bundle::FluentValue;
 use maud::{html, Markup};
@@ -27,15 +28,6 @@ const MEANINGS: [Meaning; 4] = [
     Meaning::OnHold,
     Meaning::Rejected,
 ];
-
-fn meaning_key(meaning: Meaning) -> &'static str {
-    match meaning {
-        Meaning::Released => "meaning-released",
-        Meaning::ReleasedUnderConcession => "meaning-released-under-concession",
-        Meaning::OnHold => "meaning-on-hold",
-        Meaning::Rejected => "meaning-rejected",
-    }
-}
 
 fn meaning_value(meaning: Meaning) -> &'static str {
     match meaning {
@@ -59,18 +51,6 @@ fn meaning_tone(meaning: Meaning) -> &'static str {
     }
 }
 
-/// The proposal's name in `lang`, e.g. "accept".
-pub fn proposal_text(lang: Lang, proposal: Proposal) -> String {
-    text(
-        lang,
-        match proposal {
-            Proposal::Accept => "proposal-accept",
-            Proposal::Reject => "proposal-reject",
-            Proposal::Hold => "proposal-hold",
-        },
-    )
-}
-
 /// A decision's meaning, coloured by what it means for the goods.
 pub fn meaning_badge(lang: Lang, meaning: Meaning) -> Markup {
     html! { strong class=(meaning_tone(meaning)) { (meaning_text(lang, meaning)) } }
@@ -88,11 +68,6 @@ pub fn finding_text(lang: Lang, finding: &Finding) -> String {
         }
         None => in_language(lang, &finding.english()),
     }
-}
-
-/// A decision's meaning in `lang`, e.g. "released under concession".
-pub fn meaning_text(lang: Lang, meaning: Meaning) -> String {
-    text(lang, meaning_key(meaning))
 }
 
 fn decision(session: &Session, d: &Disposition) -> Markup {

@@ -11,6 +11,7 @@ use super::session::{html_response, PageError, Session};
 use crate::domain::access::{Permission, Visibility};
 use crate::domain::template::{Kind, Quantity, Severity};
 use crate::error::{AppError, FieldError};
+use crate::i18n::parameter_key;
 use crate::service::catalog::{self, Customer, NewProduct, Product};
 use crate::store::{Db, PageRequest};
 use actix_web::http::StatusCode;
@@ -19,18 +20,18 @@ use maud::{html, Markup};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-/// Technical parameters with a field of their own: (key, catalogue key,
-/// numeric).
-const PARAMETERS: [(&str, &str, bool); 9] = [
-    ("rated_power_w", "param-rated-power", true),
-    ("rated_flux_lm", "param-rated-flux", true),
-    ("nominal_cct_k", "param-nominal-cct", true),
-    ("cri_min", "param-cri-min", true),
-    ("beam_angle_deg", "param-beam-angle", true),
-    ("lamp_holder", "param-lamp-holder", false),
-    ("chip_model", "param-chip-model", false),
-    ("target_x", "param-target-x", true),
-    ("target_y", "param-target-y", true),
+/// Technical parameters with a field of their own: (key, numeric); each
+/// labelled by the catalogue's `param-<key>` ([`parameter_key`]).
+const PARAMETERS: [(&str, bool); 9] = [
+    ("rated_power_w", true),
+    ("rated_flux_lm", true),
+    ("nominal_cct_k", true),
+    ("cri_min", true),
+    ("beam_angle_deg", true),
+    ("lamp_holder", false),
+    ("chip_model", false),
+    ("target_x", true),
+    ("target_y", true),
 ];
 
 /// The numeric columns of a template row.
@@ -80,7 +81,7 @@ fn request_of(entered: &Entered) -> Result<(NewProduct, Vec<usize>), AppError> {
         }
     };
     let mut params = Map::new();
-    for (key, _, numeric) in PARAMETERS {
+    for (key, numeric) in PARAMETERS {
         let name = format!("params.{key}");
         let text = value(entered, &name).trim();
         if text.is_empty() {
@@ -257,7 +258,7 @@ fn product_form(
             }
             h3 { (t("admin-parameters")) }
             div.fields-row.parameters {
-                @for (key, label, _) in PARAMETERS { (text(&format!("params.{key}"), label)) }
+                @for (key, _) in PARAMETERS { (text(&format!("params.{key}"), &parameter_key(key))) }
             }
             h3 { (t("admin-template")) }
             (errors.beside("characteristics"))

@@ -9,10 +9,11 @@ use super::session::{html_response, PageError, Session};
 use crate::api::reports::{csv_response, pdf_response};
 use crate::domain::access::{permits, Permission, Visibility};
 use crate::domain::disposition::Meaning;
+use crate::domain::language::ReportLanguage;
 use crate::error::AppError;
 use crate::i18n::message;
 use crate::report::{BatchReport, QcReport};
-use crate::service::reports::{self, Preparation, ReportFile};
+use crate::service::reports::{self, Preparation};
 use crate::store::Db;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -39,13 +40,21 @@ pub async fn report_page(
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
     let staff = visibility == Visibility::Everything;
+    let language = ReportLanguage::from(session.lang);
     let (po_number, draft, issued, outdated) = db
         .read(move |c| {
             let order = crate::service::orders::get_order(c, order_id, visibility)?;
             let issued = reports::list(c, order_id, visibility)?;
             let (draft, outdated) = if staff {
                 (
-                    Some(reports::gather(c, order_id, visibility, None, Utc::now())?),
+                    Some(reports::gather(
+                        c,
+                        order_id,
+                        visibility,
+                        None,
+                        Utc::now(),
+                        language,
+                    )?),
                     reports::outdated_revision(c, order_id)?,
                 )
             } else {
@@ -77,13 +86,21 @@ pub async fn report_page(
             } @else {
                 h2 { (t("report-revisions")) }
                 table.sticky-first.revisions {
-                    thead { tr { th scope="col" { (t("report-revision")) } th scope="col" { (t("report-issued")) } th scope="col" { (t("report-by")) } th scope="col" { "SHA-256" } th scope="col" { (t("report-changes")) } } }
+                    thead { tr { th scope="col" { (t("report-revision")) } th scope="col" { (t("report-issued")) } th scope="col" { (t("report-by")) } th scope="col" { "PDF" } th scope="col" { "SHA-256" } th scope="col" { (t("report-changes")) } } }
                     tbody {
                         @for r in issued.iter().rev() {
                             tr {
                                 th scope="row" { a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf" } { (message(lang, "report-number-revision", &[("number", r.number.as_str().into()), ("revision", r.revision.into())])) } }
                                 td.nowrap { (session.when(r.issued_at)) }
                                 td { (r.issued_by.as_deref().unwrap_or("—")) }
+                                td.nowrap {
+                                    @for (i, file) in r.files.iter().enumerate() {
+                                        @if let Some(language) = ReportLanguage::parse(&file.language) {
+                                            @if i > 0 { br; }
+                                            a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf?language=" (file.language) } lang=(language.primary().tag()) { (language_name(&session, language)) }
+                                        }
+                                    }
+                                }
                                 td { code title=(r.sha256) { (r.sha256.get(..12).unwrap_or_default()) "…" } }
                                 td { @for change in &r.changes { div { (change) } } }
                             }
@@ -95,8 +112,14 @@ pub async fn report_page(
                 p.warn { (message(lang, "report-outdated", &[("revision", revision.into())])) }
             }
             p {
-                @if !issued.is_empty() {
-                    a.button href={ "/orders/" (order_id) "/report.pdf" } { (t("report-download")) } " "
+                @if let Some(latest) = issued.last() {
+                    @for file in &latest.files {
+                        @if let Some(language) = ReportLanguage::parse(&file.language) {
+                            a.button href={ "/orders/" (order_id) "/report.pdf?language=" (file.language) } {
+                                (t("report-download")) " · " span lang=(language.primary().tag()) { (language_name(&session, language)) }
+                            } " "
+                        }
+                    }
                 }
                 @if staff {
                     a.button.quiet href={ "/orders/" (order_id) "/report.pdf?draft=true" } { (t("report-draft-pdf")) } " "
@@ -120,6 +143,29 @@ pub async fn report_page(
 #[derive(serde::Deserialize)]
 pub struct DraftQuery {
     draft: Option<bool>,
+    language: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct LanguageQuery {
+    language: Option<String>,
+}
+
+/// The language a download asks for, else the reader's.
+fn download_language(session: &Session, asked: Option<&str>) -> Result<ReportLanguage, PageError> {
+    Ok(match asked {
+        None => ReportLanguage::from(session.lang),
+        Some(tag) => reports::language_asked(Some(tag))?,
+    })
+}
+
+/// A report language's name, as a download link offers it.
+fn language_name(session: &Session, language: ReportLanguage) -> String {
+    session.t(match language {
+        ReportLanguage::En => "report-language-en",
+        ReportLanguage::ZhCn => "report-language-zh-cn",
+        ReportLanguage::Bilingual => "report-language-bilingual",
+    })
 }
 
 #[get("/orders/{id}/report.pdf")]
@@ -132,8 +178,9 @@ pub async fn report_pdf(
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
     let draft = query.draft.unwrap_or(false);
+    let language = download_language(&session, query.language.as_deref())?;
     let file = db
-        .read(move |c| reports::order_report(c, order_id, visibility, draft))
+        .read(move |c| reports::order_report(c, order_id, visibility, draft, language))
         .await?;
     Ok(pdf_response(file, order_id))
 }
@@ -143,14 +190,18 @@ pub async fn revision_pdf(
     db: web::Data<Db>,
     session: Session,
     path: web::Path<(i64, i32)>,
+    query: web::Query<LanguageQuery>,
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::ReadResults)?;
     let ((order_id, revision), visibility) = (path.into_inner(), session.caller.visibility());
+    let language = download_language(&session, query.language.as_deref())?;
     let found = db
-        .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility))
+        .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility, language))
         .await?
-        .ok_or_else(|| crate::error::AppError::not_found(format!("revision {revision}")))?;
-    Ok(pdf_response(ReportFile::Issued(found.0, found.1), order_id))
+        .ok_or_else(|| {
+            crate::error::AppError::not_found(format!("revision {revision} in {}", language.tag()))
+        })?;
+    Ok(pdf_response(found, order_id))
 }
 
 #[get("/orders/{id}/report.csv")]
@@ -243,9 +294,19 @@ fn issue_page(
     page(&session.frame(), &title, body)
 }
 
-async fn draft_report(db: &Db, order_id: i64) -> Result<QcReport, PageError> {
+async fn draft_report(db: &Db, session: &Session, order_id: i64) -> Result<QcReport, PageError> {
+    let language = ReportLanguage::from(session.lang);
     Ok(db
-        .read(move |c| reports::gather(c, order_id, Visibility::Everything, None, Utc::now()))
+        .read(move |c| {
+            reports::gather(
+                c,
+                order_id,
+                Visibility::Everything,
+                None,
+                Utc::now(),
+                language,
+            )
+        })
         .await?)
 }
 
@@ -258,7 +319,7 @@ pub async fn confirm_issue(
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::IssueReports)?;
     let order_id = id.into_inner();
-    let report = draft_report(&db, order_id).await?;
+    let report = draft_report(&db, &session, order_id).await?;
     let markup = issue_page(&session, order_id, &report, None);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
 }
@@ -300,7 +361,7 @@ pub async fn issue(
             .insert_header(("Location", format!("/orders/{order_id}/report?{outcome}")))
             .finish()),
         Err(error) if error.status() == StatusCode::CONFLICT => {
-            let report = draft_report(&db, order_id).await?;
+            let report = draft_report(&db, &session, order_id).await?;
             let markup = issue_page(&session, order_id, &report, Some(&error));
             Ok(html_response(StatusCode::CONFLICT).body(markup.into_string()))
         }

@@ -8,6 +8,7 @@ use super::forms::FormErrors;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::{permits, Permission};
+use crate::domain::language::ReportLanguage;
 use crate::domain::run_rules::Rule;
 use crate::domain::spc::{ChartKind, ControlChart};
 use crate::domain::template::Kind;
@@ -117,6 +118,7 @@ async fn load(
 ) -> Result<ChartView, PageError> {
     session.caller.require(Permission::ReadProcess)?;
     let visibility = session.caller.visibility();
+    let language = ReportLanguage::from(session.lang);
     Ok(db
         .read(move |c| {
             let product = catalog::get_product(c, product_id, visibility)?;
@@ -152,7 +154,7 @@ async fn load(
                 }
             }
             let chart = chart.and_then(|chart| {
-                let svg = draw_control_chart(&product, &chart)?;
+                let svg = draw_control_chart(&product, &chart, language)?;
                 Ok((chart, svg))
             });
             let capability = (picked.code != VISUAL)

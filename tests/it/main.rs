@@ -150,6 +150,7 @@ fn main() -> std::process::ExitCode {
         async_test problems::health_and_openapi;
         async_test problems::problems_speak_the_language_asked_for;
         each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
+        each_backend reports::a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subset [Need::Poppler];
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
         async_test reports::a_large_order_paginates_cleanly [Need::Poppler];
         each_backend reports::the_results_tables_hold_every_value_as_the_api_gives_it [Need::Poppler];

@@ -41,20 +41,26 @@ fn page_count(pdf: &Path) -> usize {
         .unwrap()
 }
 
-/// Every font is embedded (pdffonts' "emb" column says yes).
-fn assert_fonts_embedded(pdf: &Path) {
+/// Every font is one of the shipped ones, embedded and subset (pdffonts'
+/// "emb" and "sub" columns say yes); answers the fonts' names.
+fn assert_fonts_embedded(pdf: &Path) -> Vec<String> {
     let listing = run("pdffonts", &[pdf.to_str().unwrap()]);
     let fonts: Vec<&str> = listing.lines().skip(2).collect();
     assert!(!fonts.is_empty(), "no fonts: {listing}");
-    for line in fonts {
-        let columns: Vec<&str> = line.split_whitespace().collect();
-        let emb = columns[columns.len() - 5];
-        assert_eq!(emb, "yes", "font not embedded: {line}");
-        assert!(
-            line.contains("DejaVuSans"),
-            "only the shipped fonts: {line}"
-        );
-    }
+    fonts
+        .into_iter()
+        .map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            let (emb, sub) = (columns[columns.len() - 5], columns[columns.len() - 4]);
+            assert_eq!(emb, "yes", "font not embedded: {line}");
+            assert_eq!(sub, "yes", "font not subset: {line}");
+            assert!(
+                line.contains("DejaVuSans") || line.contains("NotoSansCJKsc"),
+                "only the shipped fonts: {line}"
+            );
+            columns[0].to_string()
+        })
+        .collect()
 }
 
 /// Renders every page to PNG and answers how many were made.
@@ -303,6 +309,118 @@ pub async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions
     assert!(pdf_text(&draft_file).contains("DRAFT, not issued"));
 }
 
+/// The Chinese and the bilingual report of an issued revision, opened
+/// with poppler: the Chinese text comes back out with pdftotext, every
+/// font is embedded and subset (so the file stays small), each file has
+/// its own SHA-256 that verifies, and the customer downloads the language
+/// it asks for.
+pub async fn a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subset(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, 200).await;
+    inspected_batch(&app, s.batch_id, 7).await;
+    let (status, signed) = app
+        .post(
+            &format!("/api/v1/batches/{}/disposition", s.batch_id),
+            &json!({"password": PASSWORD, "meaning": "released_under_concession", "comment": "客户同意免检外观"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    let (status, issued) = app
+        .post(
+            &format!("/api/v1/orders/{}/reports", s.order_id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let files = issued["files"].as_array().unwrap();
+    let languages: Vec<&str> = files
+        .iter()
+        .map(|f| f["language"].as_str().unwrap())
+        .collect();
+    assert_eq!(languages, ["en", "zh-CN", "bilingual"]);
+    assert_eq!(files[0]["sha256"], issued["sha256"]);
+
+    let customer = app
+        .signed_in("helios-zh", Role::Customer, Some(s.customer_id))
+        .await;
+    let anonymous = app.with_token(None);
+    let report_path = format!("/api/v1/orders/{}/report.pdf", s.order_id);
+    let (_, english) = bytes(&customer, &report_path).await;
+    let mut texts = Vec::new();
+    for file in &files[1..] {
+        let language = file["language"].as_str().unwrap();
+        let (status, pdf) = bytes(&customer, &format!("{report_path}?language={language}")).await;
+        assert_eq!(status, StatusCode::OK, "{language}");
+        assert_eq!(sha256(&pdf), file["sha256"], "{language}: the stored file");
+        let (_, by_revision) = bytes(&customer, file["href"].as_str().unwrap()).await;
+        assert_eq!(
+            by_revision, pdf,
+            "{language}: the revision's link gives the same bytes"
+        );
+        let (status, verdict) = anonymous
+            .get(&format!("/api/v1/reports/verify/{}", sha256(&pdf)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{verdict}");
+        assert_eq!(verdict["language"], language);
+        assert_eq!(verdict["report"]["revision"], 1);
+
+        let path = scratch(&format!("issued-{language}-{backend:?}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let fonts = assert_fonts_embedded(&path);
+        assert!(
+            fonts.iter().any(|f| f.contains("NotoSansCJKsc")),
+            "{language}: the Chinese font is used: {fonts:?}"
+        );
+        // Subset: the Chinese file is not the English one plus a whole
+        // CJK font (each shipped weight is about 1.5 MB).
+        assert!(
+            pdf.len() < english.len() + 400_000,
+            "{language}: {} bytes against {} in English",
+            pdf.len(),
+            english.len()
+        );
+        assert_eq!(
+            render_pages(&path, &format!("issued-{language}-{backend:?}"), "30"),
+            page_count(&path)
+        );
+        texts.push(pdf_text(&path));
+    }
+    let (chinese, bilingual) = (&texts[0], &texts[1]);
+    for expected in [
+        "质量检验报告",
+        "采购订单",
+        "抽样方案",
+        "各批次各特性的结果",
+        "合格声明",
+        "让步合格：PO-2026-0001",
+        "随机抽取 10%",
+        "让步放行",
+        "客户同意免检外观",
+        "第 1 页，共",
+    ] {
+        assert!(
+            chinese.contains(expected),
+            "the Chinese report reads {expected}:\n{chinese}"
+        );
+    }
+    assert!(!chinese.contains("Statement of conformance"), "{chinese}");
+    for expected in [
+        "质量检验报告 / Quality control inspection report",
+        "合格声明 / Statement of conformance",
+        "CONFORMS UNDER CONCESSION",
+    ] {
+        assert!(
+            bilingual.contains(expected),
+            "the bilingual report reads {expected}:\n{bilingual}"
+        );
+    }
+    let (status, problem) = customer.get(&format!("{report_path}?language=fr")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(common::error_fields(&problem), ["language"]);
+}
+
 pub async fn the_csv_holds_every_reading_once_with_corrections_applied(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let s = common::scenario(&app, 200).await;
@@ -515,12 +633,18 @@ pub async fn the_report_reads_each_batch_s_readings_once(backend: Backend) {
 
     let db = app.db.clone();
     let (pdf, statements) = tokio::task::spawn_blocking(move || {
+        // The three languages an issue renders, from one pass.
         statements_of(&db, |c| {
-            lotcheck::service::reports::draft_pdf(
+            let reports = lotcheck::service::reports::gather_in(
                 c,
                 order_id,
                 lotcheck::domain::access::Visibility::Everything,
-            )
+                None,
+                chrono::Utc::now(),
+                &lotcheck::domain::language::ReportLanguage::ALL,
+            )?;
+            assert_eq!(reports.len(), 3);
+            lotcheck::report::pdf::render(&reports[2])
         })
     })
     .await

@@ -5,7 +5,7 @@
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
 use crate::error::AppResult;
-use crate::report::{self, BatchReport, QcReport};
+use crate::report::{BatchReport, QcReport};
 use crate::service::charts::Scope;
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
@@ -155,7 +155,7 @@ fn decision_changes(b: &BatchReport, since: NaiveDateTime, changes: &mut Vec<Str
     {
         changes.push(format!(
             "Batch {number}: {} by {}",
-            report::meaning_text(d.meaning).to_lowercase(),
+            crate::i18n::meaning_text(crate::domain::language::Lang::En, d.meaning),
             d.signed_by
         ));
     }

@@ -1,19 +1,43 @@
 //! The report's PDF as a link gives it: the newest issued revision, a
-//! given one, or a draft for staff.
+//! given one, or a draft for staff, in the language asked for.
 
 use super::gathering::gather;
 use super::{issued, IssuedReport};
 use crate::domain::access::Visibility;
+use crate::domain::language::ReportLanguage;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::report;
 use crate::store::reports as store;
 use crate::store::DbConnection;
 use chrono::Utc;
 
-/// The file an order's report link gives.
+/// The file an order's report link gives, with its language.
 pub enum ReportFile {
-    Issued(IssuedReport, Vec<u8>),
-    Draft(Vec<u8>),
+    Issued {
+        report: IssuedReport,
+        language: ReportLanguage,
+        bytes: Vec<u8>,
+    },
+    Draft {
+        language: ReportLanguage,
+        bytes: Vec<u8>,
+    },
+}
+
+impl ReportFile {
+    /// The SHA-256 a verification knows the file by (issued files only).
+    pub fn sha256(&self) -> Option<&str> {
+        match self {
+            ReportFile::Issued {
+                report, language, ..
+            } => report
+                .files
+                .iter()
+                .find(|f| f.language == language.tag())
+                .map(|f| f.sha256.as_str()),
+            ReportFile::Draft { .. } => None,
+        }
+    }
 }
 
 /// The newest issued revision; before one exists, or when asked, staff
@@ -23,6 +47,7 @@ pub fn order_report(
     order_id: i64,
     visibility: Visibility,
     want_draft: bool,
+    language: ReportLanguage,
 ) -> AppResult<ReportFile> {
     let staff = visibility == Visibility::Everything;
     if want_draft && !staff {
@@ -31,9 +56,12 @@ pub fn order_report(
         ));
     }
     if !want_draft {
-        if let Some((issued, bytes)) = issued_pdf(conn, order_id, None, visibility)? {
-            return Ok(ReportFile::Issued(issued, bytes));
+        if let Some(latest) = store::reports_of_order(conn, order_id)?.last() {
+            let revision = latest.revision;
+            return issued_pdf(conn, order_id, Some(revision), visibility, language)?
+                .ok_or_else(|| not_in(revision, language));
         }
+        crate::service::orders::get_order(conn, order_id, visibility)?;
         if !staff {
             return Err(AppError::conflict(
                 ErrorCode::NotIssued,
@@ -41,7 +69,19 @@ pub fn order_report(
             ));
         }
     }
-    Ok(ReportFile::Draft(draft_pdf(conn, order_id, visibility)?))
+    Ok(ReportFile::Draft {
+        language,
+        bytes: draft_pdf(conn, order_id, visibility, language)?,
+    })
+}
+
+/// A revision issued before reports were issued in every language has its
+/// English file only.
+fn not_in(revision: i32, language: ReportLanguage) -> AppError {
+    AppError::not_found(format!(
+        "revision {revision} of this order's report in {}: it was issued in English only",
+        language.tag()
+    ))
 }
 
 /// A draft of the report from the data as they stand.
@@ -49,18 +89,21 @@ pub fn draft_pdf(
     conn: &mut DbConnection,
     order_id: i64,
     visibility: Visibility,
+    language: ReportLanguage,
 ) -> AppResult<Vec<u8>> {
-    let report = gather(conn, order_id, visibility, None, Utc::now())?;
+    let report = gather(conn, order_id, visibility, None, Utc::now(), language)?;
     report::pdf::render(&report)
 }
 
-/// The stored bytes of a revision (the newest when `revision` is `None`).
+/// The stored bytes of a revision in `language` (the newest revision when
+/// `revision` is `None`); none when there is no such revision or file.
 pub fn issued_pdf(
     conn: &mut DbConnection,
     order_id: i64,
     revision: Option<i32>,
     visibility: Visibility,
-) -> AppResult<Option<(IssuedReport, Vec<u8>)>> {
+    language: ReportLanguage,
+) -> AppResult<Option<ReportFile>> {
     crate::service::orders::get_order(conn, order_id, visibility)?;
     let revision = match revision {
         Some(r) => r,
@@ -69,8 +112,16 @@ pub fn issued_pdf(
             None => return Ok(None),
         },
     };
-    match store::pdf_of(conn, order_id, revision)? {
-        Some((row, pdf)) => Ok(Some((issued(conn, row)?, pdf))),
+    let stored = match language {
+        ReportLanguage::En => store::pdf_of(conn, order_id, revision)?,
+        other => store::file_of(conn, order_id, revision, other.tag())?,
+    };
+    match stored {
+        Some((row, bytes)) => Ok(Some(ReportFile::Issued {
+            report: issued(conn, row)?,
+            language,
+            bytes,
+        })),
         None => Ok(None),
     }
 }

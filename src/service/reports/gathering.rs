@@ -6,11 +6,13 @@
 
 use crate::charts::oc;
 use crate::domain::access::Visibility;
+use crate::domain::language::ReportLanguage;
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::spc::SubgroupSummary;
 use crate::domain::stats::Descriptives;
 use crate::domain::template::Kind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OrInternal};
+use crate::i18n::{in_report, message};
 use crate::report::{self, BatchReport, CharacteristicCharts, Charts, Heading, Issue, QcReport};
 use crate::service::batches::Batch;
 use crate::service::catalog::{get_customer, Characteristic, Product};
@@ -23,14 +25,32 @@ use crate::store::DbConnection;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Everything the report shows, from one pass over the order's batches.
+/// Everything the report shows, from one pass over the order's batches,
+/// written in `language`.
 pub fn gather(
     conn: &mut DbConnection,
     order_id: i64,
     visibility: Visibility,
     issue: Option<Issue>,
     date: DateTime<Utc>,
+    language: ReportLanguage,
 ) -> AppResult<QcReport> {
+    let mut reports = gather_in(conn, order_id, visibility, issue, date, &[language])?;
+    reports
+        .pop()
+        .or_internal("a report is gathered in its language")
+}
+
+/// The report in each of `languages` from the same pass: the batches are
+/// read once; only the words and the charts differ.
+pub fn gather_in(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+    issue: Option<Issue>,
+    date: DateTime<Utc>,
+    languages: &[ReportLanguage],
+) -> AppResult<Vec<QcReport>> {
     let scope = Scope::of_order(conn, order_id, visibility)?;
     let customer = get_customer(conn, scope.order.customer_id, Visibility::Everything)?;
     let wanted = Wanted {
@@ -48,21 +68,28 @@ pub fn gather(
     for batch in &scope.batches {
         batches.push(batch_report(conn, &scope.product, batch, &mut tally)?);
     }
-    let charts = report_charts(&scope, &batches, &tally)?;
-    Ok(QcReport {
-        heading: Heading {
-            issue,
-            date,
-            customer: customer.name,
-            po_number: scope.order.po_number.clone(),
-            order_id,
-            order_quantity: scope.order.quantity,
-            due_date: scope.order.due_date.clone(),
-            product: scope.product.clone(),
-        },
-        batches,
-        charts,
-    })
+    let heading = Heading {
+        issue,
+        date,
+        customer: customer.name,
+        po_number: scope.order.po_number.clone(),
+        order_id,
+        order_quantity: scope.order.quantity,
+        due_date: scope.order.due_date.clone(),
+        product: scope.product.clone(),
+    };
+    languages
+        .iter()
+        .map(|&language| {
+            let scope = scope.clone().in_language(language);
+            Ok(QcReport {
+                language,
+                heading: heading.clone(),
+                charts: report_charts(&scope, &batches, &tally)?,
+                batches: batches.clone(),
+            })
+        })
+        .collect()
 }
 
 /// One batch's part of the report, and its readings taken into the
@@ -124,13 +151,16 @@ fn report_charts(scope: &Scope, batches: &[BatchReport], tally: &Tally) -> AppRe
         .chromaticity
         .as_ref()
         .and_then(|units| charts::render_chromaticity(scope, Some(units)).ok());
-    charts.oc_curves = oc_curves(batches)?;
+    charts.oc_curves = oc_curves(scope.language, batches)?;
     charts.characteristics = characteristic_charts(scope, batches, tally)?;
     Ok(charts)
 }
 
 /// One OC curve per distinct plan, naming its batches.
-fn oc_curves(batches: &[BatchReport]) -> AppResult<Vec<(String, String)>> {
+fn oc_curves(
+    language: ReportLanguage,
+    batches: &[BatchReport],
+) -> AppResult<Vec<(String, String)>> {
     let mut plans: BTreeMap<(u64, u64, u64), Vec<i32>> = BTreeMap::new();
     for b in batches {
         if let Some(plan) = b.plan.as_ref().and_then(charts::attribute_plan) {
@@ -145,8 +175,15 @@ fn oc_curves(batches: &[BatchReport]) -> AppResult<Vec<(String, String)>> {
         let plan = AttributePlan::new(lot_size, sample_size, accept).map_err(|e| {
             AppError::internal(format!("a stored plan is a valid attribute plan: {e:?}"))
         })?;
-        let title = format!("OC curve · batch {}", report::batch_list(&numbers));
+        let title = in_report(language, " / ", |lang| {
+            message(
+                lang,
+                "chart-oc-batches",
+                &[("batches", report::batch_list(lang, &numbers).into())],
+            )
+        });
         let svg = oc::render(&oc::OcChart {
+            language,
             title: &title,
             plan,
             model: Model::Hypergeometric,

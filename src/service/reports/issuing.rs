@@ -1,16 +1,18 @@
 //! Issuing an order's report as immutable revisions: the next revision is
-//! rendered outside the write transaction, then stored only if nothing
+//! rendered outside the write transaction, in English, Chinese and both
+//! languages from one pass over the data, then stored only if nothing
 //! moved meanwhile; the same data never make a second revision.
 
 use super::changes::{changes_since, data_hash};
-use super::gathering::gather;
+use super::gathering::gather_in;
 use super::{issued, report_number, IssuedReport};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
+use crate::domain::language::ReportLanguage;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
 use crate::report::{self, Heading, Issue, QcReport};
 use crate::service::audit::{self, Actor};
-use crate::store::reports::{self as store, NewReportRow};
+use crate::store::reports::{self as store, NewReportFile, NewReportRow};
 use crate::store::DbConnection;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -21,7 +23,9 @@ pub struct Prepared {
     pub revision: i32,
     pub data_sha256: String,
     pub changes: Vec<String>,
+    /// The English file, then the file in each further language.
     pub pdf: Vec<u8>,
+    pub translations: Vec<(ReportLanguage, Vec<u8>)>,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -45,7 +49,18 @@ pub fn prepare_issue(
     // Fingerprint first: data changing while the report is gathered make
     // `store_issue` refuse it.
     let data_sha256 = data_hash(conn, order_id)?;
-    let draft = gather(conn, order_id, Visibility::Everything, None, now)?;
+    let mut drafts = gather_in(
+        conn,
+        order_id,
+        Visibility::Everything,
+        None,
+        now,
+        &ReportLanguage::ALL,
+    )?
+    .into_iter();
+    let draft = drafts
+        .next()
+        .or_internal("the English report is gathered")?;
     if draft.batches.is_empty() {
         return Err(AppError::conflict(
             ErrorCode::NothingToReport,
@@ -76,24 +91,31 @@ pub fn prepare_issue(
         None => Vec::new(),
     };
     let revision = previous.map_or(1, |p| p.revision + 1);
-    let report = QcReport {
-        heading: Heading {
-            issue: Some(Issue {
-                number: report_number(order_id),
-                revision,
-                issued_by: actor.name.clone(),
-                changes: changes.clone(),
-            }),
-            ..draft.heading
-        },
-        ..draft
+    let issue = Issue {
+        number: report_number(order_id),
+        revision,
+        issued_by: actor.name.clone(),
+        changes: changes.clone(),
     };
+    let render = |draft: QcReport| {
+        report::pdf::render(&QcReport {
+            heading: Heading {
+                issue: Some(issue.clone()),
+                ..draft.heading
+            },
+            ..draft
+        })
+    };
+    let translations = drafts
+        .map(|draft| Ok((draft.language, render(draft)?)))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(Preparation::New(Prepared {
         order_id,
         revision,
         data_sha256,
         changes,
-        pdf: report::pdf::render(&report)?,
+        pdf: render(draft)?,
+        translations,
         issued_at: now,
     }))
 }
@@ -119,7 +141,7 @@ pub fn store_issue(
     let number = report_number(prepared.order_id);
     let changes =
         serde_json::to_string(&prepared.changes).or_internal("report changes serialise")?;
-    store::insert_report(
+    let report_id = store::insert_report(
         conn,
         &NewReportRow {
             order_id: prepared.order_id,
@@ -133,13 +155,27 @@ pub fn store_issue(
             issued_at: prepared.issued_at.naive_utc(),
         },
     )?;
+    let mut files = vec![serde_json::json!({"language": "en", "sha256": sha256})];
+    for (language, pdf) in &prepared.translations {
+        let file_sha256 = hex(&Sha256::digest(pdf));
+        store::insert_report_file(
+            conn,
+            &NewReportFile {
+                report_id,
+                language: language.tag(),
+                sha256: &file_sha256,
+                pdf,
+            },
+        )?;
+        files.push(serde_json::json!({"language": language.tag(), "sha256": file_sha256}));
+    }
     audit::record(
         conn,
         actor,
         "report.issue",
         format!("order:{}", prepared.order_id),
         serde_json::json!({"number": number, "revision": prepared.revision, "sha256": sha256,
-                           "changes": prepared.changes}),
+                           "files": files, "changes": prepared.changes}),
     )?;
     let row = store::reports_of_order(conn, prepared.order_id)?
         .pop()

@@ -13,12 +13,13 @@ mod verification;
 pub use changes::data_hash;
 pub use csv_export::{csv_rows_of_batch, csv_scope, CsvScope};
 pub use files::{draft_pdf, issued_pdf, order_report, ReportFile};
-pub use gathering::gather;
+pub use gathering::{gather, gather_in};
 pub use issuing::{list, outdated_revision, prepare_issue, store_issue, Preparation, Prepared};
 pub use verification::{verify, Verification};
 
 use super::utc;
-use crate::error::{AppResult, OrInternal};
+use crate::domain::language::ReportLanguage;
+use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::accounts::usernames;
 use crate::store::reports::ReportRow;
 use crate::store::DbConnection;
@@ -39,8 +40,30 @@ pub struct IssuedReport {
     pub issued_at: DateTime<Utc>,
     /// What changed since the previous revision.
     pub changes: Vec<String>,
-    /// Where the PDF of this revision is downloaded.
+    /// Where the PDF of this revision is downloaded (in English).
     pub href: String,
+    /// The revision's file in each language it was issued in, English
+    /// first; each file has its own SHA-256, and each verifies.
+    pub files: Vec<LanguageFile>,
+}
+
+/// One language's file of an issued revision.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LanguageFile {
+    /// `en`, `zh-CN` or `bilingual` (Chinese and English on each page).
+    pub language: String,
+    pub sha256: String,
+    pub href: String,
+}
+
+/// The language a `language` query asks a report or chart in: English
+/// when it names none.
+pub fn language_asked(tag: Option<&str>) -> AppResult<ReportLanguage> {
+    match tag.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(ReportLanguage::En),
+        Some(tag) => ReportLanguage::parse(tag)
+            .ok_or_else(|| AppError::invalid("language", "must be en, zh-CN or bilingual")),
+    }
 }
 
 /// The report number of an order (revisions share it).
@@ -54,8 +77,22 @@ pub(super) fn issued(conn: &mut DbConnection, row: ReportRow) -> AppResult<Issue
         usernames(conn, &row.issued_by.into_iter().collect::<Vec<_>>())?
             .into_iter()
             .collect();
+    let href = format!("/api/v1/orders/{}/reports/{}", row.order_id, row.revision);
+    let mut files = vec![LanguageFile {
+        language: ReportLanguage::En.tag().into(),
+        sha256: row.sha256.clone(),
+        href: format!("{href}?language=en"),
+    }];
+    for (language, sha256) in crate::store::reports::files_of(conn, row.id)? {
+        files.push(LanguageFile {
+            href: format!("{href}?language={language}"),
+            language,
+            sha256,
+        });
+    }
     Ok(IssuedReport {
-        href: format!("/api/v1/orders/{}/reports/{}", row.order_id, row.revision),
+        href,
+        files,
         order_id: row.order_id,
         number: row.number,
         revision: row.revision,

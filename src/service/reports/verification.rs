@@ -17,6 +17,8 @@ pub struct Verification {
     pub po_number: String,
     pub customer: String,
     pub report: IssuedReport,
+    /// The language of the file checked: `en`, `zh-CN` or `bilingual`.
+    pub language: String,
     /// The newest revision of the same report; a newer one supersedes this file.
     pub latest_revision: i32,
     pub superseded: bool,
@@ -28,7 +30,12 @@ pub fn verify(conn: &mut DbConnection, sha256: &str) -> AppResult<Verification> 
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::invalid("sha256", "must be 64 hexadecimal digits"));
     }
-    let row = store::find_by_sha256(conn, &sha256)?.ok_or_else(|| {
+    let english = store::find_by_sha256(conn, &sha256)?.map(|row| (row, "en".to_string()));
+    let found = match english {
+        Some(found) => Some(found),
+        None => store::find_file_by_sha256(conn, &sha256)?,
+    };
+    let (row, language) = found.ok_or_else(|| {
         AppError::not_found("issued report with this SHA-256: the file is not a report issued here, or it was altered")
     })?;
     let order = crate::store::orders::find_order(conn, row.order_id)?
@@ -45,5 +52,6 @@ pub fn verify(conn: &mut DbConnection, sha256: &str) -> AppResult<Verification> 
         superseded: latest > report.revision,
         latest_revision: latest,
         report,
+        language,
     })
 }
