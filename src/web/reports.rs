@@ -86,13 +86,11 @@ pub async fn report_page(
             } @else {
                 h2 { (t("report-revisions")) }
                 table.sticky-first.revisions {
-                    thead { tr { th scope="col" { (t("report-revision")) } th scope="col" { (t("report-issued")) } th scope="col" { (t("report-by")) } th scope="col" { "PDF" } th scope="col" { "SHA-256" } th scope="col" { (t("report-changes")) } } }
+                    thead { tr { th scope="col" { (t("report-revision")) } th scope="col" { "PDF" } th scope="col" { (t("report-issued")) } th scope="col" { (t("report-by")) } th scope="col" { "SHA-256" } th scope="col" { (t("report-changes")) } } }
                     tbody {
                         @for r in issued.iter().rev() {
                             tr {
                                 th scope="row" { a href={ "/orders/" (order_id) "/reports/" (r.revision) ".pdf" } { (message(lang, "report-number-revision", &[("number", r.number.as_str().into()), ("revision", r.revision.into())])) } }
-                                td.nowrap { (session.when(r.issued_at)) }
-                                td { (r.issued_by.as_deref().unwrap_or("—")) }
                                 td.nowrap {
                                     @for (i, file) in r.files.iter().enumerate() {
                                         @if let Some(language) = ReportLanguage::parse(&file.language) {
@@ -101,7 +99,14 @@ pub async fn report_page(
                                         }
                                     }
                                 }
-                                td { code title=(r.sha256) { (r.sha256.get(..12).unwrap_or_default()) "…" } }
+                                td.nowrap { (session.when(r.issued_at)) }
+                                td { (r.issued_by.as_deref().unwrap_or("—")) }
+                                td.nowrap {
+                                    @for (i, file) in r.files.iter().enumerate() {
+                                        @if i > 0 { br; }
+                                        code title=(file.sha256) { (file.sha256.get(..12).unwrap_or_default()) "…" }
+                                    }
+                                }
                                 td { @for change in &r.changes { div { (change) } } }
                             }
                         }

@@ -174,7 +174,7 @@ async fn customer_reads(backend: Backend, words: &Words) {
         &browser,
         &app,
         &format!("/orders/{}/report", s.order_id),
-        "document.querySelector('a[href$=\"/reports/1.pdf\"]')",
+        "document.querySelector('a[href*=\"/reports/1.pdf?language=\"]')",
     )
     .await;
     screens(
@@ -184,19 +184,26 @@ async fn customer_reads(backend: Backend, words: &Words) {
         "main",
     )
     .await;
-    // The download is the issued file, byte for byte.
+    // The download in the reader's language is the issued file of that
+    // language, byte for byte.
     let sha = browser
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
-             fetch(document.querySelector('a[href$=\"/report.pdf\"]').href) \
+             fetch(document.querySelector('a[href$=\"/report.pdf?language=' + arguments[0] + '\"]').href) \
                .then(r => r.arrayBuffer().then(bytes => crypto.subtle.digest('SHA-256', bytes) \
                .then(d => done([r.headers.get('content-type'), \
                  Array.from(new Uint8Array(d)).map(b => b.toString(16).padStart(2, '0')).join('')]))));",
-            vec![],
+            vec![json!(words.tag)],
         )
         .await
         .unwrap();
-    assert_eq!(sha, json!(["application/pdf", issued["sha256"]]));
+    let file = issued["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["language"] == words.tag)
+        .unwrap();
+    assert_eq!(sha, json!(["application/pdf", file["sha256"]]));
     browser.close().await.unwrap();
     app.stop().await;
 }

@@ -230,7 +230,7 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     until(
         &browser,
         "the issued revision",
-        "document.querySelector('a[href$=\"/reports/1.pdf\"]')",
+        "document.querySelector('a[href*=\"/reports/1.pdf?language=\"]')",
     )
     .await;
     let (_, issued) = app.get(&issue).await;
