@@ -36,8 +36,11 @@ fn block_markup(block: Block) -> Markup {
                 @for (label, value) in fields { dt { (label) } dd { (value) } }
             }
         },
+        // A table wider than the page scrolls; the region takes the
+        // keyboard's focus so it can be scrolled without a mouse (WCAG
+        // 2.1.1), named by its first column.
         Block::Table(table) => html! {
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label=[table.columns.first().map(|c| c.title.as_str())] {
                 table {
                     thead { tr {
                         @for c in &table.columns {

@@ -22,7 +22,9 @@ fn percent(share: Option<f64>) -> String {
 
 fn yield_table(session: &Session, first: &str, rows: &[YieldRow]) -> Markup {
     let t = |key: &str| session.t(key);
+    // Scrolled sideways on a narrow screen, so reachable by keyboard.
     html! {
+        div.scroll tabindex="0" role="region" aria-label=(first) {
         table.sticky-first {
             thead { tr {
                 th scope="col" { (first) } th.num scope="col" { (t("dash-batches")) }
@@ -40,6 +42,7 @@ fn yield_table(session: &Session, first: &str, rows: &[YieldRow]) -> Markup {
                     }
                 }
             }
+        }
         }
     }
 }
