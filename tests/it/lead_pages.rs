@@ -32,10 +32,13 @@ struct Words {
     no_decision: &'static str,
     not_found: &'static str,
     expired: &'static str,
+    /// The report's statement of a batch without a decision.
+    undecided: &'static str,
 }
 
 const ENGLISH: Words = Words {
     tag: "en",
+    undecided: "Batch 2 had no disposition",
     proposal: "The data propose: hold",
     hold: "8 of 12 readings are missing",
     wrong_password: "The password is wrong: the decision is not signed.",
@@ -49,6 +52,7 @@ const ENGLISH: Words = Words {
 
 const CHINESE: Words = Words {
     tag: "zh-CN",
+    undecided: "第 2 批在本报告生成时尚未处置",
     proposal: "数据建议：暂扣",
     hold: "缺少 8 / 12 个测量值",
     wrong_password: "密码错误：决定未签署。",
@@ -238,7 +242,7 @@ async fn lead_signs_and_issues(backend: Backend, words: &Words) {
     assert_eq!(issued[0]["revision"], 1);
     let report = text_of(&browser, ".report").await;
     assert!(
-        report.contains("Batch 2 had no disposition"),
+        report.contains(words.undecided),
         "the statement names the undecided batch: {report}"
     );
     let _ = second;
