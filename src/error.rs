@@ -23,6 +23,7 @@
 //! - Database and pool errors convert through `From`: a missing row is 404,
 //!   a lost connection 503, anything else is internal (500) with its cause.
 
+use crate::domain::language::Lang;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -147,7 +148,78 @@ pub struct FieldError {
     /// Path of the field in the request, e.g. `measurements[2].value`.
     pub field: String,
     pub message: String,
+    /// The message as the catalogues hold it, when they do: the answer
+    /// then gives it in the reader's language.
+    #[serde(skip)]
+    pub said: Option<Message>,
 }
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            said: None,
+        }
+    }
+
+    /// A field error whose message is the catalogues' (in English here).
+    pub fn said(field: impl Into<String>, message: Message) -> Self {
+        Self {
+            field: field.into(),
+            message: message.in_language(Lang::En),
+            said: Some(message),
+        }
+    }
+
+    /// The message in `lang`: the catalogue's when it has it, else the
+    /// service's English words.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match &self.said {
+            Some(said) => said.in_language(lang),
+            None => self.message.clone(),
+        }
+    }
+}
+
+/// A message of the catalogues (`locales/*/lotcheck.ftl`) with its
+/// arguments, kept with an error so that its answer can be given in the
+/// language the reader asks for; the English text is made from it too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// With the argument `{ $name }`.
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn in_language(&self, lang: Lang) -> String {
+        let args: Vec<(&str, fluent_bundle::FluentValue)> = self
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.clone().into()))
+            .collect();
+        crate::i18n::message(lang, self.key, &args)
+    }
+}
+
+/// An answered error whose words the catalogues hold, kept in the
+/// response's extensions for the problems middleware to give them in the
+/// language the client asks for.
+#[derive(Debug, Clone)]
+pub struct Translatable(pub AppError);
 
 /// The problem+json body (RFC 9457) with lotcheck's `code` and `errors`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -169,6 +241,9 @@ pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 pub struct AppError {
     pub code: ErrorCode,
     pub detail: String,
+    /// The detail as the catalogues hold it, when they do (boxed: an
+    /// error stays small for the `Result`s that carry it).
+    detail_said: Option<Box<Message>>,
     pub errors: Vec<FieldError>,
     /// Set only for [`ErrorCode::HttpError`]: the status the HTTP layer chose.
     status: Option<StatusCode>,
@@ -205,6 +280,7 @@ impl AppError {
         Self {
             code,
             detail: detail.into(),
+            detail_said: None,
             errors: Vec::new(),
             status: None,
             cause: None,
@@ -236,10 +312,40 @@ impl AppError {
     /// A single field breaks a rule.
     #[track_caller]
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        Self::invalid_fields(vec![FieldError::new(field, message)])
+    }
+
+    /// A single field breaks a rule the catalogues word ([`Message`]).
+    #[track_caller]
+    pub fn invalid_said(field: impl Into<String>, message: Message) -> Self {
+        Self::invalid_fields(vec![FieldError::said(field, message)])
+    }
+
+    /// A clash with what is stored, worded by the catalogues.
+    #[track_caller]
+    pub fn conflict_said(code: ErrorCode, message: Message) -> Self {
+        Self {
+            detail: message.in_language(Lang::En),
+            detail_said: Some(Box::new(message)),
+            ..Self::new(code, String::new())
+        }
+    }
+
+    /// Whether the detail itself is worded by the catalogues.
+    pub fn has_detail_said(&self) -> bool {
+        self.detail_said.is_some()
+    }
+
+    /// The detail in `lang`: the catalogue's when it has it (a single
+    /// field's detail from its message), else the service's English.
+    pub fn detail_in(&self, lang: Lang) -> String {
+        match (&self.detail_said, self.errors.as_slice()) {
+            (Some(said), _) => said.in_language(lang),
+            (None, [one]) if one.said.is_some() => {
+                format!("{}: {}", one.field, one.message_in(lang))
+            }
+            _ => self.detail.clone(),
+        }
     }
 
     /// Several fields break rules; all are reported at once.
@@ -318,6 +424,7 @@ impl AppError {
         self.errors.push(FieldError {
             field: field.into(),
             message: self.detail.clone(),
+            said: self.detail_said.as_deref().cloned(),
         });
         self
     }
@@ -463,10 +570,12 @@ pub struct Violations(Vec<FieldError>);
 
 impl Violations {
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// A violation the catalogues word.
+    pub fn add_said(&mut self, field: impl Into<String>, message: Message) {
+        self.0.push(FieldError::said(field, message));
     }
 
     #[track_caller]
@@ -496,7 +605,13 @@ impl ResponseError for AppError {
         if let Some(retry_after) = self.retry_after_header() {
             response.insert_header(retry_after);
         }
-        response.json(self.problem())
+        let mut response = response.json(self.problem());
+        let translatable =
+            self.detail_said.is_some() || self.errors.iter().any(|e| e.said.is_some());
+        if translatable {
+            response.extensions_mut().insert(Translatable(self.clone()));
+        }
+        response
     }
 }
 

@@ -622,3 +622,17 @@ chart-oc-curve = OC curve
 chart-oc-batches = OC curve · batch { $batches }
 chart-visual-defects = Visual defects
 chart-yield-per-batch = Yield per batch
+
+## Messages of errors, in problem+json answers and beside form fields
+err-not-finite = must be a finite number
+err-implausible-reading = must lie between -{ $max } and { $max }, the plausible range of a reading
+err-unit-outside-lot = unit { $unit } is outside the lot (1..={ $lot })
+err-unit-not-drawn = unit { $unit } was not drawn for inspection in this batch
+err-unknown-characteristic = '{ $code }' is not a characteristic of this product (known: { $known })
+err-derived-characteristic = '{ $code }' is derived from the unit's chromaticity x and y; record those instead
+err-attribute-value = an attribute reading is 0 (pass) or 1 (fail)
+err-chromaticity-range = a chromaticity coordinate lies between 0 and 1
+err-id-twice = is used twice in this request
+err-unit-twice = unit { $unit } / { $code } appears twice in this request
+err-no-sampling-plan = batch { $batch } has no sampling plan yet; draw it before recording readings
+err-reading-exists = unit { $unit } already has a { $code } reading; a correction must supersede it

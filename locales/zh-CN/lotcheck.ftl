@@ -619,3 +619,17 @@ chart-oc-curve = OC 曲线
 chart-oc-batches = OC 曲线 · 第 { $batches } 批
 chart-visual-defects = 外观缺陷
 chart-yield-per-batch = 各批良率
+
+## 错误信息（problem+json 应答及表单字段旁）
+err-not-finite = 必须是有限数值
+err-implausible-reading = 必须在 -{ $max } 到 { $max } 之间（读数的合理范围）
+err-unit-outside-lot = 样品 { $unit } 不在本批范围内（1..={ $lot }）
+err-unit-not-drawn = 样品 { $unit } 不是本批抽中的检验样品
+err-unknown-characteristic = “{ $code }”不是该产品的检验特性（已有：{ $known }）
+err-derived-characteristic = “{ $code }”由样品的色品坐标 x、y 推算，请改为记录 x 和 y
+err-attribute-value = 计数型读数只能是 0（合格）或 1（不合格）
+err-chromaticity-range = 色品坐标应在 0 到 1 之间
+err-id-twice = 在本次请求中重复使用
+err-unit-twice = 样品 { $unit } / { $code } 在本次请求中出现了两次
+err-no-sampling-plan = 批次 { $batch } 尚无抽样方案；请先抽样再记录读数
+err-reading-exists = 样品 { $unit } 已有 { $code } 读数；如需更改请提交更正

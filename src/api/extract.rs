@@ -88,14 +88,8 @@ pub fn control_characters(value: &Value) -> Vec<FieldError> {
                     TextKind::Line
                 };
                 if let Err(message) = text::check(text, kind) {
-                    problems.push(FieldError {
-                        field: if path.is_empty() {
-                            ".".into()
-                        } else {
-                            path.into()
-                        },
-                        message,
-                    });
+                    let field = if path.is_empty() { "." } else { path };
+                    problems.push(FieldError::new(field, message));
                 }
             }
             Value::Array(items) => {
@@ -111,10 +105,10 @@ pub fn control_characters(value: &Value) -> Vec<FieldError> {
                         format!("{path}.{name}")
                     };
                     if let Err(message) = text::check(name, TextKind::Line) {
-                        problems.push(FieldError {
-                            field: path.escape_debug().to_string(),
-                            message: format!("the field's name {message}"),
-                        });
+                        problems.push(FieldError::new(
+                            path.escape_debug().to_string(),
+                            format!("the field's name {message}"),
+                        ));
                         continue;
                     }
                     walk(item, &path, Some(name), problems);
@@ -135,10 +129,10 @@ fn parse_typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let inner = error.into_inner();
         if inner.is_data() {
             let message = inner.to_string();
-            AppError::invalid_fields(vec![FieldError {
-                field: missing_field_path(&field, &message).unwrap_or(field),
+            AppError::invalid_fields(vec![FieldError::new(
+                missing_field_path(&field, &message).unwrap_or(field),
                 message,
-            }])
+            )])
         } else {
             let mut problem = AppError::new(
                 ErrorCode::MalformedJson,
@@ -147,10 +141,9 @@ fn parse_typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             // Where the parser stopped inside a value (a number out of
             // range, say), name that value too.
             if field != "." {
-                problem.errors.push(FieldError {
-                    field,
-                    message: inner.to_string(),
-                });
+                problem
+                    .errors
+                    .push(FieldError::new(field, inner.to_string()));
             }
             problem
         }

@@ -2,7 +2,7 @@
 //! itself (unknown route, wrong method, unreadable query or path).
 
 use crate::domain::language::Lang;
-use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
+use crate::error::{AppError, ErrorCode, Translatable, PROBLEM_JSON};
 use crate::i18n;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -66,13 +66,14 @@ async fn in_language<B: MessageBody + 'static>(
     lang: Lang,
 ) -> actix_web::Result<ServiceResponse<EitherBody<B>>> {
     let (req, response) = res.into_parts();
+    let said = response.extensions().get::<Translatable>().cloned();
     let (head, body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("a problem's body"))?;
     let translated = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut problem) => {
-            translate(&mut problem, lang);
+            translate(&mut problem, lang, said.as_ref().map(|t| &t.0));
             serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec())
         }
         Err(_) => bytes.to_vec(),
@@ -85,8 +86,10 @@ async fn in_language<B: MessageBody + 'static>(
     Ok(ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body())
 }
 
-/// Translates a problem's title and field messages in place.
-fn translate(problem: &mut serde_json::Value, lang: Lang) {
+/// Translates a problem's title, detail and field messages in place: the
+/// words of `error` the catalogues hold, else the common field messages
+/// they have.
+fn translate(problem: &mut serde_json::Value, lang: Lang, error: Option<&AppError>) {
     if let Some(title) = problem["code"]
         .as_str()
         .and_then(|code| i18n::problem_title(lang, code))
@@ -96,20 +99,29 @@ fn translate(problem: &mut serde_json::Value, lang: Lang) {
     let mut single = None;
     if let Some(errors) = problem["errors"].as_array_mut() {
         let count = errors.len();
-        for error in errors.iter_mut() {
-            let Some(message) = error["message"]
-                .as_str()
-                .and_then(|m| i18n::common_message(lang, m))
-            else {
+        for (i, field) in errors.iter_mut().enumerate() {
+            let said = error
+                .and_then(|e| e.errors.get(i))
+                .filter(|f| f.said.is_some())
+                .map(|f| f.message_in(lang));
+            let Some(message) = said.or_else(|| {
+                field["message"]
+                    .as_str()
+                    .and_then(|m| i18n::common_message(lang, m))
+            }) else {
                 continue;
             };
             if count == 1 {
-                single = error["field"].as_str().map(|f| format!("{f}: {message}"));
+                single = field["field"].as_str().map(|f| format!("{f}: {message}"));
             }
-            error["message"] = message.into();
+            field["message"] = message.into();
         }
     }
-    if let Some(detail) = single {
+    if let Some(detail) = error
+        .filter(|e| e.has_detail_said())
+        .map(|e| e.detail_in(lang))
+        .or(single)
+    {
         problem["detail"] = detail.into();
     }
 }

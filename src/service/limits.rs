@@ -25,7 +25,7 @@
 //!   go below that.
 
 use crate::domain::sampling::LotSize;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Message};
 
 pub const DEFAULT_MAX_READING: f64 = 1e9;
 /// The largest `--max-reading` accepted.
@@ -94,14 +94,14 @@ impl InputLimits {
     }
 
     /// What is wrong with a reading's value, if anything.
-    pub fn reading_problem(&self, value: f64) -> Option<String> {
+    pub fn reading_problem(&self, value: f64) -> Option<Message> {
         if !value.is_finite() {
-            Some("must be a finite number".into())
+            Some(Message::new("err-not-finite"))
         } else if value.abs() > self.max_reading {
-            Some(format!(
-                "must lie between -{0:e} and {0:e}, the plausible range of a reading",
-                self.max_reading
-            ))
+            Some(
+                Message::new("err-implausible-reading")
+                    .arg("max", format!("{:e}", self.max_reading)),
+            )
         } else {
             None
         }
@@ -180,6 +180,7 @@ mod tests {
         assert!(limits
             .reading_problem(2e9)
             .unwrap()
+            .in_language(crate::domain::language::Lang::En)
             .contains("between -1e9 and 1e9"));
         assert_eq!(limits.lot_size(1_000_000).unwrap().get(), 1_000_000);
         for bad in [0, -1, 1_000_001, 10_000_000, i64::MAX] {

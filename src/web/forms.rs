@@ -23,12 +23,19 @@ impl FormErrors {
     pub fn from_error(lang: Lang, error: &AppError) -> Self {
         let mut errors = FormErrors::default();
         for field in &error.errors {
-            let message = crate::i18n::common_message(lang, &field.message)
-                .unwrap_or_else(|| in_language(lang, &field.message));
+            let message = match &field.said {
+                Some(said) => said.in_language(lang),
+                None => crate::i18n::common_message(lang, &field.message)
+                    .unwrap_or_else(|| in_language(lang, &field.message)),
+            };
             errors.fields.insert(field.field.clone(), message);
         }
         if error.errors.is_empty() {
-            errors.general = Some(in_language(lang, &error.detail));
+            errors.general = Some(if error.has_detail_said() {
+                error.detail_in(lang)
+            } else {
+                in_language(lang, &error.detail)
+            });
         }
         errors
     }

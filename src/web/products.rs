@@ -72,10 +72,7 @@ fn request_of(entered: &Entered) -> Result<(NewProduct, Vec<usize>), AppError> {
         {
             Some(n) => Value::Number(n),
             None => {
-                problems.push(FieldError {
-                    field: name.into(),
-                    message: "is not a number".into(),
-                });
+                problems.push(FieldError::new(name, "is not a number"));
                 Value::Null
             }
         }

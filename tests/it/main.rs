@@ -149,6 +149,7 @@ fn main() -> std::process::ExitCode {
         each_backend problems::validation_names_every_offending_field;
         async_test problems::health_and_openapi;
         async_test problems::problems_speak_the_language_asked_for;
+        async_test problems::refused_readings_are_explained_in_the_language_asked_for;
         each_backend reports::an_issued_report_reads_right_is_stable_and_verifiable_and_revisions_say_what_changed [Need::Poppler];
         each_backend reports::a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subset [Need::Poppler];
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;

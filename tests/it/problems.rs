@@ -271,3 +271,86 @@ pub async fn problems_speak_the_language_asked_for() {
     assert_eq!(problem["errors"][0]["message"], "must not be empty");
     app.stop().await;
 }
+
+/// A reading the batch refuses is explained in the language asked for,
+/// field by field, the codes and fields unchanged; without a language the
+/// answer is the service's English, word for word as before.
+pub async fn refused_readings_are_explained_in_the_language_asked_for() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let s = crate::common::scenario(&app, 50).await;
+    let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
+    let body = serde_json::json!({"measurements": [
+        {"unit": 51, "characteristic": "flux", "value": 800.0},
+        {"unit": 1, "characteristic": "colour", "value": 1.0},
+    ]});
+    let ask = |language: Option<&'static str>| {
+        let mut request = app.request(reqwest::Method::POST, &path).json(&body);
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        async move { crate::common::read(request.send().await.unwrap()).await }
+    };
+    // No plan yet: a conflict whose detail is worded by the catalogues.
+    let (status, problem) = ask(Some("zh-CN")).await;
+    assert_eq!(status, reqwest::StatusCode::CONFLICT, "{problem}");
+    assert_eq!(problem["code"], "no_sampling_plan");
+    assert_eq!(
+        problem["detail"],
+        format!("批次 {} 尚无抽样方案；请先抽样再记录读数", s.batch_id)
+    );
+
+    crate::common::draw_plan(
+        &app,
+        s.batch_id,
+        serde_json::json!({"method": "percent", "seed": 1}),
+    )
+    .await;
+    let (status, chinese) = ask(Some("zh-CN,zh;q=0.9")).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{chinese}"
+    );
+    let (_, english) = ask(None).await;
+    let messages = |problem: &serde_json::Value| -> Vec<(String, String)> {
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().into(),
+                    e["message"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let (chinese, english) = (messages(&chinese), messages(&english));
+    assert_eq!(
+        chinese.iter().map(|m| &m.0).collect::<Vec<_>>(),
+        english.iter().map(|m| &m.0).collect::<Vec<_>>(),
+        "the same fields in either language"
+    );
+    assert!(
+        english.contains(&(
+            "measurements[0].unit".into(),
+            "unit 51 is outside the lot (1..=50)".into()
+        )),
+        "{english:?}"
+    );
+    assert!(
+        chinese.contains(&(
+            "measurements[0].unit".into(),
+            "样品 51 不在本批范围内（1..=50）".into()
+        )),
+        "{chinese:?}"
+    );
+    assert!(
+        chinese
+            .iter()
+            .any(|(field, message)| field == "measurements[1].characteristic"
+                && message.starts_with("“colour”不是该产品的检验特性")),
+        "{chinese:?}"
+    );
+    app.stop().await;
+}

@@ -4,6 +4,7 @@
 
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
+use crate::domain::language::Lang;
 use crate::error::AppResult;
 use crate::service::measurements::{check_reading, chromaticity_problems, CappedProblems, Context};
 use crate::store::measurements::existing_readings;
@@ -90,7 +91,7 @@ impl CellCheck<'_> {
             };
             self.problems.add(
                 format!("rows[{line}].{header}"),
-                format!("line {line}: {message}"),
+                format!("line {line}: {}", message.in_language(Lang::En)),
             );
         }
         if !item_problems.is_empty() {

@@ -4,7 +4,7 @@
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
-use crate::error::{AppError, AppResult, ErrorCode, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, Message, Violations};
 use crate::service::catalog::{get_product, Characteristic};
 use crate::service::colour::{colour_error, Chromaticity};
 use crate::service::limits::InputLimits;
@@ -31,6 +31,15 @@ impl CappedProblems {
         self.count += 1;
         if self.count <= MAX_REPORTED {
             self.listed.add(field, message);
+        }
+    }
+
+    /// A problem the catalogues word, so it is answered in the reader's
+    /// language.
+    pub fn add_said(&mut self, field: impl Into<String>, message: Message) {
+        self.count += 1;
+        if self.count <= MAX_REPORTED {
+            self.listed.add_said(field, message);
         }
     }
 
@@ -82,9 +91,9 @@ pub(in crate::service) fn context(
 ) -> AppResult<Context> {
     let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = sampling::plan_of_batch(conn, batch_id)?.ok_or_else(|| {
-        AppError::conflict(
+        AppError::conflict_said(
             ErrorCode::NoSamplingPlan,
-            format!("batch {batch_id} has no sampling plan yet; draw it before recording readings"),
+            Message::new("err-no-sampling-plan").arg("batch", batch_id),
         )
     })?;
     let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
@@ -125,33 +134,28 @@ pub(in crate::service) fn check_reading(
     unit: i64,
     code: &str,
     value: f64,
-) -> Vec<(&'static str, String)> {
+) -> Vec<(&'static str, Message)> {
     let mut problems = Vec::new();
     if !ctx.lot.contains(unit) {
         problems.push((
             "unit",
-            format!("unit {unit} is outside the lot (1..={})", ctx.lot.get()),
+            Message::new("err-unit-outside-lot")
+                .arg("unit", unit)
+                .arg("lot", ctx.lot.get()),
         ));
     } else if !ctx.drawn.contains(&unit) {
-        problems.push((
-            "unit",
-            format!("unit {unit} was not drawn for inspection in this batch"),
-        ));
+        problems.push(("unit", Message::new("err-unit-not-drawn").arg("unit", unit)));
     }
     match ctx.template.get(code) {
         None => problems.push((
             "characteristic",
-            format!(
-                "'{code}' is not a characteristic of this product (known: {})",
-                ctx.codes
-            ),
+            Message::new("err-unknown-characteristic")
+                .arg("code", code)
+                .arg("known", &ctx.codes),
         )),
         Some(c) if c.derived => problems.push((
             "characteristic",
-            format!(
-                "'{}' is derived from the unit's chromaticity x and y; record those instead",
-                c.code
-            ),
+            Message::new("err-derived-characteristic").arg("code", &c.code),
         )),
         Some(c) => problems.extend(value_problem(c, value, &ctx.limits).map(|m| ("value", m))),
     }
@@ -209,17 +213,17 @@ pub(super) fn value_problem(
     characteristic: &Characteristic,
     value: f64,
     limits: &InputLimits,
-) -> Option<String> {
+) -> Option<Message> {
     if let Some(problem) = limits.reading_problem(value) {
         Some(problem)
     } else if characteristic.kind == Kind::Attribute && !is_attribute_value(value) {
-        Some("an attribute reading is 0 (pass) or 1 (fail)".into())
+        Some(Message::new("err-attribute-value"))
     } else if matches!(
         characteristic.quantity,
         Some(Quantity::CieX | Quantity::CieY)
     ) && !(0.0..1.0).contains(&value)
     {
-        Some("a chromaticity coordinate lies between 0 and 1".into())
+        Some(Message::new("err-chromaticity-range"))
     } else {
         None
     }

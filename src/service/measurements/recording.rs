@@ -5,7 +5,7 @@ use super::checks::{
 };
 use super::views::{views, Measurement};
 use super::Readings;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Message};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
 use crate::service::colour::store_derived;
@@ -125,24 +125,23 @@ fn check_items(
     let mut seen_pairs = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         for (field, message) in check_reading(ctx, item.unit, &item.characteristic, item.value) {
-            problems.add(format!("measurements[{i}].{field}"), message);
+            problems.add_said(format!("measurements[{i}].{field}"), message);
         }
         if let Err(message) = device_time(item.taken_at) {
             problems.add(format!("measurements[{i}].taken_at"), message);
         }
         if item.id.is_some_and(|id| !seen_ids.insert(id)) {
-            problems.add(
+            problems.add_said(
                 format!("measurements[{i}].id"),
-                "is used twice in this request",
+                Message::new("err-id-twice"),
             );
         }
         if !seen_pairs.insert((item.unit, item.characteristic.as_str())) {
-            problems.add(
+            problems.add_said(
                 format!("measurements[{i}]"),
-                format!(
-                    "unit {} / {} appears twice in this request",
-                    item.unit, item.characteristic
-                ),
+                Message::new("err-unit-twice")
+                    .arg("unit", item.unit)
+                    .arg("code", &item.characteristic),
             );
         }
     }
@@ -185,12 +184,11 @@ fn store_new(
         let item = &items[i];
         let characteristic = &ctx.template[&item.characteristic];
         if existing.contains(&(item.unit, characteristic.id)) {
-            return Err(AppError::conflict(
+            return Err(AppError::conflict_said(
                 ErrorCode::ReadingExists,
-                format!(
-                    "unit {} already has a {} reading; a correction must supersede it",
-                    item.unit, item.characteristic
-                ),
+                Message::new("err-reading-exists")
+                    .arg("unit", item.unit)
+                    .arg("code", &item.characteristic),
             )
             .with_field(format!("measurements[{i}]")));
         }
