@@ -155,20 +155,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: impl Into<Words>) -> Self {
+        let (message, said) = message.into().english_and_message();
         Self {
             field: field.into(),
-            message: message.into(),
-            said: None,
-        }
-    }
-
-    /// A field error whose message is the catalogues' (in English here).
-    pub fn said(field: impl Into<String>, message: Message) -> Self {
-        Self {
-            field: field.into(),
-            message: message.in_language(Lang::En),
-            said: Some(message),
+            message,
+            said,
         }
     }
 
@@ -212,6 +204,62 @@ impl Message {
             .map(|(name, value)| (*name, value.clone().into()))
             .collect();
         crate::i18n::message(lang, self.key, &args)
+    }
+}
+
+/// The words of an error: the service's own English, or a message of the
+/// catalogues, which the answer gives in the reader's language. Every
+/// constructor of an error takes either.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Words {
+    English(String),
+    Catalogued(Message),
+}
+
+impl Words {
+    /// The English text, and the catalogue's message when there is one.
+    fn english_and_message(self) -> (String, Option<Message>) {
+        match self {
+            Words::English(text) => (text, None),
+            Words::Catalogued(message) => (message.in_language(Lang::En), Some(message)),
+        }
+    }
+}
+
+impl From<String> for Words {
+    fn from(text: String) -> Self {
+        Words::English(text)
+    }
+}
+
+impl From<&str> for Words {
+    fn from(text: &str) -> Self {
+        Words::English(text.to_string())
+    }
+}
+
+impl From<&String> for Words {
+    fn from(text: &String) -> Self {
+        Words::English(text.clone())
+    }
+}
+
+impl From<Message> for Words {
+    fn from(message: Message) -> Self {
+        Words::Catalogued(message)
+    }
+}
+
+/// A control character where a text may hold none, named for the reader.
+impl From<crate::domain::text::ControlCharacter> for Words {
+    fn from(found: crate::domain::text::ControlCharacter) -> Self {
+        let key = match found.kind {
+            crate::domain::text::TextKind::Line => "err-control-character",
+            crate::domain::text::TextKind::Free => "err-control-character-free",
+        };
+        Message::new(key)
+            .arg("code", format!("U+{:04X}", found.character as u32))
+            .into()
     }
 }
 
@@ -276,11 +324,12 @@ impl std::error::Error for AppError {
 
 impl AppError {
     #[track_caller]
-    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, detail: impl Into<Words>) -> Self {
+        let (detail, said) = detail.into().english_and_message();
         Self {
             code,
-            detail: detail.into(),
-            detail_said: None,
+            detail,
+            detail_said: said.map(Box::new),
             errors: Vec::new(),
             status: None,
             cause: None,
@@ -292,7 +341,7 @@ impl AppError {
     /// An error status the HTTP layer answered by itself (e.g. 413 from a
     /// payload limit), rewritten as a problem.
     #[track_caller]
-    pub fn http(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub fn http(status: StatusCode, detail: impl Into<Words>) -> Self {
         let code = match status {
             StatusCode::NOT_FOUND => ErrorCode::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
@@ -305,30 +354,14 @@ impl AppError {
     }
 
     #[track_caller]
-    pub fn bad_request(detail: impl Into<String>) -> Self {
+    pub fn bad_request(detail: impl Into<Words>) -> Self {
         Self::new(ErrorCode::BadRequest, detail)
     }
 
     /// A single field breaks a rule.
     #[track_caller]
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<Words>) -> Self {
         Self::invalid_fields(vec![FieldError::new(field, message)])
-    }
-
-    /// A single field breaks a rule the catalogues word ([`Message`]).
-    #[track_caller]
-    pub fn invalid_said(field: impl Into<String>, message: Message) -> Self {
-        Self::invalid_fields(vec![FieldError::said(field, message)])
-    }
-
-    /// A clash with what is stored, worded by the catalogues.
-    #[track_caller]
-    pub fn conflict_said(code: ErrorCode, message: Message) -> Self {
-        Self {
-            detail: message.in_language(Lang::En),
-            detail_said: Some(Box::new(message)),
-            ..Self::new(code, String::new())
-        }
     }
 
     /// Whether the detail itself is worded by the catalogues.
@@ -368,20 +401,20 @@ impl AppError {
 
     /// No valid credentials (401); the answer invites a bearer token.
     #[track_caller]
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
+    pub fn unauthorized(detail: impl Into<Words>) -> Self {
         Self::new(ErrorCode::Unauthorized, detail)
     }
 
     /// Signed in, but the role may not do this (403).
     #[track_caller]
-    pub fn forbidden(detail: impl Into<String>) -> Self {
+    pub fn forbidden(detail: impl Into<Words>) -> Self {
         Self::new(ErrorCode::Forbidden, detail)
     }
 
     /// Refused for now (429); the answer says when to try again
     /// (`Retry-After`, in whole seconds, rounded up).
     #[track_caller]
-    pub fn too_many_requests(detail: impl Into<String>, retry_after: std::time::Duration) -> Self {
+    pub fn too_many_requests(detail: impl Into<Words>, retry_after: std::time::Duration) -> Self {
         Self {
             retry_after: Some(retry_after),
             ..Self::new(ErrorCode::TooManyAttempts, detail)
@@ -390,12 +423,12 @@ impl AppError {
 
     /// The request clashes with what is stored; `code` says how.
     #[track_caller]
-    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<Words>) -> Self {
         Self::new(code, detail)
     }
 
     #[track_caller]
-    pub fn unavailable(detail: impl Into<String>) -> Self {
+    pub fn unavailable(detail: impl Into<Words>) -> Self {
         Self::new(ErrorCode::Unavailable, detail)
     }
 
@@ -569,13 +602,8 @@ impl<T> NotFoundAs<T> for AppResult<T> {
 pub struct Violations(Vec<FieldError>);
 
 impl Violations {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<Words>) {
         self.0.push(FieldError::new(field, message));
-    }
-
-    /// A violation the catalogues word.
-    pub fn add_said(&mut self, field: impl Into<String>, message: Message) {
-        self.0.push(FieldError::said(field, message));
     }
 
     #[track_caller]

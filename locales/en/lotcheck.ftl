@@ -636,3 +636,7 @@ err-id-twice = is used twice in this request
 err-unit-twice = unit { $unit } / { $code } appears twice in this request
 err-no-sampling-plan = batch { $batch } has no sampling plan yet; draw it before recording readings
 err-reading-exists = unit { $unit } already has a { $code } reading; a correction must supersede it
+err-empty = must not be empty
+err-too-long = must be at most { $max } characters
+err-control-character = must not hold control characters ({ $code } found)
+err-control-character-free = must not hold control characters other than line breaks and tabs ({ $code } found)

@@ -633,3 +633,7 @@ err-id-twice = 在本次请求中重复使用
 err-unit-twice = 样品 { $unit } / { $code } 在本次请求中出现了两次
 err-no-sampling-plan = 批次 { $batch } 尚无抽样方案；请先抽样再记录读数
 err-reading-exists = 样品 { $unit } 已有 { $code } 读数；如需更改请提交更正
+err-empty = 必须填写
+err-too-long = 最多 { $max } 个字符
+err-control-character = 不得包含控制字符（发现 { $code }）
+err-control-character-free = 除换行和制表符外不得包含控制字符（发现 { $code }）

@@ -130,7 +130,7 @@ impl CharacteristicSpec {
         }
         for (field, text) in [("name", &self.name), ("unit", &self.unit)] {
             if let Err(message) = super::text::check(text, super::text::TextKind::Line) {
-                problems.push((field, message));
+                problems.push((field, message.to_string()));
             }
         }
         if self.quantity.is_some() && self.kind != Kind::Variable {

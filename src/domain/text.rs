@@ -19,19 +19,32 @@ pub fn is_forbidden(c: char, kind: TextKind) -> bool {
     c.is_control() && !(kind == TextKind::Free && matches!(c, '\n' | '\r' | '\t'))
 }
 
-/// The first character of `text` it may not hold, as a message naming it
-/// (`must not hold control characters (U+0007)`).
-pub fn check(text: &str, kind: TextKind) -> Result<(), String> {
-    match text.chars().find(|&c| is_forbidden(c, kind)) {
-        None => Ok(()),
-        Some(c) => Err(format!(
+/// A control character found where a text of `kind` may hold none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlCharacter {
+    pub character: char,
+    pub kind: TextKind,
+}
+
+impl std::fmt::Display for ControlCharacter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
             "must not hold control characters{} (U+{:04X} found)",
-            match kind {
+            match self.kind {
                 TextKind::Line => "",
                 TextKind::Free => " other than line breaks and tabs",
             },
-            c as u32
-        )),
+            self.character as u32
+        )
+    }
+}
+
+/// The first character of `text` it may not hold.
+pub fn check(text: &str, kind: TextKind) -> Result<(), ControlCharacter> {
+    match text.chars().find(|&c| is_forbidden(c, kind)) {
+        None => Ok(()),
+        Some(character) => Err(ControlCharacter { character, kind }),
     }
 }
 
@@ -81,7 +94,7 @@ mod tests {
             assert!(!is_forbidden(c, TextKind::Line), "{c:?}");
         }
         assert_eq!(
-            check("PO\u{7}1", TextKind::Line).unwrap_err(),
+            check("PO\u{7}1", TextKind::Line).unwrap_err().to_string(),
             "must not hold control characters (U+0007 found)"
         );
         assert!(check("line one\r\n\tline two", TextKind::Free).is_ok());

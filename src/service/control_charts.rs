@@ -32,7 +32,7 @@ pub fn rules_of(product: &Product) -> Vec<crate::domain::run_rules::Rule> {
     spc::rules_from_params(&product.params)
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> AppError {
+fn invalid(field: &str, message: impl Into<crate::error::Words>) -> AppError {
     AppError::invalid(field, message)
 }
 

@@ -34,7 +34,7 @@ pub mod worksheet;
 pub mod yields;
 
 use crate::domain::text::{self, TextKind};
-use crate::error::{AppResult, OrInternal};
+use crate::error::{AppResult, Message, OrInternal, Words};
 use crate::store::{PageOf, PageRequest};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -103,24 +103,26 @@ pub fn device_time(taken_at: Option<DateTime<Utc>>) -> Result<Option<NaiveDateTi
 /// Trims a required one-line text field (a name, a code, a number),
 /// answering the message for an empty one, one longer than `max`
 /// characters, or one holding a control character (a line break included).
-pub fn required_text(value: &str, max: usize) -> Result<&str, String> {
+pub fn required_text(value: &str, max: usize) -> Result<&str, Words> {
     required(value, max, TextKind::Line)
 }
 
 /// As [`required_text`], for free text (a comment, a reason, a note): line
 /// breaks and tabs are allowed, other control characters are not.
-pub fn required_free_text(value: &str, max: usize) -> Result<&str, String> {
+pub fn required_free_text(value: &str, max: usize) -> Result<&str, Words> {
     required(value, max, TextKind::Free)
 }
 
-fn required(value: &str, max: usize, kind: TextKind) -> Result<&str, String> {
+fn required(value: &str, max: usize, kind: TextKind) -> Result<&str, Words> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        Err("must not be empty".into())
+        Err(Message::new("err-empty").into())
     } else if trimmed.chars().count() > max {
-        Err(format!("must be at most {max} characters"))
+        Err(Message::new("err-too-long").arg("max", max).into())
     } else {
-        text::check(trimmed, kind).map(|()| trimmed)
+        text::check(trimmed, kind)
+            .map(|()| trimmed)
+            .map_err(Words::from)
     }
 }
 

@@ -269,6 +269,21 @@ pub async fn problems_speak_the_language_asked_for() {
     assert_eq!(language, None);
     assert_eq!(problem["title"], "Some values break a rule");
     assert_eq!(problem["errors"][0]["message"], "must not be empty");
+    // A control character is named in the language asked for too.
+    let (status, problem) = crate::common::read(
+        app.request(reqwest::Method::POST, "/api/v1/customers")
+            .header("Accept-Language", "zh-CN")
+            .json(&serde_json::json!({"name": "Helios\u{7}"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "不得包含控制字符（发现 U+0007）"
+    );
     app.stop().await;
 }
 

@@ -4,7 +4,7 @@
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
-use crate::error::{AppError, AppResult, ErrorCode, Message, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, Message, Violations, Words};
 use crate::service::catalog::{get_product, Characteristic};
 use crate::service::colour::{colour_error, Chromaticity};
 use crate::service::limits::InputLimits;
@@ -27,19 +27,10 @@ pub(in crate::service) struct CappedProblems {
 }
 
 impl CappedProblems {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<Words>) {
         self.count += 1;
         if self.count <= MAX_REPORTED {
             self.listed.add(field, message);
-        }
-    }
-
-    /// A problem the catalogues word, so it is answered in the reader's
-    /// language.
-    pub fn add_said(&mut self, field: impl Into<String>, message: Message) {
-        self.count += 1;
-        if self.count <= MAX_REPORTED {
-            self.listed.add_said(field, message);
         }
     }
 
@@ -91,7 +82,7 @@ pub(in crate::service) fn context(
 ) -> AppResult<Context> {
     let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = sampling::plan_of_batch(conn, batch_id)?.ok_or_else(|| {
-        AppError::conflict_said(
+        AppError::conflict(
             ErrorCode::NoSamplingPlan,
             Message::new("err-no-sampling-plan").arg("batch", batch_id),
         )

@@ -169,7 +169,7 @@ fn check_correction(
             format!("'{code}' is derived from the unit's chromaticity; correct x or y instead"),
         );
     } else if let Some(message) = value_problem(characteristic, request.value, limits) {
-        problems.add_said("value", message);
+        problems.add("value", message);
     } else if let Some((_, message)) = chromaticity_problems(
         conn,
         &ctx,

@@ -125,19 +125,19 @@ fn check_items(
     let mut seen_pairs = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         for (field, message) in check_reading(ctx, item.unit, &item.characteristic, item.value) {
-            problems.add_said(format!("measurements[{i}].{field}"), message);
+            problems.add(format!("measurements[{i}].{field}"), message);
         }
         if let Err(message) = device_time(item.taken_at) {
             problems.add(format!("measurements[{i}].taken_at"), message);
         }
         if item.id.is_some_and(|id| !seen_ids.insert(id)) {
-            problems.add_said(
+            problems.add(
                 format!("measurements[{i}].id"),
                 Message::new("err-id-twice"),
             );
         }
         if !seen_pairs.insert((item.unit, item.characteristic.as_str())) {
-            problems.add_said(
+            problems.add(
                 format!("measurements[{i}]"),
                 Message::new("err-unit-twice")
                     .arg("unit", item.unit)
@@ -184,7 +184,7 @@ fn store_new(
         let item = &items[i];
         let characteristic = &ctx.template[&item.characteristic];
         if existing.contains(&(item.unit, characteristic.id)) {
-            return Err(AppError::conflict_said(
+            return Err(AppError::conflict(
                 ErrorCode::ReadingExists,
                 Message::new("err-reading-exists")
                     .arg("unit", item.unit)
