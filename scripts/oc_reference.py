@@ -5,7 +5,10 @@ Reads JSON cases from standard input: [{"N", "n", "c", "p": [...]}], and
 prints for each the acceptance probabilities by the hypergeometric
 (D = p·N rounded half up, as lotcheck does;
 Python's round() would round half to even), binomial and Poisson models, and the binomial and Poisson
-p at which Pa = 0.95 and 0.10 (brentq)."""
+p at which Pa = 0.95 and 0.10 (brentq). A case with "counts":
+"nonconformities" is a plan counting nonconformities: "u" lists the lot's
+nonconformities per unit (above 1 too), answered by the Poisson model only,
+with the u at which Pa = 0.95 and 0.10."""
 import json
 import math
 import sys
@@ -14,7 +17,19 @@ from scipy.optimize import brentq
 from scipy.stats import binom, hypergeom, poisson
 
 
+def nonconformities(case):
+    n, c = case["n"], case["c"]
+    pa = lambda u: poisson.cdf(c, n * u)
+    return {
+        "poisson": [float(pa(u)) for u in case["u"]],
+        "u95": brentq(lambda u: pa(u) - 0.95, 1e-12, 1e4, xtol=1e-15),
+        "u10": brentq(lambda u: pa(u) - 0.10, 1e-12, 1e4, xtol=1e-15),
+    }
+
+
 def answer(case):
+    if case.get("counts") == "nonconformities":
+        return nonconformities(case)
     N, n, c = case["N"], case["n"], case["c"]
     out = {"hypergeometric": [], "binomial": [], "poisson": []}
     for p in case["p"]:

@@ -25,6 +25,11 @@ pub struct Iso2859Query {
     pub level: Option<String>,
     /// normal (default), tightened or reduced (ANSI/ASQ Z1.4 Table II-C).
     pub inspection: Option<String>,
+    /// What the sample's count is of: `nonconforming_units` (default for
+    /// AQLs up to 10) or `nonconformities` (per 100 units; the only kind
+    /// above AQL 10). Risk points are then nonconformities per unit, by
+    /// the Poisson model.
+    pub counts: Option<String>,
 }
 
 /// The ISO 2859-1 single sampling plan for a lot, with its risk points.
@@ -41,6 +46,7 @@ pub async fn iso2859(
         q.aql,
         q.level.as_deref(),
         q.inspection.as_deref(),
+        q.counts.as_deref(),
     )?))
 }
 

@@ -2,7 +2,7 @@
 //! risks they imply. Pure answers from `domain`, shaped for clients.
 
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
-use crate::domain::sampling::oc::{default_grid, risk_of, AttributePlan, Model, Risk};
+use crate::domain::sampling::oc::{default_grid, risk_of, AttributePlan, Counts, Model, Risk};
 use crate::domain::sampling::LotSize;
 use crate::error::{AppError, AppResult, OrInternal, Violations};
 use serde::Serialize;
@@ -16,6 +16,9 @@ pub struct Iso2859Answer {
     pub inspection: Inspection,
     /// The printed table the plan comes from.
     pub table: &'static str,
+    /// What the sample's count is of: nonconforming units, or
+    /// nonconformities (AQLs above 10 count only those, per 100 units).
+    pub counts: Counts,
     #[serde(flatten)]
     pub plan: SinglePlan,
     pub risk: Risk,
@@ -50,22 +53,50 @@ pub fn iso_inputs(
     Some((aql?, level?, inspection?))
 }
 
+/// AQLs above this are nonconformities per 100 units only (ANSI/ASQ
+/// Z1.4-2003 and ISO 2859-1:1999 on the acceptance quality limit).
+pub const HIGHEST_PERCENT_NONCONFORMING_AQL: f64 = 10.0;
+
+/// What a plan at `aql` counts: `asked` when it may, nonconformities for
+/// an AQL above 10 whatever is asked (asking for units is refused).
+pub fn counts_for(aql: Aql, asked: Option<&str>) -> Result<Counts, String> {
+    let above_ten = aql.value() > HIGHEST_PERCENT_NONCONFORMING_AQL;
+    match asked.map(Counts::parse).transpose()? {
+        Some(Counts::NonconformingUnits) if above_ten => Err(format!(
+            "an AQL of {} is in nonconformities per 100 units: AQLs above 10 count \
+             nonconformities, not nonconforming units",
+            aql.value()
+        )),
+        Some(counts) => Ok(counts),
+        None if above_ten => Ok(Counts::Nonconformities),
+        None => Ok(Counts::NonconformingUnits),
+    }
+}
+
 pub fn iso2859_plan(
     lot_size: i64,
     aql: Option<f64>,
     level: Option<&str>,
     inspection: Option<&str>,
+    counts: Option<&str>,
 ) -> AppResult<Iso2859Answer> {
     let mut problems = Violations::default();
     let lot = LotSize::parse(lot_size)
         .map_err(|m| problems.add("lot_size", m))
         .ok();
     let inputs = iso_inputs(aql, level, inspection, &mut problems);
+    let counts = inputs.and_then(|(aql, _, _)| {
+        counts_for(aql, counts)
+            .map_err(|m| problems.add("counts", m))
+            .ok()
+    });
     problems.into_result()?;
-    let (lot, (aql, level, inspection)) =
-        lot.zip(inputs).or_internal("valid inputs give a plan")?;
+    let (lot, ((aql, level, inspection), counts)) = lot
+        .zip(inputs.zip(counts))
+        .or_internal("valid inputs give a plan")?;
     let plan = single_plan(lot.get(), aql, level, inspection);
-    let attribute = AttributePlan::new(
+    let attribute = AttributePlan::counting(
+        counts,
         lot.get().into(),
         plan.sample_size.into(),
         plan.accept.into(),
@@ -77,6 +108,7 @@ pub fn iso2859_plan(
         level,
         inspection,
         table: inspection.table(),
+        counts,
         plan,
         risk: risk_of(&attribute, Model::Hypergeometric),
     })

@@ -6,8 +6,10 @@
 //! checking every cell, arrow cells and their neighbours included, rules
 //! that out. Code letters are checked against the same package's Table I.
 
+use crate::common::{Backend, TestApp};
 use lotcheck::domain::sampling::iso2859::tables::{AQLS, LETTERS};
 use lotcheck::domain::sampling::iso2859::{code_letter, plan_for_letter, Aql, Inspection, Level};
+use reqwest::StatusCode;
 
 /// One row per code letter A..R; one `n:Ac/Re` per AQL column 0.010..1000.
 #[rustfmt::skip]
@@ -139,4 +141,93 @@ pub fn an_arrow_takes_its_plan_whole() {
     let (plan_letter, n, ac, re) =
         plan_for_letter('R', Aql::parse(0.025).unwrap(), Inspection::Tightened);
     assert_eq!((plan_letter, n, ac, re), ('S', 3150, 1, 2));
+}
+
+/// Every cell of the normal, tightened and reduced tables answers through
+/// `GET /api/v1/sampling/iso2859-1`, its n, Ac and Re those of the
+/// published copy above (n capped at the lot, which is then inspected
+/// whole): AQLs above 10 as plans counting nonconformities per 100 units,
+/// whose Ac may exceed n; asking them to count nonconforming units is
+/// refused, naming the field.
+pub async fn every_master_table_cell_answers_through_the_lookup_route() {
+    const LEVELS: [&str; 7] = ["S-1", "S-2", "S-3", "S-4", "I", "II", "III"];
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // A lot size and level giving each code letter: the top of the first
+    // lot-size range where some level gives it.
+    let lot_and_level = |letter: char| -> (u32, &str) {
+        for (row, (low, letters)) in PUBLISHED_CODE_LETTERS.iter().enumerate() {
+            if let Some(column) = letters.chars().position(|l| l == letter) {
+                let high = PUBLISHED_CODE_LETTERS
+                    .get(row + 1)
+                    .map_or(*low * 2, |next| next.0 - 1);
+                return (high, LEVELS[column]);
+            }
+        }
+        panic!("no lot gives letter {letter}");
+    };
+    let mut answered = 0;
+    for (inspection, rows) in PUBLISHED {
+        let inspection_name = format!("{inspection:?}").to_lowercase();
+        for line in rows {
+            let mut cells = line.split_whitespace();
+            let letter = cells.next().unwrap().chars().next().unwrap();
+            let (lot, level) = lot_and_level(letter);
+            for (column, cell) in cells.enumerate() {
+                let (n, acre) = cell.split_once(':').unwrap();
+                let (ac, re) = acre.split_once('/').unwrap();
+                let n: u32 = n.parse().unwrap();
+                let aql = AQLS[column];
+                let (status, answer) = app
+                    .get(&format!(
+                        "/api/v1/sampling/iso2859-1?lot_size={lot}&aql={aql}&level={level}&inspection={inspection_name}"
+                    ))
+                    .await;
+                let cell_name = format!("{inspection_name} {letter} AQL {aql}");
+                assert_eq!(status, StatusCode::OK, "{cell_name}: {answer}");
+                assert_eq!(answer["code_letter"], letter.to_string(), "{cell_name}");
+                assert_eq!(
+                    (
+                        answer["sample_size"].as_u64().unwrap(),
+                        answer["accept"].to_string(),
+                        answer["reject"].to_string(),
+                        answer["inspect_all"].as_bool().unwrap(),
+                    ),
+                    (
+                        u64::from(n.min(lot)),
+                        ac.to_string(),
+                        re.to_string(),
+                        n >= lot
+                    ),
+                    "{cell_name}: {answer}"
+                );
+                let counts = if aql > 10.0 {
+                    "nonconformities"
+                } else {
+                    "nonconforming_units"
+                };
+                assert_eq!(answer["counts"], counts, "{cell_name}");
+                assert_eq!(answer["risk"]["counts"], counts, "{cell_name}");
+                if aql > 10.0 {
+                    assert_eq!(answer["risk"]["model"], "poisson", "{cell_name}");
+                }
+                answered += 1;
+            }
+        }
+    }
+    assert_eq!(answered, 3 * 16 * 26);
+
+    let (status, problem) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=8&aql=40&counts=nonconforming_units")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(crate::common::error_fields(&problem), ["counts"]);
+    let (status, answer) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=500&aql=1.0&counts=nonconformities")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["counts"].as_str(), answer["risk"]["model"].as_str()),
+        (Some("nonconformities"), Some("poisson"))
+    );
+    app.stop().await;
 }

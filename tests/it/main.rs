@@ -128,11 +128,13 @@ fn main() -> std::process::ExitCode {
         test iso2859_tables::every_master_table_cell_matches_the_published_copy;
         test iso2859_tables::code_letters_match_the_published_copy;
         test iso2859_tables::an_arrow_takes_its_plan_whole;
+        async_test iso2859_tables::every_master_table_cell_answers_through_the_lookup_route;
         each_backend measurements::a_bad_item_is_named_and_nothing_is_stored;
         each_backend measurements::a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same;
         each_backend measurements::readings_need_a_plan_and_an_existing_batch;
         each_backend measurements::many_readings_in_one_request;
         test oc_scipy::acceptance_probabilities_and_risk_points_match_scipy [SCIPY];
+        test oc_scipy::plans_counting_nonconformities_match_scipy [SCIPY];
         async_test openapi::the_document_validates [OPENAPI_SPEC_VALIDATOR];
         each_backend operations::metrics_count_requests_by_route_pattern_and_read_the_database;
         async_test operations::metrics_need_the_token_when_one_is_set;

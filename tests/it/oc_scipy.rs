@@ -4,6 +4,43 @@
 
 use crate::common::python_oracle;
 use lotcheck::domain::sampling::oc::{AttributePlan, Model};
+
+/// Plans counting nonconformities, Ac at or above n among them (ISO 2859-1
+/// code letters A, D and H at AQLs 1000, 250 and 65): the Poisson model
+/// in nonconformities per unit, beyond 1 too, and its risk points.
+pub fn plans_counting_nonconformities_match_scipy() {
+    let plans = [
+        (8u64, 2u64, 30u64),
+        (50, 8, 21),
+        (150, 50, 21),
+        (3200, 125, 10),
+    ];
+    let us = [0.0, 0.05, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 25.0];
+    let cases: Value = plans
+        .iter()
+        .map(|(lot, n, c)| json!({"N": lot, "n": n, "c": c, "u": us, "counts": "nonconformities"}))
+        .collect();
+    let answers = python_oracle("oc_reference.py", &cases);
+    for ((lot, n, c), answer) in plans.iter().zip(answers.as_array().unwrap()) {
+        let plan = AttributePlan::counting_nonconformities(*lot, *n, *c).unwrap();
+        for (u, expected) in us.iter().zip(answer["poisson"].as_array().unwrap()) {
+            let ours = plan.pa(*u, Model::Hypergeometric);
+            let expected = expected.as_f64().unwrap();
+            assert!(
+                close(ours, expected, 1e-9),
+                "n={n} c={c} u={u}: {ours} vs scipy {expected}"
+            );
+        }
+        for (target, key) in [(0.95, "u95"), (0.10, "u10")] {
+            let ours = plan.quality_at(target, Model::Poisson);
+            let expected = answer[key].as_f64().unwrap();
+            assert!(
+                close(ours, expected, 1e-9),
+                "{key} n={n} c={c}: {ours} vs {expected}"
+            );
+        }
+    }
+}
 use serde_json::{json, Value};
 
 fn close(ours: f64, theirs: f64, tolerance: f64) -> bool {

@@ -8,6 +8,12 @@
 //! approximations. Rectifying inspection (rejected lots screened 100%):
 //! AOQ = Pa·p·(N − n)/N; AOQL = max over p of AOQ
 //! (Montgomery, *Introduction to Statistical Quality Control*, §15.2).
+//!
+//! A plan that counts nonconformities (a unit may hold several) judges the
+//! lot's nonconformities per unit u instead: the count X in the sample is
+//! Poisson(n·u), so Pa(u) = P(X ≤ Ac), Ac may exceed n, and u may exceed 1
+//! (Montgomery §15.2; ANSI/ASQ Z1.4-2003 and ISO 2859-1:1999 state AQLs
+//! above 10 in nonconformities per 100 units only).
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF, Hypergeometric, Poisson};
@@ -33,12 +39,36 @@ impl Model {
     }
 }
 
+/// What a plan counts in its sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Counts {
+    /// Units that fail (a unit is nonconforming or not); quality is the
+    /// lot's fraction nonconforming.
+    #[default]
+    NonconformingUnits,
+    /// Nonconformities, several per unit possible; quality is the lot's
+    /// nonconformities per unit (per 100 units × 100).
+    Nonconformities,
+}
+
+impl Counts {
+    pub fn parse(text: &str) -> Result<Counts, String> {
+        match text {
+            "nonconforming_units" => Ok(Counts::NonconformingUnits),
+            "nonconformities" => Ok(Counts::Nonconformities),
+            _ => Err("must be nonconforming_units or nonconformities".into()),
+        }
+    }
+}
+
 /// A single sampling plan applied to a lot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttributePlan {
     pub lot_size: u64,
     pub sample_size: u64,
     pub accept: u64,
+    pub counts: Counts,
 }
 
 impl AttributePlan {
@@ -59,20 +89,65 @@ impl AttributePlan {
         if accept >= sample_size {
             return Err((
                 "accept",
-                format!("must be less than the sample size ({sample_size})"),
+                format!(
+                    "must be less than the sample size ({sample_size}) when counting \
+                     nonconforming units; count nonconformities to accept more"
+                ),
             ));
         }
         Ok(Self {
             lot_size,
             sample_size,
             accept,
+            counts: Counts::NonconformingUnits,
         })
     }
 
-    /// Probability of acceptance of a lot with fraction nonconforming `p`.
+    /// A plan counting nonconformities: Ac may be any number, since a unit
+    /// may hold several; judged by the Poisson model whatever is asked.
+    pub fn counting_nonconformities(
+        lot_size: u64,
+        sample_size: u64,
+        accept: u64,
+    ) -> Result<Self, (&'static str, String)> {
+        let bounds = Self::new(lot_size, sample_size, 0)?;
+        Ok(Self {
+            accept,
+            counts: Counts::Nonconformities,
+            ..bounds
+        })
+    }
+
+    /// A plan counting what `counts` says.
+    pub fn counting(
+        counts: Counts,
+        lot_size: u64,
+        sample_size: u64,
+        accept: u64,
+    ) -> Result<Self, (&'static str, String)> {
+        match counts {
+            Counts::NonconformingUnits => Self::new(lot_size, sample_size, accept),
+            Counts::Nonconformities => {
+                Self::counting_nonconformities(lot_size, sample_size, accept)
+            }
+        }
+    }
+
+    /// Probability of acceptance of a lot with fraction nonconforming `p`
+    /// (nonconformities per unit when the plan counts those).
     pub fn pa(&self, p: f64, model: Model) -> f64 {
-        let p = p.clamp(0.0, 1.0);
         let (n, c) = (self.sample_size, self.accept);
+        if self.counts == Counts::Nonconformities {
+            let u = p.max(0.0);
+            return if u == 0.0 {
+                1.0
+            } else {
+                Poisson::new(n as f64 * u)
+                    .map(|d| d.cdf(c))
+                    .unwrap_or(f64::NAN)
+            };
+        }
+        let p = p.clamp(0.0, 1.0);
         match model {
             Model::Hypergeometric => {
                 let defectives = (p * self.lot_size as f64).round() as u64;
@@ -100,6 +175,11 @@ impl AttributePlan {
     /// the smallest D/N with Pa ≤ target.
     pub fn quality_at(&self, target: f64, model: Model) -> f64 {
         let (mut low, mut high) = (0.0_f64, 1.0_f64);
+        // Nonconformities per unit have no ceiling: widen until Pa falls.
+        while self.counts == Counts::Nonconformities && self.pa(high, model) > target {
+            low = high;
+            high *= 2.0;
+        }
         for _ in 0..100 {
             let mid = 0.5 * (low + high);
             if self.pa(mid, model) > target {
@@ -108,8 +188,8 @@ impl AttributePlan {
                 high = mid;
             }
         }
-        match model {
-            Model::Hypergeometric => {
+        match (self.counts, model) {
+            (Counts::NonconformingUnits, Model::Hypergeometric) => {
                 let n = self.lot_size as f64;
                 (high * n).round() / n
             }
@@ -133,7 +213,11 @@ impl AttributePlan {
             }
         });
         let width = upper / steps as f64;
-        let (mut a, mut b) = ((best.0 - width).max(0.0), (best.0 + width).min(1.0));
+        let ceiling = match self.counts {
+            Counts::NonconformingUnits => 1.0,
+            Counts::Nonconformities => upper,
+        };
+        let (mut a, mut b) = ((best.0 - width).max(0.0), (best.0 + width).min(ceiling));
         let ratio = (5f64.sqrt() - 1.0) / 2.0;
         for _ in 0..60 {
             let x1 = b - ratio * (b - a);
@@ -162,10 +246,13 @@ pub fn default_grid() -> Vec<f64> {
     grid
 }
 
-/// What a plan protects against, by the exact hypergeometric model.
+/// What a plan protects against, by the exact hypergeometric model (the
+/// Poisson model for a plan counting nonconformities, whose points are
+/// then nonconformities per unit).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Risk {
     pub model: Model,
+    pub counts: Counts,
     /// Lot fraction nonconforming accepted 95% of the time.
     pub producer_risk_point: f64,
     /// Lot fraction nonconforming accepted only 10% of the time (LTPD).
@@ -178,9 +265,14 @@ pub struct Risk {
 
 /// The risk points and AOQL of a plan under `model`.
 pub fn risk_of(plan: &AttributePlan, model: Model) -> Risk {
+    let model = match plan.counts {
+        Counts::NonconformingUnits => model,
+        Counts::Nonconformities => Model::Poisson,
+    };
     let (aoql_at, aoql) = plan.aoql(model);
     Risk {
         model,
+        counts: plan.counts,
         producer_risk_point: plan.quality_at(0.95, model),
         consumer_risk_point: plan.quality_at(0.10, model),
         aoql,
@@ -226,5 +318,31 @@ mod tests {
             assert!(plan.pa(p10, model) <= 0.10 + 1e-9, "{model:?}");
         }
         assert_eq!(plan.pa(0.0, Model::Hypergeometric), 1.0);
+    }
+
+    /// ISO 2859-1 code letter A at AQL 1000 (nonconformities per 100
+    /// units): n = 2, Ac = 30. Values from SciPy 1.17.1:
+    /// `poisson.cdf(30, 2 * 10.0)` = 0.9865253187200778, and `brentq` of
+    /// `poisson.cdf(30, 2 * u) - target` giving u = 11.222255891062556 at
+    /// Pa = 0.95 and 19.15755200112194 at Pa = 0.10.
+    #[test]
+    fn a_plan_counting_nonconformities_accepts_more_than_its_sample() {
+        assert!(AttributePlan::new(8, 2, 30).is_err());
+        let plan = AttributePlan::counting_nonconformities(8, 2, 30).unwrap();
+        assert!((plan.pa(10.0, Model::Hypergeometric) - 0.9865253187200778).abs() < 1e-12);
+        let risk = risk_of(&plan, Model::Hypergeometric);
+        assert_eq!(
+            (risk.model, risk.counts),
+            (Model::Poisson, Counts::Nonconformities)
+        );
+        assert!(
+            (risk.producer_risk_point - 11.222255891062556).abs() < 1e-9,
+            "{risk:?}"
+        );
+        assert!(
+            (risk.consumer_risk_point - 19.15755200112194).abs() < 1e-9,
+            "{risk:?}"
+        );
+        assert!(risk.aoql > 0.0 && risk.aoql_at > 0.0);
     }
 }
