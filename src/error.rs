@@ -263,6 +263,24 @@ impl From<crate::domain::text::ControlCharacter> for Words {
     }
 }
 
+/// A template's problem, in the catalogues' words.
+impl From<crate::domain::template::TemplateProblem> for Words {
+    fn from(problem: crate::domain::template::TemplateProblem) -> Self {
+        use crate::domain::template::{CharacteristicSpec, TemplateProblem as P};
+        match problem {
+            P::BadCode => Message::new("err-template-code")
+                .arg("max", CharacteristicSpec::MAX_CODE_LEN)
+                .into(),
+            P::EmptyName => Message::new("err-empty").into(),
+            P::Control(found) => found.into(),
+            P::QuantityNotVariable => Message::new("err-template-quantity-kind").into(),
+            P::AttributeHasLimits => Message::new("err-template-attribute-limits").into(),
+            P::UslNotAboveLsl { lsl } => Message::new("err-template-usl").arg("lsl", lsl).into(),
+            P::NominalOutside => Message::new("err-template-nominal").into(),
+        }
+    }
+}
+
 /// An answered error whose words the catalogues hold, kept in the
 /// response's extensions for the problems middleware to give them in the
 /// language the client asks for.

@@ -103,12 +103,49 @@ pub struct CharacteristicSpec {
     pub quantity: Option<Quantity>,
 }
 
+/// What can be wrong with a characteristic of a template; its `Display` is
+/// the English sentence, and the catalogues word each (`err-template-…`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateProblem {
+    BadCode,
+    EmptyName,
+    Control(super::text::ControlCharacter),
+    QuantityNotVariable,
+    AttributeHasLimits,
+    UslNotAboveLsl { lsl: f64 },
+    NominalOutside,
+}
+
+impl std::fmt::Display for TemplateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TemplateProblem::BadCode => write!(
+                f,
+                "must be 1 to {} characters of letters, digits, '_', '-' or '.'",
+                CharacteristicSpec::MAX_CODE_LEN
+            ),
+            TemplateProblem::EmptyName => f.write_str("must not be empty"),
+            TemplateProblem::Control(found) => found.fmt(f),
+            TemplateProblem::QuantityNotVariable => {
+                f.write_str("a colour quantity is measured on a scale: kind must be variable")
+            }
+            TemplateProblem::AttributeHasLimits => {
+                f.write_str("an attribute characteristic is judged pass/fail and has no limits")
+            }
+            TemplateProblem::UslNotAboveLsl { lsl } => {
+                write!(f, "must be greater than lsl ({lsl})")
+            }
+            TemplateProblem::NominalOutside => f.write_str("must lie within lsl and usl"),
+        }
+    }
+}
+
 impl CharacteristicSpec {
     pub const MAX_CODE_LEN: usize = 40;
 
     /// Checks a characteristic and answers every problem found as
-    /// `(field, message)` pairs.
-    pub fn validate(&self) -> Vec<(&'static str, String)> {
+    /// `(field, problem)` pairs.
+    pub fn validate(&self) -> Vec<(&'static str, TemplateProblem)> {
         let mut problems = Vec::new();
         let code_ok = !self.code.is_empty()
             && self.code.len() <= Self::MAX_CODE_LEN
@@ -117,50 +154,37 @@ impl CharacteristicSpec {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !code_ok {
-            problems.push((
-                "code",
-                format!(
-                    "must be 1 to {} characters of letters, digits, '_', '-' or '.'",
-                    Self::MAX_CODE_LEN
-                ),
-            ));
+            problems.push(("code", TemplateProblem::BadCode));
         }
         if self.name.trim().is_empty() {
-            problems.push(("name", "must not be empty".to_string()));
+            problems.push(("name", TemplateProblem::EmptyName));
         }
         for (field, text) in [("name", &self.name), ("unit", &self.unit)] {
-            if let Err(message) = super::text::check(text, super::text::TextKind::Line) {
-                problems.push((field, message.to_string()));
+            if let Err(found) = super::text::check(text, super::text::TextKind::Line) {
+                problems.push((field, TemplateProblem::Control(found)));
             }
         }
         if self.quantity.is_some() && self.kind != Kind::Variable {
-            problems.push((
-                "quantity",
-                "a colour quantity is measured on a scale: kind must be variable".to_string(),
-            ));
+            problems.push(("quantity", TemplateProblem::QuantityNotVariable));
         }
         let Limits { lsl, usl } = self.limits;
         match self.kind {
             Kind::Attribute => {
                 for (field, value) in [("nominal", self.nominal), ("lsl", lsl), ("usl", usl)] {
                     if value.is_some() {
-                        problems.push((
-                            field,
-                            "an attribute characteristic is judged pass/fail and has no limits"
-                                .to_string(),
-                        ));
+                        problems.push((field, TemplateProblem::AttributeHasLimits));
                     }
                 }
             }
             Kind::Variable => {
                 if let (Some(lsl), Some(usl)) = (lsl, usl) {
                     if lsl >= usl {
-                        problems.push(("usl", format!("must be greater than lsl ({lsl})")));
+                        problems.push(("usl", TemplateProblem::UslNotAboveLsl { lsl }));
                     }
                 }
                 if let Some(nominal) = self.nominal {
                     if self.limits.is_outside(nominal) {
-                        problems.push(("nominal", "must lie within lsl and usl".to_string()));
+                        problems.push(("nominal", TemplateProblem::NominalOutside));
                     }
                 }
             }

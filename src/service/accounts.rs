@@ -3,7 +3,7 @@
 use super::audit::{self, Actor};
 use super::{required_text, utc};
 use crate::domain::access::Role;
-use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, Message, OnUniqueViolation, Violations};
 use crate::store::accounts::{self as store, UserRow};
 use crate::store::catalog::find_customer;
 use crate::store::{now, DbConnection};
@@ -96,10 +96,7 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
                 .chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) =>
         {
-            problems.add(
-                "username",
-                "may hold letters, digits, '.', '_', '-' and '@' only",
-            )
+            problems.add("username", Message::new("err-username-characters"))
         }
         Ok(_) => {}
     }
@@ -107,14 +104,15 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
         problems.add("password", message);
     }
     match (input.role, input.customer_id) {
-        (Role::Customer, None) => {
-            problems.add("customer_id", "a customer user is bound to one customer")
-        }
+        (Role::Customer, None) => problems.add(
+            "customer_id",
+            Message::new("err-customer-user-needs-customer"),
+        ),
         (Role::Customer, Some(id)) if find_customer(conn, id)?.is_none() => {
-            problems.add("customer_id", format!("no customer {id}"))
+            problems.add("customer_id", Message::new("err-no-customer").arg("id", id))
         }
         (role, Some(_)) if role != Role::Customer => {
-            problems.add("customer_id", "only customer users are bound to a customer")
+            problems.add("customer_id", Message::new("err-only-customer-users"))
         }
         _ => {}
     }
@@ -211,14 +209,14 @@ pub fn enable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> Ap
 }
 
 /// A password's length rule.
-fn check_password(password: &str) -> Result<(), String> {
+fn check_password(password: &str) -> Result<(), Message> {
     let length = password.chars().count();
     if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
         Ok(())
     } else {
-        Err(format!(
-            "must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
-        ))
+        Err(Message::new("err-password-length")
+            .arg("min", MIN_PASSWORD_CHARS)
+            .arg("max", MAX_PASSWORD_CHARS))
     }
 }
 

@@ -6,7 +6,7 @@ use crate::domain::access::Visibility;
 use crate::domain::colorimetry::Xy;
 pub use crate::domain::product::{Characteristic, Product, VisualScope};
 use crate::domain::template::{CharacteristicSpec, Kind, Limits, Quantity, Severity};
-use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
+use crate::error::{AppError, AppResult, ErrorCode, Message, OnUniqueViolation, Violations};
 use crate::store::catalog::{self as store, CharacteristicRow, CustomerRow, ProductRow};
 use crate::store::{now, DbConnection, PageRequest};
 use chrono::{DateTime, Utc};
@@ -175,13 +175,16 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
     }
     if let Some(customer_id) = input.customer_id {
         if store::find_customer(conn, customer_id)?.is_none() {
-            problems.add("customer_id", format!("no customer {customer_id}"));
+            problems.add(
+                "customer_id",
+                Message::new("err-no-customer").arg("id", customer_id),
+            );
         }
     }
     if input.characteristics.is_empty() {
         problems.add(
             "characteristics",
-            "a product needs at least one characteristic to inspect",
+            Message::new("err-product-no-characteristic"),
         );
     }
     let mut codes = HashSet::new();
@@ -192,7 +195,7 @@ fn validate_product(conn: &mut DbConnection, input: &NewProduct) -> AppResult<()
         if !codes.insert(line.code.as_str()) {
             problems.add(
                 format!("characteristics[{i}].code"),
-                format!("'{}' is used twice", line.code),
+                Message::new("err-code-twice").arg("code", &line.code),
             );
         }
     }
@@ -212,17 +215,14 @@ fn check_colour_quantities(input: &NewProduct, problems: &mut Violations) {
             if !seen.insert(quantity) {
                 problems.add(
                     format!("characteristics[{i}].quantity"),
-                    format!("'{}' is given twice", quantity.as_str()),
+                    Message::new("err-quantity-twice").arg("quantity", quantity.as_str()),
                 );
             }
         }
     }
     let has = |q| seen.contains(&q);
     if has(Quantity::CieX) != has(Quantity::CieY) {
-        problems.add(
-            "characteristics",
-            "chromaticity needs both a cie_x and a cie_y characteristic",
-        );
+        problems.add("characteristics", Message::new("err-chromaticity-pair"));
     }
     if has(Quantity::CieX) && has(Quantity::CieY) && has(Quantity::MacadamSteps) {
         match colour_target(&input.params) {

@@ -22,6 +22,8 @@ struct Words {
     users: &'static str,
     add_product: &'static str,
     not_a_number: &'static str,
+    /// The service's refusal of a USL below the LSL, in the reader's language.
+    usl_below_lsl: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -29,6 +31,7 @@ const ENGLISH: Words = Words {
     users: "Users",
     add_product: "Add product",
     not_a_number: "is not a number",
+    usl_below_lsl: "must be greater than lsl",
 };
 
 const CHINESE: Words = Words {
@@ -36,6 +39,7 @@ const CHINESE: Words = Words {
     users: "用户",
     add_product: "添加产品",
     not_a_number: "不是数字",
+    usl_below_lsl: "必须大于下限",
 };
 
 pub async fn an_admin_sets_up_users_customers_and_products(backend: Backend) {
@@ -211,7 +215,7 @@ async fn admin_sets_up(backend: Backend, words: &Words) {
     .await;
     assert!(text_of(&browser, "[id=\"characteristics[0].usl-error\"]")
         .await
-        .contains("must be greater than lsl"));
+        .contains(words.usl_below_lsl));
     let (_, products) = app.get("/api/v1/products").await;
     assert_eq!(products["total"], 0, "nothing stored: {products}");
     screens(
