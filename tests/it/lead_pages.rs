@@ -457,10 +457,15 @@ pub async fn a_lead_reads_control_charts_and_freezes_limits(backend: Backend) {
     )
     .await;
     freeze_up_to(&browser, batches[5]).await;
+    // The phases table names the frozen batches (the header's "lead1 ·"
+    // is there before the answer comes).
     until(
         &browser,
         "the phase",
-        "document.querySelector('form.freeze') && document.body.innerText.includes('lead1 ·')",
+        &format!(
+            "document.querySelector('form.freeze') && document.body.innerText.includes('#{} – #{}')",
+            batches[0], batches[5]
+        ),
     )
     .await;
     let (status, chart) = app
