@@ -9,9 +9,8 @@ use crate::browser::{
     chromedriver, js, main_text_of, open_until, screens, signed_in_browser, text_of,
     TABLET_AND_DESKTOP,
 };
-use crate::common::{self, Backend, TestApp, PASSWORD};
+use crate::common::{self, Backend, TestApp};
 use lotcheck::domain::access::Role;
-use reqwest::StatusCode;
 use serde_json::json;
 
 struct Words {
@@ -146,20 +145,14 @@ async fn customer_reads(backend: Backend, words: &Words) {
     assert!(text_of(&browser, "main").await.contains(words.not_found));
 
     // The lead releases the batch and issues the report.
-    let (status, signed) = app
-        .post(
-            &format!("/api/v1/batches/{}/disposition", s.batch_id),
-            &json!({"password": PASSWORD, "meaning": "released", "comment": "All readings within limits"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{signed}");
-    let (status, issued) = app
-        .post(
-            &format!("/api/v1/orders/{}/reports", s.order_id),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let issued = common::decide_and_issue(
+        &app,
+        s.batch_id,
+        s.order_id,
+        "released",
+        "All readings within limits",
+    )
+    .await;
 
     let order = main_text_of(
         &browser,

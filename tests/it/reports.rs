@@ -320,20 +320,14 @@ pub async fn a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subse
     let app = TestApp::spawn(backend).await;
     let s = common::scenario(&app, 200).await;
     inspected_batch(&app, s.batch_id, 7).await;
-    let (status, signed) = app
-        .post(
-            &format!("/api/v1/batches/{}/disposition", s.batch_id),
-            &json!({"password": PASSWORD, "meaning": "released_under_concession", "comment": "客户同意免检外观"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{signed}");
-    let (status, issued) = app
-        .post(
-            &format!("/api/v1/orders/{}/reports", s.order_id),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let issued = common::decide_and_issue(
+        &app,
+        s.batch_id,
+        s.order_id,
+        "released_under_concession",
+        "客户同意免检外观",
+    )
+    .await;
     let files = issued["files"].as_array().unwrap();
     let languages: Vec<&str> = files
         .iter()

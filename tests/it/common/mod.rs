@@ -476,6 +476,29 @@ pub async fn new_batch(app: &Http, order_id: i64, lot_size: i64) -> i64 {
     batch["id"].as_i64().expect("batch id")
 }
 
+/// A lead signs the batch's decision (`meaning`, `comment`) and issues the
+/// order's report; answers the issued revision.
+pub async fn decide_and_issue(
+    app: &Http,
+    batch_id: i64,
+    order_id: i64,
+    meaning: &str,
+    comment: &str,
+) -> Value {
+    let (status, signed) = app
+        .post(
+            &format!("/api/v1/batches/{batch_id}/disposition"),
+            &json!({"password": PASSWORD, "meaning": meaning, "comment": comment}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    let (status, issued) = app
+        .post(&format!("/api/v1/orders/{order_id}/reports"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    issued
+}
+
 /// Draws a batch's sampling plan; answers the plan and its unit numbers.
 pub async fn draw_plan(app: &Http, batch_id: i64, request: Value) -> (Value, Vec<i64>) {
     let plan = app
