@@ -174,38 +174,7 @@ impl FieldError {
     }
 }
 
-/// A message of the catalogues (`locales/*/lotcheck.ftl`) with its
-/// arguments, kept with an error so that its answer can be given in the
-/// language the reader asks for; the English text is made from it too.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub key: &'static str,
-    pub args: Vec<(&'static str, String)>,
-}
-
-impl Message {
-    pub fn new(key: &'static str) -> Self {
-        Self {
-            key,
-            args: Vec::new(),
-        }
-    }
-
-    /// With the argument `{ $name }`.
-    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.args.push((name, value.to_string()));
-        self
-    }
-
-    pub fn in_language(&self, lang: Lang) -> String {
-        let args: Vec<(&str, fluent_bundle::FluentValue)> = self
-            .args
-            .iter()
-            .map(|(name, value)| (*name, value.clone().into()))
-            .collect();
-        crate::i18n::message(lang, self.key, &args)
-    }
-}
+pub use crate::domain::message::Message;
 
 /// The words of an error: the service's own English, or a message of the
 /// catalogues, which the answer gives in the reader's language. Every
@@ -251,15 +220,19 @@ impl From<Message> for Words {
 }
 
 /// A control character where a text may hold none, named for the reader.
-impl From<crate::domain::text::ControlCharacter> for Words {
+impl From<crate::domain::text::ControlCharacter> for Message {
     fn from(found: crate::domain::text::ControlCharacter) -> Self {
         let key = match found.kind {
             crate::domain::text::TextKind::Line => "err-control-character",
             crate::domain::text::TextKind::Free => "err-control-character-free",
         };
-        Message::new(key)
-            .arg("code", format!("U+{:04X}", found.character as u32))
-            .into()
+        Message::new(key).arg("code", format!("U+{:04X}", found.character as u32))
+    }
+}
+
+impl From<crate::domain::text::ControlCharacter> for Words {
+    fn from(found: crate::domain::text::ControlCharacter) -> Self {
+        Message::from(found).into()
     }
 }
 
@@ -413,8 +386,8 @@ impl AppError {
     }
 
     #[track_caller]
-    pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
+    pub fn not_found(detail: impl Into<Words>) -> Self {
+        Self::new(ErrorCode::NotFound, detail)
     }
 
     /// No valid credentials (401); the answer invites a bearer token.
@@ -457,10 +430,7 @@ impl AppError {
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self {
             cause: Some(Arc::from(cause.into())),
-            ..Self::new(
-                ErrorCode::Internal,
-                "the server failed to answer; the error has been logged",
-            )
+            ..Self::new(ErrorCode::Internal, Message::new("err-internal"))
         }
     }
 
@@ -689,13 +659,13 @@ impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => Self::not_found("record"),
+            Error::NotFound => Self::not_found(Message::new("err-not-found-record")),
             lost if connection_lost(&lost) => Self {
                 cause: Some(Arc::new(lost)),
-                ..Self::unavailable("the database connection was lost; try again")
+                ..Self::unavailable(Message::new("err-connection-lost"))
             },
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                Self::unavailable("the database was busy with a conflicting write; try again")
+                Self::unavailable(Message::new("err-write-conflict"))
             }
             other => Self::internal(other),
         }
@@ -707,7 +677,7 @@ impl From<diesel::r2d2::PoolError> for AppError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         Self {
             cause: Some(Arc::new(error)),
-            ..Self::unavailable("no database connection is available; try again")
+            ..Self::unavailable(Message::new("err-no-connection"))
         }
     }
 }
@@ -830,8 +800,8 @@ mod tests {
 
     #[test]
     fn only_not_found_is_told_otherwise() {
-        let missing = || AppError::not_found("batch 3");
-        let hidden: AppResult<()> = Err(AppError::not_found("order 7"));
+        let missing = || AppError::not_found("batch 3 not found");
+        let hidden: AppResult<()> = Err(AppError::not_found("order 7 not found"));
         assert_eq!(
             hidden.not_found_as(missing).unwrap_err().detail,
             "batch 3 not found"

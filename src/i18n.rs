@@ -5,6 +5,7 @@
 
 use crate::domain::disposition::{Meaning, Proposal};
 use crate::domain::language::{Lang, ReportLanguage};
+use crate::domain::message::{Argument, Message};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::collections::BTreeMap;
@@ -73,6 +74,32 @@ pub fn message(lang: Lang, key: &str, args: &[(&str, FluentValue)]) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+impl Message {
+    /// The message in `lang`'s words (English where that catalogue lacks it).
+    pub fn in_language(&self, lang: Lang) -> String {
+        let args: Vec<(&str, FluentValue)> = self
+            .args
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Argument::Text(text) => text.clone(),
+                    Argument::Message(inner) => inner.in_language(lang),
+                };
+                (*name, text.into())
+            })
+            .collect();
+        message(lang, self.key, &args)
+    }
+}
+
+/// The message in English, the service's own language (logs, and the
+/// text of an answer before the reader's language is known).
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_language(Lang::En))
+    }
+}
+
 /// Whether the catalogue of `lang` has `key` (English counts as a fallback
 /// only through [`message`]).
 fn has(lang: Lang, key: &str) -> bool {
@@ -88,27 +115,6 @@ pub fn parameter_key(parameter: &str) -> String {
 /// Whether the catalogues have `key` (English holds every key).
 pub fn has_key(key: &str) -> bool {
     has(Lang::En, key)
-}
-
-/// The service's most common field messages, by their English words, and
-/// their keys in the catalogues.
-const COMMON: [(&str, &str); 5] = [
-    ("choose a decision", "sign-meaning-missing"),
-    ("is not a number", "field-not-a-number"),
-    ("must not be empty", "field-required"),
-    ("is required", "field-required"),
-    (
-        "does not match your password: the decision is not signed",
-        "sign-password-wrong",
-    ),
-];
-
-/// A field message of the service in `lang`, when the catalogue has it.
-pub fn common_message(lang: Lang, english: &str) -> Option<String> {
-    COMMON
-        .iter()
-        .find(|(words, _)| *words == english)
-        .map(|(_, key)| text(lang, key))
 }
 
 /// The title of a problem's `code` in `lang` (key `problem-<code>`, with
@@ -246,6 +252,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every key the source names with `Message::new` is one of the
+    /// catalogues: a typo would otherwise show the bare key to the reader.
+    #[test]
+    fn every_message_the_code_names_is_catalogued() {
+        fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("the source folder reads") {
+                let path = entry.expect("a folder entry reads").path();
+                if path.is_dir() {
+                    sources(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    found.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let opening = concat!("Message::new", "(\"");
+        let mut named = 0;
+        for file in files {
+            let source = std::fs::read_to_string(&file).expect("a source file reads");
+            for (at, _) in source.match_indices(opening) {
+                let rest = &source[at + opening.len()..];
+                let key = &rest[..rest.find('"').expect("the key's literal closes")];
+                named += 1;
+                assert!(has(Lang::En, key), "{}: no key {key}", file.display());
+            }
+        }
+        assert!(named > 50, "the source is read ({named} messages)");
     }
 
     #[test]

@@ -55,7 +55,6 @@ error-too-many = 尝试次数过多
 error-unavailable = 服务繁忙，请稍后再试
 error-expired-hint = 未保存任何内容。请返回，刷新页面后重试。
 field-not-a-number = 不是数字
-field-required = 必须填写
 form-fields-marked = 有 { $count } 个字段需要修改；每个字段都已用红色标出并注明原因。
 error-back = 返回上一页
 error-detail-prefix = 详细信息（英文）：
@@ -115,7 +114,6 @@ sign-meaning-missing = 请选择一个决定。
 sign-comment = 备注
 sign-password = 您的密码（即您的签名）
 sign-password-hint = 密码即签名；决定将与签署时间及所依据数据的指纹一同保存。
-sign-password-wrong = 密码错误：决定未签署。
 sign-button = 签署决定
 
 ## 检验员的待办列表
@@ -651,3 +649,208 @@ err-template-quantity-kind = 颜色量是连续测量值：类型必须为计量
 err-template-attribute-limits = 计数型特性按合格/不合格判定，不设规格限
 err-template-usl = 必须大于下限（{ $lsl }）
 err-template-nominal = 必须在下限和上限之间
+err-lot-size = 须在 1 到 { $max } 件之间
+err-integer-between = 须为 { $min } 到 { $max } 之间的整数
+err-one-of = 须为以下之一：{ $choices }
+err-reduced-iso-table = 未提供 ISO 2859-1:1999 放宽检验表：只有 ANSI/ASQ Z1.4-2003 放宽检验表（inspection=reduced）经公开版本核对
+err-aql-value = 须为标准规定的 AQL 值之一：{ $choices }
+err-percent-range = 须大于 0 且不超过 100
+err-percent-decimals = 最多两位小数（如 10 或 2.5）
+err-not-found-record = 未找到该记录
+err-not-found-batch = 未找到批次 { $id }
+err-not-found-order = 未找到订单 { $id }
+err-not-found-customer = 未找到客户 { $id }
+err-not-found-product = 未找到产品 { $id }
+err-not-found-supplier = 未找到供应商 { $id }
+err-not-found-user = 未找到用户“{ $name }”
+err-not-found-inspection = 未找到检验记录 { $id }
+err-not-found-photo = 未找到照片 { $id }
+err-not-found-measurement = 未找到测量记录 { $id }
+err-not-found-plan = 批次 { $batch } 没有抽样方案
+err-not-found-report-file = 本系统签发的报告中没有此 SHA-256：该文件不是本系统签发的报告，或已被改动
+err-not-found-revision = 未找到本订单报告的第 { $revision } 版（{ $language }）
+err-not-found-revision-language = 未找到本订单报告的第 { $revision } 版（{ $language }）：该版只以英文签发
+err-device-time-ahead = { $time } 比服务器时钟快一天以上（服务器时间 { $now }）；请校正设备的日期和时间
+err-sample-too-large = 将从 { $lot } 件的批中抽取 { $sample } 件；一个方案最多抽取 { $most } 件（此处最多 { $percent }%）
+err-visual-needs-plan = 本产品的外观检验只检抽样方案中的样品；请先为批次 { $batch } 抽样
+err-defect-twice = “{ $code }”列出了两次；请改填数量
+err-unknown-defect = “{ $code }”不在“{ $family }”缺陷目录中（已有：{ $known }）
+err-unknown-defect-empty-catalogue = “{ $code }”不在“{ $family }”缺陷目录中；该目录尚无缺陷，由管理员添加
+err-unit-not-drawn-visual = 样品 { $unit } 未被抽中；本产品的外观检验只检抽样方案中的样品
+err-inspections-count = 须包含 1 到 { $max } 条检验记录
+err-at-least = 不得小于 { $min }
+err-range-last-below-first = 不得小于起始编号（{ $first }）
+err-range-too-long = 一个范围最多 { $max } 件；其余请另起一个范围
+err-range-nothing-drawn = { $first } 到 { $last } 之间没有需检验的样品：本产品的外观检验只检抽样方案中的样品
+err-inspected-meanwhile = 另一请求同时检验了其中部分样品
+err-unit-appears-twice = 样品 { $unit } 在本请求中出现了两次
+err-no-supplier = 没有供应商 { $id }
+err-batch-created-meanwhile = 本订单的另一个批次同时被创建；请重试
+err-signing-password = 与您的密码不符：决定未签署
+err-too-many-passwords = 密码错误次数过多；{ $minutes } 分钟内拒绝签署和登录
+err-decided-meanwhile = 同一时刻已有人对该批次签署了另一项决定
+err-release-needs-concession = 数据建议为{ $proposal ->
+    [accept] 接收
+    [reject] 拒收
+    [hold] 暂扣
+   *[other] { $proposal }
+}（{ $reasons }）；只能让步放行
+err-nothing-to-supersede = 该批次没有可取代的决定
+err-decision-in-force = 批次 { $batch } 已有决定 { $current }；如需更改，请签署新决定并设 supersedes = { $current }
+err-id-names-another-inspection = 编号 { $id } 已用于另一条检验记录
+err-id-names-another-reading = 编号 { $id } 已用于另一条读数
+err-inspection-discontinued = 加严检验下已有 5 批不被接收，这些批的验收检验已暂停；请先记录纠正措施
+err-lot-result-exists = 批次 { $batch } 的结果已记录
+err-switching-needs-iso-plan = 转移规则只适用于采用 ISO 2859-1 方案的批次
+err-not-discontinued = 本产品的检验未暂停
+err-role-may-not = { $role } 角色无权执行此操作（{ $permission }）
+err-credential-unknown = { $kind ->
+    [session] 会话
+   *[other] 令牌
+}无效；请重新登录
+err-credential-revoked = { $kind ->
+    [session] 会话
+   *[other] 令牌
+}已撤销；请重新登录
+err-credential-expired = { $kind ->
+    [session] 会话
+   *[other] 令牌
+}已过期；请重新登录
+err-credential-disabled-user = { $kind ->
+    [session] 会话
+   *[other] 令牌
+}所属用户已停用；请重新登录
+err-aql-counts-nonconformities = AQL { $aql } 以每百单位不合格数计：AQL 大于 10 时计不合格数，而非不合格品数
+err-sample-within-lot = 须在 1 到批量（{ $lot }）之间
+err-accept-below-sample = 按不合格品计数时须小于样本量（{ $sample }）；如需接收更多，请按不合格数计数
+err-fractions = 须为最多 1000 个以逗号分隔、介于 0 和 1 之间的比例，如 0.01,0.05
+err-u-chart-visual = u 图统计每单位的外观缺陷数：请使用 characteristic=visual
+err-phase-batches = 两个批次都须是本产品在此图上有数据的批次
+err-phase-order = 不得早于 first_batch_id
+err-no-chart-data = 本产品尚无批次有“{ $code }”的数据
+err-phase-exists = 此图已有一个从该批次开始的阶段
+err-rules-list = 须为判异规则编号的列表（WE1–WE4、N1–N8）
+err-not-a-rule = { $rule } 不是判异规则编号（WE1–WE4、N1–N8）
+err-spc-no-data = 基准范围内没有批次有此图的数据
+err-spc-too-few-points = I-MR 图至少需要两个批次
+err-spc-unequal-subgroups = 各批次样本量不同；X̄ 图需要等量子组（请用 i-mr）
+err-spc-subgroup-size = 子组大小为 { $size }：X̄ 图每组至少需要 2 个值（请用 i-mr）
+err-spc-range-too-wide = 子组大小为 { $size }：超过 8 个值请用 xbar-s
+err-unit-inspected = 样品 { $unit } 已检验；如需更改，须更正该检验记录
+err-defect-code = 须为 1 到 40 个字母、数字、“_”或“-”
+err-defect-exists = 产品族“{ $family }”已有缺陷“{ $code }”
+err-inspection-corrected = 检验记录 { $id } 已被更正；请更正当前版本
+err-readings-missing = 该批次 { $expected } 个读数中仍缺 { $missing } 个
+err-not-a-characteristic = “{ $code }”不是本产品的检验特性
+err-capability-variable = 过程能力需要计量型特性；计数型特性看不合格品率
+err-customer-exists = 名为“{ $name }”的客户已存在
+err-product-exists = 编码为“{ $code }”的产品已存在
+err-target-number = 计算与目标色点的麦克亚当椭圆阶数需要一个数值
+err-target-outside-diagram = 目标色点位于色品图之外
+err-photos-busy = 正在处理的照片过多；请稍后重试
+err-photo-bytes = 照片最大 { $max } 字节
+err-photo-format = 须为 JPEG 或 PNG 图像（HEIC 请转为 JPEG 发送）
+err-photo-undecodable = 无法解码该图像：{ $why }
+err-photo-pixels = 照片为 { $width } × { $height } 像素（{ $megapixels } MP）；照片最大 { $max } MP，每边最多 { $side } 像素
+err-user-exists = 名为“{ $name }”的用户已存在
+err-last-admin = “{ $name }”是最后一个有效的管理员；请先添加或启用另一个管理员
+err-unknown-chart = 没有图表“{ $name }”：请从以下选择：{ $choices }
+err-name-characteristic = 请用编码指明检验特性
+err-not-measured = “{ $code }”不是 { $product } 的计量型特性
+err-no-readings-of = 尚无 { $code } 的读数
+err-no-chromaticity = { $product } 不记录色品坐标（cie_x、cie_y）
+err-no-plan-yet = 该批次尚无抽样方案
+err-plan-drawn-meanwhile = 另一请求同时为批次 { $batch } 抽取了抽样方案
+err-plan-exists = 批次 { $batch } 已有抽样方案（种子 { $seed }，抽取于 { $drawn }）；方案不会重抽
+err-applies-to-method = 只适用于方法 { $method }
+err-aql-either = 请给出 aql 或 aql_by_severity 之一
+err-aql-one-class = 请至少指定一个缺陷类别
+err-aql-class-above-zero = 至少一个类别的 AQL 须大于 0
+err-supplier-exists = 供应商“{ $name }”已存在
+err-product-of-other-customer = 产品 { $code } 是另一客户的设计
+err-order-exists = 该客户已有订单 { $po }
+err-yields-whose = 请给出 product_id 或 order_id 指明查看谁的合格率
+err-aql-required = ISO 2859-1 方案必须填写
+err-nothing-to-report = 该订单尚无批次：没有可报告的内容
+err-undecided-batch = 批次 { $batches } 尚无决定：请先作出决定，或以含未决批次的方式签发报告（with_undecided_batches=true；报告声明会列出这些批次）
+err-undecided-batches = 批次 { $batches } 尚无决定：请先作出决定，或以含未决批次的方式签发报告（with_undecided_batches=true；报告声明会列出这些批次）
+err-report-changed = 生成报告期间订单的数据或报告已改变；请重新签发
+err-sha256-digits = 须为 64 位十六进制数字
+err-draft-staff-only = 草稿仅供工厂人员使用；请下载已签发的报告
+err-report-not-issued = 该订单的质检报告尚未签发
+err-more-problems = 另有 { $count } 个问题未列出
+err-readings-none = 至少须包含一个读数
+err-readings-too-many = 每个请求最多 { $max } 个读数；其余请另行发送
+err-recorded-meanwhile = 另一请求同时记录了其中部分读数；请用相同编号重试
+err-reading-corrected = 读数 { $id } 已被更正；请更正当前版本（见 /api/v1/measurements/{ $id }/history）
+err-correct-derived = “{ $code }”由样品的色品坐标导出；请改为更正 x 或 y
+err-reading-too-large-to-chart = { $code } 的一个读数为 { $value }，超出 ±{ $max }，无法绘图或计算控制限；它是在读数范围检查启用之前存入的：请更正
+err-at-line = 第 { $line } 行：{ $message }
+err-outside-diagram = (x, y) 位于 CIE 1931 色品图之外：不是颜色
+err-outside-cct-range = (x, y) 在 1,000 K 到 100,000 K 之间没有相关色温
+err-unit-chromaticity = 样品 { $unit }：x = { $x }，y = { $y }：{ $reason }
+err-file-no-rows = 文件只有表头，没有数据行
+err-import-reading-exists = 样品 { $unit } 已有 { $code } 读数；如需更改请提交更正
+err-import-reading-twice = 样品 { $unit } 在本文件中有第二个 { $code } 读数
+err-header-too-long = 第 1 行（表头）超过 { $max } 字节，即一行的上限
+err-header-unreadable = 无法读取表头行：{ $why }
+err-file-empty = 文件为空：应有一行表头（如“unit,flux,power”）以及每个样品一行数据
+err-no-unit-column = 表头“{ $header }”中没有样品编号列“{ $column }”
+err-no-such-column = 文件中没有“{ $column }”列（表头“{ $header }”）
+err-import-derived = “{ $code }”由色品坐标 x 和 y 导出；请改为导入 x 和 y
+err-no-mapped-column = 表头“{ $header }”中没有任何列对应本产品的检验特性（已有：{ $known }）；请提供列映射
+err-import-in-progress = 同一文件正在导入该批次
+err-at-cell = 第 { $line } 行“{ $column }”列：{ $message }
+err-line-unreadable = 无法读取该行：{ $why }
+err-cell-makes-line-too-long = 以“{ $start }”开头的单元格使该行超过 { $max } 字节，即一行的上限
+err-line-too-long = 该行超过 { $max } 字节，即一行的上限
+err-field-count = 该行有 { $fields } 个字段，而表头有 { $header } 个（行被截断了？）
+err-not-a-unit-number = “{ $text }”不是样品编号
+err-not-a-number = “{ $text }”不是数字
+err-not-a-number-decimal-comma = “{ $text }”不是数字（小数请用小数点）
+err-bad-query = 查询字符串无效：{ $why }
+err-no-such-path = 没有此资源：{ $path }（{ $why }）
+err-method-not-allowed = { $path } 不允许 { $method }（允许：{ $allowed }）
+err-no-such-resource = 没有此资源：{ $method } { $path }
+err-shutting-down = 服务正在关闭；正在完成进行中的请求
+err-database-silent = 数据库没有响应
+err-body-timeout = 请求体未在 { $seconds } 秒内到达
+err-csrf = 通过浏览器会话所做的更改须带有页面的 { $header }；请重新加载页面
+err-sign-in-first = 请先登录：POST /api/v1/auth/token，然后发送 Authorization: Bearer <token>
+err-wrong-credentials = 用户名或密码错误
+err-sign-ins-locked-minute = 登录失败次数过多；请在 { $minutes } 分钟后重试
+err-sign-ins-locked = 登录失败次数过多；请在 { $minutes } 分钟后重试
+err-rfc3339 = “{ $text }”不是 RFC 3339 时间（如 2026-11-22T08:00:00Z）
+err-send-json = 请以 JSON 发送请求体，并设 Content-Type: application/json
+err-body-too-large = { $why }（上限 { $max } 字节）
+err-malformed-json = 请求体不是有效的 JSON：{ $why }
+err-field-name = 字段名{ $message }
+err-required = 必填
+err-json-value = 值不符合要求：{ $why }
+err-multipart = 上传内容不是有效的 multipart/form-data：{ $why }
+err-too-long-bytes = 最多 { $max } 字节
+err-utf8 = 须为 UTF-8 文本
+err-file-name = 文件名{ $message }
+err-import-too-large = 文件最大 { $max } 字节；请拆分导出文件
+err-mapping-json = 须为“表头 → 特性编码”的 JSON 对象：{ $why }
+err-unknown-form-field = 未知的表单字段（应为 { $expected }）
+err-attach-csv = 请将 CSV 文件作为表单字段“file”附上
+err-upload-interrupted = 上传中断：{ $why }
+err-attach-photo = 请将图像作为表单字段“photo”附上
+err-metrics-token = 请发送监控令牌：Authorization: Bearer <token>
+err-give-with = 给出 { $given } 时须同时给出 { $missing }
+err-internal = 服务器未能响应；错误已记录
+err-connection-lost = 数据库连接已断开；请重试
+err-write-conflict = 数据库正忙于一次冲突的写入；请重试
+err-no-connection = 没有可用的数据库连接；请重试
+err-writer-stopped = 数据库写入线程已停止；请重试
+err-database-unopenable = 无法打开数据库；请重试
+err-database-file-gone = 数据库文件 { $path } 不见了
+err-migrations-pending = 尚未应用的数据库迁移：{ $migrations }
+err-upload-not-a-form = 上传内容不是有效的表单
+err-upload-broke-off = 上传中断
+err-larger-than-reports = 比本系统签发的任何报告都大
+err-choose-pdf = 请选择要核验的 PDF
+err-choose-role = 请选择角色
+err-choose-customer = 请选择客户
+err-choose-severity = 请选择严重度

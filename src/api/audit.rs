@@ -3,6 +3,7 @@
 use super::auth::perm::ReadAudit;
 use super::auth::Allowed;
 use super::extract::page_request;
+use crate::error::Message;
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::audit::{self, AuditEntry};
 use crate::service::Page;
@@ -39,12 +40,7 @@ fn parse_time(field: &str, text: Option<String>) -> AppResult<Option<chrono::Nai
     text.map(|text| {
         DateTime::parse_from_rfc3339(&text)
             .map(|t| t.with_timezone(&Utc).naive_utc())
-            .map_err(|_| {
-                AppError::invalid(
-                    field,
-                    format!("'{text}' is not an RFC 3339 time (e.g. 2026-11-22T08:00:00Z)"),
-                )
-            })
+            .map_err(|_| AppError::invalid(field, Message::new("err-rfc3339").arg("text", &text)))
     })
     .transpose()
 }

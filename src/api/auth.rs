@@ -1,6 +1,7 @@
 //! Signing in and out of the API, and who the caller is.
 
 use super::extract::ApiJson;
+use crate::error::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Problem};
 use crate::service::auth::{self, AuthSettings, Caller, IssuedToken, LoginOutcome, TokenKind};
 use crate::store::Db;
@@ -86,9 +87,7 @@ pub async fn authenticate(
                     } else {
                         Err(AppError::new(
                             ErrorCode::CsrfToken,
-                            format!(
-                                "a change made with the browser session must carry the page's {CSRF_HEADER}; reload the page"
-                            ),
+                            Message::new("err-csrf").arg("header", CSRF_HEADER),
                         ))
                     }
                 }
@@ -118,11 +117,9 @@ impl FromRequest for Caller {
             .extensions()
             .get::<Authentication>()
             .map(|a| a.0.clone());
-        ready(found.unwrap_or_else(|| {
-            Err(AppError::unauthorized(
-                "sign in first: POST /api/v1/auth/token, then send Authorization: Bearer <token>",
-            ))
-        }))
+        ready(
+            found.unwrap_or_else(|| Err(AppError::unauthorized(Message::new("err-sign-in-first")))),
+        )
     }
 }
 
@@ -176,13 +173,19 @@ pub async fn settle(outcome: LoginOutcome) -> Result<IssuedToken, AppError> {
         LoginOutcome::Granted(token) => Ok(token),
         LoginOutcome::Refused { delay } => {
             actix_web::rt::time::sleep(delay).await;
-            Err(AppError::unauthorized("wrong username or password"))
+            Err(AppError::unauthorized(Message::new(
+                "err-wrong-credentials",
+            )))
         }
         LoginOutcome::Locked { retry_after } => {
             let minutes = retry_after.as_secs().div_ceil(60).max(1);
-            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            let key = if minutes == 1 {
+                "err-sign-ins-locked-minute"
+            } else {
+                "err-sign-ins-locked"
+            };
             Err(AppError::too_many_requests(
-                format!("too many failed sign-ins; try again in {minutes} {unit}"),
+                Message::new(key).arg("minutes", minutes),
                 retry_after,
             ))
         }

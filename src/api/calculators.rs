@@ -4,6 +4,7 @@ use super::auth::perm::ReadResults;
 use super::auth::Allowed;
 use crate::domain::colorimetry::Xy;
 use crate::error::AppError;
+use crate::error::Message;
 use crate::error::{AppResult, Problem};
 use crate::service::calculators::{self, Iso2859Answer, OcCurve};
 use crate::service::colour::{self, ColourAnswer};
@@ -108,10 +109,20 @@ pub async fn colorimetry(
         (Some(x), Some(y)) => Some(Xy { x, y }),
         (None, None) => None,
         (Some(_), None) => {
-            return Err(AppError::bad_request("give target_y with target_x").with_field("target_y"))
+            return Err(AppError::bad_request(
+                Message::new("err-give-with")
+                    .arg("missing", "target_y")
+                    .arg("given", "target_x"),
+            )
+            .with_field("target_y"))
         }
         (None, Some(_)) => {
-            return Err(AppError::bad_request("give target_x with target_y").with_field("target_x"))
+            return Err(AppError::bad_request(
+                Message::new("err-give-with")
+                    .arg("missing", "target_x")
+                    .arg("given", "target_y"),
+            )
+            .with_field("target_x"))
         }
     };
     Ok(web::Json(colour::describe(Xy { x: q.x, y: q.y }, target)?))

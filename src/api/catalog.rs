@@ -215,12 +215,15 @@ pub async fn control_chart(
     let (product_id, visibility) = (id.into_inner(), caller.visibility());
     let query = query.into_inner();
     let kind = ChartKind::parse(&query.chart).ok_or_else(|| {
-        crate::error::AppError::invalid("chart", "one of xbar-r, xbar-s, i-mr, p, u")
+        crate::error::AppError::invalid(
+            "chart",
+            crate::error::Message::new("err-one-of").arg("choices", "xbar-r, xbar-s, i-mr, p, u"),
+        )
     })?;
     if query.baseline == Some(0) {
         return Err(crate::error::AppError::invalid(
             "baseline",
-            "at least one batch",
+            crate::error::Message::new("err-at-least").arg("min", 1),
         ));
     }
     Ok(web::Json(

@@ -14,6 +14,7 @@
 use super::metrics::{Metrics, UNMATCHED};
 use super::proxy;
 use crate::domain::text::{self, TextKind};
+use crate::error::Message;
 use crate::error::{AppError, ErrorCode};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -205,10 +206,7 @@ pub async fn body_deadline<B: MessageBody + 'static>(
     }
     let mut late = AppError::new(
         ErrorCode::RequestTimeout,
-        format!(
-            "the body did not arrive within {} seconds",
-            limit.as_secs_f64()
-        ),
+        Message::new("err-body-timeout").arg("seconds", limit.as_secs_f64()),
     )
     .error_response();
     late.head_mut().set_connection_type(ConnectionType::Close);

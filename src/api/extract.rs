@@ -1,6 +1,7 @@
 //! Request extractors whose failures answer problem+json naming the field.
 
 use crate::domain::text::{self, TextKind};
+use crate::error::Message;
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::store::PageRequest;
 use actix_web::dev::Payload;
@@ -31,13 +32,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !is_json {
                 return Err(AppError::new(
                     ErrorCode::UnsupportedMediaType,
-                    "send the body as JSON with Content-Type: application/json",
+                    Message::new("err-send-json"),
                 ));
             }
             let body = body.await.map_err(|e| {
                 AppError::new(
                     ErrorCode::BodyTooLarge,
-                    format!("{e} (limit {MAX_JSON_BODY} bytes)"),
+                    Message::new("err-body-too-large")
+                        .arg("why", e)
+                        .arg("max", MAX_JSON_BODY),
                 )
             })?;
             parse_json(&body).map(ApiJson)
@@ -53,7 +56,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         AppError::new(
             ErrorCode::MalformedJson,
-            format!("the body is not valid JSON: {e}"),
+            Message::new("err-malformed-json").arg("why", e),
         )
     })?;
     let problems = control_characters(&value);
@@ -107,7 +110,7 @@ pub fn control_characters(value: &Value) -> Vec<FieldError> {
                     if let Err(message) = text::check(name, TextKind::Line) {
                         problems.push(FieldError::new(
                             path.escape_debug().to_string(),
-                            format!("the field's name {message}"),
+                            Message::new("err-field-name").arg_message("message", message.into()),
                         ));
                         continue;
                     }
@@ -129,21 +132,23 @@ fn parse_typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let inner = error.into_inner();
         if inner.is_data() {
             let message = inner.to_string();
-            AppError::invalid_fields(vec![FieldError::new(
-                missing_field_path(&field, &message).unwrap_or(field),
-                message,
-            )])
+            let (field, said) = match missing_field_path(&field, &message) {
+                Some(path) => (path, Message::new("err-required")),
+                None => (field, Message::new("err-json-value").arg("why", message)),
+            };
+            AppError::invalid_fields(vec![FieldError::new(field, said)])
         } else {
             let mut problem = AppError::new(
                 ErrorCode::MalformedJson,
-                format!("the body is not valid JSON: {inner}"),
+                Message::new("err-malformed-json").arg("why", &inner),
             );
             // Where the parser stopped inside a value (a number out of
             // range, say), name that value too.
             if field != "." {
-                problem
-                    .errors
-                    .push(FieldError::new(field, inner.to_string()));
+                problem.errors.push(FieldError::new(
+                    field,
+                    Message::new("err-json-value").arg("why", inner),
+                ));
             }
             problem
         }
@@ -171,12 +176,17 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
     if page < 1 {
-        return Err(AppError::invalid("page", "pages are numbered from 1"));
+        return Err(AppError::invalid(
+            "page",
+            Message::new("err-at-least").arg("min", 1),
+        ));
     }
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(AppError::invalid(
             "per_page",
-            format!("must be between 1 and {MAX_PER_PAGE}"),
+            Message::new("err-integer-between")
+                .arg("min", 1)
+                .arg("max", MAX_PER_PAGE),
         ));
     }
     Ok(PageRequest { page, per_page })

@@ -2,6 +2,7 @@
 //! (send traffic here: the database answers, its schema is current, and the
 //! service is not shutting down).
 
+use crate::error::Message;
 use crate::error::{AppError, AppResult};
 use crate::store::Db;
 use actix_web::{get, web};
@@ -62,16 +63,14 @@ pub async fn readyz(
     readiness: web::Data<Readiness>,
 ) -> AppResult<web::Json<Health>> {
     if readiness.is_shutting_down() {
-        return Err(AppError::unavailable(
-            "the service is shutting down; requests in flight are being finished",
-        ));
+        return Err(AppError::unavailable(Message::new("err-shutting-down")));
     }
     db.check_ready(READY_TIMEOUT).await.map_err(|e| {
         if e.status().as_u16() == 503 {
             e
         } else {
             tracing::warn!(error = %e, "readiness check failed");
-            AppError::unavailable("the database does not answer")
+            AppError::unavailable(Message::new("err-database-silent"))
         }
     })?;
     Ok(web::Json(Health { status: "ready" }))

@@ -5,6 +5,7 @@ use super::auth::Allowed;
 use super::extract::control_characters;
 use crate::domain::digest::hex;
 use crate::domain::text::{self, TextKind};
+use crate::error::Message;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
 use crate::service::imports::{self, CsvFile, Import, ImportOptions, ImportOutcome};
 use crate::service::limits::InputLimits;
@@ -39,9 +40,7 @@ fn io_error(error: std::io::Error) -> AppError {
 }
 
 fn multipart_error(error: actix_multipart::MultipartError) -> AppError {
-    AppError::bad_request(format!(
-        "the upload is not valid multipart/form-data: {error}"
-    ))
+    AppError::bad_request(Message::new("err-multipart").arg("why", error))
 }
 
 async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<String> {
@@ -49,10 +48,13 @@ async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<
     while let Some(chunk) = field.next().await {
         bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
         if bytes.len() > MAX_FIELD_BYTES {
-            return Err(AppError::invalid(name, "is too long"));
+            return Err(AppError::invalid(
+                name,
+                Message::new("err-too-long-bytes").arg("max", MAX_FIELD_BYTES),
+            ));
         }
     }
-    String::from_utf8(bytes).map_err(|_| AppError::invalid(name, "must be UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| AppError::invalid(name, Message::new("err-utf8")))
 }
 
 /// A one-line text field: no control characters.
@@ -75,8 +77,12 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                     .and_then(|d| d.get_filename())
                     .unwrap_or("upload.csv")
                     .to_string();
-                text::check(&filename, TextKind::Line)
-                    .map_err(|m| AppError::invalid("file", format!("the file's name {m}")))?;
+                text::check(&filename, TextKind::Line).map_err(|m| {
+                    AppError::invalid(
+                        "file",
+                        Message::new("err-file-name").arg_message("message", m.into()),
+                    )
+                })?;
                 let mut file = tempfile::tempfile().map_err(io_error)?;
                 let mut hasher = Sha256::new();
                 let mut size = 0;
@@ -86,7 +92,7 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                     if size > MAX_IMPORT_BYTES {
                         return Err(AppError::new(
                             ErrorCode::FileTooLarge,
-                            format!("files up to {MAX_IMPORT_BYTES} bytes; split the export"),
+                            Message::new("err-import-too-large").arg("max", MAX_IMPORT_BYTES),
                         )
                         .with_field("file"));
                     }
@@ -102,10 +108,7 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
             "mapping" => {
                 let text = read_text(&mut field, "mapping").await?;
                 let mapping: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                    AppError::invalid(
-                        "mapping",
-                        format!("must be a JSON object of header → characteristic code: {e}"),
-                    )
+                    AppError::invalid("mapping", Message::new("err-mapping-json").arg("why", e))
                 })?;
                 let problems = control_characters(&mapping);
                 if !problems.is_empty() {
@@ -120,22 +123,20 @@ async fn receive(mut form: Multipart) -> AppResult<Upload> {
                     ));
                 }
                 options.mapping = Some(serde_json::from_value(mapping).map_err(|e| {
-                    AppError::invalid(
-                        "mapping",
-                        format!("must be a JSON object of header → characteristic code: {e}"),
-                    )
+                    AppError::invalid("mapping", Message::new("err-mapping-json").arg("why", e))
                 })?);
             }
             other => {
                 return Err(AppError::invalid(
                     other,
-                    "unknown form field (expected file, mapping, instrument, unit_column)",
+                    Message::new("err-unknown-form-field")
+                        .arg("expected", "file, mapping, instrument, unit_column"),
                 ))
             }
         }
     }
-    let (file, sha256, filename) = upload
-        .ok_or_else(|| AppError::invalid("file", "attach the CSV file as the form field 'file'"))?;
+    let (file, sha256, filename) =
+        upload.ok_or_else(|| AppError::invalid("file", Message::new("err-attach-csv")))?;
     Ok(Upload {
         file,
         sha256,

@@ -6,6 +6,7 @@
 //! token is set (`--metrics-token`); then only a scraper that sends it as
 //! `Authorization: Bearer <token>`.
 
+use crate::error::Message;
 use crate::error::{AppError, AppResult};
 use crate::service::operations;
 use crate::store::Db;
@@ -228,9 +229,7 @@ pub async fn metrics(
     access: web::Data<MetricsAccess>,
 ) -> AppResult<HttpResponse> {
     if !access.admits(&req) {
-        return Err(AppError::unauthorized(
-            "send the metrics token: Authorization: Bearer <token>",
-        ));
+        return Err(AppError::unauthorized(Message::new("err-metrics-token")));
     }
     let text = metrics.render(&db).await;
     Ok(HttpResponse::Ok()

@@ -2,6 +2,7 @@
 //! itself (unknown route, wrong method, unreadable query or path).
 
 use crate::domain::language::Lang;
+use crate::error::Message;
 use crate::error::{AppError, ErrorCode, Translatable, PROBLEM_JSON};
 use crate::i18n;
 use actix_web::body::{EitherBody, MessageBody};
@@ -15,14 +16,16 @@ pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
         AppError::new(
             ErrorCode::BadQuery,
-            format!("the query string is invalid: {error}"),
+            Message::new("err-bad-query").arg("why", error),
         )
         .into()
     }))
     .app_data(web::PathConfig::default().error_handler(|error, req| {
         AppError::new(
             ErrorCode::NotFound,
-            format!("no such resource: {} ({error})", req.path()),
+            Message::new("err-no-such-path")
+                .arg("path", req.path())
+                .arg("why", error),
         )
         .into()
     }))
@@ -38,11 +41,10 @@ pub async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, 
     if let Some(allowed) = allowed {
         let mut response = AppError::new(
             ErrorCode::MethodNotAllowed,
-            format!(
-                "{} is not allowed on {} (allowed: {allowed})",
-                req.method(),
-                req.path()
-            ),
+            Message::new("err-method-not-allowed")
+                .arg("method", req.method())
+                .arg("path", req.path())
+                .arg("allowed", &allowed),
         )
         .error_response();
         let allow = header::HeaderValue::from_str(&allowed)
@@ -52,7 +54,9 @@ pub async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, 
     }
     Err(AppError::new(
         ErrorCode::NotFound,
-        format!("no such resource: {} {}", req.method(), req.path()),
+        Message::new("err-no-such-resource")
+            .arg("method", req.method())
+            .arg("path", req.path()),
     ))
 }
 
@@ -104,11 +108,7 @@ fn translate(problem: &mut serde_json::Value, lang: Lang, error: Option<&AppErro
                 .and_then(|e| e.errors.get(i))
                 .filter(|f| f.said.is_some())
                 .map(|f| f.message_in(lang));
-            let Some(message) = said.or_else(|| {
-                field["message"]
-                    .as_str()
-                    .and_then(|m| i18n::common_message(lang, m))
-            }) else {
+            let Some(message) = said else {
                 continue;
             };
             if count == 1 {

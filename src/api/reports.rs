@@ -5,7 +5,7 @@ use super::auth::perm::{IssueReports, ReadResults};
 use super::auth::Allowed;
 use crate::domain::access::Visibility;
 use crate::domain::language::ReportLanguage;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, Message, Problem};
 use crate::service::reports::{self, IssuedReport, Preparation, ReportFile, Verification};
 use crate::store::Db;
 use actix_web::{get, post, web, HttpResponse};
@@ -240,10 +240,11 @@ pub async fn issued_pdf(
         .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility, language))
         .await?
         .ok_or_else(|| {
-            AppError::not_found(format!(
-                "revision {revision} of this order's report in {}",
-                language.tag()
-            ))
+            AppError::not_found(
+                Message::new("err-not-found-revision")
+                    .arg("revision", revision)
+                    .arg("language", language.tag()),
+            )
         })?;
     Ok(pdf_response(file, order_id))
 }

@@ -4,6 +4,7 @@
 use super::auth::perm::{ManageCatalog, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::{page_request, ApiJson};
+use crate::error::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::service::photos::{self, PhotoLimits, MAX_PHOTO_BYTES};
 use crate::service::visual::{
@@ -191,21 +192,22 @@ pub async fn upload_photo(
     let mut bytes: Option<Vec<u8>> = None;
     while let Some(field) = form.next().await {
         let mut field = field
-            .map_err(|e| AppError::bad_request(format!("not valid multipart/form-data: {e}")))?;
+            .map_err(|e| AppError::bad_request(Message::new("err-multipart").arg("why", e)))?;
         if field.name() != Some("photo") {
             return Err(AppError::invalid(
                 field.name().unwrap_or("form"),
-                "unknown form field (expected photo)",
+                Message::new("err-unknown-form-field").arg("expected", "photo"),
             ));
         }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| AppError::bad_request(format!("upload interrupted: {e}")))?;
+            let chunk = chunk.map_err(|e| {
+                AppError::bad_request(Message::new("err-upload-interrupted").arg("why", e))
+            })?;
             if data.len() + chunk.len() > MAX_PHOTO_BYTES {
                 return Err(AppError::new(
                     ErrorCode::PhotoTooLarge,
-                    format!("photos up to {MAX_PHOTO_BYTES} bytes"),
+                    Message::new("err-photo-bytes").arg("max", MAX_PHOTO_BYTES),
                 )
                 .with_field("photo"));
             }
@@ -213,8 +215,8 @@ pub async fn upload_photo(
         }
         bytes = Some(data);
     }
-    let bytes = bytes
-        .ok_or_else(|| AppError::invalid("photo", "attach the image as the form field 'photo'"))?;
+    let bytes =
+        bytes.ok_or_else(|| AppError::invalid("photo", Message::new("err-attach-photo")))?;
     let turn = limits.turn().await?;
     let limits = limits.into_inner();
     let prepared = web::block(move || photos::prepare_upload(bytes, &limits, turn)).await??;

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod disposition;
 pub mod inference;
 pub mod language;
+pub mod message;
 pub mod product;
 pub mod run_rules;
 pub mod sampling;

@@ -12,6 +12,7 @@
 use super::inference::{chart_factors, d2};
 use super::run_rules::{violations, Rule};
 use super::stats::{describe, Descriptives};
+use crate::domain::message::Message;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -127,6 +128,19 @@ pub enum SpcError {
     SubgroupSize(usize),
     #[error("subgroups of {0}: use xbar-s above 8 values")]
     RangeChartTooWide(usize),
+}
+
+impl SpcError {
+    /// What the error says, in the catalogues' words.
+    pub fn message(&self) -> Message {
+        match self {
+            SpcError::NoData => Message::new("err-spc-no-data"),
+            SpcError::TooFewPoints => Message::new("err-spc-too-few-points"),
+            SpcError::UnequalSubgroups => Message::new("err-spc-unequal-subgroups"),
+            SpcError::SubgroupSize(n) => Message::new("err-spc-subgroup-size").arg("size", n),
+            SpcError::RangeChartTooWide(n) => Message::new("err-spc-range-too-wide").arg("size", n),
+        }
+    }
 }
 
 /// One batch's readings of a variable characteristic.
@@ -491,14 +505,14 @@ pub fn rules_from_params(params: &serde_json::Map<String, serde_json::Value>) ->
 }
 
 /// Checks `params.spc_rules` when a product is created: answers the problem.
-pub fn check_rules_param(params: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+pub fn check_rules_param(params: &serde_json::Map<String, serde_json::Value>) -> Option<Message> {
     let value = params.get("spc_rules")?;
     let Some(list) = value.as_array() else {
-        return Some("must be a list of rule ids (WE1–WE4, N1–N8)".into());
+        return Some(Message::new("err-rules-list"));
     };
     list.iter()
         .find(|r| r.as_str().and_then(Rule::parse).is_none())
-        .map(|r| format!("{r} is not a rule id (WE1–WE4, N1–N8)"))
+        .map(|r| Message::new("err-not-a-rule").arg("rule", r))
 }
 
 #[cfg(test)]

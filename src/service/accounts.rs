@@ -133,7 +133,7 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::UserExists,
-            format!("a user named '{username}' already exists"),
+            Message::new("err-user-exists").arg("name", username),
         )
         .with_field("username")
     })?;
@@ -149,7 +149,7 @@ pub fn add_user(conn: &mut DbConnection, actor: &Actor, input: NewUser) -> AppRe
 
 pub fn get_user(conn: &mut DbConnection, id: i64) -> AppResult<User> {
     store::find_user(conn, id)?
-        .ok_or_else(|| AppError::not_found(format!("user {id}")))?
+        .ok_or_else(|| AppError::not_found(Message::new("err-not-found-user").arg("name", id)))?
         .try_into()
 }
 
@@ -167,14 +167,15 @@ pub fn list_users(conn: &mut DbConnection) -> AppResult<Vec<User>> {
 /// remains (say on leaving the plant): that admin, or
 /// `lotcheck user enable`, can undo it.
 pub fn disable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<User> {
-    let user = store::find_user_by_name(conn, username)?
-        .ok_or_else(|| AppError::not_found(format!("user '{username}'")))?;
+    let user = store::find_user_by_name(conn, username)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-user").arg("name", username))
+    })?;
     if !user.disabled && user.role == Role::Admin.as_str() {
         let admins = store::lock_active_admins(conn)?;
         if admins.iter().all(|&id| id == user.id) {
             return Err(AppError::conflict(
                 ErrorCode::LastAdmin,
-                format!("'{username}' is the last active admin; add or enable another admin first"),
+                Message::new("err-last-admin").arg("name", username),
             ));
         }
     }
@@ -193,8 +194,9 @@ pub fn disable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> A
 /// Enables a disabled user again; it signs in anew (its old tokens stay
 /// revoked). Enabling a user that is not disabled changes nothing.
 pub fn enable_user(conn: &mut DbConnection, actor: &Actor, username: &str) -> AppResult<User> {
-    let user = store::find_user_by_name(conn, username)?
-        .ok_or_else(|| AppError::not_found(format!("user '{username}'")))?;
+    let user = store::find_user_by_name(conn, username)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-user").arg("name", username))
+    })?;
     if user.disabled {
         store::set_disabled(conn, user.id, false)?;
         audit::record(

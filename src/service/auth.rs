@@ -8,6 +8,7 @@ use super::accounts::{verify_against_nobody, verify_password};
 use super::audit::{self, Actor};
 use crate::domain::access::{permits, Permission, Role, Visibility};
 use crate::domain::digest::hex;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::accounts::{self as store, TokenRow, UserRow};
 use crate::store::{now, DbConnection};
@@ -36,10 +37,11 @@ impl Caller {
         if permits(self.role, permission) {
             Ok(())
         } else {
-            Err(AppError::forbidden(format!(
-                "the {} role may not do this ({permission:?})",
-                self.role.as_str()
-            )))
+            Err(AppError::forbidden(
+                Message::new("err-role-may-not")
+                    .arg("role", self.role.as_str())
+                    .arg("permission", format!("{permission:?}")),
+            ))
         }
     }
 
@@ -397,20 +399,19 @@ pub fn authenticate(
     secret: &str,
     kind: TokenKind,
 ) -> AppResult<(Caller, Option<String>)> {
-    let refused = |why: &str| {
-        AppError::unauthorized(format!("the {} is {why}; sign in again", kind.as_str()))
-    };
+    let refused =
+        |key: &'static str| AppError::unauthorized(Message::new(key).arg("kind", kind.as_str()));
     let (token, user) = store::find_token(conn, &sha256_hex(secret))?
         .filter(|(token, _)| token.kind == kind.as_str())
-        .ok_or_else(|| refused("not known"))?;
+        .ok_or_else(|| refused("err-credential-unknown"))?;
     if token.revoked_at.is_some() {
-        return Err(refused("revoked"));
+        return Err(refused("err-credential-revoked"));
     }
     if token.expires_at <= now() {
-        return Err(refused("expired"));
+        return Err(refused("err-credential-expired"));
     }
     if user.disabled {
-        return Err(refused("of a disabled user"));
+        return Err(refused("err-credential-disabled-user"));
     }
     Ok((caller_of(&user)?, token.csrf_token))
 }

@@ -5,6 +5,7 @@ use super::limits::InputLimits;
 use super::{utc, Page};
 use crate::domain::access::Visibility;
 pub use crate::domain::batch::Batch;
+use crate::domain::message::Message;
 use crate::domain::text::{self, TextKind};
 use crate::error::{AppError, AppResult, NotFoundAs, OnUniqueViolation, Violations};
 use crate::store::batches::{self as store, BatchRow};
@@ -60,14 +61,17 @@ pub fn create_batch(
         .map(str::trim)
         .filter(|l| !l.is_empty());
     if line.is_some_and(|l| l.chars().count() > 40) {
-        problems.add("line", "must be at most 40 characters");
+        problems.add("line", Message::new("err-too-long").arg("max", 40));
     }
     if let Some(Err(message)) = line.map(|l| text::check(l, TextKind::Line)) {
         problems.add("line", message);
     }
     if let Some(supplier_id) = input.supplier_id {
         if crate::store::suppliers::find_supplier(conn, supplier_id)?.is_none() {
-            problems.add("supplier_id", format!("no supplier {supplier_id}"));
+            problems.add(
+                "supplier_id",
+                Message::new("err-no-supplier").arg("id", supplier_id),
+            );
         }
     }
     problems.into_result()?;
@@ -85,11 +89,7 @@ pub fn create_batch(
             supplier_id: input.supplier_id,
         },
     )
-    .on_unique_violation(|| {
-        AppError::unavailable(
-            "another batch of this order was created at the same moment; try again",
-        )
-    })?;
+    .on_unique_violation(|| AppError::unavailable(Message::new("err-batch-created-meanwhile")))?;
     audit::record(
         conn,
         actor,
@@ -103,7 +103,7 @@ pub fn create_batch(
 
 /// A batch the caller may see (through its order); any other answers 404.
 pub fn get_batch(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Batch> {
-    let missing = || AppError::not_found(format!("batch {id}"));
+    let missing = || AppError::not_found(Message::new("err-not-found-batch").arg("id", id));
     let batch = store::find_batch(conn, id)?.ok_or_else(missing)?;
     super::orders::get_order(conn, batch.order_id, visibility).not_found_as(missing)?;
     Ok(Batch::from(batch))

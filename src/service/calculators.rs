@@ -1,6 +1,7 @@
 //! Sampling calculators: ISO 2859-1 plan lookup and OC curves with the
 //! risks they imply. Pure answers from `domain`, shaped for clients.
 
+use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
 use crate::domain::sampling::oc::{default_grid, risk_of, AttributePlan, Counts, Model, Risk};
 use crate::domain::sampling::LotSize;
@@ -38,7 +39,7 @@ pub fn iso_inputs(
             None
         }
         None => {
-            problems.add("aql", "is required for ISO 2859-1 plans");
+            problems.add("aql", Message::new("err-aql-required"));
             None
         }
     };
@@ -59,14 +60,12 @@ pub const HIGHEST_PERCENT_NONCONFORMING_AQL: f64 = 10.0;
 
 /// What a plan at `aql` counts: `asked` when it may, nonconformities for
 /// an AQL above 10 whatever is asked (asking for units is refused).
-pub fn counts_for(aql: Aql, asked: Option<&str>) -> Result<Counts, String> {
+pub fn counts_for(aql: Aql, asked: Option<&str>) -> Result<Counts, Message> {
     let above_ten = aql.value() > HIGHEST_PERCENT_NONCONFORMING_AQL;
     match asked.map(Counts::parse).transpose()? {
-        Some(Counts::NonconformingUnits) if above_ten => Err(format!(
-            "an AQL of {} is in nonconformities per 100 units: AQLs above 10 count \
-             nonconformities, not nonconforming units",
-            aql.value()
-        )),
+        Some(Counts::NonconformingUnits) if above_ten => {
+            Err(Message::new("err-aql-counts-nonconformities").arg("aql", aql.value()))
+        }
         Some(counts) => Ok(counts),
         None if above_ten => Ok(Counts::Nonconformities),
         None => Ok(Counts::NonconformingUnits),
@@ -138,7 +137,7 @@ pub struct OcCurve {
 }
 
 /// Parses `p=0.01,0.05,…` (fractions in 0..=1).
-pub fn parse_fractions(text: &str) -> Result<Vec<f64>, String> {
+pub fn parse_fractions(text: &str) -> Result<Vec<f64>, Message> {
     let values: Result<Vec<f64>, _> = text.split(',').map(|v| v.trim().parse::<f64>()).collect();
     match values {
         Ok(values)
@@ -148,9 +147,7 @@ pub fn parse_fractions(text: &str) -> Result<Vec<f64>, String> {
         {
             Ok(values)
         }
-        _ => Err(
-            "must be up to 1,000 comma-separated fractions between 0 and 1, e.g. 0.01,0.05".into(),
-        ),
+        _ => Err(Message::new("err-fractions")),
     }
 }
 
@@ -176,7 +173,12 @@ pub fn oc_curve(
         ("accept", accept),
     ] {
         if value < 0 || value > i64::from(LotSize::MAX) {
-            problems.add(field, format!("must be between 0 and {}", LotSize::MAX));
+            problems.add(
+                field,
+                Message::new("err-integer-between")
+                    .arg("min", 0)
+                    .arg("max", LotSize::MAX),
+            );
         }
     }
     problems.into_result()?;

@@ -9,6 +9,7 @@ use super::colour::batch_subgroups;
 use crate::domain::access::Visibility;
 use crate::domain::capability::{capability_indices, CapabilityIndices};
 use crate::domain::inference;
+use crate::domain::message::Message;
 use crate::domain::stats::describe;
 pub use crate::domain::summaries::Normality;
 use crate::domain::template::Kind;
@@ -88,13 +89,13 @@ fn variable_characteristic<'a>(product: &'a Product, code: &str) -> AppResult<&'
         .ok_or_else(|| {
             AppError::invalid(
                 "characteristic",
-                format!("'{code}' is not a characteristic of this product"),
+                Message::new("err-not-a-characteristic").arg("code", code),
             )
         })?;
     if characteristic.kind != Kind::Variable {
         return Err(AppError::invalid(
             "characteristic",
-            "capability needs a variable characteristic; attributes have a fraction nonconforming",
+            Message::new("err-capability-variable"),
         ));
     }
     Ok(characteristic)

@@ -47,7 +47,7 @@ pub fn create_customer(
     let id = store::insert_customer(conn, name, now()).on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::CustomerExists,
-            format!("a customer named '{name}' already exists"),
+            Message::new("err-customer-exists").arg("name", name),
         )
         .with_field("name")
     })?;
@@ -69,7 +69,7 @@ pub fn get_customer(
     store::find_customer(conn, id)?
         .filter(|c| visibility.shows_customer(c.id))
         .map(Customer::from)
-        .ok_or_else(|| AppError::not_found(format!("customer {id}")))
+        .ok_or_else(|| AppError::not_found(Message::new("err-not-found-customer").arg("id", id)))
 }
 
 pub fn list_customers(
@@ -233,14 +233,12 @@ fn check_colour_quantities(input: &NewProduct, problems: &mut Violations) {
 }
 
 /// The target chromaticity of a product, `params.target_x`/`target_y`.
-pub fn colour_target(params: &Map<String, Value>) -> Result<Xy, (String, String)> {
+pub fn colour_target(params: &Map<String, Value>) -> Result<Xy, (String, Message)> {
     let number = |key: &str| {
-        params.get(key).and_then(Value::as_f64).ok_or_else(|| {
-            (
-                format!("params.{key}"),
-                "a number is needed to count MacAdam steps from the target".to_string(),
-            )
-        })
+        params
+            .get(key)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| (format!("params.{key}"), Message::new("err-target-number")))
     };
     let target = Xy {
         x: number("target_x")?,
@@ -249,7 +247,7 @@ pub fn colour_target(params: &Map<String, Value>) -> Result<Xy, (String, String)
     if !target.is_inside_diagram() {
         return Err((
             "params.target_x".into(),
-            "the target lies outside the chromaticity diagram".into(),
+            Message::new("err-target-outside-diagram"),
         ));
     }
     Ok(target)
@@ -298,7 +296,7 @@ pub fn create_product(
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::ProductExists,
-            format!("a product with code '{code}' already exists"),
+            Message::new("err-product-exists").arg("code", code),
         )
         .with_field("code")
     })?;
@@ -379,7 +377,7 @@ pub fn template_of(conn: &mut DbConnection, product_id: i64) -> AppResult<Vec<Ch
 pub fn get_product(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Product> {
     let row = store::find_product(conn, id)?
         .filter(|p| visibility.shows_product(p.customer_id))
-        .ok_or_else(|| AppError::not_found(format!("product {id}")))?;
+        .ok_or_else(|| AppError::not_found(Message::new("err-not-found-product").arg("id", id)))?;
     product_view(conn, row)
 }
 

@@ -13,6 +13,7 @@ use super::orders::{get_order, Order};
 use crate::charts::{self, chromaticity, control, histogram, oc, pareto};
 use crate::domain::access::Visibility;
 use crate::domain::language::{Lang, ReportLanguage};
+use crate::domain::message::Message;
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::spc::{ChartKind, ControlChart, SubgroupSummary};
 use crate::domain::template::Kind;
@@ -40,7 +41,9 @@ pub const PRODUCT_CHARTS: [&str; 1] = ["control-chart"];
 fn unknown(name: &str, known: &[&str]) -> AppError {
     AppError::invalid(
         "chart",
-        format!("no chart '{name}': choose one of {}", known.join(", ")),
+        Message::new("err-unknown-chart")
+            .arg("name", name)
+            .arg("choices", known.join(", ")),
     )
 }
 
@@ -172,12 +175,16 @@ pub fn product_chart(
         return Err(unknown(name, &PRODUCT_CHARTS));
     }
     let code = query.characteristic.as_deref().ok_or_else(|| {
-        AppError::invalid("characteristic", "name the characteristic by its code")
+        AppError::invalid("characteristic", Message::new("err-name-characteristic"))
     })?;
     let kind = match query.chart.as_deref() {
         None => ChartKind::XbarR,
-        Some(text) => ChartKind::parse(text)
-            .ok_or_else(|| AppError::invalid("chart", "must be xbar-r, xbar-s, i-mr, p or u"))?,
+        Some(text) => ChartKind::parse(text).ok_or_else(|| {
+            AppError::invalid(
+                "chart",
+                Message::new("err-one-of").arg("choices", "xbar-r, xbar-s, i-mr, p, u"),
+            )
+        })?,
     };
     control_chart_svg(conn, product_id, code, kind, query, visibility)
 }
@@ -266,7 +273,7 @@ fn characteristic_of<'a>(
     query: &ChartQuery,
 ) -> AppResult<&'a Characteristic> {
     let code = query.characteristic.as_deref().ok_or_else(|| {
-        AppError::invalid("characteristic", "name the characteristic by its code")
+        AppError::invalid("characteristic", Message::new("err-name-characteristic"))
     })?;
     product
         .characteristics
@@ -275,10 +282,9 @@ fn characteristic_of<'a>(
         .ok_or_else(|| {
             AppError::invalid(
                 "characteristic",
-                format!(
-                    "'{code}' is not a measured characteristic of {}",
-                    product.code
-                ),
+                Message::new("err-not-measured")
+                    .arg("code", code)
+                    .arg("product", &product.code),
             )
         })
 }
@@ -316,7 +322,7 @@ pub fn render_histogram(
     if running.n == 0 {
         return Err(AppError::conflict(
             ErrorCode::NoReadings,
-            format!("no readings of {} yet", characteristic.code),
+            Message::new("err-no-readings-of").arg("code", &characteristic.code),
         ));
     }
     chartable(&characteristic.code, [running.min, running.max])?;
@@ -353,10 +359,7 @@ pub fn render_chromaticity(scope: &Scope, units: Option<&UnitSample>) -> AppResu
     let Some(units) = units else {
         return Err(AppError::conflict(
             ErrorCode::NoChromaticity,
-            format!(
-                "{} records no chromaticity (cie_x, cie_y)",
-                scope.product.code
-            ),
+            Message::new("err-no-chromaticity").arg("product", &scope.product.code),
         ));
     };
     let points = units.points();
@@ -415,9 +418,7 @@ pub fn oc_chart(conn: &mut DbConnection, scope: &Scope) -> AppResult<String> {
     let plan = super::plans::find_plan(conn, batch.id)?
         .as_ref()
         .and_then(attribute_plan)
-        .ok_or_else(|| {
-            AppError::conflict(ErrorCode::NoPlan, "the batch has no sampling plan yet")
-        })?;
+        .ok_or_else(|| AppError::conflict(ErrorCode::NoPlan, Message::new("err-no-plan-yet")))?;
     oc::render(&oc::OcChart {
         language: scope.language,
         title: &scope.title_of("chart-oc-curve"),

@@ -13,6 +13,7 @@
 //!   version can be corrected (`already_corrected`), so two people
 //!   correcting the same record at once cannot both win silently.
 
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::store::DbConnection;
 use diesel::QueryResult;
@@ -27,9 +28,8 @@ pub(super) trait ClientRecord {
     type New;
     /// The conflict when an id already names other content.
     const ID_REUSED: ErrorCode;
-    /// What such an id already names, as the conflict says it: "a
-    /// different reading".
-    const OTHER: &'static str;
+    /// The catalogues' message of that conflict (`$id`: the id).
+    const ID_REUSED_MESSAGE: &'static str;
 
     /// The client id of a stored record.
     fn uuid(stored: &Self::Stored) -> &str;
@@ -48,7 +48,7 @@ fn client_uuid(id: Option<Uuid>) -> String {
 fn id_reused<K: ClientRecord>(uuid: &str, field: String) -> AppError {
     AppError::conflict(
         K::ID_REUSED,
-        format!("id {uuid} already names {}", K::OTHER),
+        Message::new(K::ID_REUSED_MESSAGE).arg("id", uuid),
     )
     .with_field(field)
 }

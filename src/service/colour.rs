@@ -6,6 +6,7 @@ use crate::domain::access::Visibility;
 use crate::domain::colorimetry::{
     ansi_quadrangle, cct_duv, CctDuv, ColourError, Ellipse, Xy, MAX_MEANINGFUL_DUV,
 };
+use crate::domain::message::Message;
 use crate::domain::spc::Subgroup;
 use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
@@ -48,15 +49,15 @@ pub fn target_ellipse(target: Xy) -> AppResult<Ellipse> {
 /// Maps a colour error to a problem naming `field`: 400, as a point outside
 /// the diagram is not a colour at all.
 pub fn colour_error(error: ColourError, field: &str) -> AppError {
-    let detail = match error {
-        ColourError::OutsideDiagram => {
-            "(x, y) lies outside the CIE 1931 chromaticity diagram: not a colour"
-        }
-        ColourError::OutsideCctRange => {
-            "(x, y) has no correlated colour temperature between 1,000 K and 100,000 K"
-        }
-    };
-    AppError::bad_request(detail).with_field(field)
+    AppError::bad_request(colour_message(error)).with_field(field)
+}
+
+/// What a colour error says, in the catalogues' words.
+pub fn colour_message(error: ColourError) -> Message {
+    match error {
+        ColourError::OutsideDiagram => Message::new("err-outside-diagram"),
+        ColourError::OutsideCctRange => Message::new("err-outside-cct-range"),
+    }
 }
 
 pub fn describe(point: Xy, target: Option<Xy>) -> AppResult<ColourAnswer> {
@@ -525,8 +526,9 @@ pub fn batch_colour(
     visibility: crate::domain::access::Visibility,
 ) -> AppResult<BatchColour> {
     let batch = super::batches::get_batch(conn, batch_id, visibility)?;
-    let order = crate::store::orders::find_order(conn, batch.order_id)?
-        .ok_or_else(|| AppError::not_found("order"))?;
+    let order = crate::store::orders::find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = super::catalog::get_product(
         conn,
         order.product_id,

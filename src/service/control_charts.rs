@@ -10,6 +10,7 @@ use super::colour::batch_subgroups;
 use super::limits::chartable;
 use super::utc;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::spc::{
     self, ChartInput, ChartKind, ControlChart, Count, FrozenBaseline, Phase, SpcError,
     SubgroupSummary,
@@ -66,7 +67,7 @@ fn counts(
     if kind == ChartKind::U {
         return Err(invalid(
             "characteristic",
-            "a u chart counts visual defects per unit: use characteristic=visual",
+            Message::new("err-u-chart-visual"),
         ));
     }
     let characteristic = product
@@ -125,10 +126,10 @@ fn spc_error(code: &str, error: SpcError) -> AppError {
     match error {
         SpcError::NoData => AppError::conflict(
             ErrorCode::NoData,
-            format!("no batch of this product has data for '{code}' yet"),
+            Message::new("err-no-chart-data").arg("code", code),
         ),
-        SpcError::TooFewPoints => AppError::conflict(ErrorCode::NoData, error.to_string()),
-        other => invalid("chart", other.to_string()),
+        SpcError::TooFewPoints => AppError::conflict(ErrorCode::NoData, error.message()),
+        other => invalid("chart", other.message()),
     }
 }
 
@@ -274,16 +275,10 @@ pub fn freeze(
     let start = ids.iter().position(|id| *id == request.first_batch_id);
     let end = ids.iter().position(|id| *id == request.last_batch_id);
     let (Some(start), Some(end)) = (start, end) else {
-        return Err(invalid(
-            "first_batch_id",
-            "both batches must be batches of this product with data on this chart",
-        ));
+        return Err(invalid("first_batch_id", Message::new("err-phase-batches")));
     };
     if end < start {
-        return Err(invalid(
-            "last_batch_id",
-            "must not come before first_batch_id",
-        ));
+        return Err(invalid("last_batch_id", Message::new("err-phase-order")));
     }
     spc::compute(request.chart, &input, start..end + 1).map_err(|e| spc_error(code, e))?;
     insert_phase(
@@ -300,10 +295,7 @@ pub fn freeze(
         },
     )
     .on_unique_violation(|| {
-        AppError::conflict(
-            ErrorCode::PhaseExists,
-            "a phase of this chart already starts at that batch",
-        )
+        AppError::conflict(ErrorCode::PhaseExists, Message::new("err-phase-exists"))
     })?;
     audit::record(
         conn,

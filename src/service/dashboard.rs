@@ -10,6 +10,7 @@ use super::dispositions::{decision_at, recommend, Meaning, Recommendation};
 use super::worksheet::{open_batches, OpenBatch};
 use super::yields::{yields, GroupBy, YieldRow};
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::run_rules::Rule;
 use crate::domain::spc::ChartKind;
 use crate::domain::template::Kind;
@@ -87,7 +88,9 @@ pub fn dashboard(conn: &mut DbConnection) -> AppResult<Dashboard> {
         if !matches!(in_force, None | Some(Meaning::OnHold)) {
             continue;
         }
-        let order = find_order(conn, row.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+        let order = find_order(conn, row.order_id)?.ok_or_else(|| {
+            AppError::not_found(Message::new("err-not-found-order").arg("id", row.order_id))
+        })?;
         let product = catalog::get_product(conn, order.product_id, Visibility::Everything)?;
         awaiting.push(Awaiting {
             batch_id: row.id,

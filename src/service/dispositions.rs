@@ -17,6 +17,7 @@ use crate::domain::digest::hex;
 pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Finding, Meaning, Proposal, Recommendation,
 };
+use crate::domain::message::Message;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::VisualSummary;
 use crate::domain::template::Severity;
@@ -95,7 +96,9 @@ fn data_hash_of(
 /// plan accepts, accept otherwise.
 pub fn recommend(conn: &mut DbConnection, batch_id: i64) -> AppResult<Recommendation> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let Some(plan) = super::plans::find_plan(conn, batch_id)? else {
         return Ok(without_plan());
@@ -335,10 +338,7 @@ pub enum Signing {
 }
 
 fn wrong_password() -> AppError {
-    AppError::invalid(
-        "password",
-        "does not match your password: the decision is not signed",
-    )
+    AppError::invalid("password", Message::new("err-signing-password"))
 }
 
 /// Signs a decision for a person at a keyboard (the API). The caller's
@@ -368,10 +368,8 @@ pub fn sign_as_person(
         }),
         PasswordCheck::Locked { retry_after } => Ok(Signing::Locked {
             error: AppError::too_many_requests(
-                format!(
-                    "too many wrong passwords; signing and signing in are refused for {} minutes",
-                    retry_after.as_secs().div_ceil(60)
-                ),
+                Message::new("err-too-many-passwords")
+                    .arg("minutes", retry_after.as_secs().div_ceil(60)),
                 retry_after,
             ),
         }),
@@ -425,7 +423,7 @@ fn decide(
     let id = store::insert_disposition(conn, &row).on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::AlreadyDecided,
-            "another decision on this batch was signed at the same moment",
+            Message::new("err-decided-meanwhile"),
         )
     })?;
     audit::record(
@@ -459,24 +457,21 @@ fn check_decision(
     if request.meaning == Meaning::Released && recommendation.proposal != Proposal::Accept {
         problems.add(
             "meaning",
-            format!(
-                "the data propose {} ({}); release is possible only under concession",
-                enum_text(recommendation.proposal),
-                recommendation.reasons.join("; ")
-            ),
+            Message::new("err-release-needs-concession")
+                .arg("proposal", enum_text(recommendation.proposal))
+                .arg("reasons", recommendation.reasons.join("; ")),
         );
     }
     let history = store::dispositions_of(conn, batch_id)?;
     let in_force = history.last().map(|d| d.id);
     match (in_force, request.supersedes) {
-        (None, Some(_)) => problems.add("supersedes", "this batch has no decision to supersede"),
+        (None, Some(_)) => problems.add("supersedes", Message::new("err-nothing-to-supersede")),
         (Some(current), named) if named != Some(current) => {
             return Err(AppError::conflict(
                 ErrorCode::AlreadyDecided,
-                format!(
-                    "batch {batch_id} already has decision {current}; to change it, sign a new \
-                     decision with supersedes = {current}"
-                ),
+                Message::new("err-decision-in-force")
+                    .arg("batch", batch_id)
+                    .arg("current", current),
             ))
         }
         _ => {}

@@ -108,25 +108,23 @@ impl InputLimits {
     }
 
     /// The size of a new lot.
-    pub fn lot_size(&self, value: i64) -> Result<LotSize, String> {
+    pub fn lot_size(&self, value: i64) -> Result<LotSize, Message> {
         if (1..=i64::from(self.max_lot_size)).contains(&value) {
             LotSize::parse(value)
         } else {
-            Err(format!("must be between 1 and {} units", self.max_lot_size))
+            Err(Message::new("err-lot-size").arg("max", self.max_lot_size))
         }
     }
 
     /// What is wrong with drawing `sample` units of a lot of `lot`, if anything.
-    pub fn sample_problem(&self, sample: u32, lot: u32) -> Option<String> {
+    pub fn sample_problem(&self, sample: u32, lot: u32) -> Option<Message> {
         (sample > self.max_sample_size).then(|| {
             let most = u64::from(self.max_sample_size) * 10_000 / u64::from(lot.max(1));
-            format!(
-                "would draw {sample} units of the lot of {lot}; a plan draws at most {} \
-                 (here at most {}.{:02}%)",
-                self.max_sample_size,
-                most / 100,
-                most % 100
-            )
+            Message::new("err-sample-too-large")
+                .arg("sample", sample)
+                .arg("lot", lot)
+                .arg("most", self.max_sample_size)
+                .arg("percent", format!("{}.{:02}", most / 100, most % 100))
         })
     }
 }
@@ -148,11 +146,10 @@ pub fn chartable(code: &str, values: impl IntoIterator<Item = f64>) -> AppResult
         None => Ok(()),
         Some(value) => Err(AppError::conflict(
             ErrorCode::ReadingsOutOfRange,
-            format!(
-                "a reading of {code} is {value:e}, beyond ±{MAX_CHARTED:e}, too large to chart or \
-                 to compute control limits from; it was stored before readings were checked \
-                 against their plausible range: correct it"
-            ),
+            Message::new("err-reading-too-large-to-chart")
+                .arg("code", code)
+                .arg("value", format!("{value:e}"))
+                .arg("max", format!("{MAX_CHARTED:e}")),
         )),
     }
 }
@@ -188,7 +185,10 @@ mod tests {
         }
         assert_eq!(limits.sample_problem(200_000, 1_000_000), None);
         assert_eq!(
-            limits.sample_problem(10_000_000, 10_000_000).unwrap(),
+            limits
+                .sample_problem(10_000_000, 10_000_000)
+                .unwrap()
+                .to_string(),
             "would draw 10000000 units of the lot of 10000000; a plan draws at most 200000 \
              (here at most 2.00%)"
         );

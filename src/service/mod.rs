@@ -88,13 +88,13 @@ pub fn utc(time: NaiveDateTime) -> DateTime<Utc> {
 /// devices' clocks drift, so any past time is kept as the device said, but
 /// one more than a day ahead of the server's clock is refused (the device's
 /// clock is wrong, and the entry would sort after everything recorded later).
-pub fn device_time(taken_at: Option<DateTime<Utc>>) -> Result<Option<NaiveDateTime>, String> {
+pub fn device_time(taken_at: Option<DateTime<Utc>>) -> Result<Option<NaiveDateTime>, Message> {
     match taken_at {
-        Some(time) if time > Utc::now() + chrono::TimeDelta::days(1) => Err(format!(
-            "{} is more than a day ahead of the server's clock ({}); set the device's date and time",
-            time.to_rfc3339(),
-            Utc::now().format("%Y-%m-%d %H:%M UTC")
-        )),
+        Some(time) if time > Utc::now() + chrono::TimeDelta::days(1) => {
+            Err(Message::new("err-device-time-ahead")
+                .arg("time", time.to_rfc3339())
+                .arg("now", Utc::now().format("%Y-%m-%d %H:%M UTC")))
+        }
         Some(time) => Ok(Some(time.naive_utc())),
         None => Ok(None),
     }

@@ -3,6 +3,7 @@
 use super::audit::{self, Actor};
 use super::{required_text, utc, Page};
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, Violations};
 use crate::store::catalog::{find_customer, find_product};
 use crate::store::orders::{self as store, OrderFilter, OrderRow};
@@ -64,7 +65,7 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
             {
                 problems.add(
                     "product_id",
-                    format!("product {} is a design of another customer", product.code),
+                    Message::new("err-product-of-other-customer").arg("code", &product.code),
                 );
             }
         }
@@ -74,7 +75,12 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
         problems.add("po_number", m.clone());
     }
     if !(1..=MAX_QUANTITY).contains(&input.quantity) {
-        problems.add("quantity", format!("must be between 1 and {MAX_QUANTITY}"));
+        problems.add(
+            "quantity",
+            Message::new("err-integer-between")
+                .arg("min", 1)
+                .arg("max", MAX_QUANTITY),
+        );
     }
     problems.into_result()?;
     let po_number = po_number.unwrap_or_default();
@@ -93,7 +99,7 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::OrderExists,
-            format!("the customer already has an order {po_number}"),
+            Message::new("err-order-exists").arg("po", po_number),
         )
         .with_field("po_number")
     })?;
@@ -113,7 +119,7 @@ pub fn get_order(conn: &mut DbConnection, id: i64, visibility: Visibility) -> Ap
     store::find_order(conn, id)?
         .filter(|o| visibility.shows_customer(o.customer_id))
         .map(Order::from)
-        .ok_or_else(|| AppError::not_found(format!("order {id}")))
+        .ok_or_else(|| AppError::not_found(Message::new("err-not-found-order").arg("id", id)))
 }
 
 pub fn list_orders(

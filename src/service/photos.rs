@@ -6,6 +6,7 @@
 use super::audit::{self, Actor};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, NotFoundAs};
 use crate::store::visual::{self as store, PhotoRow};
 use crate::store::{now, DbConnection};
@@ -83,9 +84,7 @@ impl PhotoLimits {
         match tokio::time::timeout(DECODE_WAIT, self.decodes.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(DecodeTurn(permit)),
             Ok(Err(_)) => Err(AppError::internal("the photo decoding turns are closed")),
-            Err(_) => Err(AppError::unavailable(
-                "too many photos are being decoded; try again shortly",
-            )),
+            Err(_) => Err(AppError::unavailable(Message::new("err-photos-busy"))),
         }
     }
 }
@@ -147,26 +146,26 @@ fn checked(bytes: Vec<u8>, max_pixels: u64) -> AppResult<PreparedPhoto> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(AppError::invalid(
             "photo",
-            format!("photos up to {MAX_PHOTO_BYTES} bytes"),
+            Message::new("err-photo-bytes").arg("max", MAX_PHOTO_BYTES),
         ));
     }
-    let (format, content_type) = sniff(&bytes).ok_or_else(|| {
-        AppError::invalid(
-            "photo",
-            "must be a JPEG or PNG image (HEIC: send it as JPEG)",
-        )
-    })?;
-    let undecodable =
-        |e: ImageError| AppError::invalid("photo", format!("the image cannot be decoded: {e}"));
+    let (format, content_type) = sniff(&bytes)
+        .ok_or_else(|| AppError::invalid("photo", Message::new("err-photo-format")))?;
+    let undecodable = |e: ImageError| {
+        AppError::invalid("photo", Message::new("err-photo-undecodable").arg("why", e))
+    };
     let too_large = |width: u32, height: u32| {
         AppError::new(
             ErrorCode::PhotoTooLarge,
-            format!(
-                "the photo is {width} × {height} pixels ({:.1} MP); photos up to {} MP and \
-                 {MAX_SIDE} pixels a side",
-                f64::from(width) * f64::from(height) / 1e6,
-                max_pixels / 1_000_000
-            ),
+            Message::new("err-photo-pixels")
+                .arg("width", width)
+                .arg("height", height)
+                .arg(
+                    "megapixels",
+                    format!("{:.1}", f64::from(width) * f64::from(height) / 1e6),
+                )
+                .arg("max", max_pixels / 1_000_000)
+                .arg("side", MAX_SIDE),
         )
         .with_field("photo")
     };
@@ -212,7 +211,9 @@ pub fn attach(
 ) -> AppResult<(bool, PhotoRef)> {
     let row = store::find_inspections_by_uuids(conn, &[inspection.to_string()])?
         .pop()
-        .ok_or_else(|| AppError::not_found(format!("inspection {inspection}")))?;
+        .ok_or_else(|| {
+            AppError::not_found(Message::new("err-not-found-inspection").arg("id", inspection))
+        })?;
     if let Some(existing) = store::find_photo_by_hash(conn, row.id, &photo.sha256)? {
         return Ok((false, photo_ref(existing.id)));
     }
@@ -249,7 +250,7 @@ pub fn fetch(
     visibility: Visibility,
     thumbnail: bool,
 ) -> AppResult<(String, Vec<u8>)> {
-    let missing = || AppError::not_found(format!("photo {id}"));
+    let missing = || AppError::not_found(Message::new("err-not-found-photo").arg("id", id));
     let (content_type, inspection_id, bytes) =
         store::photo_bytes(conn, id, thumbnail)?.ok_or_else(missing)?;
     let inspection = store::find_inspection(conn, inspection_id)?.ok_or_else(missing)?;

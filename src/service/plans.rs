@@ -3,6 +3,7 @@
 
 use super::utc;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::Inspection;
 use crate::domain::sampling::oc::{risk_of, AttributePlan, Model};
 use crate::domain::sampling::plan::{ClassPlan, Method, Plan};
@@ -76,8 +77,9 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
 
 pub fn get_plan(conn: &mut DbConnection, batch_id: i64, visibility: Visibility) -> AppResult<Plan> {
     super::batches::get_batch(conn, batch_id, visibility)?;
-    find_plan(conn, batch_id)?
-        .ok_or_else(|| AppError::not_found(format!("sampling plan of batch {batch_id}")))
+    find_plan(conn, batch_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-plan").arg("batch", batch_id))
+    })
 }
 
 fn class_view(plan: &PlanRow, draw_order: &[i64], class: ClassRow) -> AppResult<ClassPlan> {

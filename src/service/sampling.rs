@@ -7,6 +7,7 @@ use super::limits::InputLimits;
 use super::plans::get_plan;
 use super::utc;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
@@ -98,7 +99,10 @@ fn check_request(request: &PlanRequest) -> AppResult<CheckedRequest> {
     let classes = match (&request.method, &request.aql_by_severity) {
         (_, None) => Vec::new(),
         (Method::Percent, Some(_)) => {
-            problems.add("aql_by_severity", "applies to method iso2859-1 only");
+            problems.add(
+                "aql_by_severity",
+                Message::new("err-applies-to-method").arg("method", "iso2859-1"),
+            );
             Vec::new()
         }
         (Method::Iso2859_1, Some(by_severity)) => {
@@ -139,7 +143,10 @@ fn check_percent(request: &PlanRequest, problems: &mut Violations) -> Percent {
                 ("inspection", request.inspection.is_some()),
             ] {
                 if given {
-                    problems.add(field, "applies to method iso2859-1 only");
+                    problems.add(
+                        field,
+                        Message::new("err-applies-to-method").arg("method", "iso2859-1"),
+                    );
                 }
             }
             match request.percent.map(Percent::parse).transpose() {
@@ -152,7 +159,10 @@ fn check_percent(request: &PlanRequest, problems: &mut Violations) -> Percent {
         }
         Method::Iso2859_1 => {
             if request.percent.is_some() {
-                problems.add("percent", "applies to method percent only");
+                problems.add(
+                    "percent",
+                    Message::new("err-applies-to-method").arg("method", "percent"),
+                );
             }
             Percent::DEFAULT
         }
@@ -270,7 +280,7 @@ fn store_plan(
     let plan_id = store::insert_plan(conn, row, units).on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::PlanExists,
-            format!("batch {batch_id} got a sampling plan from another request at the same moment"),
+            Message::new("err-plan-drawn-meanwhile").arg("batch", batch_id),
         )
     })?;
     let class_rows: Vec<ClassRow> = class_plans
@@ -304,10 +314,10 @@ fn class_aqls(
     problems: &mut Violations,
 ) -> Vec<(Severity, Option<Aql>)> {
     if aql.is_some() {
-        problems.add("aql", "give either aql or aql_by_severity");
+        problems.add("aql", Message::new("err-aql-either"));
     }
     if by_severity.is_empty() {
-        problems.add("aql_by_severity", "name at least one class");
+        problems.add("aql_by_severity", Message::new("err-aql-one-class"));
     }
     let mut classes = Vec::new();
     for (&severity, &value) in by_severity {
@@ -321,7 +331,7 @@ fn class_aqls(
         }
     }
     if !by_severity.is_empty() && classes.iter().all(|(_, aql)| aql.is_none()) {
-        problems.add("aql_by_severity", "at least one class needs an AQL above 0");
+        problems.add("aql_by_severity", Message::new("err-aql-class-above-zero"));
     }
     classes
 }
@@ -369,11 +379,11 @@ fn class_plans(
 }
 
 fn already_drawn(batch_id: i64, existing: &PlanRow) -> AppError {
-    AppError::conflict(ErrorCode::PlanExists,
-        format!(
-            "batch {batch_id} already has a sampling plan (seed {}, drawn {}); a plan is never redrawn",
-            existing.seed,
-            utc(existing.created_at).to_rfc3339()
-        ),
+    AppError::conflict(
+        ErrorCode::PlanExists,
+        Message::new("err-plan-exists")
+            .arg("batch", batch_id)
+            .arg("seed", existing.seed)
+            .arg("drawn", utc(existing.created_at).to_rfc3339()),
     )
 }

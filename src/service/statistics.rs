@@ -8,6 +8,7 @@ use super::colour::{current_values, UnitValue};
 use crate::domain::access::Visibility;
 use crate::domain::capability::{capability_indices, CapabilityIndices};
 use crate::domain::inference::{clopper_pearson, normal_fraction_outside};
+use crate::domain::message::Message;
 use crate::domain::stats::{count_outside, describe};
 pub use crate::domain::summaries::{
     BatchStatistics, CharacteristicStatistics, FractionNonconforming,
@@ -24,7 +25,9 @@ pub fn batch_statistics(
     visibility: Visibility,
 ) -> AppResult<BatchStatistics> {
     let batch = super::batches::get_batch(conn, batch_id, visibility)?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let plan = super::plans::find_plan(conn, batch_id)?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let values = current_values(conn, batch_id, &product)?;

@@ -4,6 +4,7 @@
 
 use super::audit::{self, Actor};
 use super::{required_text, utc};
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation};
 use crate::store::suppliers::{self as store, SupplierRow};
 use crate::store::{now, DbConnection};
@@ -49,7 +50,7 @@ pub fn create_supplier(
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::SupplierExists,
-            format!("a supplier '{name}' already exists"),
+            Message::new("err-supplier-exists").arg("name", name),
         )
         .with_field("name")
     })?;
@@ -66,7 +67,7 @@ pub fn create_supplier(
 pub fn get_supplier(conn: &mut DbConnection, id: i64) -> AppResult<Supplier> {
     store::find_supplier(conn, id)?
         .map(view)
-        .ok_or_else(|| AppError::not_found(format!("supplier {id}")))
+        .ok_or_else(|| AppError::not_found(Message::new("err-not-found-supplier").arg("id", id)))
 }
 
 pub fn list_suppliers(conn: &mut DbConnection) -> AppResult<Vec<Supplier>> {

@@ -7,6 +7,7 @@ use super::colour::{current_values, UnitValue};
 use super::statistics::failing_units;
 use super::{enum_text, parse_enum, utc};
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
@@ -100,17 +101,17 @@ pub fn severity_for_next_lot(
                 .unwrap_or_default()
         ),
     };
-    let inspection =
-        match state.severity {
-            Severity::Normal => Inspection::Normal,
-            Severity::Tightened => Inspection::Tightened,
-            Severity::Reduced => Inspection::Reduced,
-            Severity::Discontinued => return Err(AppError::conflict(
+    let inspection = match state.severity {
+        Severity::Normal => Inspection::Normal,
+        Severity::Tightened => Inspection::Tightened,
+        Severity::Reduced => Inspection::Reduced,
+        Severity::Discontinued => {
+            return Err(AppError::conflict(
                 ErrorCode::InspectionDiscontinued,
-                "acceptance inspection of these lots is discontinued after 5 lots not accepted on \
-                 tightened inspection; record the corrective action first",
-            )),
-        };
+                Message::new("err-inspection-discontinued"),
+            ))
+        }
+    };
     Ok((inspection, why))
 }
 
@@ -162,7 +163,9 @@ pub fn record_lot_result(
 ) -> AppResult<SwitchingEvent> {
     let batch = super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
     let plan = iso_plan_of(conn, batch_id)?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let readings = complete_readings(conn, batch_id, &plan, &product)?;
     let failing = failing_units(&product.characteristics, &readings);
@@ -183,7 +186,7 @@ pub fn record_lot_result(
         .on_unique_violation(|| {
             AppError::conflict(
                 ErrorCode::LotResultExists,
-                format!("the result of batch {batch_id} is already recorded"),
+                Message::new("err-lot-result-exists").arg("batch", batch_id),
             )
         })?;
     audit::record(
@@ -204,7 +207,7 @@ fn iso_plan_of(conn: &mut DbConnection, batch_id: i64) -> AppResult<Plan> {
         .ok_or_else(|| {
             AppError::conflict(
                 ErrorCode::NotAnIsoPlan,
-                "switching rules apply to batches with an ISO 2859-1 plan",
+                Message::new("err-switching-needs-iso-plan"),
             )
         })
 }
@@ -221,10 +224,9 @@ fn complete_readings(
     if readings.len() < expected {
         return Err(AppError::conflict(
             ErrorCode::InspectionIncomplete,
-            format!(
-                "{} of {expected} readings are still missing for this batch",
-                expected - readings.len()
-            ),
+            Message::new("err-readings-missing")
+                .arg("missing", expected - readings.len())
+                .arg("expected", expected),
         ));
     }
     Ok(readings)
@@ -292,7 +294,10 @@ pub fn record_corrective_action(
     super::catalog::get_product(conn, product_id, Visibility::Everything)?;
     if let Some(supplier_id) = action.supplier_id {
         super::suppliers::get_supplier(conn, supplier_id).not_found_as(|| {
-            AppError::invalid("supplier_id", format!("no supplier {supplier_id}"))
+            AppError::invalid(
+                "supplier_id",
+                Message::new("err-no-supplier").arg("id", supplier_id),
+            )
         })?;
     }
     let stream = Stream {
@@ -305,7 +310,7 @@ pub fn record_corrective_action(
     let (next, reason) = state.resume_after_corrective_action().ok_or_else(|| {
         AppError::conflict(
             ErrorCode::NotDiscontinued,
-            "inspection of this product is not discontinued",
+            Message::new("err-not-discontinued"),
         )
     })?;
     let event = append_event(conn, actor, stream, None, &next, reason, Some(note))?;

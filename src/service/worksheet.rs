@@ -7,6 +7,7 @@ use super::colour::{batch_colour, UnitColour};
 use super::{batches, catalog, utc};
 use crate::domain::access::Visibility;
 use crate::domain::batch::Batch;
+use crate::domain::message::Message;
 use crate::domain::product::{Characteristic, Product, VisualScope};
 use crate::error::{AppError, AppResult};
 use crate::store::batches::newest_with_plans;
@@ -101,7 +102,9 @@ pub struct Worksheet {
 }
 
 fn product_of(conn: &mut DbConnection, batch: &Batch) -> AppResult<(String, Product)> {
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = catalog::get_product(conn, order.product_id, Visibility::Everything)?;
     Ok((order.po_number, product))
 }

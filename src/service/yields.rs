@@ -7,6 +7,7 @@ use super::catalog::get_product;
 use super::colour::{batch_readings, BatchReadings};
 use super::statistics::failing_units;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
 use crate::store::visual::{inspections_of_batch, InspectionRow};
@@ -119,7 +120,7 @@ pub fn yields(
         (None, None) => {
             return Err(AppError::invalid(
                 "product_id",
-                "give product_id or order_id to say whose yields",
+                Message::new("err-yields-whose"),
             ))
         }
     };

@@ -5,6 +5,7 @@
 
 use super::schema::measurements;
 use super::{Db, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+use crate::error::Message;
 use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
@@ -57,20 +58,18 @@ impl Db {
     pub async fn check_ready(&self, timeout: Duration) -> AppResult<()> {
         if let Some(path) = self.sqlite_path.as_deref().filter(|p| is_file_path(p)) {
             if !Path::new(path).exists() {
-                return Err(AppError::unavailable(format!(
-                    "the database file {path} is gone"
-                )));
+                return Err(AppError::unavailable(
+                    Message::new("err-database-file-gone").arg("path", path),
+                ));
             }
         }
         let pending = self.read_within(timeout, pending_migrations).await?;
         if pending.is_empty() {
             Ok(())
         } else {
-            Err(AppError::unavailable(format!(
-                "{} migration(s) not applied yet: {}",
-                pending.len(),
-                pending.join(", ")
-            )))
+            Err(AppError::unavailable(
+                Message::new("err-migrations-pending").arg("migrations", pending.join(", ")),
+            ))
         }
     }
 

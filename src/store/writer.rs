@@ -11,6 +11,7 @@
 //! fails, everybody in the group gets the error (nothing of theirs stayed).
 
 use super::{ConnectionManager, DbConnection};
+use crate::error::Message;
 use crate::error::{AppError, AppResult};
 use diesel::r2d2::R2D2Connection;
 use diesel::Connection;
@@ -65,7 +66,7 @@ impl GroupWriter {
             })
         });
         if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
-            let gone = AppError::unavailable("the database writer has stopped; try again");
+            let gone = AppError::unavailable(Message::new("err-writer-stopped"));
             job(Err(&gone))(Some(&gone));
         }
     }
@@ -85,7 +86,7 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
         let conn = match connection.take() {
             Some(conn) => Ok(conn),
             None => manager.connect().map_err(|e| {
-                AppError::unavailable("the database cannot be opened; try again").with_cause(e)
+                AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
             }),
         };
         match conn {

@@ -8,6 +8,7 @@ use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::{Permission, Role};
 use crate::domain::template::Severity;
+use crate::error::Message;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, NewPassword, NewUser, User};
 use crate::service::catalog::{self, Customer, NewCustomer};
@@ -253,8 +254,11 @@ pub async fn add_user(
         id => id.parse::<i64>().map(Some),
     };
     let outcome = match (role, customer_id) {
-        (None, _) => Err(AppError::invalid("role", "choose a role")),
-        (_, Err(_)) => Err(AppError::invalid("customer_id", "choose a customer")),
+        (None, _) => Err(AppError::invalid("role", Message::new("err-choose-role"))),
+        (_, Err(_)) => Err(AppError::invalid(
+            "customer_id",
+            Message::new("err-choose-customer"),
+        )),
         (Some(role), Ok(customer_id)) => {
             let input = NewUser {
                 username: entered.username.clone(),
@@ -639,7 +643,10 @@ pub async fn add_defect(
     session.caller.require(Permission::ManageCatalog)?;
     let entered = form.into_inner().fields;
     let outcome = match Severity::parse(&entered.severity) {
-        None => Err(AppError::invalid("severity", "choose a severity")),
+        None => Err(AppError::invalid(
+            "severity",
+            Message::new("err-choose-severity"),
+        )),
         Some(severity) => {
             let input = NewDefectType {
                 family: entered.family.clone(),

@@ -18,15 +18,13 @@ pub struct FormErrors {
 
 impl FormErrors {
     /// The refusal of `error` in the reader's language: the messages the
-    /// catalogue has ([`crate::i18n::common_message`]) replace the
-    /// service's English.
+    /// catalogues hold replace the service's English.
     pub fn from_error(lang: Lang, error: &AppError) -> Self {
         let mut errors = FormErrors::default();
         for field in &error.errors {
             let message = match &field.said {
                 Some(said) => said.in_language(lang),
-                None => crate::i18n::common_message(lang, &field.message)
-                    .unwrap_or_else(|| in_language(lang, &field.message)),
+                None => in_language(lang, &field.message),
             };
             errors.fields.insert(field.field.clone(), message);
         }

@@ -10,6 +10,7 @@ use super::forms::FormErrors;
 use super::session::{html_response, PageError, Session};
 use crate::domain::access::{Permission, Visibility};
 use crate::domain::template::{Kind, Quantity, Severity};
+use crate::error::Message;
 use crate::error::{AppError, FieldError};
 use crate::i18n::parameter_key;
 use crate::service::catalog::{self, Customer, NewProduct, Product};
@@ -72,7 +73,7 @@ fn request_of(entered: &Entered) -> Result<(NewProduct, Vec<usize>), AppError> {
         {
             Some(n) => Value::Number(n),
             None => {
-                problems.push(FieldError::new(name, "is not a number"));
+                problems.push(FieldError::new(name, Message::new("field-not-a-number")));
                 Value::Null
             }
         }

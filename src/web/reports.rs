@@ -204,7 +204,11 @@ pub async fn revision_pdf(
         .read(move |c| reports::issued_pdf(c, order_id, Some(revision), visibility, language))
         .await?
         .ok_or_else(|| {
-            crate::error::AppError::not_found(format!("revision {revision} in {}", language.tag()))
+            crate::error::AppError::not_found(
+                crate::error::Message::new("err-not-found-revision")
+                    .arg("revision", revision)
+                    .arg("language", language.tag()),
+            )
         })?;
     Ok(pdf_response(found, order_id))
 }

@@ -9,6 +9,7 @@ use super::session::{html_response, PageError, Session};
 use crate::api::auth::client_address;
 use crate::domain::access::Permission;
 use crate::error::AppError;
+use crate::error::Message;
 use crate::service::auth::AuthSettings;
 use crate::service::dispositions::{self, SignDisposition, Signing};
 use crate::store::Db;
@@ -43,7 +44,10 @@ pub async fn sign(
     let fields = fields.into_inner();
     let meaning = fields.meaning.as_deref().and_then(meaning_from);
     let signed = match meaning {
-        None => Err(AppError::invalid("meaning", "choose a decision")),
+        None => Err(AppError::invalid(
+            "meaning",
+            Message::new("sign-meaning-missing"),
+        )),
         Some(meaning) => {
             let request = SignDisposition {
                 password: fields.password,

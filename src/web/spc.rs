@@ -13,6 +13,7 @@ use crate::domain::run_rules::Rule;
 use crate::domain::spc::{ChartKind, ControlChart};
 use crate::domain::template::Kind;
 use crate::error::AppError;
+use crate::error::Message;
 use crate::i18n::message;
 use crate::service::capability::{self, ProductCapability};
 use crate::service::catalog::{self, Product};
@@ -489,8 +490,12 @@ pub async fn freeze(
     session.caller.require(Permission::PlanSampling)?;
     let product_id = id.into_inner();
     let fields = fields.into_inner();
-    let kind = ChartKind::parse(&fields.chart)
-        .ok_or_else(|| AppError::invalid("chart", "one of xbar-r, xbar-s, i-mr, p, u"))?;
+    let kind = ChartKind::parse(&fields.chart).ok_or_else(|| {
+        AppError::invalid(
+            "chart",
+            Message::new("err-one-of").arg("choices", "xbar-r, xbar-s, i-mr, p, u"),
+        )
+    })?;
     let request = FreezeLimits {
         characteristic: fields.characteristic.clone(),
         chart: kind,

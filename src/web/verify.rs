@@ -5,6 +5,7 @@
 use super::language::request_lang;
 use super::layout::{page, Frame};
 use super::session::{html_response, PageError};
+use crate::error::Message;
 use crate::error::{AppError, ErrorCode};
 use crate::service::reports::{self, Verification};
 use crate::store::Db;
@@ -58,25 +59,26 @@ pub async fn verify_upload(
     let mut digest: Option<String> = None;
     while let Some(field) = upload.next().await {
         let mut field =
-            field.map_err(|_| AppError::bad_request("the upload is not a valid form"))?;
+            field.map_err(|_| AppError::bad_request(Message::new("err-upload-not-a-form")))?;
         if field.name() != Some("file") {
             continue;
         }
         let mut hasher = Sha256::new();
         let mut size = 0;
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| AppError::bad_request("the upload broke off"))?;
+            let chunk =
+                chunk.map_err(|_| AppError::bad_request(Message::new("err-upload-broke-off")))?;
             size += chunk.len();
             if size > MAX_REPORT_BYTES {
                 return Err(
-                    AppError::invalid("file", "is larger than any report issued here").into(),
+                    AppError::invalid("file", Message::new("err-larger-than-reports")).into(),
                 );
             }
             hasher.update(&chunk);
         }
         digest = Some(crate::domain::digest::hex(&hasher.finalize()));
     }
-    let digest = digest.ok_or_else(|| AppError::invalid("file", "choose the PDF to check"))?;
+    let digest = digest.ok_or_else(|| AppError::invalid("file", Message::new("err-choose-pdf")))?;
     let lookup = digest.clone();
     let found = db.read(move |c| reports::verify(c, &lookup)).await;
     let result = match found {

@@ -23,6 +23,7 @@
 //!    is the i-th drawn unit. The first `n` entries are the sample, in draw
 //!    order.
 
+use crate::domain::message::Message;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::collections::HashMap;
@@ -39,11 +40,13 @@ pub struct Seed(u64);
 impl Seed {
     pub const MAX: u64 = (1 << 53) - 1;
 
-    pub fn parse(value: i64) -> Result<Self, String> {
+    pub fn parse(value: i64) -> Result<Self, Message> {
         if (0..=Self::MAX as i64).contains(&value) {
             Ok(Self(value as u64))
         } else {
-            Err(format!("must be an integer between 0 and {}", Self::MAX))
+            Err(Message::new("err-integer-between")
+                .arg("min", 0)
+                .arg("max", Self::MAX))
         }
     }
 

@@ -10,6 +10,8 @@ pub mod switching;
 pub use draw::{draw_units, Seed, DRAW_ALGORITHM};
 pub use percent::Percent;
 
+use crate::domain::message::Message;
+
 /// The size of a production lot (batch), in units numbered `1..=lot_size`.
 ///
 /// The upper bound keeps a lot far inside `u32` and the draw's memory small;
@@ -20,11 +22,11 @@ pub struct LotSize(u32);
 impl LotSize {
     pub const MAX: u32 = 10_000_000;
 
-    pub fn parse(value: i64) -> Result<Self, String> {
+    pub fn parse(value: i64) -> Result<Self, Message> {
         if (1..=i64::from(Self::MAX)).contains(&value) {
             Ok(Self(value as u32))
         } else {
-            Err(format!("must be between 1 and {} units", Self::MAX))
+            Err(Message::new("err-lot-size").arg("max", Self::MAX))
         }
     }
 

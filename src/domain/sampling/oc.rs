@@ -15,6 +15,7 @@
 //! (Montgomery §15.2; ANSI/ASQ Z1.4-2003 and ISO 2859-1:1999 state AQLs
 //! above 10 in nonconformities per 100 units only).
 
+use crate::domain::message::Message;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, DiscreteCDF, Hypergeometric, Poisson};
 use utoipa::ToSchema;
@@ -29,12 +30,14 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn parse(text: &str) -> Result<Model, String> {
+    pub fn parse(text: &str) -> Result<Model, Message> {
         match text {
             "hypergeometric" => Ok(Model::Hypergeometric),
             "binomial" => Ok(Model::Binomial),
             "poisson" => Ok(Model::Poisson),
-            _ => Err("must be hypergeometric, binomial or poisson".into()),
+            _ => {
+                Err(Message::new("err-one-of").arg("choices", "hypergeometric, binomial, poisson"))
+            }
         }
     }
 }
@@ -53,11 +56,14 @@ pub enum Counts {
 }
 
 impl Counts {
-    pub fn parse(text: &str) -> Result<Counts, String> {
+    pub fn parse(text: &str) -> Result<Counts, Message> {
         match text {
             "nonconforming_units" => Ok(Counts::NonconformingUnits),
             "nonconformities" => Ok(Counts::Nonconformities),
-            _ => Err("must be nonconforming_units or nonconformities".into()),
+            _ => {
+                Err(Message::new("err-one-of")
+                    .arg("choices", "nonconforming_units, nonconformities"))
+            }
         }
     }
 }
@@ -76,23 +82,20 @@ impl AttributePlan {
         lot_size: u64,
         sample_size: u64,
         accept: u64,
-    ) -> Result<Self, (&'static str, String)> {
+    ) -> Result<Self, (&'static str, Message)> {
         if lot_size == 0 {
-            return Err(("lot_size", "must be at least 1".into()));
+            return Err(("lot_size", Message::new("err-at-least").arg("min", 1)));
         }
         if sample_size == 0 || sample_size > lot_size {
             return Err((
                 "sample_size",
-                format!("must be between 1 and the lot size ({lot_size})"),
+                Message::new("err-sample-within-lot").arg("lot", lot_size),
             ));
         }
         if accept >= sample_size {
             return Err((
                 "accept",
-                format!(
-                    "must be less than the sample size ({sample_size}) when counting \
-                     nonconforming units; count nonconformities to accept more"
-                ),
+                Message::new("err-accept-below-sample").arg("sample", sample_size),
             ));
         }
         Ok(Self {
@@ -109,7 +112,7 @@ impl AttributePlan {
         lot_size: u64,
         sample_size: u64,
         accept: u64,
-    ) -> Result<Self, (&'static str, String)> {
+    ) -> Result<Self, (&'static str, Message)> {
         let bounds = Self::new(lot_size, sample_size, 0)?;
         Ok(Self {
             accept,
@@ -124,7 +127,7 @@ impl AttributePlan {
         lot_size: u64,
         sample_size: u64,
         accept: u64,
-    ) -> Result<Self, (&'static str, String)> {
+    ) -> Result<Self, (&'static str, Message)> {
         match counts {
             Counts::NonconformingUnits => Self::new(lot_size, sample_size, accept),
             Counts::Nonconformities => {

@@ -1,6 +1,8 @@
 //! The factory's habitual plan: a fixed percentage of each lot (10% by
 //! default), rounded up, at least one unit and at most the whole lot.
 
+use crate::domain::message::Message;
+
 /// A sampling percentage with at most two decimals, held exactly in basis
 /// points (1/100 of a percent) so that rounding never depends on binary
 /// floating point: 10% of 30 units is 3 units, not `ceil(3.0000000000000004)`.
@@ -15,14 +17,14 @@ impl Percent {
     };
 
     /// Accepts 0.01 ..= 100 with at most two decimals.
-    pub fn parse(percent: f64) -> Result<Self, String> {
+    pub fn parse(percent: f64) -> Result<Self, Message> {
         if !percent.is_finite() || percent <= 0.0 || percent > 100.0 {
-            return Err("must be greater than 0 and at most 100".into());
+            return Err(Message::new("err-percent-range"));
         }
         let scaled = percent * 100.0;
         let basis_points = scaled.round();
         if (scaled - basis_points).abs() > 1e-6 || basis_points < 1.0 {
-            return Err("must have at most two decimals (e.g. 10 or 2.5)".into());
+            return Err(Message::new("err-percent-decimals"));
         }
         Ok(Self {
             basis_points: basis_points as u32,

@@ -4,7 +4,7 @@
 
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
-use crate::domain::language::Lang;
+use crate::domain::message::Message;
 use crate::error::AppResult;
 use crate::service::measurements::{check_reading, chromaticity_problems, CappedProblems, Context};
 use crate::store::measurements::existing_readings;
@@ -47,10 +47,10 @@ pub(super) fn check_file(
         ..
     } = cells;
     for (line, message) in chromaticity_problems(conn, ctx, &colour_cells)? {
-        problems.add(format!("rows[{line}]"), format!("line {line}: {message}"));
+        problems.add(format!("rows[{line}]"), Message::at_line(line, message));
     }
     if rows == 0 && problems.is_empty() {
-        problems.add("file", "the file has a header but no rows");
+        problems.add("file", Message::new("err-file-no-rows"));
     }
     problems.into_result("file")?;
     Ok(Counts { rows, readings })
@@ -91,7 +91,7 @@ impl CellCheck<'_> {
             };
             self.problems.add(
                 format!("rows[{line}].{header}"),
-                format!("line {line}: {}", message.in_language(Lang::En)),
+                Message::at_line(line, message.clone()),
             );
         }
         if !item_problems.is_empty() {
@@ -103,14 +103,22 @@ impl CellCheck<'_> {
         if self.stored.contains(&pair) {
             self.problems.add(
                 field,
-                format!(
-                    "line {line}: unit {unit} already has a {code} reading; change it with a correction"
+                Message::at_line(
+                    line,
+                    Message::new("err-import-reading-exists")
+                        .arg("unit", unit)
+                        .arg("code", &code),
                 ),
             );
         } else if !self.seen.insert(pair) {
             self.problems.add(
                 field,
-                format!("line {line}: unit {unit} has a second {code} reading in this file"),
+                Message::at_line(
+                    line,
+                    Message::new("err-import-reading-twice")
+                        .arg("unit", unit)
+                        .arg("code", &code),
+                ),
             );
         } else {
             self.readings += 1;

@@ -3,6 +3,7 @@
 //! saved for the instrument, or headers that equal characteristic codes.
 
 use super::ImportOptions;
+use crate::domain::message::Message;
 use crate::domain::text::excerpt;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::service::measurements::{CappedProblems, Context};
@@ -140,12 +141,9 @@ fn read_headers(file: &mut (impl Read + Seek), delimiter: u8) -> AppResult<Vec<S
         .headers()
         .map_err(|e| {
             let message = if is_too_long(&e) {
-                format!(
-                    "line 1, the header, is longer than {MAX_RECORD_BYTES} bytes, the most a \
-                     line may hold"
-                )
+                Message::new("err-header-too-long").arg("max", MAX_RECORD_BYTES)
             } else {
-                format!("the header line cannot be read: {e}")
+                Message::new("err-header-unreadable").arg("why", e)
             };
             AppError::invalid("file", message)
         })?
@@ -153,10 +151,7 @@ fn read_headers(file: &mut (impl Read + Seek), delimiter: u8) -> AppResult<Vec<S
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     if headers.iter().all(String::is_empty) {
-        return Err(AppError::invalid(
-            "file",
-            "the file is empty: expected a header line such as 'unit,flux,power' and one row per unit",
-        ));
+        return Err(AppError::invalid("file", Message::new("err-file-empty")));
     }
     Ok(headers)
 }
@@ -199,11 +194,9 @@ pub(super) fn layout(
     if unit_index.is_none() {
         problems.add(
             "file",
-            format!(
-                "no '{}' column for the unit number in the header '{}'",
-                excerpt(&unit_column),
-                header.shown
-            ),
+            Message::new("err-no-unit-column")
+                .arg("column", excerpt(&unit_column))
+                .arg("header", &header.shown),
         );
     }
     let columns = header.mapped_columns(ctx, &mapping, &mut problems);
@@ -250,23 +243,19 @@ impl Header<'_> {
             match (self.find(header), ctx.template.get(code)) {
                 (None, _) => problems.add(
                     field,
-                    format!(
-                        "the file has no column '{}' (header '{shown}')",
-                        excerpt(header)
-                    ),
+                    Message::new("err-no-such-column")
+                        .arg("column", excerpt(header))
+                        .arg("header", shown),
                 ),
                 (_, None) => problems.add(
                     field,
-                    format!(
-                        "'{quoted}' is not a characteristic of this product (known: {})",
-                        ctx.codes
-                    ),
+                    Message::new("err-unknown-characteristic")
+                        .arg("code", &quoted)
+                        .arg("known", &ctx.codes),
                 ),
                 (_, Some(c)) if c.derived => problems.add(
                     field,
-                    format!(
-                        "'{quoted}' is derived from chromaticity x and y; import those instead"
-                    ),
+                    Message::new("err-import-derived").arg("code", &quoted),
                 ),
                 (Some(index), Some(_)) => columns.push((index, code.clone())),
             }
@@ -274,11 +263,9 @@ impl Header<'_> {
         if mapping.is_empty() {
             problems.add(
                 "file",
-                format!(
-                    "no column of the header '{shown}' names a characteristic of this product \
-                     (known: {}); give a mapping",
-                    ctx.codes
-                ),
+                Message::new("err-no-mapped-column")
+                    .arg("header", shown)
+                    .arg("known", &ctx.codes),
             );
         }
         columns

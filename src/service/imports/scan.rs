@@ -4,6 +4,7 @@
 use super::layout::{
     is_too_long, next_record_bounded, open_reader, read_error, Layout, MAX_RECORD_BYTES,
 };
+use crate::domain::message::Message;
 use crate::domain::text::excerpt;
 use crate::error::{AppError, AppResult};
 use std::io::{Read, Seek, SeekFrom};
@@ -17,7 +18,7 @@ pub(super) enum Scanned {
         code: String,
         value: f64,
     },
-    Problem(String, String),
+    Problem(String, Message),
 }
 
 /// Walks the data rows, telling `found` about every reading and every
@@ -45,7 +46,8 @@ pub(super) fn scan(
             Ok(true) => {}
             Err(e) if is_too_long(&e) => break Some((line, start.byte())),
             Err(e) => {
-                let message = format!("line {line} cannot be read: {e}");
+                let message =
+                    Message::at_line(line, Message::new("err-line-unreadable").arg("why", e));
                 found(Scanned::Problem(format!("rows[{line}]"), message))?;
                 continue;
             }
@@ -73,7 +75,7 @@ fn too_long_problem(
     layout: &Layout,
     line: u64,
     start: u64,
-) -> AppResult<(String, String)> {
+) -> AppResult<(String, Message)> {
     file.seek(SeekFrom::Start(start)).map_err(read_error)?;
     let mut head = Vec::new();
     file.take(MAX_RECORD_BYTES)
@@ -92,20 +94,28 @@ fn too_long_problem(
             let index = partial.len().checked_sub(1)?;
             Some((index, partial.get(index)?))
         });
-    let limit = format!("longer than {MAX_RECORD_BYTES} bytes, the most a line may hold");
     Ok(match cut {
         Some((index, cell)) if index < layout.headers.len() => {
             let header = excerpt(&layout.headers[index]);
             let start = String::from_utf8_lossy(cell);
             (
                 format!("rows[{line}].{header}"),
-                format!(
-                    "line {line}, column '{header}': the cell starting '{}' makes the line {limit}",
-                    excerpt(start.trim())
+                Message::at_cell(
+                    line,
+                    &header,
+                    Message::new("err-cell-makes-line-too-long")
+                        .arg("start", excerpt(start.trim()))
+                        .arg("max", MAX_RECORD_BYTES),
                 ),
             )
         }
-        _ => (format!("rows[{line}]"), format!("line {line} is {limit}")),
+        _ => (
+            format!("rows[{line}]"),
+            Message::at_line(
+                line,
+                Message::new("err-line-too-long").arg("max", MAX_RECORD_BYTES),
+            ),
+        ),
     })
 }
 
@@ -117,19 +127,21 @@ fn scan_row(
     found: &mut impl FnMut(Scanned) -> AppResult<()>,
 ) -> AppResult<()> {
     if record.len() != layout.headers.len() {
-        let message = format!(
-            "line {line} has {} fields where the header has {} (a truncated line?)",
-            record.len(),
-            layout.headers.len()
+        let message = Message::at_line(
+            line,
+            Message::new("err-field-count")
+                .arg("fields", record.len())
+                .arg("header", layout.headers.len()),
         );
         return found(Scanned::Problem(format!("rows[{line}]"), message));
     }
     let unit_text = &record[layout.unit_index];
     let unit_header = excerpt(layout.unit_header());
     let Ok(unit) = unit_text.parse::<i64>() else {
-        let message = format!(
-            "line {line}, column '{unit_header}': '{}' is not a unit number",
-            excerpt(unit_text)
+        let message = Message::at_cell(
+            line,
+            &unit_header,
+            Message::new("err-not-a-unit-number").arg("text", excerpt(unit_text)),
         );
         return found(Scanned::Problem(
             format!("rows[{line}].{unit_header}"),
@@ -160,15 +172,12 @@ fn scan_row(
 
 /// The problem of a cell that is not a number, with a hint when it is one
 /// written with a decimal comma.
-fn not_a_number(line: u64, header: &str, text: &str) -> String {
+fn not_a_number(line: u64, header: &str, text: &str) -> Message {
     let decimal_comma = text.contains(',') && text.replace(',', ".").parse::<f64>().is_ok();
-    let hint = if decimal_comma {
-        " (write decimals with a point)"
+    let key = if decimal_comma {
+        "err-not-a-number-decimal-comma"
     } else {
-        ""
+        "err-not-a-number"
     };
-    format!(
-        "line {line}, column '{header}': '{}' is not a number{hint}",
-        excerpt(text)
-    )
+    Message::at_cell(line, header, Message::new(key).arg("text", excerpt(text)))
 }

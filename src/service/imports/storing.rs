@@ -5,6 +5,7 @@ use super::checking::Counts;
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
 use super::ImportOptions;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
 use crate::service::colour::store_derived;
@@ -51,7 +52,7 @@ pub(super) fn insert_import(
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::ImportInProgress,
-            "the same file is being imported into this batch at this moment",
+            Message::new("err-import-in-progress"),
         )
     })
 }

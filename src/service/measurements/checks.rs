@@ -6,7 +6,7 @@ use crate::domain::sampling::LotSize;
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
 use crate::error::{AppError, AppResult, ErrorCode, Message, Violations, Words};
 use crate::service::catalog::{get_product, Characteristic};
-use crate::service::colour::{colour_error, Chromaticity};
+use crate::service::colour::{colour_message, Chromaticity};
 use crate::service::limits::InputLimits;
 use crate::store::measurements as store;
 use crate::store::orders::find_order;
@@ -44,7 +44,7 @@ impl CappedProblems {
         if self.count > MAX_REPORTED {
             self.listed.add(
                 field,
-                format!("{} more problems not listed", self.count - MAX_REPORTED),
+                Message::new("err-more-problems").arg("count", self.count - MAX_REPORTED),
             );
         }
         self.listed.into_result()
@@ -87,7 +87,9 @@ pub(in crate::service) fn context(
             Message::new("err-no-sampling-plan").arg("batch", batch_id),
         )
     })?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let chromaticity = Chromaticity::of(&product)?;
     let characteristics = product.characteristics;
@@ -161,7 +163,7 @@ pub(in crate::service) fn chromaticity_problems(
     conn: &mut DbConnection,
     ctx: &Context,
     new: &[(usize, i64, i64, f64)],
-) -> AppResult<Vec<(usize, String)>> {
+) -> AppResult<Vec<(usize, Message)>> {
     let Some(chromaticity) = &ctx.chromaticity else {
         return Ok(Vec::new());
     };
@@ -189,10 +191,13 @@ pub(in crate::service) fn chromaticity_problems(
         .filter_map(|&&(position, unit, _, _)| {
             let point = points.get(&unit)?;
             let error = chromaticity.derivation(*point).err()?;
-            let reason = colour_error(error, "value").detail;
             Some((
                 position,
-                format!("unit {unit}: x = {}, y = {}: {reason}", point.x, point.y),
+                Message::new("err-unit-chromaticity")
+                    .arg("unit", unit)
+                    .arg("x", point.x)
+                    .arg("y", point.y)
+                    .arg_message("reason", colour_message(error)),
             ))
         })
         .collect())

@@ -6,6 +6,7 @@ use super::checks::{chromaticity_problems, context, value_problem, Context, Unit
 use super::views::{find_visible, single, views, Measurement};
 use super::Readings;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::supersede;
@@ -98,10 +99,7 @@ pub fn correct(
         || {
             AppError::conflict(
                 ErrorCode::AlreadyCorrected,
-                format!(
-                    "reading {target} has already been corrected; correct the current version \
-                     (see /api/v1/measurements/{target}/history)"
-                ),
+                Message::new("err-reading-corrected").arg("id", target),
             )
         },
         |uuid| MeasurementRow {
@@ -166,7 +164,7 @@ fn check_correction(
     if characteristic.derived {
         problems.add(
             "value",
-            format!("'{code}' is derived from the unit's chromaticity; correct x or y instead"),
+            Message::new("err-correct-derived").arg("code", code),
         );
     } else if let Some(message) = value_problem(characteristic, request.value, limits) {
         problems.add("value", message);

@@ -26,7 +26,7 @@ impl ClientRecord for Readings {
     type Stored = CodedMeasurement;
     type New = MeasurementRow;
     const ID_REUSED: ErrorCode = ErrorCode::MeasurementIdReused;
-    const OTHER: &'static str = "a different reading";
+    const ID_REUSED_MESSAGE: &'static str = "err-id-names-another-reading";
 
     fn uuid((row, _): &CodedMeasurement) -> &str {
         &row.uuid

@@ -102,13 +102,13 @@ fn check_count(items: &[MeasurementInput]) -> AppResult<()> {
     if items.is_empty() {
         return Err(AppError::invalid(
             "measurements",
-            "must hold at least one reading",
+            Message::new("err-readings-none"),
         ));
     }
     if items.len() > MAX_PER_REQUEST {
         return Err(AppError::invalid(
             "measurements",
-            format!("at most {MAX_PER_REQUEST} readings per request; send the rest in another"),
+            Message::new("err-readings-too-many").arg("max", MAX_PER_REQUEST),
         ));
     }
     Ok(())
@@ -210,7 +210,7 @@ fn store_new(
     record_all::<Readings>(conn, "measurements", &ids, is_retry, new_row, || {
         AppError::conflict(
             ErrorCode::ReadingExists,
-            "another request recorded some of these readings at the same moment; retry with the same ids",
+            Message::new("err-recorded-meanwhile"),
         )
     })
 }

@@ -2,6 +2,7 @@
 //! corrections, one reading, and a batch's list.
 
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, NotFoundAs, OrInternal};
 use crate::service::catalog::template_of;
 use crate::service::{utc, Page};
@@ -85,7 +86,7 @@ pub(super) fn find_visible(
     id: Uuid,
     visibility: Visibility,
 ) -> AppResult<CodedMeasurement> {
-    let missing = || AppError::not_found(format!("measurement {id}"));
+    let missing = || AppError::not_found(Message::new("err-not-found-measurement").arg("id", id));
     let found = store::find_by_uuids(conn, &[id.to_string()])?
         .into_iter()
         .next()
@@ -123,13 +124,14 @@ pub fn list(
     let characteristic_id = match &filter.characteristic {
         None => None,
         Some(code) => {
-            let order =
-                find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+            let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+                AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+            })?;
             let template = template_of(conn, order.product_id)?;
             let found = template.iter().find(|c| &c.code == code).ok_or_else(|| {
                 AppError::invalid(
                     "characteristic",
-                    format!("'{code}' is not a characteristic of this product"),
+                    Message::new("err-not-a-characteristic").arg("code", code),
                 )
             })?;
             Some(found.id)

@@ -5,7 +5,7 @@ use super::gathering::gather;
 use super::{issued, IssuedReport};
 use crate::domain::access::Visibility;
 use crate::domain::language::ReportLanguage;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Message};
 use crate::report;
 use crate::store::reports as store;
 use crate::store::DbConnection;
@@ -51,9 +51,7 @@ pub fn order_report(
 ) -> AppResult<ReportFile> {
     let staff = visibility == Visibility::Everything;
     if want_draft && !staff {
-        return Err(AppError::forbidden(
-            "drafts are for factory staff; download the issued report",
-        ));
+        return Err(AppError::forbidden(Message::new("err-draft-staff-only")));
     }
     if !want_draft {
         if let Some(latest) = store::reports_of_order(conn, order_id)?.last() {
@@ -65,7 +63,7 @@ pub fn order_report(
         if !staff {
             return Err(AppError::conflict(
                 ErrorCode::NotIssued,
-                "the QC report of this order has not been issued yet",
+                Message::new("err-report-not-issued"),
             ));
         }
     }
@@ -78,10 +76,11 @@ pub fn order_report(
 /// A revision issued before reports were issued in every language has its
 /// English file only.
 fn not_in(revision: i32, language: ReportLanguage) -> AppError {
-    AppError::not_found(format!(
-        "revision {revision} of this order's report in {}: it was issued in English only",
-        language.tag()
-    ))
+    AppError::not_found(
+        Message::new("err-not-found-revision-language")
+            .arg("revision", revision)
+            .arg("language", language.tag()),
+    )
 }
 
 /// A draft of the report from the data as they stand.

@@ -9,6 +9,7 @@ use super::{issued, report_number, IssuedReport};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
 use crate::domain::language::ReportLanguage;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OrInternal};
 use crate::report::{self, Heading, Issue, QcReport};
 use crate::service::audit::{self, Actor};
@@ -64,7 +65,7 @@ pub fn prepare_issue(
     if draft.batches.is_empty() {
         return Err(AppError::conflict(
             ErrorCode::NothingToReport,
-            "the order has no batches yet: there is nothing to report",
+            Message::new("err-nothing-to-report"),
         ));
     }
     let previous = store::reports_of_order(conn, order_id)?.pop();
@@ -74,16 +75,13 @@ pub fn prepare_issue(
     let undecided = draft.undecided();
     if !undecided.is_empty() && !with_undecided_batches {
         let numbers: Vec<String> = undecided.iter().map(i32::to_string).collect();
-        let which = match numbers.as_slice() {
-            [one] => format!("batch {one} has"),
-            many => format!("batches {} have", many.join(", ")),
+        let key = match numbers.as_slice() {
+            [_] => "err-undecided-batch",
+            _ => "err-undecided-batches",
         };
         return Err(AppError::conflict(
             ErrorCode::UndecidedBatches,
-            format!(
-                "{which} no decision yet: decide first, or issue the report with undecided \
-                 batches (with_undecided_batches=true; its statement names them)"
-            ),
+            Message::new(key).arg("batches", numbers.join(", ")),
         ));
     }
     let changes = match &previous {
@@ -134,7 +132,7 @@ pub fn store_issue(
     if latest + 1 != prepared.revision || scope_changed {
         return Err(AppError::conflict(
             ErrorCode::ReportChanged,
-            "the order's data or reports changed while the report was being made; issue it again",
+            Message::new("err-report-changed"),
         ));
     }
     let sha256 = hex(&Sha256::digest(&prepared.pdf));

@@ -19,6 +19,7 @@ pub use verification::{verify, Verification};
 
 use super::utc;
 use crate::domain::language::ReportLanguage;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::store::accounts::usernames;
 use crate::store::reports::ReportRow;
@@ -61,8 +62,12 @@ pub struct LanguageFile {
 pub fn language_asked(tag: Option<&str>) -> AppResult<ReportLanguage> {
     match tag.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(ReportLanguage::En),
-        Some(tag) => ReportLanguage::parse(tag)
-            .ok_or_else(|| AppError::invalid("language", "must be en, zh-CN or bilingual")),
+        Some(tag) => ReportLanguage::parse(tag).ok_or_else(|| {
+            AppError::invalid(
+                "language",
+                Message::new("err-one-of").arg("choices", "en, zh-CN, bilingual"),
+            )
+        }),
     }
 }
 

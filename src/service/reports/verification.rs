@@ -3,6 +3,7 @@
 
 use super::{issued, IssuedReport};
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::service::catalog::get_customer;
 use crate::store::reports as store;
@@ -28,16 +29,18 @@ pub struct Verification {
 pub fn verify(conn: &mut DbConnection, sha256: &str) -> AppResult<Verification> {
     let sha256 = sha256.trim().to_ascii_lowercase();
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::invalid("sha256", "must be 64 hexadecimal digits"));
+        return Err(AppError::invalid(
+            "sha256",
+            Message::new("err-sha256-digits"),
+        ));
     }
     let english = store::find_by_sha256(conn, &sha256)?.map(|row| (row, "en".to_string()));
     let found = match english {
         Some(found) => Some(found),
         None => store::find_file_by_sha256(conn, &sha256)?,
     };
-    let (row, language) = found.ok_or_else(|| {
-        AppError::not_found("issued report with this SHA-256: the file is not a report issued here, or it was altered")
-    })?;
+    let (row, language) =
+        found.ok_or_else(|| AppError::not_found(Message::new("err-not-found-report-file")))?;
     let order = crate::store::orders::find_order(conn, row.order_id)?
         .or_internal("an issued report has its order")?;
     let customer = get_customer(conn, order.customer_id, Visibility::Everything)?;

@@ -5,6 +5,7 @@ use super::scope::{defect_rows, scope};
 use super::views::{find_visible, single, Inspection};
 use super::Inspections;
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::supersede;
@@ -62,9 +63,7 @@ pub fn correct(
         || {
             AppError::conflict(
                 ErrorCode::AlreadyCorrected,
-                format!(
-                    "inspection {target} has already been corrected; correct the current version"
-                ),
+                Message::new("err-inspection-corrected").arg("id", target),
             )
         },
         |uuid| InspectionRow {

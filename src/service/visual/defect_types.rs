@@ -1,6 +1,7 @@
 //! The defect catalogue of each product family: what an inspector may
 //! record, with the severity a finding has unless they say otherwise.
 
+use crate::domain::message::Message;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::service::audit::{self, Actor};
@@ -57,10 +58,7 @@ pub fn create_defect_type(
         .to_string();
     let code = input.code.trim();
     if !is_code(code) {
-        problems.add(
-            "code",
-            "must be 1 to 40 characters of letters, digits, '_' or '-'",
-        );
+        problems.add("code", Message::new("err-defect-code"));
     }
     problems.into_result()?;
     let id = store::insert_defect_type(
@@ -77,7 +75,9 @@ pub fn create_defect_type(
     .on_unique_violation(|| {
         AppError::conflict(
             ErrorCode::DefectTypeExists,
-            format!("family '{family}' already has a defect '{code}'"),
+            Message::new("err-defect-exists")
+                .arg("family", &family)
+                .arg("code", code),
         )
         .with_field("code")
     })?;

@@ -32,7 +32,7 @@ impl ClientRecord for Inspections {
     type Stored = InspectionRow;
     type New = InspectionRow;
     const ID_REUSED: ErrorCode = ErrorCode::InspectionIdReused;
-    const OTHER: &'static str = "another inspection";
+    const ID_REUSED_MESSAGE: &'static str = "err-id-names-another-inspection";
 
     fn uuid(stored: &InspectionRow) -> &str {
         &stored.uuid

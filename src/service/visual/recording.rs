@@ -4,6 +4,7 @@
 use super::scope::{defect_rows, scope, CheckedDefect, DefectInput, Scope};
 use super::views::{views, Inspection};
 use super::Inspections;
+use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
@@ -81,7 +82,7 @@ pub fn record(
     if items.is_empty() || items.len() > MAX_PER_REQUEST {
         return Err(AppError::invalid(
             "inspections",
-            format!("must hold 1 to {MAX_PER_REQUEST} inspections"),
+            Message::new("err-inspections-count").arg("max", MAX_PER_REQUEST),
         ));
     }
     // A unit of the range is named as the range's, not by an index the
@@ -124,26 +125,27 @@ pub fn record(
 fn expand_range(scope: &Scope, range: &PassedRange) -> AppResult<Vec<InspectionInput>> {
     let mut problems = Violations::default();
     if range.first < 1 {
-        problems.add("passed_range.first", "must be at least 1");
+        problems.add(
+            "passed_range.first",
+            Message::new("err-at-least").arg("min", 1),
+        );
     }
     if range.last < range.first {
         problems.add(
             "passed_range.last",
-            format!("must not be below first ({})", range.first),
+            Message::new("err-range-last-below-first").arg("first", range.first),
         );
     } else if range.last > i64::from(scope.lot.get()) {
         problems.add(
             "passed_range.last",
-            format!(
-                "unit {} is outside the lot (1..={})",
-                range.last,
-                scope.lot.get()
-            ),
+            Message::new("err-unit-outside-lot")
+                .arg("unit", range.last)
+                .arg("lot", scope.lot.get()),
         );
     } else if range.last - range.first >= MAX_PER_REQUEST as i64 {
         problems.add(
             "passed_range.last",
-            format!("a range holds at most {MAX_PER_REQUEST} units; mark the rest in another"),
+            Message::new("err-range-too-long").arg("max", MAX_PER_REQUEST),
         );
     }
     if let Err(message) = device_time(range.taken_at) {
@@ -165,10 +167,9 @@ fn expand_range(scope: &Scope, range: &PassedRange) -> AppResult<Vec<InspectionI
     if units.is_empty() {
         return Err(AppError::invalid(
             "passed_range",
-            format!(
-                "no unit to inspect from {} to {}: this product's visual inspection covers the plan's units",
-                range.first, range.last
-            ),
+            Message::new("err-range-nothing-drawn")
+                .arg("first", range.first)
+                .arg("last", range.last),
         ));
     }
     Ok(units
@@ -214,9 +215,7 @@ fn store_new(
             if inspected.contains(&unit) {
                 return Err(AppError::conflict(
                     ErrorCode::InspectionExists,
-                    format!(
-                        "unit {unit} is already inspected; a change must be a correction of that inspection"
-                    ),
+                    Message::new("err-unit-inspected").arg("unit", unit),
                 )
                 .with_field(format!("inspections[{i}].unit")));
             }
@@ -236,7 +235,7 @@ fn store_new(
         || {
             AppError::conflict(
                 ErrorCode::InspectionExists,
-                "another request inspected some of these units at the same moment",
+                Message::new("err-inspected-meanwhile"),
             )
         },
     )
@@ -258,7 +257,7 @@ fn check_items(scope: &Scope, items: &[InspectionInput]) -> AppResult<Vec<Vec<Ch
         if !units.insert(item.unit) {
             problems.add(
                 format!("inspections[{i}].unit"),
-                format!("unit {} appears twice in this request", item.unit),
+                Message::new("err-unit-appears-twice").arg("unit", item.unit),
             );
         }
         let (found, defect_problems) = scope.check_defects(&item.defects);

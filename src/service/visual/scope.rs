@@ -2,6 +2,7 @@
 //! inspect (all, or the plan's sample) and the family's defect catalogue.
 
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::sampling::LotSize;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -36,7 +37,9 @@ pub(super) struct Scope {
 
 pub(super) fn scope(conn: &mut DbConnection, batch_id: i64) -> AppResult<Scope> {
     let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| AppError::not_found("order"))?;
+    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
+        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
+    })?;
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let sampled = match product.visual_inspection {
         VisualScope::All => None,
@@ -44,10 +47,7 @@ pub(super) fn scope(conn: &mut DbConnection, batch_id: i64) -> AppResult<Scope> 
             let plan = crate::service::plans::find_plan(conn, batch_id)?.ok_or_else(|| {
                 AppError::conflict(
                     ErrorCode::NoSamplingPlan,
-                    format!(
-                        "this product's visual inspection covers the plan's units; \
-                         draw batch {batch_id}'s plan first"
-                    ),
+                    Message::new("err-visual-needs-plan").arg("batch", batch_id),
                 )
             })?;
             Some(plan.units.into_iter().collect())
@@ -77,7 +77,7 @@ impl Scope {
     pub fn check_defects(
         &self,
         defects: &[DefectInput],
-    ) -> (Vec<CheckedDefect>, Vec<(String, String)>) {
+    ) -> (Vec<CheckedDefect>, Vec<(String, Message)>) {
         let mut rows = Vec::new();
         let mut problems = Vec::new();
         let mut seen = HashSet::new();
@@ -93,13 +93,15 @@ impl Scope {
             if !(1..=MAX_COUNT).contains(&count) {
                 problems.push((
                     format!("defects[{j}].count"),
-                    format!("must be between 1 and {MAX_COUNT}"),
+                    Message::new("err-integer-between")
+                        .arg("min", 1)
+                        .arg("max", MAX_COUNT),
                 ));
             }
             if !seen.insert(kind.id) {
                 problems.push((
                     format!("defects[{j}].defect"),
-                    format!("'{}' is listed twice; give its count instead", d.defect),
+                    Message::new("err-defect-twice").arg("code", &d.defect),
                 ));
             }
             let severity = d
@@ -111,30 +113,29 @@ impl Scope {
         (rows, problems)
     }
 
-    fn unknown_defect(&self, code: &str) -> String {
+    fn unknown_defect(&self, code: &str) -> Message {
         let known: Vec<&str> = self.catalogue.keys().map(String::as_str).collect();
-        format!(
-            "'{code}' is not in the '{}' defect catalogue (known: {})",
-            self.product.family,
-            if known.is_empty() {
-                "none yet; an admin adds them".to_string()
-            } else {
-                known.join(", ")
-            }
-        )
+        let key = if known.is_empty() {
+            "err-unknown-defect-empty-catalogue"
+        } else {
+            "err-unknown-defect"
+        };
+        Message::new(key)
+            .arg("code", code)
+            .arg("family", &self.product.family)
+            .arg("known", known.join(", "))
     }
 
     /// What is wrong with inspecting `unit` in this batch, if anything.
-    pub fn check_unit(&self, unit: i64) -> Option<String> {
+    pub fn check_unit(&self, unit: i64) -> Option<Message> {
         if !self.lot.contains(unit) {
-            Some(format!(
-                "unit {unit} is outside the lot (1..={})",
-                self.lot.get()
-            ))
+            Some(
+                Message::new("err-unit-outside-lot")
+                    .arg("unit", unit)
+                    .arg("lot", self.lot.get()),
+            )
         } else if self.sampled.as_ref().is_some_and(|s| !s.contains(&unit)) {
-            Some(format!(
-                "unit {unit} was not drawn; this product's visual inspection covers the plan's units"
-            ))
+            Some(Message::new("err-unit-not-drawn-visual").arg("unit", unit))
         } else {
             None
         }

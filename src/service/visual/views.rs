@@ -2,6 +2,7 @@
 //! how they link to their corrections; one inspection, and a batch's lists.
 
 use crate::domain::access::Visibility;
+use crate::domain::message::Message;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, NotFoundAs, OrInternal};
 use crate::service::photos::{photo_ref, PhotoRef};
@@ -138,7 +139,7 @@ pub(super) fn find_visible(
     id: Uuid,
     visibility: Visibility,
 ) -> AppResult<InspectionRow> {
-    let missing = || AppError::not_found(format!("inspection {id}"));
+    let missing = || AppError::not_found(Message::new("err-not-found-inspection").arg("id", id));
     let row = store::find_inspections_by_uuids(conn, &[id.to_string()])?
         .pop()
         .ok_or_else(missing)?;

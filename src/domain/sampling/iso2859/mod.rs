@@ -10,6 +10,7 @@
 
 pub mod tables;
 
+use crate::domain::message::Message;
 use serde::{Deserialize, Serialize};
 use tables::{
     AQLS, CODE_LETTERS, LETTERS, LOT_SIZE_RANGES, NORMAL, REDUCED, REDUCED_SAMPLE_SIZES,
@@ -44,12 +45,14 @@ impl Level {
         (Level::III, "III"),
     ];
 
-    pub fn parse(text: &str) -> Result<Level, String> {
+    pub fn parse(text: &str) -> Result<Level, Message> {
         Self::ALL
             .iter()
             .find(|(_, name)| name.eq_ignore_ascii_case(text))
             .map(|(level, _)| *level)
-            .ok_or_else(|| "must be one of S-1, S-2, S-3, S-4, I, II, III".to_string())
+            .ok_or_else(|| {
+                Message::new("err-one-of").arg("choices", "S-1, S-2, S-3, S-4, I, II, III")
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -77,18 +80,13 @@ pub enum Inspection {
 }
 
 impl Inspection {
-    pub fn parse(text: &str) -> Result<Inspection, String> {
+    pub fn parse(text: &str) -> Result<Inspection, Message> {
         match text {
             "normal" => Ok(Inspection::Normal),
             "tightened" => Ok(Inspection::Tightened),
             "reduced" => Ok(Inspection::Reduced),
-            "reduced-iso2859-1" => Err(
-                "the ISO 2859-1:1999 reduced table is not available: only the \
-                 ANSI/ASQ Z1.4-2003 reduced table (inspection=reduced) could be verified against a \
-                 published copy"
-                    .to_string(),
-            ),
-            _ => Err("must be normal, tightened or reduced".to_string()),
+            "reduced-iso2859-1" => Err(Message::new("err-reduced-iso-table")),
+            _ => Err(Message::new("err-one-of").arg("choices", "normal, tightened, reduced")),
         }
     }
 
@@ -130,16 +128,13 @@ impl Inspection {
 pub struct Aql(usize);
 
 impl Aql {
-    pub fn parse(value: f64) -> Result<Aql, String> {
+    pub fn parse(value: f64) -> Result<Aql, Message> {
         AQLS.iter()
             .position(|aql| (aql - value).abs() <= aql * 1e-9)
             .map(Aql)
             .ok_or_else(|| {
                 let list: Vec<String> = AQLS.iter().map(|a| a.to_string()).collect();
-                format!(
-                    "must be one of the standard's AQL values: {}",
-                    list.join(", ")
-                )
+                Message::new("err-aql-value").arg("choices", list.join(", "))
             })
     }
 
@@ -293,7 +288,8 @@ mod tests {
         assert!(Level::parse("IV").is_err());
         assert!(Inspection::parse("reduced-iso2859-1")
             .unwrap_err()
-            .contains("Z1.4"));
+            .key
+            .contains("reduced-iso"));
         assert_eq!(code_letter(1, Level::II), 'A');
         assert_eq!(code_letter(1_000_000, Level::III), 'R');
     }
