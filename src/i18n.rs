@@ -106,6 +106,13 @@ fn has(lang: Lang, key: &str) -> bool {
     bundle(lang).get_message(key).is_some()
 }
 
+/// A moment as pages and reports show it: in the site's zone, with the
+/// zone named (times are stored in UTC).
+pub fn when_in(moment: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    let local = moment.with_timezone(&zone);
+    format!("{} {}", local.format("%Y-%m-%d %H:%M"), zone.name())
+}
+
 /// The catalogue key of a product's technical parameter's label:
 /// `rated_power_w` → `param-rated-power-w`.
 pub fn parameter_key(parameter: &str) -> String {

@@ -538,7 +538,7 @@ async fn main() -> anyhow::Result<()> {
                     .write_blocking(demo::ensure_demo_users)
                     .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
                 let issued = db
-                    .write_blocking(demo::decide_and_issue)
+                    .write_blocking(move |c| demo::decide_and_issue(c, time_zone))
                     .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
                 println!("{summary}\n{issued}\ndemo logins:\n{}", logins.join("\n"));
             } else if db

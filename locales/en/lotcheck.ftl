@@ -840,3 +840,21 @@ err-choose-pdf = choose the PDF to check
 err-choose-role = choose a role
 err-choose-customer = choose a customer
 err-choose-severity = choose a severity
+change-order = The order, its batches or the product's limits changed
+change-reading-corrected = Batch { $batch }, unit { $unit }: { $name } corrected from { $old } to { $new }
+change-readings-recorded = Batch { $batch }: { $count } readings recorded
+change-inspection-corrected = Batch { $batch }, unit { $unit }: visual inspection corrected
+change-units-inspected = Batch { $batch }: { $count } units inspected visually
+change-plan-drawn = Batch { $batch }: sampling plan drawn
+change-decision = Batch { $batch }: { $meaning ->
+    [released] released
+    [released_under_concession] released under concession
+    [on_hold] on hold
+    [rejected] rejected
+   *[other] { $meaning }
+} by { $by }
+change-with-reason = { $change } ({ $reason })
+change-without-reason = { $change } (no reason given)
+err-gtin-digits = must be the digits of a GTIN (8, 12, 13 or 14 digits)
+err-gtin-length = has { $length } digits: a GTIN has 8, 12, 13 or 14
+err-gtin-check-digit = the check digit is { $found }, where the digits before it give { $expected }: a misprinted or misread barcode

@@ -854,3 +854,21 @@ err-choose-pdf = 请选择要核验的 PDF
 err-choose-role = 请选择角色
 err-choose-customer = 请选择客户
 err-choose-severity = 请选择严重度
+change-order = 订单、其批次或产品的规格限已改变
+change-reading-corrected = 批次 { $batch }，样品 { $unit }：{ $name } 由 { $old } 更正为 { $new }
+change-readings-recorded = 批次 { $batch }：记录了 { $count } 个读数
+change-inspection-corrected = 批次 { $batch }，样品 { $unit }：外观检验已更正
+change-units-inspected = 批次 { $batch }：{ $count } 件完成外观检验
+change-plan-drawn = 批次 { $batch }：已抽取抽样方案
+change-decision = 批次 { $batch }：{ $by } 决定{ $meaning ->
+    [released] 放行
+    [released_under_concession] 让步放行
+    [on_hold] 暂扣
+    [rejected] 拒收
+   *[other] { $meaning }
+}
+change-with-reason = { $change }（{ $reason }）
+change-without-reason = { $change }（未说明原因）
+err-gtin-digits = 须为 GTIN 的数字（8、12、13 或 14 位）
+err-gtin-length = 共 { $length } 位：GTIN 应为 8、12、13 或 14 位
+err-gtin-check-digit = 校验位为 { $found }，而按前面的数字应为 { $expected }：条码印错或读错

@@ -8,6 +8,7 @@ use crate::domain::language::ReportLanguage;
 use crate::error::{AppError, AppResult, Message, Problem};
 use crate::service::reports::{self, IssuedReport, Preparation, ReportFile, Verification};
 use crate::store::Db;
+use crate::SiteZone;
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -142,12 +143,14 @@ pub async fn report_pdf(
     caller: Allowed<ReadResults>,
     id: web::Path<i64>,
     query: web::Query<ReportQuery>,
+    zone: web::Data<SiteZone>,
 ) -> AppResult<HttpResponse> {
     let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let draft = query.draft.unwrap_or(false);
     let language = reports::language_asked(query.language.as_deref())?;
+    let zone = zone.0;
     let file = db
-        .read(move |c| reports::order_report(c, order_id, visibility, draft, language))
+        .read(move |c| reports::order_report(c, order_id, visibility, draft, language, zone))
         .await?;
     Ok(pdf_response(file, order_id))
 }
@@ -202,13 +205,15 @@ pub async fn issue_report(
     caller: Allowed<IssueReports>,
     id: web::Path<i64>,
     query: web::Query<IssueQuery>,
+    zone: web::Data<SiteZone>,
 ) -> AppResult<HttpResponse> {
     let order_id = id.into_inner();
+    let zone = zone.0;
     let actor = caller.actor();
     let preparing = actor.clone();
     let with_undecided = query.with_undecided_batches.unwrap_or(false);
     let prepared = db
-        .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided))
+        .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, zone))
         .await?;
     match prepared {
         Preparation::Unchanged(current) => Ok(HttpResponse::Ok().json(current)),

@@ -57,7 +57,8 @@ pub fn ensure_demo_users(conn: &mut DbConnection) -> AppResult<Vec<String>> {
 
 /// The lead's decisions on the first order's inspected batches and the
 /// first issue of its QC report, so the customer has a report to download
-/// (once: skipped, answering an empty line, when the report exists).
-pub fn decide_and_issue(conn: &mut DbConnection) -> AppResult<String> {
-    Ok(load::sign_off(conn)?.unwrap_or_default())
+/// (once: skipped, answering an empty line, when the report exists),
+/// its times printed in the site's `zone`.
+pub fn decide_and_issue(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<String> {
+    Ok(load::sign_off(conn, zone)?.unwrap_or_default())
 }

@@ -142,7 +142,7 @@ fn cover(report: &QcReport) -> Vec<Block> {
     }
     fields.push(field(
         "report-field-date",
-        h.date.format("%Y-%m-%d %H:%M UTC").to_string(),
+        i18n::when_in(h.date.to_utc(), h.date.timezone()),
     ));
     let (verdict, tone) = verdict_text(report);
     let mut blocks = vec![
@@ -160,7 +160,8 @@ fn cover(report: &QcReport) -> Vec<Block> {
             &[arg("revision", issue.revision - 1)],
         )));
         for change in &issue.changes {
-            blocks.push(Block::Paragraph(format!("• {change}")));
+            let said = in_report(l, "\n", |lang| change.in_language(lang));
+            blocks.push(Block::Paragraph(format!("• {said}")));
         }
     }
     blocks
@@ -568,7 +569,7 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
                     Cell::from(format!(
                         "{}, {}",
                         d.signed_by,
-                        d.signed_at.format("%Y-%m-%d %H:%M UTC")
+                        i18n::when_in(d.signed_at, report.heading.date.timezone())
                     )),
                     Cell::from(d.data_sha256.chars().take(12).collect::<String>()),
                     Cell::from(note),

@@ -15,15 +15,16 @@ use crate::domain::language::{Lang, ReportLanguage};
 use crate::domain::product::Product;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::{BatchStatistics, VisualSummary};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 
 /// Who the report is for and which document it is.
 #[derive(Debug, Clone)]
 pub struct Heading {
     /// Report number and revision; none for a draft.
     pub issue: Option<Issue>,
-    /// When the report was issued (or the draft made).
-    pub date: DateTime<Utc>,
+    /// When the report was issued (or the draft made), in the site's
+    /// zone: every time of the report is printed in it.
+    pub date: DateTime<chrono_tz::Tz>,
     pub customer: String,
     pub po_number: String,
     pub order_id: i64,
@@ -37,8 +38,9 @@ pub struct Issue {
     pub number: String,
     pub revision: i32,
     pub issued_by: String,
-    /// What changed since the previous revision (empty for the first).
-    pub changes: Vec<String>,
+    /// What changed since the previous revision (empty for the first),
+    /// printed in the report's language.
+    pub changes: Vec<crate::domain::message::Message>,
 }
 
 /// One batch's part of the report: summaries only (no readings).

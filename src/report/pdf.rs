@@ -60,7 +60,7 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
     let (pages, marks) = flow.finish();
     let fonts = Fonts::load()?;
     let mut document = Document::new();
-    let date = report.heading.date;
+    let date = report.heading.date.to_utc();
     document.set_metadata(
         Metadata::new()
             .title(format!("{} · {}", report.title(), report.heading.po_number))

@@ -137,12 +137,7 @@ pub fn html_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
-/// A moment as pages show it: in the site's zone, with the zone named
-/// (times are stored in UTC).
-pub fn when_in(moment: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
-    let local = moment.with_timezone(&zone);
-    format!("{} {}", local.format("%Y-%m-%d %H:%M"), zone.name())
-}
+pub use crate::i18n::when_in;
 
 /// What frames a page: its language, its path (the way back after a
 /// language switch) and, once signed in, the user and the session's CSRF

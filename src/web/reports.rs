@@ -40,7 +40,7 @@ pub async fn report_page(
     session.caller.require(Permission::ReadResults)?;
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
     let staff = visibility == Visibility::Everything;
-    let language = ReportLanguage::from(session.lang);
+    let (language, zone) = (ReportLanguage::from(session.lang), session.zone);
     let (po_number, draft, issued, outdated) = db
         .read(move |c| {
             let order = crate::service::orders::get_order(c, order_id, visibility)?;
@@ -52,7 +52,7 @@ pub async fn report_page(
                         order_id,
                         visibility,
                         None,
-                        Utc::now(),
+                        Utc::now().with_timezone(&zone),
                         language,
                     )?),
                     reports::outdated_revision(c, order_id)?,
@@ -184,8 +184,9 @@ pub async fn report_pdf(
     let (order_id, visibility) = (id.into_inner(), session.caller.visibility());
     let draft = query.draft.unwrap_or(false);
     let language = download_language(&session, query.language.as_deref())?;
+    let zone = session.zone;
     let file = db
-        .read(move |c| reports::order_report(c, order_id, visibility, draft, language))
+        .read(move |c| reports::order_report(c, order_id, visibility, draft, language, zone))
         .await?;
     Ok(pdf_response(file, order_id))
 }
@@ -304,7 +305,7 @@ fn issue_page(
 }
 
 async fn draft_report(db: &Db, session: &Session, order_id: i64) -> Result<QcReport, PageError> {
-    let language = ReportLanguage::from(session.lang);
+    let (language, zone) = (ReportLanguage::from(session.lang), session.zone);
     Ok(db
         .read(move |c| {
             reports::gather(
@@ -312,7 +313,7 @@ async fn draft_report(db: &Db, session: &Session, order_id: i64) -> Result<QcRep
                 order_id,
                 Visibility::Everything,
                 None,
-                Utc::now(),
+                Utc::now().with_timezone(&zone),
                 language,
             )
         })
@@ -350,11 +351,12 @@ pub async fn issue(
     session.caller.require(Permission::IssueReports)?;
     let order_id = id.into_inner();
     let with_undecided = form.with_undecided_batches.as_deref() == Some("true");
+    let zone = session.zone;
     let actor = session.caller.actor();
     let preparing = actor.clone();
     let issued = async {
         let prepared = db
-            .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided))
+            .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, zone))
             .await?;
         match prepared {
             Preparation::New(prepared) => db

@@ -22,7 +22,9 @@ pub async fn demo_loads_with_every_page_populated(backend: Backend) {
     let db = database.open();
     let summary = db.write_blocking(demo::load).expect("the demo loads");
     let logins = db.write_blocking(demo::ensure_demo_users).expect("users");
-    let issued = db.write_blocking(demo::decide_and_issue).expect("report");
+    let issued = db
+        .write_blocking(|c| demo::decide_and_issue(c, chrono_tz::Tz::UTC))
+        .expect("report");
     assert_eq!(logins.len(), data::LOGINS.len());
     assert!(issued.contains(data::SIGN_OFF.po_number), "{issued}");
 
@@ -43,7 +45,11 @@ pub async fn demo_loads_with_every_page_populated(backend: Backend) {
     let again = db.write_blocking(demo::load).expect("second load");
     assert_eq!(again, "demo data already present");
     assert_eq!(db.write_blocking(demo::ensure_demo_users).unwrap(), logins);
-    assert_eq!(db.write_blocking(demo::decide_and_issue).unwrap(), "");
+    assert_eq!(
+        db.write_blocking(|c| demo::decide_and_issue(c, chrono_tz::Tz::UTC))
+            .unwrap(),
+        ""
+    );
     assert_eq!(census(&db), before, "a second load duplicates nothing");
 
     let (http, server) = serve(&db, backend);

@@ -278,6 +278,17 @@ pub async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions
         text2.contains("Changes since revision 1") && text2.contains("transcription error"),
         "{text2}"
     );
+    // The Chinese file of the revision tells the same change in Chinese.
+    let (status, chinese) = bytes(&customer, &format!("{report_path}?language=zh-CN")).await;
+    assert_eq!(status, StatusCode::OK);
+    let file2_zh = scratch(&format!("issued-{backend:?}-2-zh.pdf"));
+    std::fs::write(&file2_zh, &chinese).unwrap();
+    let chinese_text: String = pdf_text(&file2_zh).split_whitespace().collect();
+    assert!(
+        chinese_text.contains(&format!("由{old_value}更正为812.5"))
+            && chinese_text.contains("（transcriptionerror）"),
+        "{chinese_text}"
+    );
     // The old revision stays downloadable, byte for byte, and is marked superseded.
     let (status, old) = bytes(
         &customer,
@@ -317,7 +328,12 @@ pub async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions
 pub async fn a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subset(
     backend: Backend,
 ) {
-    let app = TestApp::spawn(backend).await;
+    // A site on Shanghai's time: the report's times are printed in its zone.
+    let settings = lotcheck::Settings {
+        time_zone: lotcheck::SiteZone(chrono_tz::Asia::Shanghai),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, settings).await;
     let s = common::scenario(&app, 200).await;
     inspected_batch(&app, s.batch_id, 7).await;
     let issued = common::decide_and_issue(
@@ -400,6 +416,13 @@ pub async fn a_chinese_report_reads_in_chinese_with_its_fonts_embedded_and_subse
         );
     }
     assert!(!chinese.contains("Statement of conformance"), "{chinese}");
+    // The issue date and each decision's signing time, in the site's zone.
+    let issued_at = chrono::DateTime::parse_from_rfc3339(issued["issued_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono_tz::Asia::Shanghai);
+    let expected = format!("{} Asia/Shanghai", issued_at.format("%Y-%m-%d %H:%M"));
+    assert!(chinese.contains(&expected), "{expected}:\n{chinese}");
+    assert!(!chinese.contains(" UTC"), "{chinese}");
     for expected in [
         "质量检验报告 / Quality control inspection report",
         "合格声明 / Statement of conformance",
@@ -634,7 +657,7 @@ pub async fn the_report_reads_each_batch_s_readings_once(backend: Backend) {
                 order_id,
                 lotcheck::domain::access::Visibility::Everything,
                 None,
-                chrono::Utc::now(),
+                chrono::Utc::now().with_timezone(&chrono_tz::Tz::UTC),
                 &lotcheck::domain::language::ReportLanguage::ALL,
             )?;
             assert_eq!(reports.len(), 3);

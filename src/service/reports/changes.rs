@@ -4,6 +4,7 @@
 
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
+use crate::domain::message::Message;
 use crate::error::AppResult;
 use crate::report::{BatchReport, QcReport};
 use crate::service::charts::Scope;
@@ -53,7 +54,7 @@ pub(super) fn changes_since(
     conn: &mut DbConnection,
     report: &QcReport,
     since: NaiveDateTime,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<Message>> {
     let names: Names = report
         .heading
         .product
@@ -68,7 +69,7 @@ pub(super) fn changes_since(
         decision_changes(b, since, &mut changes);
     }
     if changes.is_empty() {
-        changes.push("The order, its batches or the product's limits changed".into());
+        changes.push(Message::new("change-order"));
     }
     Ok(changes)
 }
@@ -79,7 +80,7 @@ fn reading_changes(
     b: &BatchReport,
     since: NaiveDateTime,
     names: &Names,
-    changes: &mut Vec<String>,
+    changes: &mut Vec<Message>,
 ) -> AppResult<()> {
     let number = b.batch.number;
     let all = crate::store::measurements::all_of_batch(conn, b.batch.id)?;
@@ -94,19 +95,20 @@ fn reading_changes(
             .get(&m.characteristic_id)
             .copied()
             .unwrap_or(("?", ""));
-        changes.push(
-            format!(
-                "Batch {number}, unit {}: {name} corrected from {} to {} {unit} ({})",
-                m.unit,
-                by_id.get(&old).map_or("?".into(), |v| v.to_string()),
-                m.value,
-                m.reason.as_deref().unwrap_or("no reason given")
-            )
-            .replace(" )", ")"),
-        );
+        let corrected = Message::new("change-reading-corrected")
+            .arg("batch", number)
+            .arg("unit", m.unit)
+            .arg("name", name)
+            .arg("old", by_id.get(&old).map_or("?".into(), |v| v.to_string()))
+            .arg("new", format!("{} {unit}", m.value).trim_end());
+        changes.push(with_reason(corrected, m.reason.as_deref()));
     }
     if new_readings > 0 {
-        changes.push(format!("Batch {number}: {new_readings} readings recorded"));
+        changes.push(
+            Message::new("change-readings-recorded")
+                .arg("batch", number)
+                .arg("count", new_readings),
+        );
     }
     Ok(())
 }
@@ -116,35 +118,38 @@ fn inspection_changes(
     conn: &mut DbConnection,
     b: &BatchReport,
     since: NaiveDateTime,
-    changes: &mut Vec<String>,
+    changes: &mut Vec<Message>,
 ) -> AppResult<()> {
     let number = b.batch.number;
     let inspections = crate::store::visual::inspections_of_batch(conn, b.batch.id, None)?;
     let mut new_inspections = 0;
     for i in inspections.iter().filter(|i| i.recorded_at > since) {
         match i.supersedes {
-            Some(_) => changes.push(format!(
-                "Batch {number}, unit {}: visual inspection corrected ({})",
-                i.unit,
-                i.reason.as_deref().unwrap_or("no reason given")
+            Some(_) => changes.push(with_reason(
+                Message::new("change-inspection-corrected")
+                    .arg("batch", number)
+                    .arg("unit", i.unit),
+                i.reason.as_deref(),
             )),
             None => new_inspections += 1,
         }
     }
     if new_inspections > 0 {
-        changes.push(format!(
-            "Batch {number}: {new_inspections} units inspected visually"
-        ));
+        changes.push(
+            Message::new("change-units-inspected")
+                .arg("batch", number)
+                .arg("count", new_inspections),
+        );
     }
     Ok(())
 }
 
 /// A plan drawn, and each disposition signed.
-fn decision_changes(b: &BatchReport, since: NaiveDateTime, changes: &mut Vec<String>) {
+fn decision_changes(b: &BatchReport, since: NaiveDateTime, changes: &mut Vec<Message>) {
     let number = b.batch.number;
     if let Some(plan) = &b.plan {
         if plan.created_at.naive_utc() > since {
-            changes.push(format!("Batch {number}: sampling plan drawn"));
+            changes.push(Message::new("change-plan-drawn").arg("batch", number));
         }
     }
     for d in b
@@ -153,10 +158,21 @@ fn decision_changes(b: &BatchReport, since: NaiveDateTime, changes: &mut Vec<Str
         .iter()
         .filter(|d| d.signed_at.naive_utc() > since)
     {
-        changes.push(format!(
-            "Batch {number}: {} by {}",
-            crate::i18n::meaning_text(crate::domain::language::Lang::En, d.meaning),
-            d.signed_by
-        ));
+        changes.push(
+            Message::new("change-decision")
+                .arg("batch", number)
+                .arg("meaning", crate::service::enum_text(d.meaning))
+                .arg("by", &d.signed_by),
+        );
+    }
+}
+
+/// A correction's change with the reason given for it (or saying none was).
+fn with_reason(change: Message, reason: Option<&str>) -> Message {
+    match reason {
+        Some(reason) => Message::new("change-with-reason")
+            .arg_message("change", change)
+            .arg("reason", reason),
+        None => Message::new("change-without-reason").arg_message("change", change),
     }
 }

@@ -10,6 +10,7 @@ use crate::report;
 use crate::store::reports as store;
 use crate::store::DbConnection;
 use chrono::Utc;
+use chrono_tz::Tz;
 
 /// The file an order's report link gives, with its language.
 pub enum ReportFile {
@@ -48,6 +49,7 @@ pub fn order_report(
     visibility: Visibility,
     want_draft: bool,
     language: ReportLanguage,
+    zone: Tz,
 ) -> AppResult<ReportFile> {
     let staff = visibility == Visibility::Everything;
     if want_draft && !staff {
@@ -69,7 +71,7 @@ pub fn order_report(
     }
     Ok(ReportFile::Draft {
         language,
-        bytes: draft_pdf(conn, order_id, visibility, language)?,
+        bytes: draft_pdf(conn, order_id, visibility, language, zone)?,
     })
 }
 
@@ -89,8 +91,10 @@ pub fn draft_pdf(
     order_id: i64,
     visibility: Visibility,
     language: ReportLanguage,
+    zone: Tz,
 ) -> AppResult<Vec<u8>> {
-    let report = gather(conn, order_id, visibility, None, Utc::now(), language)?;
+    let now = Utc::now().with_timezone(&zone);
+    let report = gather(conn, order_id, visibility, None, now, language)?;
     report::pdf::render(&report)
 }
 

@@ -22,7 +22,8 @@ use crate::service::dispositions::{batch_disposition_of, BatchData};
 use crate::service::order_pass::{Tally, Wanted};
 use crate::store::visual::inspections_of_batch;
 use crate::store::DbConnection;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
+use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 /// Everything the report shows, from one pass over the order's batches,
@@ -32,7 +33,7 @@ pub fn gather(
     order_id: i64,
     visibility: Visibility,
     issue: Option<Issue>,
-    date: DateTime<Utc>,
+    date: DateTime<Tz>,
     language: ReportLanguage,
 ) -> AppResult<QcReport> {
     let mut reports = gather_in(conn, order_id, visibility, issue, date, &[language])?;
@@ -48,7 +49,7 @@ pub fn gather_in(
     order_id: i64,
     visibility: Visibility,
     issue: Option<Issue>,
-    date: DateTime<Utc>,
+    date: DateTime<Tz>,
     languages: &[ReportLanguage],
 ) -> AppResult<Vec<QcReport>> {
     let scope = Scope::of_order(conn, order_id, visibility)?;

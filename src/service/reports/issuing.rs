@@ -23,7 +23,7 @@ pub struct Prepared {
     pub order_id: i64,
     pub revision: i32,
     pub data_sha256: String,
-    pub changes: Vec<String>,
+    pub changes: Vec<Message>,
     /// The English file, then the file in each further language.
     pub pdf: Vec<u8>,
     pub translations: Vec<(ReportLanguage, Vec<u8>)>,
@@ -45,6 +45,7 @@ pub fn prepare_issue(
     actor: &Actor,
     order_id: i64,
     with_undecided_batches: bool,
+    zone: chrono_tz::Tz,
 ) -> AppResult<Preparation> {
     let now = Utc::now();
     // Fingerprint first: data changing while the report is gathered make
@@ -55,7 +56,7 @@ pub fn prepare_issue(
         order_id,
         Visibility::Everything,
         None,
-        now,
+        now.with_timezone(&zone),
         &ReportLanguage::ALL,
     )?
     .into_iter();
@@ -137,8 +138,8 @@ pub fn store_issue(
     }
     let sha256 = hex(&Sha256::digest(&prepared.pdf));
     let number = report_number(prepared.order_id);
-    let changes =
-        serde_json::to_string(&prepared.changes).or_internal("report changes serialise")?;
+    let changes = serde_json::to_string(&english(&prepared.changes))
+        .or_internal("report changes serialise")?;
     let report_id = store::insert_report(
         conn,
         &NewReportRow {
@@ -173,7 +174,7 @@ pub fn store_issue(
         "report.issue",
         format!("order:{}", prepared.order_id),
         serde_json::json!({"number": number, "revision": prepared.revision, "sha256": sha256,
-                           "files": files, "changes": prepared.changes}),
+                           "files": files, "changes": english(&prepared.changes)}),
     )?;
     let row = store::reports_of_order(conn, prepared.order_id)?
         .pop()
@@ -199,4 +200,9 @@ pub fn list(
         .into_iter()
         .map(|row| issued(conn, row))
         .collect()
+}
+
+/// The changes as stored and audited: in English, the service's language.
+fn english(changes: &[Message]) -> Vec<String> {
+    changes.iter().map(Message::to_string).collect()
 }
