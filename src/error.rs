@@ -97,6 +97,11 @@ error_codes! {
     InspectionDiscontinued => ("inspection_discontinued", CONFLICT, "Inspection is discontinued for this product"),
     NotDiscontinued => ("not_discontinued", CONFLICT, "Inspection is not discontinued"),
     ImportInProgress => ("import_in_progress", CONFLICT, "The same file is being imported"),
+    MaterialLotExists => ("material_lot_exists", CONFLICT, "The supplier's lot of this material is received already"),
+    MaterialLotInBatch => ("material_lot_in_batch", CONFLICT, "The material lot is recorded in this batch already"),
+    SerialExists => ("serial_exists", CONFLICT, "The serial number is taken already"),
+    NcrClosed => ("ncr_closed", CONFLICT, "The non-conformance report is closed"),
+    NcrNotReady => ("ncr_not_ready", CONFLICT, "The non-conformance report cannot be closed yet"),
     /// Readings stored before their range was checked, too large to chart.
     ReadingsOutOfRange => ("readings_out_of_range", CONFLICT, "Some readings are too large to chart"),
     /// Disabling this admin would leave no active admin to manage users.
@@ -600,6 +605,19 @@ impl Violations {
             Ok(())
         } else {
             Err(AppError::invalid_fields(self.0))
+        }
+    }
+
+    /// Fails as a clash with what is stored (409, `code`), naming each field.
+    #[track_caller]
+    pub fn into_conflict(self, code: ErrorCode, detail: impl Into<Words>) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError {
+                errors: self.0,
+                ..AppError::conflict(code, detail)
+            })
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod capability;
 pub mod colorimetry;
 pub mod digest;
 pub mod disposition;
+pub mod gtin;
 pub mod inference;
 pub mod language;
 pub mod message;

@@ -7,9 +7,10 @@
 
 use super::accounts::verify_password;
 use super::audit::{self, Actor};
-use super::auth::{self, AuthSettings, PasswordCheck};
+use super::auth::AuthSettings;
 use super::catalog::{get_product, Product};
 use super::colour::{current_values, UnitValue};
+use super::signatures::{self, Signing};
 use super::statistics::failing_units;
 use super::{enum_text, parse_enum, required_free_text, utc};
 use crate::domain::access::Visibility;
@@ -22,7 +23,7 @@ use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::VisualSummary;
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
-use crate::store::accounts::{find_user, usernames, UserRow};
+use crate::store::accounts::usernames;
 use crate::store::dispositions::{self as store, DispositionRow};
 use crate::store::measurements::current_of_batch;
 use crate::store::orders::find_order;
@@ -31,7 +32,6 @@ use crate::store::{now, DbConnection};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -321,26 +321,6 @@ fn disposition_with(
     })
 }
 
-/// The outcome of a person's signature; a refusal is committed as well.
-#[derive(Debug)]
-pub enum Signing {
-    Signed(Disposition),
-    /// The password was wrong: answer `error` after `delay`.
-    Refused {
-        delay: Duration,
-        error: AppError,
-    },
-    /// Too many wrong passwords (signatures and sign-ins together): refused
-    /// without checking.
-    Locked {
-        error: AppError,
-    },
-}
-
-fn wrong_password() -> AppError {
-    AppError::invalid("password", Message::new("err-signing-password"))
-}
-
 /// Signs a decision for a person at a keyboard (the API). The caller's
 /// permission is checked by the route; the password, the caller's sign-in
 /// password, is checked here under the sign-in throttle
@@ -354,26 +334,18 @@ pub fn sign_as_person(
     actor: &Actor,
     batch_id: i64,
     request: SignDisposition,
-) -> AppResult<Signing> {
+) -> AppResult<Signing<Disposition>> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user = signer(conn, actor)?;
-    let subject = format!("batch/{batch_id}");
-    match auth::verify_signature(conn, settings, &user, &request.password, address, subject)? {
-        PasswordCheck::Verified => {
-            decide(conn, actor, user.id, batch_id, request).map(Signing::Signed)
-        }
-        PasswordCheck::Refused { delay } => Ok(Signing::Refused {
-            delay,
-            error: wrong_password(),
-        }),
-        PasswordCheck::Locked { retry_after } => Ok(Signing::Locked {
-            error: AppError::too_many_requests(
-                Message::new("err-too-many-passwords")
-                    .arg("minutes", retry_after.as_secs().div_ceil(60)),
-                retry_after,
-            ),
-        }),
-    }
+    let password = request.password.clone();
+    signatures::sign_as_person(
+        conn,
+        settings,
+        address,
+        actor,
+        format!("batch/{batch_id}"),
+        &password,
+        |conn, user_id| decide(conn, actor, user_id, batch_id, request),
+    )
 }
 
 /// Signs a decision with the password checked but not throttled: for the
@@ -386,16 +358,11 @@ pub fn sign(
     request: SignDisposition,
 ) -> AppResult<Disposition> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user = signer(conn, actor)?;
+    let user = signatures::signer(conn, actor)?;
     if !verify_password(&user.password_hash, &request.password) {
-        return Err(wrong_password());
+        return Err(signatures::wrong_password());
     }
     decide(conn, actor, user.id, batch_id, request)
-}
-
-fn signer(conn: &mut DbConnection, actor: &Actor) -> AppResult<UserRow> {
-    let user_id = actor.user_id.or_internal("a signer is a user")?;
-    find_user(conn, user_id)?.or_internal("the signer exists")
 }
 
 /// Records a decision whose signature was checked.

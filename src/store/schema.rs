@@ -389,3 +389,116 @@ diesel::table! {
         applied_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    material_lots (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        material -> Text,
+        lot_number -> Text,
+        quantity -> BigInt,
+        received_on -> Text,
+        certificate_required -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    material_documents (id) {
+        id -> BigInt,
+        material_lot_id -> BigInt,
+        kind -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        sha256 -> Text,
+        bytes -> Binary,
+        issued_on -> Nullable<Text>,
+        expires_on -> Nullable<Text>,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    material_inspections (id) {
+        id -> BigInt,
+        material_lot_id -> BigInt,
+        aql -> Double,
+        level -> Text,
+        severity -> Text,
+        counts -> Text,
+        code_letter -> Text,
+        sample_size -> BigInt,
+        accept -> BigInt,
+        reject -> BigInt,
+        found -> BigInt,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    material_decisions (id) {
+        id -> BigInt,
+        material_lot_id -> BigInt,
+        meaning -> Text,
+        comment -> Text,
+        supersedes -> Nullable<BigInt>,
+        signed_by -> BigInt,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    batch_material_lots (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        material_lot_id -> BigInt,
+        concession -> Nullable<Text>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_serials (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        unit -> BigInt,
+        serial -> Text,
+    }
+}
+
+diesel::table! {
+    ncrs (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        batch_id -> Nullable<BigInt>,
+        material_lot_id -> Nullable<BigInt>,
+        source -> Text,
+        description -> Text,
+        serials -> Text,
+        disposition -> Nullable<Text>,
+        root_cause -> Nullable<Text>,
+        effectiveness -> Nullable<Text>,
+        opened_by -> BigInt,
+        opened_at -> Timestamp,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ncr_actions (id) {
+        id -> BigInt,
+        ncr_id -> BigInt,
+        description -> Text,
+        owner -> Text,
+        due_on -> Text,
+        done_by -> Nullable<BigInt>,
+        done_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
