@@ -12,12 +12,15 @@ pub mod edge;
 pub mod extract;
 pub mod health;
 mod imports;
+mod materials;
 pub mod metrics;
+mod ncrs;
 mod orders;
 pub mod problems;
 pub mod proxy;
 pub(crate) mod reports;
 mod sampling;
+mod trace;
 mod users;
 pub(crate) mod visual;
 
@@ -82,7 +85,10 @@ fn config(cfg: &mut ServiceConfig) {
                 .configure(calculators::config)
                 .configure(visual::config)
                 .configure(charts::config)
-                .configure(reports::config),
+                .configure(reports::config)
+                .configure(materials::config)
+                .configure(trace::config)
+                .configure(ncrs::config),
         );
 }
 
@@ -369,7 +375,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 69,
+            operations, 91,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

@@ -101,6 +101,18 @@ permissions! {
     SignDispositions => [Admin, Lead],
     /// Issue an order's QC report to its customer.
     IssueReports => [Admin, Lead],
+    /// Receive material lots with their documents, record their incoming
+    /// inspection, the lots used in batches and the units' serials.
+    ReceiveMaterial => [Admin, Lead, Inspector],
+    /// Follow material lots to batches and orders and back: the factory's
+    /// own records across customers.
+    Trace => [Admin, Lead, Inspector],
+    /// Open a non-conformance report and read it: a customer for its own
+    /// orders (a claim, a receipt check), staff for any.
+    OpenNcrs => [Admin, Lead, Inspector, Customer],
+    /// Investigate a non-conformance report, plan and complete its
+    /// actions, close it with a signature.
+    ManageNcrs => [Admin, Lead],
 }
 
 pub fn permits(role: Role, permission: Permission) -> bool {
@@ -158,12 +170,13 @@ mod tests {
         }
     }
 
+    /// Customers read, and open claims on their own orders; nothing else.
     #[test]
-    fn customers_only_read() {
+    fn customers_only_read_and_claim() {
         for (permission, _) in RULES {
             assert_eq!(
                 permits(Customer, *permission),
-                *permission == ReadResults,
+                matches!(permission, ReadResults | OpenNcrs),
                 "{permission:?}"
             );
         }

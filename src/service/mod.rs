@@ -20,6 +20,7 @@ pub mod imports;
 pub mod limits;
 pub mod materials;
 pub mod measurements;
+pub mod ncrs;
 pub mod operations;
 pub mod order_pass;
 pub mod orders;

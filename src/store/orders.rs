@@ -78,3 +78,11 @@ pub fn list_orders(
         .load(conn)?;
     Ok(PageOf { items, total })
 }
+
+/// The ids of a customer's orders.
+pub fn order_ids_of_customer(conn: &mut DbConnection, customer_id: i64) -> QueryResult<Vec<i64>> {
+    orders::table
+        .filter(orders::customer_id.eq(customer_id))
+        .select(orders::id)
+        .load(conn)
+}

@@ -45,6 +45,22 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         | ("post", "/api/v1/inspections/{id}/corrections")
         | ("post", "/api/v1/inspections/{id}/photos") => &["admin", "inspector"],
         ("get", "/api/v1/audit") => &["admin", "lead"],
+        ("post", "/api/v1/material-lots")
+        | ("post", "/api/v1/material-lots/{id}/documents")
+        | ("post", "/api/v1/material-lots/{id}/inspection")
+        | ("post", "/api/v1/batches/{id}/material-lots")
+        | ("post", "/api/v1/batches/{id}/serials")
+        | ("post", "/api/v1/batches/{id}/serials.csv") => &["admin", "lead", "inspector"],
+        ("post", "/api/v1/material-lots/{id}/decision")
+        | ("post", "/api/v1/ncrs/{id}/investigation")
+        | ("post", "/api/v1/ncrs/{id}/actions")
+        | ("post", "/api/v1/ncrs/{id}/actions/{action}/done")
+        | ("post", "/api/v1/ncrs/{id}/close") => &["admin", "lead"],
+        ("get", "/api/v1/trace/units/{serial}") | ("post", "/api/v1/ncrs") => STAFF_AND_CUSTOMERS,
+        ("get", p) if p.starts_with("/api/v1/material-lots") || p.starts_with("/api/v1/trace/") => {
+            &["admin", "lead", "inspector"]
+        }
+        ("get", "/api/v1/batches/{id}/material-lots") => &["admin", "lead", "inspector"],
         ("get", _) => STAFF_AND_CUSTOMERS,
         other => panic!("route {other:?} is not in the test's rules table"),
     })
@@ -66,17 +82,43 @@ struct Ids {
     measurement: String,
     inspection: String,
     photo: i64,
+    lot: i64,
+    document: i64,
+    serial: String,
+    ncr: i64,
 }
 
 async fn build_world(app: &TestApp) -> World {
     let shared = app
         .create("/api/v1/products", json!({"code": "GU10-SHARED", "name": "Shared GU10", "characteristics": common::bulb_characteristics()}))
         .await;
+    let supplier = app
+        .create("/api/v1/suppliers", json!({"name": "Shenzhen LED Co"}))
+        .await;
+    let lot = app
+        .create(
+            "/api/v1/material-lots",
+            json!({"supplier_id": supplier["id"], "material": "LED 2835", "lot_number": "SZ-1", "quantity": 500}),
+        )
+        .await;
+    let lot_id = lot["id"].as_i64().unwrap();
+    let (status, with_document) = common::attach_document(
+        app,
+        lot_id,
+        b"%PDF-1.4 certificate".to_vec(),
+        &[("kind", "certificate")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{with_document}");
+    let document = with_document["documents"][0]["id"].as_i64().unwrap();
     let mut ids = Vec::new();
-    for (name, po) in [
+    for (side, (name, po)) in [
         ("Helios Home Lighting Ltd", "HHL-PO-1"),
         ("Nordlicht Leuchten GmbH", "NL-SECRET-PO-77"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let customer = app.create("/api/v1/customers", json!({"name": name})).await;
         let product = app
             .create(
@@ -127,7 +169,28 @@ async fn build_world(app: &TestApp) -> World {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{issued}");
+        let serial_prefix = format!("UNIT-{side}-");
+        app.create(
+            &format!("/api/v1/batches/{batch_id}/serials"),
+            json!({"range": {"prefix": serial_prefix, "first": 1}}),
+        )
+        .await;
+        app.create(
+            &format!("/api/v1/batches/{batch_id}/material-lots"),
+            json!({"material_lot_id": lot_id, "concession": "trial"}),
+        )
+        .await;
+        let ncr = app
+            .create(
+                "/api/v1/ncrs",
+                json!({"order_id": order["id"], "source": "internal", "description": "found on the line"}),
+            )
+            .await;
         ids.push(Ids {
+            lot: lot_id,
+            document,
+            serial: format!("{serial_prefix}1"),
+            ncr: ncr["id"].as_i64().unwrap(),
             customer: customer["id"].as_i64().unwrap(),
             product: product["id"].as_i64().unwrap(),
             order: order["id"].as_i64().unwrap(),
@@ -166,7 +229,17 @@ async fn build_world(app: &TestApp) -> World {
 
 /// The concrete path of a template for one side's records.
 fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
-    let id = if template.starts_with("/api/v1/customers/") {
+    let id = if template.starts_with("/api/v1/material-lots/")
+        || template.starts_with("/api/v1/trace/material-lots/")
+    {
+        ids.lot.to_string()
+    } else if template.starts_with("/api/v1/ncrs/") {
+        ids.ncr.to_string()
+    } else if template.starts_with("/api/v1/trace/orders/") {
+        ids.order.to_string()
+    } else if template.starts_with("/api/v1/trace/batches/") {
+        ids.batch.to_string()
+    } else if template.starts_with("/api/v1/customers/") {
         ids.customer.to_string()
     } else if template.starts_with("/api/v1/products/") {
         ids.product.to_string()
@@ -188,7 +261,10 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
     if template == "/api/v1/yields" {
         return format!("/api/v1/yields?product_id={}&group_by=line", ids.product);
     }
-    format!("{}{}", fill(template, &id), query_for(template))
+    let filled = fill(template, &id)
+        .replace("{serial}", &ids.serial)
+        .replace("{document}", &ids.document.to_string());
+    format!("{filled}{}", query_for(template))
 }
 
 /// The template with `id` and a working value for every other parameter.
@@ -202,6 +278,7 @@ fn fill(template: &str, id: &str) -> String {
         .replace("{id}", id)
         .replace("{chart}", chart)
         .replace("{revision}", "1")
+        .replace("{action}", "1")
         .replace("{sha256}", &"ab".repeat(32))
 }
 

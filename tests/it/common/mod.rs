@@ -437,6 +437,33 @@ pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (Stat
 
 /// The multipart form of an import: `bytes` as the CSV `file`, and the
 /// form's other `fields` (mapping, instrument, unit_column).
+/// Attaches a supplier document (form field `file`) to a material lot,
+/// with further form fields (`kind`, `issued_on`, `expires_on`).
+pub async fn attach_document(
+    app: &Http,
+    lot_id: i64,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("certificate.pdf"),
+    );
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let response = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/material-lots/{lot_id}/documents"),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload a document");
+    read(response).await
+}
+
 pub fn csv_form(bytes: Vec<u8>, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
     use reqwest::multipart::{Form, Part};
     let mut form = Form::new().part("file", Part::bytes(bytes).file_name("export.csv"));

@@ -1,0 +1,469 @@
+//! Before and after production, walked as one chain: a supplier's material
+//! lot is received with an expired certificate (flagged, refused
+//! acceptance), inspected by the ISO 2859-1 plan the lookup route gives,
+//! accepted with a signature once a valid certificate is on file, and used
+//! in batches of two orders of two customers (a second lot only under a
+//! concession). Units get serials by range and by CSV. A customer's claim
+//! on a serial opens a non-conformance report traced back to the lot and
+//! forward to every affected order; its CAPA is planned, done, verified
+//! and closed with a signature. Each customer sees only its own.
+
+use crate::common::{self, error_fields, Backend, Bulb, Http, TestApp, PASSWORD};
+use lotcheck::domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A second customer with its own design and order of `lot_size` units.
+async fn second_customer(app: &Http, lot_size: i64) -> (i64, i64, i64) {
+    let customer = app
+        .create(
+            "/api/v1/customers",
+            json!({"name": "Nordlicht Leuchten GmbH"}),
+        )
+        .await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            json!({"code": "NL-G45-5W", "name": "G45 5 W", "customer_id": customer["id"],
+                   "characteristics": common::bulb_characteristics()}),
+        )
+        .await;
+    let order = app
+        .create(
+            "/api/v1/orders",
+            json!({"customer_id": customer["id"], "product_id": product["id"],
+                   "po_number": "NL-4711", "quantity": lot_size}),
+        )
+        .await;
+    let order_id = order["id"].as_i64().unwrap();
+    let batch_id = common::new_batch(app, order_id, lot_size).await;
+    (customer["id"].as_i64().unwrap(), order_id, batch_id)
+}
+
+fn ids(list: &Value, key: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = list
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|item| item[key].as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = common::scenario(&app, 100).await;
+    let (customer_b, order_b, batch_b) = second_customer(&app, 60).await;
+    let inspector = app.signed_in("ines", Role::Inspector, None).await;
+    let lead = app.signed_in("leila", Role::Lead, None).await;
+
+    // Received: no certificate yet, then an expired one.
+    let supplier = app
+        .create("/api/v1/suppliers", json!({"name": "Shenzhen LED Co"}))
+        .await;
+    let (status, lot) = inspector
+        .post(
+            "/api/v1/material-lots",
+            &json!({"supplier_id": supplier["id"], "material": "LED 2835 2700K",
+                    "lot_number": "SZ-2611-07", "quantity": 5000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{lot}");
+    let lot_id = lot["id"].as_i64().unwrap();
+    assert_eq!(lot["status"], "pending");
+    assert_eq!(lot["flags"], json!(["certificate_missing"]));
+    let (status, again) = inspector
+        .post(
+            "/api/v1/material-lots",
+            &json!({"supplier_id": supplier["id"], "material": "LED 2835 2700K",
+                    "lot_number": "SZ-2611-07", "quantity": 10}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(error_fields(&again), ["lot_number"]);
+
+    let expired_pdf = b"%PDF-1.4 certificate of conformity 2024".to_vec();
+    let (status, flagged) = common::attach_document(
+        &inspector,
+        lot_id,
+        expired_pdf.clone(),
+        &[
+            ("kind", "certificate"),
+            ("issued_on", "2024-01-01"),
+            ("expires_on", "2025-12-31"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{flagged}");
+    assert_eq!(flagged["flags"], json!(["certificate_expired"]));
+    let document = &flagged["documents"][0];
+    assert_eq!(document["expired"], true);
+    let response = inspector
+        .request(reqwest::Method::GET, document["href"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.as_ref(), expired_pdf.as_slice());
+    assert_eq!(
+        document["sha256"],
+        lotcheck::domain::digest::hex(&sha2::Digest::finalize(sha2::Digest::chain_update(
+            <sha2::Sha256 as sha2::Digest>::new(),
+            &expired_pdf
+        )))
+    );
+    let (status, not_a_document) = common::attach_document(
+        &inspector,
+        lot_id,
+        b"plain text".to_vec(),
+        &[("kind", "certificate"), ("expires_on", "2026-13-01")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{not_a_document}");
+    assert_eq!(error_fields(&not_a_document), ["expires_on"]);
+
+    // Inspected by the plan the ISO 2859-1 lookup gives for 5,000 units.
+    let (_, expected) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=5000&aql=0.65")
+        .await;
+    let (status, inspected) = inspector
+        .post(
+            &format!("/api/v1/material-lots/{lot_id}/inspection"),
+            &json!({"aql": 0.65, "found": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inspected}");
+    let inspection = &inspected["inspection"];
+    for key in ["sample_size", "accept", "reject", "code_letter"] {
+        assert_eq!(
+            inspection[key].to_string().trim_matches('"'),
+            expected[key].to_string().trim_matches('"'),
+            "{key}"
+        );
+    }
+    assert_eq!(inspection["passed"], true, "{inspection}");
+
+    // Flagged: acceptance refused until a valid certificate is on file.
+    let decision = format!("/api/v1/material-lots/{lot_id}/decision");
+    let accept =
+        json!({"meaning": "accepted", "comment": "sample within plan", "password": PASSWORD});
+    let (status, refused) = lead.post(&decision, &accept).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(error_fields(&refused), ["meaning"]);
+    let (status, _) = inspector.post(&decision, &accept).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an inspector does not sign");
+    let (status, valid) = common::attach_document(
+        &inspector,
+        lot_id,
+        b"%PDF-1.4 certificate of conformity 2026".to_vec(),
+        &[("kind", "certificate"), ("expires_on", "2099-12-31")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{valid}");
+    assert_eq!(valid["flags"], json!([]));
+    let wrong = json!({"meaning": "accepted", "comment": "ok", "password": "not-it"});
+    let (status, problem) = lead.post(&decision, &wrong).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(error_fields(&problem), ["password"]);
+    let (status, accepted) = lead.post(&decision, &accept).await;
+    assert_eq!(status, StatusCode::CREATED, "{accepted}");
+    assert_eq!(accepted["status"], "accepted");
+
+    // Used in both customers' batches; a pending lot only under concession.
+    for batch in [a.batch_id, batch_b] {
+        let (status, used) = inspector
+            .post(
+                &format!("/api/v1/batches/{batch}/material-lots"),
+                &json!({"material_lot_id": lot_id}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{used}");
+    }
+    let (status, twice) = inspector
+        .post(
+            &format!("/api/v1/batches/{}/material-lots", a.batch_id),
+            &json!({"material_lot_id": lot_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{twice}");
+    let drivers = inspector
+        .create(
+            "/api/v1/material-lots",
+            json!({"supplier_id": supplier["id"], "material": "Driver 9 W", "lot_number": "DRV-88",
+                   "quantity": 200, "certificate_required": false}),
+        )
+        .await;
+    let use_drivers = format!("/api/v1/batches/{batch_b}/material-lots");
+    let (status, needs) = inspector
+        .post(&use_drivers, &json!({"material_lot_id": drivers["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{needs}");
+    assert_eq!(error_fields(&needs), ["concession"]);
+    let (status, conceded) = inspector
+        .post(
+            &use_drivers,
+            &json!({"material_lot_id": drivers["id"], "concession": "urgent order; inspected at first article"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{conceded}");
+
+    // Serials: a range for batch A, a CSV list for batch B (a bad row named
+    // first, nothing stored), a taken serial refused.
+    let (status, ranged) = inspector
+        .post(
+            &format!("/api/v1/batches/{}/serials", a.batch_id),
+            &json!({"range": {"prefix": "HL-", "first": 1001, "digits": 6}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ranged}");
+    assert_eq!(
+        (ranged["assigned"].clone(), ranged["total"].clone()),
+        (json!(100), json!(100))
+    );
+    let csv_path = format!("/api/v1/batches/{batch_b}/serials.csv");
+    let post_csv = |body: &'static str| {
+        inspector
+            .request(reqwest::Method::POST, &csv_path)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let (status, bad) = common::read(
+        post_csv("unit,serial\n1,NL-0001\n2,NL-0002\nthree,NL-0003\n")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(error_fields(&bad), ["rows[4].unit"]);
+    let (status, taken) = common::read(
+        post_csv("unit,serial\n1,NL-0001\n2,HL-001001\n")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    assert_eq!(error_fields(&taken), ["units[1].serial"]);
+    let (status, listed) = common::read(
+        post_csv("unit,serial\n1,NL-0001\n2,NL-0002\n")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{listed}");
+    assert_eq!(listed["total"], 2, "nothing of the refused files was kept");
+
+    // Batch A passes QC and its report is issued.
+    let (_, units) =
+        common::draw_plan(&app, a.batch_id, json!({"method": "percent", "seed": 4})).await;
+    common::record_bulbs(&app, a.batch_id, &units, |_| Bulb {
+        flux: 805.0,
+        power: 9.0,
+        lights_up: 0,
+    })
+    .await;
+    let all: Vec<Value> = (1..=100).map(|u| json!({"unit": u})).collect();
+    app.create(
+        &format!("/api/v1/batches/{}/inspections", a.batch_id),
+        json!({"inspections": all}),
+    )
+    .await;
+    let issued = common::decide_and_issue(
+        &lead,
+        a.batch_id,
+        a.order_id,
+        "released",
+        "all checks passed",
+    )
+    .await;
+
+    // Forward from the lot: both batches, both orders of both customers.
+    let (_, forward) = lead
+        .get(&format!("/api/v1/trace/material-lots/{lot_id}"))
+        .await;
+    assert_eq!(ids(&forward["orders"], "id"), {
+        let mut both = vec![a.order_id, order_b];
+        both.sort_unstable();
+        both
+    });
+    let customers: Vec<i64> = forward["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["customer_id"].as_i64().unwrap())
+        .collect();
+    assert!(customers.contains(&a.customer_id) && customers.contains(&customer_b));
+    // Back from batch B: both lots, the drivers under their concession.
+    let (_, back) = lead.get(&format!("/api/v1/trace/batches/{batch_b}")).await;
+    let lots = back["material_lots"].as_array().unwrap();
+    assert_eq!(lots.len(), 2, "{back}");
+    let driver_use = lots
+        .iter()
+        .find(|u| u["material_lot"]["id"] == drivers["id"])
+        .unwrap();
+    assert_eq!(
+        driver_use["concession"],
+        "urgent order; inspected at first article"
+    );
+    let (_, order_trace) = lead
+        .get(&format!("/api/v1/trace/orders/{}", a.order_id))
+        .await;
+    assert_eq!(ids(&order_trace["material_lots"], "id"), [lot_id]);
+    assert_eq!(
+        order_trace["material_lots"][0]["supplier"],
+        "Shenzhen LED Co"
+    );
+
+    // A customer finds its unit by serial (its batch's report with it); the
+    // other customer does not.
+    let helios = app
+        .signed_in("helios", Role::Customer, Some(a.customer_id))
+        .await;
+    let nordlicht = app
+        .signed_in("nordlicht", Role::Customer, Some(customer_b))
+        .await;
+    let serial = "HL-001005";
+    let (status, unit) = helios.get(&format!("/api/v1/trace/units/{serial}")).await;
+    assert_eq!(status, StatusCode::OK, "{unit}");
+    assert_eq!(
+        (unit["unit"].clone(), unit["batch"]["id"].clone()),
+        (json!(5), json!(a.batch_id))
+    );
+    assert_eq!(unit["report"]["sha256"], issued["sha256"]);
+    assert_eq!(
+        unit["material_lots"],
+        json!([]),
+        "suppliers are the factory's own"
+    );
+    assert_eq!(unit["sampled"], json!(units.contains(&5)));
+    let (status, _) = nordlicht
+        .get(&format!("/api/v1/trace/units/{serial}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = helios
+        .get(&format!("/api/v1/trace/material-lots/{lot_id}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The customer's claim opens an NCR on the serial's batch.
+    let claim = json!({"order_id": a.order_id, "source": "customer_claim",
+                       "description": "3 lamps flicker after 200 h", "serials": [serial]});
+    let (status, ncr) = helios.post("/api/v1/ncrs", &claim).await;
+    assert_eq!(status, StatusCode::CREATED, "{ncr}");
+    let ncr_id = ncr["id"].as_i64().unwrap();
+    assert_eq!(ncr["batch_id"], a.batch_id);
+    assert_eq!(
+        ncr["affected_orders"],
+        json!([]),
+        "a customer sees no other order"
+    );
+    let (status, internal) = nordlicht
+        .post(
+            "/api/v1/ncrs",
+            &json!({"order_id": order_b, "source": "internal", "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{internal}");
+    let (status, foreign) = nordlicht
+        .post(
+            "/api/v1/ncrs",
+            &json!({"order_id": a.order_id, "source": "customer_claim", "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{foreign}");
+    assert_eq!(error_fields(&foreign), ["order_id"]);
+    let (status, _) = nordlicht.get(&format!("/api/v1/ncrs/{ncr_id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, their_list) = nordlicht.get("/api/v1/ncrs").await;
+    assert_eq!(their_list, json!([]));
+    let (_, own_list) = helios.get("/api/v1/ncrs").await;
+    assert_eq!(ids(&own_list, "id"), [ncr_id]);
+
+    // Staff see it traced back to the lot and forward to both orders.
+    let (_, traced) = lead.get(&format!("/api/v1/ncrs/{ncr_id}")).await;
+    assert_eq!(traced["material_lot_ids"], json!([lot_id]));
+    assert_eq!(ids(&traced["affected_orders"], "id").len(), 2, "{traced}");
+
+    // The CAPA: not closable until everything is recorded, then signed.
+    let ncr_path = format!("/api/v1/ncrs/{ncr_id}");
+    let close = json!({"password": PASSWORD});
+    let (status, early) = lead.post(&format!("{ncr_path}/close"), &close).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{early}");
+    assert_eq!(early["code"], "ncr_not_ready");
+    let (status, investigated) = lead
+        .post(
+            &format!("{ncr_path}/investigation"),
+            &json!({"disposition": "replace_under_warranty",
+                    "root_cause": "LED lot SZ-2611-07: solder voids under the die"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{investigated}");
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let (status, planned) = lead
+        .post(
+            &format!("{ncr_path}/actions"),
+            &json!({"description": "X-ray 20 LEDs of each incoming lot", "owner": "IQC lead",
+                    "due_on": yesterday}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let action = &planned["actions"][0];
+    assert_eq!(action["overdue"], true);
+    let (status, done) = lead
+        .post(
+            &format!("{ncr_path}/actions/{}/done", action["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["actions"][0]["overdue"], false);
+    lead.post(
+        &format!("{ncr_path}/investigation"),
+        &json!({"effectiveness": "next 3 lots: no voids in 60 LEDs"}),
+    )
+    .await;
+    let (status, wrong) = lead
+        .post(&format!("{ncr_path}/close"), &json!({"password": "not-it"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}");
+    let (status, closed) = lead.post(&format!("{ncr_path}/close"), &close).await;
+    assert_eq!(status, StatusCode::OK, "{closed}");
+    assert!(closed["closed_at"].is_string());
+    assert_eq!(closed["disposition"], "replace_under_warranty");
+    let (status, late) = lead
+        .post(
+            &format!("{ncr_path}/investigation"),
+            &json!({"root_cause": "changed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{late}");
+
+    // Every write is audited.
+    let (_, audit) = app.get("/api/v1/audit?per_page=200").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "material_lot.receive",
+        "material_document.attach",
+        "material_lot.inspect",
+        "material_lot.decide",
+        "batch.material_lot",
+        "batch.serials",
+        "ncr.open",
+        "ncr.investigate",
+        "ncr.action",
+        "ncr.action_done",
+        "ncr.close",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} audited: {actions:?}"
+        );
+    }
+}
