@@ -101,6 +101,7 @@ error_codes! {
     MaterialLotInBatch => ("material_lot_in_batch", CONFLICT, "The material lot is recorded in this batch already"),
     SerialExists => ("serial_exists", CONFLICT, "The serial number is taken already"),
     NcrClosed => ("ncr_closed", CONFLICT, "The non-conformance report is closed"),
+    NotReleased => ("not_released", CONFLICT, "The batch is not released by QC"),
     NcrNotReady => ("ncr_not_ready", CONFLICT, "The non-conformance report cannot be closed yet"),
     /// Readings stored before their range was checked, too large to chart.
     ReadingsOutOfRange => ("readings_out_of_range", CONFLICT, "Some readings are too large to chart"),

@@ -7,6 +7,7 @@ mod batches;
 mod calculators;
 mod catalog;
 mod charts;
+mod delivery;
 mod dispositions;
 pub mod edge;
 pub mod extract;
@@ -88,7 +89,8 @@ fn config(cfg: &mut ServiceConfig) {
                 .configure(reports::config)
                 .configure(materials::config)
                 .configure(trace::config)
-                .configure(ncrs::config),
+                .configure(ncrs::config)
+                .configure(delivery::config),
         );
 }
 
@@ -375,7 +377,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 91,
+            operations, 98,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

@@ -182,6 +182,7 @@ pub fn order(
         po_number: order.po_number.into(),
         quantity: order.lots.iter().sum(),
         due_date: None,
+        warranty_months: None,
     };
     let order_id = orders::create_order(conn, actor, new)?.id;
     let mut tally = Tally::default();

@@ -24,7 +24,14 @@ pub struct NewOrder {
     pub po_number: String,
     pub quantity: i64,
     pub due_date: Option<NaiveDate>,
+    /// Months of warranty, counted from a batch's release (absent: 24).
+    #[serde(default)]
+    pub warranty_months: Option<i32>,
 }
+
+/// An order's warranty when it names none, and the longest it may name.
+pub const DEFAULT_WARRANTY_MONTHS: i32 = 24;
+const MAX_WARRANTY_MONTHS: i32 = 120;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Order {
@@ -35,6 +42,8 @@ pub struct Order {
     pub quantity: i64,
     pub due_date: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Months of warranty, counted from a batch's release.
+    pub warranty_months: i32,
 }
 
 impl From<OrderRow> for Order {
@@ -47,6 +56,7 @@ impl From<OrderRow> for Order {
             quantity: row.quantity,
             due_date: row.due_date,
             created_at: utc(row.created_at),
+            warranty_months: row.warranty_months,
         }
     }
 }
@@ -54,10 +64,16 @@ impl From<OrderRow> for Order {
 pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> AppResult<Order> {
     let mut problems = Violations::default();
     if find_customer(conn, input.customer_id)?.is_none() {
-        problems.add("customer_id", format!("no customer {}", input.customer_id));
+        problems.add(
+            "customer_id",
+            Message::new("err-no-customer").arg("id", input.customer_id),
+        );
     }
     match find_product(conn, input.product_id)? {
-        None => problems.add("product_id", format!("no product {}", input.product_id)),
+        None => problems.add(
+            "product_id",
+            Message::new("err-no-product").arg("id", input.product_id),
+        ),
         Some(product) => {
             if product
                 .customer_id
@@ -82,6 +98,13 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
                 .arg("max", MAX_QUANTITY),
         );
     }
+    let warranty_months = input.warranty_months.unwrap_or(DEFAULT_WARRANTY_MONTHS);
+    if !(0..=MAX_WARRANTY_MONTHS).contains(&warranty_months) {
+        problems.add(
+            "warranty_months",
+            Message::new("err-warranty-months").arg("max", MAX_WARRANTY_MONTHS),
+        );
+    }
     problems.into_result()?;
     let po_number = po_number.unwrap_or_default();
     let due_date = input.due_date.map(|d| d.to_string());
@@ -94,6 +117,7 @@ pub fn create_order(conn: &mut DbConnection, actor: &Actor, input: NewOrder) -> 
             quantity: input.quantity,
             due_date: due_date.as_deref(),
             created_at: now(),
+            warranty_months,
         },
     )
     .on_unique_violation(|| {

@@ -15,6 +15,7 @@ pub struct OrderRow {
     pub quantity: i64,
     pub due_date: Option<String>,
     pub created_at: NaiveDateTime,
+    pub warranty_months: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -26,6 +27,7 @@ pub struct NewOrder<'a> {
     pub quantity: i64,
     pub due_date: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub warranty_months: i32,
 }
 
 pub fn insert_order(conn: &mut DbConnection, order: &NewOrder<'_>) -> QueryResult<i64> {

@@ -48,6 +48,7 @@ diesel::table! {
         quantity -> BigInt,
         due_date -> Nullable<Text>,
         created_at -> Timestamp,
+        warranty_months -> Integer,
     }
 }
 
@@ -500,5 +501,73 @@ diesel::table! {
         done_at -> Nullable<Timestamp>,
         created_by -> BigInt,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipment_inspections (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        cartons -> BigInt,
+        units_per_carton -> BigInt,
+        gross_weight_kg -> Double,
+        weight_tolerance_kg -> Double,
+        carton_volume_m3 -> Double,
+        gtin -> Text,
+        aql -> Double,
+        code_letter -> Text,
+        sample_size -> BigInt,
+        accept -> BigInt,
+        reject -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    carton_checks (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        carton -> BigInt,
+        units_counted -> BigInt,
+        gross_weight_kg -> Double,
+        packaging -> Text,
+        barcode -> Text,
+        marks_po -> Text,
+        marks_model -> Text,
+        marks_quantity -> BigInt,
+        findings -> Text,
+        nonconformities -> BigInt,
+        supersedes -> Nullable<BigInt>,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    receipt_checks (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        units_checked -> BigInt,
+        accepted -> Bool,
+        defects -> Text,
+        note -> Text,
+        checked_on -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    warranty_claims (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        batch_id -> BigInt,
+        serial -> Nullable<Text>,
+        claim_date -> Text,
+        description -> Text,
+        within_warranty -> Bool,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
     }
 }

@@ -56,7 +56,12 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         | ("post", "/api/v1/ncrs/{id}/actions")
         | ("post", "/api/v1/ncrs/{id}/actions/{action}/done")
         | ("post", "/api/v1/ncrs/{id}/close") => &["admin", "lead"],
-        ("get", "/api/v1/trace/units/{serial}") | ("post", "/api/v1/ncrs") => STAFF_AND_CUSTOMERS,
+        ("get", "/api/v1/trace/units/{serial}")
+        | ("post", "/api/v1/ncrs")
+        | ("post", "/api/v1/batches/{id}/receipt-checks")
+        | ("post", "/api/v1/warranty-claims") => STAFF_AND_CUSTOMERS,
+        ("post", "/api/v1/batches/{id}/shipment-inspection") => &["admin", "lead"],
+        ("post", "/api/v1/batches/{id}/shipment-inspection/cartons") => &["admin", "inspector"],
         ("get", p) if p.starts_with("/api/v1/material-lots") || p.starts_with("/api/v1/trace/") => {
             &["admin", "lead", "inspector"]
         }

@@ -89,6 +89,7 @@ pub async fn control_characters_in_text_are_refused_naming_the_field(backend: Ba
         po_number: "PO\u{7}43".into(),
         quantity: 10,
         due_date: None,
+        warranty_months: None,
     };
     let refused = app
         .db

@@ -3,7 +3,11 @@
 //! acceptance), inspected by the ISO 2859-1 plan the lookup route gives,
 //! accepted with a signature once a valid certificate is on file, and used
 //! in batches of two orders of two customers (a second lot only under a
-//! concession). Units get serials by range and by CSV. A customer's claim
+//! concession). Units get serials by range and by CSV. The released batch
+//! passes its pre-shipment inspection (a carton with a wrong check digit
+//! found first, relabelled) and is ready to ship; the customer's receipt
+//! check finds defective units; a warranty claim by serial answers with
+//! the batch's report and its warranty. A customer's claim
 //! on a serial opens a non-conformance report traced back to the lot and
 //! forward to every affected order; its CAPA is planned, done, verified
 //! and closed with a signature. Each customer sees only its own.
@@ -38,6 +42,11 @@ async fn second_customer(app: &Http, lot_size: i64) -> (i64, i64, i64) {
     let order_id = order["id"].as_i64().unwrap();
     let batch_id = common::new_batch(app, order_id, lot_size).await;
     (customer["id"].as_i64().unwrap(), order_id, batch_id)
+}
+
+async fn helios_status(app: &Http, batch_id: i64) -> (StatusCode, Value) {
+    app.get(&format!("/api/v1/batches/{batch_id}/shipment"))
+        .await
 }
 
 fn ids(list: &Value, key: &str) -> Vec<i64> {
@@ -279,6 +288,89 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     )
     .await;
 
+    // Pre-shipment inspection of batch A's 50 cartons: the plan is the
+    // lookup route's, in nonconformities; a carton whose barcode has a
+    // wrong check digit is found, relabelled and checked again.
+    let shipment = format!("/api/v1/batches/{}/shipment-inspection", a.batch_id);
+    let packing = json!({"cartons": 50, "units_per_carton": 2, "gross_weight_kg": 1.1,
+                         "carton_volume_m3": 0.012, "gtin": "6291041500214"});
+    let (status, bad_gtin) = lead.post(&shipment, &packing).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad_gtin}");
+    assert_eq!(error_fields(&bad_gtin), ["gtin"]);
+    let mut packing = packing;
+    packing["gtin"] = json!("6291041500213");
+    let (status, planned) = lead.post(&shipment, &packing).await;
+    assert_eq!(status, StatusCode::CREATED, "{planned}");
+    let (_, cartons_plan) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=50&aql=4&counts=nonconformities")
+        .await;
+    for key in ["sample_size", "accept", "reject"] {
+        assert_eq!(planned[key], cartons_plan[key], "{key}");
+    }
+    let carton = |number: i64, barcode: &str| {
+        json!({"carton": number, "units_counted": 2, "gross_weight_kg": 1.12, "barcode": barcode,
+               "marks": {"po": "PO-2026-0001", "model": "A60-E27-9W-2700K", "quantity": 2}})
+    };
+    let cartons_path = format!("{shipment}/cartons");
+    let (status, first) = inspector
+        .post(&cartons_path, &carton(7, "]E06291041500214"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let found = &first["checks"][0];
+    assert_eq!(found["findings"], json!(["barcode_unreadable"]), "{found}");
+    let (status, _) = inspector
+        .post(&cartons_path, &carton(7, "6291041500213"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a re-check names the check it replaces"
+    );
+    let mut relabelled = carton(7, "6291041500213");
+    relabelled["supersedes"] = found["id"].clone();
+    let (status, corrected) = inspector.post(&cartons_path, &relabelled).await;
+    assert_eq!(status, StatusCode::CREATED, "{corrected}");
+    assert_eq!(corrected["nonconformities"], 0);
+    let sample = planned["sample_size"].as_i64().unwrap();
+    let mut last = corrected;
+    for number in (1..=50).filter(|n| *n != 7).take(sample as usize - 1) {
+        let (status, answer) = inspector
+            .post(&cartons_path, &carton(number, "06291041500213"))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        last = answer;
+    }
+    assert_eq!(
+        (last["complete"].clone(), last["passed"].clone()),
+        (json!(true), json!(true)),
+        "{last}"
+    );
+    assert_eq!(last["history"].as_array().unwrap().len() as i64, sample + 1);
+    let (_, ready) = helios_status(&app, a.batch_id).await;
+    assert_eq!(ready["ready_to_ship"], true, "{ready}");
+    let (status, unreleased) = lead
+        .post(
+            &format!("/api/v1/batches/{batch_b}/shipment-inspection"),
+            &packing,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{unreleased}");
+    assert_eq!(unreleased["code"], "not_released");
+    let response = lead
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/orders/{}/packing-list.csv", a.order_id),
+        )
+        .send()
+        .await
+        .unwrap();
+    let packing_list = response.text().await.unwrap();
+    assert!(
+        packing_list
+            .contains("PO-2026-0001,1,50,2,100,1.1,55.000,0.600,06291041500213,passed,true"),
+        "{packing_list}"
+    );
+
     // Forward from the lot: both batches, both orders of both customers.
     let (_, forward) = lead
         .get(&format!("/api/v1/trace/material-lots/{lot_id}"))
@@ -347,6 +439,54 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    // The customer's receipt check finds defective units: an NCR opens.
+    let receipt = format!("/api/v1/batches/{}/receipt-checks", a.batch_id);
+    let check = json!({"units_checked": 50, "defects": [{"defect": "flickers", "count": 3}]});
+    let (status, _) = nordlicht.post(&receipt, &check).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another customer's batch");
+    let (status, checked) = helios.post(&receipt, &check).await;
+    assert_eq!(status, StatusCode::CREATED, "{checked}");
+    assert_eq!(checked["accepted"], false);
+    let (_, receipt_ncr) = lead
+        .get(&format!("/api/v1/ncrs/{}", checked["ncr_id"]))
+        .await;
+    assert_eq!(receipt_ncr["source"], "receipt_check", "{receipt_ncr}");
+    assert_eq!(receipt_ncr["batch_id"], a.batch_id);
+
+    // A warranty claim by serial: the batch's report, inside the warranty.
+    let (status, warranty) = helios
+        .post(
+            "/api/v1/warranty-claims",
+            &json!({"serial": serial, "description": "does not light"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{warranty}");
+    assert_eq!(warranty["report"]["sha256"], issued["sha256"]);
+    assert_eq!(warranty["within_warranty"], true, "{warranty}");
+    assert_eq!(warranty["warranty_months"], 24);
+    let released =
+        chrono::NaiveDate::parse_from_str(warranty["released_on"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    assert_eq!(
+        warranty["warranty_ends"],
+        json!((released + chrono::Months::new(24)).to_string())
+    );
+    let (_, late) = helios
+        .post(
+            "/api/v1/warranty-claims",
+            &json!({"serial": serial, "description": "does not light", "claim_date": "2040-01-01"}),
+        )
+        .await;
+    assert_eq!(late["within_warranty"], false, "{late}");
+    let (status, not_theirs) = nordlicht
+        .post(
+            "/api/v1/warranty-claims",
+            &json!({"serial": serial, "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{not_theirs}");
+    assert_eq!(error_fields(&not_theirs), ["serial"]);
+
     // The customer's claim opens an NCR on the serial's batch.
     let claim = json!({"order_id": a.order_id, "source": "customer_claim",
                        "description": "3 lamps flicker after 200 h", "serials": [serial]});
@@ -379,7 +519,9 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     let (_, their_list) = nordlicht.get("/api/v1/ncrs").await;
     assert_eq!(their_list, json!([]));
     let (_, own_list) = helios.get("/api/v1/ncrs").await;
-    assert_eq!(ids(&own_list, "id"), [ncr_id]);
+    let mut own = vec![ncr_id, checked["ncr_id"].as_i64().unwrap()];
+    own.sort_unstable();
+    assert_eq!(ids(&own_list, "id"), own);
 
     // Staff see it traced back to the lot and forward to both orders.
     let (_, traced) = lead.get(&format!("/api/v1/ncrs/{ncr_id}")).await;
@@ -460,6 +602,10 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         "ncr.action",
         "ncr.action_done",
         "ncr.close",
+        "shipment_inspection.plan",
+        "shipment_inspection.carton",
+        "receipt_check.record",
+        "warranty_claim.record",
     ] {
         assert!(
             actions.contains(&expected),
