@@ -358,6 +358,7 @@ pub fn sign_off(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<Optio
         };
         dispositions::sign(conn, &signer, batch.id, decision)?;
     }
+    materials(conn, &signer, password.password, &batches)?;
     let issued = match reports::prepare_issue(conn, &signer, order.id, true, zone)? {
         Preparation::New(prepared) => reports::store_issue(conn, &signer, prepared)?,
         Preparation::Unchanged(current) => current,
@@ -366,6 +367,127 @@ pub fn sign_off(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<Optio
         "QC report {} revision {} issued for {}",
         issued.number, issued.revision, order.po_number
     )))
+}
+
+/// The signed-off order's material: an LED lot received, inspected and
+/// accepted, used in each batch; a driver lot used under a concession; the
+/// first batch's units numbered; an internal finding with a corrective
+/// action past its due date.
+fn materials(
+    conn: &mut DbConnection,
+    signer: &Actor,
+    password: &str,
+    batches: &[batches::Batch],
+) -> AppResult<()> {
+    use crate::service::materials::{
+        self, LotMeaning, NewMaterialLot, RecordMaterialInspection, SignMaterialDecision,
+        UseMaterialLot,
+    };
+    let supplier = crate::service::suppliers::create_supplier(
+        conn,
+        signer,
+        crate::service::suppliers::NewSupplier {
+            name: "Shenzhen Brightchip Optoelectronics".into(),
+        },
+    )?;
+    let received =
+        |material: &str, lot_number: &str, quantity, certificate_required| NewMaterialLot {
+            supplier_id: supplier.id,
+            material: material.into(),
+            lot_number: lot_number.into(),
+            quantity,
+            received_on: None,
+            certificate_required: Some(certificate_required),
+        };
+    let leds = materials::create_lot(
+        conn,
+        signer,
+        received("LED 2835 0.2 W 2700 K", "BC-2611-07", 20_000, false),
+    )?;
+    materials::record_inspection(
+        conn,
+        signer,
+        leds.id,
+        RecordMaterialInspection {
+            aql: 0.65,
+            level: None,
+            inspection: None,
+            counts: None,
+            found: 0,
+        },
+    )?;
+    materials::sign_decision_known(
+        conn,
+        signer,
+        leds.id,
+        SignMaterialDecision {
+            meaning: LotMeaning::Accepted,
+            comment: "Sample within the plan; colour bin as ordered.".into(),
+            password: password.into(),
+            supersedes: None,
+        },
+    )?;
+    let drivers = materials::create_lot(
+        conn,
+        signer,
+        received("Driver 9 W 230 V", "BC-DRV-0412", 5_000, true),
+    )?;
+    for batch in batches {
+        let used = |id, concession: Option<&str>| UseMaterialLot {
+            material_lot_id: id,
+            concession: concession.map(String::from),
+        };
+        materials::use_in_batch(conn, signer, batch.id, used(leds.id, None))?;
+        materials::use_in_batch(
+            conn,
+            signer,
+            batch.id,
+            used(
+                drivers.id,
+                Some("Certificate requested from the supplier; released on first-article test."),
+            ),
+        )?;
+    }
+    let Some(first) = batches.first() else {
+        return Ok(());
+    };
+    crate::service::trace::assign_serials(
+        conn,
+        signer,
+        first.id,
+        crate::service::trace::AssignSerials {
+            range: Some(crate::service::trace::SerialRange {
+                prefix: "HL-2611-".into(),
+                first: 1,
+                digits: Some(5),
+            }),
+            units: None,
+        },
+    )?;
+    let ncr = crate::service::ncrs::open(
+        conn,
+        signer,
+        Visibility::Everything,
+        crate::service::ncrs::NewNcr {
+            order_id: first.order_id,
+            batch_id: Some(first.id),
+            material_lot_id: Some(drivers.id),
+            source: crate::service::ncrs::NcrSource::Internal,
+            description: "Driver lot received without its certificate of conformity.".into(),
+            serials: None,
+        },
+    )?;
+    crate::service::ncrs::add_action(
+        conn,
+        signer,
+        ncr.id,
+        crate::service::ncrs::NewAction {
+            description: "Obtain the driver certificate and file it with the lot.".into(),
+            owner: "Purchasing".into(),
+            due_on: chrono::Utc::now().date_naive() - chrono::Days::new(3),
+        },
+    )?;
+    Ok(())
 }
 
 fn signer(conn: &mut DbConnection) -> AppResult<Actor> {

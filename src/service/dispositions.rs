@@ -5,7 +5,6 @@
 //! final; a change of mind is a new signed decision that names the one it
 //! supersedes. Data recorded after a decision shows on it.
 
-use super::accounts::verify_password;
 use super::audit::{self, Actor};
 use super::auth::AuthSettings;
 use super::catalog::{get_product, Product};
@@ -358,11 +357,10 @@ pub fn sign(
     request: SignDisposition,
 ) -> AppResult<Disposition> {
     super::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let user = signatures::signer(conn, actor)?;
-    if !verify_password(&user.password_hash, &request.password) {
-        return Err(signatures::wrong_password());
-    }
-    decide(conn, actor, user.id, batch_id, request)
+    let password = request.password.clone();
+    signatures::sign_known(conn, actor, &password, |conn, user_id| {
+        decide(conn, actor, user_id, batch_id, request)
+    })
 }
 
 /// Records a decision whose signature was checked.

@@ -500,8 +500,7 @@ pub fn sign_decision(
     lot_id: i64,
     request: SignMaterialDecision,
 ) -> AppResult<Signing<MaterialLot>> {
-    let lot = get_lot(conn, lot_id)?;
-    let comment = check_decision(&lot, &request)?;
+    let comment = check_decision(&get_lot(conn, lot_id)?, &request)?;
     let password = request.password.clone();
     signatures::sign_as_person(
         conn,
@@ -510,36 +509,60 @@ pub fn sign_decision(
         actor,
         format!("material_lot/{lot_id}"),
         &password,
-        |conn, user_id| {
-            store::insert_decision(
-                conn,
-                &DecisionRow {
-                    id: 0,
-                    material_lot_id: lot_id,
-                    meaning: enum_text(request.meaning),
-                    comment: comment.clone(),
-                    supersedes: request.supersedes,
-                    signed_by: user_id,
-                    signed_at: now(),
-                },
-            )
-            .on_unique_violation(|| {
-                AppError::conflict(
-                    ErrorCode::AlreadyDecided,
-                    Message::new("err-decided-meanwhile"),
-                )
-            })?;
-            audit::record(
-                conn,
-                actor,
-                "material_lot.decide",
-                format!("material_lot/{lot_id}"),
-                serde_json::json!({"meaning": request.meaning, "comment": comment,
-                                   "supersedes": request.supersedes}),
-            )?;
-            get_lot(conn, lot_id)
+        |conn, user_id| decide(conn, actor, user_id, lot_id, &request, comment),
+    )
+}
+
+/// Signs a decision with a password the caller knows (the demo loader).
+pub fn sign_decision_known(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    lot_id: i64,
+    request: SignMaterialDecision,
+) -> AppResult<MaterialLot> {
+    let comment = check_decision(&get_lot(conn, lot_id)?, &request)?;
+    let password = request.password.clone();
+    signatures::sign_known(conn, actor, &password, |conn, user_id| {
+        decide(conn, actor, user_id, lot_id, &request, comment)
+    })
+}
+
+/// Records a decision whose signature was checked.
+fn decide(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_id: i64,
+    lot_id: i64,
+    request: &SignMaterialDecision,
+    comment: String,
+) -> AppResult<MaterialLot> {
+    store::insert_decision(
+        conn,
+        &DecisionRow {
+            id: 0,
+            material_lot_id: lot_id,
+            meaning: enum_text(request.meaning),
+            comment: comment.clone(),
+            supersedes: request.supersedes,
+            signed_by: user_id,
+            signed_at: now(),
         },
     )
+    .on_unique_violation(|| {
+        AppError::conflict(
+            ErrorCode::AlreadyDecided,
+            Message::new("err-decided-meanwhile"),
+        )
+    })?;
+    audit::record(
+        conn,
+        actor,
+        "material_lot.decide",
+        format!("material_lot/{lot_id}"),
+        serde_json::json!({"meaning": request.meaning, "comment": comment,
+                           "supersedes": request.supersedes}),
+    )?;
+    get_lot(conn, lot_id)
 }
 
 /// An accepted lot has passed its inspection and is not flagged; a change

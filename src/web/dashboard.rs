@@ -71,6 +71,7 @@ pub async fn dashboard_page(
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::SignDispositions)?;
     let board = db.read(dashboard::dashboard).await?;
+    let overdue = db.read(crate::service::ncrs::overdue_actions).await?;
     let lang = session.lang;
     let t = |key: &str| session.t(key);
     let title = t("dash-title");
@@ -126,6 +127,7 @@ pub async fn dashboard_page(
                 }
             }
         }
+        (super::quality::overdue_card(&session, &overdue))
         section.card aria-labelledby="open" {
             h2 #open { (message(lang, "dash-open", &[("count", board.open_count.into())])) }
             @if board.open.is_empty() {

@@ -210,6 +210,12 @@ pub fn page(frame: &Frame, title: &str, body: Markup) -> Markup {
                             @if permits(caller.role, Permission::RecordResults) {
                                 a href="/inspect" { (t("nav-record")) }
                             }
+                            @if permits(caller.role, Permission::Trace) {
+                                a href="/materials" aria-current=[(frame.path.starts_with("/materials") || frame.path.starts_with("/trace")).then_some("page")] { (t("nav-materials")) }
+                            }
+                            @if permits(caller.role, Permission::OpenNcrs) {
+                                a href="/ncrs" aria-current=[frame.path.starts_with("/ncrs").then_some("page")] { (t("nav-ncrs")) }
+                            }
                             @if permits(caller.role, Permission::ManageUsers) {
                                 a href="/admin/users" aria-current=[frame.path.starts_with("/admin").then_some("page")] { (t("nav-admin")) }
                             }

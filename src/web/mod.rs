@@ -13,6 +13,7 @@ mod language;
 mod layout;
 mod pages;
 mod products;
+mod quality;
 mod reports;
 mod session;
 mod signing;
@@ -68,5 +69,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(spc::chart_page)
         .service(spc::freeze)
         .service(switch::switch_browser)
-        .service(switch::switch_user);
+        .service(switch::switch_user)
+        .service(quality::materials_page)
+        .service(quality::material_page)
+        .service(quality::trace_page)
+        .service(quality::ncrs_page)
+        .service(quality::ncr_page);
 }
