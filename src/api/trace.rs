@@ -70,12 +70,8 @@ pub async fn unit(
     serial: web::Path<String>,
 ) -> AppResult<web::Json<UnitTrace>> {
     let (serial, visibility) = (serial.into_inner(), caller.visibility());
-    let mut found = db
-        .read(move |c| trace::unit(c, &serial, visibility))
-        .await?;
-    if visibility.only_customer().is_some() {
-        // The factory's suppliers are its own records.
-        found.material_lots.clear();
-    }
-    Ok(web::Json(found))
+    Ok(web::Json(
+        db.read(move |c| trace::unit(c, &serial, visibility))
+            .await?,
+    ))
 }

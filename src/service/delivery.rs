@@ -282,15 +282,7 @@ pub fn claim_warranty(
     )?;
     let staff = visibility == Visibility::Everything;
     let (readings, unit, material_lots) = match unit_trace {
-        Some(trace) => (
-            trace.readings,
-            Some(trace.unit),
-            if staff {
-                trace.material_lots
-            } else {
-                Vec::new()
-            },
-        ),
+        Some(trace) => (trace.readings, Some(trace.unit), trace.material_lots),
         None if staff => (
             Vec::new(),
             None,

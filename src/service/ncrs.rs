@@ -71,6 +71,9 @@ pub struct NcrAction {
 pub struct Ncr {
     pub id: i64,
     pub order_id: i64,
+    pub po_number: String,
+    /// The batch's number in its order.
+    pub batch_number: Option<i32>,
     pub batch_id: Option<i64>,
     pub material_lot_id: Option<i64>,
     pub source: NcrSource,
@@ -86,6 +89,8 @@ pub struct Ncr {
     /// The material lots behind the batch (or the lot named), and every
     /// order their other batches went into: staff only, else empty.
     pub material_lot_ids: Vec<i64>,
+    /// Their lot numbers, in the same order.
+    pub material_lot_numbers: Vec<String>,
     pub affected_orders: Vec<TracedOrder>,
 }
 
@@ -224,9 +229,26 @@ fn view(conn: &mut DbConnection, row: NcrRow, visibility: Visibility) -> AppResu
         Visibility::Everything => traced(conn, &row)?,
         Visibility::Customer(_) => (Vec::new(), Vec::new()),
     };
+    let material_lot_numbers = crate::store::materials::lots_by_ids(conn, &material_lot_ids)?
+        .into_iter()
+        .map(|lot| (lot.id, lot.lot_number))
+        .collect::<BTreeMap<_, _>>();
+    let material_lot_numbers = material_lot_ids
+        .iter()
+        .map(|id| material_lot_numbers.get(id).cloned().unwrap_or_default())
+        .collect();
+    let po_number = crate::store::orders::find_order(conn, row.order_id)?
+        .or_internal("a report's order exists")?
+        .po_number;
+    let batch_number = match row.batch_id {
+        Some(id) => crate::store::batches::find_batch(conn, id)?.map(|b| b.number),
+        None => None,
+    };
     Ok(Ncr {
         id: row.id,
         order_id: row.order_id,
+        po_number,
+        batch_number,
         batch_id: row.batch_id,
         material_lot_id: row.material_lot_id,
         source: parse_enum(&row.source)?,
@@ -239,6 +261,7 @@ fn view(conn: &mut DbConnection, row: NcrRow, visibility: Visibility) -> AppResu
         opened_at: utc(row.opened_at),
         closed_at: row.closed_at.map(utc),
         material_lot_ids,
+        material_lot_numbers,
         affected_orders,
     })
 }

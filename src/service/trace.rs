@@ -399,7 +399,8 @@ pub fn order(conn: &mut DbConnection, order_id: i64) -> AppResult<OrderTrace> {
     })
 }
 
-/// The unit a serial names, with the readings of `visibility`'s view.
+/// The unit a serial names, with the readings of `visibility`'s view (a
+/// customer's view leaves out the material lots).
 pub fn unit(conn: &mut DbConnection, serial: &str, visibility: Visibility) -> AppResult<UnitTrace> {
     let missing =
         || AppError::not_found(Message::new("err-not-found-serial").arg("serial", serial.trim()));
@@ -428,7 +429,11 @@ pub fn unit(conn: &mut DbConnection, serial: &str, visibility: Visibility) -> Ap
         order: traced_order(conn, &order)?,
         sampled,
         readings,
-        material_lots: materials::usages_of_batch(conn, batch.id)?,
+        // The factory's suppliers are its own records.
+        material_lots: match visibility {
+            Visibility::Everything => materials::usages_of_batch(conn, batch.id)?,
+            Visibility::Customer(_) => Vec::new(),
+        },
         batch,
         report,
     })

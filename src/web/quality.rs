@@ -343,8 +343,11 @@ pub async fn ncr_page(
         section.card {
             dl.fields {
                 dt { (t("ncr-source")) } dd { (t(&format!("ncr-source-{}", enum_text(n.source).replace('_', "-")))) }
-                dt { (t("ncr-order")) } dd { a href={ "/orders/" (n.order_id) } { "#" (n.order_id) } }
-                @if let Some(batch) = n.batch_id { dt { (t("batch")) } dd { a href={ "/batches/" (batch) } { "#" (batch) } } }
+                dt { (t("ncr-order")) } dd { a href={ "/orders/" (n.order_id) } { (n.po_number) } }
+                @if let (Some(batch), Some(number)) = (n.batch_id, n.batch_number) {
+                    dt { (t("batch")) }
+                    dd { a href={ "/batches/" (batch) } { (message(lang, "work-batch", &[("po", n.po_number.as_str().into()), ("number", number.into())])) } }
+                }
                 @if !n.serials.is_empty() { dt { (t("ncr-serials")) } dd { (n.serials.join(", ")) } }
                 dt { (t("ncr-opened")) } dd { (session.when(n.opened_at)) }
             }
@@ -392,7 +395,7 @@ pub async fn ncr_page(
                     p.muted { (t("ncr-traced-none")) }
                 } @else {
                     p { (t("trace-lots")) ": "
-                        @for lot in &n.material_lot_ids { a href={ "/materials/" (lot) } { "#" (lot) } " " }
+                        @for (lot, number) in n.material_lot_ids.iter().zip(&n.material_lot_numbers) { a href={ "/materials/" (lot) } { (number) } " " }
                     }
                     p { (message(lang, "ncr-affected", &[("count", n.affected_orders.len().into())])) }
                     ul { @for o in &n.affected_orders {

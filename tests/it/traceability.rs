@@ -44,6 +44,54 @@ async fn second_customer(app: &Http, lot_size: i64) -> (i64, i64, i64) {
     (customer["id"].as_i64().unwrap(), order_id, batch_id)
 }
 
+/// A page's HTML as `username` (password [`PASSWORD`]) sees it, signed in
+/// through the form, in `language` (Accept-Language).
+async fn page_as(app: &TestApp, username: &str, language: &str, path: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client.get(app.url("/login")).send().await.unwrap();
+    let cookie = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .find(|pair| pair.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("cookie {name}"))
+    };
+    let login_cookie = cookie(&form, "lotcheck_login_csrf");
+    let html = form.text().await.unwrap();
+    let marker = r#"name="csrf" value=""#;
+    let csrf = html[html.find(marker).unwrap() + marker.len()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let signed_in = client
+        .post(app.url("/login"))
+        .header(reqwest::header::COOKIE, &login_cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = cookie(&signed_in, "lotcheck_session");
+    let page = client
+        .get(app.url(path))
+        .header(reqwest::header::COOKIE, session)
+        .header(reqwest::header::ACCEPT_LANGUAGE, language)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{path}");
+    page.text().await.unwrap()
+}
+
 async fn helios_status(app: &Http, batch_id: i64) -> (StatusCode, Value) {
     app.get(&format!("/api/v1/batches/{batch_id}/shipment"))
         .await
@@ -527,6 +575,33 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     let (_, traced) = lead.get(&format!("/api/v1/ncrs/{ncr_id}")).await;
     assert_eq!(traced["material_lot_ids"], json!([lot_id]));
     assert_eq!(ids(&traced["affected_orders"], "id").len(), 2, "{traced}");
+
+    // The pages: a customer's unit page in Chinese names no supplier; the
+    // lot's page shows where it went; the claims page lists the customer's own.
+    let unit_page = page_as(&app, "helios", "zh-CN", &format!("/trace?serial={serial}")).await;
+    assert!(
+        unit_page.contains("查找样品") && unit_page.contains("PO-2026-0001"),
+        "{unit_page}"
+    );
+    assert!(
+        !unit_page.contains("Shenzhen") && !unit_page.contains("SZ-2611-07"),
+        "{unit_page}"
+    );
+    let lot_page = page_as(&app, "leila", "en", &format!("/materials/{lot_id}")).await;
+    assert!(
+        lot_page.contains("SZ-2611-07") && lot_page.contains("NL-4711"),
+        "{lot_page}"
+    );
+    let claims_page = page_as(&app, "nordlicht", "en", "/ncrs").await;
+    assert!(
+        !claims_page.contains(&format!("NCR-{ncr_id}")),
+        "{claims_page}"
+    );
+    let staff_claim = page_as(&app, "leila", "zh-CN", &format!("/ncrs/{ncr_id}")).await;
+    assert!(
+        staff_claim.contains("客户投诉") && staff_claim.contains("NL-4711"),
+        "{staff_claim}"
+    );
 
     // The CAPA: not closable until everything is recorded, then signed.
     let ncr_path = format!("/api/v1/ncrs/{ncr_id}");
