@@ -28,6 +28,7 @@ pub fn blocks(report: &QcReport) -> Vec<Block> {
     blocks.extend(results(report));
     blocks.extend(visual(report));
     blocks.extend(dispositions(report));
+    blocks.extend(material_and_shipment(report));
     blocks.extend(charts(report));
     blocks.extend(statement(report));
     blocks
@@ -593,11 +594,89 @@ fn dispositions(report: &QcReport) -> Vec<Block> {
     ]
 }
 
+/// The material lots each batch used (accepted, or under a concession),
+/// and each batch's pre-shipment inspection.
+fn material_and_shipment(report: &QcReport) -> Vec<Block> {
+    let l = report.language;
+    let mut blocks = vec![Block::Heading(section(l, 6, "report-section-material"))];
+    let materials: Vec<Vec<Cell>> = report
+        .batches
+        .iter()
+        .flat_map(|b| {
+            b.materials.iter().map(move |m| {
+                let status = match &m.concession {
+                    None => Cell::toned(label(l, "report-material-accepted"), Tone::Good),
+                    Some(why) => Cell::toned(
+                        format!("{}: {why}", label(l, "report-material-concession")),
+                        Tone::Warning,
+                    ),
+                };
+                vec![
+                    Cell::from(b.batch.number.to_string()),
+                    Cell::from(m.lot_number.clone()),
+                    Cell::from(m.material.clone()),
+                    status,
+                ]
+            })
+        })
+        .collect();
+    if materials.is_empty() {
+        blocks.push(Block::Paragraph(sentence(l, "report-material-none", &[])));
+    } else {
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                left(l, "report-col-batch", 0.8),
+                left(l, "report-col-material-lot", 1.6),
+                left(l, "report-col-material", 2.4),
+                left(l, "report-col-material-status", 3.0),
+            ],
+            rows: materials,
+        }));
+    }
+    let shipments: Vec<Vec<Cell>> = report
+        .batches
+        .iter()
+        .filter_map(|b| {
+            let s = b.shipment.as_ref()?;
+            let (key, tone) = if s.passed {
+                ("report-shipment-passed", Tone::Good)
+            } else if s.complete {
+                ("report-shipment-failed", Tone::Bad)
+            } else {
+                ("report-shipment-open", Tone::Warning)
+            };
+            Some(vec![
+                Cell::from(b.batch.number.to_string()),
+                Cell::from(s.cartons.to_string()),
+                Cell::from(format!("{} / {}", s.checked, s.sample_size)),
+                Cell::from(format!("{} (Ac {})", s.nonconformities, s.accept)),
+                Cell::toned(label(l, key), tone),
+            ])
+        })
+        .collect();
+    blocks.push(Block::Paragraph(sentence(l, "report-shipment-note", &[])));
+    if shipments.is_empty() {
+        blocks.push(Block::Paragraph(sentence(l, "report-shipment-none", &[])));
+    } else {
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                left(l, "report-col-batch", 0.8),
+                right(l, "report-col-cartons", 1.2),
+                right(l, "report-col-cartons-checked", 1.6),
+                right(l, "report-col-nonconformities", 2.0),
+                left(l, "report-col-result", 1.6),
+            ],
+            rows: shipments,
+        }));
+    }
+    blocks
+}
+
 fn charts(report: &QcReport) -> Vec<Block> {
     let c = &report.charts;
     let mut blocks = vec![
         Block::PageBreak,
-        Block::Heading(section(report.language, 6, "report-section-charts")),
+        Block::Heading(section(report.language, 7, "report-section-charts")),
     ];
     let mut chart = |svg: &Option<String>| {
         if let Some(svg) = svg {
@@ -640,7 +719,7 @@ fn statement(report: &QcReport) -> Vec<Block> {
     let undecided = report.undecided();
     vec![
         Block::Need(230.0),
-        Block::Heading(section(l, 7, "report-section-statement")),
+        Block::Heading(section(l, 8, "report-section-statement")),
         Block::Paragraph(in_report(l, "\n", |lang| {
             let inspected = message(
                 lang,

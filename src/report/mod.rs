@@ -53,6 +53,33 @@ pub struct BatchReport {
     pub statistics: BatchStatistics,
     pub visual: VisualSummary,
     pub disposition: BatchDisposition,
+    /// The material lots that went into the batch.
+    pub materials: Vec<MaterialLine>,
+    /// Its pre-shipment inspection, when one is planned.
+    pub shipment: Option<ShipmentLine>,
+}
+
+/// A material lot in a batch, as the customer's report lists it: the
+/// supplier is the factory's own record and is left out.
+#[derive(Debug, Clone)]
+pub struct MaterialLine {
+    pub lot_number: String,
+    pub material: String,
+    /// Accepted at incoming inspection; else used under `concession`.
+    pub accepted: bool,
+    pub concession: Option<String>,
+}
+
+/// A batch's pre-shipment inspection, as the report sums it up.
+#[derive(Debug, Clone)]
+pub struct ShipmentLine {
+    pub cartons: i64,
+    pub sample_size: i64,
+    pub checked: i64,
+    pub nonconformities: i64,
+    pub accept: i64,
+    pub complete: bool,
+    pub passed: bool,
 }
 
 /// The charts, as SVG, with what each shows.

@@ -189,7 +189,7 @@ pub async fn an_issued_report_reads_right_is_stable_and_verifiable_and_revisions
     for section in [
         "2  Sampling plans",
         "3  Results per batch and characteristic",
-        "7  Statement of conformance",
+        "8  Statement of conformance",
     ] {
         assert!(
             raw.contains(&format!("/Title({section})")),

@@ -335,6 +335,7 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         "all checks passed",
     )
     .await;
+    assert_eq!(issued["revision"], 1);
 
     // Pre-shipment inspection of batch A's 50 cartons: the plan is the
     // lookup route's, in nonconformities; a carton whose barcode has a
@@ -419,6 +420,38 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         "{packing_list}"
     );
 
+    // The report tells the material lots and the pre-shipment result, and
+    // is due again now that the cartons are checked.
+    let report_page = page_as(
+        &app,
+        "leila",
+        "en",
+        &format!("/orders/{}/report", a.order_id),
+    )
+    .await;
+    assert!(
+        report_page.contains("6  Material lots and pre-shipment inspection")
+            && report_page.contains("SZ-2611-07")
+            && report_page.contains("Accepted at incoming inspection")
+            && report_page.contains("Passed"),
+        "{report_page}"
+    );
+    assert!(
+        !report_page.contains("Shenzhen"),
+        "the supplier is the factory's own record"
+    );
+    let (status, second) = lead
+        .post(
+            &format!("/api/v1/orders/{}/reports", a.order_id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, second["revision"].clone()),
+        (StatusCode::CREATED, json!(2)),
+        "{second}"
+    );
+
     // Forward from the lot: both batches, both orders of both customers.
     let (_, forward) = lead
         .get(&format!("/api/v1/trace/material-lots/{lot_id}"))
@@ -471,7 +504,10 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         (unit["unit"].clone(), unit["batch"]["id"].clone()),
         (json!(5), json!(a.batch_id))
     );
-    assert_eq!(unit["report"]["sha256"], issued["sha256"]);
+    assert_eq!(
+        unit["report"]["sha256"], second["sha256"],
+        "the newest revision"
+    );
     assert_eq!(
         unit["material_lots"],
         json!([]),
@@ -509,7 +545,7 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{warranty}");
-    assert_eq!(warranty["report"]["sha256"], issued["sha256"]);
+    assert_eq!(warranty["report"]["sha256"], second["sha256"]);
     assert_eq!(warranty["within_warranty"], true, "{warranty}");
     assert_eq!(warranty["warranty_months"], 24);
     let released =

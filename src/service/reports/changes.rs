@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 /// The fingerprint of everything a report rests on: the order, the
 /// product's limits, and each batch's plan, current readings and
-/// inspections and decision in force.
+/// inspections, decision in force, material lots and pre-shipment checks.
 pub fn data_hash(conn: &mut DbConnection, order_id: i64) -> AppResult<String> {
     let scope = Scope::of_order(conn, order_id, Visibility::Everything)?;
     let mut hasher = Sha256::new();
@@ -42,6 +42,20 @@ pub fn data_hash(conn: &mut DbConnection, order_id: i64) -> AppResult<String> {
             crate::service::dispositions::data_hash(conn, b.id)?,
             decision
         ));
+        // The material lots it used and its pre-shipment checks.
+        for usage in crate::store::materials::usages_of_batch(conn, b.id)? {
+            hasher.update(format!(
+                "m {} {:?}\n",
+                usage.material_lot_id, usage.concession
+            ));
+        }
+        if let Some(shipment) = crate::store::shipping::inspection_of_batch(conn, b.id)? {
+            let checks: Vec<i64> = crate::store::shipping::checks_of(conn, shipment.id)?
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            hasher.update(format!("s {} {checks:?}\n", shipment.id));
+        }
     }
     Ok(hex(&hasher.finalize()))
 }

@@ -127,7 +127,28 @@ fn batch_report(
             visual: Ok(visual.clone()),
         },
     )?;
+    let materials = crate::service::materials::usages_of_batch(conn, batch.id)?
+        .into_iter()
+        .map(|usage| report::MaterialLine {
+            lot_number: usage.material_lot.lot_number,
+            material: usage.material_lot.material,
+            accepted: usage.concession.is_none(),
+            concession: usage.concession,
+        })
+        .collect();
+    let shipment =
+        crate::service::shipping::inspection(conn, batch.id)?.map(|s| report::ShipmentLine {
+            cartons: s.cartons,
+            sample_size: s.sample_size,
+            checked: s.checks.len() as i64,
+            nonconformities: s.nonconformities,
+            accept: s.accept,
+            complete: s.complete,
+            passed: s.passed,
+        });
     Ok(BatchReport {
+        materials,
+        shipment,
         risk_points: plan.as_ref().and_then(charts::risk_points),
         plan: plan.map(|p| p.without_units()),
         statistics,
