@@ -1181,6 +1181,13 @@
       if (navigator.serviceWorker.controller) warm();
       else navigator.serviceWorker.addEventListener('controllerchange', warm, { once: true });
       navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined);
+      // A worker already active (installed by an earlier visit) may not
+      // control a page opened while it was activating: ask it to.
+      navigator.serviceWorker.ready.then((registration) => {
+        if (!navigator.serviceWorker.controller && registration.active) {
+          registration.active.postMessage('claim');
+        }
+      }).catch(() => undefined);
     }
     if (app.dataset.page === 'entry') startEntry(app);
     else startWorkList();

@@ -20,6 +20,11 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// A page the worker does not control yet asks to be taken over.
+self.addEventListener('message', (event) => {
+  if (event.data === 'claim') event.waitUntil(self.clients.claim());
+});
+
 /** What is kept: the inspector's pages, the app's files, the sheets. */
 function kept(url, request) {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return false;
