@@ -428,19 +428,16 @@ fn check_decision(
         );
     }
     let history = store::dispositions_of(conn, batch_id)?;
-    let in_force = history.last().map(|d| d.id);
-    match (in_force, request.supersedes) {
-        (None, Some(_)) => problems.add("supersedes", Message::new("err-nothing-to-supersede")),
-        (Some(current), named) if named != Some(current) => {
-            return Err(AppError::conflict(
-                ErrorCode::AlreadyDecided,
-                Message::new("err-decision-in-force")
-                    .arg("batch", batch_id)
-                    .arg("current", current),
-            ))
-        }
-        _ => {}
-    }
+    signatures::check_supersedes(
+        history.last().map(|d| d.id),
+        request.supersedes,
+        &mut problems,
+        |current| {
+            Message::new("err-decision-in-force")
+                .arg("batch", batch_id)
+                .arg("current", current)
+        },
+    )?;
     problems.into_result()?;
     Ok(comment)
 }

@@ -592,19 +592,16 @@ fn check_decision(lot: &MaterialLot, request: &SignMaterialDecision) -> AppResul
             );
         }
     }
-    let in_force = lot.decisions.last().map(|d| d.id);
-    match (in_force, request.supersedes) {
-        (None, Some(_)) => problems.add("supersedes", Message::new("err-nothing-to-supersede")),
-        (Some(current), named) if named != Some(current) => {
-            return Err(AppError::conflict(
-                ErrorCode::AlreadyDecided,
-                Message::new("err-material-decision-in-force")
-                    .arg("id", lot.id)
-                    .arg("current", current),
-            ))
-        }
-        _ => {}
-    }
+    signatures::check_supersedes(
+        lot.decisions.last().map(|d| d.id),
+        request.supersedes,
+        &mut problems,
+        |current| {
+            Message::new("err-material-decision-in-force")
+                .arg("id", lot.id)
+                .arg("current", current)
+        },
+    )?;
     problems.into_result()?;
     Ok(comment)
 }

@@ -6,7 +6,7 @@
 use super::audit::Actor;
 use super::auth::{self, AuthSettings, PasswordCheck};
 use crate::domain::message::Message;
-use crate::error::{AppError, AppResult, OrInternal};
+use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
 use crate::store::accounts::{find_user, UserRow};
 use crate::store::DbConnection;
 use std::time::Duration;
@@ -88,6 +88,28 @@ pub fn sign_known<T>(
         return Err(wrong_password());
     }
     signed(conn, user.id)
+}
+
+/// A new decision names the one in force, which it supersedes, and names
+/// none when none is in force. Naming another is a conflict: someone
+/// decided meanwhile; `in_force` words it for the decision in force.
+pub fn check_supersedes(
+    current: Option<i64>,
+    named: Option<i64>,
+    problems: &mut Violations,
+    in_force: impl FnOnce(i64) -> Message,
+) -> AppResult<()> {
+    match (current, named) {
+        (None, Some(_)) => problems.add("supersedes", Message::new("err-nothing-to-supersede")),
+        (Some(current), named) if named != Some(current) => {
+            return Err(AppError::conflict(
+                ErrorCode::AlreadyDecided,
+                in_force(current),
+            ))
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The user behind a signing actor.
