@@ -90,15 +90,24 @@ pub async fn attach_document(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     let lot_id = id.into_inner();
-    let document = read_document(form).await?;
+    let document = document_of(read_upload(form, MAX_DOCUMENT_BYTES).await?, &[])?;
     let lot = db
         .write(move |c| materials::attach_document(c, &caller.actor(), lot_id, document))
         .await?;
     Ok(HttpResponse::Created().json(lot))
 }
 
-async fn read_document(mut form: Multipart) -> AppResult<NewDocument> {
-    let (mut file, mut kind, mut issued_on, mut expires_on) = (None, None, None, None);
+/// A multipart form as sent: its text fields, and its `file` with the
+/// name it was sent under.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Reads a multipart form, refusing a part larger than `max_bytes`.
+pub async fn read_upload(mut form: Multipart, max_bytes: usize) -> AppResult<Upload> {
+    let mut upload = Upload::default();
     while let Some(field) = form.next().await {
         let mut field = field
             .map_err(|e| AppError::bad_request(Message::new("err-multipart").arg("why", e)))?;
@@ -113,21 +122,39 @@ async fn read_document(mut form: Multipart) -> AppResult<NewDocument> {
             let chunk = chunk.map_err(|e| {
                 AppError::bad_request(Message::new("err-upload-interrupted").arg("why", e))
             })?;
-            if data.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            if data.len() + chunk.len() > max_bytes {
                 return Err(AppError::new(
                     ErrorCode::FileTooLarge,
-                    Message::new("err-document-bytes").arg("max", MAX_DOCUMENT_BYTES),
+                    Message::new("err-document-bytes").arg("max", max_bytes),
                 )
                 .with_field(name));
             }
             data.extend_from_slice(&chunk);
         }
-        let text = || String::from_utf8_lossy(&data).trim().to_string();
+        if name == "file" {
+            // A form's file input left empty sends a part without a name or bytes.
+            if !data.is_empty() {
+                upload.file = Some((file_name, data));
+            }
+        } else {
+            let text = String::from_utf8_lossy(&data).trim().to_string();
+            upload.fields.push((name, text));
+        }
+    }
+    Ok(upload)
+}
+
+/// The supplier document an upload holds: `file`, `kind` (`certificate`
+/// or `test_report`), `issued_on` and `expires_on`; fields other than
+/// those and `also_allowed` are refused.
+pub fn document_of(upload: Upload, also_allowed: &[&str]) -> AppResult<NewDocument> {
+    let (mut kind, mut issued_on, mut expires_on) = (None, None, None);
+    for (name, text) in &upload.fields {
         match name.as_str() {
-            "file" => file = Some((file_name, data.clone())),
-            "kind" => kind = Some(text()),
-            "issued_on" => issued_on = Some(date(&name, &text())?),
-            "expires_on" => expires_on = Some(date(&name, &text())?),
+            "kind" => kind = Some(text.clone()),
+            "issued_on" => issued_on = date(name, text)?,
+            "expires_on" => expires_on = date(name, text)?,
+            other if also_allowed.contains(&other) => {}
             other => {
                 return Err(AppError::invalid(
                     other,
@@ -137,8 +164,9 @@ async fn read_document(mut form: Multipart) -> AppResult<NewDocument> {
             }
         }
     }
-    let (file_name, bytes) =
-        file.ok_or_else(|| AppError::invalid("file", Message::new("err-attach-document")))?;
+    let (file_name, bytes) = upload
+        .file
+        .ok_or_else(|| AppError::invalid("file", Message::new("err-attach-document")))?;
     let kind = match kind.as_deref() {
         Some("certificate") => DocumentKind::Certificate,
         Some("test_report") => DocumentKind::TestReport,
@@ -153,8 +181,8 @@ async fn read_document(mut form: Multipart) -> AppResult<NewDocument> {
         kind,
         file_name,
         bytes,
-        issued_on: issued_on.flatten(),
-        expires_on: expires_on.flatten(),
+        issued_on,
+        expires_on,
     })
 }
 

@@ -13,7 +13,7 @@ pub mod edge;
 pub mod extract;
 pub mod health;
 mod imports;
-mod materials;
+pub mod materials;
 pub mod metrics;
 mod ncrs;
 mod orders;

@@ -88,7 +88,10 @@ pub async fn order_page(
         p {
             a.button href={ "/orders/" (order.id) "/report" } { (t("qc-report")) } " "
             @if staff {
-                a.button.quiet href={ "/products/" (order.product_id) "/control-chart" } { (t("control-charts")) }
+                a.button.quiet href={ "/products/" (order.product_id) "/control-chart" } { (t("control-charts")) } " "
+            }
+            @if permits(session.caller.role, Permission::OpenNcrs) {
+                a.button.quiet href={ "/orders/" (order.id) "/claims" } { (t("order-claims")) }
             }
         }
         div.card {
@@ -298,6 +301,7 @@ pub fn render_batch(session: &Session, data: &BatchPage, form: &SignForm) -> Mar
             (message(lang, "batch-lot", &[("lot", batch.lot_size.into())]))
             @if let Some(line) = &batch.line { " · " (message(lang, "work-line", &[("line", line.as_str().into())])) }
         }
+        p { a.button.quiet href={ "/batches/" (batch.id) "/shipment" } { (session.t("batch-shipment")) } }
         (super::disposition::card(session, batch.id, &data.disposition, form))
         (plan_card(lang, data.plan.as_ref()))
         (statistics_card(session, &data.stats))

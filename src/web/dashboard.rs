@@ -127,7 +127,7 @@ pub async fn dashboard_page(
                 }
             }
         }
-        (super::quality::overdue_card(&session, &overdue))
+        (super::trace::overdue_card(&session, &overdue))
         section.card aria-labelledby="open" {
             h2 #open { (message(lang, "dash-open", &[("count", board.open_count.into())])) }
             @if board.open.is_empty() {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod batches;
+mod claims;
 mod dashboard;
 mod disposition;
 mod errors;
@@ -11,14 +12,17 @@ mod forms;
 mod inspect;
 mod language;
 mod layout;
+mod materials;
+mod ncrs;
 mod pages;
 mod products;
-mod quality;
 mod reports;
 mod session;
+mod shipping;
 mod signing;
 mod spc;
 mod switch;
+mod trace;
 mod verify;
 
 pub use errors::framed;
@@ -70,9 +74,27 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(spc::freeze)
         .service(switch::switch_browser)
         .service(switch::switch_user)
-        .service(quality::materials_page)
-        .service(quality::material_page)
-        .service(quality::trace_page)
-        .service(quality::ncrs_page)
-        .service(quality::ncr_page);
+        .service(materials::materials_page)
+        .service(materials::receive_lot)
+        .service(materials::material_page)
+        .service(materials::attach_document)
+        .service(materials::record_inspection)
+        .service(materials::sign_decision)
+        .service(trace::trace_page)
+        .service(ncrs::ncrs_page)
+        .service(ncrs::ncr_page)
+        .service(ncrs::investigate)
+        .service(ncrs::add_action)
+        .service(ncrs::complete_action)
+        .service(ncrs::close)
+        .service(claims::claims_page)
+        .service(claims::record_receipt_check)
+        .service(claims::open_ncr)
+        .service(claims::claim_warranty)
+        .service(shipping::shipment_page)
+        .service(shipping::use_lot)
+        .service(shipping::assign_serials)
+        .service(shipping::import_serials)
+        .service(shipping::plan_shipment)
+        .service(shipping::check_carton);
 }
