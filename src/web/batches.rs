@@ -25,7 +25,7 @@ use maud::{html, Markup};
 
 /// A number to at most `decimals` places, without trailing zeros; a dash
 /// when there is none.
-fn number(value: Option<f64>, decimals: usize) -> String {
+pub fn number(value: Option<f64>, decimals: usize) -> String {
     value.map_or("—".to_string(), |v| {
         let text = format!("{v:.decimals$}");
         if text.contains('.') {

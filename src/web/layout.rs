@@ -31,7 +31,7 @@ th, td { text-align: left; padding: .6rem .75rem; border-bottom: 1px solid var(-
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 label { display: block; font-weight: 600; margin: 1rem 0 .35rem; }
-input[type=text], input[type=password] { width: 100%; font-size: 1.1rem; padding: .7rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
+input[type=text], input[type=password], input[type=date] { width: 100%; font-size: 1.1rem; padding: .7rem .8rem; border: 1px solid var(--line); border-radius: 8px; }
 button { font: inherit; font-weight: 600; padding: .7rem 1.2rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.quiet { background: #fff; color: var(--accent); padding: .35rem .8rem; min-height: 44px; }
 .login { max-width: 420px; margin: 4rem auto; }
@@ -93,6 +93,10 @@ table th[scope=row] { text-transform: none; letter-spacing: 0; font-size: 1rem; 
 .fields-row > div { flex: 1 1 12rem; }
 .fields-row label { margin-top: 0; }
 .fields-row button { width: 100%; min-height: 48px; }
+input[type=file] { font-size: 1rem; min-height: 48px; padding: .4rem 0; }
+input[type=file]::file-selector-button { font: inherit; font-weight: 600; min-height: 44px; padding: .5rem 1rem; margin-right: .75rem; border-radius: 8px; border: 1px solid var(--accent); background: #fff; color: var(--accent); }
+fieldset.defect-lines { border: 1px solid var(--line); border-radius: 8px; padding: .25rem 1rem 1rem; margin: 1rem 0 0; }
+fieldset.defect-lines legend { font-weight: 600; padding: 0 .25rem; }
 select, input[type=number] { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .7rem; min-height: 48px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 form.freeze { border-top: 1px solid var(--line); margin-top: 1.25rem; }
 figcaption { color: var(--muted); font-size: .9rem; text-align: center; margin-top: .5rem; }
@@ -107,7 +111,7 @@ nav.tabs a[aria-current=page] { background: #fff; border: 1px solid var(--line);
 table.template input, table.template select { width: 100%; min-width: 6rem; font: inherit; padding: .45rem .5rem; border: 1px solid var(--line); border-radius: 6px; min-height: 44px; }
 table.template td { padding: .3rem .25rem; vertical-align: top; }
 .fields-row.parameters > div { flex: 1 1 14rem; }
-.fields-row input[type=text], .fields-row input[type=password] { font-size: 1.05rem; }
+.fields-row input[type=text], .fields-row input[type=password], .fields-row input[type=date] { font-size: 1.05rem; }
 td.actions-cell { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-start; }
 td.actions-cell details form { display: flex; flex-direction: column; gap: .35rem; margin-top: .35rem; }
 span.tag { display: inline-block; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 0 .4rem; font-size: .85rem; }

@@ -3,6 +3,7 @@
 //! units' serial numbers, and the pre-shipment inspection of its packed
 //! cartons, with a field a hand-held barcode scanner types into.
 
+use super::batches::number;
 use super::forms::{Entered, FormView, Refusal};
 use super::layout::page;
 use super::materials::status_badge;
@@ -190,7 +191,7 @@ fn serials_card(session: &Session, data: &ShippingPage, refused: Option<&Refusal
                     p { button type="submit" { (t("shipping-serial-assign")) } }
                 }
             }
-            @if may {
+            @if may && data.serials < data.batch.lot_size {
                 form method="post" action={ "/batches/" (data.batch.id) "/serials.csv" } enctype="multipart/form-data" novalidate {
                     h3 { (t("shipping-serial-list")) }
                     (list.csrf())
@@ -229,7 +230,7 @@ fn shipment_card(
                     p {
                         (message(lang, "shipping-plan", &[
                             ("cartons", i.cartons.into()), ("units", i.units_per_carton.into()),
-                            ("weight", i.gross_weight_kg.to_string().into()), ("tolerance", i.weight_tolerance_kg.to_string().into()),
+                            ("weight", number(Some(i.gross_weight_kg), 3).into()), ("tolerance", number(Some(i.weight_tolerance_kg), 3).into()),
                             ("gtin", i.gtin.as_str().into()),
                         ]))
                     }
@@ -298,7 +299,7 @@ fn checks_table(session: &Session, batch_id: i64, checks: &[CartonCheck]) -> Mar
                     tr {
                         th scope="row" { (c.carton) }
                         td.num { (c.units_counted) }
-                        td.num { (c.gross_weight_kg) }
+                        td.num { (number(Some(c.gross_weight_kg), 3)) }
                         td { code { (c.barcode) } }
                         td {
                             @if c.findings.is_empty() { span.good { "✓ " (t("shipping-carton-ok")) } }
