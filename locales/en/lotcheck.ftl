@@ -1139,3 +1139,6 @@ carton-finding-marks-model = model mark
 carton-finding-marks-quantity = quantity mark
 order-claims = Receipt and claims
 batch-shipment = Materials, serials and shipment
+err-carton-not-drawn = carton { $carton } was not drawn: check the cartons drawn ({ $drawn })
+shipping-drawn = Cartons to check (drawn at random, seed { $seed }):
+shipping-drawn-hint = A carton checked is ticked.

@@ -1153,3 +1153,6 @@ carton-finding-marks-model = 箱唛型号不符
 carton-finding-marks-quantity = 箱唛数量不符
 order-claims = 收货检验与投诉
 batch-shipment = 物料、序列号与出货
+err-carton-not-drawn = 第 { $carton } 箱未被抽中：请检查抽中的纸箱（{ $drawn }）
+shipping-drawn = 需检查的纸箱（随机抽取，种子 { $seed }）：
+shipping-drawn-hint = 已检查的纸箱带勾号。

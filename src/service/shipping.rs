@@ -17,6 +17,7 @@ use super::{enum_text, parse_enum, utc};
 use crate::domain::access::Visibility;
 use crate::domain::gtin::Gtin;
 use crate::domain::message::Message;
+use crate::domain::sampling::draw::{draw_units, Seed};
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::shipping::{self as store, CartonRow, ShipmentRow};
 use crate::store::{now, DbConnection};
@@ -43,6 +44,9 @@ pub struct NewShipmentInspection {
     pub aql: Option<f64>,
     /// Inspection level (absent: II).
     pub level: Option<String>,
+    /// The seed of the cartons' draw, 0 ..= 2^53−1 (absent: a random one,
+    /// stored).
+    pub seed: Option<i64>,
 }
 
 /// Something wrong with a carton's packaging.
@@ -127,6 +131,11 @@ pub struct ShipmentInspection {
     pub sample_size: i64,
     pub accept: i64,
     pub reject: i64,
+    /// The seed the cartons to check were drawn with.
+    pub seed: Option<i64>,
+    /// The cartons to check, in draw order (empty for an inspection
+    /// planned before cartons were drawn: then any may be checked).
+    pub drawn: Vec<i64>,
     /// Each carton's check in force.
     pub checks: Vec<CartonCheck>,
     /// Every check recorded, superseded ones too, oldest first.
@@ -186,6 +195,13 @@ pub fn plan_inspection(
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         problems.add("weight_tolerance_kg", Message::new("err-positive"));
     }
+    let seed = match input.seed.map(Seed::parse).transpose() {
+        Ok(seed) => seed.unwrap_or_else(Seed::random),
+        Err(m) => {
+            problems.add("seed", m);
+            Seed::random()
+        }
+    };
     problems.into_result()?;
     let plan = iso2859_plan(
         input.cartons,
@@ -221,6 +237,7 @@ pub fn plan_inspection(
             .user_id
             .or_internal("an inspection is planned by a user")?,
         created_at: now(),
+        seed: Some(seed.get() as i64),
     };
     store::insert_inspection(conn, &row).on_unique_violation(|| {
         AppError::conflict(
@@ -234,7 +251,7 @@ pub fn plan_inspection(
         "shipment_inspection.plan",
         format!("batch/{batch_id}"),
         serde_json::json!({"cartons": row.cartons, "sample_size": row.sample_size,
-                           "accept": row.accept, "gtin": row.gtin}),
+                           "accept": row.accept, "gtin": row.gtin, "seed": row.seed}),
     )?;
     inspection(conn, batch_id)?.or_internal("the planned inspection reads back")
 }
@@ -282,6 +299,15 @@ pub fn check_carton(
         {
             problems.add(field, found);
         }
+    }
+    let drawn = drawn_cartons(&shipment);
+    if !drawn.is_empty() && !drawn.contains(&input.carton) {
+        problems.add(
+            "carton",
+            Message::new("err-carton-not-drawn")
+                .arg("carton", input.carton)
+                .arg("drawn", sorted_list(&drawn)),
+        );
     }
     problems.into_result()?;
     let history = store::checks_of(conn, shipment.id)?;
@@ -393,9 +419,14 @@ pub fn inspection(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Sh
     for check in history.iter().filter(|c| !superseded.contains(&c.id)) {
         current.insert(check.carton, check.clone());
     }
-    let checks: Vec<CartonCheck> = current.into_values().collect();
+    let checks: Vec<CartonCheck> = current.values().cloned().collect();
     let nonconformities = checks.iter().map(|c| c.nonconformities).sum();
-    let complete = checks.len() as i64 >= row.sample_size;
+    let drawn = drawn_cartons(&row);
+    let complete = if drawn.is_empty() {
+        checks.len() as i64 >= row.sample_size
+    } else {
+        drawn.iter().all(|carton| current.contains_key(carton))
+    };
     Ok(Some(ShipmentInspection {
         batch_id,
         cartons: row.cartons,
@@ -409,12 +440,41 @@ pub fn inspection(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Sh
         sample_size: row.sample_size,
         accept: row.accept,
         reject: row.reject,
+        seed: row.seed,
+        drawn,
         passed: complete && nonconformities <= row.accept,
         complete,
         nonconformities,
         checks,
         history,
     }))
+}
+
+/// The cartons an inspection checks, drawn from its seed as a batch's
+/// units are drawn (none without a seed).
+fn drawn_cartons(row: &ShipmentRow) -> Vec<i64> {
+    let Some(seed) = row.seed.and_then(|s| Seed::parse(s).ok()) else {
+        return Vec::new();
+    };
+    let (Ok(cartons), Ok(sample)) = (u32::try_from(row.cartons), u32::try_from(row.sample_size))
+    else {
+        return Vec::new();
+    };
+    draw_units(seed, cartons, sample.min(cartons))
+        .into_iter()
+        .map(i64::from)
+        .collect()
+}
+
+/// Carton numbers in order, for a message.
+fn sorted_list(cartons: &[i64]) -> String {
+    let mut sorted = cartons.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_view(row: CartonRow) -> AppResult<CartonCheck> {

@@ -521,6 +521,7 @@ diesel::table! {
         reject -> BigInt,
         created_by -> BigInt,
         created_at -> Timestamp,
+        seed -> Nullable<BigInt>,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct ShipmentRow {
     pub reject: i64,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
+    /// The seed of the cartons' draw; none for inspections planned before
+    /// cartons were drawn.
+    pub seed: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -97,6 +97,8 @@ input[type=file] { font-size: 1rem; min-height: 48px; padding: .4rem 0; }
 input[type=file]::file-selector-button { font: inherit; font-weight: 600; min-height: 44px; padding: .5rem 1rem; margin-right: .75rem; border-radius: 8px; border: 1px solid var(--accent); background: #fff; color: var(--accent); }
 fieldset.defect-lines { border: 1px solid var(--line); border-radius: 8px; padding: .25rem 1rem 1rem; margin: 1rem 0 0; }
 fieldset.defect-lines legend { font-weight: 600; padding: 0 .25rem; }
+span.drawn { display: inline-block; min-width: 2.6rem; padding: .2rem .45rem; margin: .15rem 0; border: 1px solid var(--line); border-radius: 6px; text-align: center; font-variant-numeric: tabular-nums; }
+span.drawn.done { background: #e7f5ec; border-color: #1b7f3b; color: #14532d; }
 select, input[type=number] { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .7rem; min-height: 48px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 form.freeze { border-top: 1px solid var(--line); margin-top: 1.25rem; }
 figcaption { color: var(--muted); font-size: .9rem; text-align: center; margin-top: .5rem; }

@@ -246,6 +246,17 @@ fn shipment_card(
                         ])) }
                         @if i.complete { " · " (t(if i.passed { "shipping-passed" } else { "shipping-failed" })) }
                     }
+                    @if let (Some(seed), false) = (i.seed, i.drawn.is_empty()) {
+                        p #drawn {
+                            (message(lang, "shipping-drawn", &[("seed", seed.to_string().into())])) " "
+                            @for carton in sorted(&i.drawn) {
+                                @if i.checks.iter().any(|c| c.carton == carton) { span.drawn.done { (carton) " ✓" } }
+                                @else { span.drawn { (carton) } }
+                                " "
+                            }
+                        }
+                        p.muted { (t("shipping-drawn-hint")) }
+                    }
                     @if !i.checks.is_empty() { (checks_table(session, data.batch.id, &i.checks)) }
                     @if permits(session.caller.role, Permission::RecordResults) {
                         (carton_form(session, data, refused, recheck.and_then(|id| i.checks.iter().find(|c| c.id == id))))
@@ -325,7 +336,17 @@ fn carton_form(
 ) -> Markup {
     let t = |key: &str| session.t(key);
     let form = FormView::new(session, refused, "carton");
-    let carton = recheck.map(|c| c.carton.to_string()).unwrap_or_default();
+    // The next carton drawn and not yet checked, unless one is checked again.
+    let next = data.shipment.inspection.as_ref().and_then(|i| {
+        sorted(&i.drawn)
+            .into_iter()
+            .find(|carton| !i.checks.iter().any(|c| c.carton == *carton))
+    });
+    let carton = recheck
+        .map(|c| c.carton)
+        .or(next)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     let supersedes = match recheck {
         Some(check) => check.id.to_string(),
         None => form.value("supersedes", "").to_string(),
@@ -360,6 +381,13 @@ fn carton_form(
             p { button type="submit" { (t("shipping-record-carton")) } }
         }
     }
+}
+
+/// Carton numbers in ascending order, as they are found in the stack.
+fn sorted(cartons: &[i64]) -> Vec<i64> {
+    let mut sorted = cartons.to_vec();
+    sorted.sort_unstable();
+    sorted
 }
 
 /// A posted form of the page, its CSRF token and `permission` checked.
@@ -544,6 +572,7 @@ pub async fn plan_shipment(
                 gtin: entered.text("gtin"),
                 aql,
                 level: entered.optional("level"),
+                seed: None,
             };
             let actor = session.caller.actor();
             db.write(move |c| shipping::plan_inspection(c, &actor, batch_id, request))

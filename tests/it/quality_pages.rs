@@ -254,12 +254,18 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
             type_into(&lead, "#carton-barcode", &format!("{barcode}\n")).await;
         }
     };
-    type_into(&inspector, "#carton-carton", "7").await;
+    let drawn = js(
+        &inspector,
+        "return document.querySelector('#carton-carton').value;",
+    )
+    .await;
+    let drawn = drawn.as_str().unwrap().to_string();
+    assert!(!drawn.is_empty(), "the form offers the first carton drawn");
     check_carton("6291041500214").await;
     until(&inspector, "the finding listed", "document.querySelector('#shipment table') && document.querySelector('#shipment table').innerText.includes('check digit')").await;
     screens(&inspector, TABLET, "carton-check", "#shipment").await;
     click(&inspector, "#shipment table a").await;
-    until(&inspector, "the carton to check again", "document.querySelector('#carton-carton') && document.querySelector('#carton-carton').value === '7' && document.querySelector('input[name=supersedes]')").await;
+    until(&inspector, "the carton to check again", &format!("document.querySelector('#carton-carton') && document.querySelector('#carton-carton').value === '{drawn}' && document.querySelector('input[name=supersedes]')")).await;
     check_carton("6291041500213").await;
     until(&inspector, "the carton in order", "document.querySelector('#shipment table') && document.querySelector('#shipment table').innerText.includes('in order')").await;
     let (_, status) = app

@@ -1,0 +1,1 @@
+ALTER TABLE shipment_inspections DROP COLUMN seed;
