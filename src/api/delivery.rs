@@ -5,11 +5,14 @@
 use super::auth::perm::{OpenNcrs, PlanSampling, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::ApiJson;
+use super::reports::LanguageQuery;
 use crate::error::{AppError, AppResult, Problem};
+use crate::report::packing;
 use crate::service::batches::get_batch;
 use crate::service::delivery::{
     self, NewReceiptCheck, NewWarrantyClaim, ReceiptCheck, WarrantyAnswer,
 };
+use crate::service::reports::language_asked;
 use crate::service::shipping::{
     self, NewCartonCheck, NewShipmentInspection, ShipmentInspection, ShipmentStatus,
 };
@@ -23,6 +26,7 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(check_carton)
         .service(shipment)
         .service(packing_list)
+        .service(packing_list_pdf)
         .service(record_receipt_check)
         .service(receipt_checks)
         .service(claim_warranty);
@@ -95,7 +99,9 @@ pub async fn packing_list(
 ) -> AppResult<HttpResponse> {
     let (order_id, visibility) = (id.into_inner(), caller.visibility());
     let csv = db
-        .read(move |c| shipping::packing_list_csv(c, order_id, visibility))
+        .read(move |c| {
+            shipping::packing_list_csv(&shipping::packing_list(c, order_id, visibility)?)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -104,6 +110,35 @@ pub async fn packing_list(
             format!("attachment; filename=\"packing-list-{order_id}.csv\""),
         ))
         .body(csv))
+}
+
+/// The same packing list as a PDF, in `language` (`en`, `zh-CN` or
+/// `bilingual`), with the totals a forwarder books by.
+#[utoipa::path(tag = "shipping", params(("id" = i64, Path), LanguageQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+#[get("/orders/{id}/packing-list.pdf")]
+pub async fn packing_list_pdf(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+    query: web::Query<LanguageQuery>,
+) -> AppResult<HttpResponse> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    let language = language_asked(query.language.as_deref())?;
+    let list = db
+        .read(move |c| shipping::packing_list(c, order_id, visibility))
+        .await?;
+    let pdf = web::block(move || packing::pdf(language, &list, chrono::Utc::now()))
+        .await
+        .map_err(AppError::internal)??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"packing-list-{order_id}.pdf\""),
+        ))
+        .body(pdf))
 }
 
 /// The customer's check of a delivered batch: accepted, or the defects

@@ -377,7 +377,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 98,
+            operations, 99,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

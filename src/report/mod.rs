@@ -7,6 +7,7 @@ pub mod content;
 pub mod csv;
 pub mod html;
 pub mod layout;
+pub mod packing;
 pub mod pdf;
 
 use crate::domain::batch::Batch;

@@ -2,7 +2,9 @@
 //! shipped fonts (embedded and subset) and the charts through krilla-svg,
 //! keeping their text as real text.
 
-use super::layout::{text_width, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
+use super::layout::{
+    text_width, Block, Flow, Mark, Op, TextRun, Tone, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH,
+};
 use super::{content, QcReport};
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::fonts::{Face, Metrics, BOLD, CJK_BOLD, CJK_REGULAR, REGULAR};
@@ -52,20 +54,82 @@ impl Fonts {
     }
 }
 
+/// What every page of a document carries besides its content, and the
+/// document's metadata.
+pub struct PageFrame {
+    pub title: String,
+    /// The language tag of the document's metadata.
+    pub language: String,
+    pub date: chrono::DateTime<chrono::Utc>,
+    /// Top left, after "lotcheck · ".
+    pub running_head: String,
+    /// Top right: whom the document is for.
+    pub header: String,
+    /// Bottom left: which document (a draft in red).
+    pub document: (String, Tone),
+    /// Bottom right: "page N of M" in the document's language.
+    pub page_of: Box<dyn Fn(usize, usize) -> String>,
+}
+
+/// The report as a PDF.
 pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
+    let h = &report.heading;
+    let l = report.language;
+    let document = match &h.issue {
+        Some(issue) => in_report(l, " / ", |lang| {
+            message(
+                lang,
+                "report-footer-issued",
+                &[
+                    ("number", issue.number.clone().into()),
+                    ("revision", issue.revision.into()),
+                ],
+            )
+        }),
+        None => label(l, "report-footer-draft"),
+    };
+    let frame = PageFrame {
+        title: format!("{} · {}", report.title(), h.po_number),
+        language: l.primary().tag().into(),
+        date: h.date.to_utc(),
+        running_head: label(l, "report-running-head"),
+        header: format!("{} · {}", h.customer, h.po_number),
+        document: (
+            document,
+            if h.issue.is_some() {
+                Tone::Muted
+            } else {
+                Tone::Bad
+            },
+        ),
+        page_of: Box::new(move |page, pages| {
+            in_report(l, " / ", |lang| {
+                message(
+                    lang,
+                    "report-page",
+                    &[("page", page.into()), ("pages", pages.into())],
+                )
+            })
+        }),
+    };
+    render_blocks(content::blocks(report), &frame)
+}
+
+/// Lays `blocks` out on A4 pages, each page framed by `frame`.
+pub fn render_blocks(blocks: Vec<Block>, frame: &PageFrame) -> AppResult<Vec<u8>> {
     let mut flow = Flow::new();
-    for block in content::blocks(report) {
+    for block in blocks {
         flow.add(block);
     }
     let (pages, marks) = flow.finish();
     let fonts = Fonts::load()?;
     let mut document = Document::new();
-    let date = report.heading.date.to_utc();
+    let date = frame.date;
     document.set_metadata(
         Metadata::new()
-            .title(format!("{} · {}", report.title(), report.heading.po_number))
+            .title(frame.title.clone())
             .creator("lotcheck".into())
-            .language(report.language.primary().tag().into())
+            .language(frame.language.clone())
             .creation_date(
                 DateTime::new(date.year() as u16)
                     .month(date.month() as u8)
@@ -85,13 +149,13 @@ pub fn render(report: &QcReport) -> AppResult<Vec<u8>> {
         for op in ops {
             draw(&mut surface, &fonts, op)?;
         }
-        frame(&mut surface, &fonts, report, index + 1, total);
+        draw_frame(&mut surface, &fonts, frame, index + 1, total);
         surface.finish();
         page.finish();
     }
     document
         .finish()
-        .map_err(|e| AppError::internal(format!("writing the report PDF failed: {:?}", e)))
+        .map_err(|e| AppError::internal(format!("writing the PDF failed: {:?}", e)))
 }
 
 /// Bookmarks: each section with its subsections (the batches) under it.
@@ -222,8 +286,7 @@ fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {
 }
 
 /// Header and footer of every page: who it is for, which document, which page.
-fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, pages: usize) {
-    let h = &report.heading;
+fn draw_frame(surface: &mut Surface, fonts: &Fonts, frame: &PageFrame, page: usize, pages: usize) {
     let right = PAGE_WIDTH - MARGIN_X;
     let small = |x: f32, y: f32, bold: bool, tone: Tone, text: String| TextRun {
         x,
@@ -233,50 +296,31 @@ fn frame(surface: &mut Surface, fonts: &Fonts, report: &QcReport, page: usize, p
         tone,
         text,
     };
-    let header = format!("{} · {}", h.customer, h.po_number);
-    let l = report.language;
-    let document = match &h.issue {
-        Some(issue) => in_report(l, " / ", |lang| {
-            message(
-                lang,
-                "report-footer-issued",
-                &[
-                    ("number", issue.number.clone().into()),
-                    ("revision", issue.revision.into()),
-                ],
-            )
-        }),
-        None => label(l, "report-footer-draft"),
-    };
-    let footer = in_report(l, " / ", |lang| {
-        message(
-            lang,
-            "report-page",
-            &[("page", page.into()), ("pages", pages.into())],
-        )
-    });
+    let footer = (frame.page_of)(page, pages);
     let bottom = PAGE_HEIGHT - 30.0;
-    let draft_tone = if h.issue.is_some() {
-        Tone::Muted
-    } else {
-        Tone::Bad
-    };
+    let (document, document_tone) = frame.document.clone();
     for run in [
         small(
             MARGIN_X,
             36.0,
             true,
             Tone::Muted,
-            format!("lotcheck · {}", label(l, "report-running-head")),
+            format!("lotcheck · {}", frame.running_head),
         ),
         small(
-            right - text_width(&header, 8.0, false),
+            right - text_width(&frame.header, 8.0, false),
             36.0,
             false,
             Tone::Muted,
-            header,
+            frame.header.clone(),
         ),
-        small(MARGIN_X, bottom, h.issue.is_none(), draft_tone, document),
+        small(
+            MARGIN_X,
+            bottom,
+            document_tone == Tone::Bad,
+            document_tone,
+            document,
+        ),
         small(
             right - text_width(&footer, 8.0, false),
             bottom,

@@ -523,15 +523,79 @@ pub fn status(
     })
 }
 
-/// The order's packing list as CSV: one row per batch with a pre-shipment
-/// inspection (cartons, units, weights, volume), its result and whether it
-/// is ready to ship.
-pub fn packing_list_csv(
+/// An order's packing list: each batch with a pre-shipment inspection,
+/// its cartons, units, weights and volume, its result and whether it may
+/// ship.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PackingList {
+    pub order_id: i64,
+    pub po_number: String,
+    pub customer: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub rows: Vec<PackingRow>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PackingRow {
+    pub batch: i32,
+    pub cartons: i64,
+    pub units_per_carton: i64,
+    pub units: i64,
+    pub gross_weight_kg_per_carton: f64,
+    pub gross_weight_kg: f64,
+    pub volume_m3: f64,
+    pub gtin: String,
+    /// `passed`, `failed` or `in_progress`.
+    pub pre_shipment: &'static str,
+    pub ready_to_ship: bool,
+}
+
+pub fn packing_list(
     conn: &mut DbConnection,
     order_id: i64,
     visibility: Visibility,
-) -> AppResult<Vec<u8>> {
+) -> AppResult<PackingList> {
     let order = get_order(conn, order_id, visibility)?;
+    let product = super::catalog::get_product(conn, order.product_id, visibility)?;
+    let customer = super::catalog::get_customer(conn, order.customer_id, visibility)?.name;
+    let mut rows = Vec::new();
+    for batch in crate::store::batches::batches_of_order(conn, order_id)? {
+        let status = status(conn, batch.id, visibility)?;
+        let Some(i) = status.inspection else { continue };
+        rows.push(PackingRow {
+            batch: batch.number,
+            cartons: i.cartons,
+            units_per_carton: i.units_per_carton,
+            units: i.cartons * i.units_per_carton,
+            gross_weight_kg_per_carton: i.gross_weight_kg,
+            gross_weight_kg: i.gross_weight_kg * i.cartons as f64,
+            volume_m3: i.carton_volume_m3 * i.cartons as f64,
+            gtin: i.gtin,
+            pre_shipment: if i.passed {
+                "passed"
+            } else if i.complete {
+                "failed"
+            } else {
+                "in_progress"
+            },
+            ready_to_ship: status.ready_to_ship,
+        });
+    }
+    Ok(PackingList {
+        order_id,
+        po_number: order.po_number,
+        customer,
+        product_code: product.code,
+        product_name: product.name,
+        rows,
+    })
+}
+
+/// The order's packing list as CSV: one row per batch with a pre-shipment
+/// inspection (cartons, units, weights, volume), its result and whether it
+/// is ready to ship.
+pub fn packing_list_csv(list: &PackingList) -> AppResult<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "po_number",
@@ -548,28 +612,19 @@ pub fn packing_list_csv(
     ];
     out.write_record(header)
         .or_internal("a CSV header writes")?;
-    for batch in crate::store::batches::batches_of_order(conn, order_id)? {
-        let status = status(conn, batch.id, visibility)?;
-        let Some(i) = status.inspection else { continue };
-        let result = if i.passed {
-            "passed"
-        } else if i.complete {
-            "failed"
-        } else {
-            "in_progress"
-        };
+    for row in &list.rows {
         out.write_record([
-            order.po_number.clone(),
-            batch.number.to_string(),
-            i.cartons.to_string(),
-            i.units_per_carton.to_string(),
-            (i.cartons * i.units_per_carton).to_string(),
-            i.gross_weight_kg.to_string(),
-            format!("{:.3}", i.gross_weight_kg * i.cartons as f64),
-            format!("{:.3}", i.carton_volume_m3 * i.cartons as f64),
-            i.gtin.clone(),
-            result.to_string(),
-            status.ready_to_ship.to_string(),
+            list.po_number.clone(),
+            row.batch.to_string(),
+            row.cartons.to_string(),
+            row.units_per_carton.to_string(),
+            row.units.to_string(),
+            row.gross_weight_kg_per_carton.to_string(),
+            format!("{:.3}", row.gross_weight_kg),
+            format!("{:.3}", row.volume_m3),
+            row.gtin.clone(),
+            row.pre_shipment.to_string(),
+            row.ready_to_ship.to_string(),
         ])
         .or_internal("a CSV row writes")?;
     }

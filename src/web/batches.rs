@@ -91,8 +91,9 @@ pub async fn order_page(
                 a.button.quiet href={ "/products/" (order.product_id) "/control-chart" } { (t("control-charts")) } " "
             }
             @if permits(session.caller.role, Permission::OpenNcrs) {
-                a.button.quiet href={ "/orders/" (order.id) "/claims" } { (t("order-claims")) }
+                a.button.quiet href={ "/orders/" (order.id) "/claims" } { (t("order-claims")) } " "
             }
+            a.button.quiet href={ "/api/v1/orders/" (order.id) "/packing-list.pdf?language=" (lang.tag()) } download { (t("shipping-packing-list-pdf")) }
         }
         div.card {
             table.sticky-first {

@@ -261,7 +261,7 @@ fn shipment_card(
                     @if permits(session.caller.role, Permission::RecordResults) {
                         (carton_form(session, data, refused, recheck.and_then(|id| i.checks.iter().find(|c| c.id == id))))
                     }
-                    p { a.button.quiet href={ "/api/v1/orders/" (data.order.id) "/packing-list.csv" } download { (t("shipping-packing-list")) } }
+                    (packing_links(session, data.order.id))
                 }
             }
         }
@@ -379,6 +379,16 @@ fn carton_form(
             }
             (form.general(&["carton", "units_counted", "gross_weight_kg", "marks.po", "marks.model", "marks.quantity", "barcode", "supersedes"]))
             p { button type="submit" { (t("shipping-record-carton")) } }
+        }
+    }
+}
+
+/// The order's packing list, as PDF in the reader's language and as CSV.
+pub fn packing_links(session: &Session, order_id: i64) -> Markup {
+    html! {
+        p {
+            a.button.quiet href={ "/api/v1/orders/" (order_id) "/packing-list.pdf?language=" (session.lang.tag()) } download { (session.t("shipping-packing-list-pdf")) } " "
+            a.button.quiet href={ "/api/v1/orders/" (order_id) "/packing-list.csv" } download { (session.t("shipping-packing-list")) }
         }
     }
 }

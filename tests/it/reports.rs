@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reports");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
@@ -27,7 +27,7 @@ fn run(tool: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn pdf_text(pdf: &Path) -> String {
+pub fn pdf_text(pdf: &Path) -> String {
     run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])
 }
 
@@ -43,7 +43,7 @@ fn page_count(pdf: &Path) -> usize {
 
 /// Every font is one of the shipped ones, embedded and subset (pdffonts'
 /// "emb" and "sub" columns say yes); answers the fonts' names.
-fn assert_fonts_embedded(pdf: &Path) -> Vec<String> {
+pub fn assert_fonts_embedded(pdf: &Path) -> Vec<String> {
     let listing = run("pdffonts", &[pdf.to_str().unwrap()]);
     let fonts: Vec<&str> = listing.lines().skip(2).collect();
     assert!(!fonts.is_empty(), "no fonts: {listing}");

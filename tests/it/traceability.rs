@@ -440,6 +440,39 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         "{packing_list}"
     );
 
+    // The same packing list as a PDF, read back with poppler: in Chinese
+    // and English together, with the totals, its fonts embedded.
+    let response = lead
+        .request(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/orders/{}/packing-list.pdf?language=bilingual",
+                a.order_id
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let pdf = crate::reports::scratch(&format!("packing-list-{}.pdf", a.order_id));
+    std::fs::write(&pdf, response.bytes().await.unwrap()).unwrap();
+    let text = crate::reports::pdf_text(&pdf);
+    for expected in [
+        "装箱单 / Packing list",
+        "PO-2026-0001",
+        "06291041500213",
+        "合格，可出货 / Passed, ready to ship",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let total = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("合计 / Total"))
+        .unwrap_or_else(|| panic!("a totals row in {text}"));
+    let totals: Vec<&str> = total.split_whitespace().skip(3).collect();
+    assert_eq!(totals, ["50", "100", "55.0", "0.600"], "{total}");
+    crate::reports::assert_fonts_embedded(&pdf);
+
     // The report tells the material lots and the pre-shipment result, and
     // is due again now that the cartons are checked.
     let report_page = page_as(
