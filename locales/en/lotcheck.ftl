@@ -1164,3 +1164,4 @@ packing-total = Total
 packing-ready-count = { $ready } of { $batches } batches ready to ship (QC released and pre-shipment inspection passed).
 packing-footer = Packing list of PO { $po }
 shipping-packing-list-pdf = Packing list (PDF)
+lot-switching = Switching rules for this supplier's { $material }, after { $lots } lots inspected: { $severity } ({ $reason }).

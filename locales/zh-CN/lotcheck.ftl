@@ -1178,3 +1178,4 @@ packing-total = 合计
 packing-ready-count = { $batches } 个批次中 { $ready } 个可出货（已 QC 放行且出货前检验合格）。
 packing-footer = 采购单 { $po } 的装箱单
 shipping-packing-list-pdf = 装箱单（PDF）
+lot-switching = 该供应商 { $material } 已检验 { $lots } 批，转移规则：{ $severity }（{ $reason }）。

@@ -14,6 +14,9 @@ use super::signatures::{self, Signing};
 use super::{enum_text, parse_enum, required_free_text, required_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
+use crate::domain::sampling::switching::{
+    LotResult, Reason, Severity as SwitchingSeverity, SwitchingState,
+};
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::materials::{
     self as store, DecisionRow, InspectionRow, MaterialLotRow, UsageRow,
@@ -430,11 +433,17 @@ pub fn record_inspection(
     input: RecordMaterialInspection,
 ) -> AppResult<MaterialLot> {
     let lot = get_lot(conn, lot_id)?;
+    // Without a severity asked for, the switching rules of the supplier's
+    // lots of this material decide.
+    let severity = match input.inspection.clone() {
+        Some(asked) => asked,
+        None => next_severity(&switching(conn, lot.supplier_id, &lot.material)?)?.to_string(),
+    };
     let plan = iso2859_plan(
         lot.quantity,
         Some(input.aql),
         input.level.as_deref(),
-        input.inspection.as_deref(),
+        Some(&severity),
         input.counts.as_deref(),
     )?;
     if input.found < 0 {
@@ -478,6 +487,67 @@ pub fn record_inspection(
                            "accept": plan.plan.accept, "found": input.found}),
     )?;
     get_lot(conn, lot_id)
+}
+
+/// Where the switching rules (ISO 2859-1 clause 9) stand for one
+/// supplier's lots of one material, from their incoming inspections
+/// replayed oldest first. Reduced inspection needs steady production and
+/// the authority's approval, neither recorded for bought material: these
+/// lots switch between normal and tightened inspection, and stop.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MaterialSwitching {
+    pub supplier_id: i64,
+    pub material: String,
+    /// The severity of the next lot's inspection.
+    pub severity: SwitchingSeverity,
+    /// Why, after the last lot.
+    pub reason: Reason,
+    /// Lots inspected so far.
+    pub lots: usize,
+}
+
+pub fn switching(
+    conn: &mut DbConnection,
+    supplier_id: i64,
+    material: &str,
+) -> AppResult<MaterialSwitching> {
+    let mut state = SwitchingState::default();
+    let mut reason = Reason::Start;
+    let inspections = store::inspections_of_stream(conn, supplier_id, material)?;
+    for row in &inspections {
+        let letter = row.code_letter.chars().next();
+        let (accept, found) = (row.accept.max(0) as u32, row.found.max(0) as u32);
+        let lot = LotResult {
+            accepted: found <= accept,
+            accept_number: accept,
+            accepted_at_tighter_aql: super::switching::tighter_accept(Some(row.aql), letter)
+                .is_some_and(|tighter| found <= tighter),
+            production_steady: false,
+            reduced_approved: false,
+        };
+        (state, reason) = state.after(lot);
+    }
+    Ok(MaterialSwitching {
+        supplier_id,
+        material: material.to_string(),
+        severity: state.severity,
+        reason,
+        lots: inspections.len(),
+    })
+}
+
+/// The severity the next lot is inspected at; none after inspection was
+/// discontinued (9.4), until the supplier has acted.
+pub fn next_severity(switching: &MaterialSwitching) -> AppResult<&'static str> {
+    match switching.severity {
+        SwitchingSeverity::Normal => Ok("normal"),
+        SwitchingSeverity::Tightened => Ok("tightened"),
+        SwitchingSeverity::Reduced => Ok("reduced"),
+        SwitchingSeverity::Discontinued => Err(AppError::conflict(
+            ErrorCode::InspectionDiscontinued,
+            Message::new("err-inspection-discontinued"),
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -355,7 +355,9 @@ fn append_event(
 
 /// The acceptance number of the same code letter's normal plan one AQL
 /// column tighter ("accepted at the next tighter AQL", 9.3.3.2).
-fn tighter_accept(aql: Option<f64>, letter: Option<char>) -> Option<u32> {
+/// The acceptance number at the next tighter AQL for code letter
+/// `letter` (normal inspection), for the switching score (9.3.3.2).
+pub fn tighter_accept(aql: Option<f64>, letter: Option<char>) -> Option<u32> {
     let column = Aql::parse(aql?).ok()?.column().checked_sub(1)?;
     let tighter = Aql::parse(AQLS[column]).ok()?;
     Some(plan_for_letter(letter?, tighter, Inspection::Normal).2)

@@ -182,6 +182,27 @@ pub fn insert_inspection(conn: &mut DbConnection, row: &InspectionRow) -> QueryR
         .get_result(c))
 }
 
+/// The incoming inspections of one supplier's lots of one material, oldest
+/// first: the sequence the switching rules follow.
+pub fn inspections_of_stream(
+    conn: &mut DbConnection,
+    supplier_id: i64,
+    material: &str,
+) -> QueryResult<Vec<InspectionRow>> {
+    let lots = material_lots::table
+        .filter(material_lots::supplier_id.eq(supplier_id))
+        .filter(material_lots::material.eq(material))
+        .select(material_lots::id);
+    material_inspections::table
+        .filter(material_inspections::material_lot_id.eq_any(lots))
+        .order((
+            material_inspections::recorded_at.asc(),
+            material_inspections::id.asc(),
+        ))
+        .select(InspectionRow::as_select())
+        .load(conn)
+}
+
 pub fn inspection_of(conn: &mut DbConnection, lot_id: i64) -> QueryResult<Option<InspectionRow>> {
     material_inspections::table
         .filter(material_inspections::material_lot_id.eq(lot_id))

@@ -572,3 +572,5 @@ diesel::table! {
         recorded_at -> Timestamp,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(material_lots, material_inspections);

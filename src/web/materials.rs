@@ -17,8 +17,8 @@ use crate::service::auth::AuthSettings;
 use crate::service::calculators::iso2859_plan;
 use crate::service::enum_text;
 use crate::service::materials::{
-    self, LotMeaning, LotStatus, MaterialLot, NewMaterialLot, RecordMaterialInspection,
-    SignMaterialDecision, MAX_DOCUMENT_BYTES,
+    self, LotMeaning, LotStatus, MaterialLot, MaterialSwitching, NewMaterialLot,
+    RecordMaterialInspection, SignMaterialDecision, MAX_DOCUMENT_BYTES,
 };
 use crate::service::suppliers;
 use crate::service::trace::{self, MaterialLotTrace};
@@ -207,7 +207,14 @@ async fn render_lot(
     preview: Option<Entered>,
     refused: Option<Refusal>,
 ) -> Result<HttpResponse, PageError> {
-    let traced = db.read(move |c| trace::material_lot(c, id)).await?;
+    let (traced, switching) = db
+        .read(move |c| {
+            let traced = trace::material_lot(c, id)?;
+            let lot = &traced.material_lot;
+            let switching = materials::switching(c, lot.supplier_id, &lot.material)?;
+            Ok((traced, switching))
+        })
+        .await?;
     // A preview is the inspection form shown again with its plan.
     let refused = refused.or(preview.map(|entered| Refusal {
         form: "inspect",
@@ -226,7 +233,7 @@ async fn render_lot(
         h1 { (title) }
         (summary_card(session, lot))
         (documents_card(session, lot, refused.as_ref()))
-        (inspection_card(session, lot, refused.as_ref()))
+        (inspection_card(session, lot, &switching, refused.as_ref()))
         (decision_card(session, lot, refused.as_ref()))
         (used_card(session, &traced))
     };
@@ -308,7 +315,12 @@ fn documents_card(session: &Session, lot: &MaterialLot, refused: Option<&Refusal
     }
 }
 
-fn inspection_card(session: &Session, lot: &MaterialLot, refused: Option<&Refusal>) -> Markup {
+fn inspection_card(
+    session: &Session,
+    lot: &MaterialLot,
+    switching: &MaterialSwitching,
+    refused: Option<&Refusal>,
+) -> Markup {
     let lang = session.lang;
     let t = |key: &str| session.t(key);
     let records = permits(session.caller.role, Permission::ReceiveMaterial);
@@ -316,7 +328,7 @@ fn inspection_card(session: &Session, lot: &MaterialLot, refused: Option<&Refusa
         section.card #inspection aria-labelledby="inspection-heading" {
             h2 #inspection-heading { (t("lot-inspection")) }
             @match &lot.inspection {
-                None if records => (inspection_form(session, lot, refused)),
+                None if records => (inspection_form(session, lot, switching, refused)),
                 None => p.muted { (t("lot-inspection-none")) },
                 Some(i) => {
                     p {
@@ -338,7 +350,12 @@ fn inspection_card(session: &Session, lot: &MaterialLot, refused: Option<&Refusa
 /// The inspection form: AQL, level, severity and what is counted first;
 /// "Show the plan" draws the sample size and acceptance numbers from them
 /// before the count found is entered.
-fn inspection_form(session: &Session, lot: &MaterialLot, refused: Option<&Refusal>) -> Markup {
+fn inspection_form(
+    session: &Session,
+    lot: &MaterialLot,
+    switching: &MaterialSwitching,
+    refused: Option<&Refusal>,
+) -> Markup {
     let t = |key: &str| session.t(key);
     let form = FormView::new(session, refused, "inspect");
     let levels: Vec<(String, String)> = ["I", "II", "III", "S-1", "S-2", "S-3", "S-4"]
@@ -357,6 +374,7 @@ fn inspection_form(session: &Session, lot: &MaterialLot, refused: Option<&Refusa
         ),
         ("nonconformities".into(), t("counts-nonconformities")),
     ];
+    let next = materials::next_severity(switching).unwrap_or("normal");
     let entered = |name: &str| Some(form.value(name, "")).filter(|v| !v.trim().is_empty());
     let plan = entered("aql").map(|aql| {
         iso2859_plan(
@@ -373,8 +391,16 @@ fn inspection_form(session: &Session, lot: &MaterialLot, refused: Option<&Refusa
             div.fields-row {
                 (form.input("aql", "lot-aql", "text", "decimal", "1.0"))
                 (form.select("level", "lot-level", &levels, "II"))
-                (form.select("inspection", "lot-severity", &severities, "normal"))
+                (form.select("inspection", "lot-severity", &severities, next))
                 (form.select("counts", "lot-counts", &counts, ""))
+            }
+            p.muted {
+                (message(session.lang, "lot-switching", &[
+                    ("material", lot.material.as_str().into()),
+                    ("lots", switching.lots.into()),
+                    ("severity", t(&format!("inspection-{}", enum_text(switching.severity))).into()),
+                    ("reason", t(&format!("reason-{}", enum_text(switching.reason).replace('_', "-"))).into()),
+                ]))
             }
             p {
                 button.quiet type="submit" formmethod="get" formaction={ "/materials/" (lot.id) "#inspection" } { (t("lot-show-plan")) }

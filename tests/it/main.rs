@@ -168,6 +168,7 @@ fn main() -> std::process::ExitCode {
         each_backend spine::a_batch_has_one_plan_and_percent_rounds_up;
         each_backend switching_api::lots_switch_inspection_and_the_plan_says_why;
         each_backend traceability::a_material_lot_is_traced_from_receipt_to_a_closed_claim [Need::Poppler];
+        each_backend traceability::material_lots_switch_per_supplier_and_material;
         each_backend quality_pages::a_lot_a_carton_and_a_claim_go_through_the_pages [Need::Browser];
         each_backend switching_api::incoming_lots_switch_per_supplier;
         each_backend visual::every_unit_is_inspected_and_summed_up_in_pareto_order;

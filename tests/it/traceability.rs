@@ -777,3 +777,62 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         );
     }
 }
+
+/// Incoming inspections follow ISO 2859-1's switching rules per supplier
+/// and material (clause 9.3.2: two of five or fewer consecutive lots not
+/// accepted switch to tightened): the third lot of a material whose first
+/// two failed is planned tightened, as the lookup route plans it; another
+/// material of the same supplier, and the same material from another
+/// supplier, stay on normal.
+pub async fn material_lots_switch_per_supplier_and_material(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let inspector = app.signed_in("ines", Role::Inspector, None).await;
+    let supplier = |name: &'static str| {
+        let app = &app;
+        async move { app.create("/api/v1/suppliers", json!({"name": name})).await["id"].clone() }
+    };
+    let (led_co, other_co) = (
+        supplier("Shenzhen LED Co").await,
+        supplier("Foshan Lighting").await,
+    );
+    let mut number = 0;
+    let mut inspect = |supplier: Value, material: &'static str, found: i64| {
+        number += 1;
+        let inspector = &inspector;
+        async move {
+            let lot = inspector
+                .create(
+                    "/api/v1/material-lots",
+                    json!({"supplier_id": supplier, "material": material,
+                           "lot_number": format!("L-{number}"), "quantity": 5000,
+                           "certificate_required": false}),
+                )
+                .await;
+            let (status, inspected) = inspector
+                .post(
+                    &format!("/api/v1/material-lots/{}/inspection", lot["id"]),
+                    &json!({"aql": 1.0, "found": found}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{inspected}");
+            inspected["inspection"].clone()
+        }
+    };
+    let first = inspect(led_co.clone(), "LED 2835", 50).await;
+    assert_eq!(first["inspection"], "normal");
+    assert_eq!(first["passed"], false);
+    let second = inspect(led_co.clone(), "LED 2835", 50).await;
+    assert_eq!(second["inspection"], "normal", "{second}");
+    let third = inspect(led_co.clone(), "LED 2835", 0).await;
+    assert_eq!(third["inspection"], "tightened", "{third}");
+    let (_, tightened) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=5000&aql=1.0&inspection=tightened")
+        .await;
+    for key in ["sample_size", "accept", "reject"] {
+        assert_eq!(third[key], tightened[key], "{key}");
+    }
+    let other_material = inspect(led_co.clone(), "Driver 9 W", 0).await;
+    assert_eq!(other_material["inspection"], "normal");
+    let other_supplier = inspect(other_co.clone(), "LED 2835", 0).await;
+    assert_eq!(other_supplier["inspection"], "normal");
+}
