@@ -1165,3 +1165,6 @@ packing-ready-count = { $ready } of { $batches } batches ready to ship (QC relea
 packing-footer = Packing list of PO { $po }
 shipping-packing-list-pdf = Packing list (PDF)
 lot-switching = Switching rules for this supplier's { $material }, after { $lots } lots inspected: { $severity } ({ $reason }).
+err-counts-by-class = plans by class count nonconforming units in each class; ask for nonconformities with a single AQL
+finding-too-many-nonconformities = { $found } nonconformities in the sample; the plan accepts { $accept }
+finding-nonconformities-within-plan = { $found } nonconformities in the sample of { $sample }; the plan accepts { $accept }

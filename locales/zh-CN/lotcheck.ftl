@@ -1179,3 +1179,6 @@ packing-ready-count = { $batches } 个批次中 { $ready } 个可出货（已 QC
 packing-footer = 采购单 { $po } 的装箱单
 shipping-packing-list-pdf = 装箱单（PDF）
 lot-switching = 该供应商 { $material } 已检验 { $lots } 批，转移规则：{ $severity }（{ $reason }）。
+err-counts-by-class = 按类别的方案在每个类别中计不合格品数；如需计不合格数，请使用单一 AQL
+finding-too-many-nonconformities = 样本中有 { $found } 个不合格；方案接收数为 { $accept }
+finding-nonconformities-within-plan = 样本 { $sample } 件中有 { $found } 个不合格；方案接收数为 { $accept }

@@ -220,6 +220,7 @@ fn plan_request(sampling: Sampling, rng: &mut ChaCha20Rng) -> PlanRequest {
         level: None,
         inspection: None,
         aql_by_severity: None,
+        counts: None,
     }
 }
 

@@ -73,6 +73,17 @@ pub enum Finding {
         sample: usize,
         accept: usize,
     },
+    /// More nonconformities (several to a unit) than a plan counting
+    /// those accepts.
+    TooManyNonconformities {
+        found: usize,
+        accept: usize,
+    },
+    NonconformitiesWithinPlan {
+        found: usize,
+        sample: usize,
+        accept: usize,
+    },
     /// Said by another part of the service, in English only.
     Other(String),
 }
@@ -103,6 +114,16 @@ impl Finding {
                 accept,
             } => format!(
                 "{nonconforming} nonconforming unit(s) in the sample of {sample}; the plan accepts {accept}"
+            ),
+            Finding::TooManyNonconformities { found, accept } => format!(
+                "{found} nonconformities in the sample; the plan accepts {accept}"
+            ),
+            Finding::NonconformitiesWithinPlan {
+                found,
+                sample,
+                accept,
+            } => format!(
+                "{found} nonconformities in the sample of {sample}; the plan accepts {accept}"
             ),
             Finding::Other(text) => text.clone(),
         }
@@ -140,6 +161,22 @@ impl Finding {
                 "finding-within-plan",
                 vec![
                     ("nonconforming", n(nonconforming)),
+                    ("sample", n(sample)),
+                    ("accept", n(accept)),
+                ],
+            ),
+            Finding::TooManyNonconformities { found, accept } => (
+                "finding-too-many-nonconformities",
+                vec![("found", n(found)), ("accept", n(accept))],
+            ),
+            Finding::NonconformitiesWithinPlan {
+                found,
+                sample,
+                accept,
+            } => (
+                "finding-nonconformities-within-plan",
+                vec![
+                    ("found", n(found)),
                     ("sample", n(sample)),
                     ("accept", n(accept)),
                 ],

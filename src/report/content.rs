@@ -11,6 +11,7 @@ use crate::charts::decimals;
 use crate::domain::disposition::Meaning;
 use crate::domain::language::{Lang, ReportLanguage};
 use crate::domain::product::Characteristic;
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::summaries::CharacteristicStatistics;
 use crate::domain::template::Kind;
@@ -290,7 +291,7 @@ fn characteristic_row(language: ReportLanguage, c: &Characteristic) -> Vec<Cell>
 
 /// How a plan drew its sample, in `lang`.
 pub fn plan_method(lang: Lang, plan: &Plan) -> String {
-    match plan.method {
+    let method = match plan.method {
         Method::Percent => message(
             lang,
             "report-plan-percent",
@@ -315,6 +316,10 @@ pub fn plan_method(lang: Lang, plan: &Plan) -> String {
                 arg("code", plan.code_letter.as_deref().unwrap_or("–")),
             ],
         ),
+    };
+    match plan.counts {
+        Counts::NonconformingUnits => method,
+        Counts::Nonconformities => format!("{method}, {}", text(lang, "counts-nonconformities")),
     }
 }
 

@@ -10,7 +10,7 @@ use super::auth::AuthSettings;
 use super::catalog::{get_product, Product};
 use super::colour::{current_values, UnitValue};
 use super::signatures::{self, Signing};
-use super::statistics::failing_units;
+use super::statistics::{failing_units, nonconformities};
 use super::{enum_text, parse_enum, required_free_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::digest::hex;
@@ -18,6 +18,8 @@ pub use crate::domain::disposition::{
     BatchDisposition, Disposition, Finding, Meaning, Proposal, Recommendation,
 };
 use crate::domain::message::Message;
+use crate::domain::product::VisualScope;
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::summaries::VisualSummary;
 use crate::domain::template::Severity;
@@ -120,21 +122,37 @@ fn recommend_from(
     visual: AppResult<VisualSummary>,
 ) -> AppResult<Recommendation> {
     let mut findings = Findings::default();
-    let readings = findings.of_readings(plan, product, values);
+    // A sampled visual inspection is part of the sample: its defects are
+    // nonconformities of the sampled units too.
+    let visual_nonconformities = match &visual {
+        Ok(summary) if summary.scope == VisualScope::Sample => summary
+            .defects
+            .iter()
+            .map(|d| d.count.max(0) as usize)
+            .sum(),
+        _ => 0,
+    };
+    let readings = findings.of_readings(plan, product, values, visual_nonconformities);
     findings.of_visual(visual)?;
     let (proposal, reasons) = if !findings.rejects.is_empty() {
         (Proposal::Reject, findings.rejects)
     } else if !findings.holds.is_empty() {
         (Proposal::Hold, findings.holds)
     } else {
-        (
-            Proposal::Accept,
-            vec![Finding::WithinPlan {
+        let (sample, accept) = (plan.units.len(), readings.accept_number);
+        let within = match readings.counts {
+            Counts::NonconformingUnits => Finding::WithinPlan {
                 nonconforming: readings.nonconforming,
-                sample: plan.units.len(),
-                accept: readings.accept_number,
-            }],
-        )
+                sample,
+                accept,
+            },
+            Counts::Nonconformities => Finding::NonconformitiesWithinPlan {
+                found: readings.nonconforming,
+                sample,
+                accept,
+            },
+        };
+        (Proposal::Accept, vec![within])
     };
     Ok(Recommendation::new(proposal, reasons))
 }
@@ -148,18 +166,22 @@ struct Findings {
 
 /// The readings measured against the plan's acceptance number.
 struct ReadingCount {
+    /// Nonconforming units, or nonconformities when the plan counts those.
     nonconforming: usize,
     accept_number: usize,
+    counts: Counts,
 }
 
 impl Findings {
     /// Missing readings hold; a critical nonconformity, or more
-    /// nonconforming units than the plan accepts, rejects.
+    /// nonconforming units (nonconformities, for a plan counting those,
+    /// `visual` among them) than the plan accepts, rejects.
     fn of_readings(
         &mut self,
         plan: &Plan,
         product: &Product,
         values: &[UnitValue],
+        visual: usize,
     ) -> ReadingCount {
         let expected = plan.units.len() * product.characteristics.len();
         if values.len() < expected {
@@ -189,15 +211,31 @@ impl Findings {
                 .max()
                 .unwrap_or(0)
         };
-        if units.len() > accept_number {
-            self.rejects.push(Finding::TooManyNonconforming {
-                units: units.len(),
-                accept: accept_number,
+        let counts = if plan.classes.is_empty() {
+            plan.counts
+        } else {
+            Counts::NonconformingUnits
+        };
+        let counted = match counts {
+            Counts::NonconformingUnits => units.len(),
+            Counts::Nonconformities => nonconformities(&product.characteristics, values) + visual,
+        };
+        if counted > accept_number {
+            self.rejects.push(match counts {
+                Counts::NonconformingUnits => Finding::TooManyNonconforming {
+                    units: counted,
+                    accept: accept_number,
+                },
+                Counts::Nonconformities => Finding::TooManyNonconformities {
+                    found: counted,
+                    accept: accept_number,
+                },
             });
         }
         ReadingCount {
-            nonconforming: units.len(),
+            nonconforming: counted,
             accept_number,
+            counts,
         }
     }
 

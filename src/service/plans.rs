@@ -1,11 +1,11 @@
 //! The sampling plan drawn for a batch, read back with its units, classes
 //! and risk. Drawing a plan is [`super::sampling`].
 
-use super::utc;
+use super::{parse_enum, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::Inspection;
-use crate::domain::sampling::oc::{risk_of, AttributePlan, Model};
+use crate::domain::sampling::oc::{risk_of, AttributePlan, Counts, Model};
 use crate::domain::sampling::plan::{ClassPlan, Method, Plan};
 use crate::domain::template::Severity;
 use crate::error::{AppError, AppResult, OrInternal};
@@ -29,7 +29,8 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         }
     };
     let accept = row.accept.unwrap_or(0).max(0) as u64;
-    let risk = AttributePlan::new(row.lot_size as u64, row.sample_size as u64, accept)
+    let counts: Counts = parse_enum(&row.counts)?;
+    let risk = AttributePlan::counting(counts, row.lot_size as u64, row.sample_size as u64, accept)
         .map(|plan| risk_of(&plan, Model::Hypergeometric))
         .map_err(|e| {
             AppError::internal(format!("a stored plan is a valid attribute plan: {e:?}"))
@@ -58,6 +59,7 @@ pub fn find_plan(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Pla
         table,
         inspect_all: row.sample_size >= row.lot_size,
         risk,
+        counts,
         classes,
         batch_id: row.batch_id,
         method,

@@ -2,13 +2,14 @@
 
 use super::audit::{self, Actor};
 use super::batches::Batch;
-use super::calculators::iso_inputs;
+use super::calculators::{counts_for, iso_inputs};
 use super::limits::InputLimits;
 use super::plans::get_plan;
-use super::utc;
+use super::{enum_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::{single_plan, Aql, Inspection, Level, SinglePlan};
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::{draw_units, LotSize, Percent, Seed, DRAW_ALGORITHM};
 use crate::domain::template::Severity;
@@ -41,6 +42,10 @@ pub struct PlanRequest {
     /// AQL 0 means none allowed (Ac 0 on the largest class sample).
     #[schema(value_type = Option<Object>)]
     pub aql_by_severity: Option<BTreeMap<Severity, f64>>,
+    /// For `iso2859-1` with one AQL: `nonconforming_units` or
+    /// `nonconformities` (per 100 units; absent: as the AQL implies, every
+    /// AQL above 10 counting nonconformities).
+    pub counts: Option<String>,
 }
 
 pub fn draw_plan(
@@ -82,6 +87,8 @@ struct CheckedRequest {
     classes: Vec<(Severity, Option<Aql>)>,
     /// For ISO 2859-1: the lookup, with the severity asked for (or normal).
     iso: Option<IsoInputs>,
+    /// What the plan counts.
+    counts: Counts,
 }
 
 /// Checks every field of the request against its method; names all the
@@ -124,13 +131,46 @@ fn check_request(request: &PlanRequest) -> AppResult<CheckedRequest> {
         ),
         Method::Percent => None,
     };
+    let counts = check_counts(request, &classes, iso, &mut problems);
     problems.into_result()?;
     Ok(CheckedRequest {
         seed,
         percent,
         classes,
         iso,
+        counts,
     })
+}
+
+/// What the plan counts: nonconformities only for an ISO 2859-1 plan of
+/// one AQL (asked for, or implied by an AQL above 10); plans by class
+/// count nonconforming units per class.
+fn check_counts(
+    request: &PlanRequest,
+    classes: &[(Severity, Option<Aql>)],
+    iso: Option<IsoInputs>,
+    problems: &mut Violations,
+) -> Counts {
+    let asked = request.counts.as_deref();
+    match (request.method, iso) {
+        (Method::Percent, _) if asked.is_some() => {
+            problems.add(
+                "counts",
+                Message::new("err-applies-to-method").arg("method", "iso2859-1"),
+            );
+            Counts::NonconformingUnits
+        }
+        (Method::Iso2859_1, Some((aql, ..))) if classes.is_empty() => counts_for(aql, asked)
+            .unwrap_or_else(|m| {
+                problems.add("counts", m);
+                Counts::NonconformingUnits
+            }),
+        (_, _) if asked.is_some_and(|a| a != "nonconforming_units") => {
+            problems.add("counts", Message::new("err-counts-by-class"));
+            Counts::NonconformingUnits
+        }
+        _ => Counts::NonconformingUnits,
+    }
 }
 
 /// The share to inspect for method `percent`; the ISO fields do not apply to it.
@@ -265,6 +305,7 @@ fn plan_row(
         reject: single.map(|(.., plan)| plan.reject as i32),
         created_at: now(),
         inspection_reason,
+        counts: enum_text(checked.counts),
     }
 }
 

@@ -162,16 +162,30 @@ pub fn failing_units(
     template: &[Characteristic],
     values: &[UnitValue],
 ) -> HashSet<(i64, Severity)> {
-    let by_id: HashMap<i64, &Characteristic> = template.iter().map(|c| (c.id, c)).collect();
-    values
-        .iter()
-        .filter_map(|v| {
-            let c = by_id.get(&v.characteristic_id)?;
-            let fails = match c.kind {
-                Kind::Variable => c.limits().is_outside(v.value),
-                Kind::Attribute => v.value != 0.0,
-            };
-            fails.then_some((v.unit, c.severity))
-        })
+    failing_values(template, values)
+        .map(|(v, c)| (v.unit, c.severity))
         .collect()
+}
+
+/// How many values fail their characteristic: the nonconformities the
+/// readings hold (a unit out on two characteristics holds two).
+pub fn nonconformities(template: &[Characteristic], values: &[UnitValue]) -> usize {
+    failing_values(template, values).count()
+}
+
+/// Each value outside its characteristic's limits (an attribute's
+/// nonzero count), with its characteristic.
+fn failing_values<'a>(
+    template: &'a [Characteristic],
+    values: &'a [UnitValue],
+) -> impl Iterator<Item = (&'a UnitValue, &'a Characteristic)> {
+    let by_id: HashMap<i64, &Characteristic> = template.iter().map(|c| (c.id, c)).collect();
+    values.iter().filter_map(move |v| {
+        let c = *by_id.get(&v.characteristic_id)?;
+        let fails = match c.kind {
+            Kind::Variable => c.limits().is_outside(v.value),
+            Kind::Attribute => v.value != 0.0,
+        };
+        fails.then_some((v, c))
+    })
 }

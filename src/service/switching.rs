@@ -4,11 +4,12 @@
 use super::audit::{self, Actor};
 use super::catalog::{get_product, Product};
 use super::colour::{current_values, UnitValue};
-use super::statistics::failing_units;
+use super::statistics::{failing_units, nonconformities};
 use super::{enum_text, parse_enum, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
 use crate::domain::sampling::iso2859::{plan_for_letter, tables::AQLS, Aql, Inspection};
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::plan::{Method, Plan};
 use crate::domain::sampling::switching::{LotResult, Reason, Severity, SwitchingState};
 use crate::domain::template::Severity as NonconformityClass;
@@ -169,11 +170,15 @@ pub fn record_lot_result(
     let product = get_product(conn, order.product_id, Visibility::Everything)?;
     let readings = complete_readings(conn, batch_id, &plan, &product)?;
     let failing = failing_units(&product.characteristics, &readings);
-    let defects = failing
-        .iter()
-        .map(|(unit, _)| unit)
-        .collect::<HashSet<_>>()
-        .len() as u32;
+    // What the plan counts: nonconforming units, or nonconformities.
+    let defects = match plan.counts {
+        Counts::NonconformingUnits => failing
+            .iter()
+            .map(|(unit, _)| unit)
+            .collect::<HashSet<_>>()
+            .len(),
+        Counts::Nonconformities => nonconformities(&product.characteristics, &readings),
+    } as u32;
     let lot = judge(&plan, &failing, defects, &request);
     let stream = Stream {
         product_id: order.product_id,

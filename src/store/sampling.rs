@@ -27,6 +27,8 @@ pub struct PlanRow {
     pub created_at: NaiveDateTime,
     /// Why this severity of inspection applied (switching rules or request).
     pub inspection_reason: Option<String>,
+    /// `nonconforming_units` or `nonconformities`.
+    pub counts: String,
 }
 
 /// Stores a plan and its units (in draw order) with one multi-row insert.

@@ -84,6 +84,7 @@ diesel::table! {
         reject -> Nullable<Integer>,
         created_at -> Timestamp,
         inspection_reason -> Nullable<Text>,
+        counts -> Text,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::domain::access::Visibility;
 use crate::domain::access::{permits, Permission};
 use crate::domain::disposition::BatchDisposition;
 use crate::domain::language::Lang;
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::plan::Plan;
 use crate::domain::template::Severity;
 use crate::error::AppResult;
@@ -230,6 +231,7 @@ fn plan_card(lang: Lang, plan: Option<&Plan>) -> Markup {
                     @if let (Some(ac), Some(re)) = (plan.accept, plan.reject) { " · Ac " (ac) " / Re " (re) }
                     @if let Some(aql) = plan.aql { " · AQL " (aql) }
                     @if let Some(inspection) = &plan.inspection { " · " (t(&format!("inspection-{inspection}"))) }
+                    @if plan.counts == Counts::Nonconformities { " · " (t("counts-nonconformities")) }
                     span.muted { " · " (message(lang, "plan-seed", &[("seed", plan.seed.to_string().into())])) }
                 },
             }

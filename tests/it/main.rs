@@ -164,6 +164,7 @@ fn main() -> std::process::ExitCode {
         async_test sampling_api::oc_curve_answers_points_and_risks;
         each_backend sampling_api::batch_plans_by_iso2859_and_the_risk_of_ten_percent;
         each_backend sampling_api::plans_by_class_of_nonconformity;
+        each_backend sampling_api::plans_counting_nonconformities_judge_the_lot_by_their_total;
         each_backend spine::spine_gives_the_same_units_and_statistics_on_every_backend;
         each_backend spine::a_batch_has_one_plan_and_percent_rounds_up;
         each_backend switching_api::lots_switch_inspection_and_the_plan_says_why;

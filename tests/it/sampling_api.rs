@@ -233,3 +233,82 @@ pub async fn plans_by_class_of_nonconformity(backend: Backend) {
     );
     app.stop().await;
 }
+
+/// A plan at an AQL above 10 counts nonconformities per 100 units (ISO
+/// 2859-1 3.1.1 and table 2-A: code letter A at AQL 40 is n 2, Ac 2, Re
+/// 3, an acceptance number as large as the sample). Its risk is the
+/// lookup route's (Poisson, checked against SciPy in `oc_scipy`), and the
+/// lot is judged by the nonconformities its sample holds, not by its
+/// nonconforming units: two units holding three nonconformities reject a
+/// lot that counting units would accept.
+pub async fn plans_counting_nonconformities_judge_the_lot_by_their_total(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 5).await;
+    let path = format!("/api/v1/batches/{}/sampling-plan", s.batch_id);
+    let (status, refused) = app
+        .post(
+            &path,
+            &json!({"method": "iso2859-1", "aql": 40, "counts": "nonconforming_units"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "counts");
+    let plan = app
+        .create(&path, json!({"method": "iso2859-1", "aql": 40, "seed": 3}))
+        .await;
+    assert_eq!(plan_numbers(&plan), (2, 2, 3), "{plan}");
+    assert_eq!(plan["counts"], "nonconformities");
+    let (_, lookup) = app
+        .get("/api/v1/sampling/iso2859-1?lot_size=5&aql=40")
+        .await;
+    assert_eq!(plan["risk"], lookup["risk"], "the lookup route's risk");
+
+    let units: Vec<i64> = plan["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_i64().unwrap())
+        .collect();
+    let all: Vec<Value> = (1..=5).map(|u| json!({"unit": u})).collect();
+    let judged = |batch: i64, bulbs: [(f64, f64); 2]| {
+        let (app, units, all) = (&app, units.clone(), all.clone());
+        async move {
+            common::record_bulbs(app, batch, &units, |i| Bulb {
+                flux: bulbs[i].0,
+                power: bulbs[i].1,
+                lights_up: 0,
+            })
+            .await;
+            app.create(
+                &format!("/api/v1/batches/{batch}/inspections"),
+                json!({"inspections": all}),
+            )
+            .await;
+            let (_, disposition) = app
+                .get(&format!("/api/v1/batches/{batch}/disposition"))
+                .await;
+            disposition["recommendation"].clone()
+        }
+    };
+    // Unit one out on flux and power, unit two on flux: three.
+    let rejected = judged(s.batch_id, [(700.0, 10.5), (700.0, 9.0)]).await;
+    assert_eq!(rejected["proposal"], "reject", "{rejected}");
+    assert_eq!(
+        rejected["reasons"],
+        json!(["3 nonconformities in the sample; the plan accepts 2"])
+    );
+    // The same plan (same seed) on another lot of five: two are accepted.
+    let batch = common::new_batch(&app, s.order_id, 5).await;
+    app.create(
+        &format!("/api/v1/batches/{batch}/sampling-plan"),
+        json!({"method": "iso2859-1", "aql": 40, "seed": 3}),
+    )
+    .await;
+    let accepted = judged(batch, [(700.0, 9.0), (806.0, 10.5)]).await;
+    assert_eq!(accepted["proposal"], "accept", "{accepted}");
+    assert_eq!(
+        accepted["reasons"],
+        json!(["2 nonconformities in the sample of 2; the plan accepts 2"])
+    );
+    app.stop().await;
+}

@@ -1,7 +1,7 @@
 //! A batch's sampling plan as drawn: the method, the units to inspect and
 //! the acceptance numbers, with the risk the plan carries.
 
-use super::oc::Risk;
+use super::oc::{Counts, Risk};
 use crate::domain::template::Severity;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -64,6 +64,9 @@ pub struct Plan {
     /// percent plan, or a plan by class, with the lot accepted only when no
     /// unit fails.
     pub risk: Risk,
+    /// What the sample's count is of: nonconforming units, or
+    /// nonconformities (several to a unit; the lot judged by their total).
+    pub counts: Counts,
     /// ISO 2859-1 plans per class of nonconformity, when asked for.
     pub classes: Vec<ClassPlan>,
     pub created_at: DateTime<Utc>,

@@ -1,0 +1,1 @@
+ALTER TABLE sampling_plans DROP COLUMN counts;
