@@ -1168,3 +1168,4 @@ lot-switching = Switching rules for this supplier's { $material }, after { $lots
 err-counts-by-class = plans by class count nonconforming units in each class; ask for nonconformities with a single AQL
 finding-too-many-nonconformities = { $found } nonconformities in the sample; the plan accepts { $accept }
 finding-nonconformities-within-plan = { $found } nonconformities in the sample of { $sample }; the plan accepts { $accept }
+err-not-found-receipt-check = no receipt check { $id }

@@ -1182,3 +1182,4 @@ lot-switching = 该供应商 { $material } 已检验 { $lots } 批，转移规�
 err-counts-by-class = 按类别的方案在每个类别中计不合格品数；如需计不合格数，请使用单一 AQL
 finding-too-many-nonconformities = 样本中有 { $found } 个不合格；方案接收数为 { $accept }
 finding-nonconformities-within-plan = 样本 { $sample } 件中有 { $found } 个不合格；方案接收数为 { $accept }
+err-not-found-receipt-check = 未找到收货检验 { $id }

@@ -6,17 +6,20 @@ use super::auth::perm::{OpenNcrs, PlanSampling, ReadResults, RecordResults};
 use super::auth::Allowed;
 use super::extract::ApiJson;
 use super::reports::LanguageQuery;
+use super::visual::{image_response, only_photo, prepare_photo};
 use crate::error::{AppError, AppResult, Problem};
 use crate::report::packing;
 use crate::service::batches::get_batch;
 use crate::service::delivery::{
-    self, NewReceiptCheck, NewWarrantyClaim, ReceiptCheck, WarrantyAnswer,
+    self, NewReceiptCheck, NewWarrantyClaim, ReceiptCheck, ReceiptPhoto, WarrantyAnswer,
 };
+use crate::service::photos::PhotoLimits;
 use crate::service::reports::language_asked;
 use crate::service::shipping::{
     self, NewCartonCheck, NewShipmentInspection, ShipmentInspection, ShipmentStatus,
 };
 use crate::store::Db;
+use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -29,6 +32,9 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(packing_list_pdf)
         .service(record_receipt_check)
         .service(receipt_checks)
+        .service(upload_receipt_photo)
+        .service(get_receipt_photo)
+        .service(get_receipt_thumbnail)
         .service(claim_warranty);
 }
 
@@ -178,6 +184,72 @@ pub async fn receipt_checks(
         db.read(move |c| delivery::receipt_checks(c, batch_id, visibility))
             .await?,
     ))
+}
+
+/// Attaches a photo of what the check found (form field `photo`: JPEG or
+/// PNG); the same picture twice is kept once.
+#[utoipa::path(tag = "delivery",
+    request_body(content_type = "multipart/form-data", description = "field photo: a JPEG or PNG image"),
+    responses((status = 201, body = ReceiptPhoto), (status = 404, body = Problem),
+              (status = 413, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem, description = "too many photos are being decoded")))]
+#[post("/receipt-checks/{id}/photos")]
+pub async fn upload_receipt_photo(
+    db: web::Data<Db>,
+    limits: web::Data<PhotoLimits>,
+    caller: Allowed<OpenNcrs>,
+    id: web::Path<i64>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    let (check_id, visibility) = (id.into_inner(), caller.visibility());
+    // Another customer's check is not found, whatever the body holds.
+    db.read(move |c| delivery::visible_check(c, check_id, visibility))
+        .await?;
+    let prepared = prepare_photo(&limits, only_photo(form).await?).await?;
+    let photo = db
+        .write(move |c| {
+            delivery::attach_receipt_photo(c, &caller.actor(), visibility, check_id, prepared)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(photo))
+}
+
+async fn receipt_photo(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: i64,
+    thumbnail: bool,
+) -> AppResult<HttpResponse> {
+    let visibility = caller.visibility();
+    let (content_type, bytes) = db
+        .read(move |c| delivery::receipt_photo_file(c, id, visibility, thumbnail))
+        .await?;
+    Ok(image_response(content_type, bytes))
+}
+
+#[utoipa::path(tag = "delivery",
+    responses((status = 200, description = "the photo as uploaded (JPEG or PNG)",
+               content(("image/jpeg"), ("image/png"))),
+              (status = 404, body = Problem)))]
+#[get("/receipt-photos/{id}")]
+pub async fn get_receipt_photo(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    receipt_photo(db, caller, id.into_inner(), false).await
+}
+
+#[utoipa::path(tag = "delivery",
+    responses((status = 200, content_type = "image/jpeg", description = "a JPEG at most 320 px on its longest side"),
+              (status = 404, body = Problem)))]
+#[get("/receipt-photos/{id}/thumbnail")]
+pub async fn get_receipt_thumbnail(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    receipt_photo(db, caller, id.into_inner(), true).await
 }
 
 /// A warranty claim on a unit's serial or a batch, answered with the

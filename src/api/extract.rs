@@ -2,11 +2,13 @@
 
 use crate::domain::text::{self, TextKind};
 use crate::error::Message;
-use crate::error::{AppError, ErrorCode, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::store::PageRequest;
+use actix_multipart::Multipart;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -190,4 +192,59 @@ pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> Result<PageRequ
         ));
     }
     Ok(PageRequest { page, per_page })
+}
+
+/// A multipart form as sent: its text fields, and the files sent under
+/// one field's name with the names they were sent under.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// How large a part may be, and the refusal of a larger one (named by its
+/// field).
+pub struct UploadLimit {
+    pub bytes: usize,
+    pub refusal: fn(&str) -> AppError,
+}
+
+/// Reads a multipart form: the parts named `file_field` are files (a file
+/// input left empty sends none), the others text. A part larger than
+/// `limit` is refused.
+pub async fn read_upload(
+    mut form: Multipart,
+    file_field: &str,
+    limit: UploadLimit,
+) -> AppResult<Upload> {
+    let mut upload = Upload::default();
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::bad_request(Message::new("err-multipart").arg("why", e)))?;
+        let name = field.name().unwrap_or("form").to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or("file")
+            .to_string();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| {
+                AppError::bad_request(Message::new("err-upload-interrupted").arg("why", e))
+            })?;
+            if data.len() + chunk.len() > limit.bytes {
+                return Err((limit.refusal)(&name));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        if name == file_field {
+            if !data.is_empty() {
+                upload.files.push((file_name, data));
+            }
+        } else {
+            let text = String::from_utf8_lossy(&data).trim().to_string();
+            upload.fields.push((name, text));
+        }
+    }
+    Ok(upload)
 }

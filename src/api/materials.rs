@@ -4,7 +4,7 @@
 use super::auth::client_address;
 use super::auth::perm::{ReadProcess, ReceiveMaterial, SignDispositions};
 use super::auth::Allowed;
-use super::extract::ApiJson;
+use super::extract::{read_upload, ApiJson, Upload, UploadLimit};
 use crate::error::{AppError, AppResult, ErrorCode, Message, Problem};
 use crate::service::auth::AuthSettings;
 use crate::service::materials::{
@@ -17,7 +17,6 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use futures_util::StreamExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn config(cfg: &mut ServiceConfig) {
@@ -90,58 +89,26 @@ pub async fn attach_document(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     let lot_id = id.into_inner();
-    let document = document_of(read_upload(form, MAX_DOCUMENT_BYTES).await?, &[])?;
+    let document = document_of(read_upload(form, "file", DOCUMENT_LIMIT).await?, &[])?;
     let lot = db
         .write(move |c| materials::attach_document(c, &caller.actor(), lot_id, document))
         .await?;
     Ok(HttpResponse::Created().json(lot))
 }
 
-/// A multipart form as sent: its text fields, and its `file` with the
-/// name it was sent under.
-#[derive(Debug, Default)]
-pub struct Upload {
-    pub fields: Vec<(String, String)>,
-    pub file: Option<(String, Vec<u8>)>,
-}
+/// Supplier documents up to [`MAX_DOCUMENT_BYTES`].
+pub const DOCUMENT_LIMIT: UploadLimit = UploadLimit {
+    bytes: MAX_DOCUMENT_BYTES,
+    refusal: document_too_large,
+};
 
-/// Reads a multipart form, refusing a part larger than `max_bytes`.
-pub async fn read_upload(mut form: Multipart, max_bytes: usize) -> AppResult<Upload> {
-    let mut upload = Upload::default();
-    while let Some(field) = form.next().await {
-        let mut field = field
-            .map_err(|e| AppError::bad_request(Message::new("err-multipart").arg("why", e)))?;
-        let name = field.name().unwrap_or("form").to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("document")
-            .to_string();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                AppError::bad_request(Message::new("err-upload-interrupted").arg("why", e))
-            })?;
-            if data.len() + chunk.len() > max_bytes {
-                return Err(AppError::new(
-                    ErrorCode::FileTooLarge,
-                    Message::new("err-document-bytes").arg("max", max_bytes),
-                )
-                .with_field(name));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        if name == "file" {
-            // A form's file input left empty sends a part without a name or bytes.
-            if !data.is_empty() {
-                upload.file = Some((file_name, data));
-            }
-        } else {
-            let text = String::from_utf8_lossy(&data).trim().to_string();
-            upload.fields.push((name, text));
-        }
-    }
-    Ok(upload)
+/// The refusal of a supplier document over [`MAX_DOCUMENT_BYTES`].
+pub fn document_too_large(field: &str) -> AppError {
+    AppError::new(
+        ErrorCode::FileTooLarge,
+        Message::new("err-document-bytes").arg("max", MAX_DOCUMENT_BYTES),
+    )
+    .with_field(field)
 }
 
 /// The supplier document an upload holds: `file`, `kind` (`certificate`
@@ -165,7 +132,9 @@ pub fn document_of(upload: Upload, also_allowed: &[&str]) -> AppResult<NewDocume
         }
     }
     let (file_name, bytes) = upload
-        .file
+        .files
+        .into_iter()
+        .next()
         .ok_or_else(|| AppError::invalid("file", Message::new("err-attach-document")))?;
     let kind = match kind.as_deref() {
         Some("certificate") => DocumentKind::Certificate,

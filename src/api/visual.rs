@@ -3,10 +3,10 @@
 
 use super::auth::perm::{ManageCatalog, ReadResults, RecordResults};
 use super::auth::Allowed;
-use super::extract::{page_request, ApiJson};
+use super::extract::{page_request, read_upload, ApiJson, UploadLimit};
 use crate::error::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::service::photos::{self, PhotoLimits, MAX_PHOTO_BYTES};
+use crate::service::photos::{self, PhotoLimits, PreparedPhoto, MAX_PHOTO_BYTES};
 use crate::service::visual::{
     self, CorrectInspection, DefectType, Inspection, NewDefectType, PhotoRef, RecordInspections,
     RecordedInspections, VisualSummary,
@@ -16,7 +16,6 @@ use crate::store::Db;
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -186,40 +185,10 @@ pub async fn upload_photo(
     limits: web::Data<PhotoLimits>,
     caller: Allowed<RecordResults>,
     id: web::Path<uuid::Uuid>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> AppResult<HttpResponse> {
     let inspection = id.into_inner();
-    let mut bytes: Option<Vec<u8>> = None;
-    while let Some(field) = form.next().await {
-        let mut field = field
-            .map_err(|e| AppError::bad_request(Message::new("err-multipart").arg("why", e)))?;
-        if field.name() != Some("photo") {
-            return Err(AppError::invalid(
-                field.name().unwrap_or("form"),
-                Message::new("err-unknown-form-field").arg("expected", "photo"),
-            ));
-        }
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                AppError::bad_request(Message::new("err-upload-interrupted").arg("why", e))
-            })?;
-            if data.len() + chunk.len() > MAX_PHOTO_BYTES {
-                return Err(AppError::new(
-                    ErrorCode::PhotoTooLarge,
-                    Message::new("err-photo-bytes").arg("max", MAX_PHOTO_BYTES),
-                )
-                .with_field("photo"));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        bytes = Some(data);
-    }
-    let bytes =
-        bytes.ok_or_else(|| AppError::invalid("photo", Message::new("err-attach-photo")))?;
-    let turn = limits.turn().await?;
-    let limits = limits.into_inner();
-    let prepared = web::block(move || photos::prepare_upload(bytes, &limits, turn)).await??;
+    let prepared = prepare_photo(&limits, only_photo(form).await?).await?;
     let (created, photo) = db
         .write(move |c| photos::attach(c, &caller.actor(), inspection, prepared))
         .await?;
@@ -228,6 +197,45 @@ pub async fn upload_photo(
     } else {
         HttpResponse::Ok().json(photo)
     })
+}
+
+/// Photos up to [`MAX_PHOTO_BYTES`].
+pub const PHOTO_LIMIT: UploadLimit = UploadLimit {
+    bytes: MAX_PHOTO_BYTES,
+    refusal: |field| {
+        AppError::new(
+            ErrorCode::PhotoTooLarge,
+            Message::new("err-photo-bytes").arg("max", MAX_PHOTO_BYTES),
+        )
+        .with_field(field)
+    },
+};
+
+/// The one photo a form sends, as the field `photo` and nothing else.
+pub async fn only_photo(form: Multipart) -> AppResult<Vec<u8>> {
+    let upload = read_upload(form, "photo", PHOTO_LIMIT).await?;
+    if let Some((name, _)) = upload.fields.first() {
+        return Err(AppError::invalid(
+            name.as_str(),
+            Message::new("err-unknown-form-field").arg("expected", "photo"),
+        ));
+    }
+    upload
+        .files
+        .into_iter()
+        .next()
+        .map(|(_, bytes)| bytes)
+        .ok_or_else(|| AppError::invalid("photo", Message::new("err-attach-photo")))
+}
+
+/// Checks and decodes a photo in its turn, off the request thread.
+pub async fn prepare_photo(
+    limits: &web::Data<PhotoLimits>,
+    bytes: Vec<u8>,
+) -> AppResult<PreparedPhoto> {
+    let turn = limits.turn().await?;
+    let limits = limits.clone().into_inner();
+    web::block(move || photos::prepare_upload(bytes, &limits, turn)).await?
 }
 
 /// An image response that a browser will only ever show as an image.

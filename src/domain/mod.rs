@@ -13,6 +13,7 @@ pub mod gtin;
 pub mod inference;
 pub mod language;
 pub mod message;
+pub mod packing;
 pub mod product;
 pub mod run_rules;
 pub mod sampling;

@@ -7,9 +7,9 @@
 use super::layout::{Block, Cell, Column, Table, Tone};
 use super::pdf::{render_blocks, PageFrame};
 use crate::domain::language::ReportLanguage;
+use crate::domain::packing::{PackingList, PackingRow};
 use crate::error::AppResult;
 use crate::i18n::{in_report, label, message, sentence};
-use crate::service::shipping::PackingList;
 use chrono::{DateTime, Utc};
 
 /// A number to `decimals` places with thousands grouped, as a packing
@@ -83,9 +83,7 @@ fn blocks(language: ReportLanguage, list: &PackingList, date: DateTime<Utc>) -> 
             ]
         })
         .collect();
-    let sum = |f: fn(&crate::service::shipping::PackingRow) -> f64| -> f64 {
-        list.rows.iter().map(f).sum()
-    };
+    let sum = |f: fn(&PackingRow) -> f64| -> f64 { list.rows.iter().map(f).sum() };
     rows.push(vec![
         Cell::toned(t("packing-total"), Tone::Normal),
         Cell::from(grouped(sum(|r| r.cartons as f64), 0)),

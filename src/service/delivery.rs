@@ -8,13 +8,14 @@ use super::batches::{get_batch, Batch};
 use super::materials::MaterialUsage;
 use super::ncrs::{self, NcrSource, NewNcr};
 use super::orders::get_order;
+use super::photos::PreparedPhoto;
 use super::reports::IssuedReport;
 use super::trace::TracedOrder;
 use super::{required_free_text, required_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
-use crate::error::{AppError, AppResult, ErrorCode, OrInternal, Violations};
-use crate::store::delivery::{self as store, ReceiptRow, WarrantyRow};
+use crate::error::{AppError, AppResult, ErrorCode, NotFoundAs, OrInternal, Violations};
+use crate::store::delivery::{self as store, ReceiptPhotoRow, ReceiptRow, WarrantyRow};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,94 @@ pub struct ReceiptCheck {
     pub recorded_at: DateTime<Utc>,
     /// The non-conformance report a failed check opened.
     pub ncr_id: Option<i64>,
+    /// Photos of what was found.
+    pub photos: Vec<ReceiptPhoto>,
+}
+
+/// A photo of a receipt check, and where it is fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReceiptPhoto {
+    pub id: i64,
+    /// `GET` the original here.
+    pub url: String,
+    /// `GET` a small JPEG here.
+    pub thumbnail_url: String,
+}
+
+fn receipt_photo(id: i64) -> ReceiptPhoto {
+    ReceiptPhoto {
+        id,
+        url: format!("/api/v1/receipt-photos/{id}"),
+        thumbnail_url: format!("/api/v1/receipt-photos/{id}/thumbnail"),
+    }
+}
+
+/// Attaches a photo to a receipt check the caller may see; the same
+/// picture twice is kept once.
+pub fn attach_receipt_photo(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    visibility: Visibility,
+    check_id: i64,
+    photo: PreparedPhoto,
+) -> AppResult<ReceiptPhoto> {
+    visible_check(conn, check_id, visibility)?;
+    let row = ReceiptPhotoRow {
+        id: 0,
+        receipt_check_id: check_id,
+        sha256: photo.sha256,
+        content_type: photo.content_type.to_string(),
+        bytes: photo.bytes,
+        thumbnail: photo.thumbnail,
+        width: photo.width as i32,
+        height: photo.height as i32,
+        uploaded_by: actor.user_id.or_internal("a photo is uploaded by a user")?,
+        uploaded_at: now(),
+    };
+    let id = store::insert_receipt_photo(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        "receipt_check.photo",
+        format!("receipt_check/{check_id}"),
+        serde_json::json!({"photo_id": id, "sha256": row.sha256}),
+    )?;
+    Ok(receipt_photo(id))
+}
+
+/// Answers whether the receipt check is one the caller may see: another
+/// customer's is not found.
+pub fn visible_check(
+    conn: &mut DbConnection,
+    check_id: i64,
+    visibility: Visibility,
+) -> AppResult<()> {
+    let missing =
+        || AppError::not_found(Message::new("err-not-found-receipt-check").arg("id", check_id));
+    let check = store::find_receipt(conn, check_id)?.ok_or_else(missing)?;
+    get_batch(conn, check.batch_id, visibility).not_found_as(missing)?;
+    Ok(())
+}
+
+/// A receipt check's photo (or its thumbnail) with its content type, if
+/// the caller may see the batch.
+pub fn receipt_photo_file(
+    conn: &mut DbConnection,
+    id: i64,
+    visibility: Visibility,
+    thumbnail: bool,
+) -> AppResult<(String, Vec<u8>)> {
+    let missing = || AppError::not_found(Message::new("err-not-found-photo").arg("id", id));
+    let (content_type, check_id, bytes) =
+        store::receipt_photo_bytes(conn, id, thumbnail)?.ok_or_else(missing)?;
+    let check = store::find_receipt(conn, check_id)?.ok_or_else(missing)?;
+    get_batch(conn, check.batch_id, visibility).not_found_as(missing)?;
+    let content_type = if thumbnail {
+        "image/jpeg".to_string()
+    } else {
+        content_type
+    };
+    Ok((content_type, bytes))
 }
 
 /// Records a receipt check of a delivered batch (a customer for its own
@@ -159,6 +248,7 @@ pub fn record_receipt_check(
         checked_on: row.checked_on,
         recorded_at: utc(row.recorded_at),
         ncr_id,
+        photos: Vec::new(),
     })
 }
 
@@ -169,8 +259,10 @@ pub fn receipt_checks(
     visibility: Visibility,
 ) -> AppResult<Vec<ReceiptCheck>> {
     get_batch(conn, batch_id, visibility)?;
-    store::receipts_of_batch(conn, batch_id)?
-        .into_iter()
+    let rows = store::receipts_of_batch(conn, batch_id)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let photos = store::photo_ids_of(conn, &ids)?;
+    rows.into_iter()
         .map(|row| {
             Ok(ReceiptCheck {
                 id: row.id,
@@ -182,6 +274,11 @@ pub fn receipt_checks(
                 checked_on: row.checked_on,
                 recorded_at: utc(row.recorded_at),
                 ncr_id: None,
+                photos: photos
+                    .iter()
+                    .filter(|(check, _)| *check == row.id)
+                    .map(|(_, id)| receipt_photo(*id))
+                    .collect(),
             })
         })
         .collect()

@@ -101,12 +101,12 @@ pub struct DecodeTurn(#[allow(dead_code)] OwnedSemaphorePermit);
 
 /// A checked photo, ready to store.
 pub struct PreparedPhoto {
-    content_type: &'static str,
-    sha256: String,
-    bytes: Vec<u8>,
-    thumbnail: Vec<u8>,
-    width: u32,
-    height: u32,
+    pub(super) content_type: &'static str,
+    pub(super) sha256: String,
+    pub(super) bytes: Vec<u8>,
+    pub(super) thumbnail: Vec<u8>,
+    pub(super) width: u32,
+    pub(super) height: u32,
 }
 
 /// The image format by its first bytes: JPEG (FF D8 FF) or PNG (the 8-byte

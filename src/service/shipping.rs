@@ -17,6 +17,7 @@ use super::{enum_text, parse_enum, utc};
 use crate::domain::access::Visibility;
 use crate::domain::gtin::Gtin;
 use crate::domain::message::Message;
+pub use crate::domain::packing::{PackingList, PackingRow};
 use crate::domain::sampling::draw::{draw_units, Seed};
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal, Violations};
 use crate::store::shipping::{self as store, CartonRow, ShipmentRow};
@@ -521,34 +522,6 @@ pub fn status(
         qc_released,
         inspection,
     })
-}
-
-/// An order's packing list: each batch with a pre-shipment inspection,
-/// its cartons, units, weights and volume, its result and whether it may
-/// ship.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PackingList {
-    pub order_id: i64,
-    pub po_number: String,
-    pub customer: String,
-    pub product_code: String,
-    pub product_name: String,
-    pub rows: Vec<PackingRow>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PackingRow {
-    pub batch: i32,
-    pub cartons: i64,
-    pub units_per_carton: i64,
-    pub units: i64,
-    pub gross_weight_kg_per_carton: f64,
-    pub gross_weight_kg: f64,
-    pub volume_m3: f64,
-    pub gtin: String,
-    /// `passed`, `failed` or `in_progress`.
-    pub pre_shipment: &'static str,
-    pub ready_to_ship: bool,
 }
 
 pub fn packing_list(

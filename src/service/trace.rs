@@ -225,6 +225,11 @@ fn check_serials(
 }
 
 /// A unit list from a CSV file with the header `unit,serial`.
+/// How many of a batch's units have a serial number.
+pub fn serial_count(conn: &mut DbConnection, batch_id: i64) -> AppResult<i64> {
+    Ok(crate::store::materials::serial_count(conn, batch_id)?)
+}
+
 pub fn serials_from_csv(text: &str) -> AppResult<Vec<UnitSerial>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)

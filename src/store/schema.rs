@@ -575,3 +575,20 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(material_lots, material_inspections);
+
+diesel::table! {
+    receipt_photos (id) {
+        id -> BigInt,
+        receipt_check_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        bytes -> Binary,
+        thumbnail -> Binary,
+        width -> Integer,
+        height -> Integer,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(receipt_checks, receipt_photos);

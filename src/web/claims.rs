@@ -4,7 +4,7 @@
 //! only its own orders (the service's visibility); staff reach all and may
 //! also open internal findings.
 
-use super::forms::{Entered, FormView, Refusal};
+use super::fields::{Entered, FormView, Refusal};
 use super::layout::page;
 use super::ncrs::ncr_row;
 use super::session::{html_response, PageError, Session};

@@ -4,12 +4,14 @@
 //! its signed decision. Every form goes through the service call the API
 //! uses, so it refuses what the API refuses.
 
-use super::forms::{Entered, FormErrors, FormView, Refusal};
+use super::fields::{Entered, FormView, Refusal};
+use super::forms::FormErrors;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use super::trace::serial_search;
 use crate::api::auth::client_address;
-use crate::api::materials::{document_of, read_upload};
+use crate::api::extract::read_upload;
+use crate::api::materials::{document_of, DOCUMENT_LIMIT};
 use crate::domain::access::{permits, Permission};
 use crate::error::{AppResult, Violations};
 use crate::i18n::message;
@@ -555,7 +557,7 @@ pub async fn attach_document(
     upload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let lot_id = id.into_inner();
-    let upload = read_upload(upload, MAX_DOCUMENT_BYTES).await?;
+    let upload = read_upload(upload, "file", DOCUMENT_LIMIT).await?;
     let entered = Entered::new(upload.fields.clone());
     session.check_csrf(entered.get("csrf"))?;
     session.caller.require(Permission::ReceiveMaterial)?;

@@ -8,6 +8,7 @@ mod claims;
 mod dashboard;
 mod disposition;
 mod errors;
+mod fields;
 mod forms;
 mod inspect;
 mod language;

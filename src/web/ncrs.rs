@@ -3,7 +3,7 @@
 //! signed closure; the forms are for staff who manage reports. A report is
 //! opened from its order's after-delivery page ([`super::claims`]).
 
-use super::forms::{Entered, FormView, Refusal};
+use super::fields::{Entered, FormView, Refusal};
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::auth::client_address;

@@ -4,11 +4,11 @@
 //! cartons, with a field a hand-held barcode scanner types into.
 
 use super::batches::number;
-use super::forms::{Entered, FormView, Refusal};
+use super::fields::{Entered, FormView, Refusal};
 use super::layout::page;
 use super::materials::status_badge;
 use super::session::{html_response, PageError, Session};
-use crate::api::materials::read_upload;
+use crate::api::extract::{read_upload, UploadLimit};
 use crate::domain::access::{permits, Permission, Visibility};
 use crate::error::{AppError, AppResult, Message, Violations};
 use crate::i18n::message;
@@ -37,7 +37,16 @@ const PACKAGING: [Packaging; 4] = [
 
 /// A serial list file is at most this large (100,000 serials of a few
 /// dozen characters).
-const MAX_SERIALS_BYTES: usize = 8 * 1024 * 1024;
+const SERIALS_LIMIT: UploadLimit = UploadLimit {
+    bytes: 8 * 1024 * 1024,
+    refusal: |field| {
+        AppError::new(
+            crate::error::ErrorCode::FileTooLarge,
+            Message::new("err-document-bytes").arg("max", 8 * 1024 * 1024),
+        )
+        .with_field(field)
+    },
+};
 
 struct ShippingPage {
     batch: Batch,
@@ -55,7 +64,7 @@ async fn load(db: &Db, batch_id: i64) -> AppResult<ShippingPage> {
         Ok(ShippingPage {
             usages: materials::usages_of_batch(c, batch_id)?,
             lots: materials::list_lots(c)?,
-            serials: crate::store::materials::serial_count(c, batch_id)?,
+            serials: trace::serial_count(c, batch_id)?,
             shipment: shipping::status(c, batch_id, Visibility::Everything)?,
             batch,
             order,
@@ -520,12 +529,12 @@ pub async fn import_serials(
     upload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let batch_id = id.into_inner();
-    let upload = read_upload(upload, MAX_SERIALS_BYTES).await?;
+    let upload = read_upload(upload, "file", SERIALS_LIMIT).await?;
     let entered = Entered::new(upload.fields.clone());
     session.check_csrf(entered.get("csrf"))?;
     session.caller.require(Permission::ReceiveMaterial)?;
     let actor = session.caller.actor();
-    let stored = match upload.file {
+    let stored = match upload.files.into_iter().next() {
         None => Err(AppError::invalid("file", Message::new("err-choose-file"))),
         Some((_, bytes)) => match std::str::from_utf8(&bytes) {
             Err(_) => Err(AppError::invalid("file", Message::new("err-utf8"))),

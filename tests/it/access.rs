@@ -59,6 +59,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/trace/units/{serial}")
         | ("post", "/api/v1/ncrs")
         | ("post", "/api/v1/batches/{id}/receipt-checks")
+        | ("post", "/api/v1/receipt-checks/{id}/photos")
         | ("post", "/api/v1/warranty-claims") => STAFF_AND_CUSTOMERS,
         ("post", "/api/v1/batches/{id}/shipment-inspection") => &["admin", "lead"],
         ("post", "/api/v1/batches/{id}/shipment-inspection/cartons") => &["admin", "inspector"],
@@ -91,6 +92,8 @@ struct Ids {
     document: i64,
     serial: String,
     ncr: i64,
+    receipt_check: i64,
+    receipt_photo: i64,
 }
 
 async fn build_world(app: &TestApp) -> World {
@@ -191,7 +194,22 @@ async fn build_world(app: &TestApp) -> World {
                 json!({"order_id": order["id"], "source": "internal", "description": "found on the line"}),
             )
             .await;
+        let check = app
+            .create(
+                &format!("/api/v1/batches/{batch_id}/receipt-checks"),
+                json!({"units_checked": 10}),
+            )
+            .await;
+        let (status, receipt_photo) = common::post_photo(
+            app,
+            &format!("/api/v1/receipt-checks/{}/photos", check["id"]),
+            common::png_photo(40, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt_photo}");
         ids.push(Ids {
+            receipt_check: check["id"].as_i64().unwrap(),
+            receipt_photo: receipt_photo["id"].as_i64().unwrap(),
             lot: lot_id,
             document,
             serial: format!("{serial_prefix}1"),
@@ -258,6 +276,10 @@ fn concrete(template: &str, ids: &Ids, victim_user: i64) -> String {
         ids.inspection.clone()
     } else if template.starts_with("/api/v1/photos/") {
         ids.photo.to_string()
+    } else if template.starts_with("/api/v1/receipt-checks/") {
+        ids.receipt_check.to_string()
+    } else if template.starts_with("/api/v1/receipt-photos/") {
+        ids.receipt_photo.to_string()
     } else if template.starts_with("/api/v1/users/") {
         victim_user.to_string()
     } else {

@@ -392,19 +392,29 @@ pub async fn until(browser: &Client, what: &str, script: &str) {
 }
 
 /// The text of the element `css`.
+/// Read again when the page redrew the element meanwhile.
 pub async fn text_of(browser: &Client, css: &str) -> String {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..20 {
+        let element = browser.find(Locator::Css(css)).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if is_stale(&e) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
+    panic!("{css} kept being replaced");
 }
 
 pub fn is_stale(error: &fantoccini::error::CmdError) -> bool {
     matches!(error, fantoccini::error::CmdError::Standard(e)
         if e.error == fantoccini::error::ErrorStatus::StaleElementReference)
+}
+
+/// The element is there but not yet usable: a section being redrawn or
+/// scrolled into view on a loaded machine.
+fn is_not_ready(error: &fantoccini::error::CmdError) -> bool {
+    matches!(error, fantoccini::error::CmdError::Standard(e)
+        if e.error == fantoccini::error::ErrorStatus::ElementNotInteractable)
 }
 
 /// Finds the element and clicks it, or types into it; found again when
@@ -419,7 +429,9 @@ pub async fn on_element(browser: &Client, css: &str, keys: Option<&str>) {
         };
         match done {
             Ok(()) => return,
-            Err(e) if is_stale(&e) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) if is_stale(&e) || is_not_ready(&e) => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
             Err(e) => panic!("{css}: {e}"),
         }
     }

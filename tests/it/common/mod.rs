@@ -419,15 +419,22 @@ pub fn png_photo(width: u32, height: u32) -> Vec<u8> {
 
 /// Uploads `bytes` as the `photo` field to an inspection.
 pub async fn upload_photo(app: &Http, inspection: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    post_photo(
+        app,
+        &format!("/api/v1/inspections/{inspection}/photos"),
+        bytes,
+    )
+    .await
+}
+
+/// Posts `bytes` as the form field `photo` to `path`.
+pub async fn post_photo(app: &Http, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
     let form = reqwest::multipart::Form::new().part(
         "photo",
         reqwest::multipart::Part::bytes(bytes).file_name("defect.jpg"),
     );
     let response = app
-        .request(
-            reqwest::Method::POST,
-            &format!("/api/v1/inspections/{inspection}/photos"),
-        )
+        .request(reqwest::Method::POST, path)
         .multipart(form)
         .send()
         .await
