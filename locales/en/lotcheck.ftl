@@ -1169,3 +1169,6 @@ err-counts-by-class = plans by class count nonconforming units in each class; as
 finding-too-many-nonconformities = { $found } nonconformities in the sample; the plan accepts { $accept }
 finding-nonconformities-within-plan = { $found } nonconformities in the sample of { $sample }; the plan accepts { $accept }
 err-not-found-receipt-check = no receipt check { $id }
+receipt-photo = Photo of the defect
+receipt-photos = Photos (optional)
+receipt-photos-hint = JPEG or PNG, several at once; they are kept with the check as evidence.

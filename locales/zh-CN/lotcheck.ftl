@@ -1183,3 +1183,6 @@ err-counts-by-class = 按类别的方案在每个类别中计不合格品数；�
 finding-too-many-nonconformities = 样本中有 { $found } 个不合格；方案接收数为 { $accept }
 finding-nonconformities-within-plan = 样本 { $sample } 件中有 { $found } 个不合格；方案接收数为 { $accept }
 err-not-found-receipt-check = 未找到收货检验 { $id }
+receipt-photo = 缺陷照片
+receipt-photos = 照片（可选）
+receipt-photos-hint = JPEG 或 PNG，可一次选择多张；照片将作为证据随检验记录保存。

@@ -8,6 +8,8 @@ use super::fields::{Entered, FormView, Refusal};
 use super::layout::page;
 use super::ncrs::ncr_row;
 use super::session::{html_response, PageError, Session};
+use crate::api::extract::read_upload;
+use crate::api::visual::{prepare_photo, PHOTO_LIMIT};
 use crate::domain::access::{Permission, Visibility};
 use crate::error::{AppResult, Message, Violations};
 use crate::i18n::message;
@@ -17,7 +19,9 @@ use crate::service::delivery::{
 };
 use crate::service::ncrs::{self, Ncr, NcrSource, NewNcr};
 use crate::service::orders::{self, Order};
+use crate::service::photos::PhotoLimits;
 use crate::store::{Db, PageRequest};
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use maud::{html, Markup};
@@ -158,11 +162,18 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
                                 (check.defects.iter().map(|d| format!("{} × {}", d.defect, d.count)).collect::<Vec<_>>().join(", "))
                             }
                             @if !check.note.is_empty() { div.muted { (check.note) } }
+                            @if !check.photos.is_empty() {
+                                div.thumbs {
+                                    @for photo in &check.photos {
+                                        a href=(photo.url) { img src=(photo.thumbnail_url) alt=(t("receipt-photo")) loading="lazy"; }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
-            form method="post" action={ "/orders/" (data.order.id) "/receipt-checks" } novalidate {
+            form method="post" action={ "/orders/" (data.order.id) "/receipt-checks" } enctype="multipart/form-data" novalidate {
                 h3 { (t("receipt-record")) }
                 p.muted { (t("receipt-hint")) }
                 (form.csrf())
@@ -181,6 +192,15 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
                     }
                 }
                 (form.textarea("note", "receipt-note"))
+                div {
+                    label for="receipt-photos" { (t("receipt-photos")) }
+                    input #receipt-photos type="file" name="photos" multiple accept="image/jpeg,image/png"
+                        aria-describedby="receipt-photos-hint";
+                    p.muted #receipt-photos-hint { (t("receipt-photos-hint")) }
+                    @if let Some(message) = refused.filter(|r| r.form == "receipt").and_then(|r| r.errors.field("photos")) {
+                        p.field-error { (message) }
+                    }
+                }
                 (form.general(&receipt_fields()))
                 p { button type="submit" { (t("receipt-record")) } }
             }
@@ -193,7 +213,7 @@ fn receipt_fields() -> Vec<&'static str> {
     const LINES: [&str; 2 * DEFECT_ROWS] = [
         "defect0", "count0", "defect1", "count1", "defect2", "count2", "defect3", "count3",
     ];
-    let mut fields = vec!["batch_id", "units_checked", "checked_on", "note"];
+    let mut fields = vec!["batch_id", "units_checked", "checked_on", "note", "photos"];
     fields.extend(LINES);
     fields
 }
@@ -354,22 +374,47 @@ fn receipt_check_of(entered: &Entered) -> AppResult<(i64, NewReceiptCheck)> {
     ))
 }
 
-/// Records a receipt check; defects found open a report, shown next.
+/// Records a receipt check with its photos (each checked before anything
+/// is stored); defects found open a report, shown next.
 #[post("/orders/{id}/receipt-checks")]
 pub async fn record_receipt_check(
     db: web::Data<Db>,
+    limits: web::Data<PhotoLimits>,
     session: Session,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    form: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let (order_id, entered) = (id.into_inner(), posted(&session, form)?);
+    let order_id = id.into_inner();
+    let upload = read_upload(form, "photos", PHOTO_LIMIT).await?;
+    let entered = Entered::new(upload.fields);
+    session.check_csrf(entered.get("csrf"))?;
+    session.caller.require(Permission::OpenNcrs)?;
     let (actor, visibility) = (session.caller.actor(), session.caller.visibility());
-    let stored = match receipt_check_of(&entered) {
-        Err(error) => Err(error),
-        Ok((batch_id, request)) => db
+    let mut photos = Vec::new();
+    let mut refused = None;
+    for (_, bytes) in upload.files {
+        match prepare_photo(&limits, bytes).await {
+            Ok(photo) => photos.push(photo),
+            Err(mut error) => {
+                for field in &mut error.errors {
+                    field.field = "photos".into();
+                }
+                refused = Some(error);
+                break;
+            }
+        }
+    }
+    let stored = match (refused, receipt_check_of(&entered)) {
+        (Some(error), _) | (None, Err(error)) => Err(error),
+        (None, Ok((batch_id, request))) => db
             .write(move |c| {
                 in_order(c, order_id, batch_id, visibility)?;
-                delivery::record_receipt_check(c, &actor, visibility, batch_id, request)
+                let check =
+                    delivery::record_receipt_check(c, &actor, visibility, batch_id, request)?;
+                for photo in photos {
+                    delivery::attach_receipt_photo(c, &actor, visibility, check.id, photo)?;
+                }
+                Ok(check)
             })
             .await
             .map(|check| match check.ncr_id {

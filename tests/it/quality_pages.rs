@@ -305,6 +305,9 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
     assert_eq!(checks, json!([]), "nothing stored");
     screens(&customer, TABLET, "receipt-refused", "#receipt").await;
     type_into(&customer, "#receipt-count0", "2").await;
+    let photo = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dark-lamp.png");
+    std::fs::write(&photo, common::png_photo(64, 48)).unwrap();
+    type_into(&customer, "#receipt-photos", photo.to_str().unwrap()).await;
     click(
         &customer,
         "form[action$='/receipt-checks'] button[type=submit]",
@@ -317,6 +320,14 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
     )
     .await;
     let ncr_path = customer.current_url().await.unwrap().path().to_string();
+    let (_, checks) = app
+        .get(&format!("/api/v1/batches/{}/receipt-checks", a.batch_id))
+        .await;
+    assert_eq!(
+        checks[0]["photos"].as_array().map(Vec::len),
+        Some(1),
+        "{checks}"
+    );
     assert!(main_text(&customer).await.contains("灯不亮"));
     customer.goto(&app.url(&shipment)).await.unwrap();
     until(
