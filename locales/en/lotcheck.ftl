@@ -1172,3 +1172,6 @@ err-not-found-receipt-check = no receipt check { $id }
 receipt-photo = Photo of the defect
 receipt-photos = Photos (optional)
 receipt-photos-hint = JPEG or PNG, several at once; they are kept with the check as evidence.
+order-lots = Material lots in this order ({ $count })
+order-lots-none = No material lot is recorded for this order's batches.
+order-lots-batches = Batches

@@ -1186,3 +1186,6 @@ err-not-found-receipt-check = 未找到收货检验 { $id }
 receipt-photo = 缺陷照片
 receipt-photos = 照片（可选）
 receipt-photos-hint = JPEG 或 PNG，可一次选择多张；照片将作为证据随检验记录保存。
+order-lots = 本订单使用的物料批次（{ $count }）
+order-lots-none = 本订单的批次尚未记录物料批次。
+order-lots-batches = 批次

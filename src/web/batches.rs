@@ -51,7 +51,8 @@ pub async fn order_page(
         per_page: 200,
     };
     let customer = visibility != Visibility::Everything;
-    let (order, product, batches, issued, statuses) = db
+    let traces = permits(session.caller.role, Permission::Trace);
+    let (order, product, batches, issued, statuses, traced) = db
         .read(move |c| {
             let order = orders::get_order(c, id, visibility)?;
             let product = catalog::get_product(c, order.product_id, visibility)?;
@@ -71,7 +72,13 @@ pub async fn order_page(
                     Some(at) => dispositions::decision_at(c, b.id, at).map(Some),
                 })
                 .collect::<AppResult<Vec<_>>>()?;
-            Ok((order, product, batches, issued, statuses))
+            // The factory's own record: which material lots went in.
+            let traced = if traces {
+                Some(crate::service::trace::order(c, id)?)
+            } else {
+                None
+            };
+            Ok((order, product, batches, issued, statuses, traced))
         })
         .await?;
     let lang = session.lang;
@@ -122,8 +129,48 @@ pub async fn order_page(
             }
         }
     };
+    let body = html! {
+        (body)
+        @if let Some(traced) = &traced { (order_lots_card(&session, traced)) }
+    };
     let markup = page(&session.frame(), &po, body);
     Ok(html_response(StatusCode::OK).body(markup.into_string()))
+}
+
+/// The material lots in the order's batches, each with the batches it
+/// went into: the order traced back to its suppliers.
+fn order_lots_card(session: &Session, traced: &crate::service::trace::OrderTrace) -> Markup {
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
+    html! {
+        section.card aria-labelledby="order-lots" {
+            h2 #order-lots { (message(lang, "order-lots", &[("count", traced.material_lots.len().into())])) }
+            @if traced.material_lots.is_empty() {
+                p.muted { (t("order-lots-none")) }
+            } @else {
+                table.sticky-first {
+                    thead { tr {
+                        th scope="col" { (t("lot-number")) } th scope="col" { (t("lot-material")) }
+                        th scope="col" { (t("lot-supplier")) } th scope="col" { (t("lot-status")) }
+                        th scope="col" { (t("order-lots-batches")) }
+                    } }
+                    tbody { @for lot in &traced.material_lots {
+                        tr {
+                            th scope="row" { a href={ "/materials/" (lot.id) } { (lot.lot_number) } }
+                            td { (lot.material) }
+                            td { (lot.supplier) }
+                            td { (super::materials::status_badge(session, lot.status)) }
+                            td {
+                                @for b in traced.batches.iter().filter(|b| b.material_lots.iter().any(|u| u.material_lot.id == lot.id)) {
+                                    a href={ "/batches/" (b.batch.id) } { (message(lang, "batch-number", &[("number", b.batch.number.into())])) } " "
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        }
+    }
 }
 
 fn statistics_card(session: &Session, stats: &BatchStatistics) -> Markup {
