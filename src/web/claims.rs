@@ -4,7 +4,7 @@
 //! only its own orders (the service's visibility); staff reach all and may
 //! also open internal findings.
 
-use super::fields::{Entered, FormView, Refusal};
+use super::fields::{checked, posted, store, Entered, FormView, Refusal};
 use super::layout::page;
 use super::ncrs::ncr_row;
 use super::session::{html_response, PageError, Session};
@@ -310,15 +310,6 @@ fn warranty_answer(session: &Session, answer: &WarrantyAnswer) -> Markup {
     }
 }
 
-/// A posted form of the page, its CSRF token and the right to open
-/// claims checked.
-fn posted(session: &Session, form: web::Form<Vec<(String, String)>>) -> Result<Entered, PageError> {
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::OpenNcrs)?;
-    Ok(entered)
-}
-
 /// Stored: back to the page at the form; refused: the page again with the
 /// messages and the entries.
 async fn answer(
@@ -386,9 +377,7 @@ pub async fn record_receipt_check(
 ) -> Result<HttpResponse, PageError> {
     let order_id = id.into_inner();
     let upload = read_upload(form, "photos", PHOTO_LIMIT).await?;
-    let entered = Entered::new(upload.fields);
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::OpenNcrs)?;
+    let entered = checked(&session, Entered::new(upload.fields), Permission::OpenNcrs)?;
     let (actor, visibility) = (session.caller.actor(), session.caller.visibility());
     let mut photos = Vec::new();
     let mut refused = None;
@@ -452,7 +441,10 @@ pub async fn open_ncr(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (order_id, entered) = (id.into_inner(), posted(&session, form)?);
+    let (order_id, entered) = (
+        id.into_inner(),
+        posted(&session, form, Permission::OpenNcrs)?,
+    );
     let (actor, visibility) = (session.caller.actor(), session.caller.visibility());
     let mut problems = Violations::default();
     let batch_id = entered.optional_integer("batch_id", &mut problems);
@@ -467,22 +459,19 @@ pub async fn open_ncr(
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().to_string())
         .collect();
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = NewNcr {
-                order_id,
-                batch_id,
-                material_lot_id: None,
-                source: source.unwrap_or(NcrSource::CustomerClaim),
-                description: entered.text("description"),
-                serials: (!serials.is_empty()).then_some(serials),
-            };
-            db.write(move |c| ncrs::open(c, &actor, visibility, request))
-                .await
-                .map(|ncr| format!("/ncrs/{}", ncr.id))
-        }
-    };
+    let request = problems.into_result().map(|()| NewNcr {
+        order_id,
+        batch_id,
+        material_lot_id: None,
+        source: source.unwrap_or(NcrSource::CustomerClaim),
+        description: entered.text("description"),
+        serials: (!serials.is_empty()).then_some(serials),
+    });
+    let stored = store(&db, request, move |c, request| {
+        ncrs::open(c, &actor, visibility, request)
+    })
+    .await
+    .map(|ncr| format!("/ncrs/{}", ncr.id));
     answer(&db, &session, order_id, "claim", entered, stored).await
 }
 
@@ -494,24 +483,24 @@ pub async fn claim_warranty(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (order_id, entered) = (id.into_inner(), posted(&session, form)?);
+    let (order_id, entered) = (
+        id.into_inner(),
+        posted(&session, form, Permission::OpenNcrs)?,
+    );
     let (actor, visibility) = (session.caller.actor(), session.caller.visibility());
     let mut problems = Violations::default();
     let batch_id = entered.optional_integer("batch_id", &mut problems);
     let claim_date = entered.date("claim_date", &mut problems);
-    let claimed = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = NewWarrantyClaim {
-                serial: entered.optional("serial"),
-                batch_id,
-                claim_date,
-                description: entered.text("description"),
-            };
-            db.write(move |c| delivery::claim_warranty(c, &actor, visibility, request))
-                .await
-        }
-    };
+    let request = problems.into_result().map(|()| NewWarrantyClaim {
+        serial: entered.optional("serial"),
+        batch_id,
+        claim_date,
+        description: entered.text("description"),
+    });
+    let claimed = store(&db, request, move |c, request| {
+        delivery::claim_warranty(c, &actor, visibility, request)
+    })
+    .await;
     match claimed {
         Ok(answer) => render(&db, &session, order_id, None, Some(answer)).await,
         Err(error) => {

@@ -4,7 +4,9 @@
 
 use super::forms::FormErrors;
 use super::session::{PageError, Session};
-use crate::error::{AppError, Message, Violations};
+use crate::domain::access::Permission;
+use crate::error::{AppError, AppResult, Message, Violations};
+use crate::store::{Db, DbConnection};
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use maud::{html, Markup};
@@ -290,4 +292,40 @@ impl<'a> FormView<'a> {
     pub fn general(&self, shown: &[&str]) -> Markup {
         self.errors.general(shown)
     }
+}
+
+/// A posted form, its CSRF token and `permission` checked first.
+pub fn posted(
+    session: &Session,
+    form: actix_web::web::Form<Vec<(String, String)>>,
+    permission: Permission,
+) -> Result<Entered, PageError> {
+    checked(session, Entered::new(form.into_inner()), permission)
+}
+
+/// What a form sent (e.g. with files), its CSRF token and `permission`
+/// checked.
+pub fn checked(
+    session: &Session,
+    entered: Entered,
+    permission: Permission,
+) -> Result<Entered, PageError> {
+    session.check_csrf(entered.get("csrf"))?;
+    session.caller.require(permission)?;
+    Ok(entered)
+}
+
+/// Stores the request a form was read into, in one write transaction; a
+/// form that could not be read is refused as it was.
+pub async fn store<R, T>(
+    db: &Db,
+    request: AppResult<R>,
+    work: impl FnOnce(&mut DbConnection, R) -> AppResult<T> + Send + 'static,
+) -> AppResult<T>
+where
+    R: Send + 'static,
+    T: Send + 'static,
+{
+    let request = request?;
+    db.write(move |c| work(c, request)).await
 }

@@ -4,7 +4,7 @@
 //! its signed decision. Every form goes through the service call the API
 //! uses, so it refuses what the API refuses.
 
-use super::fields::{Entered, FormView, Refusal};
+use super::fields::{checked, posted, store, Entered, FormView, Refusal};
 use super::forms::FormErrors;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
@@ -164,17 +164,12 @@ pub async fn receive_lot(
     session: Session,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::ReceiveMaterial)?;
+    let entered = posted(&session, form, Permission::ReceiveMaterial)?;
     let actor = session.caller.actor();
-    let stored = match new_lot(&entered) {
-        Ok(request) => {
-            db.write(move |c| materials::create_lot(c, &actor, request))
-                .await
-        }
-        Err(error) => Err(error),
-    };
+    let stored = store(&db, new_lot(&entered), move |c, request| {
+        materials::create_lot(c, &actor, request)
+    })
+    .await;
     match stored {
         Ok(lot) => Ok(see_other(format!("/materials/{}", lot.id))),
         Err(error) => {
@@ -558,17 +553,17 @@ pub async fn attach_document(
 ) -> Result<HttpResponse, PageError> {
     let lot_id = id.into_inner();
     let upload = read_upload(upload, "file", DOCUMENT_LIMIT).await?;
-    let entered = Entered::new(upload.fields.clone());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::ReceiveMaterial)?;
+    let entered = checked(
+        &session,
+        Entered::new(upload.fields.clone()),
+        Permission::ReceiveMaterial,
+    )?;
     let actor = session.caller.actor();
-    let stored = match document_of(upload, &["csrf"]) {
-        Ok(document) => db
-            .write(move |c| materials::attach_document(c, &actor, lot_id, document))
-            .await
-            .map(|_| ()),
-        Err(error) => Err(error),
-    };
+    let stored = store(&db, document_of(upload, &["csrf"]), move |c, document| {
+        materials::attach_document(c, &actor, lot_id, document)
+    })
+    .await
+    .map(|_| ());
     answer(&db, &session, lot_id, "document", entered, stored).await
 }
 
@@ -580,17 +575,13 @@ pub async fn record_inspection(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let lot_id = id.into_inner();
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::ReceiveMaterial)?;
+    let entered = posted(&session, form, Permission::ReceiveMaterial)?;
     let actor = session.caller.actor();
-    let stored = match inspection_of(&entered) {
-        Ok(request) => db
-            .write(move |c| materials::record_inspection(c, &actor, lot_id, request))
-            .await
-            .map(|_| ()),
-        Err(error) => Err(error),
-    };
+    let stored = store(&db, inspection_of(&entered), move |c, request| {
+        materials::record_inspection(c, &actor, lot_id, request)
+    })
+    .await
+    .map(|_| ());
     answer(&db, &session, lot_id, "inspect", entered, stored).await
 }
 
@@ -606,34 +597,26 @@ pub async fn sign_decision(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let lot_id = id.into_inner();
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::SignDispositions)?;
+    let entered = posted(&session, form, Permission::SignDispositions)?;
     let mut problems = Violations::default();
     let meaning =
         entered.choice::<LotMeaning>("meaning", "accepted, on_hold, rejected", &mut problems);
     let supersedes = entered.optional_integer("supersedes", &mut problems);
-    let stored = match problems.into_result() {
+    let request = problems.into_result().map(|()| SignMaterialDecision {
+        meaning: meaning.unwrap_or(LotMeaning::OnHold),
+        comment: entered.text("comment"),
+        password: entered.get("password").to_string(),
+        supersedes,
+    });
+    let (address, actor) = (client_address(&req), session.caller.actor());
+    let settings = settings.into_inner();
+    let signing = store(&db, request, move |c, request| {
+        materials::sign_decision(c, &settings, &address, &actor, lot_id, request)
+    })
+    .await;
+    let stored = match signing {
+        Ok(signing) => signing.answer().await.map(|_| ()),
         Err(error) => Err(error),
-        Ok(()) => {
-            let request = SignMaterialDecision {
-                meaning: meaning.unwrap_or(LotMeaning::OnHold),
-                comment: entered.text("comment"),
-                password: entered.get("password").to_string(),
-                supersedes,
-            };
-            let (address, actor) = (client_address(&req), session.caller.actor());
-            let settings = settings.into_inner();
-            let signing = db
-                .write(move |c| {
-                    materials::sign_decision(c, &settings, &address, &actor, lot_id, request)
-                })
-                .await;
-            match signing {
-                Ok(signing) => signing.answer().await.map(|_| ()),
-                Err(error) => Err(error),
-            }
-        }
     };
     answer(&db, &session, lot_id, "decide", entered, stored).await
 }

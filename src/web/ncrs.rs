@@ -3,7 +3,7 @@
 //! signed closure; the forms are for staff who manage reports. A report is
 //! opened from its order's after-delivery page ([`super::claims`]).
 
-use super::fields::{Entered, FormView, Refusal};
+use super::fields::{posted, store, Entered, FormView, Refusal};
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
 use crate::api::auth::client_address;
@@ -283,15 +283,6 @@ async fn answer(
     }
 }
 
-/// A posted form of a report, its CSRF token and the right to manage
-/// reports checked.
-fn posted(session: &Session, form: web::Form<Vec<(String, String)>>) -> Result<Entered, PageError> {
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::ManageNcrs)?;
-    Ok(entered)
-}
-
 #[post("/ncrs/{id}/investigation")]
 pub async fn investigate(
     db: web::Data<Db>,
@@ -299,7 +290,10 @@ pub async fn investigate(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (id, entered) = (id.into_inner(), posted(&session, form)?);
+    let (id, entered) = (
+        id.into_inner(),
+        posted(&session, form, Permission::ManageNcrs)?,
+    );
     let mut problems = Violations::default();
     let disposition = match entered.optional("disposition") {
         Some(_) => entered.choice::<NcrDisposition>(
@@ -309,20 +303,17 @@ pub async fn investigate(
         ),
         None => None,
     };
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = Investigation {
-                disposition,
-                root_cause: entered.optional("root_cause"),
-                effectiveness: entered.optional("effectiveness"),
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| ncrs::investigate(c, &actor, id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| Investigation {
+        disposition,
+        root_cause: entered.optional("root_cause"),
+        effectiveness: entered.optional("effectiveness"),
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        ncrs::investigate(c, &actor, id, request)
+    })
+    .await
+    .map(|_| ());
     answer(&db, &session, id, "investigate", entered, stored).await
 }
 
@@ -333,26 +324,26 @@ pub async fn add_action(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (id, entered) = (id.into_inner(), posted(&session, form)?);
+    let (id, entered) = (
+        id.into_inner(),
+        posted(&session, form, Permission::ManageNcrs)?,
+    );
     let mut problems = Violations::default();
     let due_on = entered.date("due_on", &mut problems);
     if entered.optional("due_on").is_none() {
         problems.add("due_on", crate::error::Message::new("err-required"));
     }
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = NewAction {
-                description: entered.text("description"),
-                owner: entered.text("owner"),
-                due_on: due_on.unwrap_or_default(),
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| ncrs::add_action(c, &actor, id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| NewAction {
+        description: entered.text("description"),
+        owner: entered.text("owner"),
+        due_on: due_on.unwrap_or_default(),
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        ncrs::add_action(c, &actor, id, request)
+    })
+    .await
+    .map(|_| ());
     answer(&db, &session, id, "action", entered, stored).await
 }
 
@@ -363,7 +354,10 @@ pub async fn complete_action(
     path: web::Path<(i64, i64)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let ((id, action), entered) = (path.into_inner(), posted(&session, form)?);
+    let ((id, action), entered) = (
+        path.into_inner(),
+        posted(&session, form, Permission::ManageNcrs)?,
+    );
     let actor = session.caller.actor();
     let stored = db
         .write(move |c| ncrs::complete_action(c, &actor, id, action))
@@ -383,7 +377,10 @@ pub async fn close(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let (id, entered) = (id.into_inner(), posted(&session, form)?);
+    let (id, entered) = (
+        id.into_inner(),
+        posted(&session, form, Permission::ManageNcrs)?,
+    );
     let request = CloseNcr {
         password: entered.get("password").to_string(),
     };

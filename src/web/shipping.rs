@@ -4,7 +4,7 @@
 //! cartons, with a field a hand-held barcode scanner types into.
 
 use super::batches::number;
-use super::fields::{Entered, FormView, Refusal};
+use super::fields::{checked, posted, store, Entered, FormView, Refusal};
 use super::layout::page;
 use super::materials::status_badge;
 use super::session::{html_response, PageError, Session};
@@ -409,18 +409,6 @@ fn sorted(cartons: &[i64]) -> Vec<i64> {
     sorted
 }
 
-/// A posted form of the page, its CSRF token and `permission` checked.
-fn posted(
-    session: &Session,
-    form: web::Form<Vec<(String, String)>>,
-    permission: Permission,
-) -> Result<Entered, PageError> {
-    let entered = Entered::new(form.into_inner());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(permission)?;
-    Ok(entered)
-}
-
 /// Stored: back to the page at `section`; refused: the page again with
 /// the messages and the entries.
 async fn answer(
@@ -456,19 +444,16 @@ pub async fn use_lot(
     let entered = posted(&session, form, Permission::ReceiveMaterial)?;
     let mut problems = Violations::default();
     let lot = entered.integer("material_lot_id", &mut problems);
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = UseMaterialLot {
-                material_lot_id: lot.unwrap_or_default(),
-                concession: entered.optional("concession"),
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| materials::use_in_batch(c, &actor, batch_id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| UseMaterialLot {
+        material_lot_id: lot.unwrap_or_default(),
+        concession: entered.optional("concession"),
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        materials::use_in_batch(c, &actor, batch_id, request)
+    })
+    .await
+    .map(|_| ());
     answer(
         &db,
         &session,
@@ -492,23 +477,20 @@ pub async fn assign_serials(
     let mut problems = Violations::default();
     let first = entered.integer("first", &mut problems);
     let digits = entered.optional_integer("digits", &mut problems);
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = AssignSerials {
-                range: Some(SerialRange {
-                    prefix: entered.text("prefix"),
-                    first: first.unwrap_or_default(),
-                    digits: digits.map(|d| d.clamp(0, 64) as usize),
-                }),
-                units: None,
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| trace::assign_serials(c, &actor, batch_id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| AssignSerials {
+        range: Some(SerialRange {
+            prefix: entered.text("prefix"),
+            first: first.unwrap_or_default(),
+            digits: digits.map(|d| d.clamp(0, 64) as usize),
+        }),
+        units: None,
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        trace::assign_serials(c, &actor, batch_id, request)
+    })
+    .await
+    .map(|_| ());
     answer(
         &db,
         &session,
@@ -530,9 +512,11 @@ pub async fn import_serials(
 ) -> Result<HttpResponse, PageError> {
     let batch_id = id.into_inner();
     let upload = read_upload(upload, "file", SERIALS_LIMIT).await?;
-    let entered = Entered::new(upload.fields.clone());
-    session.check_csrf(entered.get("csrf"))?;
-    session.caller.require(Permission::ReceiveMaterial)?;
+    let entered = checked(
+        &session,
+        Entered::new(upload.fields.clone()),
+        Permission::ReceiveMaterial,
+    )?;
     let actor = session.caller.actor();
     let stored = match upload.files.into_iter().next() {
         None => Err(AppError::invalid("file", Message::new("err-choose-file"))),
@@ -579,26 +563,23 @@ pub async fn plan_shipment(
     let weight_tolerance_kg = entered.optional_decimal("weight_tolerance_kg", &mut problems);
     let carton_volume_m3 = entered.decimal("carton_volume_m3", &mut problems);
     let aql = entered.optional_decimal("aql", &mut problems);
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = NewShipmentInspection {
-                cartons: cartons.unwrap_or_default(),
-                units_per_carton: units_per_carton.unwrap_or_default(),
-                gross_weight_kg: gross_weight_kg.unwrap_or_default(),
-                weight_tolerance_kg,
-                carton_volume_m3: carton_volume_m3.unwrap_or_default(),
-                gtin: entered.text("gtin"),
-                aql,
-                level: entered.optional("level"),
-                seed: None,
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| shipping::plan_inspection(c, &actor, batch_id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| NewShipmentInspection {
+        cartons: cartons.unwrap_or_default(),
+        units_per_carton: units_per_carton.unwrap_or_default(),
+        gross_weight_kg: gross_weight_kg.unwrap_or_default(),
+        weight_tolerance_kg,
+        carton_volume_m3: carton_volume_m3.unwrap_or_default(),
+        gtin: entered.text("gtin"),
+        aql,
+        level: entered.optional("level"),
+        seed: None,
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        shipping::plan_inspection(c, &actor, batch_id, request)
+    })
+    .await
+    .map(|_| ());
     answer(
         &db,
         &session,
@@ -628,31 +609,28 @@ pub async fn check_carton(
     if entered.optional("barcode").is_none() {
         problems.add("barcode", Message::new("err-required"));
     }
-    let stored = match problems.into_result() {
-        Err(error) => Err(error),
-        Ok(()) => {
-            let request = NewCartonCheck {
-                carton: carton.unwrap_or_default(),
-                units_counted: units_counted.unwrap_or_default(),
-                gross_weight_kg: gross_weight_kg.unwrap_or_default(),
-                packaging: PACKAGING
-                    .into_iter()
-                    .filter(|p| entered.checked(&format!("packaging.{}", enum_text(*p))))
-                    .collect(),
-                barcode: entered.text("barcode"),
-                marks: CartonMarks {
-                    po: entered.text("marks.po"),
-                    model: entered.text("marks.model"),
-                    quantity: quantity.unwrap_or_default(),
-                },
-                supersedes,
-            };
-            let actor = session.caller.actor();
-            db.write(move |c| shipping::check_carton(c, &actor, batch_id, request))
-                .await
-                .map(|_| ())
-        }
-    };
+    let request = problems.into_result().map(|()| NewCartonCheck {
+        carton: carton.unwrap_or_default(),
+        units_counted: units_counted.unwrap_or_default(),
+        gross_weight_kg: gross_weight_kg.unwrap_or_default(),
+        packaging: PACKAGING
+            .into_iter()
+            .filter(|p| entered.checked(&format!("packaging.{}", enum_text(*p))))
+            .collect(),
+        barcode: entered.text("barcode"),
+        marks: CartonMarks {
+            po: entered.text("marks.po"),
+            model: entered.text("marks.model"),
+            quantity: quantity.unwrap_or_default(),
+        },
+        supersedes,
+    });
+    let actor = session.caller.actor();
+    let stored = store(&db, request, move |c, request| {
+        shipping::check_carton(c, &actor, batch_id, request)
+    })
+    .await
+    .map(|_| ());
     answer(
         &db,
         &session,

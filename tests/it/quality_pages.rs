@@ -198,6 +198,18 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
     click(&lead, "form[action$='/material-lots'] button[type=submit]").await;
     until(&lead, "the lot used", "document.querySelector('#materials table') && document.querySelector('#materials table').innerText.includes('SZ-2611-07')").await;
 
+    // The units numbered by a range over the batch.
+    type_into(&lead, "#serials-prefix", "HL-").await;
+    click(&lead, "form[action$='/serials'] button[type=submit]").await;
+    until(
+        &lead,
+        "the serials assigned",
+        "document.querySelector('#serials').innerText.includes('100 of 100 units')",
+    )
+    .await;
+    let (_, unit) = app.get("/api/v1/trace/units/HL-00042").await;
+    assert_eq!(unit["unit"], 42, "{unit}");
+
     // The pre-shipment inspection planned from the packing list.
     for (id, value) in [
         ("#plan-cartons", "50"),
@@ -329,6 +341,23 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
         "{checks}"
     );
     assert!(main_text(&customer).await.contains("灯不亮"));
+    // A warranty claim by serial, answered on the page: released today,
+    // the claim lies within the order's 24 months.
+    customer.goto(&app.url(&claims)).await.unwrap();
+    type_into(&customer, "#warranty-serial", "HL-00042").await;
+    type_into(&customer, "#warranty-description", "不亮").await;
+    click(&customer, "#warranty button[type=submit]").await;
+    until(
+        &customer,
+        "the warranty answered",
+        "document.querySelector('#warranty-answer')",
+    )
+    .await;
+    let answer = text_of(&customer, "section.banner-card").await;
+    assert!(
+        answer.contains("在保修期内") && answer.contains("HL-00042"),
+        "{answer}"
+    );
     customer.goto(&app.url(&shipment)).await.unwrap();
     until(
         &customer,
