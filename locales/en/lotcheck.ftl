@@ -963,7 +963,10 @@ ncr-description = Description
 ncr-state = State
 ncr-open = Open
 ncr-closed = Closed
-ncr-overdue = { $count } actions overdue
+ncr-overdue = { $count ->
+    [one] 1 action overdue
+   *[other] { $count } actions overdue
+}
 ncr-overdue-one = Overdue
 ncr-order = Order
 ncr-serials = Serial numbers
@@ -1028,7 +1031,10 @@ lot-decision-none = No decision signed yet.
 lot-decision-sign = Sign a decision
 lot-decision-submit = Sign
 lot-document-hint = PDF, JPEG or PNG, up to { $mb } MB. Kept with its SHA-256.
-lot-draw = Draw { $n } of { $lot } units (code letter { $letter }): accept with { $ac } or fewer found, reject with { $re } or more.
+lot-draw = Draw { $n } of { $lot } units (code letter { $letter }): { $ac ->
+    [0] accept only when none is found, reject with { $re } or more.
+   *[other] accept with { $ac } or fewer found, reject with { $re } or more.
+}
 lot-found = Found in the sample
 lot-inspection-failed = lot not accepted by the plan
 lot-inspection-passed = lot accepted by the plan
@@ -1087,7 +1093,10 @@ shipping-passed = inspection passed
 shipping-plan = { $cartons } cartons of { $units } units, { $weight } kg ± { $tolerance } kg each, GTIN { $gtin }
 shipping-plan-submit = Plan the inspection
 shipping-plan-title = Plan from the packing list
-shipping-progress = { $checked } of { $n } cartons checked, { $found } nonconformities
+shipping-progress = { $checked } of { $n } cartons checked, { $found ->
+    [one] 1 nonconformity
+   *[other] { $found } nonconformities
+}
 shipping-ready = Ready to ship
 shipping-recheck = Check again
 shipping-recheck-carton = Check the carton again
@@ -1164,7 +1173,10 @@ packing-total = Total
 packing-ready-count = { $ready } of { $batches } batches ready to ship (QC released and pre-shipment inspection passed).
 packing-footer = Packing list of PO { $po }
 shipping-packing-list-pdf = Packing list (PDF)
-lot-switching = Switching rules for this supplier's { $material }, after { $lots } lots inspected: { $severity } ({ $reason }).
+lot-switching = { $lots ->
+    [0] No lot of this supplier's { $material } inspected yet: the switching rules start on normal inspection (ISO 2859-1 9.2).
+   *[other] Switching rules for this supplier's { $material }, after { $lots } lots inspected: { $severity } ({ $reason }).
+}
 err-counts-by-class = plans by class count nonconforming units in each class; ask for nonconformities with a single AQL
 finding-too-many-nonconformities = { $found } nonconformities in the sample; the plan accepts { $accept }
 finding-nonconformities-within-plan = { $found } nonconformities in the sample of { $sample }; the plan accepts { $accept }
@@ -1175,3 +1187,10 @@ receipt-photos-hint = JPEG or PNG, several at once; they are kept with the check
 order-lots = Material lots in this order ({ $count })
 order-lots-none = No material lot is recorded for this order's batches.
 order-lots-batches = Batches
+err-day-ahead = { $day } is still to come
+err-receipt-not-released = batch { $batch } is not released by QC: it has not been shipped
+err-packed-more-than-lot = { $cartons } cartons of { $units } hold { $packed } units, more than the batch's { $lot }
+shipping-rechecked = checked again after it was put right
+receipt-none-released = No batch of this order has been released by QC yet: a receipt check follows delivery.
+warranty-claims = Warranty claims on this order ({ $count })
+lot-signed-by = signed by { $user }

@@ -898,7 +898,7 @@ err-serial-taken = 序列号 { $serial } 已被使用
 err-unit-has-serial = 样品 { $unit } 已有序列号
 err-serials-taken = 部分序列号或样品已被占用；未分配任何序列号
 err-serials-header = 表头须包含 unit 和 serial 两列
-err-not-found-serial = 没有样品的序列号为 { $serial }
+err-not-found-serial = 没有产品的序列号为 { $serial }
 err-ncr-internal-staff = 内部发现由工厂人员提出；客户请选择 customer_claim 或 receipt_check
 err-ncr-lot-staff = 责任物料批次由工厂人员指定
 err-batch-not-in-order = 批次 { $batch } 不属于订单 { $order }
@@ -959,7 +959,7 @@ trace-title = 查找样品
 trace-serial = 序列号
 trace-serial-hint = 输入或扫描标签。
 trace-find = 查找
-trace-unit = 序列号 { $serial }：样品 { $unit }
+trace-unit = 序列号 { $serial }：第 { $unit } 件
 trace-sampled = 检验
 trace-readings = 已抽检：{ $count } 个读数
 trace-not-sampled = 未抽检；由批次结果代表
@@ -1042,7 +1042,10 @@ lot-decision-none = 尚未签署判定。
 lot-decision-sign = 签署判定
 lot-decision-submit = 签署
 lot-document-hint = PDF、JPEG 或 PNG，最大 { $mb } MB，连同 SHA-256 一起保存。
-lot-draw = 从 { $lot } 件中抽取 { $n } 件（字码 { $letter }）：发现 { $ac } 个及以下接收，{ $re } 个及以上拒收。
+lot-draw = 从 { $lot } 件中抽取 { $n } 件（字码 { $letter }）：{ $ac ->
+    [0] 未发现不合格才接收，{ $re } 个及以上拒收。
+   *[other] 发现 { $ac } 个及以下接收，{ $re } 个及以上拒收。
+}
 lot-found = 样本中发现数
 lot-inspection-failed = 按方案不接收
 lot-inspection-passed = 按方案接收
@@ -1178,7 +1181,10 @@ packing-total = 合计
 packing-ready-count = { $batches } 个批次中 { $ready } 个可出货（已 QC 放行且出货前检验合格）。
 packing-footer = 采购单 { $po } 的装箱单
 shipping-packing-list-pdf = 装箱单（PDF）
-lot-switching = 该供应商 { $material } 已检验 { $lots } 批，转移规则：{ $severity }（{ $reason }）。
+lot-switching = { $lots ->
+    [0] 该供应商的 { $material } 尚无检验记录：转移规则从正常检验开始（ISO 2859-1 9.2）。
+   *[other] 该供应商 { $material } 已检验 { $lots } 批，转移规则：{ $severity }（{ $reason }）。
+}
 err-counts-by-class = 按类别的方案在每个类别中计不合格品数；如需计不合格数，请使用单一 AQL
 finding-too-many-nonconformities = 样本中有 { $found } 个不合格；方案接收数为 { $accept }
 finding-nonconformities-within-plan = 样本 { $sample } 件中有 { $found } 个不合格；方案接收数为 { $accept }
@@ -1189,3 +1195,10 @@ receipt-photos-hint = JPEG 或 PNG，可一次选择多张；照片将作为证�
 order-lots = 本订单使用的物料批次（{ $count }）
 order-lots-none = 本订单的批次尚未记录物料批次。
 order-lots-batches = 批次
+err-day-ahead = { $day } 尚未到来
+err-receipt-not-released = 批次 { $batch } 未经 QC 放行，尚未出货
+err-packed-more-than-lot = { $cartons } 箱 × { $units } 件共 { $packed } 件，超过本批次的 { $lot } 件
+shipping-rechecked = 整改后已重新检查
+receipt-none-released = 本订单尚无经 QC 放行的批次：收货检验在交货后进行。
+warranty-claims = 本订单的保修索赔（{ $count }）
+lot-signed-by = 签署人 { $user }

@@ -12,6 +12,7 @@ use crate::report::packing;
 use crate::service::batches::get_batch;
 use crate::service::delivery::{
     self, NewReceiptCheck, NewWarrantyClaim, ReceiptCheck, ReceiptPhoto, WarrantyAnswer,
+    WarrantyClaim,
 };
 use crate::service::photos::PhotoLimits;
 use crate::service::reports::language_asked;
@@ -35,7 +36,8 @@ pub fn config(cfg: &mut ServiceConfig) {
         .service(upload_receipt_photo)
         .service(get_receipt_photo)
         .service(get_receipt_thumbnail)
-        .service(claim_warranty);
+        .service(claim_warranty)
+        .service(warranty_claims);
 }
 
 /// Plans the batch's pre-shipment inspection from its packing list: the
@@ -250,6 +252,22 @@ pub async fn get_receipt_thumbnail(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     receipt_photo(db, caller, id.into_inner(), true).await
+}
+
+/// The warranty claims on an order: the customer's own, all for staff.
+#[utoipa::path(tag = "delivery",
+    responses((status = 200, body = Vec<WarrantyClaim>), (status = 404, body = Problem)))]
+#[get("/orders/{id}/warranty-claims")]
+pub async fn warranty_claims(
+    db: web::Data<Db>,
+    caller: Allowed<ReadResults>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<WarrantyClaim>>> {
+    let (order_id, visibility) = (id.into_inner(), caller.visibility());
+    Ok(web::Json(
+        db.read(move |c| delivery::warranty_claims(c, order_id, visibility))
+            .await?,
+    ))
 }
 
 /// A warranty claim on a unit's serial or a batch, answered with the

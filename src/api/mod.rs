@@ -377,7 +377,7 @@ mod tests {
             }
         }
         assert_eq!(
-            operations, 102,
+            operations, 103,
             "a route was added or removed: update this count"
         );
         assert!(document.paths.paths.contains_key("/healthz"));

@@ -183,12 +183,16 @@ pub fn record_receipt_check(
             .unwrap_or_default()
             .to_string(),
     };
+    let checked_on =
+        super::day_not_ahead(input.checked_on, "checked_on", &mut problems).to_string();
     problems.into_result()?;
+    if !super::shipping::qc_released(conn, batch_id)? {
+        return Err(AppError::conflict(
+            ErrorCode::NotReleased,
+            Message::new("err-receipt-not-released").arg("batch", batch.number),
+        ));
+    }
     let accepted = input.defects.is_empty();
-    let checked_on = input
-        .checked_on
-        .unwrap_or_else(|| Utc::now().date_naive())
-        .to_string();
     let row = ReceiptRow {
         id: 0,
         batch_id,
@@ -299,6 +303,8 @@ pub struct NewWarrantyClaim {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WarrantyAnswer {
     pub claim_id: i64,
+    /// What failed, as the claim says.
+    pub description: String,
     pub order: TracedOrder,
     pub batch: Batch,
     pub serial: Option<String>,
@@ -315,6 +321,39 @@ pub struct WarrantyAnswer {
     pub warranty_ends: Option<NaiveDate>,
     pub claim_date: NaiveDate,
     pub within_warranty: bool,
+}
+
+/// A warranty claim as recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WarrantyClaim {
+    pub id: i64,
+    pub batch_id: i64,
+    pub serial: Option<String>,
+    pub claim_date: String,
+    pub description: String,
+    pub within_warranty: bool,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The warranty claims on an order, oldest first.
+pub fn warranty_claims(
+    conn: &mut DbConnection,
+    order_id: i64,
+    visibility: Visibility,
+) -> AppResult<Vec<WarrantyClaim>> {
+    get_order(conn, order_id, visibility)?;
+    Ok(store::warranty_of_order(conn, order_id)?
+        .into_iter()
+        .map(|row| WarrantyClaim {
+            id: row.id,
+            batch_id: row.batch_id,
+            serial: row.serial,
+            claim_date: row.claim_date,
+            description: row.description,
+            within_warranty: row.within_warranty,
+            recorded_at: utc(row.recorded_at),
+        })
+        .collect())
 }
 
 pub fn claim_warranty(
@@ -352,7 +391,9 @@ pub fn claim_warranty(
         .map(|d| d.signed_at.date());
     let warranty_ends = released_on
         .and_then(|day| day.checked_add_months(Months::new(order.warranty_months as u32)));
-    let claim_date = input.claim_date.unwrap_or_else(|| Utc::now().date_naive());
+    let mut problems = Violations::default();
+    let claim_date = super::day_not_ahead(input.claim_date, "claim_date", &mut problems);
+    problems.into_result()?;
     let within_warranty = match (released_on, warranty_ends) {
         (Some(from), Some(to)) => (from..=to).contains(&claim_date),
         _ => false,
@@ -390,6 +431,7 @@ pub fn claim_warranty(
     let traced = super::trace::batch(conn, batch.id)?.order;
     Ok(WarrantyAnswer {
         claim_id,
+        description: row.description.clone(),
         order: traced,
         report: super::reports::list(conn, order.id, visibility)?.pop(),
         batch,

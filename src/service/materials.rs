@@ -14,6 +14,7 @@ use super::signatures::{self, Signing};
 use super::{enum_text, parse_enum, required_free_text, required_text, utc};
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
+use crate::domain::sampling::oc::Counts;
 use crate::domain::sampling::switching::{
     LotResult, Reason, Severity as SwitchingSeverity, SwitchingState,
 };
@@ -127,6 +128,8 @@ pub struct MaterialDecision {
     pub comment: String,
     pub supersedes: Option<i64>,
     pub signed_by: i64,
+    /// The signer's username, as the page shows it.
+    pub signer: String,
     pub signed_at: DateTime<Utc>,
 }
 
@@ -175,11 +178,9 @@ pub fn create_lot(
             Message::new("err-lot-size").arg("max", crate::domain::sampling::LotSize::MAX),
         );
     }
+    let received_on =
+        super::day_not_ahead(input.received_on, "received_on", &mut problems).to_string();
     problems.into_result()?;
-    let received_on = input
-        .received_on
-        .unwrap_or_else(|| Utc::now().date_naive())
-        .to_string();
     let id = store::insert_lot(
         conn,
         &MaterialLotRow {
@@ -261,9 +262,18 @@ fn view(conn: &mut DbConnection, row: MaterialLotRow) -> AppResult<MaterialLot> 
         flags.push(LotFlag::CertificateExpired);
     }
     let inspection = store::inspection_of(conn, row.id)?.map(inspection_view);
-    let decisions: Vec<MaterialDecision> = store::decisions_of(conn, row.id)?
+    let rows = store::decisions_of(conn, row.id)?;
+    let signers: Vec<i64> = rows.iter().map(|d| d.signed_by).collect();
+    let names: std::collections::HashMap<i64, String> =
+        crate::store::accounts::usernames(conn, &signers)?
+            .into_iter()
+            .collect();
+    let decisions: Vec<MaterialDecision> = rows
         .into_iter()
-        .map(decision_view)
+        .map(|d| {
+            let signer = names.get(&d.signed_by).cloned().unwrap_or_default();
+            decision_view(d, signer)
+        })
         .collect::<AppResult<_>>()?;
     let status = match decisions.last().map(|d| d.meaning) {
         None => LotStatus::Pending,
@@ -305,12 +315,13 @@ fn inspection_view(row: InspectionRow) -> MaterialInspection {
     }
 }
 
-fn decision_view(row: DecisionRow) -> AppResult<MaterialDecision> {
+fn decision_view(row: DecisionRow, signer: String) -> AppResult<MaterialDecision> {
     Ok(MaterialDecision {
         id: row.id,
         meaning: parse_enum(&row.meaning)?,
         comment: row.comment,
         supersedes: row.supersedes,
+        signer,
         signed_by: row.signed_by,
         signed_at: utc(row.signed_at),
     })
@@ -446,10 +457,18 @@ pub fn record_inspection(
         Some(&severity),
         input.counts.as_deref(),
     )?;
-    if input.found < 0 {
+    // Nonconforming units are at most the sample; nonconformities, several
+    // to a unit, are not bounded by it.
+    let most = match plan.counts {
+        Counts::NonconformingUnits => i64::from(plan.plan.sample_size),
+        Counts::Nonconformities => i64::MAX,
+    };
+    if !(0..=most).contains(&input.found) {
         return Err(AppError::invalid(
             "found",
-            Message::new("err-at-least").arg("min", 0),
+            Message::new("err-integer-between")
+                .arg("min", 0)
+                .arg("max", most),
         ));
     }
     store::insert_inspection(

@@ -106,6 +106,24 @@ pub fn device_time(taken_at: Option<DateTime<Utc>>) -> Result<Option<NaiveDateTi
     }
 }
 
+/// A day something happened (received, checked, claimed): today at the
+/// latest, or tomorrow for a site ahead of UTC; absent, today.
+pub fn day_not_ahead(
+    day: Option<chrono::NaiveDate>,
+    field: &str,
+    problems: &mut crate::error::Violations,
+) -> chrono::NaiveDate {
+    let today = Utc::now().date_naive();
+    let day = day.unwrap_or(today);
+    if day > today + chrono::Days::new(1) {
+        problems.add(
+            field,
+            Message::new("err-day-ahead").arg("day", day.to_string()),
+        );
+    }
+    day
+}
+
 /// Trims a required one-line text field (a name, a code, a number),
 /// answering the message for an empty one, one longer than `max`
 /// characters, or one holding a control character (a line break included).

@@ -86,6 +86,8 @@ pub struct Ncr {
     pub actions: Vec<NcrAction>,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Who signed the closure.
+    pub closed_by: Option<String>,
     /// The material lots behind the batch (or the lot named), and every
     /// order their other batches went into: staff only, else empty.
     pub material_lot_ids: Vec<i64>,
@@ -260,6 +262,12 @@ fn view(conn: &mut DbConnection, row: NcrRow, visibility: Visibility) -> AppResu
         actions,
         opened_at: utc(row.opened_at),
         closed_at: row.closed_at.map(utc),
+        closed_by: match row.closed_by {
+            Some(id) => crate::store::accounts::usernames(conn, &[id])?
+                .pop()
+                .map(|(_, name)| name),
+            None => None,
+        },
         material_lot_ids,
         material_lot_numbers,
         affected_orders,

@@ -145,6 +145,9 @@ pub struct ShipmentInspection {
     /// Every drawn carton checked.
     pub complete: bool,
     pub passed: bool,
+    /// The nonconformities reached the rejection number: the inspection
+    /// has failed, whatever the cartons still to check hold.
+    pub failed: bool,
 }
 
 /// Where a batch stands for shipping.
@@ -165,7 +168,7 @@ pub fn plan_inspection(
     batch_id: i64,
     input: NewShipmentInspection,
 ) -> AppResult<ShipmentInspection> {
-    get_batch(conn, batch_id, Visibility::Everything)?;
+    let batch = get_batch(conn, batch_id, Visibility::Everything)?;
     if !qc_released(conn, batch_id)? {
         return Err(AppError::conflict(
             ErrorCode::NotReleased,
@@ -180,6 +183,19 @@ pub fn plan_inspection(
         problems.add(
             "units_per_carton",
             Message::new("err-at-least").arg("min", 1),
+        );
+    }
+    // The last carton may be part full; more units than the batch holds
+    // is a packing list of something else.
+    let packed = input.cartons.saturating_mul(input.units_per_carton);
+    if input.cartons > 0 && input.units_per_carton > 0 && packed > batch.lot_size {
+        problems.add(
+            "cartons",
+            Message::new("err-packed-more-than-lot")
+                .arg("cartons", input.cartons)
+                .arg("units", input.units_per_carton)
+                .arg("packed", packed)
+                .arg("lot", batch.lot_size),
         );
     }
     for (field, value) in [
@@ -444,6 +460,7 @@ pub fn inspection(conn: &mut DbConnection, batch_id: i64) -> AppResult<Option<Sh
         seed: row.seed,
         drawn,
         passed: complete && nonconformities <= row.accept,
+        failed: nonconformities >= row.reject,
         complete,
         nonconformities,
         checks,
@@ -502,7 +519,7 @@ fn check_view(row: CartonRow) -> AppResult<CartonCheck> {
 }
 
 /// Whether the batch's QC decision in force releases it.
-fn qc_released(conn: &mut DbConnection, batch_id: i64) -> AppResult<bool> {
+pub fn qc_released(conn: &mut DbConnection, batch_id: i64) -> AppResult<bool> {
     Ok(crate::store::dispositions::dispositions_of(conn, batch_id)?
         .pop()
         .is_some_and(|d| d.meaning == "released" || d.meaning == "released_under_concession"))
@@ -547,7 +564,7 @@ pub fn packing_list(
             gtin: i.gtin,
             pre_shipment: if i.passed {
                 "passed"
-            } else if i.complete {
+            } else if i.complete || i.failed {
                 "failed"
             } else {
                 "in_progress"

@@ -135,3 +135,11 @@ pub fn receipt_photo_bytes(
             .optional()
     }
 }
+
+pub fn warranty_of_order(conn: &mut DbConnection, order_id: i64) -> QueryResult<Vec<WarrantyRow>> {
+    warranty_claims::table
+        .filter(warranty_claims::order_id.eq(order_id))
+        .order(warranty_claims::id)
+        .select(WarrantyRow::as_select())
+        .load(conn)
+}

@@ -159,7 +159,7 @@ fn order_lots_card(session: &Session, traced: &crate::service::trace::OrderTrace
                             th scope="row" { a href={ "/materials/" (lot.id) } { (lot.lot_number) } }
                             td { (lot.material) }
                             td { (lot.supplier) }
-                            td { (super::materials::status_badge(session, lot.status)) }
+                            td { (super::materials::status_badge(session, lot.status)) " " (super::materials::flags(session, lot)) }
                             td {
                                 @for b in traced.batches.iter().filter(|b| b.material_lots.iter().any(|u| u.material_lot.id == lot.id)) {
                                     a href={ "/batches/" (b.batch.id) } { (message(lang, "batch-number", &[("number", b.batch.number.into())])) } " "

@@ -11,15 +11,17 @@ use super::session::{html_response, PageError, Session};
 use crate::api::extract::read_upload;
 use crate::api::visual::{prepare_photo, PHOTO_LIMIT};
 use crate::domain::access::{Permission, Visibility};
-use crate::error::{AppResult, Message, Violations};
+use crate::error::{AppError, AppResult, Message, Violations};
 use crate::i18n::message;
 use crate::service::batches::{self, Batch};
 use crate::service::delivery::{
     self, FoundDefect, NewReceiptCheck, NewWarrantyClaim, ReceiptCheck, WarrantyAnswer,
+    WarrantyClaim,
 };
 use crate::service::ncrs::{self, Ncr, NcrSource, NewNcr};
 use crate::service::orders::{self, Order};
 use crate::service::photos::PhotoLimits;
+use crate::service::shipping::qc_released;
 use crate::store::{Db, PageRequest};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -33,6 +35,9 @@ const DEFECT_ROWS: usize = 4;
 struct OrderClaims {
     order: Order,
     batches: Vec<Batch>,
+    /// The batches QC released: the ones delivered, checked and claimed.
+    released: Vec<Batch>,
+    warranty: Vec<WarrantyClaim>,
     checks: Vec<(Batch, Vec<ReceiptCheck>)>,
     ncrs: Vec<Ncr>,
 }
@@ -46,6 +51,13 @@ async fn load(db: &Db, session: &Session, order_id: i64) -> AppResult<OrderClaim
             per_page: 200,
         };
         let batches = batches::list_batches(c, order_id, visibility, all)?.items;
+        let mut released = Vec::new();
+        for batch in &batches {
+            if qc_released(c, batch.id)? {
+                released.push(batch.clone());
+            }
+        }
+        let warranty = delivery::warranty_claims(c, order_id, visibility)?;
         let mut checks = Vec::new();
         for batch in &batches {
             let recorded = delivery::receipt_checks(c, batch.id, visibility)?;
@@ -60,6 +72,8 @@ async fn load(db: &Db, session: &Session, order_id: i64) -> AppResult<OrderClaim
         Ok(OrderClaims {
             order,
             batches,
+            released,
+            warranty,
             checks,
             ncrs,
         })
@@ -173,12 +187,14 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
                     }
                 }
             }
+            @if data.released.is_empty() { p.muted { (t("receipt-none-released")) } }
+            @else {
             form method="post" action={ "/orders/" (data.order.id) "/receipt-checks" } enctype="multipart/form-data" novalidate {
                 h3 { (t("receipt-record")) }
                 p.muted { (t("receipt-hint")) }
                 (form.csrf())
                 div.fields-row {
-                    (form.select("batch_id", "batch", &batch_options(session, &data.batches, None), ""))
+                    (form.select("batch_id", "batch", &batch_options(session, &data.released, None), ""))
                     (form.input("units_checked", "receipt-units-checked", "text", "numeric", ""))
                     (form.input("checked_on", "receipt-checked-on", "date", "numeric", &today(session)))
                 }
@@ -203,6 +219,7 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
                 }
                 (form.general(&receipt_fields()))
                 p { button type="submit" { (t("receipt-record")) } }
+            }
             }
         }
     }
@@ -262,12 +279,30 @@ fn warranty_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal
             (form.csrf())
             div.fields-row {
                 (form.input("serial", "warranty-serial", "text", "text", ""))
-                (form.select("batch_id", "warranty-or-batch", &batch_options(session, &data.batches, Some("warranty-by-serial")), ""))
+                (form.select("batch_id", "warranty-or-batch", &batch_options(session, &data.released, Some("warranty-by-serial")), ""))
                 (form.input("claim_date", "warranty-claim-date", "date", "numeric", &today(session)))
             }
             (form.textarea("description", "warranty-description"))
             (form.general(&["serial", "batch_id", "claim_date", "description"]))
             p { button type="submit" { (t("warranty-submit")) } }
+            @if !data.warranty.is_empty() {
+                h3 { (message(session.lang, "warranty-claims", &[("count", data.warranty.len().into())])) }
+                ul {
+                    @for claim in &data.warranty {
+                        li {
+                            strong { (claim.claim_date) } " · "
+                            @match (&claim.serial, data.batches.iter().find(|b| b.id == claim.batch_id)) {
+                                (Some(serial), _) => (serial),
+                                (None, Some(batch)) => (message(session.lang, "batch-number", &[("number", batch.number.into())])),
+                                (None, None) => "—",
+                            }
+                            " · "
+                            @if claim.within_warranty { span.good { (t("warranty-within")) } } @else { span.bad { (t("warranty-outside")) } }
+                            div { (claim.description) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -288,6 +323,7 @@ fn warranty_answer(session: &Session, answer: &WarrantyAnswer) -> Markup {
                     ("claimed", answer.claim_date.to_string().into()),
                 ]))
             }
+            p { (answer.description) }
             dl.fields {
                 dt { (t("batch")) }
                 dd { (message(lang, "work-batch", &[("po", answer.order.po_number.as_str().into()), ("number", answer.batch.number.into())])) }
@@ -409,9 +445,23 @@ pub async fn record_receipt_check(
             .map(|check| match check.ncr_id {
                 Some(ncr) => format!("/ncrs/{ncr}"),
                 None => format!("/orders/{order_id}/claims#receipt"),
-            }),
+            })
+            .map_err(to_form_lines),
     };
     answer(&db, &session, order_id, "receipt", entered, stored).await
+}
+
+/// Names the service's `defects[i].defect` and `defects[i].count` by the
+/// form's lines, so that each message stands beside its field.
+fn to_form_lines(mut error: AppError) -> AppError {
+    for field in &mut error.errors {
+        if let Some(rest) = field.field.strip_prefix("defects[") {
+            if let Some((line, column)) = rest.split_once("].") {
+                field.field = format!("{column}{line}");
+            }
+        }
+    }
+    error
 }
 
 /// A batch chosen on an order's page belongs to that order.
@@ -423,7 +473,7 @@ fn in_order(
 ) -> AppResult<()> {
     let batch = batches::get_batch(conn, batch_id, visibility)?;
     if batch.order_id != order_id {
-        return Err(crate::error::AppError::invalid(
+        return Err(AppError::invalid(
             "batch_id",
             Message::new("err-batch-not-in-order")
                 .arg("batch", batch_id)

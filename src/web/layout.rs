@@ -101,6 +101,8 @@ span.drawn { display: inline-block; min-width: 2.6rem; padding: .2rem .45rem; ma
 span.drawn.done { background: #e7f5ec; border-color: #1b7f3b; color: #14532d; }
 .thumbs { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0; }
 .thumbs img { width: 96px; height: 72px; object-fit: cover; border-radius: 6px; border: 1px solid var(--line); }
+span.drawn.found { background: #fdecea; border-color: #b42318; color: #7a1a12; }
+tr.superseded td, tr.superseded th { color: var(--muted); }
 select, input[type=number] { width: 100%; font: inherit; font-size: 1.05rem; padding: .6rem .7rem; min-height: 48px; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 form.freeze { border-top: 1px solid var(--line); margin-top: 1.25rem; }
 figcaption { color: var(--muted); font-size: .9rem; text-align: center; margin-top: .5rem; }

@@ -47,7 +47,7 @@ pub fn status_badge(session: &Session, status: LotStatus) -> Markup {
     html! { span class=(class) { (session.t(&format!("lot-status-{}", enum_text(status).replace('_', "-")))) } }
 }
 
-fn flags(session: &Session, lot: &MaterialLot) -> Markup {
+pub fn flags(session: &Session, lot: &MaterialLot) -> Markup {
     html! {
         @for flag in &lot.flags {
             span.bad { "⚑ " (session.t(&format!("lot-flag-{}", enum_text(*flag).replace('_', "-")))) } " "
@@ -182,19 +182,29 @@ pub async fn receive_lot(
 // ── One lot ─────────────────────────────────────────────────────────────
 
 /// One lot: documents, inspection, decisions, and the batches and orders
-/// it went into; for staff who may, the forms that record each. A query
-/// (`aql`, `level`, `inspection`, `counts`) previews the inspection plan.
+/// it went into; for staff who may, the forms that record each.
 #[get("/materials/{id}")]
 pub async fn material_page(
     db: web::Data<Db>,
     session: Session,
     id: web::Path<i64>,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     session.caller.require(Permission::Trace)?;
-    let preview = Entered::new(query.into_inner());
-    let preview = (!preview.text("aql").is_empty()).then_some(preview);
-    render_lot(&db, &session, id.into_inner(), preview, None).await
+    render_lot(&db, &session, id.into_inner(), None, None).await
+}
+
+/// The lot's page again with the inspection plan its form's AQL, level,
+/// severity and count give, before the count found is entered (posted,
+/// so that the form's CSRF token stays out of addresses).
+#[post("/materials/{id}/preview")]
+pub async fn preview_plan(
+    db: web::Data<Db>,
+    session: Session,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let entered = posted(&session, form, Permission::ReceiveMaterial)?;
+    render_lot(&db, &session, id.into_inner(), Some(entered), None).await
 }
 
 async fn render_lot(
@@ -400,7 +410,7 @@ fn inspection_form(
                 ]))
             }
             p {
-                button.quiet type="submit" formmethod="get" formaction={ "/materials/" (lot.id) "#inspection" } { (t("lot-show-plan")) }
+                button.quiet type="submit" formaction={ "/materials/" (lot.id) "/preview#inspection" } { (t("lot-show-plan")) }
             }
             @match plan {
                 Some(Ok(plan)) => p.notice.ok role="status" {
@@ -457,6 +467,7 @@ fn decision_card(session: &Session, lot: &MaterialLot, refused: Option<&Refusal>
             @for d in &lot.decisions {
                 p class=[(Some(d.id) != in_force.map(|f| f.id)).then_some("superseded")] {
                     strong { (t(&format!("lot-status-{}", enum_text(d.meaning).replace('_', "-")))) }
+                    " · " (message(session.lang, "lot-signed-by", &[("user", d.signer.as_str().into())]))
                     " · " (session.when(d.signed_at))
                 }
                 blockquote.comment { (d.comment) }

@@ -78,6 +78,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(materials::materials_page)
         .service(materials::receive_lot)
         .service(materials::material_page)
+        .service(materials::preview_plan)
         .service(materials::attach_document)
         .service(materials::record_inspection)
         .service(materials::sign_decision)

@@ -72,9 +72,12 @@ pub fn ncr_row(session: &Session, n: &Ncr) -> Markup {
 
 fn ncr_state(session: &Session, n: &Ncr) -> Markup {
     match n.closed_at {
-        Some(closed) => {
-            html! { span.good { (session.t("ncr-closed")) } " · " (session.day(closed)) }
-        }
+        Some(closed) => html! {
+            span.good { (session.t("ncr-closed")) } " · " (session.day(closed))
+            @if let Some(signer) = &n.closed_by {
+                " · " (message(session.lang, "lot-signed-by", &[("user", signer.as_str().into())]))
+            }
+        },
         None => html! { span.warn { (session.t("ncr-open")) } },
     }
 }

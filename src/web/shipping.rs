@@ -6,7 +6,7 @@
 use super::batches::number;
 use super::fields::{checked, posted, store, Entered, FormView, Refusal};
 use super::layout::page;
-use super::materials::status_badge;
+use super::materials::{flags, status_badge};
 use super::session::{html_response, PageError, Session};
 use crate::api::extract::{read_upload, UploadLimit};
 use crate::domain::access::{permits, Permission, Visibility};
@@ -156,7 +156,7 @@ fn materials_card(session: &Session, data: &ShippingPage, refused: Option<&Refus
                             th scope="row" { a href={ "/materials/" (u.material_lot.id) } { (u.material_lot.lot_number) } }
                             td { (u.material_lot.material) }
                             td { (u.material_lot.supplier) }
-                            td { (status_badge(session, u.material_lot.status)) }
+                            td { (status_badge(session, u.material_lot.status)) " " (flags(session, &u.material_lot)) }
                             td { (u.concession.as_deref().unwrap_or("—")) }
                         }
                     } }
@@ -249,24 +249,28 @@ fn shipment_card(
                             ("n", i.sample_size.into()), ("ac", i.accept.into()), ("re", i.reject.into()),
                         ]))
                     }
-                    p class=(if i.passed { "good" } else if i.complete { "bad" } else { "" }) {
+                    p class=(if i.passed { "good" } else if i.complete || i.failed { "bad" } else { "" }) {
                         strong { (message(lang, "shipping-progress", &[
                             ("checked", i.checks.len().into()), ("n", i.sample_size.into()), ("found", i.nonconformities.into()),
                         ])) }
-                        @if i.complete { " · " (t(if i.passed { "shipping-passed" } else { "shipping-failed" })) }
+                        @if i.passed { " · " (t("shipping-passed")) }
+                        @else if i.complete || i.failed { " · " (t("shipping-failed")) }
                     }
                     @if let (Some(seed), false) = (i.seed, i.drawn.is_empty()) {
                         p #drawn {
                             (message(lang, "shipping-drawn", &[("seed", seed.to_string().into())])) " "
                             @for carton in sorted(&i.drawn) {
-                                @if i.checks.iter().any(|c| c.carton == carton) { span.drawn.done { (carton) " ✓" } }
-                                @else { span.drawn { (carton) } }
+                                @match i.checks.iter().find(|c| c.carton == carton) {
+                                    Some(c) if c.findings.is_empty() => span.drawn.done { (carton) " ✓" },
+                                    Some(_) => span.drawn.found { (carton) " ✗" },
+                                    None => span.drawn { (carton) },
+                                }
                                 " "
                             }
                         }
                         p.muted { (t("shipping-drawn-hint")) }
                     }
-                    @if !i.checks.is_empty() { (checks_table(session, data.batch.id, &i.checks)) }
+                    @if !i.history.is_empty() { (checks_table(session, data.batch.id, &i.history)) }
                     @if permits(session.caller.role, Permission::RecordResults) {
                         (carton_form(session, data, refused, recheck.and_then(|id| i.checks.iter().find(|c| c.id == id))))
                     }
@@ -316,16 +320,18 @@ fn checks_table(session: &Session, batch_id: i64, checks: &[CartonCheck]) -> Mar
                     th scope="col" { (t("shipping-findings")) }
                 } }
                 tbody { @for c in checks {
-                    tr {
+                    @let superseded = checks.iter().any(|later| later.supersedes == Some(c.id));
+                    tr class=[superseded.then_some("superseded")] {
                         th scope="row" { (c.carton) }
                         td.num { (c.units_counted) }
                         td.num { (number(Some(c.gross_weight_kg), 3)) }
-                        td { code { (c.barcode) } }
+                        td.nowrap { code { (c.barcode) } }
                         td {
                             @if c.findings.is_empty() { span.good { "✓ " (t("shipping-carton-ok")) } }
                             @else {
                                 span.bad { (c.findings.iter().map(|f| t(&format!("carton-finding-{}", enum_text(*f).replace('_', "-")))).collect::<Vec<_>>().join(", ")) }
-                                " " a href={ "/batches/" (batch_id) "/shipment?recheck=" (c.id) "#carton" } { (t("shipping-recheck")) }
+                                @if superseded { " · " (t("shipping-rechecked")) }
+                                @else { " " a href={ "/batches/" (batch_id) "/shipment?recheck=" (c.id) "#carton" } { (t("shipping-recheck")) } }
                             }
                         }
                     }

@@ -194,6 +194,13 @@ async fn build_world(app: &TestApp) -> World {
                 json!({"order_id": order["id"], "source": "internal", "description": "found on the line"}),
             )
             .await;
+        // Delivered: released (under concession, its data being partial).
+        app.create(
+            &format!("/api/v1/batches/{batch_id}/disposition"),
+            json!({"password": PASSWORD, "meaning": "released_under_concession",
+                   "comment": "released for the access test"}),
+        )
+        .await;
         let check = app
             .create(
                 &format!("/api/v1/batches/{batch_id}/receipt-checks"),

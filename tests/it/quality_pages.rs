@@ -123,7 +123,7 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
         .get("/api/v1/sampling/iso2859-1?lot_size=5000&aql=0.65")
         .await;
     set(&lead, "#inspect-aql", "0.65").await;
-    click(&lead, "button[formmethod=get]").await;
+    click(&lead, "button[formaction$='/preview#inspection']").await;
     until(
         &lead,
         "the plan shown",
@@ -139,7 +139,7 @@ pub async fn a_lot_a_carton_and_a_claim_go_through_the_pages(backend: Backend) {
     type_into(&lead, "#inspect-found", "1").await;
     click(
         &lead,
-        "form[action$='/inspection'] button[type=submit]:not([formmethod])",
+        "form[action$='/inspection'] button[type=submit]:not([formaction])",
     )
     .await;
     until(

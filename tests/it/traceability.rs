@@ -343,6 +343,15 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     let shipment = format!("/api/v1/batches/{}/shipment-inspection", a.batch_id);
     let packing = json!({"cartons": 50, "units_per_carton": 2, "gross_weight_kg": 1.1,
                          "carton_volume_m3": 0.012, "gtin": "6291041500214"});
+    let mut overpacked = packing.clone();
+    overpacked["units_per_carton"] = json!(3);
+    let (status, too_many) = lead.post(&shipment, &overpacked).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{too_many}");
+    assert_eq!(
+        error_fields(&too_many),
+        ["gtin", "cartons"],
+        "150 units of a lot of 100"
+    );
     let (status, bad_gtin) = lead.post(&shipment, &packing).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad_gtin}");
     assert_eq!(error_fields(&bad_gtin), ["gtin"]);
@@ -581,6 +590,17 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     let check = json!({"units_checked": 50, "defects": [{"defect": "flickers", "count": 3}]});
     let (status, _) = nordlicht.post(&receipt, &check).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another customer's batch");
+    let (status, unshipped) = nordlicht
+        .post(
+            &format!("/api/v1/batches/{batch_b}/receipt-checks"),
+            &json!({"units_checked": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{unshipped}");
+    assert_eq!(
+        unshipped["code"], "not_released",
+        "a batch not released is not delivered"
+    );
     let (status, checked) = helios.post(&receipt, &check).await;
     assert_eq!(status, StatusCode::CREATED, "{checked}");
     assert_eq!(checked["accepted"], false);
@@ -608,13 +628,23 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
         warranty["warranty_ends"],
         json!((released + chrono::Months::new(24)).to_string())
     );
-    let (_, late) = helios
+    // A claim dated before the release lies outside the warranty; one
+    // dated in the future is refused.
+    let (_, early) = helios
+        .post(
+            "/api/v1/warranty-claims",
+            &json!({"serial": serial, "description": "does not light", "claim_date": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(early["within_warranty"], false, "{early}");
+    let (status, ahead) = helios
         .post(
             "/api/v1/warranty-claims",
             &json!({"serial": serial, "description": "does not light", "claim_date": "2040-01-01"}),
         )
         .await;
-    assert_eq!(late["within_warranty"], false, "{late}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{ahead}");
+    assert_eq!(error_fields(&ahead), ["claim_date"]);
     let (status, not_theirs) = nordlicht
         .post(
             "/api/v1/warranty-claims",
@@ -818,6 +848,25 @@ pub async fn material_lots_switch_per_supplier_and_material(backend: Backend) {
             inspected["inspection"].clone()
         }
     };
+    let impossible = inspector
+        .create(
+            "/api/v1/material-lots",
+            json!({"supplier_id": led_co, "material": "Lens", "lot_number": "X-1",
+                   "quantity": 5000, "certificate_required": false}),
+        )
+        .await;
+    let (status, refused) = inspector
+        .post(
+            &format!("/api/v1/material-lots/{}/inspection", impossible["id"]),
+            &json!({"aql": 1.0, "found": 201}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more nonconforming units than the sample of 200: {refused}"
+    );
+    assert_eq!(error_fields(&refused), ["found"]);
     let first = inspect(led_co.clone(), "LED 2835", 50).await;
     assert_eq!(first["inspection"], "normal");
     assert_eq!(first["passed"], false);
