@@ -1194,3 +1194,5 @@ shipping-rechecked = checked again after it was put right
 receipt-none-released = No batch of this order has been released by QC yet: a receipt check follows delivery.
 warranty-claims = Warranty claims on this order ({ $count })
 lot-signed-by = signed by { $user }
+ncr-evidence = Evidence: the receipt checks of the batch
+lot-received-on = received { $day }

@@ -1202,3 +1202,5 @@ shipping-rechecked = 整改后已重新检查
 receipt-none-released = 本订单尚无经 QC 放行的批次：收货检验在交货后进行。
 warranty-claims = 本订单的保修索赔（{ $count }）
 lot-signed-by = 签署人 { $user }
+ncr-evidence = 证据：该批次的收货检验
+lot-received-on = { $day } 入库

@@ -195,9 +195,17 @@ pub fn open(
 
 pub fn get(conn: &mut DbConnection, id: i64, visibility: Visibility) -> AppResult<Ncr> {
     let missing = || AppError::not_found(Message::new("err-not-found-ncr").arg("id", id));
-    let row = store::find_ncr(conn, id)?.ok_or_else(missing)?;
+    let row = store::find_ncr(conn, id)?
+        .filter(|row| shown_to(row, visibility))
+        .ok_or_else(missing)?;
     super::orders::get_order(conn, row.order_id, visibility).map_err(|_| missing())?;
     view(conn, row, visibility)
+}
+
+/// Staff see every report; a customer its own claims and receipt checks,
+/// not the factory's internal findings on its orders.
+fn shown_to(row: &NcrRow, visibility: Visibility) -> bool {
+    visibility == Visibility::Everything || row.source != enum_text(NcrSource::Internal)
 }
 
 /// Reports newest first: all for staff, a customer's own for a customer.
@@ -210,6 +218,7 @@ pub fn list(conn: &mut DbConnection, visibility: Visibility) -> AppResult<Vec<Nc
         }
     };
     rows.into_iter()
+        .filter(|row| shown_to(row, visibility))
         .map(|row| view(conn, row, visibility))
         .collect()
 }

@@ -165,27 +165,7 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
             h2 #receipt-heading { (t("receipt-title")) }
             @for (batch, checks) in &data.checks {
                 h3 { (message(lang, "batch-number", &[("number", batch.number.into())])) }
-                ul {
-                    @for check in checks {
-                        li {
-                            strong { (check.checked_on) } " · "
-                            (message(lang, "receipt-units", &[("units", check.units_checked.into())])) " · "
-                            @if check.accepted { span.good { (t("receipt-accepted")) } }
-                            @else {
-                                span.bad { (t("receipt-defects")) ": " }
-                                (check.defects.iter().map(|d| format!("{} × {}", d.defect, d.count)).collect::<Vec<_>>().join(", "))
-                            }
-                            @if !check.note.is_empty() { div.muted { (check.note) } }
-                            @if !check.photos.is_empty() {
-                                div.thumbs {
-                                    @for photo in &check.photos {
-                                        a href=(photo.url) { img src=(photo.thumbnail_url) alt=(t("receipt-photo")) loading="lazy"; }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (receipt_list(session, checks))
             }
             @if data.released.is_empty() { p.muted { (t("receipt-none-released")) } }
             @else {
@@ -220,6 +200,36 @@ fn receipt_card(session: &Session, data: &OrderClaims, refused: Option<&Refusal>
                 (form.general(&receipt_fields()))
                 p { button type="submit" { (t("receipt-record")) } }
             }
+            }
+        }
+    }
+}
+
+/// Receipt checks as recorded: the day, the units checked, accepted or the
+/// defects found, the note and the photos.
+pub fn receipt_list(session: &Session, checks: &[ReceiptCheck]) -> Markup {
+    let lang = session.lang;
+    let t = |key: &str| session.t(key);
+    html! {
+        ul {
+            @for check in checks {
+                li {
+                    strong { (check.checked_on) } " · "
+                    (message(lang, "receipt-units", &[("units", check.units_checked.into())])) " · "
+                    @if check.accepted { span.good { (t("receipt-accepted")) } }
+                    @else {
+                        span.bad { (t("receipt-defects")) ": " }
+                        (check.defects.iter().map(|d| format!("{} × {}", d.defect, d.count)).collect::<Vec<_>>().join(", "))
+                    }
+                    @if !check.note.is_empty() { div.muted { (check.note) } }
+                    @if !check.photos.is_empty() {
+                        div.thumbs {
+                            @for photo in &check.photos {
+                                a href=(photo.url) { img src=(photo.thumbnail_url) alt=(t("receipt-photo")) loading="lazy"; }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -118,17 +118,19 @@ async fn render_materials(
                         thead { tr {
                             th scope="col" { (t("lot-number")) } th scope="col" { (t("lot-material")) }
                             th scope="col" { (t("lot-supplier")) } th.num scope="col" { (t("lot-quantity")) }
-                            th scope="col" { (t("lot-received")) } th scope="col" { (t("lot-status")) }
+                            th scope="col" { (t("lot-status")) }
                         } }
                         tbody {
                             @for lot in &lots {
                                 tr {
-                                    th scope="row" { a href={ "/materials/" (lot.id) } { (lot.lot_number) } }
+                                    th scope="row" {
+                                        a href={ "/materials/" (lot.id) } { (lot.lot_number) }
+                                        div.muted { (message(session.lang, "lot-received-on", &[("day", lot.received_on.as_str().into())])) }
+                                    }
                                     td { (lot.material) }
                                     td { (lot.supplier) }
                                     td.num { (lot.quantity) }
-                                    td.nowrap { (lot.received_on) }
-                                    td { (status_badge(session, lot.status)) " " (flags(session, lot)) }
+                                    td { (status_badge(session, lot.status)) div { (flags(session, lot)) } }
                                 }
                             }
                         }

@@ -11,8 +11,11 @@ use crate::domain::access::{permits, Permission, Visibility};
 use crate::error::{AppResult, Violations};
 use crate::i18n::message;
 use crate::service::auth::AuthSettings;
+use crate::service::delivery;
 use crate::service::enum_text;
-use crate::service::ncrs::{self, CloseNcr, Investigation, Ncr, NcrDisposition, NewAction};
+use crate::service::ncrs::{
+    self, CloseNcr, Investigation, Ncr, NcrDisposition, NcrSource, NewAction,
+};
 use crate::store::Db;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -101,7 +104,20 @@ async fn render_ncr(
     refused: Option<Refusal>,
 ) -> Result<HttpResponse, PageError> {
     let visibility = session.caller.visibility();
-    let n = db.read(move |c| ncrs::get(c, id, visibility)).await?;
+    let (n, checks) = db
+        .read(move |c| {
+            let n = ncrs::get(c, id, visibility)?;
+            // A report from a receipt check: the checks of its batch are
+            // the evidence (what was found, notes, photos).
+            let checks = match (n.source, n.batch_id) {
+                (NcrSource::ReceiptCheck, Some(batch)) => {
+                    delivery::receipt_checks(c, batch, visibility)?
+                }
+                _ => Vec::new(),
+            };
+            Ok((n, checks))
+        })
+        .await?;
     let lang = session.lang;
     let t = |key: &str| session.t(key);
     let title = format!("NCR-{}", n.id);
@@ -126,6 +142,12 @@ async fn render_ncr(
                 dt { (t("ncr-opened")) } dd { (session.when(n.opened_at)) }
             }
             blockquote.comment { (n.description) }
+        }
+        @if !checks.is_empty() {
+            section.card aria-labelledby="evidence" {
+                h2 #evidence { (t("ncr-evidence")) }
+                (super::claims::receipt_list(session, &checks))
+            }
         }
         section.card #capa aria-labelledby="capa-heading" {
             h2 #capa-heading { (t("ncr-capa")) }

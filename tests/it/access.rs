@@ -191,7 +191,7 @@ async fn build_world(app: &TestApp) -> World {
         let ncr = app
             .create(
                 "/api/v1/ncrs",
-                json!({"order_id": order["id"], "source": "internal", "description": "found on the line"}),
+                json!({"order_id": order["id"], "source": "customer_claim", "description": "found at the customer's"}),
             )
             .await;
         // Delivered: released (under concession, its data being partial).

@@ -685,6 +685,18 @@ pub async fn a_material_lot_is_traced_from_receipt_to_a_closed_claim(backend: Ba
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, their_list) = nordlicht.get("/api/v1/ncrs").await;
     assert_eq!(their_list, json!([]));
+    // The factory's internal finding on the customer's order stays the
+    // factory's.
+    let internal = lead
+        .create(
+            "/api/v1/ncrs",
+            json!({"order_id": a.order_id, "source": "internal", "description": "solder voids on line 2"}),
+        )
+        .await;
+    let (status, _) = helios
+        .get(&format!("/api/v1/ncrs/{}", internal["id"]))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, own_list) = helios.get("/api/v1/ncrs").await;
     let mut own = vec![ncr_id, checked["ncr_id"].as_i64().unwrap()];
     own.sort_unstable();
