@@ -150,10 +150,11 @@ pub async fn packing_list_pdf(
 }
 
 /// The customer's check of a delivered batch: accepted, or the defects
-/// found with their counts (which open a non-conformance report).
+/// found with their counts (which open a non-conformance report). A batch
+/// not released by QC has not been delivered (409 `not_released`).
 #[utoipa::path(tag = "delivery", request_body = NewReceiptCheck,
     responses((status = 201, body = ReceiptCheck), (status = 404, body = Problem),
-              (status = 422, body = Problem)))]
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/batches/{id}/receipt-checks")]
 pub async fn record_receipt_check(
     db: web::Data<Db>,
