@@ -195,6 +195,25 @@ pub fn label(language: ReportLanguage, key: &str) -> String {
     in_report(language, " / ", |lang| text(lang, key))
 }
 
+/// A number to `decimals` places with its thousands grouped by commas,
+/// as quantities print in English and in Chinese alike (12,500).
+pub fn grouped(value: f64, decimals: usize) -> String {
+    let fixed = format!("{value:.decimals$}");
+    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    match fraction {
+        "" => format!("{sign}{out}"),
+        fraction => format!("{sign}{out}.{fraction}"),
+    }
+}
+
 /// A sentence of a report with its arguments: Chinese, then English on
 /// the next line, when bilingual.
 pub fn sentence(language: ReportLanguage, key: &str, args: &[(&str, FluentValue)]) -> String {
@@ -225,6 +244,15 @@ fn keys(source: &str) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn thousands_are_grouped_and_decimals_kept() {
+        assert_eq!(super::grouped(1234567.0, 0), "1,234,567");
+        assert_eq!(super::grouped(999.0, 0), "999");
+        assert_eq!(super::grouped(1000.5, 1), "1,000.5");
+        assert_eq!(super::grouped(55.0, 3), "55.000");
+        assert_eq!(super::grouped(-12345.678, 2), "-12,345.68");
+    }
     use super::*;
     use std::collections::BTreeSet;
 

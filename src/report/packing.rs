@@ -9,27 +9,8 @@ use super::pdf::{render_blocks, PageFrame};
 use crate::domain::language::ReportLanguage;
 use crate::domain::packing::{PackingList, PackingRow};
 use crate::error::AppResult;
-use crate::i18n::{in_report, label, message, sentence};
+use crate::i18n::{grouped, in_report, label, message, sentence};
 use chrono::{DateTime, Utc};
-
-/// A number to `decimals` places with thousands grouped, as a packing
-/// list prints it.
-fn grouped(value: f64, decimals: usize) -> String {
-    let fixed = format!("{value:.decimals$}");
-    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
-    let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    match fraction {
-        "" => format!("{sign}{out}"),
-        fraction => format!("{sign}{out}.{fraction}"),
-    }
-}
 
 fn blocks(language: ReportLanguage, list: &PackingList, date: DateTime<Utc>) -> Vec<Block> {
     let t = |key: &str| label(language, key);
@@ -136,18 +117,4 @@ pub fn pdf(
         }),
     };
     render_blocks(blocks(language, list, date), &frame)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grouped;
-
-    #[test]
-    fn thousands_are_grouped_and_decimals_kept() {
-        assert_eq!(grouped(1234567.0, 0), "1,234,567");
-        assert_eq!(grouped(999.0, 0), "999");
-        assert_eq!(grouped(1000.5, 1), "1,000.5");
-        assert_eq!(grouped(55.0, 3), "55.000");
-        assert_eq!(grouped(-12345.678, 2), "-12,345.68");
-    }
 }

@@ -14,7 +14,7 @@ use crate::domain::sampling::plan::Plan;
 use crate::domain::template::Severity;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
-use crate::i18n::{message, text};
+use crate::i18n::{grouped, message, text};
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::visual::{self, Inspection, VisualSummary};
 use crate::service::{batches, catalog, dispositions, orders, photos, plans, reports};
@@ -113,7 +113,7 @@ pub async fn order_page(
                                 @let name = message(lang, "batch-number", &[("number", batch.number.into())]);
                                 @if staff { a href={ "/batches/" (batch.id) } { (name) } } @else { (name) }
                             }
-                            td.num { (batch.lot_size) }
+                            td.num { (grouped(batch.lot_size as f64, 0)) }
                             td { (batch.line.as_deref().unwrap_or("—")) }
                             td { (session.day(batch.created_at)) }
                             td.nowrap {

@@ -4,7 +4,7 @@
 //! only its own orders (the service's visibility); staff reach all and may
 //! also open internal findings.
 
-use super::fields::{checked, posted, store, Entered, FormView, Refusal};
+use super::fields::{allowed, posted, store, Entered, FormView, Refusal};
 use super::layout::page;
 use super::ncrs::ncr_row;
 use super::session::{html_response, PageError, Session};
@@ -423,7 +423,7 @@ pub async fn record_receipt_check(
 ) -> Result<HttpResponse, PageError> {
     let order_id = id.into_inner();
     let upload = read_upload(form, "photos", PHOTO_LIMIT).await?;
-    let entered = checked(&session, Entered::new(upload.fields), Permission::OpenNcrs)?;
+    let entered = allowed(&session, Entered::new(upload.fields), Permission::OpenNcrs)?;
     let (actor, visibility) = (session.caller.actor(), session.caller.visibility());
     let mut photos = Vec::new();
     let mut refused = None;

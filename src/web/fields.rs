@@ -300,12 +300,12 @@ pub fn posted(
     form: actix_web::web::Form<Vec<(String, String)>>,
     permission: Permission,
 ) -> Result<Entered, PageError> {
-    checked(session, Entered::new(form.into_inner()), permission)
+    allowed(session, Entered::new(form.into_inner()), permission)
 }
 
 /// What a form sent (e.g. with files), its CSRF token and `permission`
 /// checked.
-pub fn checked(
+pub fn allowed(
     session: &Session,
     entered: Entered,
     permission: Permission,

@@ -4,7 +4,7 @@
 //! its signed decision. Every form goes through the service call the API
 //! uses, so it refuses what the API refuses.
 
-use super::fields::{checked, posted, store, Entered, FormView, Refusal};
+use super::fields::{allowed, posted, store, Entered, FormView, Refusal};
 use super::forms::FormErrors;
 use super::layout::page;
 use super::session::{html_response, PageError, Session};
@@ -14,7 +14,7 @@ use crate::api::extract::read_upload;
 use crate::api::materials::{document_of, DOCUMENT_LIMIT};
 use crate::domain::access::{permits, Permission};
 use crate::error::{AppResult, Violations};
-use crate::i18n::message;
+use crate::i18n::{grouped, message};
 use crate::service::auth::AuthSettings;
 use crate::service::calculators::iso2859_plan;
 use crate::service::enum_text;
@@ -129,7 +129,7 @@ async fn render_materials(
                                     }
                                     td { (lot.material) }
                                     td { (lot.supplier) }
-                                    td.num { (lot.quantity) }
+                                    td.num { (grouped(lot.quantity as f64, 0)) }
                                     td { (status_badge(session, lot.status)) div { (flags(session, lot)) } }
                                 }
                             }
@@ -257,7 +257,7 @@ fn summary_card(session: &Session, lot: &MaterialLot) -> Markup {
             dl.fields {
                 dt { (t("lot-material")) } dd { (lot.material) }
                 dt { (t("lot-supplier")) } dd { (lot.supplier) }
-                dt { (t("lot-quantity")) } dd { (lot.quantity) }
+                dt { (t("lot-quantity")) } dd { (grouped(lot.quantity as f64, 0)) }
                 dt { (t("lot-received")) } dd { (lot.received_on) }
                 dt { (t("lot-status")) } dd { (status_badge(session, lot.status)) " " (flags(session, lot)) }
             }
@@ -566,7 +566,7 @@ pub async fn attach_document(
 ) -> Result<HttpResponse, PageError> {
     let lot_id = id.into_inner();
     let upload = read_upload(upload, "file", DOCUMENT_LIMIT).await?;
-    let entered = checked(
+    let entered = allowed(
         &session,
         Entered::new(upload.fields.clone()),
         Permission::ReceiveMaterial,

@@ -4,7 +4,7 @@
 //! cartons, with a field a hand-held barcode scanner types into.
 
 use super::batches::number;
-use super::fields::{checked, posted, store, Entered, FormView, Refusal};
+use super::fields::{allowed, posted, store, Entered, FormView, Refusal};
 use super::layout::page;
 use super::materials::{flags, status_badge};
 use super::session::{html_response, PageError, Session};
@@ -518,7 +518,7 @@ pub async fn import_serials(
 ) -> Result<HttpResponse, PageError> {
     let batch_id = id.into_inner();
     let upload = read_upload(upload, "file", SERIALS_LIMIT).await?;
-    let entered = checked(
+    let entered = allowed(
         &session,
         Entered::new(upload.fields.clone()),
         Permission::ReceiveMaterial,
