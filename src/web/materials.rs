@@ -627,9 +627,6 @@ pub async fn sign_decision(
         materials::sign_decision(c, &settings, &address, &actor, lot_id, request)
     })
     .await;
-    let stored = match signing {
-        Ok(signing) => signing.answer().await.map(|_| ()),
-        Err(error) => Err(error),
-    };
+    let stored = async { signing?.answer().await.map(|_| ()) }.await;
     answer(&db, &session, lot_id, "decide", entered, stored).await
 }

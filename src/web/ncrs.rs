@@ -411,12 +411,9 @@ pub async fn close(
     };
     let (address, actor) = (client_address(&req), session.caller.actor());
     let settings = settings.into_inner();
-    let stored = match db
+    let signing = db
         .write(move |c| ncrs::close(c, &settings, &address, &actor, id, request))
-        .await
-    {
-        Ok(signing) => signing.answer().await.map(|_| ()),
-        Err(error) => Err(error),
-    };
+        .await;
+    let stored = async { signing?.answer().await.map(|_| ()) }.await;
     answer(&db, &session, id, "close", entered, stored).await
 }

@@ -12,7 +12,6 @@ use crate::error::AppError;
 use crate::error::Message;
 use crate::service::auth::AuthSettings;
 use crate::service::dispositions::{self, SignDisposition};
-use crate::service::signatures::Signing;
 use crate::store::Db;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -95,12 +94,5 @@ async fn submit(
             dispositions::sign_as_person(c, &settings, &address, &actor, batch_id, request)
         })
         .await?;
-    match signing {
-        Signing::Signed(_) => Ok(()),
-        Signing::Refused { delay, error } => {
-            actix_web::rt::time::sleep(delay).await;
-            Err(error)
-        }
-        Signing::Locked { error } => Err(error),
-    }
+    signing.answer().await.map(|_| ())
 }
