@@ -16,6 +16,7 @@ use crate::store::measurements::{current_of_batch, MeasurementRow};
 use crate::store::DbConnection;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -119,7 +120,19 @@ pub struct Chromaticity {
     y_id: i64,
     target: Option<Ellipse>,
     derived: Vec<(i64, Quantity)>,
+    /// Points derived already: a file's check and its store derive each
+    /// point once (Ohno's search is the costly part of both).
+    recalled: Arc<Mutex<HashMap<[u64; 2], Result<Derivation, ColourError>>>>,
 }
+
+/// Most derivations a [`Chromaticity`] remembers (about 64 bytes each);
+/// forgotten all at once when full. A file of a million units derives again
+/// on store what its check derived, no more.
+const RECALLED_DERIVATIONS: usize = 1 << 18;
+
+/// Fewer points than this are derived on the calling thread: a thread costs
+/// more than it saves.
+const POINTS_PER_THREAD: usize = 512;
 
 impl Chromaticity {
     /// `None` when the product does not record chromaticity x and y.
@@ -156,6 +169,7 @@ impl Chromaticity {
             y_id,
             target,
             derived,
+            recalled: Arc::default(),
         }))
     }
 
@@ -164,12 +178,85 @@ impl Chromaticity {
     }
 
     /// What derives from one point: its CCT and Duv (Ohno 2013, the costly
-    /// part) and its distance from the target.
+    /// part) and its distance from the target. Remembered (see
+    /// [`Chromaticity::derive_all`]).
     pub fn derivation(&self, point: Xy) -> Result<Derivation, ColourError> {
+        let key = [point.x.to_bits(), point.y.to_bits()];
+        if let Some(found) = self.recall().get(&key) {
+            return found.clone();
+        }
+        let derived = self.derive(point);
+        self.remember([(key, derived.clone())]);
+        derived
+    }
+
+    fn derive(&self, point: Xy) -> Result<Derivation, ColourError> {
         Ok(Derivation {
             cct: cct_duv(point)?,
             macadam_steps: self.target.map(|e| e.steps(point)),
         })
+    }
+
+    /// Derives the points not derived yet, spread over the machine's cores
+    /// when there are many (an imported file's thousands of units), so that
+    /// the [`Chromaticity::derivation`]s that follow find them.
+    pub fn derive_all(&self, points: impl IntoIterator<Item = Xy>) {
+        let missing: Vec<Xy> = {
+            let recalled = self.recall();
+            let mut keys = HashSet::new();
+            points
+                .into_iter()
+                .filter(|p| {
+                    let key = [p.x.to_bits(), p.y.to_bits()];
+                    !recalled.contains_key(&key) && keys.insert(key)
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(missing.len() / POINTS_PER_THREAD)
+            .max(1);
+        let derive_share = |share: &[Xy]| -> Vec<_> {
+            share
+                .iter()
+                .map(|&p| ([p.x.to_bits(), p.y.to_bits()], self.derive(p)))
+                .collect()
+        };
+        if threads == 1 {
+            return self.remember(derive_share(&missing));
+        }
+        let share = missing.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let running: Vec<_> = missing
+                .chunks(share)
+                .map(|chunk| scope.spawn(move || derive_share(chunk)))
+                .collect();
+            for thread in running {
+                match thread.join() {
+                    Ok(derived) => self.remember(derived),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+    }
+
+    fn recall(&self) -> MutexGuard<'_, HashMap<[u64; 2], Result<Derivation, ColourError>>> {
+        // A panic while the map was held left it whole: entries are
+        // inserted complete.
+        self.recalled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn remember(
+        &self,
+        derived: impl IntoIterator<Item = ([u64; 2], Result<Derivation, ColourError>)>,
+    ) {
+        let mut recalled = self.recall();
+        for (key, value) in derived {
+            if recalled.len() >= RECALLED_DERIVATIONS {
+                recalled.clear();
+            }
+            recalled.insert(key, value);
+        }
     }
 
     /// A stored colour as the values of the product's derived
@@ -449,10 +536,19 @@ pub fn store_derived(
         .into_iter()
         .map(|row| (row.x_measurement_id, row.y_measurement_id))
         .collect();
+    let pairs = [(true, current), (false, originals)]
+        .map(|(is_current, rows)| (is_current, chromaticity.pairs(&rows)));
+    chromaticity.derive_all(
+        pairs
+            .iter()
+            .flat_map(|(_, pairs)| pairs.values())
+            .filter(|pair| !stored.contains(&pair.ids()))
+            .map(|pair| pair.point),
+    );
     let mut new = Vec::new();
     let mut seen = HashSet::new();
-    for (is_current, rows) in [(true, current), (false, originals)] {
-        for (unit, pair) in chromaticity.pairs(&rows) {
+    for (is_current, pairs) in pairs {
+        for (unit, pair) in pairs {
             if stored.contains(&pair.ids()) || !seen.insert(pair.ids()) {
                 continue;
             }

@@ -85,9 +85,7 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
         }
         let conn = match connection.take() {
             Some(conn) => Ok(conn),
-            None => manager.connect().map_err(|e| {
-                AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
-            }),
+            None => open_writer(manager),
         };
         match conn {
             Ok(mut conn) => {
@@ -103,6 +101,23 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// Page cache of the writer's connection, in KiB: a large write (an
+/// imported file) that outgrows SQLite's default of 2 MiB spills dirty
+/// pages to the WAL before its commit and writes them again. Memory is
+/// taken only as pages are used.
+const WRITER_CACHE_KIB: u32 = 32 * 1024;
+
+fn open_writer(manager: &ConnectionManager) -> AppResult<DbConnection> {
+    let mut conn = manager.connect().map_err(|e| {
+        AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
+    })?;
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        &format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"),
+    )?;
+    Ok(conn)
 }
 
 /// Runs every job of the group in its savepoint of one transaction,

@@ -207,15 +207,16 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
         return Err(ColourError::OutsideCctRange);
     }
     let (mut low, mut high) = (coarse[nearest - 1].0, coarse[nearest + 1].0);
+    // Table points ordered by squared distance (no `hypot` per point); the
+    // closing step takes the true distances of the three it keeps.
     let entry = |t: f64| {
         let uv = planckian_uv_recalled(t);
-        (t, uv, uv.distance(target))
+        (t, uv, uv.squared_distance(target))
     };
+    let with_distance = |(t, uv, _): (f64, Uv, f64)| (t, uv, uv.distance(target));
     loop {
         let ratio = (high / low).powf(1.0 / (TABLE_POINTS - 1) as f64);
-        let table: Vec<_> = (0..TABLE_POINTS)
-            .map(|i| entry(low * ratio.powi(i as i32)))
-            .collect();
+        let table: [_; TABLE_POINTS] = std::array::from_fn(|i| entry(low * ratio.powi(i as i32)));
         let nearest = (0..TABLE_POINTS)
             .min_by(|&a, &b| table[a].2.total_cmp(&table[b].2))
             .unwrap_or(0)
@@ -225,6 +226,11 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
             (low, high) = (previous.0, next.0);
             continue;
         }
+        let (previous, middle, next) = (
+            with_distance(previous),
+            with_distance(middle),
+            with_distance(next),
+        );
         return Ok(closing_step(target, previous, middle, next));
     }
 }

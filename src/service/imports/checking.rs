@@ -99,10 +99,10 @@ impl CellCheck<'_> {
         }
         let characteristic = &self.ctx.template[&code];
         let pair = (unit, characteristic.id);
-        let field = format!("rows[{line}].{}", self.layout.header_of(&code));
+        let field = || format!("rows[{line}].{}", self.layout.header_of(&code));
         if self.stored.contains(&pair) {
             self.problems.add(
-                field,
+                field(),
                 Message::at_line(
                     line,
                     Message::new("err-import-reading-exists")
@@ -112,7 +112,7 @@ impl CellCheck<'_> {
             );
         } else if !self.seen.insert(pair) {
             self.problems.add(
-                field,
+                field(),
                 Message::at_line(
                     line,
                     Message::new("err-import-reading-twice")

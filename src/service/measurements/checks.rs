@@ -186,6 +186,7 @@ pub(in crate::service) fn chromaticity_problems(
             .into_iter()
             .map(|r| (r.unit, r.characteristic_id, r.value));
     let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
+    chromaticity.derive_all(points.values().copied());
     Ok(new
         .iter()
         .filter_map(|&&(position, unit, _, _)| {

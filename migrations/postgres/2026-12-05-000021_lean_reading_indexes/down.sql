@@ -1,0 +1,1 @@
+CREATE INDEX measurements_batch ON measurements (batch_id, characteristic_id);
