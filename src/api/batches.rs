@@ -98,8 +98,13 @@ pub async fn record_measurements(
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
+    // Checked on a connection of the pool, beside other requests' checks;
+    // only the storing goes through the (on SQLite single) writer.
+    let checked = db
+        .read(move |c| measurements::check(c, batch_id, body.0, &limits))
+        .await?;
     let recorded = db
-        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0, &limits))
+        .write(move |c| measurements::store_checked(c, &caller.actor(), checked))
         .await?;
     Ok(HttpResponse::Created().json(recorded))
 }

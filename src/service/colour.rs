@@ -664,3 +664,48 @@ pub fn batch_colour(
         units,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Points derived over several threads and remembered answer as Ohno's
+    /// search on each point alone does (`cct_duv`, itself checked against
+    /// published values in `tests/it/colorimetry_reference.rs`), errors
+    /// included.
+    #[test]
+    fn points_derived_over_threads_answer_as_each_point_alone() {
+        let target = Xy {
+            x: 0.4578,
+            y: 0.4101,
+        };
+        let ellipse = target_ellipse(target).expect("the target is a colour");
+        let chromaticity = Chromaticity {
+            x_id: 1,
+            y_id: 2,
+            target: Some(ellipse),
+            derived: Vec::new(),
+            recalled: Arc::default(),
+        };
+        let points: Vec<Xy> = (0..3 * POINTS_PER_THREAD)
+            .map(|i| Xy {
+                x: 0.40 + 2e-5 * i as f64,
+                y: 0.39 + 1e-5 * i as f64,
+            })
+            .chain([Xy { x: 0.45, y: 0.05 }])
+            .collect();
+        chromaticity.derive_all(points.iter().copied());
+        assert_eq!(chromaticity.recall().len(), points.len());
+        for &point in &points {
+            let alone = cct_duv(point).map(|cct| Derivation {
+                cct,
+                macadam_steps: Some(ellipse.steps(point)),
+            });
+            assert_eq!(chromaticity.derivation(point), alone, "{point:?}");
+        }
+        assert_eq!(
+            chromaticity.derivation(Xy { x: 0.45, y: 0.05 }),
+            Err(ColourError::OutsideDiagram)
+        );
+    }
+}

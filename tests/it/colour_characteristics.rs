@@ -342,3 +342,72 @@ pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend:
     );
     app.stop().await;
 }
+
+/// A request's readings are checked on a connection of the pool and
+/// stored by the writer afterwards; a unit's other coordinate stored in
+/// between is checked with them again: the pair they make is no colour
+/// (below the purple line), so nothing of the request is stored.
+pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: Backend) {
+    use lotcheck::service::audit::Actor;
+    use lotcheck::service::limits::InputLimits;
+    use lotcheck::service::measurements::{self, MeasurementInput, RecordMeasurements};
+    let app = TestApp::spawn(backend).await;
+    let product = app
+        .create(
+            "/api/v1/products",
+            colour_product(
+                "A60-27R",
+                json!({"target_x": TARGET.x, "target_y": TARGET.y}),
+            ),
+        )
+        .await;
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P3", "quantity": 10}))
+        .await;
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 3).await;
+    common::draw_plan(
+        &app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let x_of_unit_1 = RecordMeasurements {
+        measurements: vec![MeasurementInput {
+            id: None,
+            unit: 1,
+            characteristic: "x".into(),
+            value: 0.45,
+            taken_at: None,
+        }],
+    };
+    let checked = app
+        .db
+        .read_blocking(|c| measurements::check(c, batch_id, x_of_unit_1, &InputLimits::default()))
+        .expect("x alone is a fine reading");
+    let path = format!("/api/v1/batches/{batch_id}/measurements");
+    let (status, body) = app
+        .post(
+            &path,
+            &json!({"measurements": [{"unit": 1, "characteristic": "y", "value": 0.05}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "y alone is a fine reading: {body}");
+    let refused = app
+        .db
+        .write_blocking(move |c| measurements::store_checked(c, &Actor::system("test"), checked))
+        .expect_err("(0.45, 0.05) is outside the diagram");
+    assert_eq!(refused.status().as_u16(), 422, "{refused:?}");
+    assert!(
+        format!("{refused:?}").contains("measurements[0].value"),
+        "{refused:?}"
+    );
+    let (_, stored) = app.get(&format!("{path}?unit=1")).await;
+    let codes: Vec<&str> = stored["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["characteristic"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["y"], "{stored}");
+}

@@ -10,7 +10,10 @@ pub(super) use checks::{
     check_reading, chromaticity_problems, context, CappedProblems, Context, Units,
 };
 pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
-pub use recording::{record, MeasurementInput, RecordMeasurements, Recorded, MAX_PER_REQUEST};
+pub use recording::{
+    check, record, store_checked, CheckedReadings, MeasurementInput, RecordMeasurements, Recorded,
+    MAX_PER_REQUEST,
+};
 pub use views::{get, list, ListFilter, Measurement};
 
 use super::client_records::ClientRecord;

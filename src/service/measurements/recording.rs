@@ -54,7 +54,8 @@ pub struct Recorded {
 }
 
 /// Records a request's readings, all or none; a retry with the same ids
-/// answers the stored ones (see `client_records`).
+/// answers the stored ones (see `client_records`). [`check`] then
+/// [`store_checked`] in one transaction.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -62,6 +63,33 @@ pub fn record(
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<Recorded> {
+    let checked = check(conn, batch_id, request, limits)?;
+    store_checked(conn, actor, checked)
+}
+
+/// A request's readings checked against the batch, ready to be stored.
+pub struct CheckedReadings {
+    ctx: Context,
+    items: Vec<MeasurementInput>,
+    units: Vec<i64>,
+}
+
+/// Checks a request's readings against the batch (its lot, plan and
+/// template) and against the units' stored chromaticity, storing nothing.
+///
+/// Meant for a read transaction of its own, before [`store_checked`]: on
+/// SQLite, where one writer thread stores every request (`store::writer`),
+/// the requests' checks then run side by side on the pool's connections
+/// and the writer is left the few statements that must see the latest
+/// writes. What the check read cannot change meanwhile except the units'
+/// readings, which [`store_checked`] looks at again: a batch has one plan,
+/// drawn once, and its lot size is fixed.
+pub fn check(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    request: RecordMeasurements,
+    limits: &InputLimits,
+) -> AppResult<CheckedReadings> {
     let items = request.measurements;
     check_count(&items)?;
     let units: Vec<i64> = items
@@ -71,7 +99,23 @@ pub fn record(
         .into_iter()
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
-    check_items(conn, &ctx, &items)?;
+    check_items(&ctx, &items)?;
+    check_chromaticity(conn, &ctx, &items)?;
+    Ok(CheckedReadings { ctx, items, units })
+}
+
+/// Stores checked readings, with the colours of the units whose
+/// chromaticity they complete, and answers them.
+pub fn store_checked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    checked: CheckedReadings,
+) -> AppResult<Recorded> {
+    let CheckedReadings { ctx, items, units } = checked;
+    let batch_id = ctx.batch_id;
+    // A unit's other coordinate may have been stored since the check (its
+    // derivations are remembered, so the points checked are not derived again).
+    check_chromaticity(conn, &ctx, &items)?;
     let stored = store_new(conn, actor, &ctx, &items, &units)?;
     if let Some(chromaticity) = &ctx.chromaticity {
         let coloured: BTreeSet<i64> = stored
@@ -115,11 +159,7 @@ fn check_count(items: &[MeasurementInput]) -> AppResult<()> {
 }
 
 /// Checks every reading against the batch and the request's others.
-fn check_items(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    items: &[MeasurementInput],
-) -> AppResult<()> {
+fn check_items(ctx: &Context, items: &[MeasurementInput]) -> AppResult<()> {
     let mut problems = CappedProblems::default();
     let mut seen_ids = HashSet::new();
     let mut seen_pairs = HashSet::new();
@@ -145,6 +185,16 @@ fn check_items(
             );
         }
     }
+    problems.into_result("measurements")
+}
+
+/// Checks that the request's chromaticity readings, with the units' stored
+/// ones, make colours.
+fn check_chromaticity(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    items: &[MeasurementInput],
+) -> AppResult<()> {
     let chromaticity_items: Vec<_> = items
         .iter()
         .enumerate()
@@ -153,6 +203,7 @@ fn check_items(
             Some((i, item.unit, c.id, item.value))
         })
         .collect();
+    let mut problems = CappedProblems::default();
     for (i, message) in chromaticity_problems(conn, ctx, &chromaticity_items)? {
         problems.add(format!("measurements[{i}].value"), message);
     }
