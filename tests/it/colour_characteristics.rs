@@ -392,7 +392,11 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
             &json!({"measurements": [{"unit": 1, "characteristic": "y", "value": 0.05}]}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "y alone is a fine reading: {body}");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "y alone is a fine reading: {body}"
+    );
     let refused = app
         .db
         .write_blocking(move |c| measurements::store_checked(c, &Actor::system("test"), checked))
