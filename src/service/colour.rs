@@ -122,8 +122,11 @@ pub struct Chromaticity {
     derived: Vec<(i64, Quantity)>,
     /// Points derived already: a file's check and its store derive each
     /// point once (Ohno's search is the costly part of both).
-    recalled: Arc<Mutex<HashMap<[u64; 2], Result<Derivation, ColourError>>>>,
+    recalled: Arc<Mutex<Recalled>>,
 }
+
+/// Derivations by the bits of their point's x and y.
+type Recalled = HashMap<[u64; 2], Result<Derivation, ColourError>>;
 
 /// Most derivations a [`Chromaticity`] remembers (about 64 bytes each);
 /// forgotten all at once when full. A file of a million units derives again
@@ -240,7 +243,7 @@ impl Chromaticity {
         });
     }
 
-    fn recall(&self) -> MutexGuard<'_, HashMap<[u64; 2], Result<Derivation, ColourError>>> {
+    fn recall(&self) -> MutexGuard<'_, Recalled> {
         // A panic while the map was held left it whole: entries are
         // inserted complete.
         self.recalled.lock().unwrap_or_else(|e| e.into_inner())
