@@ -32,7 +32,11 @@ def load_vs_peer():
     source = open(os.path.join(PERF, "vs_peer.py")).read()
     source = source[: source.rindex("\nmain()")]
     scope = {"__file__": os.path.join(PERF, "vs_peer.py"), "__name__": "vs_peer"}
-    exec(compile(source, "vs_peer.py", "exec"), scope)
+    argv, sys.argv = sys.argv, [sys.argv[0], str(UNITS), str(BATCH)]
+    try:
+        exec(compile(source, "vs_peer.py", "exec"), scope)
+    finally:
+        sys.argv = argv
     return scope
 
 

@@ -98,7 +98,23 @@ pub struct ChartFactors {
     pub b4: f64,
 }
 
+/// The chart factors for subgroups of n, each size's computed once per
+/// process: d3's numerical integral takes milliseconds, and every control
+/// chart of a report or a page asks for the same few sizes.
 pub fn chart_factors(n: usize) -> ChartFactors {
+    static COMPUTED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<usize, ChartFactors>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let recall = || COMPUTED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&factors) = recall().get(&n) {
+        return factors;
+    }
+    let factors = compute_chart_factors(n);
+    recall().insert(n, factors);
+    factors
+}
+
+fn compute_chart_factors(n: usize) -> ChartFactors {
     let (d2, d3, c4) = (d2(n), d3(n), c4(n));
     let root = (n as f64).sqrt();
     let s_spread = 3.0 * (1.0 - c4 * c4).sqrt() / c4;

@@ -2,7 +2,7 @@
 //! new row whose `supersedes` names the reading it replaces.
 
 use super::schema::{characteristics, measurements};
-use super::{DbConnection, PageOf, PageRequest};
+use super::{on_backend, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -34,26 +34,12 @@ pub type CodedMeasurement = (MeasurementRow, String);
 /// SQLite allows 32,766 bound parameters per statement; 11 per row.
 pub const ROWS_PER_INSERT: usize = 2_000;
 
-/// Stores readings in the caller's transaction: on SQLite one cached
-/// statement run per row (a 2,000-row insert cost more to build and look up
-/// in diesel's statement cache than to run), on PostgreSQL multi-row
-/// inserts (one round trip per chunk).
+/// Stores readings with multi-row inserts in the caller's transaction.
 pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(measurements::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-        }
-        DbConnection::Postgresql(c) => {
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(measurements::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        on_backend!(conn, |c| diesel::insert_into(measurements::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(())
 }

@@ -107,7 +107,7 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
 /// imported file) that outgrows SQLite's default of 2 MiB spills dirty
 /// pages to the WAL before its commit and writes them again. Memory is
 /// taken only as pages are used.
-const WRITER_CACHE_KIB: u32 = 32 * 1024;
+const WRITER_CACHE_KIB: u32 = 16 * 1024;
 
 fn open_writer(manager: &ConnectionManager) -> AppResult<DbConnection> {
     let mut conn = manager.connect().map_err(|e| {
