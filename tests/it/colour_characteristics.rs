@@ -204,6 +204,29 @@ pub async fn colour_templates_are_checked(backend: Backend) {
     app.stop().await;
 }
 
+/// A batch of three units, all drawn, of a new colour product `code` with
+/// the 2700 K target, in a new order `po_number`.
+async fn three_unit_batch(app: &TestApp, code: &str, po_number: &str) -> i64 {
+    let product = app
+        .create(
+            "/api/v1/products",
+            colour_product(code, json!({"target_x": TARGET.x, "target_y": TARGET.y})),
+        )
+        .await;
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": po_number, "quantity": 10}))
+        .await;
+    let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), 3).await;
+    common::draw_plan(
+        app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    batch_id
+}
+
 /// Colour values are derived once, when x and y are stored or corrected,
 /// kept with the pair of readings they come from, and read from there; the
 /// data step of their migration derives them for readings stored before.
@@ -211,26 +234,7 @@ pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend:
     use diesel::connection::SimpleConnection;
     use lotcheck::store::colours::{of_batch, DerivedColourRow};
     let app = TestApp::spawn(backend).await;
-    let product = app
-        .create(
-            "/api/v1/products",
-            colour_product(
-                "A60-27S",
-                json!({"target_x": TARGET.x, "target_y": TARGET.y}),
-            ),
-        )
-        .await;
-    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
-    let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P2", "quantity": 10}))
-        .await;
-    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 3).await;
-    common::draw_plan(
-        &app,
-        batch_id,
-        json!({"method": "percent", "percent": 100, "seed": 1}),
-    )
-    .await;
+    let batch_id = three_unit_batch(&app, "A60-27S", "P2").await;
     let path = format!("/api/v1/batches/{batch_id}/measurements");
     let point = |unit: i64| Xy {
         x: TARGET.x + 0.001 * unit as f64,
@@ -352,26 +356,7 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
     use lotcheck::service::limits::InputLimits;
     use lotcheck::service::measurements::{self, MeasurementInput, RecordMeasurements};
     let app = TestApp::spawn(backend).await;
-    let product = app
-        .create(
-            "/api/v1/products",
-            colour_product(
-                "A60-27R",
-                json!({"target_x": TARGET.x, "target_y": TARGET.y}),
-            ),
-        )
-        .await;
-    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
-    let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P3", "quantity": 10}))
-        .await;
-    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), 3).await;
-    common::draw_plan(
-        &app,
-        batch_id,
-        json!({"method": "percent", "percent": 100, "seed": 1}),
-    )
-    .await;
+    let batch_id = three_unit_batch(&app, "A60-27R", "P3").await;
     let x_of_unit_1 = RecordMeasurements {
         measurements: vec![MeasurementInput {
             id: None,
