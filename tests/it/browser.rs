@@ -412,7 +412,7 @@ pub fn is_stale(error: &fantoccini::error::CmdError) -> bool {
 
 /// The element is there but not yet usable: a section being redrawn or
 /// scrolled into view on a loaded machine.
-fn is_not_ready(error: &fantoccini::error::CmdError) -> bool {
+pub fn is_not_ready(error: &fantoccini::error::CmdError) -> bool {
     matches!(error, fantoccini::error::CmdError::Standard(e)
         if e.error == fantoccini::error::ErrorStatus::ElementNotInteractable)
 }

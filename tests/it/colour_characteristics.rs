@@ -399,4 +399,21 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
         .map(|m| m["characteristic"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["y"], "{stored}");
+
+    // Checked on its own, a request's problems come in one answer: a unit
+    // outside the lot beside a pair that is no colour.
+    let (status, body) = app
+        .post(
+            &path,
+            &json!({"measurements": [
+                {"unit": 4, "characteristic": "x", "value": 0.45},
+                {"unit": 2, "characteristic": "x", "value": 0.45},
+                {"unit": 2, "characteristic": "y", "value": 0.05}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields = error_fields(&body);
+    assert!(fields.contains(&"measurements[0].unit"), "{body}");
+    assert!(fields.contains(&"measurements[2].value"), "{body}");
+    app.stop().await;
 }

@@ -12,7 +12,8 @@
 //! `LOTCHECK_SCREENSHOTS=docs/screens cargo test --test it -- inspector_app::`).
 
 use crate::browser::{
-    browser, chromedriver, click, is_stale, js, screens, text_of, type_into, until, TABLET,
+    browser, chromedriver, click, is_not_ready, is_stale, js, screens, text_of, type_into, until,
+    TABLET,
 };
 use crate::common::{self, stats_of, Backend, TestApp, PASSWORD};
 use fantoccini::{Client, Locator};
@@ -112,13 +113,16 @@ async fn sign_in(browser: &Client, proxy: &Proxy, username: &str) {
 
 /// Types into the focused control, then presses Enter. The page redraws
 /// a form when an entry is sent (keeping what is typed and the focus), so
-/// a control found a moment ago may have been replaced: find it again.
+/// a control found a moment ago may have been replaced, or be mid-redraw
+/// and not yet usable: find it again.
 async fn type_and_enter(browser: &Client, text: &str) {
     for _ in 0..20 {
         let focused = browser.active_element().await.unwrap();
         match focused.send_keys(&format!("{text}\u{E007}")).await {
             Ok(()) => return,
-            Err(e) if is_stale(&e) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) if is_stale(&e) || is_not_ready(&e) => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
             Err(e) => panic!("typing {text}: {e}"),
         }
     }

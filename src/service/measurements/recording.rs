@@ -55,7 +55,8 @@ pub struct Recorded {
 
 /// Records a request's readings, all or none; a retry with the same ids
 /// answers the stored ones (see `client_records`). [`check`] then
-/// [`store_checked`] in one transaction.
+/// [`store_checked`] in one transaction (the second look at the
+/// chromaticity finds the first one's derivations remembered).
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -99,8 +100,9 @@ pub fn check(
         .into_iter()
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
-    check_items(&ctx, &items)?;
-    check_chromaticity(conn, &ctx, &items)?;
+    let mut problems = item_problems(&ctx, &items);
+    add_chromaticity_problems(conn, &ctx, &items, &mut problems)?;
+    problems.into_result("measurements")?;
     Ok(CheckedReadings { ctx, items, units })
 }
 
@@ -115,7 +117,9 @@ pub fn store_checked(
     let batch_id = ctx.batch_id;
     // A unit's other coordinate may have been stored since the check (its
     // derivations are remembered, so the points checked are not derived again).
-    check_chromaticity(conn, &ctx, &items)?;
+    let mut problems = CappedProblems::default();
+    add_chromaticity_problems(conn, &ctx, &items, &mut problems)?;
+    problems.into_result("measurements")?;
     let stored = store_new(conn, actor, &ctx, &items, &units)?;
     if let Some(chromaticity) = &ctx.chromaticity {
         let coloured: BTreeSet<i64> = stored
@@ -158,8 +162,8 @@ fn check_count(items: &[MeasurementInput]) -> AppResult<()> {
     Ok(())
 }
 
-/// Checks every reading against the batch and the request's others.
-fn check_items(ctx: &Context, items: &[MeasurementInput]) -> AppResult<()> {
+/// The problems of each reading against the batch and the request's others.
+fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
     let mut problems = CappedProblems::default();
     let mut seen_ids = HashSet::new();
     let mut seen_pairs = HashSet::new();
@@ -185,15 +189,16 @@ fn check_items(ctx: &Context, items: &[MeasurementInput]) -> AppResult<()> {
             );
         }
     }
-    problems.into_result("measurements")
+    problems
 }
 
-/// Checks that the request's chromaticity readings, with the units' stored
-/// ones, make colours.
-fn check_chromaticity(
+/// Adds the problems of the request's chromaticity readings that, with
+/// the units' stored ones, make points that are not colours.
+fn add_chromaticity_problems(
     conn: &mut DbConnection,
     ctx: &Context,
     items: &[MeasurementInput],
+    problems: &mut CappedProblems,
 ) -> AppResult<()> {
     let chromaticity_items: Vec<_> = items
         .iter()
@@ -203,11 +208,10 @@ fn check_chromaticity(
             Some((i, item.unit, c.id, item.value))
         })
         .collect();
-    let mut problems = CappedProblems::default();
     for (i, message) in chromaticity_problems(conn, ctx, &chromaticity_items)? {
         problems.add(format!("measurements[{i}].value"), message);
     }
-    problems.into_result("measurements")
+    Ok(())
 }
 
 /// Stores the readings not stored yet; a unit's reading of a
