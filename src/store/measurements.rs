@@ -44,6 +44,30 @@ pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> 
     Ok(())
 }
 
+/// Stores readings as [`insert_measurements`] does; answers the row id each
+/// was given, by (unit, characteristic id), which must be unique among
+/// `rows`. (SQLite returns the rows of a multi-row insert in no promised
+/// order, so they are matched by key, not by position.)
+pub fn insert_measurements_with_ids(
+    conn: &mut DbConnection,
+    rows: &[MeasurementRow],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        ids.extend(on_backend!(conn, |c| diesel::insert_into(
+            measurements::table
+        )
+        .values(chunk)
+        .returning((
+            measurements::unit,
+            measurements::characteristic_id,
+            measurements::id
+        ))
+        .get_results::<(i64, i64, i64)>(c))?);
+    }
+    Ok(ids)
+}
+
 /// Readings already stored under any of the given client ids.
 pub fn find_by_uuids(
     conn: &mut DbConnection,
@@ -134,8 +158,8 @@ pub fn existing_readings(conn: &mut DbConnection, batch_id: i64) -> QueryResult<
 /// characteristic id, supersedes) rows.
 ///
 /// Originals are picked here rather than by `supersedes IS NULL` in SQL:
-/// without statistics SQLite answers that condition from the `supersedes`
-/// index, reading every original reading of every batch.
+/// the batch's rows are read by `measurements_version` either way, and no
+/// plan may answer that condition from an index of every batch.
 fn originals(rows: Vec<(i64, i64, Option<i64>)>) -> Vec<(i64, i64)> {
     rows.into_iter()
         .filter(|(_, _, supersedes)| supersedes.is_none())

@@ -417,3 +417,80 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
     assert!(fields.contains(&"measurements[2].value"), "{body}");
     app.stop().await;
 }
+
+/// An imported file's colours are derived from the chunk of readings that
+/// stores them when a unit's x and y are both in it, and read back only
+/// for a unit split across two chunks or completing an x recorded before
+/// the file: either way every unit has one colour, that of its own pair.
+pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
+    use lotcheck::store::colours::of_batch;
+    use lotcheck::store::measurements::ROWS_PER_INSERT;
+    let app = TestApp::spawn(backend).await;
+    let mut product = colour_product(
+        "A60-27I",
+        json!({"target_x": TARGET.x, "target_y": TARGET.y}),
+    );
+    product["characteristics"].as_array_mut().unwrap().push(
+        json!({"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "severity": "major"}),
+    );
+    let product = app.create("/api/v1/products", product).await;
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    // Three readings a row: a chunk of ROWS_PER_INSERT readings ends
+    // between one unit's x and its y.
+    let units = (ROWS_PER_INSERT / 3 + 40) as i64;
+    let split_unit = (ROWS_PER_INSERT / 3 + 1) as i64;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P4", "quantity": units}))
+        .await;
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), units).await;
+    common::draw_plan(
+        &app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let point = |unit: i64| Xy {
+        x: TARGET.x + 0.00001 * unit as f64,
+        y: TARGET.y - 0.00001 * unit as f64,
+    };
+    let earlier_x = units - 1;
+    app.create(
+        &format!("/api/v1/batches/{batch_id}/measurements"),
+        json!({"measurements": [{"unit": earlier_x, "characteristic": "x", "value": point(earlier_x).x}]}),
+    )
+    .await;
+    let mut csv = String::from("unit,flux,x,y\n");
+    for unit in 1..=units {
+        let x = if unit == earlier_x {
+            String::new()
+        } else {
+            point(unit).x.to_string()
+        };
+        csv += &format!("{unit},800,{x},{}\n", point(unit).y);
+    }
+    let (status, body) = common::upload_csv(&app, batch_id, csv.into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let mut rows = app
+        .db
+        .read_blocking(move |c| Ok(of_batch(c, batch_id)?))
+        .unwrap();
+    rows.sort_by_key(|r| r.unit);
+    let stored_units: Vec<i64> = rows.iter().map(|r| r.unit).collect();
+    let missing: Vec<i64> = (1..=units).filter(|u| !stored_units.contains(u)).collect();
+    assert!(
+        missing.is_empty() && stored_units.len() == units as usize,
+        "one colour per unit; none for {missing:?}, {} in all",
+        stored_units.len()
+    );
+    for row in &rows {
+        let expected = cct_duv(point(row.unit)).unwrap();
+        assert_eq!(
+            (row.cct_k, row.duv),
+            (expected.cct_k, expected.duv),
+            "{row:?}"
+        );
+    }
+    assert!(rows.iter().any(|r| r.unit == split_unit) && rows.iter().any(|r| r.unit == earlier_x));
+    app.stop().await;
+}

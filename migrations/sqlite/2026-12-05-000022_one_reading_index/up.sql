@@ -1,0 +1,44 @@
+-- Every reading paid for four B-trees beside the table: `supersedes UNIQUE`,
+-- `measurements_original`, `measurements_unit` and `uuid UNIQUE`. One index
+-- now does the work of the first three:
+-- - (batch_id, unit, characteristic_id) leads it, so it finds a batch's, a
+--   unit's and a reading's versions as `measurements_unit` did;
+-- - IFNULL(supersedes, 0) is 0 for an original, so a unit has one original
+--   per characteristic, as `measurements_original` asked;
+-- - a correction keeps its reading's batch, unit and characteristic, so two
+--   corrections of one reading collide, as `supersedes UNIQUE` asked.
+-- Which reading corrects a given one is found by a partial index holding
+-- the corrections alone.
+--
+-- SQLite's way of changing a constraint (https://sqlite.org/lang_altertable.html,
+-- "Making Other Kinds Of Table Schema Changes"): a new table, the rows
+-- copied with their ids, the old one dropped and the new one renamed, with
+-- foreign keys off meanwhile and checked before the commit.
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE measurements_rebuilt (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    batch_id BIGINT NOT NULL REFERENCES batches (id),
+    unit BIGINT NOT NULL,
+    characteristic_id BIGINT NOT NULL REFERENCES characteristics (id),
+    value DOUBLE NOT NULL,
+    supersedes BIGINT REFERENCES measurements (id),
+    reason TEXT,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by BIGINT REFERENCES users (id),
+    import_id BIGINT REFERENCES imports (id),
+    taken_at TIMESTAMP
+);
+INSERT INTO measurements_rebuilt (id, uuid, batch_id, unit, characteristic_id, value,
+    supersedes, reason, recorded_at, recorded_by, import_id, taken_at)
+SELECT id, uuid, batch_id, unit, characteristic_id, value,
+    supersedes, reason, recorded_at, recorded_by, import_id, taken_at
+FROM measurements ORDER BY id;
+DROP TABLE measurements;
+ALTER TABLE measurements_rebuilt RENAME TO measurements;
+CREATE UNIQUE INDEX measurements_version
+    ON measurements (batch_id, unit, characteristic_id, IFNULL(supersedes, 0));
+CREATE INDEX measurements_corrections ON measurements (supersedes) WHERE supersedes IS NOT NULL;
+COMMIT;
+PRAGMA foreign_keys = ON;
