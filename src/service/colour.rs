@@ -558,50 +558,16 @@ pub fn store_derived(
             match chromaticity.derivation(pair.point) {
                 Ok(derived) => new.push(colour_row(batch_id, unit, pair, derived)),
                 Err(_) if !is_current => {}
-                Err(_) => return Err(unchecked_colour(batch_id, unit)),
+                Err(_) => {
+                    return Err(AppError::internal(format!(
+                        "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
+                    )))
+                }
             }
         }
     }
     colours::insert(conn, &new)?;
     Ok(())
-}
-
-/// Stores the colours of the units whose x and y are both among `rows`:
-/// readings just stored (their ids set) of units that had no reading of x
-/// or y before them, as an import's checks make sure. Such a unit's one
-/// pair is both its current and its first, so nothing needs reading back.
-/// Answers the units `rows` touch without completing a pair, whose colours
-/// [`store_derived`] finds from what is stored.
-pub fn store_derived_of_new_units(
-    conn: &mut DbConnection,
-    chromaticity: &Chromaticity,
-    batch_id: i64,
-    rows: &[MeasurementRow],
-) -> AppResult<Vec<i64>> {
-    let pairs = chromaticity.pairs(rows);
-    let incomplete: BTreeSet<i64> = rows
-        .iter()
-        .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
-        .map(|row| row.unit)
-        .filter(|unit| !pairs.contains_key(unit))
-        .collect();
-    chromaticity.derive_all(pairs.values().map(|pair| pair.point));
-    let mut new = Vec::with_capacity(pairs.len());
-    for (unit, pair) in pairs {
-        let derived = chromaticity
-            .derivation(pair.point)
-            .map_err(|_| unchecked_colour(batch_id, unit))?;
-        new.push(colour_row(batch_id, unit, pair, derived));
-    }
-    colours::insert(conn, &new)?;
-    Ok(incomplete.into_iter().collect())
-}
-
-/// A stored pair that is no colour: its checks were skipped.
-fn unchecked_colour(batch_id: i64, unit: i64) -> AppError {
-    AppError::internal(format!(
-        "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
-    ))
 }
 
 /// Name of the data step that stores the colours of readings recorded

@@ -44,30 +44,6 @@ pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> 
     Ok(())
 }
 
-/// Stores readings as [`insert_measurements`] does; answers the row id each
-/// was given, by (unit, characteristic id), which must be unique among
-/// `rows`. (SQLite returns the rows of a multi-row insert in no promised
-/// order, so they are matched by key, not by position.)
-pub fn insert_measurements_with_ids(
-    conn: &mut DbConnection,
-    rows: &[MeasurementRow],
-) -> QueryResult<Vec<(i64, i64, i64)>> {
-    let mut ids = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        ids.extend(on_backend!(conn, |c| diesel::insert_into(
-            measurements::table
-        )
-        .values(chunk)
-        .returning((
-            measurements::unit,
-            measurements::characteristic_id,
-            measurements::id
-        ))
-        .get_results::<(i64, i64, i64)>(c))?);
-    }
-    Ok(ids)
-}
-
 /// Readings already stored under any of the given client ids.
 pub fn find_by_uuids(
     conn: &mut DbConnection,

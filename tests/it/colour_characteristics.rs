@@ -418,10 +418,10 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
     app.stop().await;
 }
 
-/// An imported file's colours are derived from the chunk of readings that
-/// stores them when a unit's x and y are both in it, and read back only
-/// for a unit split across two chunks or completing an x recorded before
-/// the file: either way every unit has one colour, that of its own pair.
+/// An imported file is stored in chunks of readings, each with the colours
+/// of the pairs it completes: a unit whose x and y fall in two chunks, and
+/// one completing an x recorded before the file, have their colour too,
+/// each that of its own pair, one per unit.
 pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
     use lotcheck::store::colours::of_batch;
     use lotcheck::store::measurements::ROWS_PER_INSERT;

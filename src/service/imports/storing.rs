@@ -8,15 +8,13 @@ use super::ImportOptions;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
-use crate::service::colour::{store_derived, store_derived_of_new_units};
+use crate::service::colour::store_derived;
 use crate::service::measurements::Context;
 use crate::store::imports::{self as store, ImportRow, MappingRow};
-use crate::store::measurements::{
-    insert_measurements, insert_measurements_with_ids, MeasurementRow, ROWS_PER_INSERT,
-};
+use crate::store::measurements::{insert_measurements, MeasurementRow, ROWS_PER_INSERT};
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use uuid::Uuid;
 
@@ -99,33 +97,19 @@ pub(super) fn store_readings(
 }
 
 /// Stores a chunk of readings and the colours of the units whose
-/// chromaticity it completes. The file's checks refused every cell of a
-/// unit and characteristic the batch already had, so a unit whose x and y
-/// are both in the chunk is new to them, and its colour is derived from
-/// the chunk alone; only a unit split across chunks (or completing a pair
-/// stored earlier) is read back.
+/// chromaticity it completes or changes.
 fn store_chunk(conn: &mut DbConnection, ctx: &Context, chunk: &[MeasurementRow]) -> AppResult<()> {
-    let Some(chromaticity) = &ctx.chromaticity else {
-        return Ok(insert_measurements(conn, chunk)?);
-    };
-    let ids: HashMap<(i64, i64), i64> = insert_measurements_with_ids(conn, chunk)?
-        .into_iter()
-        .map(|(unit, characteristic_id, id)| ((unit, characteristic_id), id))
-        .collect();
-    let stored_chromaticity = chunk
-        .iter()
-        .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
-        .map(|row| {
-            let id = ids.get(&(row.unit, row.characteristic_id));
-            Ok(MeasurementRow {
-                id: *id.or_internal("a stored reading's id is returned")?,
-                ..row.clone()
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    let incomplete =
-        store_derived_of_new_units(conn, chromaticity, ctx.batch_id, &stored_chromaticity)?;
-    store_derived(conn, chromaticity, ctx.batch_id, &incomplete)
+    insert_measurements(conn, chunk)?;
+    if let Some(chromaticity) = &ctx.chromaticity {
+        let units: BTreeSet<i64> = chunk
+            .iter()
+            .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
+            .map(|row| row.unit)
+            .collect();
+        let units: Vec<i64> = units.into_iter().collect();
+        store_derived(conn, chromaticity, ctx.batch_id, &units)?;
+    }
+    Ok(())
 }
 
 /// A mapping given with an instrument is saved for it and the product.
