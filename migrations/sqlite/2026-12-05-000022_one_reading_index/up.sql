@@ -10,6 +10,10 @@
 -- Which reading corrects a given one is found by a partial index holding
 -- the corrections alone.
 --
+-- PostgreSQL keeps the three indexes: with the one index on an expression,
+-- a large import there took twice as long and more (its planner has no
+-- statistics for the expression until the table is analysed).
+--
 -- SQLite's way of changing a constraint (https://sqlite.org/lang_altertable.html,
 -- "Making Other Kinds Of Table Schema Changes"): a new table, the rows
 -- copied with their ids, the old one dropped and the new one renamed, with
