@@ -40,9 +40,11 @@ pub(super) trait ClientRecord {
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool>;
 }
 
-/// The id a record is stored under: the client's, or a fresh one.
+/// The id a record is stored under: the client's, or a fresh one, ordered
+/// by time (UUID v7) so that the unique index on ids grows at its end
+/// rather than at random pages of a large table.
 fn client_uuid(id: Option<Uuid>) -> String {
-    id.unwrap_or_else(Uuid::new_v4).to_string()
+    id.unwrap_or_else(Uuid::now_v7).to_string()
 }
 
 fn id_reused<K: ClientRecord>(uuid: &str, field: String) -> AppError {

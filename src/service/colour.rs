@@ -215,10 +215,15 @@ impl Chromaticity {
                 })
                 .collect()
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(missing.len() / POINTS_PER_THREAD)
-            .max(1);
+        let threads = (missing.len() / POINTS_PER_THREAD).max(1);
+        // Asked only when threads would help: on Linux the standard library
+        // reads the process's cgroup files for it on every call, which cost
+        // a recording request more than its one point.
+        let threads = if threads == 1 {
+            1
+        } else {
+            threads.min(std::thread::available_parallelism().map_or(1, usize::from))
+        };
         let derive_share = |share: &[Xy]| -> Vec<_> {
             share
                 .iter()
@@ -529,6 +534,25 @@ pub fn store_derived(
     }
     let ids = [chromaticity.x_id, chromaticity.y_id];
     let versions = crate::store::measurements::versions_of_units(conn, batch_id, units, &ids)?;
+    store_derived_from(conn, chromaticity, batch_id, units, versions)
+}
+
+/// [`store_derived`] with the units' readings already read: `versions`
+/// holds every version of the x and y readings of `units` as stored now,
+/// in any order (readings of other units or characteristics are ignored).
+pub fn store_derived_from(
+    conn: &mut DbConnection,
+    chromaticity: &Chromaticity,
+    batch_id: i64,
+    units: &[i64],
+    mut versions: Vec<MeasurementRow>,
+) -> AppResult<()> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let wanted: HashSet<i64> = units.iter().copied().collect();
+    versions
+        .retain(|r| chromaticity.is_chromaticity(r.characteristic_id) && wanted.contains(&r.unit));
     let originals: Vec<MeasurementRow> = versions
         .iter()
         .filter(|r| r.supersedes.is_none())

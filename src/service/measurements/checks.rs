@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Message, Violations, Words};
 use crate::service::catalog::{get_product, Characteristic};
 use crate::service::colour::{colour_message, Chromaticity};
 use crate::service::limits::InputLimits;
-use crate::store::measurements as store;
+use crate::store::measurements::{self as store, MeasurementRow};
 use crate::store::orders::find_order;
 use crate::store::sampling;
 use crate::store::DbConnection;
@@ -167,28 +167,51 @@ pub(in crate::service) fn chromaticity_problems(
     let Some(chromaticity) = &ctx.chromaticity else {
         return Ok(Vec::new());
     };
+    let units = chromaticity_units(chromaticity, new);
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored =
+        store::current_of_units(conn, ctx.batch_id, &units, &chromaticity.coordinate_ids())?;
+    Ok(chromaticity_problems_beside(ctx, &stored, new))
+}
+
+/// The units of the chromaticity readings among `new` (as in
+/// [`chromaticity_problems`]), each once, in order.
+pub(in crate::service) fn chromaticity_units(
+    chromaticity: &Chromaticity,
+    new: &[(usize, i64, i64, f64)],
+) -> Vec<i64> {
+    new.iter()
+        .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
+        .map(|(_, unit, _, _)| *unit)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// [`chromaticity_problems`] with the units' current stored x and y
+/// readings already read: `stored` (other readings in it are ignored).
+pub(in crate::service) fn chromaticity_problems_beside(
+    ctx: &Context,
+    stored: &[MeasurementRow],
+    new: &[(usize, i64, i64, f64)],
+) -> Vec<(usize, Message)> {
+    let Some(chromaticity) = &ctx.chromaticity else {
+        return Vec::new();
+    };
     let new: Vec<_> = new
         .iter()
         .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
         .collect();
-    if new.is_empty() {
-        return Ok(Vec::new());
-    }
     // The units' stored current values first, then the request's on top.
-    let units: Vec<i64> = new
+    let stored = stored
         .iter()
-        .map(|(_, unit, _, _)| *unit)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let stored =
-        store::current_of_units(conn, ctx.batch_id, &units, &chromaticity.coordinate_ids())?
-            .into_iter()
-            .map(|r| (r.unit, r.characteristic_id, r.value));
+        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id))
+        .map(|r| (r.unit, r.characteristic_id, r.value));
     let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
     chromaticity.derive_all(points.values().copied());
-    Ok(new
-        .iter()
+    new.iter()
         .filter_map(|&&(position, unit, _, _)| {
             let point = points.get(&unit)?;
             let error = chromaticity.derivation(*point).err()?;
@@ -201,7 +224,7 @@ pub(in crate::service) fn chromaticity_problems(
                     .arg_message("reason", colour_message(error)),
             ))
         })
-        .collect())
+        .collect()
 }
 
 /// What is wrong with a value for this characteristic, if anything:

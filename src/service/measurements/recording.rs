@@ -1,14 +1,15 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
 use super::checks::{
-    check_reading, chromaticity_problems, context, CappedProblems, Context, Units,
+    check_reading, chromaticity_problems, chromaticity_problems_beside, chromaticity_units,
+    context, CappedProblems, Context, Units,
 };
 use super::views::{views, Measurement};
 use super::Readings;
 use crate::error::{AppError, AppResult, ErrorCode, Message};
 use crate::service::audit::{self, Actor};
 use crate::service::client_records::{record_all, Recorded as Stored};
-use crate::service::colour::store_derived;
+use crate::service::colour::store_derived_from;
 use crate::service::device_time;
 use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
@@ -101,7 +102,9 @@ pub fn check(
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
     let mut problems = item_problems(&ctx, &items);
-    add_chromaticity_problems(conn, &ctx, &items, &mut problems)?;
+    for (i, message) in chromaticity_problems(conn, &ctx, &chromaticity_items(&ctx, &items))? {
+        problems.add(format!("measurements[{i}].value"), message);
+    }
     problems.into_result("measurements")?;
     Ok(CheckedReadings { ctx, items, units })
 }
@@ -115,22 +118,41 @@ pub fn store_checked(
 ) -> AppResult<Recorded> {
     let CheckedReadings { ctx, items, units } = checked;
     let batch_id = ctx.batch_id;
-    // A unit's other coordinate may have been stored since the check (its
-    // derivations are remembered, so the points checked are not derived again).
+    let chromaticity_items = chromaticity_items(&ctx, &items);
+    // The units' x and y as stored now, read once: checked again with the
+    // request's (a unit's other coordinate may have been stored since the
+    // check; its derivations are remembered, so the points checked are not
+    // derived again), then, with the readings this request stores, the
+    // pairs whose colours are stored.
+    let versions_before = match &ctx.chromaticity {
+        Some(chromaticity) => store::versions_of_units(
+            conn,
+            batch_id,
+            &chromaticity_units(chromaticity, &chromaticity_items),
+            &chromaticity.coordinate_ids(),
+        )?,
+        None => Vec::new(),
+    };
+    let current_before = store::only_current(versions_before.clone());
     let mut problems = CappedProblems::default();
-    add_chromaticity_problems(conn, &ctx, &items, &mut problems)?;
+    for (i, message) in chromaticity_problems_beside(&ctx, &current_before, &chromaticity_items) {
+        problems.add(format!("measurements[{i}].value"), message);
+    }
     problems.into_result("measurements")?;
     let stored = store_new(conn, actor, &ctx, &items, &units)?;
     if let Some(chromaticity) = &ctx.chromaticity {
-        let coloured: BTreeSet<i64> = stored
-            .new
-            .iter()
-            .map(|&i| &stored.rows[i].0)
-            .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
-            .map(|row| row.unit)
-            .collect();
+        let new_rows = || {
+            stored
+                .new
+                .iter()
+                .map(|&i| &stored.rows[i].0)
+                .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
+        };
+        let coloured: BTreeSet<i64> = new_rows().map(|row| row.unit).collect();
         let coloured: Vec<i64> = coloured.into_iter().collect();
-        store_derived(conn, chromaticity, batch_id, &coloured)?;
+        let mut versions = versions_before;
+        versions.extend(new_rows().cloned());
+        store_derived_from(conn, chromaticity, batch_id, &coloured, versions)?;
     }
     if !stored.new.is_empty() {
         audit::record(
@@ -194,24 +216,17 @@ fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
 
 /// Adds the problems of the request's chromaticity readings that, with
 /// the units' stored ones, make points that are not colours.
-fn add_chromaticity_problems(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    items: &[MeasurementInput],
-    problems: &mut CappedProblems,
-) -> AppResult<()> {
-    let chromaticity_items: Vec<_> = items
+/// The request's readings of characteristics of the template, as
+/// `(position, unit, characteristic id, value)`.
+fn chromaticity_items(ctx: &Context, items: &[MeasurementInput]) -> Vec<(usize, i64, i64, f64)> {
+    items
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
             let c = ctx.template.get(&item.characteristic)?;
             Some((i, item.unit, c.id, item.value))
         })
-        .collect();
-    for (i, message) in chromaticity_problems(conn, ctx, &chromaticity_items)? {
-        problems.add(format!("measurements[{i}].value"), message);
-    }
-    Ok(())
+        .collect()
 }
 
 /// Stores the readings not stored yet; a unit's reading of a
