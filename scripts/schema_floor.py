@@ -71,16 +71,19 @@ def fill_lotcheck(path, batch_id, rows):
     ids = dict(conn.execute("SELECT code, id FROM characteristics"))
     user = conn.execute("SELECT MIN(id) FROM users").fetchone()[0]
     first = (conn.execute("SELECT MAX(id) FROM measurements").fetchone()[0] or 0) + 1
+    conn.execute("INSERT INTO imports (batch_id, sha256, filename, rows_read, readings, imported_by, imported_at) "
+                 "VALUES (?, 'floor', 'all.csv', ?, ?, ?, ?)", (batch_id, len(rows), 6 * len(rows), user, RECORDED_AT))
+    import_id = conn.execute("SELECT MAX(id) FROM imports").fetchone()[0]
     values, colours = [], []
     for unit, vs in rows:
         base = first + len(values)
         for i, v in enumerate(vs):
-            values.append((client_id(len(values)), batch_id, unit, ids[CODES[i]], v, RECORDED_AT, user))
+            values.append((client_id(len(values)), batch_id, unit, ids[CODES[i]], v, RECORDED_AT, user, import_id))
         colours.append((batch_id, unit, base + 2, base + 3, 2725.0, 0.001, 1.5))
     t = time.monotonic()
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, "
-                     "recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                     "recorded_at, recorded_by, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
     conn.executemany("INSERT INTO derived_colours (batch_id, unit, x_measurement_id, y_measurement_id, "
                      "cct_k, duv, macadam_steps) VALUES (?, ?, ?, ?, ?, ?, ?)", colours)
     conn.execute("COMMIT")

@@ -134,7 +134,7 @@ pub fn existing_readings(conn: &mut DbConnection, batch_id: i64) -> QueryResult<
 /// characteristic id, supersedes) rows.
 ///
 /// Originals are picked here rather than by `supersedes IS NULL` in SQL:
-/// the batch's rows are read by `measurements_version` either way, and no
+/// the batch's rows are read by its index by batch either way, and no
 /// plan may answer that condition from an index of every batch.
 fn originals(rows: Vec<(i64, i64, Option<i64>)>) -> Vec<(i64, i64)> {
     rows.into_iter()

@@ -29,6 +29,7 @@ mod iso2859_tables;
 mod layers;
 mod lead_pages;
 mod measurements;
+mod migrations;
 mod oc_scipy;
 mod openapi;
 mod operations;
@@ -109,6 +110,7 @@ fn main() -> std::process::ExitCode {
         each_backend dispositions::a_lead_signs_a_disposition_once_and_changes_it_only_by_superseding;
         test draw_reference::python_reference_draws_the_same_units [CRYPTOGRAPHY];
         each_backend durability::acknowledged_readings_survive_sigkill;
+        test migrations::the_readings_table_comes_through_its_rebuild_whole;
         each_backend faults::sigkill_during_an_import_stores_none_of_it_and_leaves_no_lock;
         async_test faults::an_unreachable_postgres_answers_503_and_recovers_without_a_restart [Need::Postgres];
         async_test faults::two_instances_on_one_postgres_let_one_of_two_racing_requests_win [Need::Postgres];

@@ -1,5 +1,5 @@
 PRAGMA foreign_keys = OFF;
-BEGIN;
+BEGIN IMMEDIATE;
 CREATE TABLE measurements_rebuilt (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid TEXT NOT NULL UNIQUE,

@@ -7,8 +7,9 @@
 --   per characteristic, as `measurements_original` asked;
 -- - a correction keeps its reading's batch, unit and characteristic, so two
 --   corrections of one reading collide, as `supersedes UNIQUE` asked.
--- Which reading corrects a given one is found by a partial index holding
--- the corrections alone.
+-- Which reading corrects a given one is found by a partial unique index
+-- holding the corrections alone, which also keeps a reading from being
+-- corrected twice whatever a correction's batch, unit and characteristic.
 --
 -- PostgreSQL keeps the three indexes: with the one index on an expression,
 -- a large import there took twice as long and more (its planner has no
@@ -17,9 +18,11 @@
 -- SQLite's way of changing a constraint (https://sqlite.org/lang_altertable.html,
 -- "Making Other Kinds Of Table Schema Changes"): a new table, the rows
 -- copied with their ids, the old one dropped and the new one renamed, with
--- foreign keys off meanwhile and checked before the commit.
+-- foreign keys off meanwhile (the ids are copied as they are, so every
+-- reference to a reading still holds). `BEGIN IMMEDIATE` takes the write
+-- lock before any work, so a busy database refuses the migration whole.
 PRAGMA foreign_keys = OFF;
-BEGIN;
+BEGIN IMMEDIATE;
 CREATE TABLE measurements_rebuilt (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid TEXT NOT NULL UNIQUE,
@@ -43,6 +46,7 @@ DROP TABLE measurements;
 ALTER TABLE measurements_rebuilt RENAME TO measurements;
 CREATE UNIQUE INDEX measurements_version
     ON measurements (batch_id, unit, characteristic_id, IFNULL(supersedes, 0));
-CREATE INDEX measurements_corrections ON measurements (supersedes) WHERE supersedes IS NOT NULL;
+CREATE UNIQUE INDEX measurements_corrections
+    ON measurements (supersedes) WHERE supersedes IS NOT NULL;
 COMMIT;
 PRAGMA foreign_keys = ON;

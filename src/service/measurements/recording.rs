@@ -214,8 +214,6 @@ fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
     problems
 }
 
-/// Adds the problems of the request's chromaticity readings that, with
-/// the units' stored ones, make points that are not colours.
 /// The request's readings of characteristics of the template, as
 /// `(position, unit, characteristic id, value)`.
 fn chromaticity_items(ctx: &Context, items: &[MeasurementInput]) -> Vec<(usize, i64, i64, f64)> {
