@@ -102,9 +102,10 @@ pub fn check(
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
     let mut problems = item_problems(&ctx, &items);
-    for (i, message) in chromaticity_problems(conn, &ctx, &chromaticity_items(&ctx, &items))? {
-        problems.add(format!("measurements[{i}].value"), message);
-    }
+    add_value_problems(
+        &mut problems,
+        chromaticity_problems(conn, &ctx, &known_items(&ctx, &items))?,
+    );
     problems.into_result("measurements")?;
     Ok(CheckedReadings { ctx, items, units })
 }
@@ -118,7 +119,7 @@ pub fn store_checked(
 ) -> AppResult<Recorded> {
     let CheckedReadings { ctx, items, units } = checked;
     let batch_id = ctx.batch_id;
-    let chromaticity_items = chromaticity_items(&ctx, &items);
+    let known = known_items(&ctx, &items);
     // The units' x and y as stored now, read once: checked again with the
     // request's (a unit's other coordinate may have been stored since the
     // check; its derivations are remembered, so the points checked are not
@@ -128,16 +129,17 @@ pub fn store_checked(
         Some(chromaticity) => store::versions_of_units(
             conn,
             batch_id,
-            &chromaticity_units(chromaticity, &chromaticity_items),
+            &chromaticity_units(chromaticity, &known),
             &chromaticity.coordinate_ids(),
         )?,
         None => Vec::new(),
     };
     let current_before = store::only_current(versions_before.clone());
     let mut problems = CappedProblems::default();
-    for (i, message) in chromaticity_problems_beside(&ctx, &current_before, &chromaticity_items) {
-        problems.add(format!("measurements[{i}].value"), message);
-    }
+    add_value_problems(
+        &mut problems,
+        chromaticity_problems_beside(&ctx, &current_before, &known),
+    );
     problems.into_result("measurements")?;
     let stored = store_new(conn, actor, &ctx, &items, &units)?;
     if let Some(chromaticity) = &ctx.chromaticity {
@@ -214,9 +216,16 @@ fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
     problems
 }
 
+/// Problems found with the values of the request's readings, by position.
+fn add_value_problems(problems: &mut CappedProblems, found: Vec<(usize, Message)>) {
+    for (i, message) in found {
+        problems.add(format!("measurements[{i}].value"), message);
+    }
+}
+
 /// The request's readings of characteristics of the template, as
 /// `(position, unit, characteristic id, value)`.
-fn chromaticity_items(ctx: &Context, items: &[MeasurementInput]) -> Vec<(usize, i64, i64, f64)> {
+fn known_items(ctx: &Context, items: &[MeasurementInput]) -> Vec<(usize, i64, i64, f64)> {
     items
         .iter()
         .enumerate()
