@@ -88,7 +88,11 @@ pub(super) fn record_all<K: ClientRecord>(
     raced: impl FnOnce() -> AppError,
 ) -> AppResult<Recorded<K::Stored>> {
     let given: Vec<String> = ids.iter().flatten().map(Uuid::to_string).collect();
-    let stored = by_uuid::<K>(K::find(conn, &given)?);
+    let stored = if given.is_empty() {
+        HashMap::new()
+    } else {
+        by_uuid::<K>(K::find(conn, &given)?)
+    };
     let uuids: Vec<String> = ids.iter().map(|id| client_uuid(*id)).collect();
     let mut new_rows = Vec::new();
     let mut new = Vec::new();

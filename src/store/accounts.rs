@@ -1,5 +1,6 @@
 //! Users, their tokens and sessions, and login attempts.
 
+use super::any_of::any_of_ids;
 use super::schema::{auth_tokens, login_attempts, users};
 use super::{on_backend, DbConnection};
 use chrono::NaiveDateTime;
@@ -122,12 +123,12 @@ pub fn find_token(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> QueryResult<Option<(TokenRow, UserRow)>> {
-    auth_tokens::table
+    on_backend!(conn, |c| auth_tokens::table
         .inner_join(users::table)
         .filter(auth_tokens::token_hash.eq(token_hash))
         .select((TokenRow::as_select(), UserRow::as_select()))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn revoke_token(
@@ -288,10 +289,10 @@ pub fn recent_failure_from_at(
 
 /// Usernames by user id, for showing who recorded what.
 pub fn usernames(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
-    users::table
-        .filter(users::id.eq_any(ids))
+    on_backend!(conn, |c| users::table
+        .filter(any_of_ids(users::id, ids))
         .select((users::id, users::username))
-        .load(conn)
+        .load(c))
 }
 
 /// Remembers the language a user chose.

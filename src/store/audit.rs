@@ -57,11 +57,11 @@ pub fn append(conn: &mut DbConnection, mut row: AuditRow) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(2859001)").execute(pg)?;
     }
-    let last: Option<String> = audit_log::table
+    let last: Option<String> = on_backend!(conn, |c| audit_log::table
         .order(audit_log::id.desc())
         .select(audit_log::hash)
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     row.prev_hash = last.unwrap_or_else(|| GENESIS.to_string());
     row.hash = row.compute_hash();
     on_backend!(conn, |c| diesel::insert_into(audit_log::table)

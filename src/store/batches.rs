@@ -48,11 +48,11 @@ pub fn next_batch_number(conn: &mut DbConnection, order_id: i64) -> QueryResult<
 }
 
 pub fn find_batch(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BatchRow>> {
-    batches::table
+    on_backend!(conn, |c| batches::table
         .find(id)
         .select(BatchRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn list_batches(

@@ -141,11 +141,11 @@ pub fn insert_characteristics(
 }
 
 pub fn find_product(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ProductRow>> {
-    products::table
+    on_backend!(conn, |c| products::table
         .find(id)
         .select(ProductRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// The template of a product, in its defined order.
@@ -153,11 +153,11 @@ pub fn characteristics_of(
     conn: &mut DbConnection,
     product_id: i64,
 ) -> QueryResult<Vec<CharacteristicRow>> {
-    characteristics::table
+    on_backend!(conn, |c| characteristics::table
         .filter(characteristics::product_id.eq(product_id))
         .order(characteristics::position)
         .select(CharacteristicRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// Products, optionally only those of one customer (its own designs);

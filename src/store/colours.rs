@@ -1,8 +1,9 @@
 //! Colour values derived from each unit's chromaticity readings, stored
 //! once per pair of readings (see the `derived_colours` migration).
 
+use super::any_of::any_of_ids;
 use super::schema::{data_migrations, derived_colours};
-use super::DbConnection;
+use super::{on_backend, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -54,17 +55,11 @@ pub fn of_units(
     batch_id: i64,
     units: &[i64],
 ) -> QueryResult<Vec<DerivedColourRow>> {
-    let mut found = Vec::new();
-    for chunk in units.chunks(super::measurements::ROWS_PER_INSERT) {
-        found.extend(
-            derived_colours::table
-                .filter(derived_colours::batch_id.eq(batch_id))
-                .filter(derived_colours::unit.eq_any(chunk))
-                .select(DerivedColourRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| derived_colours::table
+        .filter(derived_colours::batch_id.eq(batch_id))
+        .filter(any_of_ids(derived_colours::unit, units))
+        .select(DerivedColourRow::as_select())
+        .load(c))
 }
 
 /// Whether the data step `name` of a migration has run.

@@ -1,6 +1,7 @@
 //! Readings of sampled units. Rows are only ever inserted: a correction is a
 //! new row whose `supersedes` names the reading it replaces.
 
+use super::any_of::{any_of_ids, any_of_texts};
 use super::schema::{characteristics, measurements};
 use super::{on_backend, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
@@ -49,17 +50,11 @@ pub fn find_by_uuids(
     conn: &mut DbConnection,
     uuids: &[String],
 ) -> QueryResult<Vec<CodedMeasurement>> {
-    let mut found = Vec::new();
-    for chunk in uuids.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            measurements::table
-                .inner_join(characteristics::table)
-                .filter(measurements::uuid.eq_any(chunk))
-                .select((MeasurementRow::as_select(), characteristics::code))
-                .load::<CodedMeasurement>(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| measurements::table
+        .inner_join(characteristics::table)
+        .filter(any_of_texts(measurements::uuid, uuids))
+        .select((MeasurementRow::as_select(), characteristics::code))
+        .load::<CodedMeasurement>(c))
 }
 
 /// The current readings of a batch: those no other reading supersedes.
@@ -166,10 +161,10 @@ pub fn uuids_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, S
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    measurements::table
-        .filter(measurements::id.eq_any(ids))
+    on_backend!(conn, |c| measurements::table
+        .filter(any_of_ids(measurements::id, ids))
         .select((measurements::id, measurements::uuid))
-        .load(conn)
+        .load(c))
 }
 
 /// For each of the given readings that has been corrected: (its row id, the
@@ -178,13 +173,13 @@ pub fn superseded_by(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    measurements::table
-        .filter(measurements::supersedes.eq_any(ids))
+    on_backend!(conn, |c| measurements::table
+        .filter(any_of_ids(measurements::supersedes, ids))
         .select((
             measurements::supersedes.assume_not_null(),
             measurements::uuid,
         ))
-        .load(conn)
+        .load(c))
 }
 
 /// The readings of a batch as first recorded: those that correct nothing.
@@ -205,19 +200,16 @@ pub fn versions_of_units(
     units: &[i64],
     characteristic_ids: &[i64],
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let mut found = Vec::new();
-    for chunk in units.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            measurements::table
-                .filter(measurements::batch_id.eq(batch_id))
-                .filter(measurements::unit.eq_any(chunk))
-                .filter(measurements::characteristic_id.eq_any(characteristic_ids))
-                .order(measurements::id)
-                .select(MeasurementRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(any_of_ids(measurements::unit, units))
+        .filter(any_of_ids(
+            measurements::characteristic_id,
+            characteristic_ids
+        ))
+        .order(measurements::id)
+        .select(MeasurementRow::as_select())
+        .load(c))
 }
 
 /// The current readings of the given units: those no other reading supersedes.
@@ -252,19 +244,14 @@ pub fn originals_among(
     batch_id: i64,
     units: &[i64],
 ) -> QueryResult<Vec<(i64, i64)>> {
-    let mut found = Vec::new();
-    for chunk in units.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            measurements::table
-                .filter(measurements::batch_id.eq(batch_id))
-                .filter(measurements::unit.eq_any(chunk))
-                .select((
-                    measurements::unit,
-                    measurements::characteristic_id,
-                    measurements::supersedes,
-                ))
-                .load::<(i64, i64, Option<i64>)>(conn)?,
-        );
-    }
+    let found = on_backend!(conn, |c| measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(any_of_ids(measurements::unit, units))
+        .select((
+            measurements::unit,
+            measurements::characteristic_id,
+            measurements::supersedes,
+        ))
+        .load::<(i64, i64, Option<i64>)>(c))?;
     Ok(originals(found))
 }

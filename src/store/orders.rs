@@ -38,11 +38,11 @@ pub fn insert_order(conn: &mut DbConnection, order: &NewOrder<'_>) -> QueryResul
 }
 
 pub fn find_order(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrderRow>> {
-    orders::table
+    on_backend!(conn, |c| orders::table
         .find(id)
         .select(OrderRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Filters of the order list; `None` means any.

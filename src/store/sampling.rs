@@ -1,5 +1,6 @@
 //! Sampling plans of batches and the units they drew.
 
+use super::any_of::any_of_ids;
 use super::schema::{plan_classes, sample_units, sampling_plans};
 use super::{on_backend, DbConnection};
 use chrono::NaiveDateTime;
@@ -62,11 +63,11 @@ pub fn insert_plan(
 }
 
 pub fn plan_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Option<PlanRow>> {
-    sampling_plans::table
+    on_backend!(conn, |c| sampling_plans::table
         .filter(sampling_plans::batch_id.eq(batch_id))
         .select(PlanRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// The drawn units of a plan, in ascending unit order.
@@ -120,15 +121,9 @@ pub fn units_in_draw_order(conn: &mut DbConnection, plan_id: i64) -> QueryResult
 /// Which of `units` the plan drew: an indexed lookup of each, so that the
 /// cost follows the units asked about, not the plan's size.
 pub fn drawn_among(conn: &mut DbConnection, plan_id: i64, units: &[i64]) -> QueryResult<Vec<i64>> {
-    let mut found = Vec::new();
-    for chunk in units.chunks(10_000) {
-        found.extend(
-            sample_units::table
-                .filter(sample_units::plan_id.eq(plan_id))
-                .filter(sample_units::unit.eq_any(chunk))
-                .select(sample_units::unit)
-                .load::<i64>(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| sample_units::table
+        .filter(sample_units::plan_id.eq(plan_id))
+        .filter(any_of_ids(sample_units::unit, units))
+        .select(sample_units::unit)
+        .load::<i64>(c))
 }
