@@ -12,7 +12,7 @@ use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
 use crate::store::colours::{self, DerivedColourRow};
-use crate::store::measurements::{current_of_batch, MeasurementRow};
+use crate::store::measurements::{current_of_batch, MeasurementRow, Version};
 use crate::store::DbConnection;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -286,16 +286,16 @@ impl Chromaticity {
 
     /// Each unit's (x, y) pair among `rows`, which hold at most one
     /// version of each unit's reading of a characteristic.
-    pub fn pairs(&self, rows: &[MeasurementRow]) -> BTreeMap<i64, Pair> {
+    pub fn pairs<R: Version>(&self, rows: &[R]) -> BTreeMap<i64, Pair> {
         // (row id, value) of the unit's x and of its y, as found.
         type Coordinate = Option<(i64, f64)>;
         let mut partial: BTreeMap<i64, (Coordinate, Coordinate)> = BTreeMap::new();
         for row in rows {
-            let entry = partial.entry(row.unit).or_default();
-            if row.characteristic_id == self.x_id {
-                entry.0 = Some((row.id, row.value));
-            } else if row.characteristic_id == self.y_id {
-                entry.1 = Some((row.id, row.value));
+            let entry = partial.entry(row.unit()).or_default();
+            if row.characteristic_id() == self.x_id {
+                entry.0 = Some((row.id(), row.value()));
+            } else if row.characteristic_id() == self.y_id {
+                entry.1 = Some((row.id(), row.value()));
             }
         }
         partial
@@ -407,7 +407,7 @@ pub fn batch_readings(
     batch_id: i64,
     product: &Product,
 ) -> AppResult<BatchReadings> {
-    let all = crate::store::measurements::all_of_batch(conn, batch_id)?;
+    let all = crate::store::measurements::values_of_batch(conn, batch_id)?;
     let corrected = all.iter().any(|r| r.supersedes.is_some());
     let original = corrected.then(|| {
         all.iter()
@@ -431,10 +431,10 @@ pub fn batch_readings(
 
 /// `rows` (one version per unit and characteristic) as values, with the
 /// stored colour values of each unit's (x, y) pair among them.
-fn with_derived(
+fn with_derived<R: Version>(
     conn: &mut DbConnection,
     batch_id: i64,
-    rows: Vec<MeasurementRow>,
+    rows: Vec<R>,
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
     let chromaticity = Chromaticity::of(product)?;
@@ -445,9 +445,9 @@ fn with_derived(
     let mut values: Vec<UnitValue> = rows
         .into_iter()
         .map(|r| UnitValue {
-            unit: r.unit,
-            characteristic_id: r.characteristic_id,
-            value: r.value,
+            unit: r.unit(),
+            characteristic_id: r.characteristic_id(),
+            value: r.value(),
         })
         .collect();
     let Some(chromaticity) = chromaticity else {

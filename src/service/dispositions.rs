@@ -77,17 +77,24 @@ fn data_hash_of(
             plan.units
         ));
     }
-    readings.sort();
-    for uuid in readings {
-        hasher.update(format!("m {uuid}\n"));
+    // The bytes of `format!("m {uuid}\n")`, fed without building a string
+    // per reading.
+    let mut add = |tag: &[u8], uuid: &str| {
+        hasher.update(tag);
+        hasher.update(uuid.as_bytes());
+        hasher.update(b"\n");
+    };
+    readings.sort_unstable();
+    for uuid in &readings {
+        add(b"m ", uuid);
     }
     let mut current: Vec<String> = current_inspections(conn, batch_id)?
         .into_iter()
         .map(|i| i.uuid)
         .collect();
-    current.sort();
-    for uuid in current {
-        hasher.update(format!("i {uuid}\n"));
+    current.sort_unstable();
+    for uuid in &current {
+        add(b"i ", uuid);
     }
     Ok(hex(&hasher.finalize()))
 }

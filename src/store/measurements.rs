@@ -29,6 +29,54 @@ pub struct MeasurementRow {
     pub taken_at: Option<NaiveDateTime>,
 }
 
+/// What a batch's statistics, charts and yields need of a reading: its
+/// value and where it stands among the versions, without who recorded it
+/// or when (reading those back, times parsed from text, was a fifth of an
+/// order report's time).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ReadingValue {
+    pub id: i64,
+    pub uuid: String,
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+    pub supersedes: Option<i64>,
+}
+
+/// A version of a reading, as stored in full or read for its value alone.
+pub trait Version {
+    fn id(&self) -> i64;
+    fn unit(&self) -> i64;
+    fn characteristic_id(&self) -> i64;
+    fn value(&self) -> f64;
+    fn supersedes(&self) -> Option<i64>;
+}
+
+macro_rules! version_of {
+    ($row:ty) => {
+        impl Version for $row {
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn unit(&self) -> i64 {
+                self.unit
+            }
+            fn characteristic_id(&self) -> i64 {
+                self.characteristic_id
+            }
+            fn value(&self) -> f64 {
+                self.value
+            }
+            fn supersedes(&self) -> Option<i64> {
+                self.supersedes
+            }
+        }
+    };
+}
+version_of!(MeasurementRow);
+version_of!(ReadingValue);
+
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
@@ -72,6 +120,19 @@ pub fn all_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<M
         .order((measurements::characteristic_id, measurements::unit))
         .select(MeasurementRow::as_select())
         .load(conn)
+}
+
+/// Every reading of a batch, superseded ones included, by characteristic
+/// and unit, read for its value alone ([`ReadingValue`]). The rows are read
+/// in the order of the index by batch and unit and sorted here, which spares
+/// SQLite a sort of whole rows.
+pub fn values_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<ReadingValue>> {
+    let mut rows: Vec<ReadingValue> = on_backend!(conn, |c| measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .select(ReadingValue::as_select())
+        .load(c))?;
+    rows.sort_unstable_by_key(|r| (r.characteristic_id, r.unit, r.id));
+    Ok(rows)
 }
 
 /// Filters of a batch's reading list.
@@ -229,11 +290,11 @@ pub fn current_of_units(
 
 /// The readings among `rows` that no other of them supersedes; `rows` must
 /// hold every version of the readings it holds.
-pub fn only_current(rows: Vec<MeasurementRow>) -> Vec<MeasurementRow> {
+pub fn only_current<R: Version>(rows: Vec<R>) -> Vec<R> {
     let superseded: std::collections::HashSet<i64> =
-        rows.iter().filter_map(|m| m.supersedes).collect();
+        rows.iter().filter_map(Version::supersedes).collect();
     rows.into_iter()
-        .filter(|m| !superseded.contains(&m.id))
+        .filter(|m| !superseded.contains(&m.id()))
         .collect()
 }
 
