@@ -3,12 +3,15 @@
 
 use super::any_of::any_of_ids;
 use super::schema::{data_migrations, derived_colours};
-use super::{on_backend, DbConnection};
+use super::{on_backend, sqlite_insert_in_arrays, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// `None` is stored as NULL, not left to the default: see
+/// [`sqlite_insert_in_arrays`].
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = derived_colours, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DerivedColourRow {
     #[diesel(skip_insertion)]
     pub id: i64,
@@ -21,22 +24,29 @@ pub struct DerivedColourRow {
     pub macadam_steps: Option<f64>,
 }
 
-/// SQLite allows 32,766 bound parameters per statement; 7 per row.
+/// PostgreSQL allows 65,535 bound values per statement; 7 per row.
 const ROWS_PER_INSERT: usize = 4_000;
+
+/// Rows of one of SQLite's multi-row inserts: 448 bound values.
+const ROWS_PER_SQLITE_INSERT: usize = 64;
 
 /// Stores derived colours; a pair already stored is left as it is (the
 /// values of a pair never change, so a second derivation is the same).
 pub fn insert(conn: &mut DbConnection, rows: &[DerivedColourRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        match conn {
-            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(derived_colours::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Postgresql(c) => diesel::insert_into(derived_colours::table)
-                .values(chunk)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+    match conn {
+        DbConnection::Sqlite(c) => {
+            sqlite_insert_in_arrays!(c, rows, ROWS_PER_SQLITE_INSERT, |chunk| {
+                diesel::insert_or_ignore_into(derived_colours::table).values(chunk)
+            })
+        }
+        DbConnection::Postgresql(c) => {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(derived_colours::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -3,12 +3,16 @@
 
 use super::any_of::{any_of_ids, any_of_texts};
 use super::schema::{characteristics, measurements};
-use super::{on_backend, DbConnection, PageOf, PageRequest};
+use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// `None` is stored as NULL rather than left to the column's default (which
+/// is NULL too): every row then has the same columns, so SQLite inserts
+/// several in one statement and keeps the statement prepared.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MeasurementRow {
     #[diesel(skip_insertion)]
     pub id: i64,
@@ -80,15 +84,29 @@ version_of!(ReadingValue);
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
-/// SQLite allows 32,766 bound parameters per statement; 11 per row.
+/// Readings per chunk of an import, and per PostgreSQL insert (it allows
+/// 65,535 bound values; 11 per row).
 pub const ROWS_PER_INSERT: usize = 2_000;
+
+/// Rows of one of SQLite's multi-row inserts ([`sqlite_insert_in_arrays`]):
+/// 704 bound values.
+const ROWS_PER_SQLITE_INSERT: usize = 64;
 
 /// Stores readings with multi-row inserts in the caller's transaction.
 pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        on_backend!(conn, |c| diesel::insert_into(measurements::table)
-            .values(chunk)
-            .execute(c))?;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            sqlite_insert_in_arrays!(c, rows, ROWS_PER_SQLITE_INSERT, |chunk| {
+                diesel::insert_into(measurements::table).values(chunk)
+            })
+        }
+        DbConnection::Postgresql(c) => {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(measurements::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

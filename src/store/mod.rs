@@ -58,6 +58,27 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+/// Runs a SQLite insert of `rows` in statements of exactly `$n` rows, then
+/// of one row for those left over: `|chunk| insert` builds the statement
+/// for `chunk`, an array of `$n` rows or one row. diesel keeps the prepared
+/// statement of an array's (or one row's) insert, not of a slice's, so a
+/// large import prepares two statements instead of one per chunk. The row
+/// type must store `None` as NULL (`treat_none_as_default_value = false`),
+/// or diesel inserts the rows one by one.
+macro_rules! sqlite_insert_in_arrays {
+    ($conn:expr, $rows:expr, $n:expr, |$chunk:ident| $insert:expr) => {{
+        let mut chunks = $rows.chunks_exact($n);
+        for whole in &mut chunks {
+            let $chunk: &[_; $n] = whole.try_into().expect("chunks_exact gives whole chunks");
+            $insert.execute($conn)?;
+        }
+        for $chunk in chunks.remainder() {
+            $insert.execute($conn)?;
+        }
+    }};
+}
+pub(crate) use sqlite_insert_in_arrays;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -96,7 +117,7 @@ impl DatabaseTarget {
 
 /// Opens connections for the pool; each SQLite connection gets WAL, foreign
 /// keys, the chosen `synchronous` level and a busy timeout, in one place.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
     sqlite_sync: SqliteSync,
