@@ -139,6 +139,7 @@ fn main() -> std::process::ExitCode {
         each_backend measurements::a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same;
         each_backend measurements::readings_need_a_plan_and_an_existing_batch;
         each_backend measurements::many_readings_in_one_request;
+        each_backend measurements::every_reading_of_a_large_request_is_stored_as_sent;
         test oc_scipy::acceptance_probabilities_and_risk_points_match_scipy [SCIPY];
         test oc_scipy::plans_counting_nonconformities_match_scipy [SCIPY];
         async_test openapi::the_document_validates [OPENAPI_SPEC_VALIDATOR];

@@ -188,3 +188,71 @@ pub async fn many_readings_in_one_request(backend: Backend) {
     assert_eq!(stored_count(&app, s.batch_id).await, 8000);
     app.stop().await;
 }
+
+/// Readings stored by several multi-row inserts (SQLite writes 64 rows a
+/// statement, then one at a time) come back exactly as sent: every value to
+/// the last bit, its unit and characteristic, and the client id and device
+/// time given with some of them (absent ones stay absent).
+pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scenario(&app, 200).await;
+    common::draw_plan(
+        &app,
+        s.batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    // 70 units × 2 readings: two whole statements of 64 and 12 left over.
+    let sent: Vec<Value> = (1..=70_i64)
+        .flat_map(|unit| {
+            let flux = 700.0 + unit as f64 * 0.37 + 1e-9 / unit as f64;
+            let mut flux = json!({"unit": unit, "characteristic": "flux", "value": flux});
+            if unit % 2 == 0 {
+                flux["id"] = json!(format!("00000000-0000-4000-8000-{unit:012}"));
+                flux["taken_at"] = json!(format!("2026-11-20T08:{:02}:00Z", unit % 60));
+            }
+            let power = json!({"unit": unit, "characteristic": "power", "value": 9.0 - unit as f64 / 1024.0});
+            [flux, power]
+        })
+        .collect();
+    common::record_readings(&app, s.batch_id, sent.clone()).await;
+    let (_, page) = app
+        .get(&format!(
+            "/api/v1/batches/{}/measurements?per_page=200",
+            s.batch_id
+        ))
+        .await;
+    let stored = page["items"].as_array().expect("items");
+    assert_eq!(stored.len(), sent.len(), "{page}");
+    for reading in &sent {
+        let found = stored
+            .iter()
+            .find(|m| {
+                m["unit"] == reading["unit"] && m["characteristic"] == reading["characteristic"]
+            })
+            .unwrap_or_else(|| panic!("{reading} stored"));
+        assert_eq!(
+            found["value"].as_f64().unwrap().to_bits(),
+            reading["value"].as_f64().unwrap().to_bits(),
+            "{reading} → {found}"
+        );
+        match reading.get("id") {
+            Some(id) => assert_eq!(&found["id"], id, "{found}"),
+            None => assert!(
+                found["id"].as_str().is_some_and(|id| id.len() == 36),
+                "{found}"
+            ),
+        }
+        match reading.get("taken_at") {
+            Some(at) => assert_eq!(
+                found["taken_at"]
+                    .as_str()
+                    .map(|t| t.trim_end_matches('Z').replace(".000000", "")),
+                at.as_str().map(|t| t.trim_end_matches('Z').to_string()),
+                "{found}"
+            ),
+            None => assert!(found["taken_at"].is_null(), "{found}"),
+        }
+    }
+    app.stop().await;
+}
