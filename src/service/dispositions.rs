@@ -66,37 +66,49 @@ fn data_hash_of(
     conn: &mut DbConnection,
     batch_id: i64,
     plan: Option<&Plan>,
-    mut readings: Vec<String>,
+    readings: Vec<String>,
 ) -> AppResult<String> {
-    let mut hasher = Sha256::new();
-    if let Some(plan) = plan {
-        hasher.update(format!(
+    let plan_line = plan.map(|plan| {
+        format!(
             "plan {} {} {:?}\n",
             plan.method.as_str(),
             plan.seed,
             plan.units
-        ));
-    }
-    // The bytes of `format!("m {uuid}\n")`, fed without building a string
-    // per reading.
-    let mut add = |tag: &[u8], uuid: &str| {
-        hasher.update(tag);
-        hasher.update(uuid.as_bytes());
-        hasher.update(b"\n");
-    };
-    readings.sort_unstable();
-    for uuid in &readings {
-        add(b"m ", uuid);
-    }
-    let mut current: Vec<String> = current_inspections(conn, batch_id)?
+        )
+    });
+    let inspections = current_inspections(conn, batch_id)?
         .into_iter()
         .map(|i| i.uuid)
         .collect();
-    current.sort_unstable();
-    for uuid in &current {
-        add(b"i ", uuid);
+    Ok(fingerprint(plan_line.as_deref(), readings, inspections))
+}
+
+/// SHA-256 (hex) of the plan's line, then `m <id>\n` for each current
+/// reading and `i <id>\n` for each current inspection, each in sorted
+/// order. Dispositions keep it to tell whether the data changed since, so
+/// these bytes must never change.
+fn fingerprint(
+    plan_line: Option<&str>,
+    mut readings: Vec<String>,
+    mut inspections: Vec<String>,
+) -> String {
+    let mut hasher = Sha256::new();
+    if let Some(line) = plan_line {
+        hasher.update(line.as_bytes());
     }
-    Ok(hex(&hasher.finalize()))
+    readings.sort_unstable();
+    inspections.sort_unstable();
+    let tagged = readings
+        .iter()
+        .map(|id| (b"m ", id))
+        .chain(inspections.iter().map(|id| (b"i ", id)));
+    // Fed piece by piece, without building a string per reading.
+    for (tag, id) in tagged {
+        hasher.update(tag);
+        hasher.update(id.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
 }
 
 /// The proposal from the plan and the data: hold while anything is missing,
@@ -485,4 +497,25 @@ fn check_decision(
     )?;
     problems.into_result()?;
     Ok(comment)
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::fingerprint;
+
+    /// The digest is pinned: Python's `hashlib.sha256(b"plan percent 7
+    /// [1, 2, 3]\nm 0a\nm 1b\ni 2c\ni 3d\n").hexdigest()`. Readings and
+    /// inspections are sorted first, so their order does not matter.
+    #[test]
+    fn the_data_fingerprint_hashes_the_same_bytes_as_ever() {
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            fingerprint(
+                Some("plan percent 7 [1, 2, 3]\n"),
+                ids(&["1b", "0a"]),
+                ids(&["3d", "2c"])
+            ),
+            "68d4634ec87c7d172a2cb23a6d7bb9b39d84765e99e07bbe323b07108ba84777"
+        );
+    }
 }

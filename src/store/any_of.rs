@@ -20,7 +20,7 @@ use diesel::expression::{AppearsOnTable, Expression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{Array, BigInt, Bool, HasSqlType, SqlType, Text};
+use diesel::sql_types::{Array, BigInt, Bool, HasSqlType, Nullable, SqlType, Text};
 use diesel::sqlite::Sqlite;
 use diesel::QueryResult;
 use std::marker::PhantomData;
@@ -35,13 +35,26 @@ pub struct AnyOf<C, ST, T> {
     sql_type: PhantomData<ST>,
 }
 
+/// A column whose values compare with `ST`'s: of that type, or of it or
+/// NULL. Keeps a list of integers from being matched against a text
+/// column, which SQLite would answer without an error.
+pub trait Holds<ST> {}
+impl<ST> Holds<ST> for ST {}
+impl<ST> Holds<ST> for Nullable<ST> {}
+
 /// Row ids, unit numbers and other integer keys among `values`.
-pub fn any_of_ids<C>(column: C, values: &[i64]) -> AnyOf<C, BigInt, i64> {
+pub fn any_of_ids<C>(column: C, values: &[i64]) -> AnyOf<C, BigInt, i64>
+where
+    C: Expression<SqlType: Holds<BigInt>>,
+{
     any_of(column, values)
 }
 
 /// Client ids and other text keys among `values`.
-pub fn any_of_texts<C>(column: C, values: &[String]) -> AnyOf<C, Text, String> {
+pub fn any_of_texts<C>(column: C, values: &[String]) -> AnyOf<C, Text, String>
+where
+    C: Expression<SqlType: Holds<Text>>,
+{
     any_of(column, values)
 }
 
@@ -49,8 +62,7 @@ fn any_of<C, ST, T: Clone + serde::Serialize>(column: C, values: &[T]) -> AnyOf<
     AnyOf {
         column,
         values: values.to_vec(),
-        // Integers and strings always serialise.
-        json: serde_json::to_string(values).unwrap_or_default(),
+        json: serde_json::to_string(values).expect("integers and strings serialise to JSON"),
         sql_type: PhantomData,
     }
 }

@@ -141,8 +141,9 @@ pub fn all_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<M
 }
 
 /// Every reading of a batch, superseded ones included, by characteristic
-/// and unit, read for its value alone ([`ReadingValue`]). The rows are read
-/// in the order of the index by batch and unit and sorted here, which spares
+/// and unit, read for its value alone ([`ReadingValue`]). The rows come in
+/// the order of the index that leads with batch and unit
+/// (`measurements_version` on SQLite) and are sorted here, which spares
 /// SQLite a sort of whole rows.
 pub fn values_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<ReadingValue>> {
     let mut rows: Vec<ReadingValue> = on_backend!(conn, |c| measurements::table

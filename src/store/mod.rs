@@ -44,7 +44,8 @@ pub enum DbConnection {
 /// [`DbConnection`]. Needed where the MultiConnection backend cannot express
 /// a query (multi-row `INSERT` and `RETURNING`, checked with diesel 2.3.14)
 /// or a backend's own SQL ([`any_of`]). Used too by the queries every
-/// recorded reading runs (token, batch, plan, order, product, audit chain):
+/// recorded reading runs (token, batch, plan, order, product and its
+/// template, audit chain):
 /// through the MultiConnection a query's SQL text is rendered again on every
 /// execution, even when its prepared statement is cached, which cost a tenth
 /// of the server's time under load.
@@ -117,7 +118,7 @@ impl DatabaseTarget {
 
 /// Opens connections for the pool; each SQLite connection gets WAL, foreign
 /// keys, the chosen `synchronous` level and a busy timeout, in one place.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
     sqlite_sync: SqliteSync,

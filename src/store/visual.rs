@@ -2,6 +2,7 @@
 //! the defects found, and photos. Inspections are only ever inserted: a
 //! correction is a new inspection whose `supersedes` names the one it replaces.
 
+use super::any_of::{any_of_ids, any_of_texts};
 use super::schema::{defect_types, photos, visual_defects, visual_inspections};
 use super::{on_backend, DbConnection};
 use chrono::NaiveDateTime;
@@ -94,16 +95,10 @@ pub fn find_inspections_by_uuids(
     conn: &mut DbConnection,
     uuids: &[String],
 ) -> QueryResult<Vec<InspectionRow>> {
-    let mut found = Vec::new();
-    for chunk in uuids.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            visual_inspections::table
-                .filter(visual_inspections::uuid.eq_any(chunk))
-                .select(InspectionRow::as_select())
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| visual_inspections::table
+        .filter(any_of_texts(visual_inspections::uuid, uuids))
+        .select(InspectionRow::as_select())
+        .load(c))
 }
 
 /// Units of a batch that already have an original inspection.
@@ -159,22 +154,16 @@ pub fn defects_of(
     conn: &mut DbConnection,
     inspection_ids: &[i64],
 ) -> QueryResult<Vec<(DefectRow, String, String)>> {
-    let mut found = Vec::new();
-    for chunk in inspection_ids.chunks(ROWS_PER_INSERT) {
-        found.extend(
-            visual_defects::table
-                .inner_join(defect_types::table)
-                .filter(visual_defects::inspection_id.eq_any(chunk))
-                .order((visual_defects::inspection_id, defect_types::code))
-                .select((
-                    DefectRow::as_select(),
-                    defect_types::code,
-                    defect_types::name,
-                ))
-                .load(conn)?,
-        );
-    }
-    Ok(found)
+    on_backend!(conn, |c| visual_defects::table
+        .inner_join(defect_types::table)
+        .filter(any_of_ids(visual_defects::inspection_id, inspection_ids))
+        .order((visual_defects::inspection_id, defect_types::code))
+        .select((
+            DefectRow::as_select(),
+            defect_types::code,
+            defect_types::name,
+        ))
+        .load(c))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
