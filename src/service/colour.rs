@@ -12,7 +12,7 @@ use crate::domain::template::Quantity;
 use crate::error::{AppError, AppResult};
 use crate::store::batches::batch_ids_of_product;
 use crate::store::colours::{self, DerivedColourRow};
-use crate::store::measurements::{current_of_batch, MeasurementRow, Version};
+use crate::store::measurements::{current_of_batch, Version};
 use crate::store::DbConnection;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -533,7 +533,7 @@ pub fn store_derived(
         return Ok(());
     }
     let ids = [chromaticity.x_id, chromaticity.y_id];
-    let versions = crate::store::measurements::versions_of_units(conn, batch_id, units, &ids)?;
+    let versions = crate::store::measurements::values_of_units(conn, batch_id, units, &ids)?;
     store_derived_from(conn, chromaticity, batch_id, units, versions)
 }
 
@@ -545,17 +545,18 @@ pub fn store_derived_from(
     chromaticity: &Chromaticity,
     batch_id: i64,
     units: &[i64],
-    mut versions: Vec<MeasurementRow>,
+    mut versions: Vec<impl Version + Clone>,
 ) -> AppResult<()> {
     if units.is_empty() {
         return Ok(());
     }
     let wanted: HashSet<i64> = units.iter().copied().collect();
-    versions
-        .retain(|r| chromaticity.is_chromaticity(r.characteristic_id) && wanted.contains(&r.unit));
-    let originals: Vec<MeasurementRow> = versions
+    versions.retain(|r| {
+        chromaticity.is_chromaticity(r.characteristic_id()) && wanted.contains(&r.unit())
+    });
+    let originals: Vec<_> = versions
         .iter()
-        .filter(|r| r.supersedes.is_none())
+        .filter(|r| r.supersedes().is_none())
         .cloned()
         .collect();
     let current = crate::store::measurements::only_current(versions);

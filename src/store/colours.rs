@@ -27,15 +27,12 @@ pub struct DerivedColourRow {
 /// PostgreSQL allows 65,535 bound values per statement; 7 per row.
 const ROWS_PER_INSERT: usize = 4_000;
 
-/// Rows of one of SQLite's multi-row inserts: 448 bound values.
-const ROWS_PER_SQLITE_INSERT: usize = 64;
-
 /// Stores derived colours; a pair already stored is left as it is (the
 /// values of a pair never change, so a second derivation is the same).
 pub fn insert(conn: &mut DbConnection, rows: &[DerivedColourRow]) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(c, rows, ROWS_PER_SQLITE_INSERT, |chunk| {
+            sqlite_insert_in_arrays!(c, rows, |chunk| {
                 diesel::insert_or_ignore_into(derived_colours::table).values(chunk)
             })
         }

@@ -84,19 +84,15 @@ version_of!(ReadingValue);
 /// A stored reading with the code of its characteristic.
 pub type CodedMeasurement = (MeasurementRow, String);
 
-/// Readings per chunk of an import, and per PostgreSQL insert (it allows
-/// 65,535 bound values; 11 per row).
-pub const ROWS_PER_INSERT: usize = 2_000;
-
-/// Rows of one of SQLite's multi-row inserts ([`sqlite_insert_in_arrays`]):
-/// 704 bound values.
-const ROWS_PER_SQLITE_INSERT: usize = 64;
+/// Readings per PostgreSQL insert (it allows 65,535 bound values; 11 per
+/// row).
+const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction.
 pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(c, rows, ROWS_PER_SQLITE_INSERT, |chunk| {
+            sqlite_insert_in_arrays!(c, rows, |chunk| {
                 diesel::insert_into(measurements::table).values(chunk)
             })
         }
@@ -289,6 +285,26 @@ pub fn versions_of_units(
         ))
         .order(measurements::id)
         .select(MeasurementRow::as_select())
+        .load(c))
+}
+
+/// [`versions_of_units`] read for their values alone ([`ReadingValue`]),
+/// by row id.
+pub fn values_of_units(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+    characteristic_ids: &[i64],
+) -> QueryResult<Vec<ReadingValue>> {
+    on_backend!(conn, |c| measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(any_of_ids(measurements::unit, units))
+        .filter(any_of_ids(
+            measurements::characteristic_id,
+            characteristic_ids
+        ))
+        .order(measurements::id)
+        .select(ReadingValue::as_select())
         .load(c))
 }
 

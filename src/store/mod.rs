@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod colours;
 pub mod delivery;
 pub mod dispositions;
+pub mod imported;
 pub mod imports;
 pub mod materials;
 pub mod measurements;
@@ -59,24 +60,42 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
-/// Runs a SQLite insert of `rows` in statements of exactly `$n` rows, then
-/// of one row for those left over: `|chunk| insert` builds the statement
-/// for `chunk`, an array of `$n` rows or one row. diesel keeps the prepared
-/// statement of an array's (or one row's) insert, not of a slice's, so a
-/// large import prepares two statements instead of one per chunk. The row
-/// type must store `None` as NULL (`treat_none_as_default_value = false`),
-/// or diesel inserts the rows one by one.
+/// Runs a SQLite insert of `rows` in statements of 64 rows, then of 32,
+/// 16, 8, 4, 2 and 1 row for those left over (each at most once: the
+/// binary digits of the remainder): `|chunk| insert` builds the statement
+/// for `chunk`, an array of one of those lengths. diesel keeps the prepared
+/// statement of an array's insert, whose length is in its type, not of a
+/// slice's, so any number of rows is stored by at most seven statements
+/// prepared once per connection: a large import prepares none of its own,
+/// and a request of six readings runs two statements rather than six. The
+/// row type must store `None` as NULL (`treat_none_as_default_value =
+/// false`), or diesel inserts the rows one by one.
 macro_rules! sqlite_insert_in_arrays {
-    ($conn:expr, $rows:expr, $n:expr, |$chunk:ident| $insert:expr) => {{
-        let mut chunks = $rows.chunks_exact($n);
+    ($conn:expr, $rows:expr, |$chunk:ident| $insert:expr) => {{
+        let mut chunks = $rows.chunks_exact(64);
         for whole in &mut chunks {
-            let $chunk: &[_; $n] = whole.try_into().expect("chunks_exact gives whole chunks");
+            let $chunk: &[_; 64] = whole.try_into().expect("chunks_exact gives whole chunks");
             $insert.execute($conn)?;
         }
-        for $chunk in chunks.remainder() {
-            $insert.execute($conn)?;
-        }
+        let rest = chunks.remainder();
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 32, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 16, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 8, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 4, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 2, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 1, |$chunk| $insert);
+        debug_assert!(rest.is_empty());
     }};
+    (@part $conn:expr, $rest:ident, $n:literal, |$chunk:ident| $insert:expr) => {
+        let $rest = if $rest.len() >= $n {
+            let (head, tail) = $rest.split_at($n);
+            let $chunk: &[_; $n] = head.try_into().expect("split_at gives the length asked");
+            $insert.execute($conn)?;
+            tail
+        } else {
+            $rest
+        };
+    };
 }
 pub(crate) use sqlite_insert_in_arrays;
 
@@ -227,13 +246,16 @@ impl Db {
         } else {
             None
         };
-        // Each connection is tried (`SELECT 1`) as it is lent: one whose
-        // server went away meanwhile is dropped and another one is opened,
-        // so the service recovers by itself once the database is back.
+        // A PostgreSQL connection is tried (`SELECT 1`) as it is lent: one
+        // whose server went away meanwhile is dropped and another one is
+        // opened, so the service recovers by itself once the database is
+        // back. A SQLite connection has no server to lose (a file removed
+        // under the service is what the readiness check looks for), and the
+        // try would be a statement parsed anew on every request.
         let pool = diesel::r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(connection_timeout)
-            .test_on_check_out(true)
+            .test_on_check_out(!sqlite)
             .build(manager)?;
         Ok(Self {
             pool,
@@ -428,5 +450,65 @@ mod tests {
             per_page: 200,
         };
         assert_eq!(far.offset(), i64::MAX);
+    }
+
+    diesel::table! {
+        rows_in (id) {
+            id -> BigInt,
+            n -> BigInt,
+        }
+    }
+
+    /// As the macro asks, `None` would be stored as NULL.
+    #[derive(Insertable)]
+    #[diesel(table_name = rows_in, treat_none_as_default_value = false)]
+    struct NewRow {
+        n: i64,
+    }
+
+    /// Whatever the number of rows, every one is stored once and in order,
+    /// by `count / 64` statements of 64 rows and one statement per binary
+    /// digit of the rest (32, 16, … 1 row).
+    #[test]
+    fn arrays_store_every_row_once_in_few_statements() -> QueryResult<()> {
+        use diesel::connection::InstrumentationEvent;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        conn.batch_execute("CREATE TABLE rows_in (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)")?;
+        // Inserts counted by their text (`StartQuery` of any statement).
+        let inserts = Arc::new(AtomicUsize::new(0));
+        let counter = inserts.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                if query.to_string().starts_with("INSERT") {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        let insert = |conn: &mut SqliteConnection, rows: &[NewRow]| -> QueryResult<()> {
+            sqlite_insert_in_arrays!(conn, rows, |chunk| diesel::insert_into(rows_in::table)
+                .values(chunk));
+            Ok(())
+        };
+        for count in 0..=200_usize {
+            diesel::delete(rows_in::table).execute(&mut conn)?;
+            let rows: Vec<NewRow> = (0..count).map(|n| NewRow { n: n as i64 }).collect();
+            let before = inserts.load(Ordering::Relaxed);
+            // In a transaction, as the service's inserts always are.
+            conn.transaction(|c| insert(c, &rows))?;
+            let statements = inserts.load(Ordering::Relaxed) - before;
+            let stored: Vec<i64> = rows_in::table
+                .order(rows_in::id)
+                .select(rows_in::n)
+                .load(&mut conn)?;
+            assert_eq!(
+                stored,
+                (0..count as i64).collect::<Vec<_>>(),
+                "{count} rows"
+            );
+            let expected = count / 64 + (count % 64).count_ones() as usize;
+            assert_eq!(statements, expected, "statements for {count} rows");
+        }
+        Ok(())
     }
 }

@@ -423,8 +423,8 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
 /// one completing an x recorded before the file, have their colour too,
 /// each that of its own pair, one per unit.
 pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
+    use lotcheck::service::imports::READINGS_PER_CHUNK;
     use lotcheck::store::colours::of_batch;
-    use lotcheck::store::measurements::ROWS_PER_INSERT;
     let app = TestApp::spawn(backend).await;
     let mut product = colour_product(
         "A60-27I",
@@ -435,10 +435,10 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
     );
     let product = app.create("/api/v1/products", product).await;
     let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
-    // Three readings a row: a chunk of ROWS_PER_INSERT readings ends
+    // Three readings a row: a chunk of READINGS_PER_CHUNK readings ends
     // between one unit's x and its y.
-    let units = (ROWS_PER_INSERT / 3 + 40) as i64;
-    let split_unit = (ROWS_PER_INSERT / 3 + 1) as i64;
+    let units = (READINGS_PER_CHUNK / 3 + 40) as i64;
+    let split_unit = (READINGS_PER_CHUNK / 3 + 1) as i64;
     let order = app
         .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P4", "quantity": units}))
         .await;

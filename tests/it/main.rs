@@ -129,6 +129,7 @@ fn main() -> std::process::ExitCode {
         async_test hostile::hostile_inputs_leave_the_server_small;
         each_backend imports::a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimiter;
         each_backend imports::a_malformed_file_is_refused_by_line_and_column_and_stores_nothing;
+        each_backend imports::every_imported_reading_is_stored_as_the_file_wrote_it;
         each_backend imports::mappings_are_saved_per_instrument_and_the_cli_imports_too;
         test inference_reference::intervals_and_normality_match_scipy_and_statsmodels [STATSMODELS];
         test iso2859_tables::every_master_table_cell_matches_the_published_copy;

@@ -190,7 +190,8 @@ pub async fn many_readings_in_one_request(backend: Backend) {
 }
 
 /// Readings stored by several multi-row inserts (SQLite writes 64 rows a
-/// statement, then one at a time) come back exactly as sent: every value to
+/// statement, then the rest in statements of 32, 16, … rows) come back
+/// exactly as sent: every value to
 /// the last bit, its unit and characteristic, and the client id and device
 /// time given with some of them (absent ones stay absent).
 pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend) {
@@ -202,7 +203,7 @@ pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend
         json!({"method": "percent", "percent": 100, "seed": 1}),
     )
     .await;
-    // 70 units × 2 readings: two whole statements of 64 and 12 left over.
+    // 70 units × 2 readings: two statements of 64, then one of 8 and one of 4.
     let sent: Vec<Value> = (1..=70_i64)
         .flat_map(|unit| {
             let flux = 700.0 + unit as f64 * 0.37 + 1e-9 / unit as f64;

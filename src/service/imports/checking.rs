@@ -9,7 +9,8 @@ use crate::error::AppResult;
 use crate::service::measurements::{check_reading, chromaticity_problems, CappedProblems, Context};
 use crate::store::measurements::existing_readings;
 use crate::store::DbConnection;
-use std::collections::HashSet;
+use foldhash::HashSet;
+use foldhash::HashSetExt;
 use std::io::{Read, Seek};
 
 /// What a file that passed the checks holds.
@@ -82,12 +83,12 @@ impl CellCheck<'_> {
                 value,
             } => (line, unit, code, value),
         };
-        let item_problems = check_reading(self.ctx, unit, &code, value);
+        let item_problems = check_reading(self.ctx, unit, code, value);
         for (field, message) in &item_problems {
             let header = if *field == "unit" {
                 crate::domain::text::excerpt(self.layout.unit_header()).into_owned()
             } else {
-                self.layout.header_of(&code)
+                self.layout.header_of(code)
             };
             self.problems.add(
                 format!("rows[{line}].{header}"),
@@ -97,9 +98,9 @@ impl CellCheck<'_> {
         if !item_problems.is_empty() {
             return;
         }
-        let characteristic = &self.ctx.template[&code];
+        let characteristic = &self.ctx.template[code];
         let pair = (unit, characteristic.id);
-        let field = || format!("rows[{line}].{}", self.layout.header_of(&code));
+        let field = || format!("rows[{line}].{}", self.layout.header_of(code));
         if self.stored.contains(&pair) {
             self.problems.add(
                 field(),
@@ -107,7 +108,7 @@ impl CellCheck<'_> {
                     line,
                     Message::new("err-import-reading-exists")
                         .arg("unit", unit)
-                        .arg("code", &code),
+                        .arg("code", code),
                 ),
             );
         } else if !self.seen.insert(pair) {
@@ -117,7 +118,7 @@ impl CellCheck<'_> {
                     line,
                     Message::new("err-import-reading-twice")
                         .arg("unit", unit)
-                        .arg("code", &code),
+                        .arg("code", code),
                 ),
             );
         } else {

@@ -34,6 +34,10 @@ use std::io::{Read, Seek};
 use storing::{insert_import, save_mapping, store_readings, Upload};
 use utoipa::ToSchema;
 
+/// Readings stored together, with the colours of their units: memory stays
+/// flat whatever the file's length.
+pub const READINGS_PER_CHUNK: usize = 2_000;
+
 /// How to read a file: which column holds the unit number and which
 /// columns hold which characteristic.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -10,12 +10,13 @@ use crate::error::{AppError, AppResult};
 use std::io::{Read, Seek, SeekFrom};
 
 /// What a scan finds: a reading, or a problem `(field, message)`.
-pub(super) enum Scanned {
+pub(super) enum Scanned<'a> {
     /// A non-empty mapped cell of a well-formed row.
     Cell {
         line: u64,
         unit: i64,
-        code: String,
+        /// The code of the characteristic its column is mapped to.
+        code: &'a str,
         value: f64,
     },
     Problem(String, Message),
@@ -25,10 +26,10 @@ pub(super) enum Scanned {
 /// problem; answers the number of data rows. A row longer than
 /// [`MAX_RECORD_BYTES`] is a problem that ends the walk: it is not read
 /// whole.
-pub(super) fn scan(
+pub(super) fn scan<'a>(
     file: &mut (impl Read + Seek),
-    layout: &Layout,
-    mut found: impl FnMut(Scanned) -> AppResult<()>,
+    layout: &'a Layout,
+    mut found: impl FnMut(Scanned<'a>) -> AppResult<()>,
 ) -> AppResult<i64> {
     file.seek(SeekFrom::Start(0)).map_err(read_error)?;
     let mut reader = open_reader(&mut *file, layout.delimiter);
@@ -120,11 +121,11 @@ fn too_long_problem(
 }
 
 /// One data row: its unit number, then each mapped cell.
-fn scan_row(
+fn scan_row<'a>(
     record: &csv::StringRecord,
     line: u64,
-    layout: &Layout,
-    found: &mut impl FnMut(Scanned) -> AppResult<()>,
+    layout: &'a Layout,
+    found: &mut impl FnMut(Scanned<'a>) -> AppResult<()>,
 ) -> AppResult<()> {
     if record.len() != layout.headers.len() {
         let message = Message::at_line(
@@ -136,8 +137,8 @@ fn scan_row(
         return found(Scanned::Problem(format!("rows[{line}]"), message));
     }
     let unit_text = &record[layout.unit_index];
-    let unit_header = excerpt(layout.unit_header());
     let Ok(unit) = unit_text.parse::<i64>() else {
+        let unit_header = excerpt(layout.unit_header());
         let message = Message::at_cell(
             line,
             &unit_header,
@@ -153,15 +154,15 @@ fn scan_row(
         if text.is_empty() {
             continue;
         }
-        let header = excerpt(&layout.headers[*index]);
         match text.parse::<f64>() {
             Ok(value) if value.is_finite() => found(Scanned::Cell {
                 line,
                 unit,
-                code: code.clone(),
+                code,
                 value,
             })?,
             _ => {
+                let header = excerpt(&layout.headers[*index]);
                 let message = not_a_number(line, &header, text);
                 found(Scanned::Problem(format!("rows[{line}].{header}"), message))?;
             }

@@ -4,14 +4,14 @@
 use super::checking::Counts;
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
-use super::ImportOptions;
+use super::{ImportOptions, READINGS_PER_CHUNK};
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
 use crate::service::colour::store_derived;
 use crate::service::measurements::Context;
+use crate::store::imported::{self, ImportShared, ImportedReading};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
-use crate::store::measurements::{insert_measurements, MeasurementRow, ROWS_PER_INSERT};
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
 use std::collections::BTreeSet;
@@ -65,41 +65,81 @@ pub(super) fn store_readings(
     layout: &Layout,
     import_id: i64,
 ) -> AppResult<()> {
-    let mut chunk = Vec::with_capacity(ROWS_PER_INSERT);
+    let shared = ImportShared {
+        batch_id: upload.ctx.batch_id,
+        recorded_at: upload.imported_at,
+        recorded_by: upload.actor.user_id,
+        import_id,
+    };
+    let mut ids = ReadingIds::new();
+    let mut chunk = Vec::with_capacity(READINGS_PER_CHUNK);
     scan(file, layout, |found| {
         if let Scanned::Cell {
             unit, code, value, ..
         } = found
         {
-            chunk.push(MeasurementRow {
-                id: 0,
-                // Time-ordered ids keep the unique index's inserts sequential.
-                uuid: Uuid::now_v7().to_string(),
-                batch_id: upload.ctx.batch_id,
+            chunk.push(ImportedReading {
+                uuid: ids.next().to_string(),
                 unit,
-                characteristic_id: upload.ctx.template[&code].id,
+                characteristic_id: upload.ctx.template[code].id,
                 value,
-                supersedes: None,
-                reason: None,
-                recorded_at: upload.imported_at,
-                recorded_by: upload.actor.user_id,
-                taken_at: None,
-                import_id: Some(import_id),
             });
-            if chunk.len() == ROWS_PER_INSERT {
-                store_chunk(conn, upload.ctx, &chunk)?;
+            if chunk.len() == READINGS_PER_CHUNK {
+                store_chunk(conn, upload.ctx, &shared, &chunk)?;
                 chunk.clear();
             }
         }
         Ok(())
     })?;
-    store_chunk(conn, upload.ctx, &chunk)
+    store_chunk(conn, upload.ctx, &shared, &chunk)
+}
+
+/// Client ids for an import's readings, ordered by time (UUID v7), so that
+/// the unique index on ids grows at its end rather than at random pages.
+///
+/// One id in 65,536 comes from `Uuid::now_v7` (whose clock reading, lock
+/// and random bits were a tenth of an import's time when taken per
+/// reading); the ones after it count up in its lowest 16 bits, which are
+/// random bits of a v7 id (RFC 9562, section 5.7), so version and variant
+/// stay as they are. The uuid crate keeps successive v7 ids of a process
+/// increasing above those bits (a counter under the timestamp), so the runs
+/// of two bases never meet; a base of another process within the same
+/// millisecond matches above them only by chance (42 random counter bits),
+/// and then the unique index refuses the import whole.
+struct ReadingIds {
+    base: u128,
+    next: u32,
+}
+
+impl ReadingIds {
+    const PER_BASE: u32 = 1 << 16;
+
+    fn new() -> Self {
+        Self {
+            base: Uuid::now_v7().as_u128() & !u128::from(Self::PER_BASE - 1),
+            next: 0,
+        }
+    }
+
+    fn next(&mut self) -> Uuid {
+        if self.next == Self::PER_BASE {
+            *self = Self::new();
+        }
+        let id = Uuid::from_u128(self.base | u128::from(self.next));
+        self.next += 1;
+        id
+    }
 }
 
 /// Stores a chunk of readings and the colours of the units whose
 /// chromaticity it completes or changes.
-fn store_chunk(conn: &mut DbConnection, ctx: &Context, chunk: &[MeasurementRow]) -> AppResult<()> {
-    insert_measurements(conn, chunk)?;
+fn store_chunk(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    shared: &ImportShared,
+    chunk: &[ImportedReading],
+) -> AppResult<()> {
+    imported::insert(conn, shared, chunk)?;
     if let Some(chromaticity) = &ctx.chromaticity {
         let units: BTreeSet<i64> = chunk
             .iter()
@@ -136,4 +176,31 @@ pub(super) fn save_mapping(
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadingIds;
+    use std::collections::HashSet;
+    use uuid::{Uuid, Variant};
+
+    /// Ids past one base's 65,536 and into the next: all distinct, each a
+    /// well-formed UUID v7 (RFC 9562: version 7, the RFC variant), each
+    /// greater than the one before, so the unique index grows at its end.
+    #[test]
+    fn reading_ids_are_distinct_increasing_uuid_v7s() {
+        let mut ids = ReadingIds::new();
+        let taken: Vec<Uuid> = (0..ReadingIds::PER_BASE + 1_000)
+            .map(|_| ids.next())
+            .collect();
+        let distinct: HashSet<&Uuid> = taken.iter().collect();
+        assert_eq!(distinct.len(), taken.len());
+        for id in &taken {
+            assert_eq!(id.get_version_num(), 7, "{id}");
+            assert_eq!(id.get_variant(), Variant::RFC4122, "{id}");
+        }
+        for pair in taken.windows(2) {
+            assert!(pair[0] < pair[1], "{} then {}", pair[0], pair[1]);
+        }
+    }
 }

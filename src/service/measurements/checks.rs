@@ -12,7 +12,7 @@ use crate::store::measurements::{self as store, MeasurementRow};
 use crate::store::orders::find_order;
 use crate::store::sampling;
 use crate::store::DbConnection;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Problems reported in one answer; the rest are summed up.
 const MAX_REPORTED: usize = 100;
@@ -66,7 +66,7 @@ pub(in crate::service) struct Context {
     pub product_id: i64,
     lot: LotSize,
     /// The drawn units among those asked for ([`Units`]).
-    drawn: HashSet<i64>,
+    drawn: foldhash::HashSet<i64>,
     pub template: HashMap<String, Characteristic>,
     pub codes: String,
     pub chromaticity: Option<Chromaticity>,

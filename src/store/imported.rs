@@ -1,0 +1,158 @@
+//! An imported file's readings, stored in statements that bind what the
+//! readings share once.
+//!
+//! Every reading of an import has the same batch, receipt time, recorder
+//! and import; only its client id, unit, characteristic and value differ.
+//! A plain multi-row insert binds all eleven columns of every row (and
+//! writes the receipt time out as text for each), which was a fifth of an
+//! import's time. Here a statement binds the four that differ per row and
+//! the shared four once:
+//!
+//! ```sql
+//! INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value,
+//!                           recorded_at, recorded_by, import_id)
+//! SELECT column1, ?, column2, column3, column4, ?, ?, ?
+//! FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?), …)
+//! ```
+//!
+//! (`column1`… are the names SQLite and PostgreSQL both give the columns of
+//! a `VALUES` list.) On SQLite the rows go in arrays of 64 and fewer
+//! ([`sqlite_insert_in_arrays`]): a statement's shape then depends only on
+//! its row count, which is in its type, so diesel prepares it once per
+//! connection and keeps it.
+
+use super::{sqlite_insert_in_arrays, DbConnection};
+use chrono::NaiveDateTime;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::{QueryResult, RunQueryDsl};
+
+/// What every reading of one import shares.
+#[derive(Debug, Clone)]
+pub struct ImportShared {
+    pub batch_id: i64,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: Option<i64>,
+    pub import_id: i64,
+}
+
+/// One reading of an import: what sets it apart from the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedReading {
+    /// Its client id (UUID text).
+    pub uuid: String,
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+}
+
+/// Rows per statement on PostgreSQL, whose planner is not SQLite's: a
+/// longer statement saves round trips (at most 65,535 bound values).
+const ROWS_PER_PG_STATEMENT: usize = 2_000;
+
+/// Stores the readings in the caller's transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    shared: &ImportShared,
+    rows: &[ImportedReading],
+) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            sqlite_insert_in_arrays!(c, rows, |chunk| Readings {
+                shared,
+                rows: chunk
+            })
+        }
+        DbConnection::Postgresql(c) => {
+            for rows in rows.chunks(ROWS_PER_PG_STATEMENT) {
+                Readings { shared, rows }.execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One statement's rows: an array on SQLite (its length is the
+/// statement's shape), a slice on PostgreSQL.
+struct Readings<'a, R: ?Sized> {
+    shared: &'a ImportShared,
+    rows: &'a R,
+}
+
+impl<R: AsRows + ?Sized, DB> QueryFragment<DB> for Readings<'_, R>
+where
+    DB: diesel::backend::Backend,
+    DB: diesel::sql_types::HasSqlType<BigInt>
+        + diesel::sql_types::HasSqlType<Text>
+        + diesel::sql_types::HasSqlType<Double>
+        + diesel::sql_types::HasSqlType<Timestamp>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    str: diesel::serialize::ToSql<Text, DB>,
+    f64: diesel::serialize::ToSql<Double, DB>,
+    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+    Option<i64>: diesel::serialize::ToSql<Nullable<BigInt>, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let shared = self.shared;
+        out.push_sql(
+            "INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, \
+             recorded_at, recorded_by, import_id) SELECT column1, ",
+        );
+        out.push_bind_param::<BigInt, _>(&shared.batch_id)?;
+        out.push_sql(", column2, column3, column4, ");
+        out.push_bind_param::<Timestamp, _>(&shared.recorded_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&shared.recorded_by)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&shared.import_id)?;
+        out.push_sql(" FROM (VALUES ");
+        for (i, row) in self.rows.as_rows().iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, _>(row.uuid.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&row.unit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&row.characteristic_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Double, _>(&row.value)?;
+            out.push_sql(")");
+        }
+        out.push_sql(") AS imported");
+        Ok(())
+    }
+}
+
+/// The rows of a statement, whatever holds them.
+trait AsRows {
+    fn as_rows(&self) -> &[ImportedReading];
+}
+
+impl<const N: usize> AsRows for [ImportedReading; N] {
+    fn as_rows(&self) -> &[ImportedReading] {
+        self
+    }
+}
+
+impl AsRows for [ImportedReading] {
+    fn as_rows(&self) -> &[ImportedReading] {
+        self
+    }
+}
+
+/// An array's statement is the same text for every call: diesel keeps it
+/// prepared under this type.
+impl<const N: usize> QueryId for Readings<'_, [ImportedReading; N]> {
+    type QueryId = StatementOf<N>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+/// A slice's statement changes with its length: not kept by type.
+impl QueryId for Readings<'_, [ImportedReading]> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+/// The statement of `N` rows.
+pub struct StatementOf<const N: usize>;
+
+impl<R: ?Sized, Conn> RunQueryDsl<Conn> for Readings<'_, R> {}
