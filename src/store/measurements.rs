@@ -48,6 +48,19 @@ pub struct ReadingValue {
     pub supersedes: Option<i64>,
 }
 
+impl From<&MeasurementRow> for ReadingValue {
+    fn from(row: &MeasurementRow) -> Self {
+        Self {
+            id: row.id,
+            uuid: row.uuid.clone(),
+            unit: row.unit,
+            characteristic_id: row.characteristic_id,
+            value: row.value,
+            supersedes: row.supersedes,
+        }
+    }
+}
+
 /// A version of a reading, as stored in full or read for its value alone.
 pub trait Version {
     fn id(&self) -> i64;
@@ -269,27 +282,9 @@ pub fn originals_of_batch(
     Ok(all)
 }
 
-/// Every version of the given units' readings of the given characteristics.
-pub fn versions_of_units(
-    conn: &mut DbConnection,
-    batch_id: i64,
-    units: &[i64],
-    characteristic_ids: &[i64],
-) -> QueryResult<Vec<MeasurementRow>> {
-    on_backend!(conn, |c| measurements::table
-        .filter(measurements::batch_id.eq(batch_id))
-        .filter(any_of_ids(measurements::unit, units))
-        .filter(any_of_ids(
-            measurements::characteristic_id,
-            characteristic_ids
-        ))
-        .order(measurements::id)
-        .select(MeasurementRow::as_select())
-        .load(c))
-}
-
-/// [`versions_of_units`] read for their values alone ([`ReadingValue`]),
-/// by row id.
+/// Every version of the given units' readings of the given
+/// characteristics, read for their values alone ([`ReadingValue`]), by row
+/// id.
 pub fn values_of_units(
     conn: &mut DbConnection,
     batch_id: i64,
@@ -314,8 +309,8 @@ pub fn current_of_units(
     batch_id: i64,
     units: &[i64],
     characteristic_ids: &[i64],
-) -> QueryResult<Vec<MeasurementRow>> {
-    Ok(only_current(versions_of_units(
+) -> QueryResult<Vec<ReadingValue>> {
+    Ok(only_current(values_of_units(
         conn,
         batch_id,
         units,
@@ -331,23 +326,4 @@ pub fn only_current<R: Version>(rows: Vec<R>) -> Vec<R> {
     rows.into_iter()
         .filter(|m| !superseded.contains(&m.id()))
         .collect()
-}
-
-/// The (unit, characteristic id) of each original reading of the given
-/// units: what a new reading of them may not repeat.
-pub fn originals_among(
-    conn: &mut DbConnection,
-    batch_id: i64,
-    units: &[i64],
-) -> QueryResult<Vec<(i64, i64)>> {
-    let found = on_backend!(conn, |c| measurements::table
-        .filter(measurements::batch_id.eq(batch_id))
-        .filter(any_of_ids(measurements::unit, units))
-        .select((
-            measurements::unit,
-            measurements::characteristic_id,
-            measurements::supersedes,
-        ))
-        .load::<(i64, i64, Option<i64>)>(c))?;
-    Ok(originals(found))
 }

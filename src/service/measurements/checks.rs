@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Message, Violations, Words};
 use crate::service::catalog::{get_product, Characteristic};
 use crate::service::colour::{colour_message, Chromaticity};
 use crate::service::limits::InputLimits;
-use crate::store::measurements::{self as store, MeasurementRow};
+use crate::store::measurements::{self as store, Version};
 use crate::store::orders::find_order;
 use crate::store::sampling;
 use crate::store::DbConnection;
@@ -178,10 +178,7 @@ pub(in crate::service) fn chromaticity_problems(
 
 /// The units of the chromaticity readings among `new` (as in
 /// [`chromaticity_problems`]), each once, in order.
-pub(in crate::service) fn chromaticity_units(
-    chromaticity: &Chromaticity,
-    new: &[(usize, i64, i64, f64)],
-) -> Vec<i64> {
+fn chromaticity_units(chromaticity: &Chromaticity, new: &[(usize, i64, i64, f64)]) -> Vec<i64> {
     new.iter()
         .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
         .map(|(_, unit, _, _)| *unit)
@@ -194,7 +191,7 @@ pub(in crate::service) fn chromaticity_units(
 /// readings already read: `stored` (other readings in it are ignored).
 pub(in crate::service) fn chromaticity_problems_beside(
     ctx: &Context,
-    stored: &[MeasurementRow],
+    stored: &[impl Version],
     new: &[(usize, i64, i64, f64)],
 ) -> Vec<(usize, Message)> {
     let Some(chromaticity) = &ctx.chromaticity else {
@@ -207,8 +204,8 @@ pub(in crate::service) fn chromaticity_problems_beside(
     // The units' stored current values first, then the request's on top.
     let stored = stored
         .iter()
-        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id))
-        .map(|r| (r.unit, r.characteristic_id, r.value));
+        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id()))
+        .map(|r| (r.unit(), r.characteristic_id(), r.value()));
     let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
     chromaticity.derive_all(points.values().copied());
     new.iter()

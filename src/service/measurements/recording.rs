@@ -1,8 +1,8 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
 use super::checks::{
-    check_reading, chromaticity_problems, chromaticity_problems_beside, chromaticity_units,
-    context, CappedProblems, Context, Units,
+    check_reading, chromaticity_problems, chromaticity_problems_beside, context, CappedProblems,
+    Context, Units,
 };
 use super::views::{views, Measurement};
 use super::Readings;
@@ -12,7 +12,7 @@ use crate::service::client_records::{record_all, Recorded as Stored};
 use crate::service::colour::store_derived_from;
 use crate::service::device_time;
 use crate::service::limits::InputLimits;
-use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
+use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow, ReadingValue};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -120,20 +120,14 @@ pub fn store_checked(
     let CheckedReadings { ctx, items, units } = checked;
     let batch_id = ctx.batch_id;
     let known = known_items(&ctx, &items);
-    // The units' x and y as stored now, read once: checked again with the
-    // request's (a unit's other coordinate may have been stored since the
-    // check; its derivations are remembered, so the points checked are not
-    // derived again), then, with the readings this request stores, the
-    // pairs whose colours are stored.
-    let versions_before = match &ctx.chromaticity {
-        Some(chromaticity) => store::versions_of_units(
-            conn,
-            batch_id,
-            &chromaticity_units(chromaticity, &known),
-            &chromaticity.coordinate_ids(),
-        )?,
-        None => Vec::new(),
-    };
+    // Every version of the units' readings as stored now, read once (for
+    // their values): which readings the units have already; their x and y,
+    // checked again with the request's (a unit's other coordinate may have
+    // been stored since the check; its derivations are remembered, so the
+    // points checked are not derived again); then, with the readings this
+    // request stores, the pairs whose colours are stored.
+    let template_ids: Vec<i64> = ctx.template.values().map(|c| c.id).collect();
+    let versions_before = store::values_of_units(conn, batch_id, &units, &template_ids)?;
     let current_before = store::only_current(versions_before.clone());
     let mut problems = CappedProblems::default();
     add_value_problems(
@@ -141,7 +135,12 @@ pub fn store_checked(
         chromaticity_problems_beside(&ctx, &current_before, &known),
     );
     problems.into_result("measurements")?;
-    let stored = store_new(conn, actor, &ctx, &items, &units)?;
+    let existing: HashSet<(i64, i64)> = versions_before
+        .iter()
+        .filter(|r| r.supersedes.is_none())
+        .map(|r| (r.unit, r.characteristic_id))
+        .collect();
+    let stored = store_new(conn, actor, &ctx, &items, &existing)?;
     if let Some(chromaticity) = &ctx.chromaticity {
         let new_rows = || {
             stored
@@ -153,7 +152,7 @@ pub fn store_checked(
         let coloured: BTreeSet<i64> = new_rows().map(|row| row.unit).collect();
         let coloured: Vec<i64> = coloured.into_iter().collect();
         let mut versions = versions_before;
-        versions.extend(new_rows().cloned());
+        versions.extend(new_rows().map(ReadingValue::from));
         store_derived_from(conn, chromaticity, batch_id, &coloured, versions)?;
     }
     if !stored.new.is_empty() {
@@ -237,17 +236,15 @@ fn known_items(ctx: &Context, items: &[MeasurementInput]) -> Vec<(usize, i64, i6
 }
 
 /// Stores the readings not stored yet; a unit's reading of a
-/// characteristic is recorded once, and changed only by a correction.
+/// characteristic is recorded once (`existing`: the (unit, characteristic
+/// id) of the originals stored), and changed only by a correction.
 fn store_new(
     conn: &mut DbConnection,
     actor: &Actor,
     ctx: &Context,
     items: &[MeasurementInput],
-    units: &[i64],
+    existing: &HashSet<(i64, i64)>,
 ) -> AppResult<Stored<CodedMeasurement>> {
-    let existing: HashSet<(i64, i64)> = store::originals_among(conn, ctx.batch_id, units)?
-        .into_iter()
-        .collect();
     let recorded_at = now();
     let ids: Vec<Option<Uuid>> = items.iter().map(|item| item.id).collect();
     let is_retry = |i: usize, (row, code): &CodedMeasurement| {
