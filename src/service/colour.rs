@@ -134,8 +134,19 @@ type Recalled = HashMap<[u64; 2], Result<Derivation, ColourError>>;
 const RECALLED_DERIVATIONS: usize = 1 << 18;
 
 /// Fewer points than this are derived on the calling thread: a thread costs
-/// more than it saves.
+/// more than it saves. Most of a new thread's cost is its cold memo of
+/// Planckian points (`colorimetry`, kept per thread): with 128 points a
+/// thread, 200 imports of 500 units took 5.4–6.2 s against 3.2–3.3 s on
+/// the calling thread alone.
 const POINTS_PER_THREAD: usize = 512;
+
+/// The cores derivations may share, asked once: on Linux the standard
+/// library reads the process's cgroup files for it on every call, which
+/// cost a recording request more than its one point.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
 
 impl Chromaticity {
     /// `None` when the product does not record chromaticity x and y.
@@ -215,15 +226,7 @@ impl Chromaticity {
                 })
                 .collect()
         };
-        let threads = (missing.len() / POINTS_PER_THREAD).max(1);
-        // Asked only when threads would help: on Linux the standard library
-        // reads the process's cgroup files for it on every call, which cost
-        // a recording request more than its one point.
-        let threads = if threads == 1 {
-            1
-        } else {
-            threads.min(std::thread::available_parallelism().map_or(1, usize::from))
-        };
+        let threads = (missing.len() / POINTS_PER_THREAD).max(1).min(cores());
         let derive_share = |share: &[Xy]| -> Vec<_> {
             share
                 .iter()
