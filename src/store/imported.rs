@@ -4,7 +4,7 @@
 //! Every reading of an import has the same batch, receipt time, recorder
 //! and import; only its client id, unit, characteristic and value differ.
 //! A plain multi-row insert binds all eleven columns of every row (and
-//! writes the receipt time out as text for each), which was a fifth of an
+//! writes the receipt time out as text for each), which was a sixth of an
 //! import's time. Here a statement binds the four that differ per row and
 //! the shared four once:
 //!
@@ -19,7 +19,12 @@
 //! a `VALUES` list.) On SQLite the rows go in arrays of 64 and fewer
 //! ([`sqlite_insert_in_arrays`]): a statement's shape then depends only on
 //! its row count, which is in its type, so diesel prepares it once per
-//! connection and keeps it.
+//! connection and keeps it. On PostgreSQL only the statement of a whole
+//! chunk is kept prepared; the last, shorter one of each import is not, or
+//! every import would leave one behind on its connection.
+//!
+//! The column list is written here, outside diesel's `table!` checking: a
+//! new `NOT NULL` column of `measurements` is added here too.
 
 use super::{sqlite_insert_in_arrays, DbConnection};
 use chrono::NaiveDateTime;
@@ -93,6 +98,9 @@ where
     Option<i64>: diesel::serialize::ToSql<Nullable<BigInt>, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if !self.rows.is_kept() {
+            out.unsafe_to_cache_prepared();
+        }
         let shared = self.shared;
         out.push_sql(
             "INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, \
@@ -125,17 +133,26 @@ where
 /// The rows of a statement, whatever holds them.
 trait AsRows {
     fn as_rows(&self) -> &[ImportedReading];
+    /// Whether the statement is worth keeping prepared: one of a few
+    /// shapes used again and again.
+    fn is_kept(&self) -> bool;
 }
 
 impl<const N: usize> AsRows for [ImportedReading; N] {
     fn as_rows(&self) -> &[ImportedReading] {
         self
     }
+    fn is_kept(&self) -> bool {
+        true
+    }
 }
 
 impl AsRows for [ImportedReading] {
     fn as_rows(&self) -> &[ImportedReading] {
         self
+    }
+    fn is_kept(&self) -> bool {
+        self.len() == ROWS_PER_PG_STATEMENT
     }
 }
 
@@ -146,7 +163,8 @@ impl<const N: usize> QueryId for Readings<'_, [ImportedReading; N]> {
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-/// A slice's statement changes with its length: not kept by type.
+/// A slice's statement changes with its length: kept, if at all, by its
+/// text ([`AsRows::is_kept`]).
 impl QueryId for Readings<'_, [ImportedReading]> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;

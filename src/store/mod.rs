@@ -65,8 +65,8 @@ pub(crate) use on_backend;
 /// binary digits of the remainder): `|chunk| insert` builds the statement
 /// for `chunk`, an array of one of those lengths. diesel keeps the prepared
 /// statement of an array's insert, whose length is in its type, not of a
-/// slice's, so any number of rows is stored by at most seven statements
-/// prepared once per connection: a large import prepares none of its own,
+/// slice's, so any number of rows is stored by statements of at most seven
+/// shapes, each prepared once per connection: a large import prepares none of its own,
 /// and a request of six readings runs two statements rather than six. The
 /// row type must store `None` as NULL (`treat_none_as_default_value =
 /// false`), or diesel inserts the rows one by one.

@@ -68,7 +68,7 @@ fn storing(backend: Backend, url: &str) -> bool {
             let found: Count = diesel::sql_query(
                 "SELECT count(*) AS n FROM pg_stat_activity \
                  WHERE datname = current_database() AND pid <> pg_backend_pid() \
-                 AND xact_start IS NOT NULL AND query LIKE 'INSERT INTO \"measurements\"%'",
+                 AND xact_start IS NOT NULL AND query LIKE 'INSERT INTO %measurements%'",
             )
             .get_result(&mut c)
             .unwrap();

@@ -104,7 +104,7 @@ pub(super) fn store_readings(
 /// stay as they are. The uuid crate keeps successive v7 ids of a process
 /// increasing above those bits (a counter under the timestamp), so the runs
 /// of two bases never meet; a base of another process within the same
-/// millisecond matches above them only by chance (42 random counter bits),
+/// millisecond matches above them only by chance (41 random counter bits),
 /// and then the unique index refuses the import whole.
 struct ReadingIds {
     base: u128,

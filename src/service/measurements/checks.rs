@@ -188,7 +188,8 @@ fn chromaticity_units(chromaticity: &Chromaticity, new: &[(usize, i64, i64, f64)
 }
 
 /// [`chromaticity_problems`] with the units' current stored x and y
-/// readings already read: `stored` (other readings in it are ignored).
+/// readings already read: `stored` (other readings in it, and those of
+/// units with no x or y among `new`, are ignored).
 pub(in crate::service) fn chromaticity_problems_beside(
     ctx: &Context,
     stored: &[impl Version],
@@ -197,6 +198,7 @@ pub(in crate::service) fn chromaticity_problems_beside(
     let Some(chromaticity) = &ctx.chromaticity else {
         return Vec::new();
     };
+    let units = chromaticity_units(chromaticity, new);
     let new: Vec<_> = new
         .iter()
         .filter(|(_, _, id, _)| chromaticity.is_chromaticity(*id))
@@ -204,7 +206,9 @@ pub(in crate::service) fn chromaticity_problems_beside(
     // The units' stored current values first, then the request's on top.
     let stored = stored
         .iter()
-        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id()))
+        .filter(|r| {
+            chromaticity.is_chromaticity(r.characteristic_id()) && units.contains(&r.unit())
+        })
         .map(|r| (r.unit(), r.characteristic_id(), r.value()));
     let points = chromaticity.points(stored.chain(new.iter().map(|&&(_, u, c, v)| (u, c, v))));
     chromaticity.derive_all(points.values().copied());

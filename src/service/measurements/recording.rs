@@ -128,7 +128,10 @@ pub fn store_checked(
     // request stores, the pairs whose colours are stored.
     let template_ids: Vec<i64> = ctx.template.values().map(|c| c.id).collect();
     let versions_before = store::values_of_units(conn, batch_id, &units, &template_ids)?;
-    let current_before = store::only_current(versions_before.clone());
+    let current_before = match ctx.chromaticity {
+        Some(_) => store::only_current(versions_before.clone()),
+        None => Vec::new(),
+    };
     let mut problems = CappedProblems::default();
     add_value_problems(
         &mut problems,

@@ -81,9 +81,23 @@ pub fn serve_command(database_url: &str, port: u16) -> Command {
     command
 }
 
+/// A server started by [`serve`]: killed when dropped, so a test that fails
+/// half-way leaves no server behind (nor the ports, files and locks it
+/// holds, which outlived a failed run and held up the next).
+pub struct Served(Option<Child>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts `lotcheck serve` on the database and port (one worker, logs at
 /// `warn` and dropped) and waits until `/healthz` answers 200.
-pub async fn serve(database_url: &str, port: u16) -> Child {
+pub async fn serve(database_url: &str, port: u16) -> Served {
     let mut child = serve_command(database_url, port)
         .env("LOTCHECK_LOG", "warn")
         .spawn()
@@ -96,7 +110,7 @@ pub async fn serve(database_url: &str, port: u16) -> Child {
             .await
         {
             if response.status() == StatusCode::OK {
-                return child;
+                return Served(Some(child));
             }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -107,7 +121,8 @@ pub async fn serve(database_url: &str, port: u16) -> Child {
 }
 
 /// SIGKILL: no shutdown, no checkpoint, no rollback sent to the database.
-pub fn kill(mut child: Child) {
+pub fn kill(mut served: Served) {
+    let mut child = served.0.take().expect("a served process is killed once");
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
 }
