@@ -108,21 +108,28 @@ impl Metrics {
         runs
     }
 
-    /// Width of `text` at `size` points (no kerning, as the report draws it).
+    /// The glyph that draws `c` and its advance in ems: the character's
+    /// glyph in the face [`Metrics::face_of`] picks (no kerning, no
+    /// ligatures), or that face's missing glyph (id 0).
+    pub fn glyph(&self, c: char) -> (Face, u16, f32) {
+        let which = self.face_of(c);
+        let face = match which {
+            Face::Latin => &self.latin,
+            Face::Cjk => &self.cjk,
+        };
+        let glyph = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+        let units = face.glyph_hor_advance(glyph).unwrap_or(0);
+        (
+            which,
+            glyph.0,
+            f32::from(units) / f32::from(face.units_per_em()),
+        )
+    }
+
+    /// Width of `text` at `size` points: the sum of its glyphs' advances,
+    /// exactly as the report draws them.
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars()
-            .map(|c| {
-                let face = match self.face_of(c) {
-                    Face::Latin => &self.latin,
-                    Face::Cjk => &self.cjk,
-                };
-                let units = face
-                    .glyph_index(c)
-                    .and_then(|g| face.glyph_hor_advance(g))
-                    .unwrap_or(0) as f32;
-                units * size / f32::from(face.units_per_em())
-            })
-            .sum()
+        text.chars().map(|c| self.glyph(c).2).sum::<f32>() * size
     }
 }
 

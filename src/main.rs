@@ -302,7 +302,7 @@ fn import_command(db: &Db, command: ImportCommand) -> anyhow::Result<()> {
     let (batch, options, limits) = (command.batch, command.options, command.limits);
     let name = filename.clone();
     let outcome = db
-        .write_blocking(move |c| {
+        .write_bulk_blocking(move |c| {
             let upload = imports::CsvFile {
                 file: &mut file,
                 sha256: &sha256,

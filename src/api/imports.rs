@@ -169,7 +169,7 @@ pub async fn create_import(
         options,
     } = receive(form).await?;
     let outcome = db
-        .write(move |c| {
+        .write_bulk(move |c| {
             let upload = CsvFile {
                 file: &mut file,
                 sha256: &sha256,

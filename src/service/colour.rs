@@ -126,7 +126,7 @@ pub struct Chromaticity {
 }
 
 /// Derivations by the bits of their point's x and y.
-type Recalled = HashMap<[u64; 2], Result<Derivation, ColourError>>;
+type Recalled = foldhash::HashMap<[u64; 2], Result<Derivation, ColourError>>;
 
 /// Most derivations a [`Chromaticity`] remembers (about 64 bytes each);
 /// forgotten all at once when full. A file of a million units derives again
@@ -135,7 +135,7 @@ const RECALLED_DERIVATIONS: usize = 1 << 18;
 
 /// Fewer points than this are derived on the calling thread: a thread costs
 /// more than it saves. Most of a new thread's cost is its cold memo of
-/// Planckian points (`colorimetry`, kept per thread): with 128 points a
+/// Planckian tables (`colorimetry`, kept per thread): with 128 points a
 /// thread, 200 imports of 500 units took 5.4–6.2 s against 3.2–3.3 s on
 /// the calling thread alone.
 const POINTS_PER_THREAD: usize = 512;
@@ -217,7 +217,7 @@ impl Chromaticity {
     pub fn derive_all(&self, points: impl IntoIterator<Item = Xy>) {
         let missing: Vec<Xy> = {
             let recalled = self.recall();
-            let mut keys = HashSet::new();
+            let mut keys = foldhash::HashSet::default();
             points
                 .into_iter()
                 .filter(|p| {

@@ -26,6 +26,7 @@ pub mod suppliers;
 pub mod switching;
 pub mod visual;
 mod writer;
+pub use writer::Commit;
 
 use crate::error::AppResult;
 use diesel::connection::SimpleConnection;
@@ -297,12 +298,32 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_as(Commit::Grouped, work).await
+    }
+
+    /// [`Db::write`] for a bulk write whose every reference `work` itself
+    /// reads in its transaction (an imported file): on SQLite committed
+    /// alone, without foreign-key checks (see [`Commit`]); on PostgreSQL
+    /// as any other write.
+    pub async fn write_bulk<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_as(Commit::BulkWithCheckedReferences, work).await
+    }
+
+    async fn write_as<T, F>(&self, commit: Commit, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let Some(writer) = &self.sqlite_writer else {
             let pool = self.pool.clone();
             return actix_web::web::block(move || in_transaction(&pool, work)).await?;
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
-        writer.submit(work, move |result| {
+        writer.submit(commit, work, move |result| {
             // The request may have gone meanwhile; its write stays committed.
             let _ = reply.send(result);
         });
@@ -322,11 +343,28 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.write_blocking_as(Commit::Grouped, work)
+    }
+
+    /// [`Db::write_bulk`] from a thread that may block.
+    pub fn write_bulk_blocking<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_blocking_as(Commit::BulkWithCheckedReferences, work)
+    }
+
+    fn write_blocking_as<T, F>(&self, commit: Commit, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let Some(writer) = &self.sqlite_writer else {
             return in_transaction(&self.pool, work);
         };
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        writer.submit(work, move |result| {
+        writer.submit(commit, work, move |result| {
             let _ = reply.send(result);
         });
         answer.recv().unwrap_or_else(|_| Err(writer_gone()))
@@ -387,6 +425,74 @@ mod tests {
         let db = Db::open(path.to_str().unwrap(), SqliteSync::Full, 2).expect("open");
         db.migrate().expect("migrate");
         (dir, db)
+    }
+
+    fn foreign_keys_checked(c: &mut DbConnection) -> AppResult<bool> {
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            foreign_keys: i32,
+        }
+        let DbConnection::Sqlite(c) = c else {
+            unreachable!("a SQLite test")
+        };
+        let setting: Setting = diesel::sql_query("PRAGMA foreign_keys").get_result(c)?;
+        Ok(setting.foreign_keys == 1)
+    }
+
+    /// A bulk write runs with SQLite's foreign-key checks off, commits
+    /// whole or not at all, and every write after it is checked again.
+    #[test]
+    fn a_bulk_write_alone_skips_foreign_key_checks_and_restores_them() {
+        let (_dir, db) = fresh();
+        let checked = db.write_bulk_blocking(|c| {
+            catalog::insert_customer(c, "Bulk", now())?;
+            foreign_keys_checked(c)
+        });
+        assert!(!checked.unwrap(), "checks are off inside a bulk write");
+        let failed: AppResult<()> = db.write_bulk_blocking(|c| {
+            catalog::insert_customer(c, "Half written", now())?;
+            Err(AppError::conflict(ErrorCode::CustomerExists, "refused"))
+        });
+        assert!(failed.is_err());
+        assert!(db.write_blocking(foreign_keys_checked).unwrap());
+        assert!(db.read_blocking(foreign_keys_checked).unwrap());
+        let all = PageRequest {
+            page: 1,
+            per_page: 10,
+        };
+        let stored = db
+            .read_blocking(|c| Ok(catalog::list_customers(c, None, all)?))
+            .unwrap();
+        let names: Vec<&str> = stored.items.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Bulk"], "the failed bulk write left nothing");
+    }
+
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: these
+    /// options are what the hot paths were measured with (BENCHMARKS.md).
+    #[test]
+    fn sqlite_is_built_with_the_configured_options() {
+        let (_dir, db) = fresh();
+        #[derive(diesel::QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            used: i32,
+        }
+        for option in ["ENABLE_QPSG", "THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+            let used = db
+                .read_blocking(move |c| {
+                    let DbConnection::Sqlite(c) = c else {
+                        unreachable!("a SQLite test")
+                    };
+                    Ok(
+                        diesel::sql_query("SELECT sqlite_compileoption_used(?) AS used")
+                            .bind::<diesel::sql_types::Text, _>(option)
+                            .get_result::<Used>(c)?,
+                    )
+                })
+                .unwrap();
+            assert_eq!(used.used, 1, "SQLITE_{option}");
+        }
     }
 
     #[test]

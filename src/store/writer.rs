@@ -13,10 +13,11 @@
 use super::{ConnectionManager, DbConnection};
 use crate::error::Message;
 use crate::error::{AppError, AppResult};
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use diesel::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 /// Most write transactions committed together.
 const MAX_GROUP: usize = 256;
@@ -25,32 +26,56 @@ const MAX_GROUP: usize = 256;
 type Completion = Box<dyn FnOnce(Option<&AppError>) + Send>;
 /// A request's work: run on the writer's connection (or told there is
 /// none), it answers what to do once the group is committed.
-type Job = Box<dyn FnOnce(Result<&mut DbConnection, &AppError>) -> Completion + Send>;
+type Work = Box<dyn FnOnce(Result<&mut DbConnection, &AppError>) -> Completion + Send>;
+
+/// How a job is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// In a savepoint of the group's one transaction.
+    Grouped,
+    /// In a transaction of its own, after the group queued before it, with
+    /// foreign-key checks off: for a bulk write (an imported file) whose
+    /// every reference the work has itself read in that transaction, so
+    /// that SQLite's check of each row's four references (a fifteenth of
+    /// an import) and the savepoint's copies of changed pages are not paid.
+    BulkWithCheckedReferences,
+}
+
+struct Job {
+    commit: Commit,
+    work: Work,
+}
 
 /// The queue to the writer thread; the thread ends when the last handle
-/// to the queue is dropped.
+/// to the queue is dropped, and the checkpointer with it.
 pub(super) struct GroupWriter {
     jobs: mpsc::Sender<Job>,
 }
 
 impl GroupWriter {
     pub fn start(manager: ConnectionManager) -> std::io::Result<Self> {
+        let manager = Arc::new(manager);
+        let (committed, commits) = mpsc::sync_channel::<()>(1);
+        let checkpointer = Arc::clone(&manager);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint(&checkpointer, &commits))?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(&manager, &queue))?;
+            .spawn(move || run(&manager, &queue, &committed))?;
         Ok(Self { jobs })
     }
 
     /// Queues `work`; `reply` gets its result once the transaction it ran
     /// in has committed, or the error that kept it from being stored.
-    pub fn submit<T, F, R>(&self, work: F, reply: R)
+    pub fn submit<T, F, R>(&self, commit: Commit, work: F, reply: R)
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
         R: FnOnce(AppResult<T>) + Send + 'static,
     {
-        let job: Job = Box::new(move |conn| {
+        let work: Work = Box::new(move |conn| {
             let result = match conn {
                 Ok(conn) => conn.transaction(|c| {
                     catch_unwind(AssertUnwindSafe(|| work(c)))
@@ -65,21 +90,28 @@ impl GroupWriter {
                 })
             })
         });
-        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
+        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { commit, work }) {
             let gone = AppError::unavailable(Message::new("err-writer-stopped"));
-            job(Err(&gone))(Some(&gone));
+            (job.work)(Err(&gone))(Some(&gone));
         }
     }
 }
 
-/// The writer thread: one group of waiting jobs after another.
-fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
+/// The writer thread: one group of waiting jobs after another; a bulk job
+/// alone, after the group queued before it.
+fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>, committed: &mpsc::SyncSender<()>) {
     let mut connection: Option<DbConnection> = None;
-    while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
+    let mut next = None;
+    while let Some(first) = next.take().or_else(|| queue.recv().ok()) {
+        let commit = first.commit;
+        let mut group = vec![first.work];
+        while commit == Commit::Grouped && group.len() < MAX_GROUP {
             match queue.try_recv() {
-                Ok(job) => group.push(job),
+                Ok(job) if job.commit == Commit::Grouped => group.push(job.work),
+                Ok(bulk) => {
+                    next = Some(bulk);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -89,19 +121,87 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
         };
         match conn {
             Ok(mut conn) => {
-                commit_group(&mut conn, group);
-                if !R2D2Connection::is_broken(&mut conn) {
+                let usable = match commit {
+                    Commit::Grouped => {
+                        commit_group(&mut conn, group);
+                        true
+                    }
+                    Commit::BulkWithCheckedReferences => commit_bulk(&mut conn, group),
+                };
+                // Already told of an earlier commit when full: one round
+                // of the checkpointer copies every commit before it.
+                let _ = committed.try_send(());
+                if usable && !R2D2Connection::is_broken(&mut conn) {
                     connection = Some(conn);
                 }
             }
             Err(error) => {
-                for job in group {
-                    job(Err(&error))(Some(&error));
+                for work in group {
+                    work(Err(&error))(Some(&error));
                 }
             }
         }
     }
 }
+
+/// Runs a bulk job in its own transaction with foreign-key checks off (see
+/// [`Commit::BulkWithCheckedReferences`]); answers whether the connection
+/// checks them again, else it is dropped (a new one checks them).
+fn commit_bulk(conn: &mut DbConnection, jobs: Vec<Work>) -> bool {
+    let checks_off = conn
+        .batch_execute("PRAGMA foreign_keys = OFF")
+        .map_err(AppError::from);
+    for work in jobs {
+        // Outside any transaction, the job's own is the connection's
+        // transaction: committed (or rolled back) when the work returns.
+        let completion = match &checks_off {
+            Ok(()) => work(Ok(conn)),
+            Err(error) => work(Err(error)),
+        };
+        completion(None);
+    }
+    conn.batch_execute("PRAGMA foreign_keys = ON").is_ok()
+}
+
+/// Copies committed pages from the write-ahead log into the database file,
+/// on a thread and connection of its own, at most every
+/// [`CHECKPOINT_EVERY`] while the writer commits (it says when it has).
+///
+/// SQLite's own checkpoint runs in the committing connection, once the log
+/// holds 1,000 pages: on the writer, it held every request queued behind it
+/// while it wrote and synced the database file (a twentieth of an imported
+/// file's time). A passive checkpoint waits for neither the writer nor
+/// readers, nor they for it (<https://sqlite.org/wal.html>,
+/// "Checkpointing"); pages a reader still needs stay in the log until a
+/// later round. The writer keeps a checkpoint of its own only as a
+/// backstop, for a log of [`WRITER_CHECKPOINT_PAGES`], should this thread
+/// fall behind or fail.
+fn checkpoint(manager: &ConnectionManager, commits: &mpsc::Receiver<()>) {
+    let mut conn: Option<DbConnection> = None;
+    while commits.recv().is_ok() {
+        if conn.is_none() {
+            conn = manager.connect().ok();
+        }
+        if let Some(DbConnection::Sqlite(c)) = conn.as_mut() {
+            if let Err(error) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                tracing::warn!(%error, "a checkpoint of the write-ahead log failed");
+                conn = None;
+            }
+        }
+        // Commits meanwhile leave one signal (the channel holds one): the
+        // next round copies them all.
+        std::thread::sleep(CHECKPOINT_EVERY);
+    }
+}
+
+/// The shortest time between two checkpoints: often enough that the log
+/// stays small, seldom enough that a page many commits change (the end of
+/// an index) is copied once for many of them.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The writer's own checkpoint, in pages of log (SQLite's default is
+/// 1,000): a backstop for the checkpoint thread.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 
 /// Page cache of the writer's connection, in KiB: a large write (an
 /// imported file) that outgrows SQLite's default of 2 MiB spills dirty
@@ -109,24 +209,34 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>) {
 /// taken only as pages are used.
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
 
+/// The writer keeps its statement and savepoint journals in memory
+/// (`PRAGMA temp_store = MEMORY`). Each job runs in a savepoint, and SQLite
+/// copies every page the job changes that existed before it into that
+/// savepoint's journal, by default a temporary file: a write system call
+/// per page, a tenth of an imported file's time. The journal holds only
+/// pages changed since the savepoint began, so it is no larger than what
+/// the job writes, and it is dropped when the savepoint ends.
 fn open_writer(manager: &ConnectionManager) -> AppResult<DbConnection> {
     let mut conn = manager.connect().map_err(|e| {
         AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
     })?;
-    diesel::connection::SimpleConnection::batch_execute(
+    SimpleConnection::batch_execute(
         &mut conn,
-        &format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"),
+        &format!(
+            "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+             PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"
+        ),
     )?;
     Ok(conn)
 }
 
 /// Runs every job of the group in its savepoint of one transaction,
 /// commits, then answers each.
-fn commit_group(conn: &mut DbConnection, mut group: Vec<Job>) {
+fn commit_group(conn: &mut DbConnection, mut group: Vec<Work>) {
     let mut completions = Vec::with_capacity(group.len());
     let committed: AppResult<()> = conn.transaction(|c| {
-        for job in group.drain(..) {
-            completions.push(job(Ok(c)));
+        for work in group.drain(..) {
+            completions.push(work(Ok(c)));
         }
         Ok(())
     });
@@ -136,8 +246,8 @@ fn commit_group(conn: &mut DbConnection, mut group: Vec<Job>) {
     }
     // Jobs left over: the transaction could not even begin.
     if let Some(error) = &failed {
-        for job in group {
-            job(Err(error))(Some(error));
+        for work in group {
+            work(Err(error))(Some(error));
         }
     }
 }

@@ -149,6 +149,32 @@ pub async fn every_imported_reading_is_stored_as_the_file_wrote_it(backend: Back
         assert_eq!(id.get_version_num(), 7, "{m}");
         assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{m}");
     }
+    // SQLite stores an import without checking each row's references
+    // (`Db::write_bulk`): every one of them holds all the same.
+    if app.db.is_sqlite() {
+        #[derive(diesel::QueryableByName)]
+        struct Violation {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table: String,
+        }
+        let violations = app
+            .db
+            .read_blocking(|c| {
+                let lotcheck::store::DbConnection::Sqlite(c) = c else {
+                    unreachable!("checked above")
+                };
+                Ok(diesel::RunQueryDsl::load::<Violation>(
+                    diesel::sql_query("PRAGMA foreign_key_check"),
+                    c,
+                )?)
+            })
+            .unwrap();
+        let tables: Vec<String> = violations.into_iter().map(|v| v.table).collect();
+        assert!(
+            tables.is_empty(),
+            "rows with a dangling reference in {tables:?}"
+        );
+    }
     app.stop().await;
 }
 

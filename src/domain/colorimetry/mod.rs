@@ -120,31 +120,40 @@ pub fn planckian_uv(kelvin: f64) -> Uv {
     }
 }
 
-/// Temperatures whose locus point each thread keeps (about 32 bytes each).
-const RECALLED_POINTS: usize = 1 << 18;
+/// Cascade tables each thread keeps (about 300 bytes each).
+const RECALLED_TABLES: usize = 1 << 15;
 
-/// [`planckian_uv`], remembered per thread. The points of a cascade's
-/// tables depend only on the bracket it narrows to, and units of one batch
-/// lie close together, so they share most of them: deriving a batch's
-/// colours costs a few Planck sums per unit instead of some fifty. The
-/// answer is the same to the bit; the memory is bounded by
-/// [`RECALLED_POINTS`] (forgotten all at once when full).
-fn planckian_uv_recalled(kelvin: f64) -> Uv {
+/// One table of the cascade: [`TABLE_POINTS`] temperatures spaced evenly
+/// in ratio from `low` to `high`, each with its locus point.
+type LocusTable = [(f64, Uv); TABLE_POINTS];
+
+/// The cascade's table between `low` and `high`, remembered per thread.
+/// A table depends only on its bracket, and units of one batch lie close
+/// together, so they share most of them: deriving a batch's colours costs a
+/// few lookups per unit (one per cascade step) instead of some fifty Planck
+/// sums. The answer is the same to the bit; the memory is bounded by
+/// [`RECALLED_TABLES`] (forgotten all at once when full).
+fn locus_table(low: f64, high: f64) -> LocusTable {
     thread_local! {
-        static RECALLED: std::cell::RefCell<std::collections::HashMap<u64, Uv>> =
+        static RECALLED: std::cell::RefCell<foldhash::HashMap<[u64; 2], LocusTable>> =
             std::cell::RefCell::default();
     }
+    let key = [low.to_bits(), high.to_bits()];
     RECALLED.with(|recalled| {
         let mut recalled = recalled.borrow_mut();
-        if let Some(&uv) = recalled.get(&kelvin.to_bits()) {
-            return uv;
+        if let Some(table) = recalled.get(&key) {
+            return *table;
         }
-        if recalled.len() >= RECALLED_POINTS {
+        if recalled.len() >= RECALLED_TABLES {
             recalled.clear();
         }
-        let uv = planckian_uv(kelvin);
-        recalled.insert(kelvin.to_bits(), uv);
-        uv
+        let ratio = (high / low).powf(1.0 / (TABLE_POINTS - 1) as f64);
+        let table = std::array::from_fn(|i| {
+            let kelvin = low * ratio.powi(i as i32);
+            (kelvin, planckian_uv(kelvin))
+        });
+        recalled.insert(key, table);
+        table
     })
 }
 
@@ -209,14 +218,9 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
     let (mut low, mut high) = (coarse[nearest - 1].0, coarse[nearest + 1].0);
     // Table points ordered by squared distance (no `hypot` per point); the
     // closing step takes the true distances of the three it keeps.
-    let entry = |t: f64| {
-        let uv = planckian_uv_recalled(t);
-        (t, uv, uv.squared_distance(target))
-    };
     let with_distance = |(t, uv, _): (f64, Uv, f64)| (t, uv, uv.distance(target));
     loop {
-        let ratio = (high / low).powf(1.0 / (TABLE_POINTS - 1) as f64);
-        let table: [_; TABLE_POINTS] = std::array::from_fn(|i| entry(low * ratio.powi(i as i32)));
+        let table = locus_table(low, high).map(|(t, uv)| (t, uv, uv.squared_distance(target)));
         let nearest = (0..TABLE_POINTS)
             .min_by(|&a, &b| table[a].2.total_cmp(&table[b].2))
             .unwrap_or(0)

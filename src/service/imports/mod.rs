@@ -9,6 +9,12 @@
 //! whole, and a problem quotes at most the start of a cell or header, at
 //! most 100 of them listed. A file already imported into the batch (same
 //! SHA-256) is recognised and stored once.
+//!
+//! Callers run it as a bulk write (`Db::write_bulk`): on SQLite alone, without
+//! a check of each row's references. It reads what its rows refer to in its
+//! own transaction (the batch and its product's characteristics by
+//! `context`, the import's record it inserts), and the recorder is the
+//! signed-in user (accounts are deactivated, never deleted).
 
 mod checking;
 mod layout;
