@@ -540,6 +540,40 @@ pub fn store_derived(
     store_derived_from(conn, chromaticity, batch_id, units, versions)
 }
 
+/// Stores the colours of the units whose x and y are both among `new`,
+/// from those two readings alone, and answers the units with one of them
+/// only, whose colour needs their stored readings ([`store_derived`]).
+///
+/// For an import's readings: an import never repeats a unit's reading of a
+/// characteristic, so a unit with its x and y in `new` has no other version
+/// of either, hence no other pair and no colour stored yet.
+pub fn store_derived_of_new(
+    conn: &mut DbConnection,
+    chromaticity: &Chromaticity,
+    batch_id: i64,
+    new: &[impl Version],
+) -> AppResult<Vec<i64>> {
+    let pairs = chromaticity.pairs(new);
+    chromaticity.derive_all(pairs.values().map(|pair| pair.point));
+    let rows = pairs
+        .iter()
+        .map(|(&unit, &pair)| match chromaticity.derivation(pair.point) {
+            Ok(derived) => Ok(colour_row(batch_id, unit, pair, derived)),
+            Err(_) => Err(AppError::internal(format!(
+                "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
+            ))),
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    colours::insert(conn, &rows)?;
+    let one_coordinate: BTreeSet<i64> = new
+        .iter()
+        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id()))
+        .map(|r| r.unit())
+        .filter(|unit| !pairs.contains_key(unit))
+        .collect();
+    Ok(one_coordinate.into_iter().collect())
+}
+
 /// [`store_derived`] with the units' readings already read: `versions`
 /// holds every version of the x and y readings of `units` as stored now,
 /// in any order (readings of other units or characteristics are ignored).

@@ -32,8 +32,10 @@ const ROWS_PER_INSERT: usize = 4_000;
 pub fn insert(conn: &mut DbConnection, rows: &[DerivedColourRow]) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(c, rows, |chunk| {
-                diesel::insert_or_ignore_into(derived_colours::table).values(chunk)
+            sqlite_insert_in_arrays!(rows, |chunk| {
+                diesel::insert_or_ignore_into(derived_colours::table)
+                    .values(chunk)
+                    .execute(c)
             })
         }
         DbConnection::Postgresql(c) => {

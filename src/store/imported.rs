@@ -23,6 +23,10 @@
 //! chunk is kept prepared; the last, shorter one of each import is not, or
 //! every import would leave one behind on its connection.
 //!
+//! The statement answers each stored reading's id with its unit,
+//! characteristic and value (`RETURNING`, in no particular order), so that
+//! storing the colours of the units it completes reads nothing back.
+//!
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.
 
@@ -51,30 +55,62 @@ pub struct ImportedReading {
     pub value: f64,
 }
 
+/// A reading as its insert answers it: the row's id beside what the file
+/// gave (an imported reading is an original: it supersedes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, diesel::Queryable)]
+pub struct StoredReading {
+    pub id: i64,
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+}
+
+impl super::measurements::Version for StoredReading {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn unit(&self) -> i64 {
+        self.unit
+    }
+    fn characteristic_id(&self) -> i64 {
+        self.characteristic_id
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+    fn supersedes(&self) -> Option<i64> {
+        None
+    }
+}
+
 /// Rows per statement on PostgreSQL, whose planner is not SQLite's: a
 /// longer statement saves round trips (at most 65,535 bound values).
 const ROWS_PER_PG_STATEMENT: usize = 2_000;
 
-/// Stores the readings in the caller's transaction.
+/// Stores the readings in the caller's transaction; answers them as
+/// stored, in no particular order.
 pub fn insert(
     conn: &mut DbConnection,
     shared: &ImportShared,
     rows: &[ImportedReading],
-) -> QueryResult<()> {
+) -> QueryResult<Vec<StoredReading>> {
+    let mut stored = Vec::with_capacity(rows.len());
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(c, rows, |chunk| Readings {
+            sqlite_insert_in_arrays!(rows, |chunk| Readings {
                 shared,
                 rows: chunk
-            })
+            }
+            .load::<StoredReading>(c)
+            .map(|answered| stored.extend(answered)))
         }
         DbConnection::Postgresql(c) => {
             for rows in rows.chunks(ROWS_PER_PG_STATEMENT) {
-                Readings { shared, rows }.execute(c)?;
+                stored.extend(Readings { shared, rows }.load::<StoredReading>(c)?);
             }
         }
     }
-    Ok(())
+    Ok(stored)
 }
 
 /// One statement's rows: an array on SQLite (its length is the
@@ -125,7 +161,7 @@ where
             out.push_bind_param::<Double, _>(&row.value)?;
             out.push_sql(")");
         }
-        out.push_sql(") AS imported");
+        out.push_sql(") AS imported RETURNING id, unit, characteristic_id, value");
         Ok(())
     }
 }
@@ -174,3 +210,7 @@ impl QueryId for Readings<'_, [ImportedReading]> {
 pub struct StatementOf<const N: usize>;
 
 impl<R: ?Sized, Conn> RunQueryDsl<Conn> for Readings<'_, R> {}
+
+impl<R: ?Sized> diesel::query_builder::Query for Readings<'_, R> {
+    type SqlType = (BigInt, BigInt, BigInt, Double);
+}

@@ -105,8 +105,10 @@ const ROWS_PER_INSERT: usize = 2_000;
 pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(c, rows, |chunk| {
-                diesel::insert_into(measurements::table).values(chunk)
+            sqlite_insert_in_arrays!(rows, |chunk| {
+                diesel::insert_into(measurements::table)
+                    .values(chunk)
+                    .execute(c)
             })
         }
         DbConnection::Postgresql(c) => {

@@ -63,8 +63,9 @@ pub(crate) use on_backend;
 
 /// Runs a SQLite insert of `rows` in statements of 64 rows, then of 32,
 /// 16, 8, 4, 2 and 1 row for those left over (each at most once: the
-/// binary digits of the remainder): `|chunk| insert` builds the statement
-/// for `chunk`, an array of one of those lengths. diesel keeps the prepared
+/// binary digits of the remainder): `|chunk| run` runs the statement for
+/// `chunk`, an array of one of those lengths, and answers a `QueryResult`.
+/// diesel keeps the prepared
 /// statement of an array's insert, whose length is in its type, not of a
 /// slice's, so any number of rows is stored by statements of at most seven
 /// shapes, each prepared once per connection: a large import prepares none of its own,
@@ -72,26 +73,26 @@ pub(crate) use on_backend;
 /// row type must store `None` as NULL (`treat_none_as_default_value =
 /// false`), or diesel inserts the rows one by one.
 macro_rules! sqlite_insert_in_arrays {
-    ($conn:expr, $rows:expr, |$chunk:ident| $insert:expr) => {{
+    ($rows:expr, |$chunk:ident| $run:expr) => {{
         let mut chunks = $rows.chunks_exact(64);
         for whole in &mut chunks {
             let $chunk: &[_; 64] = whole.try_into().expect("chunks_exact gives whole chunks");
-            $insert.execute($conn)?;
+            $run?;
         }
         let rest = chunks.remainder();
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 32, |$chunk| $insert);
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 16, |$chunk| $insert);
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 8, |$chunk| $insert);
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 4, |$chunk| $insert);
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 2, |$chunk| $insert);
-        $crate::store::sqlite_insert_in_arrays!(@part $conn, rest, 1, |$chunk| $insert);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 32, |$chunk| $run);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 16, |$chunk| $run);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 8, |$chunk| $run);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 4, |$chunk| $run);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 2, |$chunk| $run);
+        $crate::store::sqlite_insert_in_arrays!(@part rest, 1, |$chunk| $run);
         debug_assert!(rest.is_empty());
     }};
-    (@part $conn:expr, $rest:ident, $n:literal, |$chunk:ident| $insert:expr) => {
+    (@part $rest:ident, $n:literal, |$chunk:ident| $run:expr) => {
         let $rest = if $rest.len() >= $n {
             let (head, tail) = $rest.split_at($n);
             let $chunk: &[_; $n] = head.try_into().expect("split_at gives the length asked");
-            $insert.execute($conn)?;
+            $run?;
             tail
         } else {
             $rest
@@ -592,8 +593,9 @@ mod tests {
             }
         });
         let insert = |conn: &mut SqliteConnection, rows: &[NewRow]| -> QueryResult<()> {
-            sqlite_insert_in_arrays!(conn, rows, |chunk| diesel::insert_into(rows_in::table)
-                .values(chunk));
+            sqlite_insert_in_arrays!(rows, |chunk| diesel::insert_into(rows_in::table)
+                .values(chunk)
+                .execute(conn));
             Ok(())
         };
         for count in 0..=200_usize {

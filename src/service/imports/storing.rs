@@ -8,13 +8,12 @@ use super::{ImportOptions, READINGS_PER_CHUNK};
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
-use crate::service::colour::store_derived;
+use crate::service::colour::{store_derived, store_derived_of_new};
 use crate::service::measurements::Context;
 use crate::store::imported::{self, ImportShared, ImportedReading};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
-use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use uuid::Uuid;
 
@@ -139,15 +138,12 @@ fn store_chunk(
     shared: &ImportShared,
     chunk: &[ImportedReading],
 ) -> AppResult<()> {
-    imported::insert(conn, shared, chunk)?;
+    let stored = imported::insert(conn, shared, chunk)?;
     if let Some(chromaticity) = &ctx.chromaticity {
-        let units: BTreeSet<i64> = chunk
-            .iter()
-            .filter(|row| chromaticity.is_chromaticity(row.characteristic_id))
-            .map(|row| row.unit)
-            .collect();
-        let units: Vec<i64> = units.into_iter().collect();
-        store_derived(conn, chromaticity, ctx.batch_id, &units)?;
+        // Units whose x and y are both in the chunk, from what the insert
+        // answered; a unit cut by the chunk's edge, from its stored readings.
+        let cut = store_derived_of_new(conn, chromaticity, ctx.batch_id, &stored)?;
+        store_derived(conn, chromaticity, ctx.batch_id, &cut)?;
     }
     Ok(())
 }
