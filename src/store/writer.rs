@@ -33,11 +33,12 @@ type Work = Box<dyn FnOnce(Result<&mut DbConnection, &AppError>) -> Completion +
 pub enum Commit {
     /// In a savepoint of the group's one transaction.
     Grouped,
-    /// In a transaction of its own, after the group queued before it, with
-    /// foreign-key checks off: for a bulk write (an imported file) whose
-    /// every reference the work has itself read in that transaction, so
-    /// that SQLite's check of each row's four references (a fifteenth of
-    /// an import) and the savepoint's copies of changed pages are not paid.
+    /// In a transaction of its own, after the group queued before it, on a
+    /// second connection of the writer whose foreign-key checks are off:
+    /// for a bulk write (an imported file) whose every reference the work
+    /// has itself read in that transaction, so that SQLite's check of each
+    /// row's four references (a fifteenth of an import) and the
+    /// savepoint's copies of changed pages are not paid.
     BulkWithCheckedReferences,
 }
 
@@ -100,7 +101,11 @@ impl GroupWriter {
 /// The writer thread: one group of waiting jobs after another; a bulk job
 /// alone, after the group queued before it.
 fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>, committed: &mpsc::SyncSender<()>) {
-    let mut connection: Option<DbConnection> = None;
+    // One connection for each way of committing: a bulk write's has its
+    // foreign-key checks off for good, since turning them off and on
+    // again would expire every statement the other keeps prepared.
+    let mut grouped: Option<DbConnection> = None;
+    let mut bulk: Option<DbConnection> = None;
     let mut next = None;
     while let Some(first) = next.take().or_else(|| queue.recv().ok()) {
         let commit = first.commit;
@@ -115,24 +120,25 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>, committed: &mps
                 Err(_) => break,
             }
         }
+        let connection = match commit {
+            Commit::Grouped => &mut grouped,
+            Commit::BulkWithCheckedReferences => &mut bulk,
+        };
         let conn = match connection.take() {
             Some(conn) => Ok(conn),
-            None => open_writer(manager),
+            None => open_writer(manager, commit),
         };
         match conn {
             Ok(mut conn) => {
-                let usable = match commit {
-                    Commit::Grouped => {
-                        commit_group(&mut conn, group);
-                        true
-                    }
+                match commit {
+                    Commit::Grouped => commit_group(&mut conn, group),
                     Commit::BulkWithCheckedReferences => commit_bulk(&mut conn, group),
-                };
+                }
                 // Already told of an earlier commit when full: one round
                 // of the checkpointer copies every commit before it.
                 let _ = committed.try_send(());
-                if usable && !R2D2Connection::is_broken(&mut conn) {
-                    connection = Some(conn);
+                if !R2D2Connection::is_broken(&mut conn) {
+                    *connection = Some(conn);
                 }
             }
             Err(error) => {
@@ -144,23 +150,14 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>, committed: &mps
     }
 }
 
-/// Runs a bulk job in its own transaction with foreign-key checks off (see
-/// [`Commit::BulkWithCheckedReferences`]); answers whether the connection
-/// checks them again, else it is dropped (a new one checks them).
-fn commit_bulk(conn: &mut DbConnection, jobs: Vec<Work>) -> bool {
-    let checks_off = conn
-        .batch_execute("PRAGMA foreign_keys = OFF")
-        .map_err(AppError::from);
+/// Runs bulk jobs, each in its own transaction, on the connection whose
+/// foreign-key checks are off (see [`Commit::BulkWithCheckedReferences`]).
+fn commit_bulk(conn: &mut DbConnection, jobs: Vec<Work>) {
     for work in jobs {
         // Outside any transaction, the job's own is the connection's
         // transaction: committed (or rolled back) when the work returns.
-        let completion = match &checks_off {
-            Ok(()) => work(Ok(conn)),
-            Err(error) => work(Err(error)),
-        };
-        completion(None);
+        work(Ok(conn))(None);
     }
-    conn.batch_execute("PRAGMA foreign_keys = ON").is_ok()
 }
 
 /// Copies committed pages from the write-ahead log into the database file,
@@ -216,17 +213,19 @@ const WRITER_CACHE_KIB: u32 = 16 * 1024;
 /// per page, a tenth of an imported file's time. The journal holds only
 /// pages changed since the savepoint began, so it is no larger than what
 /// the job writes, and it is dropped when the savepoint ends.
-fn open_writer(manager: &ConnectionManager) -> AppResult<DbConnection> {
+fn open_writer(manager: &ConnectionManager, commit: Commit) -> AppResult<DbConnection> {
     let mut conn = manager.connect().map_err(|e| {
         AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
     })?;
-    SimpleConnection::batch_execute(
-        &mut conn,
-        &format!(
-            "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
-             PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"
-        ),
-    )?;
+    let foreign_keys = match commit {
+        Commit::Grouped => "ON",
+        Commit::BulkWithCheckedReferences => "OFF",
+    };
+    conn.batch_execute(&format!(
+        "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
+         PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}; \
+         PRAGMA foreign_keys = {foreign_keys}"
+    ))?;
     Ok(conn)
 }
 

@@ -204,14 +204,12 @@ pub fn cct_duv(xy: Xy) -> Result<CctDuv, ColourError> {
     let coarse = &*COARSE_TABLE;
     // Squared distances order the points as distances do, without a
     // square root (`hypot`) for each of the table's hundreds of points.
-    let nearest = (0..coarse.len())
-        .min_by(|&a, &b| {
-            coarse[a]
-                .1
-                .squared_distance(target)
-                .total_cmp(&coarse[b].1.squared_distance(target))
-        })
-        .unwrap_or(0);
+    let nearest = coarse
+        .iter()
+        .map(|(_, uv)| uv.squared_distance(target))
+        .enumerate()
+        .min_by(|(_, a), (_, b)| a.total_cmp(b))
+        .map_or(0, |(index, _)| index);
     if nearest == 0 || nearest == coarse.len() - 1 {
         return Err(ColourError::OutsideCctRange);
     }
