@@ -56,6 +56,10 @@ pub enum Face {
 pub struct Metrics {
     latin: ttf_parser::Face<'static>,
     cjk: ttf_parser::Face<'static>,
+    /// [`Metrics::glyph`] of each ASCII character, looked up once: most of
+    /// a report's characters are digits and Latin letters, and a lookup in
+    /// the fonts' character maps was a twentieth of a report's time.
+    ascii: [(Face, u16, f32); 128],
 }
 
 static REGULAR_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(REGULAR, CJK_REGULAR));
@@ -64,10 +68,15 @@ static BOLD_METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics::new(BOLD, CJK
 impl Metrics {
     fn new(latin: &'static [u8], cjk: &'static [u8]) -> Self {
         let parse = |data| ttf_parser::Face::parse(data, 0).expect("the shipped font parses");
-        Self {
+        let mut metrics = Self {
             latin: parse(latin),
             cjk: parse(cjk),
+            ascii: [(Face::Latin, 0, 0.0); 128],
+        };
+        for code in 0..128u8 {
+            metrics.ascii[usize::from(code)] = metrics.look_up(char::from(code));
         }
+        metrics
     }
 
     /// The metrics of the regular or the bold weight.
@@ -82,6 +91,13 @@ impl Metrics {
     /// The face that draws `c`: DejaVu Sans when it has the character,
     /// else Noto Sans CJK SC (whose missing glyph shows what neither has).
     pub fn face_of(&self, c: char) -> Face {
+        match self.ascii.get(c as usize) {
+            Some(&(face, _, _)) => face,
+            None => self.face_of_looked_up(c),
+        }
+    }
+
+    fn face_of_looked_up(&self, c: char) -> Face {
         if c.is_whitespace() || self.latin.glyph_index(c).is_some() {
             Face::Latin
         } else {
@@ -112,7 +128,14 @@ impl Metrics {
     /// glyph in the face [`Metrics::face_of`] picks (no kerning, no
     /// ligatures), or that face's missing glyph (id 0).
     pub fn glyph(&self, c: char) -> (Face, u16, f32) {
-        let which = self.face_of(c);
+        match self.ascii.get(c as usize) {
+            Some(&known) => known,
+            None => self.look_up(c),
+        }
+    }
+
+    fn look_up(&self, c: char) -> (Face, u16, f32) {
+        let which = self.face_of_looked_up(c);
         let face = match which {
             Face::Latin => &self.latin,
             Face::Cjk => &self.cjk,

@@ -315,8 +315,7 @@ pub fn batch_disposition(
 ) -> AppResult<BatchDisposition> {
     super::batches::get_batch(conn, batch_id, visibility)?;
     let recommendation = recommend(conn, batch_id)?;
-    let hash = data_hash(conn, batch_id)?;
-    disposition_with(conn, batch_id, recommendation, &hash)
+    disposition_with(conn, batch_id, recommendation, |c| data_hash(c, batch_id))
 }
 
 /// The meaning of the decision in force on a batch at `at` (now when
@@ -357,18 +356,28 @@ pub fn batch_disposition_of(
         Some(plan) => recommend_from(plan, data.product, data.values, data.visual)?,
         None => without_plan(),
     };
-    let hash = data_hash_of(conn, batch_id, data.plan, data.reading_uuids)?;
-    disposition_with(conn, batch_id, recommendation, &hash)
+    disposition_with(conn, batch_id, recommendation, |c| {
+        data_hash_of(c, batch_id, data.plan, data.reading_uuids)
+    })
 }
 
+/// The batch's decisions beside the recommendation, each telling whether
+/// the data changed since it was signed. The data's fingerprint (`hash`)
+/// is taken only when there is a decision to compare it with: a report of
+/// an order's undecided batches hashes none of their readings.
 fn disposition_with(
     conn: &mut DbConnection,
     batch_id: i64,
     recommendation: Recommendation,
-    hash: &str,
+    hash: impl FnOnce(&mut DbConnection) -> AppResult<String>,
 ) -> AppResult<BatchDisposition> {
     let rows = store::dispositions_of(conn, batch_id)?;
-    let history = views(conn, rows, hash)?;
+    let hash = if rows.is_empty() {
+        String::new()
+    } else {
+        hash(conn)?
+    };
+    let history = views(conn, rows, &hash)?;
     Ok(BatchDisposition {
         batch_id,
         recommendation,
