@@ -98,10 +98,13 @@ impl Metrics {
     }
 
     fn face_of_looked_up(&self, c: char) -> Face {
-        if c.is_whitespace() || self.latin.glyph_index(c).is_some() {
+        if self.latin.glyph_index(c).is_some() {
             Face::Latin
-        } else {
+        } else if self.cjk.glyph_index(c).is_some() || !c.is_whitespace() {
             Face::Cjk
+        } else {
+            // A space neither face has (drawn as a plain space).
+            Face::Latin
         }
     }
 
@@ -126,7 +129,8 @@ impl Metrics {
 
     /// The glyph that draws `c` and its advance in ems: the character's
     /// glyph in the face [`Metrics::face_of`] picks (no kerning, no
-    /// ligatures), or that face's missing glyph (id 0).
+    /// ligatures), a space for a space the face lacks, or the face's
+    /// missing glyph (id 0).
     pub fn glyph(&self, c: char) -> (Face, u16, f32) {
         match self.ascii.get(c as usize) {
             Some(&known) => known,
@@ -140,7 +144,10 @@ impl Metrics {
             Face::Latin => &self.latin,
             Face::Cjk => &self.cjk,
         };
-        let glyph = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+        let glyph = face
+            .glyph_index(c)
+            .or_else(|| c.is_whitespace().then(|| face.glyph_index(' ')).flatten())
+            .unwrap_or(ttf_parser::GlyphId(0));
         let units = face.glyph_hor_advance(glyph).unwrap_or(0);
         (
             which,
@@ -177,5 +184,21 @@ mod tests {
         assert!((metrics.width("批次", 10.0) - 20.0).abs() < 0.01);
         assert!(metrics.width("Batch", 10.0) > 0.0);
         assert_eq!(metrics.runs(""), vec![]);
+    }
+
+    /// Spaces DejaVu Sans lacks are not drawn as its missing glyph: the
+    /// ideographic space of Chinese text (U+3000, a full-width space) comes
+    /// from the CJK face, and a space neither face has is a plain space.
+    #[test]
+    fn spaces_are_never_the_missing_glyph() {
+        let metrics = Metrics::of(false);
+        for space in ['\u{3000}', '\u{2007}', '\u{205F}', ' '] {
+            let (_, glyph, advance) = metrics.glyph(space);
+            assert_ne!(glyph, 0, "U+{:04X}", u32::from(space));
+            assert!(advance > 0.0, "U+{:04X}", u32::from(space));
+        }
+        let (face, _, advance) = metrics.glyph('\u{3000}');
+        assert_eq!(face, Face::Cjk);
+        assert!((advance - 1.0).abs() < 1e-3, "a full em, not {advance}");
     }
 }

@@ -19,7 +19,7 @@ use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
-use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::text::{Font, GlyphId, KrillaGlyph, TextDirection};
 use krilla::Document;
 use krilla_svg::{SurfaceExt, SvgSettings};
 
@@ -203,6 +203,20 @@ fn text(surface: &mut Surface, fonts: &Fonts, run: &TextRun) {
     let metrics = Metrics::of(run.bold);
     let mut x = run.x;
     for (face, part) in metrics.runs(&run.text) {
+        let font = fonts.of(face, run.bold).clone();
+        if !part.chars().all(set_glyph_by_glyph) {
+            // Right-to-left or combining text (a name a user typed): shaped.
+            surface.draw_text(
+                Point::from_xy(x, run.y),
+                font,
+                run.size,
+                part,
+                false,
+                TextDirection::Auto,
+            );
+            x += metrics.width(part, run.size);
+            continue;
+        }
         let glyphs: Vec<KrillaGlyph> = part
             .char_indices()
             .map(|(at, c)| {
@@ -221,13 +235,24 @@ fn text(surface: &mut Surface, fonts: &Fonts, run: &TextRun) {
         surface.draw_glyphs(
             Point::from_xy(x, run.y),
             &glyphs,
-            fonts.of(face, run.bold).clone(),
+            font,
             part,
             run.size,
             false,
         );
         x += glyphs.iter().map(|g| g.x_advance).sum::<f32>() * run.size;
     }
+}
+
+/// Whether `c` is set as one glyph after another, as the report measures
+/// it: Latin, Greek and Cyrillic letters (without combining marks),
+/// punctuation and symbols, and the CJK blocks. Other scripts (right to
+/// left, or with marks joined to their letters) need shaping.
+fn set_glyph_by_glyph(c: char) -> bool {
+    let simple = matches!(c, '\0'..='\u{2FF}' | '\u{370}'..='\u{52F}' | '\u{2000}'..='\u{2BFF}');
+    let right_to_left_or_marks =
+        matches!(c, '\u{FB1D}'..='\u{FDFF}' | '\u{FE20}'..='\u{FE2F}' | '\u{FE70}'..='\u{FEFF}');
+    simple || (c >= '\u{2E80}' && !right_to_left_or_marks)
 }
 
 fn draw(surface: &mut Surface, fonts: &Fonts, op: Op) -> AppResult<()> {

@@ -9,6 +9,11 @@
 //! rolled back to its savepoint alone; the others commit. Nobody is answered
 //! before the commit that holds their writes is durable, and if that commit
 //! fails, everybody in the group gets the error (nothing of theirs stayed).
+//!
+//! A bulk write (an imported file) is not grouped: it runs alone, in a
+//! transaction of its own, on the thread's second connection
+//! ([`Commit::BulkWithCheckedReferences`]). A third thread copies the log
+//! into the database file ([`checkpoint`]).
 
 use super::{ConnectionManager, DbConnection};
 use crate::error::Message;
@@ -177,7 +182,12 @@ fn checkpoint(manager: &ConnectionManager, commits: &mpsc::Receiver<()>) {
     let mut conn: Option<DbConnection> = None;
     while commits.recv().is_ok() {
         if conn.is_none() {
-            conn = manager.connect().ok();
+            conn = manager
+                .connect()
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "the checkpoint thread cannot open the database");
+                })
+                .ok();
         }
         if let Some(DbConnection::Sqlite(c)) = conn.as_mut() {
             if let Err(error) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
@@ -191,14 +201,22 @@ fn checkpoint(manager: &ConnectionManager, commits: &mpsc::Receiver<()>) {
     }
 }
 
-/// The shortest time between two checkpoints: often enough that the log
-/// stays small, seldom enough that a page many commits change (the end of
-/// an index) is copied once for many of them.
+/// The shortest time between two checkpoints: seldom enough that a page
+/// many commits change (the end of an index) is copied once for many of
+/// them. SQLite starts the log over only after a checkpoint that copied all
+/// of it; under steady writes commits land during every round, and it is
+/// the writer's own checkpoint (at [`WRITER_CHECKPOINT_PAGES`], with little
+/// left to copy) that lets the log start over, and `journal_size_limit`
+/// that gives the file back its space.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The writer's own checkpoint, in pages of log (SQLite's default is
-/// 1,000): a backstop for the checkpoint thread.
-const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
+/// 1,000): a backstop for the checkpoint thread, and what bounds the log
+/// under steady writes (see [`CHECKPOINT_EVERY`]).
+const WRITER_CHECKPOINT_PAGES: u32 = 4_000;
+
+/// The size, in bytes, the log file is cut back to when it starts over.
+const LOG_SIZE_LIMIT: u32 = 16 * 1024 * 1024;
 
 /// Page cache of the writer's connection, in KiB: a large write (an
 /// imported file) that outgrows SQLite's default of 2 MiB spills dirty
@@ -207,12 +225,16 @@ const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
 
 /// The writer keeps its statement and savepoint journals in memory
-/// (`PRAGMA temp_store = MEMORY`). Each job runs in a savepoint, and SQLite
-/// copies every page the job changes that existed before it into that
-/// savepoint's journal, by default a temporary file: a write system call
-/// per page, a tenth of an imported file's time. The journal holds only
-/// pages changed since the savepoint began, so it is no larger than what
-/// the job writes, and it is dropped when the savepoint ends.
+/// (`PRAGMA temp_store = MEMORY`). Each grouped job runs in a savepoint,
+/// and SQLite copies every page the job changes that existed before it into
+/// that savepoint's journal, by default spilled to a temporary file past
+/// its first 64 KiB: a write system call per page, a tenth of an imported
+/// file's time while imports were grouped. The journal holds only pages
+/// changed since the savepoint (or statement) began, so it is no larger
+/// than what the job writes, and it is dropped when it ends.
+///
+/// The connection for bulk writes has its foreign-key checks off
+/// ([`Commit::BulkWithCheckedReferences`]); the grouped one keeps them on.
 fn open_writer(manager: &ConnectionManager, commit: Commit) -> AppResult<DbConnection> {
     let mut conn = manager.connect().map_err(|e| {
         AppError::unavailable(Message::new("err-database-unopenable")).with_cause(e)
@@ -224,6 +246,7 @@ fn open_writer(manager: &ConnectionManager, commit: Commit) -> AppResult<DbConne
     conn.batch_execute(&format!(
         "PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA temp_store = MEMORY; \
          PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}; \
+         PRAGMA journal_size_limit = {LOG_SIZE_LIMIT}; \
          PRAGMA foreign_keys = {foreign_keys}"
     ))?;
     Ok(conn)
