@@ -65,23 +65,7 @@ pub struct StoredReading {
     pub value: f64,
 }
 
-impl super::measurements::Version for StoredReading {
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn unit(&self) -> i64 {
-        self.unit
-    }
-    fn characteristic_id(&self) -> i64 {
-        self.characteristic_id
-    }
-    fn value(&self) -> f64 {
-        self.value
-    }
-    fn supersedes(&self) -> Option<i64> {
-        None
-    }
-}
+super::measurements::version_of!(StoredReading, |_row| None);
 
 /// Rows per statement on PostgreSQL, whose planner is not SQLite's: a
 /// longer statement saves round trips (at most 65,535 bound values).

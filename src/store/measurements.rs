@@ -70,9 +70,14 @@ pub trait Version {
     fn supersedes(&self) -> Option<i64>;
 }
 
+/// [`Version`] for a row type with those fields; `supersedes: None` for a
+/// row that is always an original (an imported reading).
 macro_rules! version_of {
     ($row:ty) => {
-        impl Version for $row {
+        $crate::store::measurements::version_of!($row, |row| row.supersedes);
+    };
+    ($row:ty, |$self_:ident| $supersedes:expr) => {
+        impl $crate::store::measurements::Version for $row {
             fn id(&self) -> i64 {
                 self.id
             }
@@ -86,11 +91,13 @@ macro_rules! version_of {
                 self.value
             }
             fn supersedes(&self) -> Option<i64> {
-                self.supersedes
+                let $self_ = self;
+                $supersedes
             }
         }
     };
 }
+pub(crate) use version_of;
 version_of!(MeasurementRow);
 version_of!(ReadingValue);
 
