@@ -118,8 +118,8 @@ fn run(manager: &ConnectionManager, queue: &mpsc::Receiver<Job>, committed: &mps
         while commit == Commit::Grouped && group.len() < MAX_GROUP {
             match queue.try_recv() {
                 Ok(job) if job.commit == Commit::Grouped => group.push(job.work),
-                Ok(bulk) => {
-                    next = Some(bulk);
+                Ok(alone) => {
+                    next = Some(alone);
                     break;
                 }
                 Err(_) => break,
