@@ -214,34 +214,45 @@ fn text(surface: &mut Surface, fonts: &Fonts, run: &TextRun) {
                 false,
                 TextDirection::Auto,
             );
-            x += metrics.width(part, run.size);
-            continue;
+        } else {
+            draw_glyph_by_glyph(
+                surface,
+                metrics,
+                Point::from_xy(x, run.y),
+                font,
+                part,
+                run.size,
+            );
         }
-        let glyphs: Vec<KrillaGlyph> = part
-            .char_indices()
-            .map(|(at, c)| {
-                let (_, id, advance) = metrics.glyph(c);
-                KrillaGlyph::new(
-                    GlyphId::new(u32::from(id)),
-                    advance,
-                    0.0,
-                    0.0,
-                    0.0,
-                    at..at + c.len_utf8(),
-                    None,
-                )
-            })
-            .collect();
-        surface.draw_glyphs(
-            Point::from_xy(x, run.y),
-            &glyphs,
-            font,
-            part,
-            run.size,
-            false,
-        );
-        x += glyphs.iter().map(|g| g.x_advance).sum::<f32>() * run.size;
+        x += metrics.width(part, run.size);
     }
+}
+
+/// `part` drawn glyph by glyph, each as [`Metrics::glyph`] gives it.
+fn draw_glyph_by_glyph(
+    surface: &mut Surface,
+    metrics: &Metrics,
+    at: Point,
+    font: Font,
+    part: &str,
+    size: f32,
+) {
+    let glyphs: Vec<KrillaGlyph> = part
+        .char_indices()
+        .map(|(offset, c)| {
+            let (_, id, advance) = metrics.glyph(c);
+            KrillaGlyph::new(
+                GlyphId::new(u32::from(id)),
+                advance,
+                0.0,
+                0.0,
+                0.0,
+                offset..offset + c.len_utf8(),
+                None,
+            )
+        })
+        .collect();
+    surface.draw_glyphs(at, &glyphs, font, part, size, false);
 }
 
 /// Whether `c` is set as one glyph after another, as the report measures
