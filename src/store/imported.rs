@@ -23,9 +23,16 @@
 //! chunk is kept prepared; the last, shorter one of each import is not, or
 //! every import would leave one behind on its connection.
 //!
-//! The statement answers each stored reading's id with its unit,
-//! characteristic and value (`RETURNING`, in no particular order), so that
-//! storing the colours of the units it completes reads nothing back.
+//! The insert answers each stored reading's id with its unit,
+//! characteristic and value, so that storing the colours of the units it
+//! completes reads nothing back. PostgreSQL's statement says so itself
+//! (`RETURNING`). On SQLite, `RETURNING` made the insert buffer its rows
+//! and keep a statement journal, two fifths of the insert's time; there
+//! the ids are worked out instead. `measurements.id` is `AUTOINCREMENT`, so
+//! each new row's id is one more than the largest the table ever held
+//! (<https://sqlite.org/autoinc.html>), and the import writes alone (a bulk
+//! write): a statement's rows take consecutive ids, in the order of its
+//! `VALUES`, ending at `last_insert_rowid()`.
 //!
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.
@@ -33,6 +40,7 @@
 use super::{sqlite_insert_in_arrays, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::result::Error::DatabaseError;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
@@ -71,7 +79,8 @@ super::measurements::version_of!(StoredReading, |_row| None);
 /// longer statement saves round trips (at most 65,535 bound values).
 const ROWS_PER_PG_STATEMENT: usize = 2_000;
 
-/// Stores the readings in the caller's transaction; answers them as
+/// Stores the readings in the caller's transaction, which on SQLite must be
+/// a bulk write's (nothing else inserts readings meanwhile); answers them as
 /// stored, in no particular order.
 pub fn insert(
     conn: &mut DbConnection,
@@ -81,12 +90,16 @@ pub fn insert(
     let mut stored = Vec::with_capacity(rows.len());
     match conn {
         DbConnection::Sqlite(c) => {
-            sqlite_insert_in_arrays!(rows, |chunk| Readings {
-                shared,
-                rows: chunk
-            }
-            .load::<StoredReading>(c)
-            .map(|answered| stored.extend(answered)))
+            sqlite_insert_in_arrays!(rows, |chunk| {
+                let inserted = Readings {
+                    shared,
+                    rows: chunk,
+                }
+                .execute(c)?;
+                let last = diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()"))
+                    .get_result::<i64>(c)?;
+                numbered(chunk, inserted, last).map(|rows| stored.extend(rows))
+            })
         }
         DbConnection::Postgresql(c) => {
             for rows in rows.chunks(ROWS_PER_PG_STATEMENT) {
@@ -95,6 +108,31 @@ pub fn insert(
         }
     }
     Ok(stored)
+}
+
+/// The rows of one SQLite statement with their ids: consecutive, the last
+/// one `last` (see the module documentation).
+fn numbered(
+    rows: &[ImportedReading],
+    inserted: usize,
+    last: i64,
+) -> QueryResult<impl Iterator<Item = StoredReading> + '_> {
+    if inserted != rows.len() {
+        return Err(DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new(format!(
+                "{inserted} of {} imported readings inserted",
+                rows.len()
+            )),
+        ));
+    }
+    let first = last + 1 - rows.len() as i64;
+    Ok(rows.iter().zip(first..).map(|(row, id)| StoredReading {
+        id,
+        unit: row.unit,
+        characteristic_id: row.characteristic_id,
+        value: row.value,
+    }))
 }
 
 /// One statement's rows: an array on SQLite (its length is the
@@ -145,13 +183,19 @@ where
             out.push_bind_param::<Double, _>(&row.value)?;
             out.push_sql(")");
         }
-        out.push_sql(") AS imported RETURNING id, unit, characteristic_id, value");
+        out.push_sql(") AS imported");
+        if R::RETURNING {
+            out.push_sql(" RETURNING id, unit, characteristic_id, value");
+        }
         Ok(())
     }
 }
 
 /// The rows of a statement, whatever holds them.
 trait AsRows {
+    /// Whether the statement answers its rows (PostgreSQL's slices); an
+    /// array's ids are worked out from `last_insert_rowid()` (SQLite).
+    const RETURNING: bool;
     fn as_rows(&self) -> &[ImportedReading];
     /// Whether the statement is worth keeping prepared: one of a few
     /// shapes used again and again.
@@ -159,6 +203,7 @@ trait AsRows {
 }
 
 impl<const N: usize> AsRows for [ImportedReading; N] {
+    const RETURNING: bool = false;
     fn as_rows(&self) -> &[ImportedReading] {
         self
     }
@@ -168,6 +213,7 @@ impl<const N: usize> AsRows for [ImportedReading; N] {
 }
 
 impl AsRows for [ImportedReading] {
+    const RETURNING: bool = true;
     fn as_rows(&self) -> &[ImportedReading] {
         self
     }

@@ -425,6 +425,7 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
 pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
     use lotcheck::service::imports::READINGS_PER_CHUNK;
     use lotcheck::store::colours::of_batch;
+    use lotcheck::store::measurements::{values_of_batch, ReadingValue};
     let app = TestApp::spawn(backend).await;
     let mut product = colour_product(
         "A60-27I",
@@ -494,5 +495,30 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
         );
     }
     assert!(rows.iter().any(|r| r.unit == split_unit) && rows.iter().any(|r| r.unit == earlier_x));
+
+    // Each colour names its unit's own x and y readings (an import's reading
+    // ids are worked out on SQLite, not read back): the readings those ids
+    // hold are that unit's, with the values the file gave.
+    let readings: std::collections::HashMap<i64, ReadingValue> = app
+        .db
+        .read_blocking(move |c| Ok(values_of_batch(c, batch_id)?))
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    for row in &rows {
+        let (x, y) = (
+            &readings[&row.x_measurement_id],
+            &readings[&row.y_measurement_id],
+        );
+        assert_eq!((x.unit, y.unit), (row.unit, row.unit), "{row:?}");
+        assert_ne!(x.characteristic_id, y.characteristic_id, "{row:?}");
+        let expected = point(row.unit);
+        assert!(
+            (x.value - expected.x).abs() < 1e-12 && (y.value - expected.y).abs() < 1e-12,
+            "{row:?} names readings {x:?} and {y:?}, not unit {}'s pair {expected:?}",
+            row.unit
+        );
+    }
     app.stop().await;
 }
