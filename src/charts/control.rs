@@ -1,6 +1,6 @@
 //! Shewhart control charts (X̄–R, X̄–S, I-MR, p, u): the plotted statistic
 //! per batch with its centre line and control limits, the points that
-//! complete a run rule marked in red and named.
+//! complete a run rule marked in red, each run of them named once.
 
 use super::{
     decimals, drawable, drawing_failed, fixed, index_label, XyChart, CENTRE, DATA, FONT, HEIGHT,
@@ -214,8 +214,40 @@ fn draw_limits(chart: &mut XyChart, panel: &Panel, digits: usize) -> AppResult<(
     Ok(())
 }
 
-/// The statistic joined by a line; points that complete a run rule larger,
-/// red and named.
+/// The labels of the points that break run rules: one per run of
+/// consecutive such points, at its first point, naming every rule the run
+/// breaks (in name order). A process that has shifted
+/// breaks rules at point after point, in changing combinations; a label on
+/// each piled up into an unreadable block over the run, so a run is named
+/// once and the rest of it is shown by its red points.
+fn run_labels(violations: &[Vec<String>]) -> Vec<(usize, String)> {
+    let mut labels: Vec<(usize, Vec<&str>)> = Vec::new();
+    for (i, rules) in violations.iter().enumerate() {
+        if rules.is_empty() {
+            continue;
+        }
+        let continues = i > 0 && !violations[i - 1].is_empty();
+        if !continues {
+            labels.push((i, Vec::new()));
+        }
+        let (_, named) = labels.last_mut().expect("a run has begun");
+        for rule in rules {
+            if !named.contains(&rule.as_str()) {
+                named.push(rule);
+            }
+        }
+    }
+    labels
+        .into_iter()
+        .map(|(i, mut named)| {
+            named.sort_unstable();
+            (i, named.join(" "))
+        })
+        .collect()
+}
+
+/// The statistic joined by a line; points that complete a run rule larger
+/// and red, each run of them named ([`named_points`]).
 fn draw_points(chart: &mut XyChart, panel: &Panel) -> AppResult<()> {
     let points: Vec<(f64, f64)> = panel
         .values
@@ -237,19 +269,51 @@ fn draw_points(chart: &mut XyChart, panel: &Panel) -> AppResult<()> {
         }))
         .map_err(drawing_failed)?;
     chart
-        .draw_series(points.iter().filter_map(|&(x, y)| {
-            let rules = &panel.violations[x as usize];
-            (!rules.is_empty()).then(|| {
-                Text::new(
-                    rules.join(" "),
-                    (x, y),
-                    (FONT, 12)
-                        .into_font()
-                        .color(&LIMIT)
-                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                )
-            })
-        }))
+        .draw_series(
+            run_labels(&panel.violations)
+                .into_iter()
+                .filter_map(|(i, text)| {
+                    let y = panel.values[i]?;
+                    Some(Text::new(
+                        text,
+                        (i as f64, y),
+                        (FONT, 12)
+                            .into_font()
+                            .color(&LIMIT)
+                            .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                    ))
+                }),
+        )
         .map_err(drawing_failed)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_labels;
+
+    fn rules(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// A run of points breaking rules is named once, at its first point,
+    /// with every rule it breaks; a run starting again after a clean point
+    /// is named anew.
+    #[test]
+    fn a_run_of_points_breaking_rules_is_named_once() {
+        let violations = vec![
+            rules(&[]),
+            rules(&["WE2", "WE1"]),
+            rules(&["WE1", "WE2"]),
+            rules(&["WE4"]),
+            rules(&[]),
+            rules(&["WE2"]),
+        ];
+        assert_eq!(
+            run_labels(&violations),
+            [(1, "WE1 WE2 WE4".to_string()), (5, "WE2".to_string())]
+        );
+        assert_eq!(run_labels(&[rules(&["WE3"])]), [(0, "WE3".to_string())]);
+        assert!(run_labels(&[rules(&[]), rules(&[])]).is_empty());
+    }
 }
