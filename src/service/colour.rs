@@ -325,12 +325,13 @@ impl Chromaticity {
     /// Pairs each unit's x and y among `readings` (unit, characteristic, value).
     pub fn points(&self, readings: impl IntoIterator<Item = (i64, i64, f64)>) -> BTreeMap<i64, Xy> {
         let mut partial: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+        // Other characteristics' readings are passed over before the map is
+        // touched: a report hands in every value of a batch.
         for (unit, characteristic_id, value) in readings {
-            let entry = partial.entry(unit).or_default();
             if characteristic_id == self.x_id {
-                entry.0 = Some(value);
+                partial.entry(unit).or_default().0 = Some(value);
             } else if characteristic_id == self.y_id {
-                entry.1 = Some(value);
+                partial.entry(unit).or_default().1 = Some(value);
             }
         }
         partial
