@@ -98,13 +98,12 @@ pub async fn record_measurements(
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
-    // Checked on a connection of the pool, beside other requests' checks;
-    // only the storing goes through the (on SQLite single) writer.
-    let checked = db
-        .read(move |c| measurements::check(c, batch_id, body.0, &limits))
-        .await?;
+    // Checked and stored in one write: on SQLite the writer thread's
+    // (`store::writer`). Checking first on a connection of the pool added a
+    // hand-off between threads per request, which cost more than the
+    // check itself (BENCHMARKS.md, ingestion).
     let recorded = db
-        .write(move |c| measurements::store_checked(c, &caller.actor(), checked))
+        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0, &limits))
         .await?;
     Ok(HttpResponse::Created().json(recorded))
 }

@@ -79,13 +79,12 @@ pub struct CheckedReadings {
 /// Checks a request's readings against the batch (its lot, plan and
 /// template) and against the units' stored chromaticity, storing nothing.
 ///
-/// Meant for a read transaction of its own, before [`store_checked`]: on
-/// SQLite, where one writer thread stores every request (`store::writer`),
-/// the requests' checks then run side by side on the pool's connections
-/// and the writer is left the few statements that must see the latest
-/// writes. What the check read cannot change meanwhile except the units'
-/// readings, which [`store_checked`] looks at again: a batch has one plan,
-/// drawn once, and its lot size is fixed.
+/// It may run in a read transaction of its own, before [`store_checked`]
+/// in a write: what the check read cannot change meanwhile except the
+/// units' readings, which [`store_checked`] looks at again (a batch has one
+/// plan, drawn once, and its lot size is fixed). The API runs both in one
+/// write ([`record`]): on SQLite the hand-off of each request from the
+/// pool's thread to the writer's cost more than the check on the writer.
 pub fn check(
     conn: &mut DbConnection,
     batch_id: i64,
