@@ -247,7 +247,8 @@ fn run_labels(violations: &[Vec<String>]) -> Vec<(usize, String)> {
 }
 
 /// The statistic joined by a line; points that complete a run rule larger
-/// and red, each run of them named ([`named_points`]).
+/// and red, each run of them named ([`run_labels`]) at its first point
+/// with a value.
 fn draw_points(chart: &mut XyChart, panel: &Panel) -> AppResult<()> {
     let points: Vec<(f64, f64)> = panel
         .values
@@ -272,8 +273,10 @@ fn draw_points(chart: &mut XyChart, panel: &Panel) -> AppResult<()> {
         .draw_series(
             run_labels(&panel.violations)
                 .into_iter()
-                .filter_map(|(i, text)| {
-                    let y = panel.values[i]?;
+                .filter_map(|(start, text)| {
+                    let (i, y) = (start..panel.values.len())
+                        .take_while(|&i| !panel.violations[i].is_empty())
+                        .find_map(|i| panel.values[i].map(|y| (i, y)))?;
                     Some(Text::new(
                         text,
                         (i as f64, y),

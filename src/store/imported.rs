@@ -30,9 +30,15 @@
 //! and keep a statement journal, two fifths of the insert's time; there
 //! the ids are worked out instead. `measurements.id` is `AUTOINCREMENT`, so
 //! each new row's id is one more than the largest the table ever held
-//! (<https://sqlite.org/autoinc.html>), and the import writes alone (a bulk
-//! write): a statement's rows take consecutive ids, in the order of its
-//! `VALUES`, ending at `last_insert_rowid()`.
+//! (<https://sqlite.org/autoinc.html>), and SQLite holds the write lock
+//! for the whole statement: a statement's rows take consecutive ids ending
+//! at `last_insert_rowid()`, asked right after it. That rests on two more
+//! things: no trigger inserts into `measurements`, and SQLite inserts the
+//! rows of `SELECT … FROM (VALUES …)` in the list's order, which it does
+//! (the `VALUES` list is read as a co-routine, row after row) though its
+//! documentation does not promise it.
+//! `colour_characteristics::an_imported_file_s_colours_are_those_of_its_own_pairs`
+//! fails if either stops holding.
 //!
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.
@@ -75,12 +81,17 @@ pub struct StoredReading {
 
 super::measurements::version_of!(StoredReading, |_row| None);
 
+diesel::define_sql_function! {
+    /// SQLite's id of the row last inserted on the connection; a function
+    /// call (unlike a `sql` literal) diesel keeps prepared.
+    fn last_insert_rowid() -> BigInt;
+}
+
 /// Rows per statement on PostgreSQL, whose planner is not SQLite's: a
 /// longer statement saves round trips (at most 65,535 bound values).
 const ROWS_PER_PG_STATEMENT: usize = 2_000;
 
-/// Stores the readings in the caller's transaction, which on SQLite must be
-/// a bulk write's (nothing else inserts readings meanwhile); answers them as
+/// Stores the readings in the caller's transaction; answers them as
 /// stored, in no particular order.
 pub fn insert(
     conn: &mut DbConnection,
@@ -96,8 +107,7 @@ pub fn insert(
                     rows: chunk,
                 }
                 .execute(c)?;
-                let last = diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()"))
-                    .get_result::<i64>(c)?;
+                let last = diesel::select(last_insert_rowid()).get_result::<i64>(c)?;
                 numbered(chunk, inserted, last).map(|rows| stored.extend(rows))
             })
         }

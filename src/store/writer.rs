@@ -89,12 +89,21 @@ impl GroupWriter {
                 }),
                 Err(error) => Err(error.clone()),
             };
-            Box::new(move |failed: Option<&AppError>| {
-                reply(match failed {
-                    Some(error) => Err(error.clone()),
-                    None => result,
-                })
-            })
+            match result {
+                // A failed job's savepoint (or transaction) is rolled back:
+                // nothing of it waits on the commit, so it is answered now,
+                // with its own error.
+                Err(error) => {
+                    reply(Err(error));
+                    Box::new(|_: Option<&AppError>| ())
+                }
+                Ok(value) => Box::new(move |failed: Option<&AppError>| {
+                    reply(match failed {
+                        Some(error) => Err(error.clone()),
+                        None => Ok(value),
+                    })
+                }),
+            }
         });
         if let Err(mpsc::SendError(job)) = self.jobs.send(Job { commit, work }) {
             let gone = AppError::unavailable(Message::new("err-writer-stopped"));

@@ -507,10 +507,12 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
         .map(|r| (r.id, r))
         .collect();
     for row in &rows {
-        let (x, y) = (
-            &readings[&row.x_measurement_id],
-            &readings[&row.y_measurement_id],
-        );
+        let named = |id: &i64| {
+            readings
+                .get(id)
+                .unwrap_or_else(|| panic!("{row:?} names reading {id}, which the batch lacks"))
+        };
+        let (x, y) = (named(&row.x_measurement_id), named(&row.y_measurement_id));
         assert_eq!((x.unit, y.unit), (row.unit, row.unit), "{row:?}");
         assert_ne!(x.characteristic_id, y.characteristic_id, "{row:?}");
         let expected = point(row.unit);
