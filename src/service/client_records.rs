@@ -35,7 +35,9 @@ pub(super) trait ClientRecord {
     fn uuid(stored: &Self::Stored) -> &str;
     /// Records stored under any of these client ids.
     fn find(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<Self::Stored>>;
-    fn insert(conn: &mut DbConnection, rows: &[Self::New]) -> QueryResult<()>;
+    /// Stores new records and answers them as the store reads them, in any
+    /// order.
+    fn insert(conn: &mut DbConnection, rows: Vec<Self::New>) -> QueryResult<Vec<Self::Stored>>;
     /// Whether a correction already supersedes the record with this row id.
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool>;
 }
@@ -106,14 +108,16 @@ pub(super) fn record_all<K: ClientRecord>(
             }
         }
     }
-    K::insert(conn, &new_rows).on_unique_violation(raced)?;
-    let mut read_back = by_uuid::<K>(K::find(conn, &uuids)?);
+    let mut stored = stored;
+    stored.extend(by_uuid::<K>(
+        K::insert(conn, new_rows).on_unique_violation(raced)?,
+    ));
     let rows = uuids
         .iter()
         .map(|uuid| {
-            read_back
+            stored
                 .remove(uuid)
-                .or_internal("every record asked for reads back")
+                .or_internal("every record asked for is stored")
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Recorded { rows, new })
@@ -144,9 +148,9 @@ pub(super) fn supersede<K: ClientRecord>(
     if K::is_superseded(conn, target)? {
         return Err(already_corrected());
     }
-    K::insert(conn, &[new_row(uuid.clone())]).on_unique_violation(already_corrected)?;
-    let stored = K::find(conn, &[uuid])?
+    let stored = K::insert(conn, vec![new_row(uuid)])
+        .on_unique_violation(already_corrected)?
         .pop()
-        .or_internal("the stored correction reads back")?;
+        .or_internal("the stored correction is answered")?;
     Ok((true, stored))
 }

@@ -108,25 +108,36 @@ pub type CodedMeasurement = (MeasurementRow, String);
 /// row).
 const ROWS_PER_INSERT: usize = 2_000;
 
-/// Stores readings with multi-row inserts in the caller's transaction.
-pub fn insert_measurements(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
+/// Stores readings with multi-row inserts in the caller's transaction and
+/// answers them as stored, with their row ids (`RETURNING`, in no
+/// promised order), so that a request's readings need not be read back.
+pub fn insert_measurements(
+    conn: &mut DbConnection,
+    rows: &[MeasurementRow],
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut stored = Vec::with_capacity(rows.len());
     match conn {
         DbConnection::Sqlite(c) => {
             sqlite_insert_in_arrays!(rows, |chunk| {
                 diesel::insert_into(measurements::table)
                     .values(chunk)
-                    .execute(c)
+                    .returning(MeasurementRow::as_returning())
+                    .get_results(c)
+                    .map(|rows| stored.extend(rows))
             })
         }
         DbConnection::Postgresql(c) => {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
-                diesel::insert_into(measurements::table)
-                    .values(chunk)
-                    .execute(c)?;
+                stored.extend(
+                    diesel::insert_into(measurements::table)
+                        .values(chunk)
+                        .returning(MeasurementRow::as_returning())
+                        .get_results(c)?,
+                );
             }
         }
     }
-    Ok(())
+    Ok(stored)
 }
 
 /// Readings already stored under any of the given client ids.

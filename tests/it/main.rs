@@ -138,6 +138,7 @@ fn main() -> std::process::ExitCode {
         async_test iso2859_tables::every_master_table_cell_answers_through_the_lookup_route;
         each_backend measurements::a_bad_item_is_named_and_nothing_is_stored;
         each_backend measurements::a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same;
+        each_backend measurements::a_recording_answers_each_reading_as_it_is_stored;
         each_backend measurements::readings_need_a_plan_and_an_existing_batch;
         each_backend measurements::many_readings_in_one_request;
         each_backend measurements::every_reading_of_a_large_request_is_stored_as_sent;

@@ -1,6 +1,7 @@
 //! Recording readings: all or nothing, named errors, harmless retries.
 
 use crate::common::{self, scenario, Backend, Scenario, TestApp};
+use lotcheck::domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -140,6 +141,54 @@ pub async fn a_retry_with_the_same_ids_stores_nothing_twice_and_answers_the_same
         page["items"][0]["value"], 801.5,
         "the recorded value is untouched"
     );
+    app.stop().await;
+}
+
+/// A recording's answer tells who stored each reading and what corrects it
+/// as a later look does, whether the reading is new or a retry of one
+/// stored and corrected since (a new reading's answer is not looked up).
+pub async fn a_recording_answers_each_reading_as_it_is_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, units) = planned(&app).await;
+    let path = format!("/api/v1/batches/{}/measurements", s.batch_id);
+    let inspector = app.signed_in("ines", Role::Inspector, None).await;
+    let first_id = "5b0f1f1e-8f3a-4c7e-9a51-3c2d1e0f9a8b";
+    let first = json!({"id": first_id, "unit": units[0], "characteristic": "flux", "value": 801.5});
+    let (status, answer) = inspector
+        .post(&path, &json!({"measurements": [first]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let correction_id = "9e1d2c3b-4a5f-4e6d-8c7b-6a5f4e3d2c1b";
+    let (status, correction) = app
+        .post(
+            &format!("/api/v1/measurements/{first_id}/corrections"),
+            &json!({"id": correction_id, "value": 799.0, "reason": "probe recalibrated"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{correction}");
+
+    // The first reading again (a retry), beside a new one, by someone else.
+    let body = json!({"measurements": [
+        first,
+        {"unit": units[1], "characteristic": "flux", "value": 802.0}
+    ]});
+    let (status, answer) = app.post(&path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let answered = answer["measurements"].as_array().unwrap();
+    assert_eq!(answered[0]["recorded_by"], "ines");
+    assert_eq!(answered[0]["superseded_by"], correction_id);
+    assert_eq!(answered[1]["recorded_by"], correction["recorded_by"]);
+    assert_eq!(answered[1]["superseded_by"], Value::Null);
+    for reading in answered {
+        let (status, stored) = app
+            .get(&format!(
+                "/api/v1/measurements/{}",
+                reading["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(&stored, reading, "the answer is the reading as stored");
+    }
     app.stop().await;
 }
 

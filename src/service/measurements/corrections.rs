@@ -102,19 +102,22 @@ pub fn correct(
                 Message::new("err-reading-corrected").arg("id", target),
             )
         },
-        |uuid| MeasurementRow {
-            id: 0,
-            uuid,
-            batch_id: old.batch_id,
-            unit: old.unit,
-            characteristic_id: old.characteristic_id,
-            value: request.value,
-            supersedes: Some(old.id),
-            reason: Some(reason.clone()),
-            recorded_at: now(),
-            recorded_by: actor.user_id,
-            import_id: None,
-            taken_at,
+        |uuid| {
+            let row = MeasurementRow {
+                id: 0,
+                uuid,
+                batch_id: old.batch_id,
+                unit: old.unit,
+                characteristic_id: old.characteristic_id,
+                value: request.value,
+                supersedes: Some(old.id),
+                reason: Some(reason.clone()),
+                recorded_at: now(),
+                recorded_by: actor.user_id,
+                import_id: None,
+                taken_at,
+            };
+            (row, code.clone())
         },
     )?;
     if new {

@@ -21,13 +21,15 @@ use crate::error::ErrorCode;
 use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
 use crate::store::DbConnection;
 use diesel::QueryResult;
+use std::collections::HashMap;
 
 /// Readings are named by their client's UUID and corrected by superseding.
 struct Readings;
 
 impl ClientRecord for Readings {
     type Stored = CodedMeasurement;
-    type New = MeasurementRow;
+    /// A reading to store, with its characteristic's code.
+    type New = CodedMeasurement;
     const ID_REUSED: ErrorCode = ErrorCode::MeasurementIdReused;
     const ID_REUSED_MESSAGE: &'static str = "err-id-names-another-reading";
 
@@ -39,8 +41,24 @@ impl ClientRecord for Readings {
         store::find_by_uuids(conn, uuids)
     }
 
-    fn insert(conn: &mut DbConnection, rows: &[MeasurementRow]) -> QueryResult<()> {
-        store::insert_measurements(conn, rows)
+    fn insert(
+        conn: &mut DbConnection,
+        rows: Vec<CodedMeasurement>,
+    ) -> QueryResult<Vec<CodedMeasurement>> {
+        let (rows, codes): (Vec<MeasurementRow>, Vec<String>) = rows.into_iter().unzip();
+        let mut code_of: HashMap<String, String> =
+            rows.iter().map(|row| row.uuid.clone()).zip(codes).collect();
+        store::insert_measurements(conn, &rows)?
+            .into_iter()
+            .map(|row| {
+                let code = code_of.remove(&row.uuid).ok_or_else(|| {
+                    diesel::result::Error::DeserializationError(
+                        "a stored reading answers the client id it was given".into(),
+                    )
+                })?;
+                Ok((row, code))
+            })
+            .collect()
     }
 
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {

@@ -4,7 +4,7 @@ use super::checks::{
     check_reading, chromaticity_problems, chromaticity_problems_beside, context, CappedProblems,
     Context, Units,
 };
-use super::views::{views, Measurement};
+use super::views::{views_knowing, JustStored, Measurement};
 use super::Readings;
 use crate::error::{AppError, AppResult, ErrorCode, Message};
 use crate::service::audit::{self, Actor};
@@ -55,9 +55,9 @@ pub struct Recorded {
 }
 
 /// Records a request's readings, all or none; a retry with the same ids
-/// answers the stored ones (see `client_records`). [`check`] then
-/// [`store_checked`] in one transaction (the second look at the
-/// chromaticity finds the first one's derivations remembered).
+/// answers the stored ones (see `client_records`). What [`check`] then
+/// [`store_checked`] do, in one transaction, reading the units' stored
+/// readings once for both.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -65,8 +65,15 @@ pub fn record(
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<Recorded> {
-    let checked = check(conn, batch_id, request, limits)?;
-    store_checked(conn, actor, checked)
+    let checked = check_items(conn, batch_id, request, limits)?;
+    let versions = versions_of_units(conn, &checked.readings)?;
+    let mut problems = checked.problems;
+    add_value_problems(
+        &mut problems,
+        chromaticity_beside(&checked.readings, &versions),
+    );
+    problems.into_result("measurements")?;
+    store_beside(conn, actor, checked.readings, versions)
 }
 
 /// A request's readings checked against the batch, ready to be stored.
@@ -74,6 +81,12 @@ pub struct CheckedReadings {
     ctx: Context,
     items: Vec<MeasurementInput>,
     units: Vec<i64>,
+}
+
+/// A request's readings with the problems found against the batch alone.
+struct ItemsChecked {
+    readings: CheckedReadings,
+    problems: CappedProblems,
 }
 
 /// Checks a request's readings against the batch (its lot, plan and
@@ -91,6 +104,47 @@ pub fn check(
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<CheckedReadings> {
+    let ItemsChecked {
+        readings,
+        mut problems,
+    } = check_items(conn, batch_id, request, limits)?;
+    add_value_problems(
+        &mut problems,
+        chromaticity_problems(
+            conn,
+            &readings.ctx,
+            &known_items(&readings.ctx, &readings.items),
+        )?,
+    );
+    problems.into_result("measurements")?;
+    Ok(readings)
+}
+
+/// Stores checked readings, with the colours of the units whose
+/// chromaticity they complete, and answers them. The units' x and y are
+/// checked again with the request's: a unit's other coordinate may have
+/// been stored since [`check`] (its derivations are remembered, so the
+/// points checked are not derived again).
+pub fn store_checked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    checked: CheckedReadings,
+) -> AppResult<Recorded> {
+    let versions = versions_of_units(conn, &checked)?;
+    let mut problems = CappedProblems::default();
+    add_value_problems(&mut problems, chromaticity_beside(&checked, &versions));
+    problems.into_result("measurements")?;
+    store_beside(conn, actor, checked, versions)
+}
+
+/// The count, the batch's context and each reading against it: every check
+/// but the chromaticity's, which needs the units' stored readings.
+fn check_items(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    request: RecordMeasurements,
+    limits: &InputLimits,
+) -> AppResult<ItemsChecked> {
     let items = request.measurements;
     check_count(&items)?;
     let units: Vec<i64> = items
@@ -100,43 +154,55 @@ pub fn check(
         .into_iter()
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
-    let mut problems = item_problems(&ctx, &items);
-    add_value_problems(
-        &mut problems,
-        chromaticity_problems(conn, &ctx, &known_items(&ctx, &items))?,
-    );
-    problems.into_result("measurements")?;
-    Ok(CheckedReadings { ctx, items, units })
+    let problems = item_problems(&ctx, &items);
+    Ok(ItemsChecked {
+        readings: CheckedReadings { ctx, items, units },
+        problems,
+    })
 }
 
-/// Stores checked readings, with the colours of the units whose
+/// Every version of the request's units' readings as stored now.
+fn versions_of_units(
+    conn: &mut DbConnection,
+    checked: &CheckedReadings,
+) -> AppResult<Vec<ReadingValue>> {
+    let template_ids: Vec<i64> = checked.ctx.template.values().map(|c| c.id).collect();
+    Ok(store::values_of_units(
+        conn,
+        checked.ctx.batch_id,
+        &checked.units,
+        &template_ids,
+    )?)
+}
+
+/// The request's chromaticity readings that would pair with the units'
+/// current stored ones (among `versions`) into a point that is not a colour.
+fn chromaticity_beside(
+    checked: &CheckedReadings,
+    versions: &[ReadingValue],
+) -> Vec<(usize, Message)> {
+    if checked.ctx.chromaticity.is_none() {
+        return Vec::new();
+    }
+    let current = store::only_current(versions.to_vec());
+    chromaticity_problems_beside(
+        &checked.ctx,
+        &current,
+        &known_items(&checked.ctx, &checked.items),
+    )
+}
+
+/// Stores readings checked beside `versions_before` (every version of
+/// their units' readings), then the colours of the units whose
 /// chromaticity they complete, and answers them.
-pub fn store_checked(
+fn store_beside(
     conn: &mut DbConnection,
     actor: &Actor,
     checked: CheckedReadings,
+    versions_before: Vec<ReadingValue>,
 ) -> AppResult<Recorded> {
-    let CheckedReadings { ctx, items, units } = checked;
+    let CheckedReadings { ctx, items, .. } = checked;
     let batch_id = ctx.batch_id;
-    let known = known_items(&ctx, &items);
-    // Every version of the units' readings as stored now, read once (for
-    // their values): which readings the units have already; their x and y,
-    // checked again with the request's (a unit's other coordinate may have
-    // been stored since the check; its derivations are remembered, so the
-    // points checked are not derived again); then, with the readings this
-    // request stores, the pairs whose colours are stored.
-    let template_ids: Vec<i64> = ctx.template.values().map(|c| c.id).collect();
-    let versions_before = store::values_of_units(conn, batch_id, &units, &template_ids)?;
-    let current_before = match ctx.chromaticity {
-        Some(_) => store::only_current(versions_before.clone()),
-        None => Vec::new(),
-    };
-    let mut problems = CappedProblems::default();
-    add_value_problems(
-        &mut problems,
-        chromaticity_problems_beside(&ctx, &current_before, &known),
-    );
-    problems.into_result("measurements")?;
     let existing: HashSet<(i64, i64)> = versions_before
         .iter()
         .filter(|r| r.supersedes.is_none())
@@ -157,6 +223,7 @@ pub fn store_checked(
         versions.extend(new_rows().map(ReadingValue::from));
         store_derived_from(conn, chromaticity, batch_id, &coloured, versions)?;
     }
+    let stored_ids: HashSet<i64> = stored.new.iter().map(|&i| stored.rows[i].0.id).collect();
     if !stored.new.is_empty() {
         audit::record(
             conn,
@@ -167,7 +234,14 @@ pub fn store_checked(
         )?;
     }
     Ok(Recorded {
-        measurements: views(conn, stored.rows)?,
+        measurements: views_knowing(
+            conn,
+            stored.rows,
+            Some(JustStored {
+                by: actor,
+                rows: stored_ids,
+            }),
+        )?,
     })
 }
 
@@ -268,7 +342,7 @@ fn store_new(
             )
             .with_field(format!("measurements[{i}]")));
         }
-        Ok(MeasurementRow {
+        let row = MeasurementRow {
             id: 0,
             uuid,
             batch_id: ctx.batch_id,
@@ -281,7 +355,8 @@ fn store_new(
             recorded_by: actor.user_id,
             import_id: None,
             taken_at: device_time(item.taken_at).unwrap_or_default(),
-        })
+        };
+        Ok((row, item.characteristic.clone()))
     };
     record_all::<Readings>(conn, "measurements", &ids, is_retry, new_row, || {
         AppError::conflict(

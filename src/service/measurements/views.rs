@@ -4,6 +4,7 @@
 use crate::domain::access::Visibility;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, NotFoundAs, OrInternal};
+use crate::service::audit::Actor;
 use crate::service::catalog::template_of;
 use crate::service::{utc, Page};
 use crate::store::accounts::usernames;
@@ -12,7 +13,7 @@ use crate::store::orders::find_order;
 use crate::store::{DbConnection, PageRequest};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -50,12 +51,45 @@ pub(super) fn views(
     conn: &mut DbConnection,
     rows: Vec<CodedMeasurement>,
 ) -> AppResult<Vec<Measurement>> {
-    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+    views_knowing(conn, rows, None)
+}
+
+/// What the answer to a request that stored readings knows without
+/// looking: who stored them, and which rows it stored (in its own
+/// transaction, so no correction supersedes them yet).
+pub(super) struct JustStored<'a> {
+    pub by: &'a Actor,
+    pub rows: HashSet<i64>,
+}
+
+/// [`views`], looking up only what `just_stored` does not tell: a
+/// recording request of readings all new reads nothing more.
+pub(super) fn views_knowing(
+    conn: &mut DbConnection,
+    rows: Vec<CodedMeasurement>,
+    just_stored: Option<JustStored>,
+) -> AppResult<Vec<Measurement>> {
+    let is_fresh = |id: i64| just_stored.as_ref().is_some_and(|j| j.rows.contains(&id));
+    let recorder = just_stored
+        .as_ref()
+        .and_then(|j| Some((j.by.user_id?, &j.by.name)));
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|(row, _)| row.id)
+        .filter(|&id| !is_fresh(id))
+        .collect();
     let targets: Vec<i64> = rows.iter().filter_map(|(row, _)| row.supersedes).collect();
-    let users: Vec<i64> = rows.iter().filter_map(|(row, _)| row.recorded_by).collect();
+    let users: Vec<i64> = rows
+        .iter()
+        .filter_map(|(row, _)| row.recorded_by)
+        .filter(|&id| recorder.is_none_or(|(by, _)| by != id))
+        .collect();
     let target_uuids: HashMap<i64, String> = store::uuids_of(conn, &targets)?.into_iter().collect();
     let replaced_by: HashMap<i64, String> = store::superseded_by(conn, &ids)?.into_iter().collect();
-    let usernames: HashMap<i64, String> = usernames(conn, &users)?.into_iter().collect();
+    let mut usernames: HashMap<i64, String> = usernames(conn, &users)?.into_iter().collect();
+    if let Some((id, name)) = recorder {
+        usernames.insert(id, name.clone());
+    }
     let link = |map: &HashMap<i64, String>, id: Option<i64>| -> AppResult<Option<Uuid>> {
         id.and_then(|id| map.get(&id))
             .map(|uuid| parse_uuid(uuid))

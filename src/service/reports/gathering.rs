@@ -10,6 +10,7 @@ use crate::domain::language::ReportLanguage;
 use crate::domain::sampling::oc::{AttributePlan, Model};
 use crate::domain::spc::SubgroupSummary;
 use crate::domain::stats::Descriptives;
+use crate::domain::summaries::BatchStatistics;
 use crate::domain::template::Kind;
 use crate::error::{AppError, AppResult, OrInternal};
 use crate::i18n::{in_report, message};
@@ -17,10 +18,10 @@ use crate::report::{self, BatchReport, CharacteristicCharts, Charts, Heading, Is
 use crate::service::batches::Batch;
 use crate::service::catalog::{get_customer, Characteristic, Product};
 use crate::service::charts::{self, Scope};
-use crate::service::colour::batch_readings;
+use crate::service::colour::{batch_readings, BatchReadings};
 use crate::service::dispositions::{batch_disposition_of, BatchData};
 use crate::service::order_pass::{Tally, Wanted};
-use crate::store::visual::inspections_of_batch;
+use crate::store::visual::{inspections_of_batch, InspectionRow};
 use crate::store::DbConnection;
 use chrono::DateTime;
 use chrono_tz::Tz;
@@ -64,11 +65,8 @@ pub fn gather_in(
         chromaticity: true,
         yields: true,
     };
-    let mut tally = Tally::new(&scope.product, &wanted)?;
-    let mut batches = Vec::with_capacity(scope.batches.len());
-    for batch in &scope.batches {
-        batches.push(batch_report(conn, &scope.product, batch, &mut tally)?);
-    }
+    let tally = Tally::new(&scope.product, &wanted)?;
+    let (batches, tally) = read_and_tally(conn, &scope.product, &scope.batches, tally)?;
     let heading = Heading {
         issue,
         date,
@@ -93,28 +91,80 @@ pub fn gather_in(
         .collect()
 }
 
-/// One batch's part of the report, and its readings taken into the
-/// order's tally; the readings are read once here and dropped on return.
+/// Batches read ahead of the tally's thread, at most: what the pass holds
+/// at once stays a few batches' readings whatever the order's size.
+const BATCHES_AHEAD: usize = 2;
+
+/// Each batch's part of the report, and the order's tally, from one pass.
+///
+/// The connection's thread reads a batch (and works out its disposition)
+/// while a second thread takes the batch before it into the tally and
+/// computes its statistics: the two halves cost about the same, so the
+/// report's pass takes both cores rather than one. Batches reach the tally
+/// in the order's order.
+fn read_and_tally(
+    conn: &mut DbConnection,
+    product: &Product,
+    batches: &[Batch],
+    mut tally: Tally,
+) -> AppResult<(Vec<BatchReport>, Tally)> {
+    std::thread::scope(|scope| {
+        let (send, received) = std::sync::mpsc::sync_channel::<ReadBatch>(BATCHES_AHEAD);
+        let tallying = scope.spawn(move || {
+            let mut reports = Vec::with_capacity(batches.len());
+            for read in received {
+                let ReadBatch {
+                    mut report,
+                    readings,
+                    inspections,
+                } = read;
+                tally.add_batch(&report.batch, product, &readings, &inspections);
+                report.statistics = crate::service::statistics::statistics_of_values(
+                    report.batch.id,
+                    report.statistics.sample_size,
+                    product,
+                    &readings.current,
+                );
+                reports.push(report);
+            }
+            (reports, tally)
+        });
+        for batch in batches {
+            let read = read_batch(conn, product, batch)?;
+            if send.send(read).is_err() {
+                break;
+            }
+        }
+        drop(send);
+        tallying
+            .join()
+            .map_err(|_| AppError::internal("the report's tally thread panicked"))
+    })
+}
+
+/// A batch as read for the report: its part of the report but for its
+/// statistics' characteristics, left to the tally's thread with the
+/// readings they come from.
+struct ReadBatch {
+    report: BatchReport,
+    readings: BatchReadings,
+    inspections: Vec<InspectionRow>,
+}
+
+/// One batch's part of the report, read once: its readings are read here
+/// and dropped once the tally's thread has taken them.
 /// The plan is read once (its drawn units serve the disposition's
 /// fingerprint and recommendation) and kept without its units, which the
 /// report does not print.
-fn batch_report(
-    conn: &mut DbConnection,
-    product: &Product,
-    batch: &Batch,
-    tally: &mut Tally,
-) -> AppResult<BatchReport> {
+fn read_batch(conn: &mut DbConnection, product: &Product, batch: &Batch) -> AppResult<ReadBatch> {
     let plan = crate::service::plans::find_plan(conn, batch.id)?;
-    let readings = batch_readings(conn, batch.id, product)?;
+    let mut readings = batch_readings(conn, batch.id, product)?;
     let inspections = inspections_of_batch(conn, batch.id, None)?;
-    tally.add_batch(batch, product, &readings, &inspections);
-    drop(inspections);
-    let statistics = crate::service::statistics::statistics_of_values(
-        batch.id,
-        plan.as_ref().map(|p| p.sample_size),
-        product,
-        &readings.current,
-    );
+    let statistics = BatchStatistics {
+        batch_id: batch.id,
+        sample_size: plan.as_ref().map(|p| p.sample_size),
+        characteristics: Vec::new(),
+    };
     let visual = crate::service::visual::summary(conn, batch.id, Visibility::Everything)?;
     let disposition = batch_disposition_of(
         conn,
@@ -123,7 +173,7 @@ fn batch_report(
             product,
             plan: plan.as_ref(),
             values: &readings.current,
-            reading_uuids: readings.current_uuids,
+            reading_uuids: std::mem::take(&mut readings.current_uuids),
             visual: Ok(visual.clone()),
         },
     )?;
@@ -146,15 +196,19 @@ fn batch_report(
             complete: s.complete,
             passed: s.passed,
         });
-    Ok(BatchReport {
-        materials,
-        shipment,
-        risk_points: plan.as_ref().and_then(charts::risk_points),
-        plan: plan.map(|p| p.without_units()),
-        statistics,
-        visual,
-        disposition,
-        batch: batch.clone(),
+    Ok(ReadBatch {
+        report: BatchReport {
+            materials,
+            shipment,
+            risk_points: plan.as_ref().and_then(charts::risk_points),
+            plan: plan.map(|p| p.without_units()),
+            statistics,
+            visual,
+            disposition,
+            batch: batch.clone(),
+        },
+        readings,
+        inspections,
     })
 }
 

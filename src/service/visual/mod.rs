@@ -42,8 +42,13 @@ impl ClientRecord for Inspections {
         store::find_inspections_by_uuids(conn, uuids)
     }
 
-    fn insert(conn: &mut DbConnection, rows: &[InspectionRow]) -> QueryResult<()> {
-        store::insert_inspections(conn, rows)
+    fn insert(
+        conn: &mut DbConnection,
+        rows: Vec<InspectionRow>,
+    ) -> QueryResult<Vec<InspectionRow>> {
+        store::insert_inspections(conn, &rows)?;
+        let uuids: Vec<String> = rows.into_iter().map(|row| row.uuid).collect();
+        store::find_inspections_by_uuids(conn, &uuids)
     }
 
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
