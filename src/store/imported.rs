@@ -152,9 +152,24 @@ struct Readings<'a, R: ?Sized> {
     rows: &'a R,
 }
 
+/// Whether an import's insert answers its rows on a backend: PostgreSQL's
+/// does (`RETURNING`); SQLite's ids are worked out from
+/// `last_insert_rowid()` (see the module documentation).
+trait AnswersRows {
+    const ANSWERS_ROWS: bool;
+}
+
+impl AnswersRows for diesel::sqlite::Sqlite {
+    const ANSWERS_ROWS: bool = false;
+}
+
+impl AnswersRows for diesel::pg::Pg {
+    const ANSWERS_ROWS: bool = true;
+}
+
 impl<R: AsRows + ?Sized, DB> QueryFragment<DB> for Readings<'_, R>
 where
-    DB: diesel::backend::Backend,
+    DB: diesel::backend::Backend + AnswersRows,
     DB: diesel::sql_types::HasSqlType<BigInt>
         + diesel::sql_types::HasSqlType<Text>
         + diesel::sql_types::HasSqlType<Double>
@@ -194,7 +209,7 @@ where
             out.push_sql(")");
         }
         out.push_sql(") AS imported");
-        if R::RETURNING {
+        if DB::ANSWERS_ROWS {
             out.push_sql(" RETURNING id, unit, characteristic_id, value");
         }
         Ok(())
@@ -203,9 +218,6 @@ where
 
 /// The rows of a statement, whatever holds them.
 trait AsRows {
-    /// Whether the statement answers its rows (PostgreSQL's slices); an
-    /// array's ids are worked out from `last_insert_rowid()` (SQLite).
-    const RETURNING: bool;
     fn as_rows(&self) -> &[ImportedReading];
     /// Whether the statement is worth keeping prepared: one of a few
     /// shapes used again and again.
@@ -213,7 +225,6 @@ trait AsRows {
 }
 
 impl<const N: usize> AsRows for [ImportedReading; N] {
-    const RETURNING: bool = false;
     fn as_rows(&self) -> &[ImportedReading] {
         self
     }
@@ -223,7 +234,6 @@ impl<const N: usize> AsRows for [ImportedReading; N] {
 }
 
 impl AsRows for [ImportedReading] {
-    const RETURNING: bool = true;
     fn as_rows(&self) -> &[ImportedReading] {
         self
     }
