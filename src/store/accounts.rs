@@ -289,6 +289,9 @@ pub fn recent_failure_from_at(
 
 /// Usernames by user id, for showing who recorded what.
 pub fn usernames(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     on_backend!(conn, |c| users::table
         .filter(any_of_ids(users::id, ids))
         .select((users::id, users::username))

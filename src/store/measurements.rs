@@ -111,6 +111,9 @@ const ROWS_PER_INSERT: usize = 2_000;
 /// Stores readings with multi-row inserts in the caller's transaction and
 /// answers them as stored, with their row ids (`RETURNING`, in no
 /// promised order), so that a request's readings need not be read back.
+/// (An imported file's readings are not answered on SQLite, where
+/// `RETURNING` made a statement of many rows keep a statement journal:
+/// `store::imported`. A request's few rows keep little.)
 pub fn insert_measurements(
     conn: &mut DbConnection,
     rows: &[MeasurementRow],

@@ -179,7 +179,21 @@ pub async fn a_recording_answers_each_reading_as_it_is_stored(backend: Backend) 
     assert_eq!(answered[0]["superseded_by"], correction_id);
     assert_eq!(answered[1]["recorded_by"], correction["recorded_by"]);
     assert_eq!(answered[1]["superseded_by"], Value::Null);
-    for reading in answered {
+
+    // The inspector retries her own reading, beside a new one taken at a
+    // time finer than a microsecond (PostgreSQL keeps microseconds).
+    let body = json!({"measurements": [
+        first,
+        {"unit": units[2], "characteristic": "flux", "value": 803.0,
+         "taken_at": "2026-12-01T08:30:00.123456789Z"}
+    ]});
+    let (status, own) = inspector.post(&path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{own}");
+    let own = own["measurements"].as_array().unwrap();
+    assert_eq!(own[0]["recorded_by"], "ines");
+    assert_eq!(own[0]["superseded_by"], correction_id);
+    assert_eq!(own[1]["recorded_by"], "ines");
+    for reading in answered.iter().chain(own) {
         let (status, stored) = app
             .get(&format!(
                 "/api/v1/measurements/{}",

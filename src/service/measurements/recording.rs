@@ -95,9 +95,10 @@ struct ItemsChecked {
 /// It may run in a read transaction of its own, before [`store_checked`]
 /// in a write: what the check read cannot change meanwhile except the
 /// units' readings, which [`store_checked`] looks at again (a batch has one
-/// plan, drawn once, and its lot size is fixed). The API runs both in one
-/// write ([`record`]): on SQLite the hand-off of each request from the
-/// pool's thread to the writer's cost more than the check on the writer.
+/// plan, drawn once, and its lot size is fixed). The API runs the same
+/// steps in one write instead ([`record`]): on SQLite the hand-off of each
+/// request from the pool's thread to the writer's cost more than the check
+/// on the writer.
 pub fn check(
     conn: &mut DbConnection,
     batch_id: i64,
@@ -356,7 +357,7 @@ fn store_new(
             import_id: None,
             taken_at: device_time(item.taken_at).unwrap_or_default(),
         };
-        Ok((row, item.characteristic.clone()))
+        Ok((row, characteristic.code.clone()))
     };
     record_all::<Readings>(conn, "measurements", &ids, is_retry, new_row, || {
         AppError::conflict(

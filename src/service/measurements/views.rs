@@ -55,8 +55,8 @@ pub(super) fn views(
 }
 
 /// What the answer to a request that stored readings knows without
-/// looking: who stored them, and which rows it stored (in its own
-/// transaction, so no correction supersedes them yet).
+/// looking: who stored them, and which rows it stored (not yet visible to
+/// any other request, so no correction supersedes them yet).
 pub(super) struct JustStored<'a> {
     pub by: &'a Actor,
     pub rows: HashSet<i64>,

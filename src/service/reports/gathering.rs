@@ -91,17 +91,18 @@ pub fn gather_in(
         .collect()
 }
 
-/// Batches read ahead of the tally's thread, at most: what the pass holds
-/// at once stays a few batches' readings whatever the order's size.
+/// Batches waiting for the tally's thread, at most: with the one it takes
+/// in and the one being read, the pass holds four batches' readings at
+/// most, whatever the order's size.
 const BATCHES_AHEAD: usize = 2;
 
 /// Each batch's part of the report, and the order's tally, from one pass.
 ///
 /// The connection's thread reads a batch (and works out its disposition)
 /// while a second thread takes the batch before it into the tally and
-/// computes its statistics: the two halves cost about the same, so the
-/// report's pass takes both cores rather than one. Batches reach the tally
-/// in the order's order.
+/// computes its statistics, so that the report's pass takes both cores
+/// rather than one (reading is still the longer half: BENCHMARKS.md).
+/// Batches reach the tally in the order's order.
 fn read_and_tally(
     conn: &mut DbConnection,
     product: &Product,
@@ -110,41 +111,61 @@ fn read_and_tally(
 ) -> AppResult<(Vec<BatchReport>, Tally)> {
     std::thread::scope(|scope| {
         let (send, received) = std::sync::mpsc::sync_channel::<ReadBatch>(BATCHES_AHEAD);
-        let tallying = scope.spawn(move || {
-            let mut reports = Vec::with_capacity(batches.len());
-            for read in received {
-                let ReadBatch {
-                    mut report,
-                    readings,
-                    inspections,
-                } = read;
-                tally.add_batch(&report.batch, product, &readings, &inspections);
-                report.statistics = crate::service::statistics::statistics_of_values(
-                    report.batch.id,
-                    report.statistics.sample_size,
-                    product,
-                    &readings.current,
-                );
-                reports.push(report);
-            }
-            (reports, tally)
-        });
+        let tallying = std::thread::Builder::new()
+            .name("report-tally".into())
+            .spawn_scoped(scope, move || {
+                let mut reports = Vec::with_capacity(batches.len());
+                for read in received {
+                    let ReadBatch {
+                        mut report,
+                        readings,
+                        inspections,
+                    } = read;
+                    tally.add_batch(&report.batch, product, &readings, &inspections);
+                    report.statistics = crate::service::statistics::statistics_of_values(
+                        report.batch.id,
+                        report.statistics.sample_size,
+                        product,
+                        &readings.current,
+                    );
+                    reports.push(report);
+                }
+                (reports, tally)
+            })
+            .map_err(|e| AppError::internal(format!("the report's tally thread starts: {e}")))?;
+        // Every batch read, or the first error; the thread is joined either
+        // way, so that its own failure is not lost in the scope's.
+        let mut read_all = Ok(());
         for batch in batches {
-            let read = read_batch(conn, product, batch)?;
-            if send.send(read).is_err() {
-                break;
+            match read_batch(conn, product, batch) {
+                // Refused only when the thread has stopped: its join says why.
+                Ok(read) => {
+                    if send.send(read).is_err() {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    read_all = Err(error);
+                    break;
+                }
             }
         }
         drop(send);
-        tallying
-            .join()
-            .map_err(|_| AppError::internal("the report's tally thread panicked"))
+        let tallied = tallying.join().map_err(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            AppError::internal(format!("the report's tally thread panicked: {why}"))
+        });
+        read_all.and(tallied)
     })
 }
 
 /// A batch as read for the report: its part of the report but for its
-/// statistics' characteristics, left to the tally's thread with the
-/// readings they come from.
+/// statistics' characteristics (empty here), left to the tally's thread
+/// with the readings they come from.
 struct ReadBatch {
     report: BatchReport,
     readings: BatchReadings,
