@@ -65,15 +65,8 @@ pub fn record(
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<Recorded> {
-    let checked = check_items(conn, batch_id, request, limits)?;
-    let versions = versions_of_units(conn, &checked.readings)?;
-    let mut problems = checked.problems;
-    add_value_problems(
-        &mut problems,
-        chromaticity_beside(&checked.readings, &versions),
-    );
-    problems.into_result("measurements")?;
-    store_beside(conn, actor, checked.readings, versions)
+    let ItemsChecked { readings, problems } = check_items(conn, batch_id, request, limits)?;
+    store_if_colours_hold(conn, actor, readings, problems)
 }
 
 /// A request's readings checked against the batch, ready to be stored.
@@ -131,8 +124,20 @@ pub fn store_checked(
     actor: &Actor,
     checked: CheckedReadings,
 ) -> AppResult<Recorded> {
+    store_if_colours_hold(conn, actor, checked, CappedProblems::default())
+}
+
+/// Reads every version of the request's units' readings, adds to
+/// `problems` the request's x and y readings that would not make a colour
+/// with the units' current ones, and stores the readings when there are no
+/// problems at all.
+fn store_if_colours_hold(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    checked: CheckedReadings,
+    mut problems: CappedProblems,
+) -> AppResult<Recorded> {
     let versions = versions_of_units(conn, &checked)?;
-    let mut problems = CappedProblems::default();
     add_value_problems(&mut problems, chromaticity_beside(&checked, &versions));
     problems.into_result("measurements")?;
     store_beside(conn, actor, checked, versions)
