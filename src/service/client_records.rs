@@ -90,7 +90,7 @@ pub(super) fn record_all<K: ClientRecord>(
     raced: impl FnOnce() -> AppError,
 ) -> AppResult<Recorded<K::Stored>> {
     let given: Vec<String> = ids.iter().flatten().map(Uuid::to_string).collect();
-    let stored = if given.is_empty() {
+    let mut stored = if given.is_empty() {
         HashMap::new()
     } else {
         by_uuid::<K>(K::find(conn, &given)?)
@@ -108,7 +108,6 @@ pub(super) fn record_all<K: ClientRecord>(
             }
         }
     }
-    let mut stored = stored;
     stored.extend(by_uuid::<K>(
         K::insert(conn, new_rows).on_unique_violation(raced)?,
     ));
