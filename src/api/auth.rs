@@ -75,7 +75,7 @@ pub async fn authenticate(
             .map(str::to_string);
         let safe = req.method().is_safe();
         let outcome = db
-            .read(move |c| auth::authenticate(c, &secret, kind))
+            .read_here(move |c| auth::authenticate(c, &secret, kind))
             .await
             .and_then(|(caller, csrf)| match (kind, csrf) {
                 (TokenKind::Session, csrf) if !safe => {

@@ -98,12 +98,15 @@ pub async fn record_measurements(
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
-    // Checked and stored in one write: on SQLite the writer thread's
-    // (`store::writer`). Checking first on a connection of the pool added a
-    // hand-off between threads per request, which cost more than the
-    // check itself (BENCHMARKS.md, ingestion).
+    // Checked against the batch where the request is (`Db::read_here`),
+    // then stored by the writer: on SQLite the writer's one thread is what
+    // bounds how many requests are stored a second (BENCHMARKS.md,
+    // ingestion), so it does only what needs the write.
+    let checked = db
+        .read_here(move |c| measurements::check(c, batch_id, body.0, &limits))
+        .await?;
     let recorded = db
-        .write(move |c| measurements::record(c, &caller.actor(), batch_id, body.0, &limits))
+        .write(move |c| measurements::store_checked(c, &caller.actor(), checked))
         .await?;
     Ok(HttpResponse::Created().json(recorded))
 }

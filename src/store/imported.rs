@@ -25,28 +25,16 @@
 //!
 //! The insert answers each stored reading's id with its unit,
 //! characteristic and value, so that storing the colours of the units it
-//! completes reads nothing back. PostgreSQL's statement says so itself
-//! (`RETURNING`). On SQLite, `RETURNING` made the insert buffer its rows
-//! and keep a statement journal, two fifths of the insert's time; there
-//! the ids are worked out instead. `measurements.id` is `AUTOINCREMENT`, so
-//! each new row's id is one more than the largest the table ever held
-//! (<https://sqlite.org/autoinc.html>), and SQLite holds the write lock
-//! for the whole statement: a statement's rows take consecutive ids ending
-//! at `last_insert_rowid()`, asked right after it. That rests on two more
-//! things: no trigger inserts into `measurements`, and SQLite inserts the
-//! rows of `SELECT … FROM (VALUES …)` in the list's order, which it does
-//! (the `VALUES` list is read as a co-routine, row after row) though its
-//! documentation does not promise it.
-//! `colour_characteristics::an_imported_file_s_colours_are_those_of_its_own_pairs`
-//! fails if either stops holding.
+//! completes reads nothing back: by `RETURNING` on PostgreSQL, worked out
+//! on SQLite ([`super::inserted_ids`]).
 //!
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.
 
+use super::inserted_ids::ids_of_inserted;
 use super::{sqlite_insert_in_arrays, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::result::Error::DatabaseError;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
@@ -81,12 +69,6 @@ pub struct StoredReading {
 
 super::measurements::version_of!(StoredReading, |_row| None);
 
-diesel::define_sql_function! {
-    /// SQLite's id of the row last inserted on the connection; a function
-    /// call (unlike a `sql` literal) diesel keeps prepared.
-    fn last_insert_rowid() -> BigInt;
-}
-
 /// Rows per statement on PostgreSQL, whose planner is not SQLite's: a
 /// longer statement saves round trips (at most 65,535 bound values).
 const ROWS_PER_PG_STATEMENT: usize = 2_000;
@@ -107,8 +89,14 @@ pub fn insert(
                     rows: chunk,
                 }
                 .execute(c)?;
-                let last = diesel::select(last_insert_rowid()).get_result::<i64>(c)?;
-                numbered(chunk, inserted, last).map(|rows| stored.extend(rows))
+                let ids = ids_of_inserted(c, chunk.len(), inserted, "imported readings")?;
+                stored.extend(chunk.iter().zip(ids).map(|(row, id)| StoredReading {
+                    id,
+                    unit: row.unit,
+                    characteristic_id: row.characteristic_id,
+                    value: row.value,
+                }));
+                QueryResult::Ok(())
             })
         }
         DbConnection::Postgresql(c) => {
@@ -120,31 +108,6 @@ pub fn insert(
     Ok(stored)
 }
 
-/// The rows of one SQLite statement with their ids: consecutive, the last
-/// one `last` (see the module documentation).
-fn numbered(
-    rows: &[ImportedReading],
-    inserted: usize,
-    last: i64,
-) -> QueryResult<impl Iterator<Item = StoredReading> + '_> {
-    if inserted != rows.len() {
-        return Err(DatabaseError(
-            diesel::result::DatabaseErrorKind::Unknown,
-            Box::new(format!(
-                "{inserted} of {} imported readings inserted",
-                rows.len()
-            )),
-        ));
-    }
-    let first = last + 1 - rows.len() as i64;
-    Ok(rows.iter().zip(first..).map(|(row, id)| StoredReading {
-        id,
-        unit: row.unit,
-        characteristic_id: row.characteristic_id,
-        value: row.value,
-    }))
-}
-
 /// One statement's rows: an array on SQLite (its length is the
 /// statement's shape), a slice on PostgreSQL.
 struct Readings<'a, R: ?Sized> {
@@ -154,7 +117,7 @@ struct Readings<'a, R: ?Sized> {
 
 /// Whether an import's insert answers its rows on a backend: PostgreSQL's
 /// does (`RETURNING`); SQLite's ids are worked out from
-/// `last_insert_rowid()` (see the module documentation).
+/// `last_insert_rowid()` ([`super::inserted_ids`]).
 trait AnswersRows {
     const ANSWERS_ROWS: bool;
 }

@@ -2,6 +2,7 @@
 //! new row whose `supersedes` names the reading it replaces.
 
 use super::any_of::{any_of_ids, any_of_texts};
+use super::inserted_ids::ids_of_inserted;
 use super::schema::{characteristics, measurements};
 use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
@@ -109,11 +110,9 @@ pub type CodedMeasurement = (MeasurementRow, String);
 const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction and
-/// answers them as stored, with their row ids (`RETURNING`, in no
-/// promised order), so that a request's readings need not be read back.
-/// (An imported file's readings are not answered on SQLite, where
-/// `RETURNING` made a statement of many rows keep a statement journal:
-/// `store::imported`. A request's few rows keep little.)
+/// answers them as stored, with their row ids (in no promised order), so
+/// that a request's readings need not be read back: by `RETURNING` on
+/// PostgreSQL, worked out on SQLite ([`super::inserted_ids`]).
 pub fn insert_measurements(
     conn: &mut DbConnection,
     rows: &[MeasurementRow],
@@ -122,11 +121,17 @@ pub fn insert_measurements(
     match conn {
         DbConnection::Sqlite(c) => {
             sqlite_insert_in_arrays!(rows, |chunk| {
-                diesel::insert_into(measurements::table)
+                let inserted = diesel::insert_into(measurements::table)
                     .values(chunk)
-                    .returning(MeasurementRow::as_returning())
-                    .get_results(c)
-                    .map(|rows| stored.extend(rows))
+                    .execute(c)?;
+                let ids = ids_of_inserted(c, chunk.len(), inserted, "readings")?;
+                stored.extend(
+                    chunk
+                        .iter()
+                        .zip(ids)
+                        .map(|(row, id)| MeasurementRow { id, ..row.clone() }),
+                );
+                QueryResult::Ok(())
             })
         }
         DbConnection::Postgresql(c) => {

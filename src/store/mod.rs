@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod dispositions;
 pub mod imported;
 pub mod imports;
+mod inserted_ids;
 pub mod materials;
 pub mod measurements;
 pub mod ncrs;
@@ -330,6 +331,31 @@ impl Db {
             let _ = reply.send(result);
         });
         answer.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    /// Runs `work`, a short read bounded by the request's size (its
+    /// credentials; the batch and units a recording names), in one read
+    /// transaction: on SQLite on the calling thread when the pool has a
+    /// connection free, otherwise as [`Db::read`].
+    ///
+    /// Handing a read to a blocking thread and waking the request when it
+    /// is done costs more than such a read on SQLite, where a reader in WAL
+    /// mode waits for neither the writer nor other readers
+    /// (<https://sqlite.org/wal.html>, "Concurrency"), so the calling
+    /// thread is held only for the read's own work. A PostgreSQL read is a
+    /// round trip to the server, so it stays off the calling thread.
+    pub async fn read_here<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.is_sqlite() {
+            if let Some(mut pooled) = self.pool.try_get() {
+                let conn: &mut DbConnection = &mut pooled;
+                return conn.transaction(work);
+            }
+        }
+        self.read(work).await
     }
 
     pub fn read_blocking<T>(

@@ -103,7 +103,7 @@ impl FromRequest for Session {
         Box::pin(async move {
             let (secret, db) = secret.zip(db).ok_or(PageError::SignIn)?;
             let (caller, csrf) = db
-                .read(move |c| auth::authenticate(c, &secret, TokenKind::Session))
+                .read_here(move |c| auth::authenticate(c, &secret, TokenKind::Session))
                 .await
                 .map_err(|_| PageError::SignIn)?;
             let lang = request_lang(&req, caller.language.as_deref());

@@ -425,7 +425,6 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
 pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
     use lotcheck::service::imports::READINGS_PER_CHUNK;
     use lotcheck::store::colours::of_batch;
-    use lotcheck::store::measurements::{values_of_batch, ReadingValue};
     let app = TestApp::spawn(backend).await;
     let mut product = colour_product(
         "A60-27I",
@@ -497,8 +496,21 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
     assert!(rows.iter().any(|r| r.unit == split_unit) && rows.iter().any(|r| r.unit == earlier_x));
 
     // Each colour names its unit's own x and y readings (an import's reading
-    // ids are worked out on SQLite, not read back): the readings those ids
-    // hold are that unit's, with the values the file gave.
+    // ids are worked out on SQLite, not read back).
+    assert_colours_name_their_own_pairs(&app, batch_id, &rows, point);
+    app.stop().await;
+}
+
+/// Each of `colours` names its unit's own x and y readings, with the
+/// values `point` gave that unit: the ids of the readings it names hold
+/// them.
+fn assert_colours_name_their_own_pairs(
+    app: &TestApp,
+    batch_id: i64,
+    colours: &[lotcheck::store::colours::DerivedColourRow],
+    point: impl Fn(i64) -> Xy,
+) {
+    use lotcheck::store::measurements::{values_of_batch, ReadingValue};
     let readings: std::collections::HashMap<i64, ReadingValue> = app
         .db
         .read_blocking(move |c| Ok(values_of_batch(c, batch_id)?))
@@ -506,7 +518,7 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    for row in &rows {
+    for row in colours {
         let named = |id: &i64| {
             readings
                 .get(id)
@@ -522,5 +534,75 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
             row.unit
         );
     }
+}
+
+/// A request's readings of many units, stored in several statements (the
+/// readings' ids are worked out on SQLite, not read back): each unit's
+/// colour is that of its own pair and names its own readings, also after
+/// readings stored before moved the ids on.
+pub async fn a_request_s_colours_are_those_of_its_own_pairs(backend: Backend) {
+    use lotcheck::store::colours::of_batch;
+    let app = TestApp::spawn(backend).await;
+    let mut product = colour_product(
+        "A60-27Q",
+        json!({"target_x": TARGET.x, "target_y": TARGET.y}),
+    );
+    product["characteristics"].as_array_mut().unwrap().push(
+        json!({"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "severity": "major"}),
+    );
+    let product = app.create("/api/v1/products", product).await;
+    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
+    let units = 30_i64;
+    let order = app
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P5", "quantity": units}))
+        .await;
+    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), units).await;
+    common::draw_plan(
+        &app,
+        batch_id,
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let point = |unit: i64| Xy {
+        x: TARGET.x + 0.00001 * unit as f64,
+        y: TARGET.y - 0.00001 * unit as f64,
+    };
+    let path = format!("/api/v1/batches/{batch_id}/measurements");
+    // The last unit's flux first, then every other unit's three readings
+    // in one request (87 readings: statements of 64, 16, 4, 2 and 1 rows
+    // on SQLite), x and y of a unit in different statements for some.
+    app.create(
+        &path,
+        json!({"measurements": [{"unit": units, "characteristic": "flux", "value": 800}]}),
+    )
+    .await;
+    let readings: Vec<Value> = (1..units)
+        .flat_map(|unit| {
+            let p = point(unit);
+            [
+                json!({"unit": unit, "characteristic": "x", "value": p.x}),
+                json!({"unit": unit, "characteristic": "flux", "value": 800}),
+                json!({"unit": unit, "characteristic": "y", "value": p.y}),
+            ]
+        })
+        .collect();
+    let recorded = app.create(&path, json!({ "measurements": readings })).await;
+    assert_eq!(recorded["measurements"].as_array().unwrap().len(), 87);
+    let mut rows = app
+        .db
+        .read_blocking(move |c| Ok(of_batch(c, batch_id)?))
+        .unwrap();
+    rows.sort_by_key(|r| r.unit);
+    let stored_units: Vec<i64> = rows.iter().map(|r| r.unit).collect();
+    assert_eq!(stored_units, (1..units).collect::<Vec<_>>());
+    for row in &rows {
+        let expected = cct_duv(point(row.unit)).unwrap();
+        assert!(
+            (row.cct_k - expected.cct_k).abs() < 1e-6 && (row.duv - expected.duv).abs() < 1e-9,
+            "{row:?} is not the colour of unit {}'s pair: {expected:?}",
+            row.unit
+        );
+    }
+    assert_colours_name_their_own_pairs(&app, batch_id, &rows, point);
     app.stop().await;
 }

@@ -1,8 +1,7 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
 use super::checks::{
-    check_reading, chromaticity_problems, chromaticity_problems_beside, context, CappedProblems,
-    Context, Units,
+    check_reading, chromaticity_problems_beside, context, CappedProblems, Context, Units,
 };
 use super::views::{views_knowing, JustStored, Measurement};
 use super::Readings;
@@ -55,9 +54,8 @@ pub struct Recorded {
 }
 
 /// Records a request's readings, all or none; a retry with the same ids
-/// answers the stored ones (see `client_records`). What [`check`] then
-/// [`store_checked`] do, in one transaction, reading the units' stored
-/// readings once for both.
+/// answers the stored ones (see `client_records`): [`check`] then
+/// [`store_checked`], in one transaction.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -65,92 +63,36 @@ pub fn record(
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<Recorded> {
-    let ItemsChecked { readings, problems } = check_items(conn, batch_id, request, limits)?;
-    store_if_colours_hold(conn, actor, readings, problems)
+    let checked = check(conn, batch_id, request, limits)?;
+    store_checked(conn, actor, checked)
 }
 
-/// A request's readings checked against the batch, ready to be stored.
+/// A request's readings checked against the batch, with the problems
+/// found, ready for [`store_checked`].
 pub struct CheckedReadings {
     ctx: Context,
     items: Vec<MeasurementInput>,
     units: Vec<i64>,
-}
-
-/// A request's readings with the problems found against the batch alone.
-struct ItemsChecked {
-    readings: CheckedReadings,
     problems: CappedProblems,
 }
 
-/// Checks a request's readings against the batch (its lot, plan and
-/// template) and against the units' stored chromaticity, storing nothing.
+/// Checks a request's readings against the batch (the count, its lot,
+/// plan and template), storing nothing. The problems found are answered by
+/// [`store_checked`], with those of the units' chromaticity, which it
+/// checks against their readings as they are when it stores: one answer
+/// lists every problem of a request.
 ///
 /// It may run in a read transaction of its own, before [`store_checked`]
-/// in a write: what the check read cannot change meanwhile except the
-/// units' readings, which [`store_checked`] looks at again (a batch has one
-/// plan, drawn once, and its lot size is fixed). The API runs the same
-/// steps in one write instead ([`record`]): on SQLite the hand-off of each
-/// request from the pool's thread to the writer's cost more than the check
-/// on the writer.
+/// in a write (the API does, see `api::batches::record_measurements`):
+/// what it reads cannot change meanwhile (a batch has one plan, drawn once,
+/// its lot size is fixed, and a product's template is never edited); the
+/// units' readings, which can, are read by [`store_checked`].
 pub fn check(
     conn: &mut DbConnection,
     batch_id: i64,
     request: RecordMeasurements,
     limits: &InputLimits,
 ) -> AppResult<CheckedReadings> {
-    let ItemsChecked {
-        readings,
-        mut problems,
-    } = check_items(conn, batch_id, request, limits)?;
-    add_value_problems(
-        &mut problems,
-        chromaticity_problems(
-            conn,
-            &readings.ctx,
-            &known_items(&readings.ctx, &readings.items),
-        )?,
-    );
-    problems.into_result("measurements")?;
-    Ok(readings)
-}
-
-/// Stores checked readings, with the colours of the units whose
-/// chromaticity they complete, and answers them. The units' x and y are
-/// checked again with the request's: a unit's other coordinate may have
-/// been stored since [`check`] (its derivations are remembered, so the
-/// points checked are not derived again).
-pub fn store_checked(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    checked: CheckedReadings,
-) -> AppResult<Recorded> {
-    store_if_colours_hold(conn, actor, checked, CappedProblems::default())
-}
-
-/// Reads every version of the request's units' readings, adds to
-/// `problems` the request's x and y readings that would not make a colour
-/// with the units' current ones, and stores the readings when there are no
-/// problems at all.
-fn store_if_colours_hold(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    checked: CheckedReadings,
-    mut problems: CappedProblems,
-) -> AppResult<Recorded> {
-    let versions = versions_of_units(conn, &checked)?;
-    add_value_problems(&mut problems, chromaticity_beside(&checked, &versions));
-    problems.into_result("measurements")?;
-    store_beside(conn, actor, checked, versions)
-}
-
-/// The count, the batch's context and each reading against it: every check
-/// but the chromaticity's, which needs the units' stored readings.
-fn check_items(
-    conn: &mut DbConnection,
-    batch_id: i64,
-    request: RecordMeasurements,
-    limits: &InputLimits,
-) -> AppResult<ItemsChecked> {
     let items = request.measurements;
     check_count(&items)?;
     let units: Vec<i64> = items
@@ -161,10 +103,29 @@ fn check_items(
         .collect();
     let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
     let problems = item_problems(&ctx, &items);
-    Ok(ItemsChecked {
-        readings: CheckedReadings { ctx, items, units },
+    Ok(CheckedReadings {
+        ctx,
+        items,
+        units,
         problems,
     })
+}
+
+/// Reads every version of the checked units' readings, adds to the
+/// problems the request's x and y readings that would not make a colour
+/// with the units' current ones, and stores the readings, with the colours
+/// of the units whose chromaticity they complete, when there are no
+/// problems at all; answers them.
+pub fn store_checked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    mut checked: CheckedReadings,
+) -> AppResult<Recorded> {
+    let versions = versions_of_units(conn, &checked)?;
+    let colour_problems = chromaticity_beside(&checked, &versions);
+    add_value_problems(&mut checked.problems, colour_problems);
+    std::mem::take(&mut checked.problems).into_result("measurements")?;
+    store_beside(conn, actor, checked, versions)
 }
 
 /// Every version of the request's units' readings as stored now.
