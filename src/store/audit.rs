@@ -11,8 +11,12 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// `None` is stored as NULL rather than left to the column's default (NULL
+/// too): the insert is then one statement whatever the row holds, which
+/// diesel keeps prepared instead of writing its SQL out anew for every row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     #[diesel(skip_insertion)]
     pub id: i64,

@@ -319,16 +319,30 @@ pub fn values_of_units(
     units: &[i64],
     characteristic_ids: &[i64],
 ) -> QueryResult<Vec<ReadingValue>> {
-    on_backend!(conn, |c| measurements::table
+    let mut values = every_value_of_units(conn, batch_id, units)?;
+    values.retain(|r| characteristic_ids.contains(&r.characteristic_id));
+    Ok(values)
+}
+
+/// Every version of every reading of the given units, read for their
+/// values alone ([`ReadingValue`]), by row id.
+///
+/// A unit's readings are few (one per characteristic and correction), so
+/// they are found by the index on (batch, unit) alone and put in order
+/// here: a filter on their characteristics and an `ORDER BY` in the
+/// statement each had SQLite build a temporary B-tree per request.
+pub fn every_value_of_units(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+) -> QueryResult<Vec<ReadingValue>> {
+    let mut values: Vec<ReadingValue> = on_backend!(conn, |c| measurements::table
         .filter(measurements::batch_id.eq(batch_id))
         .filter(any_of_ids(measurements::unit, units))
-        .filter(any_of_ids(
-            measurements::characteristic_id,
-            characteristic_ids
-        ))
-        .order(measurements::id)
         .select(ReadingValue::as_select())
-        .load(c))
+        .load(c))?;
+    values.sort_unstable_by_key(|r| r.id);
+    Ok(values)
 }
 
 /// The current readings of the given units: those no other reading supersedes.
