@@ -3,9 +3,9 @@
 //!
 //! On SQLite, `RETURNING` makes an insert buffer its rows in a temporary
 //! table before answering them, and decoding every column of every row
-//! back (times parsed from text) costs as much again: together two fifths
-//! of an imported file's insert and a quarter of the writer's time per
-//! recording request. The ids are worked out instead. `measurements.id` is
+//! back (times parsed from text) costs more: together two fifths of an
+//! imported file's insert, and half as much again as the insert itself
+//! for a recording request's six readings. The ids are worked out instead. `measurements.id` is
 //! `AUTOINCREMENT`, so each new row's id is one more than the largest the
 //! table ever held (<https://sqlite.org/autoinc.html>), and SQLite holds
 //! the write lock for the whole statement: a statement's rows take
