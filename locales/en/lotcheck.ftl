@@ -518,10 +518,19 @@ report-number-draft = none: draft, not issued
 report-field-date = Date
 report-changes-since = Changes since revision { $revision }
 report-verdict-conforms = CONFORMS: every batch of { $po } was inspected as planned and released.
-report-verdict-concession = CONFORMS UNDER CONCESSION: every batch of { $po } was released; batch { $batches } under concession.
-report-verdict-rejected = DOES NOT CONFORM: batch { $batches } of { $po } rejected.
+report-verdict-concession = CONFORMS UNDER CONCESSION: every batch of { $po } was released; { $count ->
+        [one] batch { $batches }
+       *[other] batches { $batches }
+    } under concession.
+report-verdict-rejected = DOES NOT CONFORM: { $count ->
+        [one] batch { $batches }
+       *[other] batches { $batches }
+    } of { $po } rejected.
 report-verdict-nothing = PENDING: { $po } has no batches inspected yet.
-report-verdict-pending = PENDING: batch { $batches } of { $po } awaits a decision.
+report-verdict-pending = PENDING: { $count ->
+        [one] batch { $batches } of { $po } awaits
+       *[other] batches { $batches } of { $po } await
+    } a decision.
 report-section-product = Product and its technical parameters
 report-inspected-characteristics = Inspected characteristics
 report-col-characteristic = Characteristic
@@ -617,7 +626,10 @@ chart-batches-i-mr = I-MR chart of batch means · { $name } · samples differ in
 chart-chromaticity = Chromaticity
 chart-chromaticity-drawn = Chromaticity ({ $drawn } of { $seen } units drawn)
 chart-oc-curve = OC curve
-chart-oc-batches = OC curve · batch { $batches }
+chart-oc-batches = OC curve · { $count ->
+        [one] batch { $batches }
+       *[other] batches { $batches }
+    }
 chart-visual-defects = Visual defects
 chart-yield-per-batch = Yield per batch
 

@@ -41,6 +41,9 @@ fn curve(plan: &AttributePlan, model: Model, p_max: f64) -> Vec<(f64, f64)> {
     ps.into_iter().map(|p| (p, plan.pa(p, model))).collect()
 }
 
+/// Height of a risk point's label, in Pa, with room between two.
+const LABELS_APART: f64 = 0.07;
+
 pub fn render(oc: &OcChart) -> AppResult<String> {
     let [producer, consumer] = risk_points(&oc.plan, oc.model);
     // Show the curve down to Pa ≈ 1%: 1.6 × the consumer's point.
@@ -76,13 +79,27 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
                 DATA.stroke_width(2),
             ))
             .map_err(drawing_failed)?;
-        for ((p, pa), colour, who) in [
+        // Points close in Pa (a plan that inspects the whole lot has both
+        // at its first step) have their labels stacked, the producer's on
+        // top, rather than written over each other.
+        let producer_raise = if (producer.1 - consumer.1).abs() < LABELS_APART {
+            LABELS_APART + 0.02
+        } else {
+            0.02
+        };
+        for ((p, pa), colour, who, raise) in [
             (
                 producer,
                 CENTRE,
                 label(oc.language, "chart-producers-point"),
+                producer_raise,
             ),
-            (consumer, LIMIT, label(oc.language, "chart-consumers-point")),
+            (
+                consumer,
+                LIMIT,
+                label(oc.language, "chart-consumers-point"),
+                0.02,
+            ),
         ] {
             chart
                 .draw_series(std::iter::once(Circle::new(
@@ -100,7 +117,7 @@ pub fn render(oc: &OcChart) -> AppResult<String> {
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{who}: p = {:.2}%, Pa = {:.2}", p * 100.0, pa),
-                    (p * 100.0 + nudge, pa + 0.02),
+                    (p * 100.0 + nudge, pa + raise),
                     (FONT, 14)
                         .into_font()
                         .color(&colour)

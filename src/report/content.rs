@@ -84,11 +84,7 @@ pub fn verdict_text(report: &QcReport) -> (String, Tone) {
     let po = &report.heading.po_number;
     let says = |key: &str, tone: Tone, batches: &[i32]| {
         let text = in_report(report.language, "\n", |lang| {
-            message(
-                lang,
-                key,
-                &[arg("po", po), arg("batches", batch_list(lang, batches))],
-            )
+            verdict_message(lang, key, po, batches)
         });
         (text, tone)
     };
@@ -107,6 +103,20 @@ pub fn verdict_text(report: &QcReport) -> (String, Tone) {
         }
         Verdict::Pending { open } => says("report-verdict-pending", Tone::Warning, &open),
     }
+}
+
+/// The verdict `key` on order `po`, naming `batches` (one, or many as
+/// ranges).
+fn verdict_message(lang: Lang, key: &str, po: &str, batches: &[i32]) -> String {
+    message(
+        lang,
+        key,
+        &[
+            arg("po", po),
+            arg("batches", batch_list(lang, batches)),
+            ("count", FluentValue::from(batches.len())),
+        ],
+    )
 }
 
 fn cover(report: &QcReport) -> Vec<Block> {
@@ -766,6 +776,25 @@ fn dispositioned(lang: Lang, undecided: &[i32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::parameter_label;
+
+    #[test]
+    fn a_verdict_names_one_batch_or_a_range_of_many() {
+        use super::{verdict_message, Lang};
+        let all: Vec<i32> = (1..=200).collect();
+        let pending = |batches: &[i32]| {
+            verdict_message(Lang::En, "report-verdict-pending", "PO-7", batches)
+                .replace(['\u{2068}', '\u{2069}'], "")
+        };
+        assert_eq!(pending(&[3]), "PENDING: batch 3 of PO-7 awaits a decision.");
+        assert_eq!(
+            pending(&all),
+            "PENDING: batches 1–200 of PO-7 await a decision."
+        );
+        let rejected =
+            verdict_message(Lang::ZhCn, "report-verdict-rejected", "PO-7", &[2, 3, 4, 9])
+                .replace(['\u{2068}', '\u{2069}'], "");
+        assert_eq!(rejected, "不合格：PO-7 的第 2–4 和 9 批被拒收。");
+    }
 
     #[test]
     fn results_tables_hold_every_value_whole_and_wrap_long_names() {

@@ -167,9 +167,11 @@ impl QcReport {
     }
 }
 
-/// Batch numbers as "1, 2 and 5" (English) or "1、2 和 5" (Chinese).
+/// Batch numbers as "1, 2 and 5" (English) or "1、2 和 5" (Chinese); a
+/// run of three or more consecutive numbers as one range, "1–200", so that
+/// the verdict of an order of many batches stays a line, not a page.
 pub fn batch_list(lang: Lang, numbers: &[i32]) -> String {
-    let names: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+    let names = ranges(numbers);
     let (separator, and) = match lang {
         Lang::En => (", ", "and"),
         Lang::ZhCn => ("、", "和"),
@@ -178,5 +180,53 @@ pub fn batch_list(lang: Lang, numbers: &[i32]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} {and} {last}", rest.join(separator)),
+    }
+}
+
+/// The numbers in their order, each run of three or more that count up
+/// by one written as its first and last joined by an en dash.
+fn ranges(numbers: &[i32]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = numbers;
+    while let [first, ..] = rest {
+        let run = 1 + rest
+            .windows(2)
+            .take_while(|pair| pair[0].checked_add(1) == Some(pair[1]))
+            .count();
+        if run >= 3 {
+            names.push(format!("{first}–{}", rest[run - 1]));
+        } else {
+            names.extend(rest[..run].iter().map(i32::to_string));
+        }
+        rest = &rest[run..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{batch_list, Lang};
+
+    #[test]
+    fn batch_lists_write_runs_as_ranges() {
+        let all: Vec<i32> = (1..=200).collect();
+        assert_eq!(batch_list(Lang::En, &all), "1–200");
+        assert_eq!(
+            batch_list(Lang::En, &[1, 2, 3, 5, 8, 9, 10]),
+            "1–3, 5 and 8–10"
+        );
+        assert_eq!(
+            batch_list(Lang::ZhCn, &[1, 2, 3, 5, 8, 9, 10]),
+            "1–3、5 和 8–10"
+        );
+        assert_eq!(batch_list(Lang::En, &[4, 5]), "4 and 5");
+        assert_eq!(batch_list(Lang::En, &[4, 5, 7, 8]), "4, 5, 7 and 8");
+        assert_eq!(batch_list(Lang::En, &[7]), "7");
+        assert_eq!(batch_list(Lang::En, &[]), "");
+        assert_eq!(batch_list(Lang::En, &[3, 2, 1]), "3, 2 and 1");
+        assert_eq!(
+            batch_list(Lang::En, &[i32::MAX - 2, i32::MAX - 1, i32::MAX]),
+            format!("{}–{}", i32::MAX - 2, i32::MAX)
+        );
     }
 }

@@ -29,7 +29,7 @@ pub mod visual;
 mod writer;
 pub use writer::Commit;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -352,7 +352,12 @@ impl Db {
         if self.is_sqlite() {
             if let Some(mut pooled) = self.pool.try_get() {
                 let conn: &mut DbConnection = &mut pooled;
-                return conn.transaction(work);
+                // A panic (a bug) is answered 500, as from a blocking
+                // thread, after its transaction is rolled back.
+                return conn.transaction(|c| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(c)))
+                        .unwrap_or_else(|_| Err(AppError::internal("a read transaction panicked")))
+                });
             }
         }
         self.read(work).await
@@ -409,8 +414,8 @@ fn in_transaction<T>(
     conn.transaction(work)
 }
 
-fn writer_gone() -> crate::error::AppError {
-    crate::error::AppError::internal("the database writer dropped a write without answering")
+fn writer_gone() -> AppError {
+    AppError::internal("the database writer dropped a write without answering")
 }
 
 /// A page of a list: 1-based page number and page size, already bounded.
@@ -490,6 +495,44 @@ mod tests {
             ["Bulk"],
             "the failed bulk write left nothing"
         );
+    }
+
+    /// On SQLite a short read runs on the caller's own thread; a panic in
+    /// it is answered as an internal error and leaves its connection out
+    /// of any transaction, so the pool's connections see later writes.
+    #[test]
+    fn a_read_here_runs_on_the_calling_thread_and_answers_a_panic() {
+        let (_dir, db) = fresh();
+        let runtime = actix_web::rt::System::new();
+        let caller = std::thread::current().id();
+        let ran_on = runtime
+            .block_on(db.read_here(|_| Ok(std::thread::current().id())))
+            .unwrap();
+        assert_eq!(ran_on, caller);
+        let panicked: AppResult<()> = runtime.block_on(db.read_here(|c| {
+            catalog::list_customers(
+                c,
+                None,
+                PageRequest {
+                    page: 1,
+                    per_page: 1,
+                },
+            )?;
+            panic!("a bug in a read");
+        }));
+        assert_eq!(panicked.unwrap_err().code, ErrorCode::Internal);
+        db.write_blocking(|c| Ok(catalog::insert_customer(c, "After", now())?))
+            .unwrap();
+        for _ in 0..3 {
+            let all = PageRequest {
+                page: 1,
+                per_page: 10,
+            };
+            let stored = runtime
+                .block_on(db.read_here(move |c| Ok(catalog::list_customers(c, None, all)?)))
+                .unwrap();
+            assert_eq!(stored.total, 1, "a connection of the pool reads the write");
+        }
     }
 
     fn customer_names(db: &Db) -> Vec<String> {

@@ -66,6 +66,17 @@ pub fn assert_fonts_embedded(pdf: &Path) -> Vec<String> {
 /// Renders every page to PNG and answers how many were made.
 fn render_pages(pdf: &Path, prefix: &str, dpi: &str) -> usize {
     let out = scratch(prefix);
+    let page_of_prefix = |entry: &std::fs::DirEntry| {
+        let name = entry.file_name().into_string().unwrap();
+        name.starts_with(&format!("{prefix}-")) && name.ends_with(".png")
+    };
+    // Pages of an earlier run, maybe of a longer report, are not counted.
+    for entry in std::fs::read_dir(out.parent().unwrap()).unwrap() {
+        let entry = entry.unwrap();
+        if page_of_prefix(&entry) {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
     run(
         "pdftoppm",
         &[
@@ -78,10 +89,7 @@ fn render_pages(pdf: &Path, prefix: &str, dpi: &str) -> usize {
     );
     std::fs::read_dir(out.parent().unwrap())
         .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name().into_string().unwrap();
-            name.starts_with(&format!("{prefix}-")) && name.ends_with(".png")
-        })
+        .filter(|e| page_of_prefix(e.as_ref().unwrap()))
         .count()
 }
 

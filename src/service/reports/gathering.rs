@@ -276,7 +276,10 @@ fn oc_curves(
             message(
                 lang,
                 "chart-oc-batches",
-                &[("batches", report::batch_list(lang, &numbers).into())],
+                &[
+                    ("batches", report::batch_list(lang, &numbers).into()),
+                    ("count", numbers.len().into()),
+                ],
             )
         });
         let svg = oc::render(&oc::OcChart {
