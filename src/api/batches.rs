@@ -15,7 +15,7 @@ use crate::service::measurements::{
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::worksheet::{self, Worksheet};
 use crate::service::Page;
-use crate::store::Db;
+use crate::store::{Db, DbConnection};
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -85,6 +85,9 @@ pub async fn get_batch(
 }
 
 /// Records readings of sampled units: all of them or, on any problem, none.
+/// Readings in a request checked on the thread that received it.
+const CHECKED_WHERE_IT_ARRIVES: usize = 64;
+
 #[utoipa::path(tag = "measurements",
     request_body = RecordMeasurements,
     responses((status = 201, body = Recorded), (status = 404, body = Problem),
@@ -98,13 +101,19 @@ pub async fn record_measurements(
     body: ApiJson<RecordMeasurements>,
 ) -> AppResult<HttpResponse> {
     let batch_id = id.into_inner();
-    // Checked against the batch where the request is (`Db::read_here`),
-    // then stored by the writer: on SQLite the writer's one thread is what
-    // bounds how many requests are stored a second (BENCHMARKS.md,
-    // ingestion), so it does only what needs the write.
-    let checked = db
-        .read_here(move |c| measurements::check(c, batch_id, body.0, &limits))
-        .await?;
+    // Checked against the batch first, then stored by the writer: on SQLite
+    // the writer's one thread is what bounds how many requests are stored
+    // a second (BENCHMARKS.md, ingestion), so it does only what needs the
+    // write. A small request (a unit's readings, as a tablet sends them) is
+    // checked where it arrives (`Db::read_here`); a large one on a
+    // blocking thread, so that it holds up no other request.
+    let small = body.0.measurements.len() <= CHECKED_WHERE_IT_ARRIVES;
+    let check = move |c: &mut DbConnection| measurements::check(c, batch_id, body.0, &limits);
+    let checked = if small {
+        db.read_here(check).await?
+    } else {
+        db.read(check).await?
+    };
     let recorded = db
         .write(move |c| measurements::store_checked(c, &caller.actor(), checked))
         .await?;

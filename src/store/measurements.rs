@@ -319,8 +319,16 @@ pub fn values_of_units(
     units: &[i64],
     characteristic_ids: &[i64],
 ) -> QueryResult<Vec<ReadingValue>> {
-    let mut values = every_value_of_units(conn, batch_id, units)?;
-    values.retain(|r| characteristic_ids.contains(&r.characteristic_id));
+    let mut values: Vec<ReadingValue> = on_backend!(conn, |c| measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(any_of_ids(measurements::unit, units))
+        .filter(any_of_ids(
+            measurements::characteristic_id,
+            characteristic_ids
+        ))
+        .select(ReadingValue::as_select())
+        .load(c))?;
+    values.sort_unstable_by_key(|r| r.id);
     Ok(values)
 }
 
@@ -330,7 +338,8 @@ pub fn values_of_units(
 /// A unit's readings are few (one per characteristic and correction), so
 /// they are found by the index on (batch, unit) alone and put in order
 /// here: a filter on their characteristics and an `ORDER BY` in the
-/// statement each had SQLite build a temporary B-tree per request.
+/// statement each had SQLite build a temporary B-tree per recording
+/// request, which reads all of its units' readings.
 pub fn every_value_of_units(
     conn: &mut DbConnection,
     batch_id: i64,

@@ -184,7 +184,8 @@ impl diesel::r2d2::ManageConnection for ConnectionManager {
     }
 
     /// A connection is not put back into the pool when it comes back from
-    /// a panic, or in a state no transaction can start from: still inside
+    /// a panic not caught after its rollback (as [`Db::read_here`] and the
+    /// writer catch theirs), or in a state no transaction can start from: still inside
     /// a transaction (a rollback that could not be sent) or with a broken
     /// transaction manager. Lent again, it would run the next request's
     /// work inside the old transaction, as a savepoint never committed.
@@ -333,17 +334,20 @@ impl Db {
         answer.await.unwrap_or_else(|_| Err(writer_gone()))
     }
 
-    /// Runs `work`, a short read bounded by the request's size (its
-    /// credentials; the batch and units a recording names), in one read
-    /// transaction: on SQLite on the calling thread when the pool has a
-    /// connection free, otherwise as [`Db::read`].
+    /// Runs `work`, a short read of a few indexed rows (a request's
+    /// credentials; the batch and units a small recording names), in one
+    /// read transaction: on SQLite on the calling thread when the pool has
+    /// a connection free, otherwise as [`Db::read`]. Callers keep larger
+    /// reads on [`Db::read`]: the calling thread serves other requests.
     ///
     /// Handing a read to a blocking thread and waking the request when it
     /// is done costs more than such a read on SQLite, where a reader in WAL
     /// mode waits for neither the writer nor other readers
-    /// (<https://sqlite.org/wal.html>, "Concurrency"), so the calling
-    /// thread is held only for the read's own work. A PostgreSQL read is a
-    /// round trip to the server, so it stays off the calling thread.
+    /// (<https://sqlite.org/wal.html>, "Concurrency"; it can wait in the
+    /// rare cases listed there under "Sometimes Queries Return
+    /// SQLITE_BUSY", such as recovering the log after a crash). A
+    /// PostgreSQL read is a round trip to the server, so it stays off the
+    /// calling thread.
     pub async fn read_here<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,

@@ -133,12 +133,10 @@ fn versions_of_units(
     conn: &mut DbConnection,
     checked: &CheckedReadings,
 ) -> AppResult<Vec<ReadingValue>> {
-    let template_ids: Vec<i64> = checked.ctx.template.values().map(|c| c.id).collect();
-    Ok(store::values_of_units(
+    Ok(store::every_value_of_units(
         conn,
         checked.ctx.batch_id,
         &checked.units,
-        &template_ids,
     )?)
 }
 
