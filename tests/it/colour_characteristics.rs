@@ -207,17 +207,19 @@ pub async fn colour_templates_are_checked(backend: Backend) {
 /// A batch of three units, all drawn, of a new colour product `code` with
 /// the 2700 K target, in a new order `po_number`.
 async fn three_unit_batch(app: &TestApp, code: &str, po_number: &str) -> i64 {
-    let product = app
-        .create(
-            "/api/v1/products",
-            colour_product(code, json!({"target_x": TARGET.x, "target_y": TARGET.y})),
-        )
-        .await;
+    let product = colour_product(code, json!({"target_x": TARGET.x, "target_y": TARGET.y}));
+    fully_drawn_batch(app, product, po_number, 3).await
+}
+
+/// A batch of `units`, every unit drawn, of a new product made of
+/// `product`, in a new order `po_number` of a new customer.
+async fn fully_drawn_batch(app: &TestApp, product: Value, po_number: &str, units: i64) -> i64 {
+    let product = app.create("/api/v1/products", product).await;
     let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
     let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": po_number, "quantity": 10}))
+        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": po_number, "quantity": units}))
         .await;
-    let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), 3).await;
+    let batch_id = common::new_batch(app, order["id"].as_i64().unwrap(), units).await;
     common::draw_plan(
         app,
         batch_id,
@@ -424,39 +426,16 @@ pub async fn a_pair_completed_between_check_and_store_is_checked_again(backend: 
 /// each that of its own pair, one per unit.
 pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Backend) {
     use lotcheck::service::imports::READINGS_PER_CHUNK;
-    use lotcheck::store::colours::of_batch;
     let app = TestApp::spawn(backend).await;
-    let mut product = colour_product(
-        "A60-27I",
-        json!({"target_x": TARGET.x, "target_y": TARGET.y}),
-    );
-    product["characteristics"].as_array_mut().unwrap().push(
-        json!({"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "severity": "major"}),
-    );
-    let product = app.create("/api/v1/products", product).await;
-    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
     // Three readings a row: a chunk of READINGS_PER_CHUNK readings ends
     // between one unit's x and its y.
     let units = (READINGS_PER_CHUNK / 3 + 40) as i64;
     let split_unit = (READINGS_PER_CHUNK / 3 + 1) as i64;
-    let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P4", "quantity": units}))
-        .await;
-    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), units).await;
-    common::draw_plan(
-        &app,
-        batch_id,
-        json!({"method": "percent", "percent": 100, "seed": 1}),
-    )
-    .await;
-    let point = |unit: i64| Xy {
-        x: TARGET.x + 0.00001 * unit as f64,
-        y: TARGET.y - 0.00001 * unit as f64,
-    };
+    let batch_id = fully_drawn_colour_batch(&app, "A60-27I", units).await;
     let earlier_x = units - 1;
     app.create(
         &format!("/api/v1/batches/{batch_id}/measurements"),
-        json!({"measurements": [{"unit": earlier_x, "characteristic": "x", "value": point(earlier_x).x}]}),
+        json!({"measurements": [{"unit": earlier_x, "characteristic": "x", "value": unit_point(earlier_x).x}]}),
     )
     .await;
     let mut csv = String::from("unit,flux,x,y\n");
@@ -464,18 +443,14 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
         let x = if unit == earlier_x {
             String::new()
         } else {
-            point(unit).x.to_string()
+            unit_point(unit).x.to_string()
         };
-        csv += &format!("{unit},800,{x},{}\n", point(unit).y);
+        csv += &format!("{unit},800,{x},{}\n", unit_point(unit).y);
     }
     let (status, body) = common::upload_csv(&app, batch_id, csv.into_bytes(), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    let mut rows = app
-        .db
-        .read_blocking(move |c| Ok(of_batch(c, batch_id)?))
-        .unwrap();
-    rows.sort_by_key(|r| r.unit);
+    let rows = colours_of_their_own_pairs(&app, batch_id);
     let stored_units: Vec<i64> = rows.iter().map(|r| r.unit).collect();
     let missing: Vec<i64> = (1..=units).filter(|u| !stored_units.contains(u)).collect();
     assert!(
@@ -483,34 +458,36 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
         "one colour per unit; none for {missing:?}, {} in all",
         stored_units.len()
     );
+    assert!(rows.iter().any(|r| r.unit == split_unit) && rows.iter().any(|r| r.unit == earlier_x));
+
+    app.stop().await;
+}
+
+/// The batch's stored colours, by unit, each checked to be the colour of
+/// its unit's point ([`unit_point`]) and to name that unit's own x and y
+/// readings, with the values the point gave them (the ids of readings
+/// stored in one statement are worked out on SQLite, not read back).
+fn colours_of_their_own_pairs(
+    app: &TestApp,
+    batch_id: i64,
+) -> Vec<lotcheck::store::colours::DerivedColourRow> {
+    use lotcheck::store::colours::of_batch;
+    use lotcheck::store::measurements::{values_of_batch, ReadingValue};
+    let mut colours = app
+        .db
+        .read_blocking(move |c| Ok(of_batch(c, batch_id)?))
+        .unwrap();
+    colours.sort_by_key(|r| r.unit);
     // Neighbouring units' points are 1e-5 apart, some kelvin; the tolerance
     // allows for a coordinate sent as JSON coming back a bit off.
-    for row in &rows {
-        let expected = cct_duv(point(row.unit)).unwrap();
+    for row in &colours {
+        let expected = cct_duv(unit_point(row.unit)).unwrap();
         assert!(
             (row.cct_k - expected.cct_k).abs() < 1e-6 && (row.duv - expected.duv).abs() < 1e-9,
             "{row:?} is not the colour of unit {}'s pair: {expected:?}",
             row.unit
         );
     }
-    assert!(rows.iter().any(|r| r.unit == split_unit) && rows.iter().any(|r| r.unit == earlier_x));
-
-    // Each colour names its unit's own x and y readings (an import's reading
-    // ids are worked out on SQLite, not read back).
-    assert_colours_name_their_own_pairs(&app, batch_id, &rows, point);
-    app.stop().await;
-}
-
-/// Each of `colours` names its unit's own x and y readings, with the
-/// values `point` gave that unit: the ids of the readings it names hold
-/// them.
-fn assert_colours_name_their_own_pairs(
-    app: &TestApp,
-    batch_id: i64,
-    colours: &[lotcheck::store::colours::DerivedColourRow],
-    point: impl Fn(i64) -> Xy,
-) {
-    use lotcheck::store::measurements::{values_of_batch, ReadingValue};
     let readings: std::collections::HashMap<i64, ReadingValue> = app
         .db
         .read_blocking(move |c| Ok(values_of_batch(c, batch_id)?))
@@ -518,7 +495,7 @@ fn assert_colours_name_their_own_pairs(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    for row in colours {
+    for row in &colours {
         let named = |id: &i64| {
             readings
                 .get(id)
@@ -527,13 +504,14 @@ fn assert_colours_name_their_own_pairs(
         let (x, y) = (named(&row.x_measurement_id), named(&row.y_measurement_id));
         assert_eq!((x.unit, y.unit), (row.unit, row.unit), "{row:?}");
         assert_ne!(x.characteristic_id, y.characteristic_id, "{row:?}");
-        let expected = point(row.unit);
+        let expected = unit_point(row.unit);
         assert!(
             (x.value - expected.x).abs() < 1e-12 && (y.value - expected.y).abs() < 1e-12,
             "{row:?} names readings {x:?} and {y:?}, not unit {}'s pair {expected:?}",
             row.unit
         );
     }
+    colours
 }
 
 /// A request's readings of many units, stored in several statements (the
@@ -541,32 +519,9 @@ fn assert_colours_name_their_own_pairs(
 /// colour is that of its own pair and names its own readings, also after
 /// readings stored before moved the ids on.
 pub async fn a_request_s_colours_are_those_of_its_own_pairs(backend: Backend) {
-    use lotcheck::store::colours::of_batch;
     let app = TestApp::spawn(backend).await;
-    let mut product = colour_product(
-        "A60-27Q",
-        json!({"target_x": TARGET.x, "target_y": TARGET.y}),
-    );
-    product["characteristics"].as_array_mut().unwrap().push(
-        json!({"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "severity": "major"}),
-    );
-    let product = app.create("/api/v1/products", product).await;
-    let customer = app.create("/api/v1/customers", json!({"name": "C"})).await;
     let units = 30_i64;
-    let order = app
-        .create("/api/v1/orders", json!({"customer_id": customer["id"], "product_id": product["id"], "po_number": "P5", "quantity": units}))
-        .await;
-    let batch_id = common::new_batch(&app, order["id"].as_i64().unwrap(), units).await;
-    common::draw_plan(
-        &app,
-        batch_id,
-        json!({"method": "percent", "percent": 100, "seed": 1}),
-    )
-    .await;
-    let point = |unit: i64| Xy {
-        x: TARGET.x + 0.00001 * unit as f64,
-        y: TARGET.y - 0.00001 * unit as f64,
-    };
+    let batch_id = fully_drawn_colour_batch(&app, "A60-27Q", units).await;
     let path = format!("/api/v1/batches/{batch_id}/measurements");
     // The last unit's flux first, then every other unit's three readings
     // in one request (87 readings: statements of 64, 16, 4, 2 and 1 rows
@@ -578,7 +533,7 @@ pub async fn a_request_s_colours_are_those_of_its_own_pairs(backend: Backend) {
     .await;
     let readings: Vec<Value> = (1..units)
         .flat_map(|unit| {
-            let p = point(unit);
+            let p = unit_point(unit);
             [
                 json!({"unit": unit, "characteristic": "x", "value": p.x}),
                 json!({"unit": unit, "characteristic": "flux", "value": 800}),
@@ -588,21 +543,27 @@ pub async fn a_request_s_colours_are_those_of_its_own_pairs(backend: Backend) {
         .collect();
     let recorded = app.create(&path, json!({ "measurements": readings })).await;
     assert_eq!(recorded["measurements"].as_array().unwrap().len(), 87);
-    let mut rows = app
-        .db
-        .read_blocking(move |c| Ok(of_batch(c, batch_id)?))
-        .unwrap();
-    rows.sort_by_key(|r| r.unit);
+    let rows = colours_of_their_own_pairs(&app, batch_id);
     let stored_units: Vec<i64> = rows.iter().map(|r| r.unit).collect();
     assert_eq!(stored_units, (1..units).collect::<Vec<_>>());
-    for row in &rows {
-        let expected = cct_duv(point(row.unit)).unwrap();
-        assert!(
-            (row.cct_k - expected.cct_k).abs() < 1e-6 && (row.duv - expected.duv).abs() < 1e-9,
-            "{row:?} is not the colour of unit {}'s pair: {expected:?}",
-            row.unit
-        );
-    }
-    assert_colours_name_their_own_pairs(&app, batch_id, &rows, point);
     app.stop().await;
+}
+
+/// A batch of `units` of a new product with flux, x and y (its target
+/// [`TARGET`]), every unit drawn.
+async fn fully_drawn_colour_batch(app: &TestApp, code: &str, units: i64) -> i64 {
+    let mut product = colour_product(code, json!({"target_x": TARGET.x, "target_y": TARGET.y}));
+    product["characteristics"].as_array_mut().unwrap().push(
+        json!({"code": "flux", "name": "Flux", "unit": "lm", "kind": "variable", "severity": "major"}),
+    );
+    fully_drawn_batch(app, product, code, units).await
+}
+
+/// Unit `unit`'s chromaticity: neighbouring units 1e-5 apart in x and y,
+/// some kelvin in CCT.
+fn unit_point(unit: i64) -> Xy {
+    Xy {
+        x: TARGET.x + 0.00001 * unit as f64,
+        y: TARGET.y - 0.00001 * unit as f64,
+    }
 }
