@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) is a thin CLI over this library; the integration
 //! tests start the same [`server`] on port 0.
 
+pub mod allocator;
 pub mod api;
 pub mod charts;
 pub mod config;

@@ -12,6 +12,11 @@
 //!   index with each value;
 //! - PostgreSQL: an array, `col = ANY(?)`, as diesel's `eq_any` does there.
 //!
+//! One value is `col = ?` instead, on both backends (still one statement
+//! whatever the value): SQLite answers `IN (SELECT …)` by filling a
+//! temporary B-tree with the subquery's rows first, and a recording
+//! request names one unit (BENCHMARKS.md, ingestion).
+//!
 //! The expression renders for a concrete backend, so a query using it runs
 //! on the connection inside [`DbConnection`](super::DbConnection) through
 //! [`on_backend!`](super::on_backend).
@@ -30,8 +35,9 @@ use std::marker::PhantomData;
 pub struct AnyOf<C, ST, T> {
     column: C,
     values: Vec<T>,
-    /// The values as a JSON array, SQLite's one bound value.
-    json: String,
+    /// The values as a JSON array, SQLite's one bound value for a list
+    /// (none for one value).
+    json: Option<String>,
     sql_type: PhantomData<ST>,
 }
 
@@ -62,7 +68,9 @@ fn any_of<C, ST, T: Clone + serde::Serialize>(column: C, values: &[T]) -> AnyOf<
     AnyOf {
         column,
         values: values.to_vec(),
-        json: serde_json::to_string(values).expect("integers and strings serialise to JSON"),
+        json: (values.len() != 1).then(|| {
+            serde_json::to_string(values).expect("integers and strings serialise to JSON")
+        }),
         sql_type: PhantomData,
     }
 }
@@ -79,15 +87,32 @@ impl<C: ValidGrouping<GB>, ST, T, GB> ValidGrouping<GB> for AnyOf<C, ST, T> {
 
 impl<C: QueryId, ST: 'static, T: 'static> QueryId for AnyOf<C, ST, T> {
     type QueryId = AnyOf<C::QueryId, ST, T>;
-    const HAS_STATIC_QUERY_ID: bool = C::HAS_STATIC_QUERY_ID;
+    /// Two shapes of SQL (one value, a list): the statement cache must
+    /// tell them apart by their SQL, not by the query's type.
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<C: QueryFragment<Sqlite>, ST, T> QueryFragment<Sqlite> for AnyOf<C, ST, T> {
+impl<C, ST, T> QueryFragment<Sqlite> for AnyOf<C, ST, T>
+where
+    C: QueryFragment<Sqlite>,
+    ST: SqlType + 'static,
+    Sqlite: HasSqlType<ST>,
+    T: ToSql<ST, Sqlite> + std::fmt::Debug,
+{
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
-        out.push_sql(" IN (SELECT value FROM json_each(");
-        out.push_bind_param::<Text, String>(&self.json)?;
-        out.push_sql("))");
+        match (&self.json, self.values.as_slice()) {
+            (Some(json), _) => {
+                out.push_sql(" IN (SELECT value FROM json_each(");
+                out.push_bind_param::<Text, String>(json)?;
+                out.push_sql("))");
+            }
+            (None, [one]) => {
+                out.push_sql(" = ");
+                out.push_bind_param::<ST, T>(one)?;
+            }
+            (None, _) => unreachable!("a list other than of one value has its JSON"),
+        }
         Ok(())
     }
 }
@@ -101,9 +126,14 @@ where
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
-        out.push_sql(" = ANY(");
-        out.push_bind_param::<Array<ST>, Vec<T>>(&self.values)?;
-        out.push_sql(")");
+        if let [one] = self.values.as_slice() {
+            out.push_sql(" = ");
+            out.push_bind_param::<ST, T>(one)?;
+        } else {
+            out.push_sql(" = ANY(");
+            out.push_bind_param::<Array<ST>, Vec<T>>(&self.values)?;
+            out.push_sql(")");
+        }
         Ok(())
     }
 }
@@ -164,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn every_length_of_list_is_one_statement() {
+    fn one_value_is_one_statement_and_every_longer_list_another() {
         let sql = |ids: &[i64]| {
             let query = numbers::table
                 .filter(any_of_ids(numbers::id, ids))
@@ -183,17 +213,39 @@ mod tests {
             )
         };
         let one = sql(&[1]);
-        assert_eq!(one, sql(&[1, 2, 3]));
-        assert_eq!(one, sql(&(1..=5_000).collect::<Vec<_>>()));
+        assert_eq!(one, sql(&[7]));
+        assert!(one.0.as_deref().unwrap().ends_with("`id` = ?"), "{one:?}");
         assert!(
-            one.0.as_deref().unwrap().contains("json_each(?)"),
+            one.1.as_deref().unwrap().ends_with("\"id\" = $1"),
             "{one:?}"
         );
-        assert!(one.1.as_deref().unwrap().contains("= ANY($1)"), "{one:?}");
-        let query = numbers::table.filter(any_of_ids(numbers::id, &[1, 2]));
+        let many = sql(&[1, 2]);
+        assert_eq!(many, sql(&[]));
+        assert_eq!(many, sql(&(1..=5_000).collect::<Vec<_>>()));
         assert!(
-            QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&query, &Sqlite).unwrap(),
-            "kept in the statement cache"
+            many.0.as_deref().unwrap().contains("json_each(?)"),
+            "{many:?}"
         );
+        assert!(many.1.as_deref().unwrap().contains("= ANY($1)"), "{many:?}");
+        for ids in [&[1][..], &[1, 2]] {
+            let query = numbers::table.filter(any_of_ids(numbers::id, ids));
+            assert!(
+                QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&query, &Sqlite).unwrap(),
+                "kept in the statement cache"
+            );
+        }
+    }
+
+    /// The statement cache tells the two shapes apart: a list after one
+    /// value (and one value after a list) on the same connection finds
+    /// what it asks for.
+    #[test]
+    fn one_value_and_a_list_alternate_on_one_connection() {
+        let mut conn = filled();
+        for _ in 0..3 {
+            assert_eq!(ids_among(&mut conn, &[5]), vec![5]);
+            assert_eq!(ids_among(&mut conn, &[5, 6]), vec![5, 6]);
+            assert_eq!(ids_among(&mut conn, &[]), Vec::<i64>::new());
+        }
     }
 }
