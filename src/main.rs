@@ -13,14 +13,14 @@ use lotcheck::service::imports;
 use lotcheck::service::limits::{self, InputLimits};
 use lotcheck::service::photos;
 use lotcheck::store::{DatabaseTarget, Db};
-
-/// See [`lotcheck::allocator`].
-#[global_allocator]
-static ALLOCATOR: lotcheck::allocator::Allocator = lotcheck::allocator::Allocator;
 use lotcheck::{HttpSettings, Settings};
 use std::io::BufRead;
 use std::net::TcpListener;
 use std::time::Duration;
+
+/// See [`lotcheck::allocator`].
+#[global_allocator]
+static ALLOCATOR: lotcheck::allocator::Allocator = lotcheck::allocator::Allocator;
 
 #[derive(Debug, Parser)]
 #[command(

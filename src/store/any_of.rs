@@ -1,5 +1,6 @@
-//! `column IN (list)` as one statement whatever the list's length, so the
-//! connection prepares it once and keeps it.
+//! `column IN (list)` as two statements whatever the list's length (one
+//! value, and any other number of values), so the connection prepares each
+//! once and keeps it.
 //!
 //! diesel's `eq_any` writes one placeholder per value on SQLite: every
 //! length is a new statement, parsed and planned anew, and never kept in
@@ -88,7 +89,10 @@ impl<C: ValidGrouping<GB>, ST, T, GB> ValidGrouping<GB> for AnyOf<C, ST, T> {
 impl<C: QueryId, ST: 'static, T: 'static> QueryId for AnyOf<C, ST, T> {
     type QueryId = AnyOf<C::QueryId, ST, T>;
     /// Two shapes of SQL (one value, a list): the statement cache must
-    /// tell them apart by their SQL, not by the query's type.
+    /// tell them apart by their SQL, not by the query's type. So diesel
+    /// writes a query's SQL out on each run to find it in the cache (a
+    /// static id would skip that); on the recording path that costs less
+    /// than the temporary B-tree it avoids (BENCHMARKS.md).
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
