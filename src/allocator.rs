@@ -6,9 +6,11 @@
 //! Left at its defaults, mimalloc raised the peak memory of the order
 //! report of 2,000 batches from 128 MiB (glibc) to 185 MiB. Measured with
 //! its environment variables: purging freed memory at once alone, 154 MiB;
-//! with arenas committed as they are used as well, 100 MiB. Those two are
-//! the defaults set here; `MIMALLOC_PURGE_DELAY` and
-//! `MIMALLOC_ARENA_EAGER_COMMIT` still override them.
+//! with arenas committed as they are used as well, 100 MiB. Purging after
+//! 100 ms instead of at once gives back less (109 MiB) but faults fewer
+//! pages in again: 200 imports of 500 units and their report took 5–10%
+//! less time. Those two are the defaults set here; `MIMALLOC_PURGE_DELAY`
+//! and `MIMALLOC_ARENA_EAGER_COMMIT` still override them.
 
 use libmimalloc_sys::{mi_option_set_default, mi_option_t};
 use std::alloc::{GlobalAlloc, Layout};
@@ -70,8 +72,11 @@ const ARENA_EAGER_COMMIT: mi_option_t = 4;
 /// the header's comment still says 10).
 const PURGE_DELAY: mi_option_t = 15;
 
-/// Commits arenas as they are used and gives freed memory back at once,
-/// unless the environment says otherwise (`mi_option_set_default` leaves
+/// How long freed memory waits before it is given back, in milliseconds.
+const PURGE_AFTER_MS: std::os::raw::c_long = 100;
+
+/// Commits arenas as they are used and gives freed memory back after
+/// [`PURGE_AFTER_MS`], unless the environment says otherwise (`mi_option_set_default` leaves
 /// an option the environment set). Idempotent; called by [`Allocator`]
 /// before its first allocation.
 fn give_memory_back() {
@@ -79,7 +84,7 @@ fn give_memory_back() {
     // option table (it allocates nothing).
     unsafe {
         mi_option_set_default(ARENA_EAGER_COMMIT, 0);
-        mi_option_set_default(PURGE_DELAY, 0);
+        mi_option_set_default(PURGE_DELAY, PURGE_AFTER_MS);
     }
 }
 
@@ -119,6 +124,6 @@ mod tests {
         }
         assert_eq!(current(), (2, 1_000));
         give_memory_back();
-        assert_eq!(current(), (0, 0));
+        assert_eq!(current(), (0, PURGE_AFTER_MS));
     }
 }
