@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// then, so the options are set on the way into the first call.
 pub struct Allocator;
 
+/// Whether the options are set. Relaxed: setting them twice is harmless.
 static SET_UP: AtomicBool = AtomicBool::new(false);
 
 impl Allocator {
@@ -76,9 +77,9 @@ const PURGE_DELAY: mi_option_t = 15;
 const PURGE_AFTER_MS: std::os::raw::c_long = 100;
 
 /// Commits arenas as they are used and gives freed memory back after
-/// [`PURGE_AFTER_MS`], unless the environment says otherwise (`mi_option_set_default` leaves
-/// an option the environment set). Idempotent; called by [`Allocator`]
-/// before its first allocation.
+/// [`PURGE_AFTER_MS`], unless the environment says otherwise
+/// (`mi_option_set_default` leaves an option the environment set).
+/// Idempotent; called by [`Allocator`] before its first allocation.
 fn give_memory_back() {
     // SAFETY: mi_option_set_default only stores a value in mimalloc's
     // option table (it allocates nothing).
