@@ -12,10 +12,13 @@
 //!   supersedes the current version, with a reason; only the current
 //!   version can be corrected (`already_corrected`), so two people
 //!   correcting the same record at once cannot both win silently.
+//! - Imported readings have no client; the server answers them under ids
+//!   of a form of its own (`store::reading_ids`), which clients may not
+//!   take.
 
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
-use crate::store::DbConnection;
+use crate::store::{reading_ids, DbConnection};
 use diesel::QueryResult;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -44,9 +47,18 @@ pub(super) trait ClientRecord {
 
 /// The id a record is stored under: the client's, or a fresh one, ordered
 /// by time (UUID v7) so that the unique index on ids grows at its end
-/// rather than at random pages of a large table.
-fn client_uuid(id: Option<Uuid>) -> String {
-    id.unwrap_or_else(Uuid::now_v7).to_string()
+/// rather than at random pages of a large table. A client may not take an
+/// id of the form the server derives for imported readings
+/// ([`reading_ids`]): it could later name one of them too.
+fn client_uuid(id: Option<Uuid>, field: impl FnOnce() -> String) -> AppResult<String> {
+    match id {
+        Some(id) if reading_ids::is_derived(&id) => Err(AppError::invalid(
+            field(),
+            Message::new("err-id-reserved-for-imports").arg("id", id.to_string()),
+        )),
+        Some(id) => Ok(id.to_string()),
+        None => Ok(Uuid::now_v7().to_string()),
+    }
 }
 
 fn id_reused<K: ClientRecord>(uuid: &str, field: String) -> AppError {
@@ -95,7 +107,11 @@ pub(super) fn record_all<K: ClientRecord>(
     } else {
         by_uuid::<K>(K::find(conn, &given)?)
     };
-    let uuids: Vec<String> = ids.iter().map(|id| client_uuid(*id)).collect();
+    let uuids: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| client_uuid(*id, || format!("{list}[{i}].id")))
+        .collect::<AppResult<_>>()?;
     let mut new_rows = Vec::new();
     let mut new = Vec::new();
     for (i, uuid) in uuids.iter().enumerate() {
@@ -137,7 +153,7 @@ pub(super) fn supersede<K: ClientRecord>(
     already_corrected: impl Fn() -> AppError,
     new_row: impl FnOnce(String) -> K::New,
 ) -> AppResult<(bool, K::Stored)> {
-    let uuid = client_uuid(id);
+    let uuid = client_uuid(id, || "id".into())?;
     if let Some(stored) = K::find(conn, std::slice::from_ref(&uuid))?.pop() {
         if !is_retry(&stored) {
             return Err(id_reused::<K>(&uuid, "id".into()));

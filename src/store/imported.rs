@@ -2,17 +2,19 @@
 //! readings share once.
 //!
 //! Every reading of an import has the same batch, receipt time, recorder
-//! and import; only its client id, unit, characteristic and value differ.
-//! A plain multi-row insert binds all eleven columns of every row (and
-//! writes the receipt time out as text for each), which was a sixth of an
-//! import's time. Here a statement binds the four that differ per row and
-//! the shared four once:
+//! and import; only its unit, characteristic and value differ. It has no
+//! client id: it is answered under one derived from its row id
+//! ([`super::reading_ids`]), so its `uuid` is left NULL. A plain multi-row
+//! insert binds all eleven columns of every row (and writes the receipt
+//! time out as text for each), which was a sixth of an import's time.
+//! Here a statement binds the three that differ per row and the shared
+//! four once:
 //!
 //! ```sql
-//! INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value,
+//! INSERT INTO measurements (batch_id, unit, characteristic_id, value,
 //!                           recorded_at, recorded_by, import_id)
-//! SELECT column1, ?, column2, column3, column4, ?, ?, ?
-//! FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?), …)
+//! SELECT ?, column1, column2, column3, ?, ?, ?
+//! FROM (VALUES (?, ?, ?), (?, ?, ?), …)
 //! ```
 //!
 //! (`column1`… are the names SQLite and PostgreSQL both give the columns of
@@ -35,7 +37,7 @@ use super::inserted_ids::ids_of_inserted;
 use super::{sqlite_insert_in_arrays, DbConnection};
 use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Nullable, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// What every reading of one import shares.
@@ -50,8 +52,6 @@ pub struct ImportShared {
 /// One reading of an import: what sets it apart from the others.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedReading {
-    /// Its client id (UUID text).
-    pub uuid: String,
     pub unit: i64,
     pub characteristic_id: i64,
     pub value: f64,
@@ -134,11 +134,9 @@ impl<R: AsRows + ?Sized, DB> QueryFragment<DB> for Readings<'_, R>
 where
     DB: diesel::backend::Backend + AnswersRows,
     DB: diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Text>
         + diesel::sql_types::HasSqlType<Double>
         + diesel::sql_types::HasSqlType<Timestamp>,
     i64: diesel::serialize::ToSql<BigInt, DB>,
-    str: diesel::serialize::ToSql<Text, DB>,
     f64: diesel::serialize::ToSql<Double, DB>,
     NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
     Option<i64>: diesel::serialize::ToSql<Nullable<BigInt>, DB>,
@@ -149,11 +147,11 @@ where
         }
         let shared = self.shared;
         out.push_sql(
-            "INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, \
-             recorded_at, recorded_by, import_id) SELECT column1, ",
+            "INSERT INTO measurements (batch_id, unit, characteristic_id, value, \
+             recorded_at, recorded_by, import_id) SELECT ",
         );
         out.push_bind_param::<BigInt, _>(&shared.batch_id)?;
-        out.push_sql(", column2, column3, column4, ");
+        out.push_sql(", column1, column2, column3, ");
         out.push_bind_param::<Timestamp, _>(&shared.recorded_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<BigInt>, _>(&shared.recorded_by)?;
@@ -162,8 +160,6 @@ where
         out.push_sql(" FROM (VALUES ");
         for (i, row) in self.rows.as_rows().iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
-            out.push_bind_param::<Text, _>(row.uuid.as_str())?;
-            out.push_sql(", ");
             out.push_bind_param::<BigInt, _>(&row.unit)?;
             out.push_sql(", ");
             out.push_bind_param::<BigInt, _>(&row.characteristic_id)?;

@@ -3,20 +3,25 @@
 
 use super::any_of::{any_of_ids, any_of_texts};
 use super::inserted_ids::ids_of_inserted;
+use super::reading_ids::{public_uuid, split_derived};
 use super::schema::{characteristics, measurements};
 use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// A reading as stored, with its public id.
+///
 /// `None` is stored as NULL rather than left to the column's default (which
 /// is NULL too): every row then has the same columns, so SQLite inserts
 /// several in one statement and keeps the statement prepared.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = measurements)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct MeasurementRow {
     #[diesel(skip_insertion)]
     pub id: i64,
+    /// The client's id; read back, an imported reading's id derived from
+    /// its row id ([`super::reading_ids`]).
     pub uuid: String,
     pub batch_id: i64,
     pub unit: i64,
@@ -38,16 +43,107 @@ pub struct MeasurementRow {
 /// value and where it stands among the versions, without who recorded it
 /// or when (reading those back, times parsed from text, was a fifth of an
 /// order report's time).
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+#[derive(Debug, Clone)]
 pub struct ReadingValue {
     pub id: i64,
+    /// As in [`MeasurementRow::uuid`].
     pub uuid: String,
     pub unit: i64,
     pub characteristic_id: i64,
     pub value: f64,
     pub supersedes: Option<i64>,
 }
+
+/// [`MeasurementRow`] as its columns hold it: `uuid` is NULL for an
+/// imported reading.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct StoredMeasurement {
+    id: i64,
+    uuid: Option<String>,
+    batch_id: i64,
+    unit: i64,
+    characteristic_id: i64,
+    value: f64,
+    supersedes: Option<i64>,
+    reason: Option<String>,
+    recorded_at: NaiveDateTime,
+    recorded_by: Option<i64>,
+    import_id: Option<i64>,
+    taken_at: Option<NaiveDateTime>,
+}
+
+impl From<StoredMeasurement> for MeasurementRow {
+    fn from(row: StoredMeasurement) -> Self {
+        Self {
+            id: row.id,
+            uuid: public_uuid(row.id, row.uuid),
+            batch_id: row.batch_id,
+            unit: row.unit,
+            characteristic_id: row.characteristic_id,
+            value: row.value,
+            supersedes: row.supersedes,
+            reason: row.reason,
+            recorded_at: row.recorded_at,
+            recorded_by: row.recorded_by,
+            import_id: row.import_id,
+            taken_at: row.taken_at,
+        }
+    }
+}
+
+/// [`ReadingValue`] as its columns hold it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct StoredValue {
+    id: i64,
+    uuid: Option<String>,
+    unit: i64,
+    characteristic_id: i64,
+    value: f64,
+    supersedes: Option<i64>,
+}
+
+impl From<StoredValue> for ReadingValue {
+    fn from(row: StoredValue) -> Self {
+        Self {
+            id: row.id,
+            uuid: public_uuid(row.id, row.uuid),
+            unit: row.unit,
+            characteristic_id: row.characteristic_id,
+            value: row.value,
+            supersedes: row.supersedes,
+        }
+    }
+}
+
+/// Reads a public row type through its stored form: selects the stored
+/// form's columns and converts each row as it is built.
+macro_rules! read_through {
+    ($public:ty, $stored:ty) => {
+        impl<DB: diesel::backend::Backend> Selectable<DB> for $public
+        where
+            $stored: Selectable<DB>,
+        {
+            type SelectExpression = <$stored as Selectable<DB>>::SelectExpression;
+            fn construct_selection() -> Self::SelectExpression {
+                <$stored as Selectable<DB>>::construct_selection()
+            }
+        }
+
+        impl<ST, DB: diesel::backend::Backend> Queryable<ST, DB> for $public
+        where
+            $stored: Queryable<ST, DB>,
+        {
+            type Row = <$stored as Queryable<ST, DB>>::Row;
+            fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+                <$stored as Queryable<ST, DB>>::build(row).map(Self::from)
+            }
+        }
+    };
+}
+read_through!(MeasurementRow, StoredMeasurement);
+read_through!(ReadingValue, StoredValue);
 
 impl From<&MeasurementRow> for ReadingValue {
     fn from(row: &MeasurementRow) -> Self {
@@ -148,16 +244,30 @@ pub fn insert_measurements(
     Ok(stored)
 }
 
-/// Readings already stored under any of the given client ids.
+/// Readings answered under any of the given ids: clients' ids as stored,
+/// imported readings' by the row ids theirs carry.
 pub fn find_by_uuids(
     conn: &mut DbConnection,
     uuids: &[String],
 ) -> QueryResult<Vec<CodedMeasurement>> {
-    on_backend!(conn, |c| measurements::table
-        .inner_join(characteristics::table)
-        .filter(any_of_texts(measurements::uuid, uuids))
-        .select((MeasurementRow::as_select(), characteristics::code))
-        .load::<CodedMeasurement>(c))
+    let (row_ids, client_ids) = split_derived(uuids);
+    let mut found = Vec::new();
+    if !client_ids.is_empty() {
+        found = on_backend!(conn, |c| measurements::table
+            .inner_join(characteristics::table)
+            .filter(any_of_texts(measurements::uuid, &client_ids))
+            .select((MeasurementRow::as_select(), characteristics::code))
+            .load::<CodedMeasurement>(c))?;
+    }
+    if !row_ids.is_empty() {
+        found.extend(on_backend!(conn, |c| measurements::table
+            .inner_join(characteristics::table)
+            .filter(any_of_ids(measurements::id, &row_ids))
+            .filter(measurements::uuid.is_null())
+            .select((MeasurementRow::as_select(), characteristics::code))
+            .load::<CodedMeasurement>(c))?);
+    }
+    Ok(found)
 }
 
 /// The current readings of a batch: those no other reading supersedes.
@@ -273,30 +383,39 @@ pub fn versions_of(
         .load(conn)
 }
 
-/// Client ids of readings by row id.
+/// Public ids of readings by row id.
 pub fn uuids_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    on_backend!(conn, |c| measurements::table
+    let stored: Vec<(i64, Option<String>)> = on_backend!(conn, |c| measurements::table
         .filter(any_of_ids(measurements::id, ids))
         .select((measurements::id, measurements::uuid))
-        .load(c))
+        .load(c))?;
+    Ok(stored
+        .into_iter()
+        .map(|(id, uuid)| (id, public_uuid(id, uuid)))
+        .collect())
 }
 
 /// For each of the given readings that has been corrected: (its row id, the
-/// client id of the reading that supersedes it).
+/// public id of the reading that supersedes it).
 pub fn superseded_by(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    on_backend!(conn, |c| measurements::table
+    let stored: Vec<(i64, i64, Option<String>)> = on_backend!(conn, |c| measurements::table
         .filter(any_of_ids(measurements::supersedes, ids))
         .select((
             measurements::supersedes.assume_not_null(),
+            measurements::id,
             measurements::uuid,
         ))
-        .load(c))
+        .load(c))?;
+    Ok(stored
+        .into_iter()
+        .map(|(corrected, id, uuid)| (corrected, public_uuid(id, uuid)))
+        .collect())
 }
 
 /// The readings of a batch as first recorded: those that correct nothing.

@@ -19,6 +19,7 @@ pub mod ncrs;
 pub mod operations;
 pub mod orders;
 pub mod phases;
+pub mod reading_ids;
 pub mod reports;
 pub mod sampling;
 pub mod schema;

@@ -99,7 +99,7 @@ diesel::table! {
 diesel::table! {
     measurements (id) {
         id -> BigInt,
-        uuid -> Text,
+        uuid -> Nullable<Text>,
         batch_id -> BigInt,
         unit -> BigInt,
         characteristic_id -> BigInt,

@@ -86,11 +86,64 @@ pub async fn a_valid_export_imports_once_whatever_its_line_endings_bom_or_delimi
     app.stop().await;
 }
 
+/// An imported reading's derived id finds it, its correction and its
+/// history as a client's id does; a client may not take an id of that
+/// form for a reading of its own (it could name an imported one later).
+async fn imported_ids_answer_as_client_ids_do(
+    app: &TestApp,
+    batch: i64,
+    first: &serde_json::Value,
+    second: &serde_json::Value,
+) {
+    let id = first["id"].as_str().unwrap();
+    let (status, found) = app.get(&format!("/api/v1/measurements/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(&found, first);
+    let (status, correction) = app
+        .post(
+            &format!("/api/v1/measurements/{id}/corrections"),
+            &json!({"value": 812.5, "reason": "re-measured"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{correction}");
+    assert_eq!(correction["supersedes"], id);
+    let (_, history) = app.get(&format!("/api/v1/measurements/{id}/history")).await;
+    let versions: Vec<&str> = history["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        versions,
+        [id, correction["id"].as_str().unwrap()],
+        "{history}"
+    );
+
+    // An id of that form given by a client is refused, naming the field,
+    // whether or not a reading is stored under it yet.
+    let unused = lotcheck::store::reading_ids::derived_uuid(1 << 40);
+    for taken in [
+        second["id"].as_str().unwrap().to_string(),
+        unused.to_string(),
+    ] {
+        let body = json!({"measurements": [
+            {"unit": 60, "characteristic": "flux", "value": 801.0},
+            {"id": taken, "unit": 61, "characteristic": "flux", "value": 801.0}
+        ]});
+        let (status, refused) = app
+            .post(&format!("/api/v1/batches/{batch}/measurements"), &body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(error_fields(&refused), ["measurements[1].id"], "{refused}");
+    }
+}
+
 /// Every reading of a file comes back as the file wrote it, to the last bit,
-/// under its own time-ordered id (UUID v7, increasing in the order stored),
-/// with the import's time and the importer: 170 readings make two whole SQLite statements of 64 readings
-/// and 42 left over, each statement binding the readings' shared values
-/// once (`store::imported`).
+/// under its own id (derived from its row id, increasing in the order
+/// stored), with the import's time and the importer: 170 readings make two
+/// whole SQLite statements of 64 readings and 42 left over, each statement
+/// binding the readings' shared values once (`store::imported`).
 pub async fn every_imported_reading_is_stored_as_the_file_wrote_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let s = scenario(&app, 100).await;
@@ -123,8 +176,9 @@ pub async fn every_imported_reading_is_stored_as_the_file_wrote_it(backend: Back
         .await;
     let stored = page["items"].as_array().expect("items");
     assert_eq!(stored.len(), 170, "{page}");
-    // Listed in the order stored: the ids count up (the unique index on
-    // them grows at its end).
+    // Listed in the order stored: an imported reading has no client id and
+    // is answered under one derived from its row id
+    // (`store::reading_ids`), which counts up with it.
     let ids: Vec<uuid::Uuid> = stored
         .iter()
         .map(|m| m["id"].as_str().unwrap().parse().expect("a UUID"))
@@ -146,9 +200,10 @@ pub async fn every_imported_reading_is_stored_as_the_file_wrote_it(backend: Back
         assert_eq!(m["recorded_at"], outcome["import"]["imported_at"], "{m}");
         assert_eq!(m["recorded_by"], "admin", "{m}");
         assert!(m["taken_at"].is_null() && m["supersedes"].is_null(), "{m}");
-        assert_eq!(id.get_version_num(), 7, "{m}");
+        assert_eq!(id.get_version_num(), 8, "{m}");
         assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{m}");
     }
+    imported_ids_answer_as_client_ids_do(&app, batch, &stored[0], &stored[1]).await;
     // SQLite stores an import without checking each row's references
     // (`Db::write_bulk`): every one of them holds all the same.
     if app.db.is_sqlite() {

@@ -16,6 +16,12 @@ struct Dump {
 }
 
 #[derive(QueryableByName)]
+struct PlanStep {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -42,12 +48,16 @@ fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
         .n
 }
 
-/// Migration 000022 rebuilds SQLite's readings table to keep one index
-/// where it kept three: the demo's readings, a correction among them, come
-/// through it (and back through its down step) with every column and id,
-/// the readings' sequence and the colours' references to them intact; and
-/// the one index keeps the rules of the three (one original per unit and
-/// characteristic, one correction per reading).
+/// Migrations 000022 and 000023 rebuild SQLite's readings table, the
+/// first to keep one index where it kept three, the second to store
+/// imported readings without a client id: the demo's readings, a
+/// correction and an imported reading among them, come through both (and
+/// back through their down steps) with every column and id, the readings'
+/// sequence and the colours' references to them intact. The one index
+/// keeps the rules of the three (one original per unit and characteristic,
+/// one correction per reading); 000023's down step stores for an imported
+/// reading the id the service answers it under
+/// (`store::reading_ids::derived_uuid`), written a second time in SQL.
 pub fn the_readings_table_comes_through_its_rebuild_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("migrated.db");
@@ -62,7 +72,10 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
                  supersedes, reason, recorded_at) SELECT 'correction-1', batch_id, unit, \
                  characteristic_id, value + 1, id, 're-measured', recorded_at FROM measurements \
                  WHERE id = (SELECT MIN(id) FROM measurements m WHERE supersedes IS NULL \
-                 AND NOT EXISTS (SELECT 1 FROM measurements c WHERE c.supersedes = m.id))",
+                 AND NOT EXISTS (SELECT 1 FROM measurements c WHERE c.supersedes = m.id)); \
+                 INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, \
+                 recorded_at) SELECT NULL, batch_id, unit + 100000, characteristic_id, value, \
+                 recorded_at FROM measurements WHERE id = (SELECT MIN(id) FROM measurements)",
             )?)
         })
         .expect("demo data and a correction");
@@ -71,7 +84,11 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
     // The service's writer may still be closing its connection (a checkpoint).
     conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON")
         .unwrap();
-    let before = readings(&mut conn);
+    let imported = count(
+        &mut conn,
+        "SELECT id AS n FROM measurements WHERE uuid IS NULL",
+    );
+    let as_imported = readings(&mut conn);
     let stored = count(&mut conn, "SELECT COUNT(*) AS n FROM measurements");
     let colours = count(&mut conn, "SELECT COUNT(*) AS n FROM derived_colours");
     assert!(
@@ -86,6 +103,18 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
             ),
         )
     };
+    let reverted = conn.revert_last_migration(SQLITE_MIGRATIONS).expect("down");
+    assert!(reverted.to_string().ends_with("000023"), "{reverted}");
+    let derived = lotcheck::store::reading_ids::derived_uuid(imported);
+    let before = readings(&mut conn);
+    assert_eq!(
+        before,
+        as_imported.replace(
+            &format!("\n{imported},NULL,"),
+            &format!("\n{imported},'{derived}',")
+        ),
+        "the imported reading stored under the id it was answered with, the rest as it was"
+    );
     let whole = |conn: &mut SqliteConnection, step: &str| {
         assert_eq!(readings(conn), before, "every reading as it was, {step}");
         assert_eq!(
@@ -119,6 +148,27 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
     assert_eq!(index(&mut conn, "measurements_original"), 0);
     assert_eq!(index(&mut conn, "measurements_unit"), 0);
     assert_eq!(index(&mut conn, "measurements_version"), 1);
+    assert_eq!(index(&mut conn, "measurements_uuid"), 1);
+    // Readings are looked up by client id through the partial index, one
+    // id or a list (`store::any_of`).
+    for lookup in [
+        "uuid = 'x'",
+        "uuid IN (SELECT value FROM json_each('[\"x\",\"y\"]'))",
+    ] {
+        let plan: Vec<String> = diesel::sql_query(format!(
+            "EXPLAIN QUERY PLAN SELECT * FROM measurements WHERE {lookup}"
+        ))
+        .load::<PlanStep>(&mut conn)
+        .expect("query plan")
+        .into_iter()
+        .map(|step| step.detail)
+        .collect();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX measurements_uuid")),
+            "{lookup}: {plan:?}"
+        );
+    }
 
     let corrected = count(
         &mut conn,

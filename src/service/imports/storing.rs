@@ -15,7 +15,6 @@ use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
 use std::io::{Read, Seek};
-use uuid::Uuid;
 
 /// One file being imported: by whom, into which batch, and when.
 pub(super) struct Upload<'a> {
@@ -70,7 +69,6 @@ pub(super) fn store_readings(
         recorded_by: upload.actor.user_id,
         import_id,
     };
-    let mut ids = ReadingIds::new();
     let mut chunk = Vec::with_capacity(READINGS_PER_CHUNK);
     scan(file, layout, |found| {
         if let Scanned::Cell {
@@ -78,7 +76,6 @@ pub(super) fn store_readings(
         } = found
         {
             chunk.push(ImportedReading {
-                uuid: ids.next().to_string(),
                 unit,
                 characteristic_id: upload.ctx.template[code].id,
                 value,
@@ -91,43 +88,6 @@ pub(super) fn store_readings(
         Ok(())
     })?;
     store_chunk(conn, upload.ctx, &shared, &chunk)
-}
-
-/// Client ids for an import's readings, ordered by time (UUID v7), so that
-/// the unique index on ids grows at its end rather than at random pages.
-///
-/// One id in 65,536 comes from `Uuid::now_v7` (whose clock reading, lock
-/// and random bits were a tenth of an import's time when taken per
-/// reading); the ones after it count up in its lowest 16 bits, which are
-/// random bits of a v7 id (RFC 9562, section 5.7), so version and variant
-/// stay as they are. The uuid crate keeps successive v7 ids of a process
-/// increasing above those bits (a counter under the timestamp), so the runs
-/// of two bases never meet; a base of another process within the same
-/// millisecond matches above them only by chance (41 random counter bits),
-/// and then the unique index refuses the import whole.
-struct ReadingIds {
-    base: u128,
-    next: u32,
-}
-
-impl ReadingIds {
-    const PER_BASE: u32 = 1 << 16;
-
-    fn new() -> Self {
-        Self {
-            base: Uuid::now_v7().as_u128() & !u128::from(Self::PER_BASE - 1),
-            next: 0,
-        }
-    }
-
-    fn next(&mut self) -> Uuid {
-        if self.next == Self::PER_BASE {
-            *self = Self::new();
-        }
-        let id = Uuid::from_u128(self.base | u128::from(self.next));
-        self.next += 1;
-        id
-    }
 }
 
 /// Stores a chunk of readings and the colours of the units whose
@@ -172,31 +132,4 @@ pub(super) fn save_mapping(
         },
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ReadingIds;
-    use std::collections::HashSet;
-    use uuid::{Uuid, Variant};
-
-    /// Ids past one base's 65,536 and into the next: all distinct, each a
-    /// well-formed UUID v7 (RFC 9562: version 7, the RFC variant), each
-    /// greater than the one before, so the unique index grows at its end.
-    #[test]
-    fn reading_ids_are_distinct_increasing_uuid_v7s() {
-        let mut ids = ReadingIds::new();
-        let taken: Vec<Uuid> = (0..ReadingIds::PER_BASE + 1_000)
-            .map(|_| ids.next())
-            .collect();
-        let distinct: HashSet<&Uuid> = taken.iter().collect();
-        assert_eq!(distinct.len(), taken.len());
-        for id in &taken {
-            assert_eq!(id.get_version_num(), 7, "{id}");
-            assert_eq!(id.get_variant(), Variant::RFC4122, "{id}");
-        }
-        for pair in taken.windows(2) {
-            assert!(pair[0] < pair[1], "{} then {}", pair[0], pair[1]);
-        }
-    }
 }

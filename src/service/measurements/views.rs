@@ -19,6 +19,9 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Measurement {
+    /// The id the client recorded it under; for an imported reading, one
+    /// the server derives (UUID version 8, `6c6f7463-686b-8000-…`), which
+    /// clients may not take for their own readings.
     pub id: Uuid,
     pub batch_id: i64,
     pub unit: i64,
