@@ -709,7 +709,7 @@ err-nothing-to-supersede = this batch has no decision to supersede
 err-decision-in-force = batch { $batch } already has decision { $current }; to change it, sign a new decision with supersedes = { $current }
 err-id-names-another-inspection = id { $id } already names another inspection
 err-id-names-another-reading = id { $id } already names a different reading
-err-id-reserved-for-imports = id { $id } has the form of an imported reading's id, which the server gives; send a UUID v4 or v7, or none
+err-id-form-reserved = id { $id } has the form of the ids the server gives readings sent without one; send a UUID v4 or v7, or none
 err-inspection-discontinued = acceptance inspection of these lots is discontinued after 5 lots not accepted on tightened inspection; record the corrective action first
 err-lot-result-exists = the result of batch { $batch } is already recorded
 err-switching-needs-iso-plan = switching rules apply to batches with an ISO 2859-1 plan

@@ -699,7 +699,7 @@ err-nothing-to-supersede = 该批次没有可取代的决定
 err-decision-in-force = 批次 { $batch } 已有决定 { $current }；如需更改，请签署新决定并设 supersedes = { $current }
 err-id-names-another-inspection = 编号 { $id } 已用于另一条检验记录
 err-id-names-another-reading = 编号 { $id } 已用于另一条读数
-err-id-reserved-for-imports = 编号 { $id } 是导入读数的编号格式，由服务器分配；请发送 UUID v4 或 v7，或不发送编号
+err-id-form-reserved = 编号 { $id } 是服务器为未带编号的读数分配的编号格式；请发送 UUID v4 或 v7，或不发送编号
 err-inspection-discontinued = 加严检验下已有 5 批不被接收，这些批的验收检验已暂停；请先记录纠正措施
 err-lot-result-exists = 批次 { $batch } 的结果已记录
 err-switching-needs-iso-plan = 转移规则只适用于采用 ISO 2859-1 方案的批次

@@ -2,19 +2,20 @@
 //! supersede them: readings and visual inspections follow the same rules,
 //! written here once.
 //!
-//! - Every record carries a client-made UUID (a fresh one when the client
-//!   gives none), so that a request sent again after a lost answer stores
-//!   nothing twice: a record already stored under its id with the same
-//!   content is a harmless retry and is answered as it stands.
+//! - A record carries its client-made UUID, so that a request sent again
+//!   after a lost answer stores nothing twice: a record already stored
+//!   under its id with the same content is a harmless retry and is
+//!   answered as it stands. A record sent without one is named by the
+//!   store ([`ClientRecord::insert`]; a reading by its row id, as an
+//!   imported one is: `store::reading_ids`).
 //! - An id that already names other content is a conflict (`*_id_reused`):
 //!   it is a client's mistake, and answering the stored record would hide it.
 //! - Records are never changed. A correction is a new record that
 //!   supersedes the current version, with a reason; only the current
 //!   version can be corrected (`already_corrected`), so two people
 //!   correcting the same record at once cannot both win silently.
-//! - Imported readings have no client; the server answers them under ids
-//!   of a form of its own (`store::reading_ids`), which clients may not
-//!   take.
+//! - Clients may not take ids of the form the server derives for readings
+//!   stored without one.
 
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
@@ -38,27 +39,33 @@ pub(super) trait ClientRecord {
     fn uuid(stored: &Self::Stored) -> &str;
     /// Records stored under any of these client ids.
     fn find(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<Self::Stored>>;
-    /// Stores new records and answers them as the store reads them, in any
-    /// order.
+    /// Stores new records and answers them as the store reads them, in the
+    /// order given; a record made without a client id is answered under
+    /// the id the store names it by.
     fn insert(conn: &mut DbConnection, rows: Vec<Self::New>) -> QueryResult<Vec<Self::Stored>>;
     /// Whether a correction already supersedes the record with this row id.
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool>;
 }
 
-/// The id a record is stored under: the client's, or a fresh one, ordered
-/// by time (UUID v7) so that the unique index on ids grows at its end
-/// rather than at random pages of a large table. A client may not take an
-/// id of the form the server derives for imported readings
+/// The client's id of a record, if it gave one. A client may not take an
+/// id of the form the server derives for readings stored without one
 /// ([`reading_ids`]): it could later name one of them too.
-fn client_uuid(id: Option<Uuid>, field: impl FnOnce() -> String) -> AppResult<String> {
+fn client_uuid(id: Option<Uuid>, field: impl FnOnce() -> String) -> AppResult<Option<String>> {
     match id {
         Some(id) if reading_ids::is_derived(&id) => Err(AppError::invalid(
             field(),
-            Message::new("err-id-reserved-for-imports").arg("id", id.to_string()),
+            Message::new("err-id-form-reserved").arg("id", id.to_string()),
         )),
-        Some(id) => Ok(id.to_string()),
-        None => Ok(Uuid::now_v7().to_string()),
+        Some(id) => Ok(Some(id.to_string())),
+        None => Ok(None),
     }
+}
+
+/// A fresh id for a record sent without one whose store keeps an id per
+/// record, ordered by time (UUID v7) so that the unique index on ids grows
+/// at its end rather than at random pages of a large table.
+pub(super) fn fresh_uuid(given: Option<String>) -> String {
+    given.unwrap_or_else(|| Uuid::now_v7().to_string())
 }
 
 fn id_reused<K: ClientRecord>(uuid: &str, field: String) -> AppError {
@@ -88,7 +95,8 @@ pub(super) struct Recorded<S> {
 ///
 /// `is_retry(i, stored)` tells whether the record stored under item `i`'s
 /// id has that item's content; `new_row(i, uuid)` makes the record of an
-/// item not stored yet, or answers the conflict when its place is taken
+/// item not stored yet (`uuid`: its client id, if it has one), or answers
+/// the conflict when its place is taken
 /// (items are handled in request order, so the first conflict is the one
 /// answered). `raced` is the conflict when another request stores the same
 /// records at the same moment. `list` names the items in problem fields,
@@ -98,41 +106,49 @@ pub(super) fn record_all<K: ClientRecord>(
     list: &str,
     ids: &[Option<Uuid>],
     is_retry: impl Fn(usize, &K::Stored) -> bool,
-    mut new_row: impl FnMut(usize, String) -> AppResult<K::New>,
+    mut new_row: impl FnMut(usize, Option<String>) -> AppResult<K::New>,
     raced: impl FnOnce() -> AppError,
 ) -> AppResult<Recorded<K::Stored>> {
-    let given: Vec<String> = ids.iter().flatten().map(Uuid::to_string).collect();
+    let uuids: Vec<Option<String>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| client_uuid(*id, || format!("{list}[{i}].id")))
+        .collect::<AppResult<_>>()?;
+    let given: Vec<String> = uuids.iter().flatten().cloned().collect();
     let mut stored = if given.is_empty() {
         HashMap::new()
     } else {
         by_uuid::<K>(K::find(conn, &given)?)
     };
-    let uuids: Vec<String> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| client_uuid(*id, || format!("{list}[{i}].id")))
-        .collect::<AppResult<_>>()?;
     let mut new_rows = Vec::new();
     let mut new = Vec::new();
     for (i, uuid) in uuids.iter().enumerate() {
-        match stored.get(uuid) {
-            Some(row) if is_retry(i, row) => {}
-            Some(_) => return Err(id_reused::<K>(uuid, format!("{list}[{i}].id"))),
+        match uuid
+            .as_ref()
+            .and_then(|uuid| Some((uuid, stored.get(uuid)?)))
+        {
+            Some((_, row)) if is_retry(i, row) => {}
+            Some((uuid, _)) => return Err(id_reused::<K>(uuid, format!("{list}[{i}].id"))),
             None => {
                 new_rows.push(new_row(i, uuid.clone())?);
                 new.push(i);
             }
         }
     }
-    stored.extend(by_uuid::<K>(
-        K::insert(conn, new_rows).on_unique_violation(raced)?,
-    ));
+    let mut inserted = K::insert(conn, new_rows)
+        .on_unique_violation(raced)?
+        .into_iter();
+    let mut next_new = new.iter().peekable();
     let rows = uuids
         .iter()
-        .map(|uuid| {
-            stored
-                .remove(uuid)
-                .or_internal("every record asked for is stored")
+        .enumerate()
+        .map(|(i, uuid)| {
+            let row = if next_new.next_if_eq(&&i).is_some() {
+                inserted.next()
+            } else {
+                uuid.as_ref().and_then(|uuid| stored.remove(uuid))
+            };
+            row.or_internal("every record asked for is stored")
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Recorded { rows, new })
@@ -144,21 +160,24 @@ pub(super) fn record_all<K: ClientRecord>(
 ///
 /// `is_retry(stored)` tells whether a record already stored under `id` is
 /// this same correction; `already_corrected` is the conflict when `target`
-/// is no longer the current version; `new_row(uuid)` makes the correction.
+/// is no longer the current version; `new_row(uuid)` makes the correction
+/// (`uuid`: its client id, if it has one).
 pub(super) fn supersede<K: ClientRecord>(
     conn: &mut DbConnection,
     id: Option<Uuid>,
     target: i64,
     is_retry: impl FnOnce(&K::Stored) -> bool,
     already_corrected: impl Fn() -> AppError,
-    new_row: impl FnOnce(String) -> K::New,
+    new_row: impl FnOnce(Option<String>) -> K::New,
 ) -> AppResult<(bool, K::Stored)> {
     let uuid = client_uuid(id, || "id".into())?;
-    if let Some(stored) = K::find(conn, std::slice::from_ref(&uuid))?.pop() {
-        if !is_retry(&stored) {
-            return Err(id_reused::<K>(&uuid, "id".into()));
+    if let Some(uuid) = &uuid {
+        if let Some(stored) = K::find(conn, std::slice::from_ref(uuid))?.pop() {
+            if !is_retry(&stored) {
+                return Err(id_reused::<K>(uuid, "id".into()));
+            }
+            return Ok((false, stored));
         }
-        return Ok((false, stored));
     }
     if K::is_superseded(conn, target)? {
         return Err(already_corrected());

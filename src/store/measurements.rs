@@ -10,18 +10,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// A reading as stored, with its public id.
-///
-/// `None` is stored as NULL rather than left to the column's default (which
-/// is NULL too): every row then has the same columns, so SQLite inserts
-/// several in one statement and keeps the statement prepared.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = measurements)]
-#[diesel(treat_none_as_default_value = false)]
+#[derive(Debug, Clone)]
 pub struct MeasurementRow {
-    #[diesel(skip_insertion)]
     pub id: i64,
-    /// The client's id; read back, an imported reading's id derived from
-    /// its row id ([`super::reading_ids`]).
+    /// The client's id; for a reading stored without one (imported, or
+    /// sent without), the id derived from its row id
+    /// ([`super::reading_ids`]).
     pub uuid: String,
     pub batch_id: i64,
     pub unit: i64,
@@ -37,6 +31,50 @@ pub struct MeasurementRow {
     /// When it was taken, by the recording device's clock (entries made
     /// offline reach the server later); `None` when the client did not say.
     pub taken_at: Option<NaiveDateTime>,
+}
+
+/// A reading to store.
+///
+/// `None` is stored as NULL rather than left to the column's default (which
+/// is NULL too): every row then has the same columns, so SQLite inserts
+/// several in one statement and keeps the statement prepared.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = measurements)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct NewMeasurement {
+    /// The client's id; `None` for a reading sent without one, which is
+    /// then answered under the id derived from its row id.
+    pub uuid: Option<String>,
+    pub batch_id: i64,
+    pub unit: i64,
+    pub characteristic_id: i64,
+    pub value: f64,
+    pub supersedes: Option<i64>,
+    pub reason: Option<String>,
+    pub recorded_at: NaiveDateTime,
+    pub recorded_by: Option<i64>,
+    pub import_id: Option<i64>,
+    pub taken_at: Option<NaiveDateTime>,
+}
+
+impl NewMeasurement {
+    /// The reading as stored under row id `id`.
+    fn stored_as(&self, id: i64) -> MeasurementRow {
+        MeasurementRow {
+            id,
+            uuid: public_uuid(id, self.uuid.clone()),
+            batch_id: self.batch_id,
+            unit: self.unit,
+            characteristic_id: self.characteristic_id,
+            value: self.value,
+            supersedes: self.supersedes,
+            reason: self.reason.clone(),
+            recorded_at: self.recorded_at,
+            recorded_by: self.recorded_by,
+            import_id: self.import_id,
+            taken_at: self.taken_at,
+        }
+    }
 }
 
 /// What a batch's statistics, charts and yields need of a reading: its
@@ -206,12 +244,17 @@ pub type CodedMeasurement = (MeasurementRow, String);
 const ROWS_PER_INSERT: usize = 2_000;
 
 /// Stores readings with multi-row inserts in the caller's transaction and
-/// answers them as stored, with their row ids (in no promised order), so
+/// answers them as stored, with their row ids, in the order given, so
 /// that a request's readings need not be read back: by `RETURNING` on
 /// PostgreSQL, worked out on SQLite ([`super::inserted_ids`]).
+///
+/// PostgreSQL numbers the rows of an `INSERT … VALUES` from the sequence
+/// in the order of the list, so its answer is put in the order given by
+/// row id (what Django's `bulk_create` relies on to give each object its
+/// key: <https://docs.djangoproject.com/en/5.1/ref/models/querysets/#bulk-create>).
 pub fn insert_measurements(
     conn: &mut DbConnection,
-    rows: &[MeasurementRow],
+    rows: &[NewMeasurement],
 ) -> QueryResult<Vec<MeasurementRow>> {
     let mut stored = Vec::with_capacity(rows.len());
     match conn {
@@ -221,23 +264,18 @@ pub fn insert_measurements(
                     .values(chunk)
                     .execute(c)?;
                 let ids = ids_of_inserted(c, chunk.len(), inserted, "readings")?;
-                stored.extend(
-                    chunk
-                        .iter()
-                        .zip(ids)
-                        .map(|(row, id)| MeasurementRow { id, ..row.clone() }),
-                );
+                stored.extend(chunk.iter().zip(ids).map(|(row, id)| row.stored_as(id)));
                 QueryResult::Ok(())
             })
         }
         DbConnection::Postgresql(c) => {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
-                stored.extend(
-                    diesel::insert_into(measurements::table)
-                        .values(chunk)
-                        .returning(MeasurementRow::as_returning())
-                        .get_results(c)?,
-                );
+                let mut answered: Vec<MeasurementRow> = diesel::insert_into(measurements::table)
+                    .values(chunk)
+                    .returning(MeasurementRow::as_returning())
+                    .get_results(c)?;
+                answered.sort_unstable_by_key(|row| row.id);
+                stored.extend(answered);
             }
         }
     }

@@ -1,10 +1,11 @@
--- An imported reading is stored without a client id: its public id is
--- derived from its row id (`store::reading_ids`), so that an import does
--- not write a 36-character id per reading and a unique index entry for
--- it (together a sixth of an import's time, and most of its bytes). The
--- column becomes nullable and its unique index holds the client ids
--- alone (a partial index: NULLs take no entry). Readings stored before
--- keep the ids they were answered with.
+-- A reading with no client id (imported, or sent without one) is stored
+-- without one: its public id is derived from its row id
+-- (`store::reading_ids`), so that an import does not write a 36-character
+-- id per reading and a unique index entry for it (together a sixth of an
+-- import's time, and most of its bytes). The column becomes nullable and
+-- its unique index holds the client ids alone (a partial index: NULLs
+-- take no entry). Readings stored before keep the ids they were answered
+-- with.
 --
 -- SQLite cannot drop a NOT NULL constraint in place: the table is rebuilt
 -- as in migration 000022 (https://sqlite.org/lang_altertable.html, "Making

@@ -14,7 +14,7 @@ use crate::service::colour::store_derived;
 use crate::service::device_time;
 use crate::service::limits::InputLimits;
 use crate::service::required_free_text;
-use crate::store::measurements::{self as store, MeasurementRow};
+use crate::store::measurements::{self as store, MeasurementRow, NewMeasurement};
 use crate::store::{now, DbConnection};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -103,8 +103,7 @@ pub fn correct(
             )
         },
         |uuid| {
-            let row = MeasurementRow {
-                id: 0,
+            let row = NewMeasurement {
                 uuid,
                 batch_id: old.batch_id,
                 unit: old.unit,

@@ -18,10 +18,9 @@ pub use views::{get, list, ListFilter, Measurement};
 
 use super::client_records::ClientRecord;
 use crate::error::ErrorCode;
-use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow};
+use crate::store::measurements::{self as store, CodedMeasurement, NewMeasurement};
 use crate::store::DbConnection;
 use diesel::QueryResult;
-use std::collections::HashMap;
 
 /// Readings are named by their client's UUID and corrected by superseding.
 struct Readings;
@@ -29,7 +28,7 @@ struct Readings;
 impl ClientRecord for Readings {
     type Stored = CodedMeasurement;
     /// A reading to store, with its characteristic's code.
-    type New = CodedMeasurement;
+    type New = (NewMeasurement, String);
     const ID_REUSED: ErrorCode = ErrorCode::MeasurementIdReused;
     const ID_REUSED_MESSAGE: &'static str = "err-id-names-another-reading";
 
@@ -43,22 +42,13 @@ impl ClientRecord for Readings {
 
     fn insert(
         conn: &mut DbConnection,
-        rows: Vec<CodedMeasurement>,
+        rows: Vec<(NewMeasurement, String)>,
     ) -> QueryResult<Vec<CodedMeasurement>> {
-        let (rows, codes): (Vec<MeasurementRow>, Vec<String>) = rows.into_iter().unzip();
-        let mut code_of: HashMap<String, String> =
-            rows.iter().map(|row| row.uuid.clone()).zip(codes).collect();
-        store::insert_measurements(conn, &rows)?
+        let (rows, codes): (Vec<NewMeasurement>, Vec<String>) = rows.into_iter().unzip();
+        Ok(store::insert_measurements(conn, &rows)?
             .into_iter()
-            .map(|row| {
-                let code = code_of.remove(&row.uuid).ok_or_else(|| {
-                    diesel::result::Error::DeserializationError(
-                        "a stored reading answers the client id it was given".into(),
-                    )
-                })?;
-                Ok((row, code))
-            })
-            .collect()
+            .zip(codes)
+            .collect())
     }
 
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {

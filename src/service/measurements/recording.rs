@@ -11,7 +11,7 @@ use crate::service::client_records::{record_all, Recorded as Stored};
 use crate::service::colour::store_derived_from;
 use crate::service::device_time;
 use crate::service::limits::InputLimits;
-use crate::store::measurements::{self as store, CodedMeasurement, MeasurementRow, ReadingValue};
+use crate::store::measurements::{self as store, CodedMeasurement, NewMeasurement, ReadingValue};
 use crate::store::{now, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,8 @@ pub const MAX_PER_REQUEST: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct MeasurementInput {
     /// Client-made UUID: sending the same reading again (a retry) stores
-    /// nothing twice and answers as the first time.
+    /// nothing twice and answers as the first time. Without one, the
+    /// reading is answered under an id the server derives from its row.
     pub id: Option<Uuid>,
     /// Unit number within the lot; must be one of the plan's drawn units.
     pub unit: i64,
@@ -295,7 +296,7 @@ fn store_new(
             && *code == item.characteristic
             && row.value.to_bits() == item.value.to_bits()
     };
-    let new_row = |i: usize, uuid: String| {
+    let new_row = |i: usize, uuid: Option<String>| {
         let item = &items[i];
         let characteristic = &ctx.template[&item.characteristic];
         if existing.contains(&(item.unit, characteristic.id)) {
@@ -307,8 +308,7 @@ fn store_new(
             )
             .with_field(format!("measurements[{i}]")));
         }
-        let row = MeasurementRow {
-            id: 0,
+        let row = NewMeasurement {
             uuid,
             batch_id: ctx.batch_id,
             unit: item.unit,

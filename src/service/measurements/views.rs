@@ -19,9 +19,9 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Measurement {
-    /// The id the client recorded it under; for an imported reading, one
-    /// the server derives (UUID version 8, `6c6f7463-686b-8000-…`), which
-    /// clients may not take for their own readings.
+    /// The id the client recorded it under; for a reading imported or sent
+    /// without one, the id the server derives from it (UUID version 8,
+    /// `6c6f7463-686b-8000-…`), a form clients may not take.
     pub id: Uuid,
     pub batch_id: i64,
     pub unit: i64,

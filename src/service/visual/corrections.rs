@@ -8,7 +8,7 @@ use crate::domain::access::Visibility;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
-use crate::service::client_records::supersede;
+use crate::service::client_records::{fresh_uuid, supersede};
 use crate::service::required_free_text;
 use crate::store::visual::{self as store, InspectionRow};
 use crate::store::{now, DbConnection};
@@ -68,7 +68,7 @@ pub fn correct(
         },
         |uuid| InspectionRow {
             id: 0,
-            uuid,
+            uuid: fresh_uuid(uuid),
             batch_id: old.batch_id,
             unit: old.unit,
             passed: found.is_empty(),

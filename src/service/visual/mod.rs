@@ -24,6 +24,7 @@ use crate::error::ErrorCode;
 use crate::store::visual::{self as store, InspectionRow};
 use crate::store::DbConnection;
 use diesel::QueryResult;
+use std::collections::HashMap;
 
 /// Inspections are named by their client's UUID and corrected by superseding.
 struct Inspections;
@@ -48,7 +49,21 @@ impl ClientRecord for Inspections {
     ) -> QueryResult<Vec<InspectionRow>> {
         store::insert_inspections(conn, &rows)?;
         let uuids: Vec<String> = rows.into_iter().map(|row| row.uuid).collect();
-        store::find_inspections_by_uuids(conn, &uuids)
+        let mut found: HashMap<String, InspectionRow> =
+            store::find_inspections_by_uuids(conn, &uuids)?
+                .into_iter()
+                .map(|row| (row.uuid.clone(), row))
+                .collect();
+        uuids
+            .iter()
+            .map(|uuid| {
+                found.remove(uuid).ok_or_else(|| {
+                    diesel::result::Error::DeserializationError(
+                        "a stored inspection is found by its id".into(),
+                    )
+                })
+            })
+            .collect()
     }
 
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {

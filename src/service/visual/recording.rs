@@ -7,7 +7,7 @@ use super::Inspections;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, Violations};
 use crate::service::audit::{self, Actor};
-use crate::service::client_records::{record_all, Recorded as Stored};
+use crate::service::client_records::{fresh_uuid, record_all, Recorded as Stored};
 use crate::service::device_time;
 use crate::store::visual::{self as store, DefectRow, InspectionRow};
 use crate::store::{now, DbConnection};
@@ -221,7 +221,7 @@ fn store_new(
             }
             Ok(InspectionRow {
                 id: 0,
-                uuid,
+                uuid: fresh_uuid(uuid),
                 batch_id,
                 unit,
                 passed: checked[i].is_empty(),
