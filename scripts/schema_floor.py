@@ -3,10 +3,11 @@
 ../shared/perf/raw_insert: the floor under `lotcheck import`.
 
 raw_insert stores a reading as (batch, unit, characteristic name, value) in
-a table with no index. lotcheck stores one with its client id, who recorded
-it and when, under its import, with foreign keys checked, the B-trees that
-recording and reading need (`measurements_version`, the unique client id),
-and one row of derived colour per unit. This script fills both with the
+a table with no index. lotcheck stores one with who recorded it and when,
+under its import (without a client id: an imported reading is answered
+under one derived from its row id), with foreign keys checked, the B-tree
+that recording and reading need (`measurements_version`), and one row of
+derived colour per unit. This script fills both with the
 same readings, by the same loop (Python's sqlite3, one transaction, one
 prepared statement per table, every value prepared before the clock
 starts), so the ratio of the two is what the schema alone costs; then it
@@ -41,12 +42,6 @@ def readings(src):
             yield int(cells[0]), [float(v) for v in cells[1:]]
 
 
-def client_id(n):
-    """A time-ordered client id shaped as lotcheck's (UUID v7 text)."""
-    h = f"{0x0190_0000_0000 + n // 4096:012x}7{n % 4096:03x}8{n:015x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
 def open_db(path):
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
@@ -78,12 +73,12 @@ def fill_lotcheck(path, batch_id, rows):
     for unit, vs in rows:
         base = first + len(values)
         for i, v in enumerate(vs):
-            values.append((client_id(len(values)), batch_id, unit, ids[CODES[i]], v, RECORDED_AT, user, import_id))
+            values.append((batch_id, unit, ids[CODES[i]], v, RECORDED_AT, user, import_id))
         colours.append((batch_id, unit, base + 2, base + 3, 2725.0, 0.001, 1.5))
     t = time.monotonic()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO measurements (uuid, batch_id, unit, characteristic_id, value, "
-                     "recorded_at, recorded_by, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+    conn.executemany("INSERT INTO measurements (batch_id, unit, characteristic_id, value, "
+                     "recorded_at, recorded_by, import_id) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
     conn.executemany("INSERT INTO derived_colours (batch_id, unit, x_measurement_id, y_measurement_id, "
                      "cct_k, duv, macadam_steps) VALUES (?, ?, ?, ?, ?, ?, ?)", colours)
     conn.execute("COMMIT")

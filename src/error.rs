@@ -656,7 +656,8 @@ impl ResponseError for AppError {
 /// transaction manager was left broken by such a failure. Whatever the
 /// transaction did was rolled back by the server, or, when the `COMMIT`
 /// itself got no answer, may have been committed: a retry is the answer
-/// either way (readings carry client ids, so a retry stores nothing twice).
+/// either way (a reading sent with a client id is stored once however often
+/// it is sent; one sent without is refused as already recorded).
 fn connection_lost(error: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {

@@ -14,12 +14,10 @@
 //!   supersedes the current version, with a reason; only the current
 //!   version can be corrected (`already_corrected`), so two people
 //!   correcting the same record at once cannot both win silently.
-//! - Clients may not take ids of the form the server derives for readings
-//!   stored without one.
 
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
-use crate::store::{reading_ids, DbConnection};
+use crate::store::DbConnection;
 use diesel::QueryResult;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -35,9 +33,10 @@ pub(super) trait ClientRecord {
     /// The catalogues' message of that conflict (`$id`: the id).
     const ID_REUSED_MESSAGE: &'static str;
 
-    /// The client id of a stored record.
+    /// The public id of a stored record: its client's, or the one the
+    /// store named it by.
     fn uuid(stored: &Self::Stored) -> &str;
-    /// Records stored under any of these client ids.
+    /// Records answered under any of these ids.
     fn find(conn: &mut DbConnection, uuids: &[String]) -> QueryResult<Vec<Self::Stored>>;
     /// Stores new records and answers them as the store reads them, in the
     /// order given; a record made without a client id is answered under
@@ -47,18 +46,9 @@ pub(super) trait ClientRecord {
     fn is_superseded(conn: &mut DbConnection, id: i64) -> QueryResult<bool>;
 }
 
-/// The client's id of a record, if it gave one. A client may not take an
-/// id of the form the server derives for readings stored without one
-/// ([`reading_ids`]): it could later name one of them too.
-fn client_uuid(id: Option<Uuid>, field: impl FnOnce() -> String) -> AppResult<Option<String>> {
-    match id {
-        Some(id) if reading_ids::is_derived(&id) => Err(AppError::invalid(
-            field(),
-            Message::new("err-id-form-reserved").arg("id", id.to_string()),
-        )),
-        Some(id) => Ok(Some(id.to_string())),
-        None => Ok(None),
-    }
+/// The client's id of a record, if it gave one.
+fn client_uuid(id: Option<Uuid>) -> Option<String> {
+    id.map(|id| id.to_string())
 }
 
 /// A fresh id for a record sent without one whose store keeps an id per
@@ -109,11 +99,7 @@ pub(super) fn record_all<K: ClientRecord>(
     mut new_row: impl FnMut(usize, Option<String>) -> AppResult<K::New>,
     raced: impl FnOnce() -> AppError,
 ) -> AppResult<Recorded<K::Stored>> {
-    let uuids: Vec<Option<String>> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| client_uuid(*id, || format!("{list}[{i}].id")))
-        .collect::<AppResult<_>>()?;
+    let uuids: Vec<Option<String>> = ids.iter().map(|id| client_uuid(*id)).collect();
     let given: Vec<String> = uuids.iter().flatten().cloned().collect();
     let mut stored = if given.is_empty() {
         HashMap::new()
@@ -170,7 +156,7 @@ pub(super) fn supersede<K: ClientRecord>(
     already_corrected: impl Fn() -> AppError,
     new_row: impl FnOnce(Option<String>) -> K::New,
 ) -> AppResult<(bool, K::Stored)> {
-    let uuid = client_uuid(id, || "id".into())?;
+    let uuid = client_uuid(id);
     if let Some(uuid) = &uuid {
         if let Some(stored) = K::find(conn, std::slice::from_ref(uuid))?.pop() {
             if !is_retry(&stored) {

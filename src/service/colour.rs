@@ -392,7 +392,7 @@ pub fn current_values(
 /// A batch's readings from one read: what [`current_values`] gives, the
 /// values as first recorded (corrections left out, with the colour of each
 /// unit's first pair: what a first-pass yield judges; a first pair that was
-/// no colour has none), and the client ids of the current readings (what a
+/// no colour has none), and the public ids of the current readings (what a
 /// disposition's data fingerprint hashes).
 #[derive(Debug, Clone, Default)]
 pub struct BatchReadings {

@@ -60,7 +60,7 @@ pub(crate) fn data_hash(conn: &mut DbConnection, batch_id: i64) -> AppResult<Str
     data_hash_of(conn, batch_id, plan.as_ref(), readings)
 }
 
-/// [`data_hash`] with the plan and the client ids of the current readings
+/// [`data_hash`] with the plan and the public ids of the current readings
 /// already read.
 fn data_hash_of(
     conn: &mut DbConnection,
@@ -341,7 +341,7 @@ pub struct BatchData<'a> {
     pub product: &'a Product,
     pub plan: Option<&'a Plan>,
     pub values: &'a [UnitValue],
-    /// The client ids of the current readings.
+    /// The public ids of the current readings.
     pub reading_uuids: Vec<String>,
     pub visual: AppResult<VisualSummary>,
 }

@@ -3,7 +3,7 @@
 
 use super::any_of::{any_of_ids, any_of_texts};
 use super::inserted_ids::ids_of_inserted;
-use super::reading_ids::{public_uuid, split_derived};
+use super::reading_ids::{derived_row_ids, public_uuid};
 use super::schema::{characteristics, measurements};
 use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
@@ -248,10 +248,9 @@ const ROWS_PER_INSERT: usize = 2_000;
 /// that a request's readings need not be read back: by `RETURNING` on
 /// PostgreSQL, worked out on SQLite ([`super::inserted_ids`]).
 ///
-/// PostgreSQL numbers the rows of an `INSERT … VALUES` from the sequence
-/// in the order of the list, so its answer is put in the order given by
-/// row id (what Django's `bulk_create` relies on to give each object its
-/// key: <https://docs.djangoproject.com/en/5.1/ref/models/querysets/#bulk-create>).
+/// PostgreSQL does not promise the order of `RETURNING` rows, so each is
+/// matched to the row given by what no two readings of a batch share
+/// (unit, characteristic and the reading it corrects: the version index).
 pub fn insert_measurements(
     conn: &mut DbConnection,
     rows: &[NewMeasurement],
@@ -270,30 +269,54 @@ pub fn insert_measurements(
         }
         DbConnection::Postgresql(c) => {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let mut answered: Vec<MeasurementRow> = diesel::insert_into(measurements::table)
+                let answered: Vec<MeasurementRow> = diesel::insert_into(measurements::table)
                     .values(chunk)
                     .returning(MeasurementRow::as_returning())
                     .get_results(c)?;
-                answered.sort_unstable_by_key(|row| row.id);
-                stored.extend(answered);
+                let key = |batch_id, unit, characteristic_id, supersedes| {
+                    (batch_id, unit, characteristic_id, supersedes)
+                };
+                let mut by_key: std::collections::HashMap<_, MeasurementRow> = answered
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            key(r.batch_id, r.unit, r.characteristic_id, r.supersedes),
+                            r,
+                        )
+                    })
+                    .collect();
+                for row in chunk {
+                    let given = key(
+                        row.batch_id,
+                        row.unit,
+                        row.characteristic_id,
+                        row.supersedes,
+                    );
+                    stored.push(by_key.remove(&given).ok_or_else(|| {
+                        diesel::result::Error::DeserializationError(
+                            "every reading inserted is answered".into(),
+                        )
+                    })?);
+                }
             }
         }
     }
     Ok(stored)
 }
 
-/// Readings answered under any of the given ids: clients' ids as stored,
-/// imported readings' by the row ids theirs carry.
+/// Readings answered under any of the given ids: as stored (clients' ids,
+/// and derived ones a database migrated down and up again keeps as text),
+/// and readings stored without one by the row ids derived ones carry.
 pub fn find_by_uuids(
     conn: &mut DbConnection,
     uuids: &[String],
 ) -> QueryResult<Vec<CodedMeasurement>> {
-    let (row_ids, client_ids) = split_derived(uuids);
+    let row_ids = derived_row_ids(uuids);
     let mut found = Vec::new();
-    if !client_ids.is_empty() {
+    if !uuids.is_empty() {
         found = on_backend!(conn, |c| measurements::table
             .inner_join(characteristics::table)
-            .filter(any_of_texts(measurements::uuid, &client_ids))
+            .filter(any_of_texts(measurements::uuid, uuids))
             .select((MeasurementRow::as_select(), characteristics::code))
             .load::<CodedMeasurement>(c))?;
     }

@@ -253,10 +253,12 @@ pub async fn many_readings_in_one_request(backend: Backend) {
 }
 
 /// Readings stored by several multi-row inserts (SQLite writes 64 rows a
-/// statement, then the rest in statements of 32, 16, … rows) come back
-/// exactly as sent: every value to
-/// the last bit, its unit and characteristic, and the client id and device
-/// time given with some of them (absent ones stay absent).
+/// statement, then the rest in statements of 32, 16, … rows) are answered
+/// in the order sent and come back exactly as sent: every value to the
+/// last bit, its unit and characteristic, and the client id and device
+/// time given with some of them (absent ones stay absent; a reading sent
+/// without an id is answered under one derived from its row, which finds
+/// it).
 pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let s = scenario(&app, 200).await;
@@ -279,7 +281,24 @@ pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend
             [flux, power]
         })
         .collect();
-    common::record_readings(&app, s.batch_id, sent.clone()).await;
+    let answer = common::record_readings(&app, s.batch_id, sent.clone()).await;
+    let answered = answer["measurements"].as_array().expect("measurements");
+    assert_eq!(answered.len(), sent.len());
+    for (reading, answered) in sent.iter().zip(answered) {
+        assert_eq!(
+            (
+                &answered["unit"],
+                &answered["characteristic"],
+                &answered["value"]
+            ),
+            (
+                &reading["unit"],
+                &reading["characteristic"],
+                &reading["value"]
+            ),
+            "answered in the order sent"
+        );
+    }
     let (_, page) = app
         .get(&format!(
             "/api/v1/batches/{}/measurements?per_page=200",
@@ -302,10 +321,12 @@ pub async fn every_reading_of_a_large_request_is_stored_as_sent(backend: Backend
         );
         match reading.get("id") {
             Some(id) => assert_eq!(&found["id"], id, "{found}"),
-            None => assert!(
-                found["id"].as_str().is_some_and(|id| id.len() == 36),
-                "{found}"
-            ),
+            None => {
+                let id: uuid::Uuid = found["id"].as_str().unwrap().parse().expect("a UUID");
+                assert_eq!(id.get_version_num(), 8, "{found}");
+                let (status, by_id) = app.get(&format!("/api/v1/measurements/{id}")).await;
+                assert_eq!((status, &by_id), (StatusCode::OK, found), "{found}");
+            }
         }
         match reading.get("taken_at") {
             Some(at) => assert_eq!(

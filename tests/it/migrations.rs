@@ -200,4 +200,17 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
         "a second correction of a reading is refused: {second_correction:?}"
     );
     assert_eq!(readings(&mut conn), before, "nothing refused was stored");
+
+    // Down and up again, a reading sent without an id keeps its derived id
+    // as text, and is still found by it.
+    let kept = count(
+        &mut conn,
+        "SELECT MIN(id) AS n FROM measurements WHERE uuid LIKE '6c6f7463-686b-8000-%'",
+    );
+    let derived = lotcheck::store::reading_ids::derived_uuid(kept).to_string();
+    let mut conn = lotcheck::store::DbConnection::Sqlite(conn);
+    let found = lotcheck::store::measurements::find_by_uuids(&mut conn, &[derived.clone()])
+        .expect("lookup by id");
+    let found: Vec<(i64, &str)> = found.iter().map(|(m, _)| (m.id, m.uuid.as_str())).collect();
+    assert_eq!(found, [(kept, derived.as_str())]);
 }

@@ -3,6 +3,7 @@
 //! the old reading stays as it was.
 
 use super::checks::{chromaticity_problems, context, value_problem, Context, Units};
+use super::recording::reserved_id_problem;
 use super::views::{find_visible, single, views, Measurement};
 use super::Readings;
 use crate::domain::access::Visibility;
@@ -161,6 +162,9 @@ fn check_correction(
     let taken_at = device_time(request.taken_at)
         .map_err(|message| problems.add("taken_at", message))
         .unwrap_or_default();
+    if let Some(message) = request.id.and_then(reserved_id_problem) {
+        problems.add("id", message);
+    }
     let ctx = context(conn, old.batch_id, limits, Units::Only(&[old.unit]))?;
     let characteristic = &ctx.template[code];
     if characteristic.derived {

@@ -12,7 +12,7 @@ use crate::service::colour::store_derived_from;
 use crate::service::device_time;
 use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, CodedMeasurement, NewMeasurement, ReadingValue};
-use crate::store::{now, DbConnection};
+use crate::store::{now, reading_ids, DbConnection};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
@@ -239,7 +239,9 @@ fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
         if let Err(message) = device_time(item.taken_at) {
             problems.add(format!("measurements[{i}].taken_at"), message);
         }
-        if item.id.is_some_and(|id| !seen_ids.insert(id)) {
+        if let Some(message) = item.id.and_then(reserved_id_problem) {
+            problems.add(format!("measurements[{i}].id"), message);
+        } else if item.id.is_some_and(|id| !seen_ids.insert(id)) {
             problems.add(
                 format!("measurements[{i}].id"),
                 Message::new("err-id-twice"),
@@ -255,6 +257,14 @@ fn item_problems(ctx: &Context, items: &[MeasurementInput]) -> CappedProblems {
         }
     }
     problems
+}
+
+/// A client may not take an id of the form the server derives for
+/// readings stored without one ([`reading_ids`]): it could later name one
+/// of them too.
+pub(super) fn reserved_id_problem(id: Uuid) -> Option<Message> {
+    reading_ids::is_derived(&id)
+        .then(|| Message::new("err-id-form-reserved").arg("id", id.to_string()))
 }
 
 /// Problems found with the values of the request's readings, by position.

@@ -117,7 +117,7 @@ pub(super) fn views_knowing(
         .collect()
 }
 
-/// A stored reading by client id, if the caller may see its batch.
+/// A stored reading by its public id, if the caller may see its batch.
 pub(super) fn find_visible(
     conn: &mut DbConnection,
     id: Uuid,
