@@ -209,8 +209,9 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
     );
     let derived = lotcheck::store::reading_ids::derived_uuid(kept).to_string();
     let mut conn = lotcheck::store::DbConnection::Sqlite(conn);
-    let found = lotcheck::store::measurements::find_by_uuids(&mut conn, &[derived.clone()])
-        .expect("lookup by id");
+    let found =
+        lotcheck::store::measurements::find_by_uuids(&mut conn, std::slice::from_ref(&derived))
+            .expect("lookup by id");
     let found: Vec<(i64, &str)> = found.iter().map(|(m, _)| (m.id, m.uuid.as_str())).collect();
     assert_eq!(found, [(kept, derived.as_str())]);
 }
