@@ -86,11 +86,11 @@ pub(super) struct Recorded<S> {
 /// `is_retry(i, stored)` tells whether the record stored under item `i`'s
 /// id has that item's content; `new_row(i, uuid)` makes the record of an
 /// item not stored yet (`uuid`: its client id, if it has one), or answers
-/// the conflict when its place is taken
-/// (items are handled in request order, so the first conflict is the one
-/// answered). `raced` is the conflict when another request stores the same
-/// records at the same moment. `list` names the items in problem fields,
-/// e.g. `measurements[3].id`.
+/// the conflict when its place is taken (items are handled in request
+/// order, so the first conflict is the one answered). `raced` is the
+/// conflict when another request stores the same records at the same
+/// moment. `list` names the items in problem fields, e.g.
+/// `measurements[3].id`.
 pub(super) fn record_all<K: ClientRecord>(
     conn: &mut DbConnection,
     list: &str,
@@ -121,20 +121,18 @@ pub(super) fn record_all<K: ClientRecord>(
             }
         }
     }
-    let mut inserted = K::insert(conn, new_rows)
-        .on_unique_violation(raced)?
-        .into_iter();
-    let mut next_new = new.iter().peekable();
+    // Answered in the order given: the records stored at the positions in
+    // `new`, in request order.
+    let inserted = K::insert(conn, new_rows).on_unique_violation(raced)?;
+    let mut inserted_at: HashMap<usize, K::Stored> = new.iter().copied().zip(inserted).collect();
     let rows = uuids
         .iter()
         .enumerate()
         .map(|(i, uuid)| {
-            let row = if next_new.next_if_eq(&&i).is_some() {
-                inserted.next()
-            } else {
-                uuid.as_ref().and_then(|uuid| stored.remove(uuid))
-            };
-            row.or_internal("every record asked for is stored")
+            inserted_at
+                .remove(&i)
+                .or_else(|| uuid.as_ref().and_then(|uuid| stored.remove(uuid)))
+                .or_internal("every record asked for is stored")
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Recorded { rows, new })

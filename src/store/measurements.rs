@@ -273,35 +273,36 @@ pub fn insert_measurements(
                     .values(chunk)
                     .returning(MeasurementRow::as_returning())
                     .get_results(c)?;
-                let key = |batch_id, unit, characteristic_id, supersedes| {
-                    (batch_id, unit, characteristic_id, supersedes)
-                };
-                let mut by_key: std::collections::HashMap<_, MeasurementRow> = answered
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            key(r.batch_id, r.unit, r.characteristic_id, r.supersedes),
-                            r,
-                        )
-                    })
-                    .collect();
-                for row in chunk {
-                    let given = key(
-                        row.batch_id,
-                        row.unit,
-                        row.characteristic_id,
-                        row.supersedes,
-                    );
-                    stored.push(by_key.remove(&given).ok_or_else(|| {
-                        diesel::result::Error::DeserializationError(
-                            "every reading inserted is answered".into(),
-                        )
-                    })?);
-                }
+                stored.extend(in_order_given(chunk, answered)?);
             }
         }
     }
     Ok(stored)
+}
+
+/// The rows an insert answered, put in the order of the rows given by
+/// what no two readings of a batch share (its version: unit,
+/// characteristic and the reading it corrects).
+fn in_order_given(
+    given: &[NewMeasurement],
+    answered: Vec<MeasurementRow>,
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut by_version: std::collections::HashMap<_, MeasurementRow> = answered
+        .into_iter()
+        .map(|r| ((r.batch_id, r.unit, r.characteristic_id, r.supersedes), r))
+        .collect();
+    given
+        .iter()
+        .map(|r| {
+            by_version
+                .remove(&(r.batch_id, r.unit, r.characteristic_id, r.supersedes))
+                .ok_or_else(|| {
+                    diesel::result::Error::DeserializationError(
+                        "every reading inserted is answered".into(),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Readings answered under any of the given ids: as stored (clients' ids,
