@@ -137,6 +137,16 @@ async fn imported_ids_answer_as_client_ids_do(
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
         assert_eq!(error_fields(&refused), ["measurements[1].id"], "{refused}");
     }
+    // Nor may a correction take one.
+    let current = correction["id"].as_str().unwrap();
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/measurements/{current}/corrections"),
+            &json!({"id": unused, "value": 812.0, "reason": "re-measured"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(error_fields(&refused), ["id"], "{refused}");
 }
 
 /// Every reading of a file comes back as the file wrote it, to the last bit,
