@@ -547,7 +547,9 @@ pub fn store_derived(
 ///
 /// For an import's readings: an import never repeats a unit's reading of a
 /// characteristic, so a unit with its x and y in `new` has no other version
-/// of either, hence no other pair and no colour stored yet.
+/// of either, hence no other pair and no colour stored yet. A file is
+/// stored while it is checked: a point that is not a colour is passed over
+/// here, and the check of the whole file refuses it.
 pub fn store_derived_of_new(
     conn: &mut DbConnection,
     chromaticity: &Chromaticity,
@@ -556,15 +558,13 @@ pub fn store_derived_of_new(
 ) -> AppResult<Vec<i64>> {
     let pairs = chromaticity.pairs(new);
     chromaticity.derive_all(pairs.values().map(|pair| pair.point));
-    let rows = pairs
+    let rows: Vec<_> = pairs
         .iter()
-        .map(|(&unit, &pair)| match chromaticity.derivation(pair.point) {
-            Ok(derived) => Ok(colour_row(batch_id, unit, pair, derived)),
-            Err(_) => Err(AppError::internal(format!(
-                "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
-            ))),
+        .filter_map(|(&unit, &pair)| {
+            let derived = chromaticity.derivation(pair.point).ok()?;
+            Some(colour_row(batch_id, unit, pair, derived))
         })
-        .collect::<AppResult<Vec<_>>>()?;
+        .collect();
     colours::insert(conn, &rows)?;
     let one_coordinate: BTreeSet<i64> = new
         .iter()

@@ -27,6 +27,22 @@ pub fn insert_import(conn: &mut DbConnection, row: &ImportRow) -> QueryResult<i6
         .get_result(c))
 }
 
+/// Sets an import's counts: its record is stored before its readings,
+/// which refer to it, and its counts are known once they are.
+pub fn set_import_counts(
+    conn: &mut DbConnection,
+    id: i64,
+    rows_read: i64,
+    readings: i64,
+) -> QueryResult<usize> {
+    diesel::update(imports::table.find(id))
+        .set((
+            imports::rows_read.eq(rows_read),
+            imports::readings.eq(readings),
+        ))
+        .execute(conn)
+}
+
 pub fn find_import_by_hash(
     conn: &mut DbConnection,
     batch_id: i64,

@@ -463,6 +463,69 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
     app.stop().await;
 }
 
+/// A file is checked while what it has passed is stored, in one
+/// transaction: a problem found only after many chunks of it were stored
+/// (a bad cell in its last row, or its last unit's point, which is checked
+/// once every cell is known) leaves no reading, colour or import behind,
+/// and the file put right then imports whole.
+pub async fn a_file_refused_after_chunks_of_it_were_stored_leaves_nothing(backend: Backend) {
+    use lotcheck::service::imports::READINGS_PER_CHUNK;
+    let app = TestApp::spawn(backend).await;
+    // Nine chunks of three readings a row: the check runs at most four
+    // chunks ahead of the store, so several are stored before the last row.
+    let units = READINGS_PER_CHUNK as i64 * 3;
+    let batch_id = fully_drawn_colour_batch(&app, "A60-27R", units).await;
+    let file = |last_row: &str| {
+        let mut csv = String::from("unit,flux,x,y\n");
+        for unit in 1..units {
+            let p = unit_point(unit);
+            csv += &format!("{unit},800,{},{}\n", p.x, p.y);
+        }
+        csv + last_row
+    };
+    let p = unit_point(units);
+    let cases = [
+        (
+            format!("{units},bright,{},{}\n", p.x, p.y),
+            format!("rows[{}].flux", units + 1),
+        ),
+        (
+            format!("{units},800,0.05,0.9\n"),
+            format!("rows[{}]", units + 1),
+        ),
+    ];
+    for (last_row, field) in cases {
+        let (status, problem) =
+            common::upload_csv(&app, batch_id, file(&last_row).into_bytes(), &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(error_fields(&problem), [field.as_str()], "{problem}");
+        let (_, readings) = app
+            .get(&format!("/api/v1/batches/{batch_id}/measurements"))
+            .await;
+        assert_eq!(readings["total"], 0, "{last_row}");
+        let (_, imports) = app
+            .get(&format!("/api/v1/batches/{batch_id}/imports"))
+            .await;
+        assert_eq!(imports, json!([]), "{last_row}");
+        let colours = app
+            .db
+            .read_blocking(move |c| Ok(lotcheck::store::colours::of_batch(c, batch_id)?))
+            .unwrap();
+        assert!(colours.is_empty(), "{last_row}: {} colours", colours.len());
+    }
+    let right = format!("{units},800,{},{}\n", p.x, p.y);
+    let (status, outcome) =
+        common::upload_csv(&app, batch_id, file(&right).into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{outcome}");
+    assert_eq!(outcome["import"]["rows"], units);
+    assert_eq!(outcome["import"]["readings"], units * 3);
+    assert_eq!(
+        colours_of_their_own_pairs(&app, batch_id).len(),
+        units as usize
+    );
+    app.stop().await;
+}
+
 /// The batch's stored colours, by unit, each checked to be the colour of
 /// its unit's point ([`unit_point`]) and to name that unit's own x and y
 /// readings, with the values the point gave them (the ids of readings

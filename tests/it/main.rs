@@ -102,6 +102,7 @@ fn main() -> std::process::ExitCode {
         each_backend colour_characteristics::colours_are_stored_with_their_readings_and_read_from_there;
         each_backend colour_characteristics::a_pair_completed_between_check_and_store_is_checked_again;
         each_backend colour_characteristics::an_imported_file_s_colours_are_those_of_its_own_pairs;
+        each_backend colour_characteristics::a_file_refused_after_chunks_of_it_were_stored_leaves_nothing;
         each_backend colour_characteristics::a_request_s_colours_are_those_of_its_own_pairs;
         each_backend control_charts::xbar_r_limits_match_the_published_example_and_a_shift_raises_alerts;
         each_backend corrections::a_correction_keeps_the_old_value_and_the_audit_log_complete;

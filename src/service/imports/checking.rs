@@ -1,78 +1,138 @@
-//! The first pass over a file: every cell checked as a recorded reading
-//! would be, and against the batch's stored readings and the file's own,
-//! before anything is stored.
+//! The check of a file's cells: every cell checked as a recorded reading
+//! would be, and against the batch's stored readings and the file's own.
+//!
+//! The check runs on a thread of its own while the caller stores what it
+//! has passed ([`super::storing`]), so that reading and checking the file
+//! (a third of an import's time on one thread) overlaps with writing it.
+//! It hands over the checked readings in chunks, with their units' colours
+//! already derived, for as long as it has found no problem. A file with a
+//! problem is refused whole all the same: the caller's transaction, which
+//! holds the chunks stored before the problem was found, is rolled back.
 
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
+use super::READINGS_PER_CHUNK;
 use crate::domain::message::Message;
-use crate::error::AppResult;
-use crate::service::measurements::{check_reading, chromaticity_problems, CappedProblems, Context};
-use crate::store::measurements::existing_readings;
+use crate::error::{AppError, AppResult};
+use crate::service::colour::Chromaticity;
+use crate::service::measurements::{
+    check_reading, chromaticity_problems, chromaticity_problems_beside, CappedProblems, Context,
+};
+use crate::store::imported::{ImportedReading, StoredReading};
 use crate::store::DbConnection;
 use foldhash::HashSet;
 use foldhash::HashSetExt;
 use std::io::{Read, Seek};
+use std::sync::mpsc::SyncSender;
 
 /// What a file that passed the checks holds.
 pub(super) struct Counts {
     /// Data rows.
     pub rows: i64,
-    /// Non-empty mapped cells: the readings to store.
+    /// Non-empty mapped cells: the readings stored.
     pub readings: i64,
 }
 
-/// Checks every cell of the file; answers its counts or all its problems.
-pub(super) fn check_file(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    file: &mut (impl Read + Seek),
-    layout: &Layout,
-) -> AppResult<Counts> {
-    let mut cells = CellCheck {
-        ctx,
-        layout,
-        stored: existing_readings(conn, ctx.batch_id)?.into_iter().collect(),
-        seen: HashSet::new(),
-        colour_cells: Vec::new(),
-        problems: CappedProblems::default(),
-        readings: 0,
-    };
-    let rows = scan(file, layout, |found| {
-        cells.take(found);
-        Ok(())
-    })?;
-    let CellCheck {
-        colour_cells,
-        mut problems,
-        readings,
-        ..
-    } = cells;
-    for (line, message) in chromaticity_problems(conn, ctx, &colour_cells)? {
-        problems.add(format!("rows[{line}]"), Message::at_line(line, message));
-    }
-    if rows == 0 && problems.is_empty() {
-        problems.add("file", Message::new("err-file-no-rows"));
-    }
-    problems.into_result("file")?;
-    Ok(Counts { rows, readings })
+/// What the walk over a file found; [`finish`] adds the checks that need
+/// every cell.
+pub(super) struct Walked {
+    rows: i64,
+    readings: i64,
+    /// (line, unit, characteristic id, value) of colour cells, checked
+    /// together once every cell is known.
+    colour_cells: Vec<(usize, i64, i64, f64)>,
+    problems: CappedProblems,
 }
 
-/// The state of the first pass.
-struct CellCheck<'a> {
+/// The state of the check of one file.
+pub(super) struct CellCheck<'a> {
     ctx: &'a Context,
     layout: &'a Layout,
     /// (unit, characteristic id) of the readings the batch already has.
     stored: HashSet<(i64, i64)>,
     /// The same, of the file's cells so far.
     seen: HashSet<(i64, i64)>,
-    /// (line, unit, characteristic id, value) of colour cells, checked
-    /// together once every cell is known.
+    /// Colour cells of the chunk, checked with it.
+    chunk_colour_cells: Vec<(usize, i64, i64, f64)>,
+    /// Colour cells whose unit's other coordinate was not in their chunk,
+    /// checked once every cell is known.
     colour_cells: Vec<(usize, i64, i64, f64)>,
     problems: CappedProblems,
     readings: i64,
+    /// Checked readings not handed over yet.
+    chunk: Vec<ImportedReading>,
 }
 
-impl CellCheck<'_> {
+impl<'a> CellCheck<'a> {
+    /// A check against the batch's readings `stored`: (unit,
+    /// characteristic id) of each.
+    pub fn new(ctx: &'a Context, layout: &'a Layout, stored: HashSet<(i64, i64)>) -> Self {
+        Self {
+            ctx,
+            layout,
+            stored,
+            seen: HashSet::new(),
+            chunk_colour_cells: Vec::new(),
+            colour_cells: Vec::new(),
+            problems: CappedProblems::default(),
+            readings: 0,
+            chunk: Vec::with_capacity(READINGS_PER_CHUNK),
+        }
+    }
+
+    /// Checks every cell of the file, handing `to_store` the checked
+    /// readings a chunk at a time until a problem is found.
+    pub fn run(
+        mut self,
+        file: &mut (impl Read + Seek),
+        to_store: SyncSender<Vec<ImportedReading>>,
+    ) -> AppResult<Walked> {
+        let layout = self.layout;
+        let rows = scan(file, layout, |found| {
+            self.take(found);
+            if self.chunk.len() == READINGS_PER_CHUNK {
+                self.end_chunk(&to_store)?;
+            }
+            Ok(())
+        })?;
+        self.end_chunk(&to_store)?;
+        Ok(Walked {
+            rows,
+            readings: self.readings,
+            colour_cells: self.colour_cells,
+            problems: self.problems,
+        })
+    }
+
+    /// Checks the colours of the chunk's units and hands the chunk over to
+    /// be stored, unless the file has a problem: then nothing of it is kept.
+    fn end_chunk(&mut self, to_store: &SyncSender<Vec<ImportedReading>>) -> AppResult<()> {
+        self.check_chunk_colours();
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(READINGS_PER_CHUNK));
+        if !self.problems.is_empty() || chunk.is_empty() {
+            return Ok(());
+        }
+        to_store
+            .send(chunk)
+            .map_err(|_| AppError::internal("the store of an import stopped before its check"))
+    }
+
+    /// Derives the points of the units with both coordinates in the chunk
+    /// (the costly part of storing their colours, done here beside the
+    /// store) and checks each is a colour; keeps the other colour cells
+    /// for [`finish`].
+    fn check_chunk_colours(&mut self) {
+        let cells = std::mem::take(&mut self.chunk_colour_cells);
+        let Some(chromaticity) = &self.ctx.chromaticity else {
+            return;
+        };
+        let (whole, partial) = partition_by_point(chromaticity, cells);
+        let no_stored: &[StoredReading] = &[];
+        let problems = chromaticity_problems_beside(self.ctx, no_stored, &whole);
+        add_colour_problems(&mut self.problems, problems);
+        self.colour_cells.extend(partial);
+    }
+
     fn take(&mut self, found: Scanned) {
         let (line, unit, code, value) = match found {
             Scanned::Problem(field, message) => return self.problems.add(field, message),
@@ -123,10 +183,81 @@ impl CellCheck<'_> {
             );
         } else {
             self.readings += 1;
+            self.chunk.push(ImportedReading {
+                unit,
+                characteristic_id: characteristic.id,
+                value,
+            });
             if characteristic.quantity.is_some() {
-                self.colour_cells
+                self.chunk_colour_cells
                     .push((line as usize, unit, characteristic.id, value));
             }
         }
+    }
+}
+
+/// Ends the check of a walked file with what needs all its cells (the
+/// colour of each unit); answers its counts, or all its problems.
+pub(super) fn finish(conn: &mut DbConnection, ctx: &Context, walked: Walked) -> AppResult<Counts> {
+    let Walked {
+        rows,
+        readings,
+        colour_cells,
+        mut problems,
+    } = walked;
+    let colour_problems = colour_problems(conn, ctx, colour_cells)?;
+    add_colour_problems(&mut problems, colour_problems);
+    if rows == 0 && problems.is_empty() {
+        problems.add("file", Message::new("err-file-no-rows"));
+    }
+    problems.into_result("file")?;
+    Ok(Counts { rows, readings })
+}
+
+/// The colour cells whose unit's point is not a colour, among `cells`
+/// whose unit's other coordinate was not in their chunk.
+///
+/// A unit with both its coordinates in the file has no stored one (the
+/// file would be refused for repeating it): its point is the file's alone.
+/// Only the units with one coordinate in the file have the other read
+/// from the batch, which, during an import, holds the file's readings
+/// stored so far too (the same values the check puts on top).
+fn colour_problems(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    cells: Vec<(usize, i64, i64, f64)>,
+) -> AppResult<Vec<(usize, Message)>> {
+    let Some(chromaticity) = &ctx.chromaticity else {
+        return Ok(Vec::new());
+    };
+    let (whole, partly_stored) = partition_by_point(chromaticity, cells);
+    let no_stored: &[StoredReading] = &[];
+    let mut problems = chromaticity_problems_beside(ctx, no_stored, &whole);
+    problems.extend(chromaticity_problems(conn, ctx, &partly_stored)?);
+    Ok(problems)
+}
+
+/// Colour cells (line, unit, characteristic id, value) parted into those
+/// whose unit has both coordinates among them and the others.
+fn partition_by_point(
+    chromaticity: &Chromaticity,
+    cells: Vec<(usize, i64, i64, f64)>,
+) -> ColourCellsParted {
+    let points = chromaticity.points(cells.iter().map(|&(_, unit, id, value)| (unit, id, value)));
+    cells
+        .into_iter()
+        .partition(|(_, unit, _, _)| points.contains_key(unit))
+}
+
+type ColourCellsParted = (Vec<(usize, i64, i64, f64)>, Vec<(usize, i64, i64, f64)>);
+
+/// Adds colour problems (line, reason) in line order. A line is one unit,
+/// and its x and y cells are refused for one point: the reason is told
+/// once.
+fn add_colour_problems(problems: &mut CappedProblems, mut found: Vec<(usize, Message)>) {
+    found.sort_by_key(|(line, _)| *line);
+    found.dedup_by_key(|(line, _)| *line);
+    for (line, message) in found {
+        problems.add(format!("rows[{line}]"), Message::at_line(line, message));
     }
 }

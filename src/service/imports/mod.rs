@@ -1,11 +1,12 @@
 //! Importing an instrument's CSV export into a batch: one row per unit, one
 //! column per characteristic.
 //!
-//! The file is read twice, streaming with the `csv` crate: the first pass
-//! checks every row and counts, the second stores the readings in chunks, in
-//! the one transaction of the request, so a file imports whole or not at
-//! all. Memory grows with the batch's sample, never with the file: a record
-//! (a line) longer than [`MAX_RECORD_BYTES`] is refused before it is held
+//! The file is read once, streaming with the `csv` crate, on a thread that
+//! checks every cell while the request's thread stores the cells checked
+//! so far in chunks, in the one transaction of the request. A file with a
+//! problem anywhere is refused whole: the transaction is rolled back, so a
+//! file imports whole or not at all. Memory grows with the batch's sample,
+//! never with the file: a record (a line) longer than [`MAX_RECORD_BYTES`] is refused before it is held
 //! whole, and a problem quotes at most the start of a cell or header, at
 //! most 100 of them listed. A file already imported into the batch (same
 //! SHA-256) is recognised and stored once.
@@ -29,7 +30,6 @@ use crate::domain::digest::hex;
 use crate::error::{AppResult, OrInternal};
 use crate::store::imports::{self as store, ImportRow};
 use crate::store::{now, DbConnection};
-use checking::check_file;
 use chrono::{DateTime, Utc};
 pub use layout::MAX_RECORD_BYTES;
 use layout::{layout, Layout};
@@ -37,11 +37,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
-use storing::{insert_import, save_mapping, store_readings, Upload};
+use storing::{check_and_store, insert_import, save_mapping, Upload};
 use utoipa::ToSchema;
 
-/// Readings stored together, with the colours of their units: memory stays
-/// flat whatever the file's length.
+/// Readings the check hands to the store at a time: memory stays flat
+/// whatever the file's length (but for its chromaticity readings, a pair
+/// per unit of the sample, kept to store the units' colours at the end).
 pub const READINGS_PER_CHUNK: usize = 2_000;
 
 /// How to read a file: which column holds the unit number and which
@@ -114,7 +115,7 @@ pub struct CsvFile<'a, F: Read + Seek> {
 }
 
 /// Imports a CSV file into a batch (see the module documentation).
-pub fn import_csv<F: Read + Seek>(
+pub fn import_csv<F: Read + Seek + Send>(
     conn: &mut DbConnection,
     actor: &Actor,
     batch_id: i64,
@@ -138,7 +139,6 @@ pub fn import_csv<F: Read + Seek>(
     if let Some(earlier) = store::find_import_by_hash(conn, batch_id, sha256)? {
         return Ok(outcome(true, earlier, layout));
     }
-    let counts = check_file(conn, &ctx, file, &layout)?;
     let upload = Upload {
         actor,
         ctx: &ctx,
@@ -147,8 +147,9 @@ pub fn import_csv<F: Read + Seek>(
         options: &options,
         imported_at: now(),
     };
-    let import_id = insert_import(conn, &upload, &counts)?;
-    store_readings(conn, &upload, file, &layout, import_id)?;
+    let import_id = insert_import(conn, &upload)?;
+    let counts = check_and_store(conn, &upload, file, &layout, import_id)?;
+    store::set_import_counts(conn, import_id, counts.rows, counts.readings)?;
     save_mapping(conn, &upload, &layout)?;
     audit::record(
         conn,

@@ -1,10 +1,10 @@
-//! The second pass over a checked file: the import's record, the readings
-//! in chunks under its id, and the column mapping saved for the instrument.
+//! Storing a file as it is checked: the import's record, the readings in
+//! chunks under its id as the check ([`super::checking`]) hands them
+//! over, and the column mapping saved for the instrument.
 
-use super::checking::Counts;
+use super::checking::{finish, CellCheck, Counts};
 use super::layout::Layout;
-use super::scan::{scan, Scanned};
-use super::{ImportOptions, READINGS_PER_CHUNK};
+use super::ImportOptions;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
@@ -12,9 +12,16 @@ use crate::service::colour::{store_derived, store_derived_of_new};
 use crate::service::measurements::Context;
 use crate::store::imported::{self, ImportShared, ImportedReading};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
+use crate::store::measurements::existing_readings;
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
+use std::collections::BTreeSet;
 use std::io::{Read, Seek};
+use std::sync::mpsc;
+
+/// Checked chunks waiting to be stored, at most: the check runs ahead of
+/// the store by no more, so memory stays flat.
+const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// One file being imported: by whom, into which batch, and when.
 pub(super) struct Upload<'a> {
@@ -26,13 +33,10 @@ pub(super) struct Upload<'a> {
     pub imported_at: NaiveDateTime,
 }
 
-/// Records the import; a second request importing the same file into the
-/// batch at the same moment meets the unique index and is refused.
-pub(super) fn insert_import(
-    conn: &mut DbConnection,
-    upload: &Upload,
-    counts: &Counts,
-) -> AppResult<i64> {
+/// Records the import, its counts still zero; a second request importing
+/// the same file into the batch at the same moment meets the unique index
+/// and is refused.
+pub(super) fn insert_import(conn: &mut DbConnection, upload: &Upload) -> AppResult<i64> {
     store::insert_import(
         conn,
         &ImportRow {
@@ -41,8 +45,8 @@ pub(super) fn insert_import(
             sha256: upload.sha256.to_string(),
             filename: upload.filename.to_string(),
             instrument: upload.options.instrument.clone(),
-            rows_read: counts.rows,
-            readings: counts.readings,
+            rows_read: 0,
+            readings: 0,
             imported_by: upload.actor.user_id,
             imported_at: upload.imported_at,
         },
@@ -55,57 +59,70 @@ pub(super) fn insert_import(
     })
 }
 
-/// Stores every reading of the file, in chunks, under the import's id.
-pub(super) fn store_readings(
+/// Checks the file on a thread of its own while storing, under the
+/// import's id, the readings it has passed and their units' colours.
+/// Answers the file's counts, or its problems (what was stored is then the
+/// caller's to roll back).
+pub(super) fn check_and_store(
     conn: &mut DbConnection,
     upload: &Upload,
-    file: &mut (impl Read + Seek),
+    file: &mut (impl Read + Seek + Send),
     layout: &Layout,
     import_id: i64,
-) -> AppResult<()> {
+) -> AppResult<Counts> {
+    let stored = existing_readings(conn, upload.ctx.batch_id)?;
+    let check = CellCheck::new(upload.ctx, layout, stored.into_iter().collect());
+    let (walked, partly_stored) = std::thread::scope(|scope| {
+        let (to_store, checked) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+        let checker = scope.spawn(move || check.run(file, to_store));
+        let stored = store_chunks(conn, upload, import_id, checked);
+        let walked = checker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A store that failed stopped the check: its error is the one.
+        let stored = stored?;
+        AppResult::Ok((walked?, stored))
+    })?;
+    let counts = finish(conn, upload.ctx, walked)?;
+    if let Some(chromaticity) = &upload.ctx.chromaticity {
+        let units: Vec<i64> = partly_stored.into_iter().collect();
+        store_derived(conn, chromaticity, upload.ctx.batch_id, &units)?;
+    }
+    Ok(counts)
+}
+
+/// Stores each chunk the check hands over until it is done, with the
+/// colours of the units whose x and y are both in the chunk; answers the
+/// units with one coordinate in a chunk, whose colour needs the other
+/// from the batch (a unit cut by a chunk's edge, or with a coordinate
+/// stored before the file). On an error it stops, and the check with it
+/// (its next chunk finds no one to take it).
+fn store_chunks(
+    conn: &mut DbConnection,
+    upload: &Upload,
+    import_id: i64,
+    checked: mpsc::Receiver<Vec<ImportedReading>>,
+) -> AppResult<BTreeSet<i64>> {
+    let ctx = upload.ctx;
     let shared = ImportShared {
-        batch_id: upload.ctx.batch_id,
+        batch_id: ctx.batch_id,
         recorded_at: upload.imported_at,
         recorded_by: upload.actor.user_id,
         import_id,
     };
-    let mut chunk = Vec::with_capacity(READINGS_PER_CHUNK);
-    scan(file, layout, |found| {
-        if let Scanned::Cell {
-            unit, code, value, ..
-        } = found
-        {
-            chunk.push(ImportedReading {
-                unit,
-                characteristic_id: upload.ctx.template[code].id,
-                value,
-            });
-            if chunk.len() == READINGS_PER_CHUNK {
-                store_chunk(conn, upload.ctx, &shared, &chunk)?;
-                chunk.clear();
-            }
+    let mut partly_stored = BTreeSet::new();
+    for chunk in checked {
+        let stored = imported::insert(conn, &shared, &chunk)?;
+        if let Some(chromaticity) = &ctx.chromaticity {
+            partly_stored.extend(store_derived_of_new(
+                conn,
+                chromaticity,
+                ctx.batch_id,
+                &stored,
+            )?);
         }
-        Ok(())
-    })?;
-    store_chunk(conn, upload.ctx, &shared, &chunk)
-}
-
-/// Stores a chunk of readings and the colours of the units whose
-/// chromaticity it completes or changes.
-fn store_chunk(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    shared: &ImportShared,
-    chunk: &[ImportedReading],
-) -> AppResult<()> {
-    let stored = imported::insert(conn, shared, chunk)?;
-    if let Some(chromaticity) = &ctx.chromaticity {
-        // Units whose x and y are both in the chunk, from what the insert
-        // answered; a unit cut by the chunk's edge, from its stored readings.
-        let cut = store_derived_of_new(conn, chromaticity, ctx.batch_id, &stored)?;
-        store_derived(conn, chromaticity, ctx.batch_id, &cut)?;
     }
-    Ok(())
+    Ok(partly_stored)
 }
 
 /// A mapping given with an instrument is saved for it and the product.
