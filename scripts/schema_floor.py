@@ -3,9 +3,10 @@
 ../shared/perf/raw_insert: the floor under `lotcheck import`.
 
 raw_insert stores a reading as (batch, unit, characteristic name, value) in
-a table with no index. lotcheck stores one with who recorded it and when,
-under its import (without a client id: an imported reading is answered
-under one derived from its row id), with foreign keys checked, the B-tree
+a table with no index. lotcheck stores one with who recorded it, under its
+import (without a client id: an imported reading is answered under one
+derived from its row id; and without a receipt time: it has its import's),
+with foreign keys checked, the B-tree
 that recording and reading need (`measurements_version`), and one row of
 derived colour per unit. This script fills both with the
 same readings, by the same loop (Python's sqlite3, one transaction, one
@@ -73,12 +74,12 @@ def fill_lotcheck(path, batch_id, rows):
     for unit, vs in rows:
         base = first + len(values)
         for i, v in enumerate(vs):
-            values.append((batch_id, unit, ids[CODES[i]], v, RECORDED_AT, user, import_id))
+            values.append((batch_id, unit, ids[CODES[i]], v, user, import_id))
         colours.append((batch_id, unit, base + 2, base + 3, 2725.0, 0.001, 1.5))
     t = time.monotonic()
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO measurements (batch_id, unit, characteristic_id, value, "
-                     "recorded_at, recorded_by, import_id) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                     "recorded_by, import_id) VALUES (?, ?, ?, ?, ?, ?)", values)
     conn.executemany("INSERT INTO derived_colours (batch_id, unit, x_measurement_id, y_measurement_id, "
                      "cct_k, duv, macadam_steps) VALUES (?, ?, ?, ?, ?, ?, ?)", colours)
     conn.execute("COMMIT")

@@ -293,11 +293,14 @@ impl Chromaticity {
         // (row id, value) of the unit's x and of its y, as found.
         type Coordinate = Option<(i64, f64)>;
         let mut partial: BTreeMap<i64, (Coordinate, Coordinate)> = BTreeMap::new();
-        for row in rows {
+        for row in rows
+            .iter()
+            .filter(|r| self.is_chromaticity(r.characteristic_id()))
+        {
             let entry = partial.entry(row.unit()).or_default();
             if row.characteristic_id() == self.x_id {
                 entry.0 = Some((row.id(), row.value()));
-            } else if row.characteristic_id() == self.y_id {
+            } else {
                 entry.1 = Some((row.id(), row.value()));
             }
         }
@@ -548,8 +551,9 @@ pub fn store_derived(
 /// For an import's readings: an import never repeats a unit's reading of a
 /// characteristic, so a unit with its x and y in `new` has no other version
 /// of either, hence no other pair and no colour stored yet. A file is
-/// stored while it is checked: a point that is not a colour is passed over
-/// here, and the check of the whole file refuses it.
+/// stored while it is checked, and its check has derived these points: a
+/// point that is not a colour is passed over here, and the check of the
+/// whole file refuses it.
 pub fn store_derived_of_new(
     conn: &mut DbConnection,
     chromaticity: &Chromaticity,
@@ -557,7 +561,6 @@ pub fn store_derived_of_new(
     new: &[impl Version],
 ) -> AppResult<Vec<i64>> {
     let pairs = chromaticity.pairs(new);
-    chromaticity.derive_all(pairs.values().map(|pair| pair.point));
     let rows: Vec<_> = pairs
         .iter()
         .filter_map(|(&unit, &pair)| {

@@ -4,16 +4,17 @@
 //! Every reading of an import has the same batch, receipt time, recorder
 //! and import; only its unit, characteristic and value differ. It has no
 //! client id: it is answered under one derived from its row id
-//! ([`super::reading_ids`]), so its `uuid` is left NULL. A plain multi-row
-//! insert binds all eleven columns of every row (and writes the receipt
-//! time out as text for each), which was a sixth of an import's time.
+//! ([`super::reading_ids`]), so its `uuid` is left NULL; its receipt time
+//! is its import's, read from there ([`super::measurements`]), so
+//! `recorded_at` is left NULL too. A plain multi-row insert binds all
+//! eleven columns of every row, which was a sixth of an import's time.
 //! Here a statement binds the three that differ per row and the shared
-//! four once:
+//! three once:
 //!
 //! ```sql
 //! INSERT INTO measurements (batch_id, unit, characteristic_id, value,
-//!                           recorded_at, recorded_by, import_id)
-//! SELECT ?, column1, column2, column3, ?, ?, ?
+//!                           recorded_by, import_id)
+//! SELECT ?, column1, column2, column3, ?, ?
 //! FROM (VALUES (?, ?, ?), (?, ?, ?), …)
 //! ```
 //!
@@ -35,16 +36,15 @@
 
 use super::inserted_ids::ids_of_inserted;
 use super::{sqlite_insert_in_arrays, DbConnection};
-use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Double, Nullable, Timestamp};
+use diesel::sql_types::{BigInt, Double, Nullable};
 use diesel::{QueryResult, RunQueryDsl};
 
-/// What every reading of one import shares.
+/// What every reading of one import shares (its receipt time is the
+/// import's).
 #[derive(Debug, Clone)]
 pub struct ImportShared {
     pub batch_id: i64,
-    pub recorded_at: NaiveDateTime,
     pub recorded_by: Option<i64>,
     pub import_id: i64,
 }
@@ -133,12 +133,9 @@ impl AnswersRows for diesel::pg::Pg {
 impl<R: AsRows + ?Sized, DB> QueryFragment<DB> for Readings<'_, R>
 where
     DB: diesel::backend::Backend + AnswersRows,
-    DB: diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Double>
-        + diesel::sql_types::HasSqlType<Timestamp>,
+    DB: diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Double>,
     i64: diesel::serialize::ToSql<BigInt, DB>,
     f64: diesel::serialize::ToSql<Double, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
     Option<i64>: diesel::serialize::ToSql<Nullable<BigInt>, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -148,12 +145,10 @@ where
         let shared = self.shared;
         out.push_sql(
             "INSERT INTO measurements (batch_id, unit, characteristic_id, value, \
-             recorded_at, recorded_by, import_id) SELECT ",
+             recorded_by, import_id) SELECT ",
         );
         out.push_bind_param::<BigInt, _>(&shared.batch_id)?;
         out.push_sql(", column1, column2, column3, ");
-        out.push_bind_param::<Timestamp, _>(&shared.recorded_at)?;
-        out.push_sql(", ");
         out.push_bind_param::<Nullable<BigInt>, _>(&shared.recorded_by)?;
         out.push_sql(", ");
         out.push_bind_param::<BigInt, _>(&shared.import_id)?;

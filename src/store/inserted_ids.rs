@@ -5,11 +5,12 @@
 //! table before answering them, and decoding every column of every row
 //! back (times parsed from text) costs more: together two fifths of an
 //! imported file's insert, and half as much again as the insert itself
-//! for a recording request's six readings. The ids are worked out instead. `measurements.id` is
-//! `AUTOINCREMENT`, so each new row's id is one more than the largest the
-//! table ever held (<https://sqlite.org/autoinc.html>), and SQLite holds
-//! the write lock for the whole statement: a statement's rows take
-//! consecutive ids ending at `last_insert_rowid()`, asked right after it.
+//! for a recording request's six readings. The ids are worked out
+//! instead. SQLite gives a new row of `measurements` the id one more than
+//! the largest in the table (<https://sqlite.org/autoinc.html>), readings
+//! are never deleted, and SQLite holds the write lock for the whole
+//! statement: a statement's rows take consecutive ids ending at
+//! `last_insert_rowid()`, asked right after it.
 //! That rests on two more things: no trigger inserts into the table, and
 //! SQLite inserts the rows of a `VALUES` list (or of `SELECT … FROM
 //! (VALUES …)`) in the list's order, which it does (the list is read as a

@@ -8,6 +8,7 @@ use super::schema::{characteristics, measurements};
 use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Timestamp;
 
 /// A reading as stored, with its public id.
 #[derive(Debug, Clone)]
@@ -92,8 +93,15 @@ pub struct ReadingValue {
     pub supersedes: Option<i64>,
 }
 
-/// [`MeasurementRow`] as its columns hold it: `uuid` is NULL for an
-/// imported reading.
+/// A reading's receipt time: its own, or, for an imported reading (stored
+/// without one), its import's. Its import is found by primary key; a
+/// reading with a time of its own does not look.
+const RECEIPT_TIME: &str = "COALESCE(measurements.recorded_at, \
+     (SELECT imports.imported_at FROM imports WHERE imports.id = measurements.import_id))";
+
+/// [`MeasurementRow`] as its columns hold it: `uuid` and `recorded_at` are
+/// NULL for an imported reading, which is answered under its derived id
+/// and its import's time.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = measurements, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct StoredMeasurement {
@@ -105,6 +113,8 @@ pub struct StoredMeasurement {
     value: f64,
     supersedes: Option<i64>,
     reason: Option<String>,
+    #[diesel(select_expression = diesel::dsl::sql::<Timestamp>(RECEIPT_TIME))]
+    #[diesel(select_expression_type = diesel::expression::SqlLiteral<Timestamp>)]
     recorded_at: NaiveDateTime,
     recorded_by: Option<i64>,
     import_id: Option<i64>,

@@ -106,7 +106,7 @@ diesel::table! {
         value -> Double,
         supersedes -> Nullable<BigInt>,
         reason -> Nullable<Text>,
-        recorded_at -> Timestamp,
+        recorded_at -> Nullable<Timestamp>,
         recorded_by -> Nullable<BigInt>,
         import_id -> Nullable<BigInt>,
         taken_at -> Nullable<Timestamp>,

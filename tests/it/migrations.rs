@@ -48,16 +48,19 @@ fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
         .n
 }
 
-/// Migrations 000022 and 000023 rebuild SQLite's readings table, the
-/// first to keep one index where it kept three, the second to store
-/// readings sent without a client id without one: the demo's readings
-/// (recorded without ids), a correction with one among them, come through
-/// both (and back through their down steps) with every column and id, the
-/// readings' sequence and the colours' references to them intact. The one
-/// index keeps the rules of the three (one original per unit and
+/// Migrations 000022, 000023 and 000024 rebuild SQLite's readings table,
+/// the first to keep one index where it kept three, the second to store
+/// readings sent without a client id without one, the third to store an
+/// imported reading without its receipt time (its import's) and ids
+/// without AUTOINCREMENT: the demo's readings (recorded without ids), a
+/// correction with one among them and an imported reading come through
+/// all three (and back through their down steps) with every column and
+/// id, the readings' sequence and the colours' references to them intact.
+/// The one index keeps the rules of the three (one original per unit and
 /// characteristic, one correction per reading); 000023's down step stores
 /// for a reading without a client id the id the service answers it under
-/// (`store::reading_ids::derived_uuid`), written a second time in SQL.
+/// (`store::reading_ids::derived_uuid`), written a second time in SQL;
+/// 000024's stores an imported reading's receipt time, its import's.
 pub fn the_readings_table_comes_through_its_rebuild_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("migrated.db");
@@ -81,6 +84,39 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
     // The service's writer may still be closing its connection (a checkpoint).
     conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON")
         .unwrap();
+    let import_time = "2026-12-06 08:30:00.250000";
+    conn.batch_execute(&format!(
+        "INSERT INTO imports (batch_id, sha256, filename, rows_read, readings, imported_at) \
+         SELECT batch_id, 'f00d', 'sphere.csv', 1, 1, '{import_time}' FROM measurements LIMIT 1; \
+         INSERT INTO measurements (batch_id, unit, characteristic_id, value, import_id) \
+         SELECT batch_id, 1000001, characteristic_id, 800.5, (SELECT MAX(id) FROM imports) \
+         FROM measurements LIMIT 1"
+    ))
+    .expect("an imported reading, received with its file");
+    let received = readings(&mut conn);
+    let reverted = conn.revert_last_migration(SQLITE_MIGRATIONS).expect("down");
+    assert!(reverted.to_string().ends_with("000024"), "{reverted}");
+    let with_import_times: Vec<String> = received
+        .lines()
+        .map(|row| {
+            let mut columns: Vec<&str> = row.split(',').collect();
+            let quoted = format!("'{import_time}'");
+            if columns[8] == "NULL" {
+                columns[8] = &quoted;
+            }
+            columns.join(",")
+        })
+        .collect();
+    assert_ne!(
+        received,
+        with_import_times.join("\n"),
+        "one reading without a time"
+    );
+    assert_eq!(
+        readings(&mut conn),
+        with_import_times.join("\n"),
+        "an imported reading stored with its import's time, the rest as they were"
+    );
     let without_ids = count(
         &mut conn,
         "SELECT COUNT(*) AS n FROM measurements WHERE uuid IS NULL",
@@ -123,16 +159,18 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
         "readings without a client id stored under the ids they were answered with, \
          the rest as they were"
     );
-    let whole = |conn: &mut SqliteConnection, step: &str| {
+    let whole = |conn: &mut SqliteConnection, step: &str, sequence: bool| {
         assert_eq!(readings(conn), before, "every reading as it was, {step}");
-        assert_eq!(
-            count(
-                conn,
-                "SELECT seq AS n FROM sqlite_sequence WHERE name = 'measurements'"
-            ),
-            count(conn, "SELECT MAX(id) AS n FROM measurements"),
-            "the readings' sequence, {step}"
-        );
+        if sequence {
+            assert_eq!(
+                count(
+                    conn,
+                    "SELECT seq AS n FROM sqlite_sequence WHERE name = 'measurements'"
+                ),
+                count(conn, "SELECT MAX(id) AS n FROM measurements"),
+                "the readings' sequence, {step}"
+            );
+        }
         assert_eq!(
             count(conn, "SELECT COUNT(*) AS n FROM pragma_foreign_key_check"),
             0,
@@ -146,13 +184,30 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
 
     let reverted = conn.revert_last_migration(SQLITE_MIGRATIONS).expect("down");
     assert!(reverted.to_string().ends_with("000022"), "{reverted}");
-    whole(&mut conn, "after the down step");
+    whole(&mut conn, "after the down step", true);
     assert_eq!(index(&mut conn, "measurements_original"), 1);
     assert_eq!(index(&mut conn, "measurements_version"), 0);
 
     conn.run_pending_migrations(SQLITE_MIGRATIONS)
         .expect("up again");
-    whole(&mut conn, "after the rebuild");
+    whole(&mut conn, "after the rebuild", false);
+    // Ids count on from the largest without AUTOINCREMENT's sequence; a
+    // reading without a time of its own must be an imported one.
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) AS n FROM sqlite_sequence WHERE name = 'measurements'"
+        ),
+        0
+    );
+    let no_time = conn.batch_execute(
+        "INSERT INTO measurements (batch_id, unit, characteristic_id, value) \
+         SELECT batch_id, 1000002, characteristic_id, 1 FROM measurements LIMIT 1",
+    );
+    assert!(
+        format!("{no_time:?}").contains("CHECK"),
+        "a reading neither received nor imported is refused: {no_time:?}"
+    );
     assert_eq!(index(&mut conn, "measurements_original"), 0);
     assert_eq!(index(&mut conn, "measurements_unit"), 0);
     assert_eq!(index(&mut conn, "measurements_version"), 1);

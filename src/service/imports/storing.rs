@@ -106,7 +106,6 @@ fn store_chunks(
     let ctx = upload.ctx;
     let shared = ImportShared {
         batch_id: ctx.batch_id,
-        recorded_at: upload.imported_at,
         recorded_by: upload.actor.user_id,
         import_id,
     };
