@@ -503,7 +503,6 @@ fn colour_of(
 /// The row that keeps a pair's colour.
 fn colour_row(batch_id: i64, unit: i64, pair: Pair, derived: Derivation) -> DerivedColourRow {
     DerivedColourRow {
-        id: 0,
         batch_id,
         unit,
         x_measurement_id: pair.x_id,

@@ -13,8 +13,6 @@ use diesel::prelude::*;
 #[diesel(table_name = derived_colours, check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct DerivedColourRow {
-    #[diesel(skip_insertion)]
-    pub id: i64,
     pub batch_id: i64,
     pub unit: i64,
     pub x_measurement_id: i64,

@@ -373,8 +373,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    derived_colours (id) {
-        id -> BigInt,
+    derived_colours (batch_id, unit, x_measurement_id, y_measurement_id) {
         batch_id -> BigInt,
         unit -> BigInt,
         x_measurement_id -> BigInt,

@@ -285,11 +285,11 @@ pub async fn colours_are_stored_with_their_readings_and_read_from_there(backend:
 
     // Reads take the stored values: a stored CCT changed behind the
     // service's back shows in the statistics.
-    let tampered = rows[0].id;
+    let tampered = rows[0].x_measurement_id;
     app.db
         .write_blocking(move |c| {
             Ok(c.batch_execute(&format!(
-                "UPDATE derived_colours SET cct_k = 9999 WHERE id = {tampered}"
+                "UPDATE derived_colours SET cct_k = 9999 WHERE x_measurement_id = {tampered}"
             ))?)
         })
         .unwrap();

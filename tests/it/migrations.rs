@@ -41,6 +41,20 @@ fn readings(conn: &mut SqliteConnection) -> String {
     .rows
 }
 
+/// Every column of every derived colour but its id, in the order of the
+/// pairs of readings, as one text.
+fn colour_rows(conn: &mut SqliteConnection) -> String {
+    diesel::sql_query(
+        "SELECT group_concat(row, char(10)) AS rows FROM (SELECT quote(batch_id) || ',' \
+         || quote(unit) || ',' || quote(x_measurement_id) || ',' || quote(y_measurement_id) \
+         || ',' || quote(cct_k) || ',' || quote(duv) || ',' || quote(macadam_steps) AS row \
+         FROM derived_colours ORDER BY x_measurement_id, y_measurement_id)",
+    )
+    .get_result::<Dump>(conn)
+    .expect("colours dump")
+    .rows
+}
+
 fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
     diesel::sql_query(sql)
         .get_result::<Count>(conn)
@@ -61,6 +75,8 @@ fn count(conn: &mut SqliteConnection, sql: &str) -> i64 {
 /// for a reading without a client id the id the service answers it under
 /// (`store::reading_ids::derived_uuid`), written a second time in SQL;
 /// 000024's stores an imported reading's receipt time, its import's.
+/// 000025, which keeps the colours in one B-tree, and its down step keep
+/// every colour as it was.
 pub fn the_readings_table_comes_through_its_rebuild_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("migrated.db");
@@ -84,6 +100,15 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
     // The service's writer may still be closing its connection (a checkpoint).
     conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON")
         .unwrap();
+    // 000025 keeps the colours in one B-tree: each as it was, and back.
+    let colours_as_stored = colour_rows(&mut conn);
+    let reverted = conn.revert_last_migration(SQLITE_MIGRATIONS).expect("down");
+    assert!(reverted.to_string().ends_with("000025"), "{reverted}");
+    assert_eq!(
+        colour_rows(&mut conn),
+        colours_as_stored,
+        "colours after 000025's down step"
+    );
     let import_time = "2026-12-06 08:30:00.250000";
     conn.batch_execute(&format!(
         "INSERT INTO imports (batch_id, sha256, filename, rows_read, readings, imported_at) \
@@ -180,6 +205,7 @@ pub fn the_readings_table_comes_through_its_rebuild_whole() {
             count(conn, "SELECT COUNT(*) AS n FROM derived_colours"),
             colours
         );
+        assert_eq!(colour_rows(conn), colours_as_stored, "colours, {step}");
     };
 
     let reverted = conn.revert_last_migration(SQLITE_MIGRATIONS).expect("down");

@@ -74,7 +74,10 @@ pub(super) fn check_and_store(
     let check = CellCheck::new(upload.ctx, layout, stored.into_iter().collect());
     let (walked, partly_stored) = std::thread::scope(|scope| {
         let (to_store, checked) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
-        let checker = scope.spawn(move || check.run(file, to_store));
+        let checker = std::thread::Builder::new()
+            .name("import-check".into())
+            .spawn_scoped(scope, move || check.run(file, to_store))
+            .or_internal("a thread to check an import starts")?;
         let stored = store_chunks(conn, upload, import_id, checked);
         let walked = checker
             .join()
