@@ -347,6 +347,24 @@ pub async fn a_malformed_file_is_refused_by_line_and_column_and_stores_nothing(b
         assert!(problem.to_string().contains(message), "{what}: {problem}");
         assert_eq!(stored(&app, batch).await, (0, 0), "{what}");
     }
+    // A unit's problem is told once for its row, not once a cell.
+    let (batch, units) = planned_batch(&app, s.order_id).await;
+    let outside = format!("{}101,800,9,0\n", good(&units)).into_bytes();
+    let (_, problem) = upload(&app, batch, outside, &[]).await;
+    let fields = error_fields(&problem);
+    assert_eq!(fields, ["rows[12].unit"], "{problem}");
+    // Two columns mapped to one characteristic give a unit two readings.
+    let (batch, units) = planned_batch(&app, s.order_id).await;
+    let twice = format!("unit,flux,flux_again\n{},800,801\n", units[0]).into_bytes();
+    let mapping = json!({"flux": "flux", "flux_again": "flux"}).to_string();
+    let (status, problem) = upload(&app, batch, twice, &[("mapping", &mapping)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(error_fields(&problem), ["rows[2].flux"], "{problem}");
+    assert!(
+        problem.to_string().contains("second flux reading"),
+        "{problem}"
+    );
+    assert_eq!(stored(&app, batch).await, (0, 0));
     // Readings already stored are not overwritten by an import.
     let (batch, units) = planned_batch(&app, s.order_id).await;
     app.create(

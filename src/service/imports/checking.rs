@@ -14,14 +14,15 @@ use super::scan::{scan, Scanned};
 use super::READINGS_PER_CHUNK;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult};
+use crate::service::catalog::Characteristic;
 use crate::service::colour::Chromaticity;
 use crate::service::measurements::{
-    check_reading, chromaticity_problems, chromaticity_problems_beside, CappedProblems, Context,
+    chromaticity_problems, chromaticity_problems_beside, reading_problem, unit_problem,
+    CappedProblems, Context,
 };
 use crate::store::imported::{ImportedReading, StoredReading};
 use crate::store::DbConnection;
-use foldhash::HashSet;
-use foldhash::HashSetExt;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::io::{Read, Seek};
 use std::sync::mpsc::SyncSender;
 
@@ -48,10 +49,15 @@ pub(super) struct Walked {
 pub(super) struct CellCheck<'a> {
     ctx: &'a Context,
     layout: &'a Layout,
+    /// The characteristic of each imported column, looked up once.
+    columns: Vec<Column<'a>>,
+    /// The row being read (its line) and whether its unit passed: a unit
+    /// is checked, and its problem told, once a row.
+    row: Option<(u64, bool)>,
     /// (unit, characteristic id) of the readings the batch already has.
     stored: HashSet<(i64, i64)>,
     /// The same, of the file's cells so far.
-    seen: HashSet<(i64, i64)>,
+    seen: Seen,
     /// Colour cells of the chunk, checked with it.
     chunk_colour_cells: Vec<(usize, i64, i64, f64)>,
     /// Colour cells whose unit's other coordinate was not in their chunk,
@@ -67,11 +73,29 @@ impl<'a> CellCheck<'a> {
     /// A check against the batch's readings `stored`: (unit,
     /// characteristic id) of each.
     pub fn new(ctx: &'a Context, layout: &'a Layout, stored: HashSet<(i64, i64)>) -> Self {
+        let mut codes: Vec<&str> = Vec::new();
+        let columns: Vec<Column> = layout
+            .columns
+            .iter()
+            .map(|(_, code)| Column {
+                characteristic: ctx.template.get(code),
+                slot: codes.iter().position(|c| c == code).unwrap_or_else(|| {
+                    codes.push(code);
+                    codes.len() - 1
+                }),
+            })
+            .collect();
         Self {
             ctx,
             layout,
+            seen: if codes.len() <= u64::BITS as usize {
+                Seen::Bits(HashMap::default())
+            } else {
+                Seen::Pairs(HashSet::new())
+            },
+            columns,
+            row: None,
             stored,
-            seen: HashSet::new(),
             chunk_colour_cells: Vec::new(),
             colour_cells: Vec::new(),
             problems: CappedProblems::default(),
@@ -134,34 +158,34 @@ impl<'a> CellCheck<'a> {
     }
 
     fn take(&mut self, found: Scanned) {
-        let (line, unit, code, value) = match found {
+        let (line, unit, column, code, value) = match found {
             Scanned::Problem(field, message) => return self.problems.add(field, message),
             Scanned::Cell {
                 line,
                 unit,
+                column,
                 code,
                 value,
-            } => (line, unit, code, value),
+            } => (line, unit, column, code, value),
         };
-        let item_problems = check_reading(self.ctx, unit, code, value);
-        for (field, message) in &item_problems {
-            let header = if *field == "unit" {
-                crate::domain::text::excerpt(self.layout.unit_header()).into_owned()
-            } else {
-                self.layout.header_of(code)
-            };
+        let unit_passes = self.unit_passes(line, unit);
+        let Column {
+            characteristic,
+            slot,
+        } = self.columns[column];
+        let problem = reading_problem(self.ctx, characteristic, code, value);
+        if let Some((_, message)) = &problem {
             self.problems.add(
-                format!("rows[{line}].{header}"),
+                format!("rows[{line}].{}", self.layout.header_of(code)),
                 Message::at_line(line, message.clone()),
             );
         }
-        if !item_problems.is_empty() {
+        let (true, None, Some(characteristic)) = (unit_passes, problem, characteristic) else {
             return;
-        }
-        let characteristic = &self.ctx.template[code];
+        };
         let pair = (unit, characteristic.id);
         let field = || format!("rows[{line}].{}", self.layout.header_of(code));
-        if self.stored.contains(&pair) {
+        if !self.stored.is_empty() && self.stored.contains(&pair) {
             self.problems.add(
                 field(),
                 Message::at_line(
@@ -171,7 +195,7 @@ impl<'a> CellCheck<'a> {
                         .arg("code", code),
                 ),
             );
-        } else if !self.seen.insert(pair) {
+        } else if !self.seen.first(unit, slot, characteristic.id) {
             self.problems.add(
                 field(),
                 Message::at_line(
@@ -192,6 +216,60 @@ impl<'a> CellCheck<'a> {
                 self.chunk_colour_cells
                     .push((line as usize, unit, characteristic.id, value));
             }
+        }
+    }
+
+    /// Whether the unit of the row at `line` may be recorded; its problem
+    /// is told with the row's first cell.
+    fn unit_passes(&mut self, line: u64, unit: i64) -> bool {
+        if let Some((row, passes)) = self.row {
+            if row == line {
+                return passes;
+            }
+        }
+        let problem = unit_problem(self.ctx, unit);
+        let passes = problem.is_none();
+        if let Some(message) = problem {
+            let header = crate::domain::text::excerpt(self.layout.unit_header());
+            self.problems.add(
+                format!("rows[{line}].{header}"),
+                Message::at_line(line, message),
+            );
+        }
+        self.row = Some((line, passes));
+        passes
+    }
+}
+
+/// An imported column: its characteristic (`None` for a code the template
+/// lacks) and its slot, the same for columns mapped to one characteristic.
+#[derive(Clone, Copy)]
+struct Column<'a> {
+    characteristic: Option<&'a Characteristic>,
+    slot: usize,
+}
+
+/// The (unit, characteristic) of the file's cells so far: a bit per
+/// characteristic for each unit when the file maps at most 64 (a set six
+/// times smaller than one of pairs, for a wide export), else the pairs.
+enum Seen {
+    Bits(HashMap<i64, u64>),
+    Pairs(HashSet<(i64, i64)>),
+}
+
+impl Seen {
+    /// Whether `unit` has no reading of the characteristic (in `slot`, of
+    /// id `characteristic_id`) yet; remembers it has one now.
+    fn first(&mut self, unit: i64, slot: usize, characteristic_id: i64) -> bool {
+        match self {
+            Seen::Bits(units) => {
+                let bits = units.entry(unit).or_default();
+                let bit = 1 << slot;
+                let first = *bits & bit == 0;
+                *bits |= bit;
+                first
+            }
+            Seen::Pairs(pairs) => pairs.insert((unit, characteristic_id)),
         }
     }
 }

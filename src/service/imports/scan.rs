@@ -15,6 +15,8 @@ pub(super) enum Scanned<'a> {
     Cell {
         line: u64,
         unit: i64,
+        /// Its column's position among the layout's imported columns.
+        column: usize,
         /// The code of the characteristic its column is mapped to.
         code: &'a str,
         value: f64,
@@ -149,7 +151,7 @@ fn scan_row<'a>(
             message,
         ));
     };
-    for (index, code) in &layout.columns {
+    for (column, (index, code)) in layout.columns.iter().enumerate() {
         let text = &record[*index];
         if text.is_empty() {
             continue;
@@ -158,6 +160,7 @@ fn scan_row<'a>(
             Ok(value) if value.is_finite() => found(Scanned::Cell {
                 line,
                 unit,
+                column,
                 code,
                 value,
             })?,

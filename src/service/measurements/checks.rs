@@ -128,31 +128,49 @@ pub(in crate::service) fn check_reading(
     code: &str,
     value: f64,
 ) -> Vec<(&'static str, Message)> {
-    let mut problems = Vec::new();
+    let unit_problem = unit_problem(ctx, unit).map(|m| ("unit", m));
+    let reading_problem = reading_problem(ctx, ctx.template.get(code), code, value);
+    unit_problem.into_iter().chain(reading_problem).collect()
+}
+
+/// What is wrong with recording a reading of `unit` in the batch, if
+/// anything: it must be in the lot and drawn.
+pub(in crate::service) fn unit_problem(ctx: &Context, unit: i64) -> Option<Message> {
     if !ctx.lot.contains(unit) {
-        problems.push((
-            "unit",
+        Some(
             Message::new("err-unit-outside-lot")
                 .arg("unit", unit)
                 .arg("lot", ctx.lot.get()),
-        ));
+        )
     } else if !ctx.drawn.contains(&unit) {
-        problems.push(("unit", Message::new("err-unit-not-drawn").arg("unit", unit)));
+        Some(Message::new("err-unit-not-drawn").arg("unit", unit))
+    } else {
+        None
     }
-    match ctx.template.get(code) {
-        None => problems.push((
+}
+
+/// What is wrong with `value` as a reading of `characteristic` (the
+/// template's, by `code`), if anything: `(field, message)`, the field
+/// being `characteristic` or `value`.
+pub(in crate::service) fn reading_problem(
+    ctx: &Context,
+    characteristic: Option<&Characteristic>,
+    code: &str,
+    value: f64,
+) -> Option<(&'static str, Message)> {
+    match characteristic {
+        None => Some((
             "characteristic",
             Message::new("err-unknown-characteristic")
                 .arg("code", code)
                 .arg("known", &ctx.codes),
         )),
-        Some(c) if c.derived => problems.push((
+        Some(c) if c.derived => Some((
             "characteristic",
             Message::new("err-derived-characteristic").arg("code", &c.code),
         )),
-        Some(c) => problems.extend(value_problem(c, value, &ctx.limits).map(|m| ("value", m))),
+        Some(c) => value_problem(c, value, &ctx.limits).map(|m| ("value", m)),
     }
-    problems
 }
 
 /// New chromaticity readings, `(position in the request, unit,

@@ -7,8 +7,8 @@ mod recording;
 mod views;
 
 pub(super) use checks::{
-    check_reading, chromaticity_problems, chromaticity_problems_beside, context, CappedProblems,
-    Context, Units,
+    chromaticity_problems, chromaticity_problems_beside, context, reading_problem, unit_problem,
+    CappedProblems, Context, Units,
 };
 pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
 pub use recording::{
