@@ -83,21 +83,25 @@ pub fn insert(
     let mut stored = Vec::with_capacity(rows.len());
     match conn {
         DbConnection::Sqlite(c) => {
+            // The statements follow each other on one connection holding
+            // the write lock: their rows take consecutive ids, asked for
+            // once after the last.
+            let mut inserted = 0;
             sqlite_insert_in_arrays!(rows, |chunk| {
-                let inserted = Readings {
+                inserted += Readings {
                     shared,
                     rows: chunk,
                 }
                 .execute(c)?;
-                let ids = ids_of_inserted(c, chunk.len(), inserted, "imported readings")?;
-                stored.extend(chunk.iter().zip(ids).map(|(row, id)| StoredReading {
-                    id,
-                    unit: row.unit,
-                    characteristic_id: row.characteristic_id,
-                    value: row.value,
-                }));
                 QueryResult::Ok(())
-            })
+            });
+            let ids = ids_of_inserted(c, rows.len(), inserted, "imported readings")?;
+            stored.extend(rows.iter().zip(ids).map(|(row, id)| StoredReading {
+                id,
+                unit: row.unit,
+                characteristic_id: row.characteristic_id,
+                value: row.value,
+            }));
         }
         DbConnection::Postgresql(c) => {
             for rows in rows.chunks(ROWS_PER_PG_STATEMENT) {
