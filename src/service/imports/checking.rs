@@ -1,9 +1,9 @@
 //! The check of a file's cells: every cell checked as a recorded reading
 //! would be, and against the batch's stored readings and the file's own.
 //!
-//! The check runs on a thread of its own while the caller stores what it
-//! has passed ([`super::storing`]), so that reading and checking the file
-//! (a third of an import's time on one thread) overlaps with writing it.
+//! The check runs while a thread of its own stores what it has passed
+//! ([`super::storing`]), so that reading and checking the file (a third of
+//! an import's time on one thread) overlaps with writing it.
 //! It hands over the checked readings in chunks, with their units' colours
 //! already derived, for as long as it has found no problem. A file with a
 //! problem is refused whole all the same: the caller's transaction, which

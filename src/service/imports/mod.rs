@@ -1,9 +1,9 @@
 //! Importing an instrument's CSV export into a batch: one row per unit, one
 //! column per characteristic.
 //!
-//! The file is read once, streaming with the `csv` crate, on a thread that
-//! checks every cell while the request's thread stores the cells checked
-//! so far in chunks, in the one transaction of the request. A file with a
+//! The file is read once, streaming with the `csv` crate, by the request's
+//! thread, which checks every cell while a thread of its own stores the
+//! cells checked so far in chunks, in the one transaction of the request. A file with a
 //! problem anywhere is refused whole: the transaction is rolled back, so a
 //! file imports whole or not at all. Memory grows with the batch's sample,
 //! never with the file: a record (a line) longer than [`MAX_RECORD_BYTES`] is refused before it is held
@@ -115,7 +115,7 @@ pub struct CsvFile<'a, F: Read + Seek> {
 }
 
 /// Imports a CSV file into a batch (see the module documentation).
-pub fn import_csv<F: Read + Seek + Send>(
+pub fn import_csv<F: Read + Seek>(
     conn: &mut DbConnection,
     actor: &Actor,
     batch_id: i64,

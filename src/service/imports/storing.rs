@@ -59,27 +59,34 @@ pub(super) fn insert_import(conn: &mut DbConnection, upload: &Upload) -> AppResu
     })
 }
 
-/// Checks the file on a thread of its own while storing, under the
-/// import's id, the readings it has passed and their units' colours.
+/// Checks the file while a thread of its own stores, under the import's
+/// id, the readings it has passed and their units' colours.
 /// Answers the file's counts, or its problems (what was stored is then the
 /// caller's to roll back).
 pub(super) fn check_and_store(
     conn: &mut DbConnection,
     upload: &Upload,
-    file: &mut (impl Read + Seek + Send),
+    file: &mut (impl Read + Seek),
     layout: &Layout,
     import_id: i64,
 ) -> AppResult<Counts> {
     let stored = existing_readings(conn, upload.ctx.batch_id)?;
     let check = CellCheck::new(upload.ctx, layout, stored.into_iter().collect());
+    // The check runs on the calling thread, the store on a thread of its
+    // own: the writer (or a pool's thread) is long-lived, and keeps warm
+    // the Planckian tables deriving colours reads (`colorimetry`, kept per
+    // thread), which a new thread would compute afresh for every file.
     let (walked, partly_stored) = std::thread::scope(|scope| {
         let (to_store, checked) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
-        let checker = std::thread::Builder::new()
-            .name("import-check".into())
-            .spawn_scoped(scope, move || check.run(file, to_store))
-            .or_internal("a thread to check an import starts")?;
-        let stored = store_chunks(conn, upload, import_id, checked);
-        let walked = checker
+        let conn = &mut *conn;
+        let store = std::thread::Builder::new()
+            .name("import-store".into())
+            .spawn_scoped(scope, move || {
+                store_chunks(conn, upload, import_id, checked)
+            })
+            .or_internal("a thread to store an import starts")?;
+        let walked = check.run(file, to_store);
+        let stored = store
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         // A store that failed stopped the check: its error is the one.
