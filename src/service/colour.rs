@@ -550,9 +550,8 @@ pub fn store_derived(
 /// For an import's readings: an import never repeats a unit's reading of a
 /// characteristic, so a unit with its x and y in `new` has no other version
 /// of either, hence no other pair and no colour stored yet. A file is
-/// stored while it is checked, and its check has derived these points: a
-/// point that is not a colour is passed over here, and the check of the
-/// whole file refuses it.
+/// stored while it is checked: its check has derived these points, and
+/// hands over no chunk with one that is not a colour.
 pub fn store_derived_of_new(
     conn: &mut DbConnection,
     chromaticity: &Chromaticity,
@@ -560,13 +559,15 @@ pub fn store_derived_of_new(
     new: &[impl Version],
 ) -> AppResult<Vec<i64>> {
     let pairs = chromaticity.pairs(new);
-    let rows: Vec<_> = pairs
+    let rows = pairs
         .iter()
-        .filter_map(|(&unit, &pair)| {
-            let derived = chromaticity.derivation(pair.point).ok()?;
-            Some(colour_row(batch_id, unit, pair, derived))
+        .map(|(&unit, &pair)| match chromaticity.derivation(pair.point) {
+            Ok(derived) => Ok(colour_row(batch_id, unit, pair, derived)),
+            Err(_) => Err(AppError::internal(format!(
+                "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
+            ))),
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     colours::insert(conn, &rows)?;
     let one_coordinate: BTreeSet<i64> = new
         .iter()

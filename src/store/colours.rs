@@ -1,5 +1,6 @@
 //! Colour values derived from each unit's chromaticity readings, stored
-//! once per pair of readings (see the `derived_colours` migration).
+//! once per pair of readings (see the `derived_colours` and `colours_in_one_tree`
+//! migrations).
 
 use super::any_of::any_of_ids;
 use super::schema::{data_migrations, derived_colours};

@@ -10,7 +10,9 @@
 //! the largest in the table (<https://sqlite.org/autoinc.html>), readings
 //! are never deleted, and SQLite holds the write lock for the whole
 //! statement: a statement's rows take consecutive ids ending at
-//! `last_insert_rowid()`, asked right after it.
+//! `last_insert_rowid()`, asked right after it (or after the last of
+//! several statements run one after another in one transaction, as an
+//! import's are).
 //! That rests on two more things: no trigger inserts into the table, and
 //! SQLite inserts the rows of a `VALUES` list (or of `SELECT … FROM
 //! (VALUES …)`) in the list's order, which it does (the list is read as a

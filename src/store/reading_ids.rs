@@ -18,7 +18,10 @@
 //! (A reading stored under such an id before that rule, by chance, is
 //! still found by its text.) A derived id tells its row id, hence roughly
 //! how many readings the site has stored; access to a reading is checked
-//! by its batch whatever its id.
+//! by its batch whatever its id. A row id, hence a derived id, is never
+//! given to a second reading because readings are never deleted: SQLite
+//! gives a new row the largest id plus one (the table has no
+//! AUTOINCREMENT since migration 000024), PostgreSQL its sequence's next.
 
 use uuid::Uuid;
 

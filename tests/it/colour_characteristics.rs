@@ -465,24 +465,37 @@ pub async fn an_imported_file_s_colours_are_those_of_its_own_pairs(backend: Back
 
 /// A file is checked while what it has passed is stored, in one
 /// transaction: a problem found only after many chunks of it were stored
-/// (a bad cell in its last row, or its last unit's point, which is checked
-/// once every cell is known) leaves no reading, colour or import behind,
-/// and the file put right then imports whole.
+/// (a bad cell in its last row, its last unit's point, or the point of a
+/// unit whose x and y a chunk's edge parts, checked once every cell is
+/// known) leaves no reading, colour or import behind, and the file put
+/// right then imports whole.
 pub async fn a_file_refused_after_chunks_of_it_were_stored_leaves_nothing(backend: Backend) {
     use lotcheck::service::imports::READINGS_PER_CHUNK;
     let app = TestApp::spawn(backend).await;
-    // Nine chunks of three readings a row: the check runs at most four
-    // chunks ahead of the store, so several are stored before the last row.
+    // Nine chunks of three readings a row: the store takes each chunk as
+    // soon as the check hands it over (four more wait at most), so several
+    // are stored before the last row is read.
     let units = READINGS_PER_CHUNK as i64 * 3;
+    // The first chunk ends between this unit's x and its y.
+    let parted = (READINGS_PER_CHUNK / 3 + 1) as i64;
     let batch_id = fully_drawn_colour_batch(&app, "A60-27R", units).await;
-    let file = |last_row: &str| {
+    let file_with = |parted_row: &str, last_row: &str| {
         let mut csv = String::from("unit,flux,x,y\n");
         for unit in 1..units {
             let p = unit_point(unit);
-            csv += &format!("{unit},800,{},{}\n", p.x, p.y);
+            if unit == parted {
+                csv += parted_row;
+            } else {
+                csv += &format!("{unit},800,{},{}\n", p.x, p.y);
+            }
         }
         csv + last_row
     };
+    let right_parted = {
+        let p = unit_point(parted);
+        format!("{parted},800,{},{}\n", p.x, p.y)
+    };
+    let file = |last_row: &str| file_with(&right_parted, last_row);
     let p = unit_point(units);
     let cases = [
         (
@@ -494,9 +507,17 @@ pub async fn a_file_refused_after_chunks_of_it_were_stored_leaves_nothing(backen
             format!("rows[{}]", units + 1),
         ),
     ];
-    for (last_row, field) in cases {
-        let (status, problem) =
-            common::upload_csv(&app, batch_id, file(&last_row).into_bytes(), &[]).await;
+    let right_last = format!("{units},800,{},{}\n", p.x, p.y);
+    let cases = cases
+        .into_iter()
+        .map(|(last, field)| (file(&last), last, field));
+    let parted_case = (
+        file_with(&format!("{parted},800,0.05,0.9\n"), &right_last),
+        format!("unit {parted} parted"),
+        format!("rows[{}]", parted + 1),
+    );
+    for (csv, last_row, field) in cases.chain([parted_case]) {
+        let (status, problem) = common::upload_csv(&app, batch_id, csv.into_bytes(), &[]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
         assert_eq!(error_fields(&problem), [field.as_str()], "{problem}");
         let (_, readings) = app
@@ -513,9 +534,8 @@ pub async fn a_file_refused_after_chunks_of_it_were_stored_leaves_nothing(backen
             .unwrap();
         assert!(colours.is_empty(), "{last_row}: {} colours", colours.len());
     }
-    let right = format!("{units},800,{},{}\n", p.x, p.y);
     let (status, outcome) =
-        common::upload_csv(&app, batch_id, file(&right).into_bytes(), &[]).await;
+        common::upload_csv(&app, batch_id, file(&right_last).into_bytes(), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{outcome}");
     assert_eq!(outcome["import"]["rows"], units);
     assert_eq!(outcome["import"]["readings"], units * 3);

@@ -359,7 +359,7 @@ pub async fn a_malformed_file_is_refused_by_line_and_column_and_stores_nothing(b
     let mapping = json!({"flux": "flux", "flux_again": "flux"}).to_string();
     let (status, problem) = upload(&app, batch, twice, &[("mapping", &mapping)]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(error_fields(&problem), ["rows[2].flux"], "{problem}");
+    assert_eq!(error_fields(&problem), ["rows[2].flux_again"], "{problem}");
     assert!(
         problem.to_string().contains("second flux reading"),
         "{problem}"

@@ -13,6 +13,7 @@ use super::layout::Layout;
 use super::scan::{scan, Scanned};
 use super::READINGS_PER_CHUNK;
 use crate::domain::message::Message;
+use crate::domain::text::excerpt;
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Characteristic;
 use crate::service::colour::Chromaticity;
@@ -23,8 +24,12 @@ use crate::service::measurements::{
 use crate::store::imported::{ImportedReading, StoredReading};
 use crate::store::DbConnection;
 use foldhash::{HashMap, HashSet, HashSetExt};
+use std::borrow::Cow;
 use std::io::{Read, Seek};
 use std::sync::mpsc::SyncSender;
+
+/// A colour cell: (line, unit, characteristic id, value).
+type ColourCell = (usize, i64, i64, f64);
 
 /// What a file that passed the checks holds.
 pub(super) struct Counts {
@@ -41,7 +46,7 @@ pub(super) struct Walked {
     readings: i64,
     /// (line, unit, characteristic id, value) of colour cells, checked
     /// together once every cell is known.
-    colour_cells: Vec<(usize, i64, i64, f64)>,
+    colour_cells: Vec<ColourCell>,
     problems: CappedProblems,
 }
 
@@ -59,10 +64,10 @@ pub(super) struct CellCheck<'a> {
     /// The same, of the file's cells so far.
     seen: Seen,
     /// Colour cells of the chunk, checked with it.
-    chunk_colour_cells: Vec<(usize, i64, i64, f64)>,
+    chunk_colour_cells: Vec<ColourCell>,
     /// Colour cells whose unit's other coordinate was not in their chunk,
     /// checked once every cell is known.
-    colour_cells: Vec<(usize, i64, i64, f64)>,
+    colour_cells: Vec<ColourCell>,
     problems: CappedProblems,
     readings: i64,
     /// Checked readings not handed over yet.
@@ -77,7 +82,8 @@ impl<'a> CellCheck<'a> {
         let columns: Vec<Column> = layout
             .columns
             .iter()
-            .map(|(_, code)| Column {
+            .map(|(index, code)| Column {
+                header: excerpt(&layout.headers[*index]),
                 characteristic: ctx.template.get(code),
                 slot: codes.iter().position(|c| c == code).unwrap_or_else(|| {
                     codes.push(code);
@@ -150,9 +156,7 @@ impl<'a> CellCheck<'a> {
         let Some(chromaticity) = &self.ctx.chromaticity else {
             return;
         };
-        let (whole, partial) = partition_by_point(chromaticity, cells);
-        let no_stored: &[StoredReading] = &[];
-        let problems = chromaticity_problems_beside(self.ctx, no_stored, &whole);
+        let (problems, partial) = whole_point_problems(self.ctx, chromaticity, cells);
         add_colour_problems(&mut self.problems, problems);
         self.colour_cells.extend(partial);
     }
@@ -170,21 +174,20 @@ impl<'a> CellCheck<'a> {
         };
         let unit_passes = self.unit_passes(line, unit);
         let Column {
+            ref header,
             characteristic,
             slot,
         } = self.columns[column];
+        let field = || format!("rows[{line}].{header}");
         let problem = reading_problem(self.ctx, characteristic, code, value);
         if let Some((_, message)) = &problem {
-            self.problems.add(
-                format!("rows[{line}].{}", self.layout.header_of(code)),
-                Message::at_line(line, message.clone()),
-            );
+            self.problems
+                .add(field(), Message::at_line(line, message.clone()));
         }
         let (true, None, Some(characteristic)) = (unit_passes, problem, characteristic) else {
             return;
         };
         let pair = (unit, characteristic.id);
-        let field = || format!("rows[{line}].{}", self.layout.header_of(code));
         if !self.stored.is_empty() && self.stored.contains(&pair) {
             self.problems.add(
                 field(),
@@ -230,7 +233,7 @@ impl<'a> CellCheck<'a> {
         let problem = unit_problem(self.ctx, unit);
         let passes = problem.is_none();
         if let Some(message) = problem {
-            let header = crate::domain::text::excerpt(self.layout.unit_header());
+            let header = excerpt(self.layout.unit_header());
             self.problems.add(
                 format!("rows[{line}].{header}"),
                 Message::at_line(line, message),
@@ -241,10 +244,11 @@ impl<'a> CellCheck<'a> {
     }
 }
 
-/// An imported column: its characteristic (`None` for a code the template
-/// lacks) and its slot, the same for columns mapped to one characteristic.
-#[derive(Clone, Copy)]
+/// An imported column: its header (as problems quote it), its
+/// characteristic (`None` for a code the template lacks) and its slot, the
+/// same for columns mapped to one characteristic.
 struct Column<'a> {
+    header: Cow<'a, str>,
     characteristic: Option<&'a Characteristic>,
     slot: usize,
 }
@@ -271,6 +275,13 @@ impl Seen {
             }
             Seen::Pairs(pairs) => pairs.insert((unit, characteristic_id)),
         }
+    }
+}
+
+impl Walked {
+    /// The refusal of a file found to have problems, if it has any.
+    pub fn refused(self) -> Option<AppError> {
+        self.problems.into_result("file").err()
     }
 }
 
@@ -303,31 +314,34 @@ pub(super) fn finish(conn: &mut DbConnection, ctx: &Context, walked: Walked) -> 
 fn colour_problems(
     conn: &mut DbConnection,
     ctx: &Context,
-    cells: Vec<(usize, i64, i64, f64)>,
+    cells: Vec<ColourCell>,
 ) -> AppResult<Vec<(usize, Message)>> {
     let Some(chromaticity) = &ctx.chromaticity else {
         return Ok(Vec::new());
     };
-    let (whole, partly_stored) = partition_by_point(chromaticity, cells);
-    let no_stored: &[StoredReading] = &[];
-    let mut problems = chromaticity_problems_beside(ctx, no_stored, &whole);
+    let (mut problems, partly_stored) = whole_point_problems(ctx, chromaticity, cells);
     problems.extend(chromaticity_problems(conn, ctx, &partly_stored)?);
     Ok(problems)
 }
 
-/// Colour cells (line, unit, characteristic id, value) parted into those
-/// whose unit has both coordinates among them and the others.
-fn partition_by_point(
+/// Of colour cells (line, unit, characteristic id, value): the problems of
+/// those whose unit has both coordinates among them (its point is theirs
+/// alone), and the other cells.
+fn whole_point_problems(
+    ctx: &Context,
     chromaticity: &Chromaticity,
-    cells: Vec<(usize, i64, i64, f64)>,
-) -> ColourCellsParted {
+    cells: Vec<ColourCell>,
+) -> (Vec<(usize, Message)>, Vec<ColourCell>) {
     let points = chromaticity.points(cells.iter().map(|&(_, unit, id, value)| (unit, id, value)));
-    cells
+    let (whole, partial): (Vec<_>, Vec<_>) = cells
         .into_iter()
-        .partition(|(_, unit, _, _)| points.contains_key(unit))
+        .partition(|(_, unit, _, _)| points.contains_key(unit));
+    let no_stored: &[StoredReading] = &[];
+    (
+        chromaticity_problems_beside(ctx, no_stored, &whole),
+        partial,
+    )
 }
-
-type ColourCellsParted = (Vec<(usize, i64, i64, f64)>, Vec<(usize, i64, i64, f64)>);
 
 /// Adds colour problems (line, reason) in line order. A line is one unit,
 /// and its x and y cells are refused for one point: the reason is told

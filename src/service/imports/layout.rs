@@ -31,15 +31,6 @@ impl Layout {
             .collect()
     }
 
-    /// The header of the column imported as `code`, as problems quote it.
-    pub fn header_of(&self, code: &str) -> String {
-        self.columns
-            .iter()
-            .find(|(_, c)| c == code)
-            .map(|(i, _)| excerpt(&self.headers[*i]).into_owned())
-            .unwrap_or_default()
-    }
-
     pub fn unit_header(&self) -> &str {
         &self.headers[self.unit_index]
     }

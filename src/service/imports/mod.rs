@@ -41,8 +41,8 @@ use storing::{check_and_store, insert_import, save_mapping, Upload};
 use utoipa::ToSchema;
 
 /// Readings the check hands to the store at a time: memory stays flat
-/// whatever the file's length (but for its chromaticity readings, a pair
-/// per unit of the sample, kept to store the units' colours at the end).
+/// whatever the file's length (but for the units seen, a few bytes each,
+/// and the colour cells of units cut by a chunk's edge, kept to the end).
 pub const READINGS_PER_CHUNK: usize = 2_000;
 
 /// How to read a file: which column holds the unit number and which

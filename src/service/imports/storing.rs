@@ -89,9 +89,13 @@ pub(super) fn check_and_store(
         let stored = store
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A store that failed stopped the check: its error is the one.
-        let stored = stored?;
-        AppResult::Ok((walked?, stored))
+        match (stored, walked) {
+            (Ok(stored), walked) => Ok((walked?, stored)),
+            // The file's own problems, if it has any, are what its sender
+            // can act on; else the store's failure (which stopped the check).
+            (Err(failed), Ok(walked)) => Err(walked.refused().unwrap_or(failed)),
+            (Err(failed), Err(_)) => Err(failed),
+        }
     })?;
     let counts = finish(conn, upload.ctx, walked)?;
     if let Some(chromaticity) = &upload.ctx.chromaticity {
