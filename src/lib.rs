@@ -116,6 +116,8 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
     let auth = actix_web::web::Data::new(auth);
     let photos = actix_web::web::Data::new(photos);
     let limits = actix_web::web::Data::new(limits);
+    // One database's batch frames, shared by the workers.
+    let frames = actix_web::web::Data::new(service::measurements::BatchFrames::default());
     let metrics = actix_web::web::Data::new(Metrics::new());
     let access = actix_web::web::Data::new(MetricsAccess(http.metrics_token.clone()));
     let zone = actix_web::web::Data::new(time_zone);
@@ -128,6 +130,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .app_data(auth.clone())
             .app_data(photos.clone())
             .app_data(limits.clone())
+            .app_data(frames.clone())
             .app_data(metrics.clone())
             .app_data(access.clone())
             .app_data(zone.clone())

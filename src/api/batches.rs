@@ -9,8 +9,8 @@ use crate::service::batches::{self, Batch, NewBatch};
 use crate::service::colour::{self, BatchColour};
 use crate::service::limits::InputLimits;
 use crate::service::measurements::{
-    self, CorrectMeasurement, ListFilter, Measurement, MeasurementHistory, RecordMeasurements,
-    Recorded,
+    self, BatchFrames, CorrectMeasurement, ListFilter, Measurement, MeasurementHistory,
+    RecordMeasurements, Recorded,
 };
 use crate::service::statistics::{self, BatchStatistics};
 use crate::service::worksheet::{self, Worksheet};
@@ -96,6 +96,7 @@ const CHECKED_WHERE_IT_ARRIVES: usize = 64;
 pub async fn record_measurements(
     db: web::Data<Db>,
     limits: web::Data<InputLimits>,
+    frames: web::Data<BatchFrames>,
     caller: Allowed<RecordResults>,
     id: web::Path<i64>,
     body: ApiJson<RecordMeasurements>,
@@ -108,7 +109,11 @@ pub async fn record_measurements(
     // checked where it arrives (`Db::read_here`); a large one on a
     // blocking thread, so that it holds up no other request.
     let small = body.0.measurements.len() <= CHECKED_WHERE_IT_ARRIVES;
-    let check = move |c: &mut DbConnection| measurements::check(c, batch_id, body.0, &limits);
+    // The batch's frame (lot, plan, template) is read once for many
+    // requests: a reader's connection sees committed rows only.
+    let check = move |c: &mut DbConnection| {
+        measurements::check_committed(c, &frames, batch_id, body.0, &limits)
+    };
     let checked = if small {
         db.read_here(check).await?
     } else {

@@ -187,6 +187,15 @@ impl Chromaticity {
         }))
     }
 
+    /// The same derivation with a memory of its own, empty: for one
+    /// request or file, so that what it remembers goes with it.
+    pub fn with_own_memory(&self) -> Self {
+        Self {
+            recalled: Arc::default(),
+            ..self.clone()
+        }
+    }
+
     pub fn is_chromaticity(&self, characteristic_id: i64) -> bool {
         characteristic_id == self.x_id || characteristic_id == self.y_id
     }

@@ -221,6 +221,47 @@ pub async fn readings_need_a_plan_and_an_existing_batch(backend: Backend) {
     let (status, problem) = app.post("/api/v1/batches/999999/measurements", &body).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["status"], 404);
+
+    // The refusal is not remembered: once the plan is drawn, the batch
+    // takes readings (the server keeps a batch's lot, plan and template
+    // once it has them whole).
+    let plan = app
+        .create(
+            &format!("/api/v1/batches/{}/sampling-plan", s.batch_id),
+            json!({"method": "percent", "percent": 100, "seed": 1}),
+        )
+        .await;
+    assert_eq!(plan["units"].as_array().unwrap().len(), 100);
+    let (status, answer) = app
+        .post(
+            &format!("/api/v1/batches/{}/measurements", s.batch_id),
+            &body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // Each batch is checked against its own lot, however many were read
+    // before it: unit 50 is in the first batch's lot of 100, not in a
+    // second batch's lot of 10.
+    let small = common::new_batch(&app, s.order_id, 10).await;
+    app.create(
+        &format!("/api/v1/batches/{small}/sampling-plan"),
+        json!({"method": "percent", "percent": 100, "seed": 1}),
+    )
+    .await;
+    let unit_50 = json!({"measurements": [{"unit": 50, "characteristic": "flux", "value": 800.0}]});
+    let (status, problem) = app
+        .post(&format!("/api/v1/batches/{small}/measurements"), &unit_50)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "measurements[0].unit");
+    let (status, answer) = app
+        .post(
+            &format!("/api/v1/batches/{}/measurements", s.batch_id),
+            &unit_50,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     app.stop().await;
 }
 

@@ -1,18 +1,17 @@
 //! What every reading is checked against, whether it comes in a request or
 //! in an instrument's file: the batch's lot, drawn units and template.
 
-use crate::domain::access::Visibility;
-use crate::domain::sampling::LotSize;
+use super::frames::{read_frame, BatchFrame};
 use crate::domain::template::{is_attribute_value, Kind, Quantity};
-use crate::error::{AppError, AppResult, ErrorCode, Message, Violations, Words};
-use crate::service::catalog::{get_product, Characteristic};
+use crate::error::{AppResult, Message, Violations, Words};
+use crate::service::catalog::Characteristic;
 use crate::service::colour::{colour_message, Chromaticity};
 use crate::service::limits::InputLimits;
 use crate::store::measurements::{self as store, Version};
-use crate::store::orders::find_order;
 use crate::store::sampling;
 use crate::store::DbConnection;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Problems reported in one answer; the rest are summed up.
 const MAX_REPORTED: usize = 100;
@@ -60,61 +59,54 @@ pub(in crate::service) enum Units<'a> {
     All,
 }
 
-/// The batch's lot, drawn units and template: what every reading is checked against.
+/// The batch's lot, drawn units and template: what every reading is
+/// checked against. The frame's fields (`batch_id`, `template`, …) are
+/// read through it.
 pub(in crate::service) struct Context {
-    pub batch_id: i64,
-    pub product_id: i64,
-    lot: LotSize,
+    frame: Arc<BatchFrame>,
     /// The drawn units among those asked for ([`Units`]).
     drawn: foldhash::HashSet<i64>,
-    pub template: HashMap<String, Characteristic>,
-    pub codes: String,
+    /// How the product's colour is derived, remembering what this request
+    /// or file derives.
     pub chromaticity: Option<Chromaticity>,
     /// The bounds a reading's value is checked against.
     pub limits: InputLimits,
 }
 
+impl std::ops::Deref for Context {
+    type Target = BatchFrame;
+
+    fn deref(&self) -> &BatchFrame {
+        &self.frame
+    }
+}
+
+/// The batch's context, its frame read afresh.
 pub(in crate::service) fn context(
     conn: &mut DbConnection,
     batch_id: i64,
     limits: &InputLimits,
     units: Units,
 ) -> AppResult<Context> {
-    let batch = crate::service::batches::get_batch(conn, batch_id, Visibility::Everything)?;
-    let plan = sampling::plan_of_batch(conn, batch_id)?.ok_or_else(|| {
-        AppError::conflict(
-            ErrorCode::NoSamplingPlan,
-            Message::new("err-no-sampling-plan").arg("batch", batch_id),
-        )
-    })?;
-    let order = find_order(conn, batch.order_id)?.ok_or_else(|| {
-        AppError::not_found(Message::new("err-not-found-order").arg("id", batch.order_id))
-    })?;
-    let product = get_product(conn, order.product_id, Visibility::Everything)?;
-    let chromaticity = Chromaticity::of(&product)?;
-    let characteristics = product.characteristics;
-    let codes = characteristics
-        .iter()
-        .map(|c| c.code.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let frame = Arc::new(read_frame(conn, batch_id)?);
+    context_in(conn, frame, limits, units)
+}
+
+/// The batch's context around its `frame`: the drawn units looked up.
+pub(in crate::service) fn context_in(
+    conn: &mut DbConnection,
+    frame: Arc<BatchFrame>,
+    limits: &InputLimits,
+    units: Units,
+) -> AppResult<Context> {
+    let drawn = match units {
+        Units::Only(units) => sampling::drawn_among(conn, frame.plan_id, units)?,
+        Units::All => sampling::units_of_plan(conn, frame.plan_id)?,
+    };
     Ok(Context {
-        batch_id,
-        product_id: order.product_id,
-        chromaticity,
-        lot: LotSize::parse(batch.lot_size)
-            .map_err(|e| AppError::internal(format!("a stored lot size is valid: {e}")))?,
-        drawn: match units {
-            Units::Only(units) => sampling::drawn_among(conn, plan.id, units)?,
-            Units::All => sampling::units_of_plan(conn, plan.id)?,
-        }
-        .into_iter()
-        .collect(),
-        template: characteristics
-            .into_iter()
-            .map(|c| (c.code.clone(), c))
-            .collect(),
-        codes,
+        chromaticity: frame.colour.as_ref().map(Chromaticity::with_own_memory),
+        frame,
+        drawn: drawn.into_iter().collect(),
         limits: *limits,
     })
 }

@@ -3,6 +3,7 @@
 
 mod checks;
 mod corrections;
+mod frames;
 mod recording;
 mod views;
 
@@ -11,9 +12,10 @@ pub(super) use checks::{
     CappedProblems, Context, Units,
 };
 pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
+pub use frames::BatchFrames;
 pub use recording::{
-    check, record, store_checked, CheckedReadings, MeasurementInput, RecordMeasurements, Recorded,
-    MAX_PER_REQUEST,
+    check, check_committed, record, store_checked, CheckedReadings, MeasurementInput,
+    RecordMeasurements, Recorded, MAX_PER_REQUEST,
 };
 pub use views::{get, list, ListFilter, Measurement};
 

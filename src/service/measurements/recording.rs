@@ -1,8 +1,10 @@
 //! Recording readings of sampled units, many per request, all or nothing.
 
 use super::checks::{
-    check_reading, chromaticity_problems_beside, context, CappedProblems, Context, Units,
+    check_reading, chromaticity_problems_beside, context, context_in, CappedProblems, Context,
+    Units,
 };
+use super::frames::BatchFrames;
 use super::views::{views_knowing, JustStored, Measurement};
 use super::Readings;
 use crate::error::{AppError, AppResult, ErrorCode, Message};
@@ -84,15 +86,42 @@ pub struct CheckedReadings {
 /// lists every problem of a request.
 ///
 /// It may run in a read transaction of its own, before [`store_checked`]
-/// in a write (the API does, see `api::batches::record_measurements`):
-/// what it reads cannot change meanwhile (a batch has one plan, drawn once,
-/// its lot size is fixed, and a product's template is never edited); the
-/// units' readings, which can, are read by [`store_checked`].
+/// in a write (the API does, through [`check_committed`]): what it reads
+/// cannot change meanwhile (a batch has one plan, drawn once, its lot size
+/// is fixed, and a product's template is never edited); the units'
+/// readings, which can, are read by [`store_checked`].
 pub fn check(
     conn: &mut DbConnection,
     batch_id: i64,
     request: RecordMeasurements,
     limits: &InputLimits,
+) -> AppResult<CheckedReadings> {
+    check_in(request, |units| {
+        context(conn, batch_id, limits, Units::Only(units))
+    })
+}
+
+/// [`check`] against the batch's frame as `frames` keeps it, read once
+/// for many requests. `conn` must see committed rows only (a reader's, not
+/// within a write: see [`BatchFrames::get_or_read`]).
+pub fn check_committed(
+    conn: &mut DbConnection,
+    frames: &BatchFrames,
+    batch_id: i64,
+    request: RecordMeasurements,
+    limits: &InputLimits,
+) -> AppResult<CheckedReadings> {
+    check_in(request, |units| {
+        let frame = frames.get_or_read(conn, batch_id)?;
+        context_in(conn, frame, limits, Units::Only(units))
+    })
+}
+
+/// [`check`] with the batch's context got for the request's units by
+/// `context_of`.
+fn check_in(
+    request: RecordMeasurements,
+    context_of: impl FnOnce(&[i64]) -> AppResult<Context>,
 ) -> AppResult<CheckedReadings> {
     let items = request.measurements;
     check_count(&items)?;
@@ -102,7 +131,7 @@ pub fn check(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let ctx = context(conn, batch_id, limits, Units::Only(&units))?;
+    let ctx = context_of(&units)?;
     let problems = item_problems(&ctx, &items);
     Ok(CheckedReadings {
         ctx,
