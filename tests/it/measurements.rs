@@ -240,9 +240,11 @@ pub async fn readings_need_a_plan_and_an_existing_batch(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
 
-    // Each batch is checked against its own lot, however many were read
-    // before it: unit 50 is in the first batch's lot of 100, not in a
-    // second batch's lot of 10.
+    // Each batch is checked against its own lot and plan, however many
+    // were read before it: unit 50 is in the first batch's lot of 100, not
+    // in a second batch's lot of 10; a third batch of 80 draws a fifth of
+    // its lot, and a unit the first batch drew is refused there as not
+    // drawn.
     let small = common::new_batch(&app, s.order_id, 10).await;
     app.create(
         &format!("/api/v1/batches/{small}/sampling-plan"),
@@ -250,15 +252,64 @@ pub async fn readings_need_a_plan_and_an_existing_batch(backend: Backend) {
     )
     .await;
     let unit_50 = json!({"measurements": [{"unit": 50, "characteristic": "flux", "value": 800.0}]});
+    let refusal = |problem: &Value| {
+        assert_eq!(problem["errors"][0]["field"], "measurements[0].unit");
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let (status, problem) = app
         .post(&format!("/api/v1/batches/{small}/measurements"), &unit_50)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    assert_eq!(problem["errors"][0]["field"], "measurements[0].unit");
+    assert!(refusal(&problem).contains("outside the lot"), "{problem}");
+
+    // Its id is asked for before the batch exists: the 404 is not kept.
+    let third_id = small + 1;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/batches/{third_id}/measurements"),
+            &unit_50,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let third = common::new_batch(&app, s.order_id, 80).await;
+    assert_eq!(third, third_id);
+    let drawn = app
+        .create(
+            &format!("/api/v1/batches/{third}/sampling-plan"),
+            json!({"method": "percent", "percent": 20, "seed": 2}),
+        )
+        .await;
+    let drawn: Vec<i64> = drawn["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_i64().unwrap())
+        .collect();
+    // Units 1 and 50 of the first batch have their flux already.
+    let not_drawn = (2..=80).find(|u| *u != 50 && !drawn.contains(u)).unwrap();
+    let one_reading = |unit: i64| json!({"measurements": [{"unit": unit, "characteristic": "flux", "value": 801.0}]});
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/batches/{third}/measurements"),
+            &one_reading(not_drawn),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(refusal(&problem).contains("not drawn"), "{problem}");
+    let (status, answer) = app
+        .post(
+            &format!("/api/v1/batches/{third}/measurements"),
+            &one_reading(drawn[0]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     let (status, answer) = app
         .post(
             &format!("/api/v1/batches/{}/measurements", s.batch_id),
-            &unit_50,
+            &one_reading(not_drawn),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");

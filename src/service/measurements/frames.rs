@@ -8,7 +8,8 @@
 //! store has no statement that changes or deletes any of them). A frame is
 //! kept only once it exists whole, read from committed rows (see
 //! [`BatchFrames::get_or_read`]), so it stays true for as long as the
-//! database does.
+//! database does: a database restored under a running server is not
+//! (README, "Backups": the service is stopped first).
 
 use crate::domain::access::Visibility;
 use crate::domain::sampling::LotSize;
@@ -21,7 +22,7 @@ use crate::store::DbConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// A batch's lot, plan and template.
+/// A batch's lot, plan, template and colour target.
 pub(in crate::service) struct BatchFrame {
     pub batch_id: i64,
     pub product_id: i64,
@@ -30,9 +31,11 @@ pub(in crate::service) struct BatchFrame {
     pub template: HashMap<String, Characteristic>,
     /// The template's codes, for an answer naming an unknown one.
     pub codes: String,
-    /// How the product's colour is derived; each request or file takes a
-    /// copy with a memory of its own ([`Chromaticity::with_own_memory`]).
-    pub colour: Option<Chromaticity>,
+    /// How the product's colour is derived. Not used as it is: each
+    /// request or file takes a copy with a memory of its own
+    /// ([`Chromaticity::with_own_memory`]), so that what one derives is
+    /// not kept with the frame.
+    pub(super) colour: Option<Chromaticity>,
 }
 
 /// Reads a batch's frame; refuses a batch without a sampling plan.
@@ -100,11 +103,14 @@ impl BatchFrames {
             return Ok(Arc::clone(frame));
         }
         let frame = Arc::new(read_frame(conn, batch_id)?);
-        let mut kept = self.kept();
-        if kept.len() >= FRAMES_KEPT {
-            kept.clear();
-        }
-        kept.insert(batch_id, Arc::clone(&frame));
+        let forgotten = {
+            let mut kept = self.kept();
+            let forgotten = (kept.len() >= FRAMES_KEPT).then(|| std::mem::take(&mut *kept));
+            kept.insert(batch_id, Arc::clone(&frame));
+            forgotten
+        };
+        // Freed once the lock is let go.
+        drop(forgotten);
         Ok(frame)
     }
 

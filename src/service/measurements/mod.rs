@@ -13,9 +13,10 @@ pub(super) use checks::{
 };
 pub use corrections::{correct, history, CorrectMeasurement, MeasurementHistory};
 pub use frames::BatchFrames;
+pub(crate) use recording::check_committed;
 pub use recording::{
-    check, check_committed, record, store_checked, CheckedReadings, MeasurementInput,
-    RecordMeasurements, Recorded, MAX_PER_REQUEST,
+    check, record, store_checked, CheckedReadings, MeasurementInput, RecordMeasurements, Recorded,
+    MAX_PER_REQUEST,
 };
 pub use views::{get, list, ListFilter, Measurement};
 

@@ -104,7 +104,7 @@ pub fn check(
 /// [`check`] against the batch's frame as `frames` keeps it, read once
 /// for many requests. `conn` must see committed rows only (a reader's, not
 /// within a write: see [`BatchFrames::get_or_read`]).
-pub fn check_committed(
+pub(crate) fn check_committed(
     conn: &mut DbConnection,
     frames: &BatchFrames,
     batch_id: i64,
