@@ -510,7 +510,7 @@ fn colour_of(
 }
 
 /// The row that keeps a pair's colour.
-fn colour_row(batch_id: i64, unit: i64, pair: Pair, derived: Derivation) -> DerivedColourRow {
+pub fn colour_row(batch_id: i64, unit: i64, pair: Pair, derived: Derivation) -> DerivedColourRow {
     DerivedColourRow {
         batch_id,
         unit,
@@ -550,41 +550,6 @@ pub fn store_derived(
     let ids = [chromaticity.x_id, chromaticity.y_id];
     let versions = crate::store::measurements::values_of_units(conn, batch_id, units, &ids)?;
     store_derived_from(conn, chromaticity, batch_id, units, versions)
-}
-
-/// Stores the colours of the units whose x and y are both among `new`,
-/// from those two readings alone, and answers the units with one of them
-/// only, whose colour needs their stored readings ([`store_derived`]).
-///
-/// For an import's readings: an import never repeats a unit's reading of a
-/// characteristic, so a unit with its x and y in `new` has no other version
-/// of either, hence no other pair and no colour stored yet. A file is
-/// stored while it is checked: its check has derived these points, and
-/// hands over no chunk with one that is not a colour.
-pub fn store_derived_of_new(
-    conn: &mut DbConnection,
-    chromaticity: &Chromaticity,
-    batch_id: i64,
-    new: &[impl Version],
-) -> AppResult<Vec<i64>> {
-    let pairs = chromaticity.pairs(new);
-    let rows = pairs
-        .iter()
-        .map(|(&unit, &pair)| match chromaticity.derivation(pair.point) {
-            Ok(derived) => Ok(colour_row(batch_id, unit, pair, derived)),
-            Err(_) => Err(AppError::internal(format!(
-                "checked chromaticity is a colour: batch {batch_id}, unit {unit}"
-            ))),
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    colours::insert(conn, &rows)?;
-    let one_coordinate: BTreeSet<i64> = new
-        .iter()
-        .filter(|r| chromaticity.is_chromaticity(r.characteristic_id()))
-        .map(|r| r.unit())
-        .filter(|unit| !pairs.contains_key(unit))
-        .collect();
-    Ok(one_coordinate.into_iter().collect())
 }
 
 /// [`store_derived`] with the units' readings already read: `versions`

@@ -34,6 +34,7 @@
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.
 
+use super::in_order_given;
 use super::inserted_ids::ids_of_inserted;
 use super::{sqlite_insert_in_arrays, DbConnection};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -74,7 +75,8 @@ super::measurements::version_of!(StoredReading, |_row| None);
 const ROWS_PER_PG_STATEMENT: usize = 2_000;
 
 /// Stores the readings in the caller's transaction; answers them as
-/// stored, in no particular order.
+/// stored, in the order given (the import names a unit's colour readings by
+/// their positions in a chunk).
 pub fn insert(
     conn: &mut DbConnection,
     shared: &ImportShared,
@@ -105,7 +107,15 @@ pub fn insert(
         }
         DbConnection::Postgresql(c) => {
             for rows in rows.chunks(ROWS_PER_PG_STATEMENT) {
-                stored.extend(Readings { shared, rows }.load::<StoredReading>(c)?);
+                // What no two readings of an import share: unit and
+                // characteristic.
+                let answered = Readings { shared, rows }.load::<StoredReading>(c)?;
+                stored.extend(in_order_given(
+                    rows,
+                    answered,
+                    |r| (r.unit, r.characteristic_id),
+                    |r| (r.unit, r.characteristic_id),
+                )?);
             }
         }
     }

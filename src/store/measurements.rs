@@ -5,7 +5,9 @@ use super::any_of::{any_of_ids, any_of_texts};
 use super::inserted_ids::ids_of_inserted;
 use super::reading_ids::{derived_row_ids, public_uuid};
 use super::schema::{characteristics, measurements};
-use super::{on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest};
+use super::{
+    in_order_given, on_backend, sqlite_insert_in_arrays, DbConnection, PageOf, PageRequest,
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Timestamp;
@@ -283,36 +285,18 @@ pub fn insert_measurements(
                     .values(chunk)
                     .returning(MeasurementRow::as_returning())
                     .get_results(c)?;
-                stored.extend(in_order_given(chunk, answered)?);
+                // What no two readings of a batch share: their version
+                // (unit, characteristic and the reading corrected).
+                stored.extend(in_order_given(
+                    chunk,
+                    answered,
+                    |r| (r.batch_id, r.unit, r.characteristic_id, r.supersedes),
+                    |r| (r.batch_id, r.unit, r.characteristic_id, r.supersedes),
+                )?);
             }
         }
     }
     Ok(stored)
-}
-
-/// The rows an insert answered, put in the order of the rows given by
-/// what no two readings of a batch share (its version: unit,
-/// characteristic and the reading it corrects).
-fn in_order_given(
-    given: &[NewMeasurement],
-    answered: Vec<MeasurementRow>,
-) -> QueryResult<Vec<MeasurementRow>> {
-    let mut by_version: std::collections::HashMap<_, MeasurementRow> = answered
-        .into_iter()
-        .map(|r| ((r.batch_id, r.unit, r.characteristic_id, r.supersedes), r))
-        .collect();
-    given
-        .iter()
-        .map(|r| {
-            by_version
-                .remove(&(r.batch_id, r.unit, r.characteristic_id, r.supersedes))
-                .ok_or_else(|| {
-                    diesel::result::Error::DeserializationError(
-                        "every reading inserted is answered".into(),
-                    )
-                })
-        })
-        .collect()
 }
 
 /// Readings answered under any of the given ids: as stored (clients' ids,

@@ -103,6 +103,29 @@ macro_rules! sqlite_insert_in_arrays {
 }
 pub(crate) use sqlite_insert_in_arrays;
 
+/// The rows an insert's `RETURNING` answered, put in the order of the rows
+/// given, matched by `key` (PostgreSQL does not promise `RETURNING`'s
+/// order): what no two rows of the insert share.
+pub(crate) fn in_order_given<Given, Answered, Key: std::hash::Hash + Eq>(
+    given: &[Given],
+    answered: Vec<Answered>,
+    key_of_given: impl Fn(&Given) -> Key,
+    key_of_answered: impl Fn(&Answered) -> Key,
+) -> QueryResult<Vec<Answered>> {
+    let mut by_key: std::collections::HashMap<Key, Answered> = answered
+        .into_iter()
+        .map(|row| (key_of_answered(&row), row))
+        .collect();
+    given
+        .iter()
+        .map(|row| {
+            by_key.remove(&key_of_given(row)).ok_or_else(|| {
+                diesel::result::Error::DeserializationError("every row inserted is answered".into())
+            })
+        })
+        .collect()
+}
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

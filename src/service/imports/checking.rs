@@ -4,10 +4,12 @@
 //! The check runs while a thread of its own stores what it has passed
 //! ([`super::storing`]), so that reading and checking the file (a third of
 //! an import's time on one thread) overlaps with writing it.
-//! It hands over the checked readings in chunks, with their units' colours
-//! already derived, for as long as it has found no problem. A file with a
-//! problem is refused whole all the same: the caller's transaction, which
-//! holds the chunks stored before the problem was found, is rolled back.
+//! It hands over the checked readings in chunks, with the colours of the
+//! units whose x and y are both in the chunk derived and made ready to
+//! store, for as long as it has found no problem: what the store does is
+//! what only the store can (the readings' ids). A file with a problem is
+//! refused whole all the same: the caller's transaction, which holds the
+//! chunks stored before the problem was found, is rolled back.
 
 use super::layout::Layout;
 use super::scan::{scan, Scanned};
@@ -16,7 +18,7 @@ use crate::domain::message::Message;
 use crate::domain::text::excerpt;
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Characteristic;
-use crate::service::colour::Chromaticity;
+use crate::service::colour::{Chromaticity, Derivation, Pair};
 use crate::service::measurements::{
     chromaticity_problems, chromaticity_problems_beside, reading_problem, unit_problem,
     CappedProblems, Context,
@@ -25,11 +27,28 @@ use crate::store::imported::{ImportedReading, StoredReading};
 use crate::store::DbConnection;
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
 use std::sync::mpsc::SyncSender;
 
 /// A colour cell: (line, unit, characteristic id, value).
 type ColourCell = (usize, i64, i64, f64);
+
+/// Checked readings handed over to be stored, a chunk of the file.
+pub(super) struct CheckedChunk {
+    pub readings: Vec<ImportedReading>,
+    /// The colours of the units whose x and y are both among `readings`.
+    pub colours: Vec<ChunkColour>,
+}
+
+/// A unit's colour, derived from two readings of a chunk: its pair names
+/// them by their positions in the chunk, which the store turns into the
+/// ids they are stored under.
+pub(super) struct ChunkColour {
+    pub unit: i64,
+    pub at: Pair,
+    pub derived: Derivation,
+}
 
 /// What a file that passed the checks holds.
 pub(super) struct Counts {
@@ -63,8 +82,10 @@ pub(super) struct CellCheck<'a> {
     stored: HashSet<(i64, i64)>,
     /// The same, of the file's cells so far.
     seen: Seen,
-    /// Colour cells of the chunk, checked with it.
+    /// Colour cells of the chunk, checked with it, and their positions in
+    /// the chunk.
     chunk_colour_cells: Vec<ColourCell>,
+    chunk_colour_positions: Vec<usize>,
     /// Colour cells whose unit's other coordinate was not in their chunk,
     /// checked once every cell is known.
     colour_cells: Vec<ColourCell>,
@@ -103,6 +124,7 @@ impl<'a> CellCheck<'a> {
             row: None,
             stored,
             chunk_colour_cells: Vec::new(),
+            chunk_colour_positions: Vec::new(),
             colour_cells: Vec::new(),
             problems: CappedProblems::default(),
             readings: 0,
@@ -115,7 +137,7 @@ impl<'a> CellCheck<'a> {
     pub fn run(
         mut self,
         file: &mut (impl Read + Seek),
-        to_store: SyncSender<Vec<ImportedReading>>,
+        to_store: SyncSender<CheckedChunk>,
     ) -> AppResult<Walked> {
         let layout = self.layout;
         let rows = scan(file, layout, |found| {
@@ -135,30 +157,52 @@ impl<'a> CellCheck<'a> {
     }
 
     /// Checks the colours of the chunk's units and hands the chunk over to
-    /// be stored, unless the file has a problem: then nothing of it is kept.
-    fn end_chunk(&mut self, to_store: &SyncSender<Vec<ImportedReading>>) -> AppResult<()> {
-        self.check_chunk_colours();
-        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(READINGS_PER_CHUNK));
-        if !self.problems.is_empty() || chunk.is_empty() {
+    /// be stored, with those colours, unless the file has a problem: then
+    /// nothing of it is kept.
+    fn end_chunk(&mut self, to_store: &SyncSender<CheckedChunk>) -> AppResult<()> {
+        let whole = self.check_chunk_colours();
+        let readings = std::mem::replace(&mut self.chunk, Vec::with_capacity(READINGS_PER_CHUNK));
+        if !self.problems.is_empty() || readings.is_empty() {
             return Ok(());
         }
+        let colours = match &self.ctx.chromaticity {
+            Some(chromaticity) => colours_of(chromaticity, whole)?,
+            None => Vec::new(),
+        };
         to_store
-            .send(chunk)
+            .send(CheckedChunk { readings, colours })
             .map_err(|_| AppError::internal("the store of an import stopped before its check"))
     }
 
     /// Derives the points of the units with both coordinates in the chunk
     /// (the costly part of storing their colours, done here beside the
     /// store) and checks each is a colour; keeps the other colour cells
-    /// for [`finish`].
-    fn check_chunk_colours(&mut self) {
+    /// for [`finish`]. Answers the units' pairs, by position in the chunk.
+    fn check_chunk_colours(&mut self) -> BTreeMap<i64, Pair> {
         let cells = std::mem::take(&mut self.chunk_colour_cells);
+        let positions = std::mem::take(&mut self.chunk_colour_positions);
         let Some(chromaticity) = &self.ctx.chromaticity else {
-            return;
+            return BTreeMap::new();
         };
+        // The chunk's x and y readings under their positions in the chunk,
+        // standing for the ids they will be stored under.
+        let positioned: Vec<StoredReading> = cells
+            .iter()
+            .zip(positions)
+            .map(
+                |(&(_, unit, characteristic_id, value), position)| StoredReading {
+                    id: position as i64,
+                    unit,
+                    characteristic_id,
+                    value,
+                },
+            )
+            .collect();
+        let whole = chromaticity.pairs(&positioned);
         let (problems, partial) = whole_point_problems(self.ctx, chromaticity, cells);
         add_colour_problems(&mut self.problems, problems);
         self.colour_cells.extend(partial);
+        whole
     }
 
     fn take(&mut self, found: Scanned) {
@@ -210,15 +254,16 @@ impl<'a> CellCheck<'a> {
             );
         } else {
             self.readings += 1;
+            if characteristic.quantity.is_some() {
+                self.chunk_colour_cells
+                    .push((line as usize, unit, characteristic.id, value));
+                self.chunk_colour_positions.push(self.chunk.len());
+            }
             self.chunk.push(ImportedReading {
                 unit,
                 characteristic_id: characteristic.id,
                 value,
             });
-            if characteristic.quantity.is_some() {
-                self.chunk_colour_cells
-                    .push((line as usize, unit, characteristic.id, value));
-            }
         }
     }
 
@@ -283,6 +328,34 @@ impl Walked {
     pub fn refused(self) -> Option<AppError> {
         self.problems.into_result("file").err()
     }
+
+    /// The units with one coordinate in the chunk that held it: their
+    /// colour needs the other, from another chunk or stored before the file.
+    pub fn units_with_one_coordinate_in_a_chunk(&self) -> Vec<i64> {
+        let units: BTreeSet<i64> = self
+            .colour_cells
+            .iter()
+            .map(|&(_, unit, _, _)| unit)
+            .collect();
+        units.into_iter().collect()
+    }
+}
+
+/// The colours of units whose points the chunk's check found to be colours
+/// (it hands over no chunk with one that is not).
+fn colours_of(
+    chromaticity: &Chromaticity,
+    whole: BTreeMap<i64, Pair>,
+) -> AppResult<Vec<ChunkColour>> {
+    whole
+        .into_iter()
+        .map(|(unit, at)| match chromaticity.derivation(at.point) {
+            Ok(derived) => Ok(ChunkColour { unit, at, derived }),
+            Err(_) => Err(AppError::internal(format!(
+                "a checked chromaticity is a colour: unit {unit}"
+            ))),
+        })
+        .collect()
 }
 
 /// Ends the check of a walked file with what needs all its cells (the

@@ -2,20 +2,20 @@
 //! chunks under its id as the check ([`super::checking`]) hands them
 //! over, and the column mapping saved for the instrument.
 
-use super::checking::{finish, CellCheck, Counts};
+use super::checking::{finish, CellCheck, CheckedChunk, Counts};
 use super::layout::Layout;
 use super::ImportOptions;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
-use crate::service::colour::{store_derived, store_derived_of_new};
+use crate::service::colour::{colour_row, store_derived, Pair};
 use crate::service::measurements::Context;
-use crate::store::imported::{self, ImportShared, ImportedReading};
+use crate::store::colours;
+use crate::store::imported::{self, ImportShared};
 use crate::store::imports::{self as store, ImportRow, MappingRow};
 use crate::store::measurements::existing_readings;
 use crate::store::DbConnection;
 use chrono::NaiveDateTime;
-use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 use std::sync::mpsc;
 
@@ -76,7 +76,7 @@ pub(super) fn check_and_store(
     // own: the writer (or a pool's thread) is long-lived, and keeps warm
     // the Planckian tables deriving colours reads (`colorimetry`, kept per
     // thread), which a new thread would compute afresh for every file.
-    let (walked, partly_stored) = std::thread::scope(|scope| {
+    let walked = std::thread::scope(|scope| {
         let (to_store, checked) = mpsc::sync_channel(CHUNKS_IN_FLIGHT);
         let conn = &mut *conn;
         let store = std::thread::Builder::new()
@@ -90,52 +90,63 @@ pub(super) fn check_and_store(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         match (stored, walked) {
-            (Ok(stored), walked) => Ok((walked?, stored)),
+            (Ok(()), walked) => walked,
             // The file's own problems, if it has any, are what its sender
             // can act on; else the store's failure (which stopped the check).
             (Err(failed), Ok(walked)) => Err(walked.refused().unwrap_or(failed)),
             (Err(failed), Err(_)) => Err(failed),
         }
     })?;
+    let partly_stored = walked.units_with_one_coordinate_in_a_chunk();
     let counts = finish(conn, upload.ctx, walked)?;
     if let Some(chromaticity) = &upload.ctx.chromaticity {
-        let units: Vec<i64> = partly_stored.into_iter().collect();
-        store_derived(conn, chromaticity, upload.ctx.batch_id, &units)?;
+        store_derived(conn, chromaticity, upload.ctx.batch_id, &partly_stored)?;
     }
     Ok(counts)
 }
 
 /// Stores each chunk the check hands over until it is done, with the
-/// colours of the units whose x and y are both in the chunk; answers the
-/// units with one coordinate in a chunk, whose colour needs the other
-/// from the batch (a unit cut by a chunk's edge, or with a coordinate
-/// stored before the file). On an error it stops, and the check with it
-/// (its next chunk finds no one to take it).
+/// colours of the units whose x and y are both in the chunk, derived by
+/// the check. (The colour of a unit with one coordinate in a chunk needs
+/// the other from the batch: a unit cut by a chunk's edge, or with a
+/// coordinate stored before the file. It is stored once the file is.)
+/// On an error it stops, and the check with it (its next chunk finds no
+/// one to take it).
+///
+/// An import never repeats a unit's reading of a characteristic, so a
+/// unit with its x and y in one chunk has no other version of either,
+/// hence no other pair and no colour stored yet.
 fn store_chunks(
     conn: &mut DbConnection,
     upload: &Upload,
     import_id: i64,
-    checked: mpsc::Receiver<Vec<ImportedReading>>,
-) -> AppResult<BTreeSet<i64>> {
-    let ctx = upload.ctx;
+    checked: mpsc::Receiver<CheckedChunk>,
+) -> AppResult<()> {
+    let batch_id = upload.ctx.batch_id;
     let shared = ImportShared {
-        batch_id: ctx.batch_id,
+        batch_id,
         recorded_by: upload.actor.user_id,
         import_id,
     };
-    let mut partly_stored = BTreeSet::new();
     for chunk in checked {
-        let stored = imported::insert(conn, &shared, &chunk)?;
-        if let Some(chromaticity) = &ctx.chromaticity {
-            partly_stored.extend(store_derived_of_new(
-                conn,
-                chromaticity,
-                ctx.batch_id,
-                &stored,
-            )?);
-        }
+        let stored = imported::insert(conn, &shared, &chunk.readings)?;
+        let id_at = |position: i64| stored[position as usize].id;
+        let rows: Vec<_> = chunk
+            .colours
+            .into_iter()
+            .map(|colour| {
+                let at = colour.at;
+                let pair = Pair {
+                    x_id: id_at(at.x_id),
+                    y_id: id_at(at.y_id),
+                    point: at.point,
+                };
+                colour_row(batch_id, colour.unit, pair, colour.derived)
+            })
+            .collect();
+        colours::insert(conn, &rows)?;
     }
-    Ok(partly_stored)
+    Ok(())
 }
 
 /// A mapping given with an instrument is saved for it and the product.
