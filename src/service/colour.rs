@@ -120,8 +120,9 @@ pub struct Chromaticity {
     y_id: i64,
     target: Option<Ellipse>,
     derived: Vec<(i64, Quantity)>,
-    /// Points derived already: a file's check and its store derive each
-    /// point once (Ohno's search is the costly part of both).
+    /// Points derived already: a request's check and its store, or a
+    /// file's check and the colours stored once it is whole, derive each
+    /// point once (Ohno's search is the costly part).
     recalled: Arc<Mutex<Recalled>>,
 }
 
@@ -130,7 +131,7 @@ type Recalled = foldhash::HashMap<[u64; 2], Result<Derivation, ColourError>>;
 
 /// Most derivations a [`Chromaticity`] remembers (about 64 bytes each);
 /// forgotten all at once when full. A file of a million units derives again
-/// on store what its check derived, no more.
+/// what its check derived for the units a chunk's edge parts, no more.
 const RECALLED_DERIVATIONS: usize = 1 << 18;
 
 /// Fewer points than this are derived on the calling thread: a thread costs
@@ -536,7 +537,9 @@ fn stored_colours(
 /// Derives and stores the colour of the current and the first (x, y) pair
 /// of each of `units`, when not stored yet: called after readings of them
 /// are stored, in the same transaction, by every way readings come in
-/// (requests, corrections, imports). The readings must form colours
+/// (requests, corrections, and imports for the units whose x and y are not
+/// in one chunk of the file: the others' colours come with their chunk,
+/// `imports::storing`). The readings must form colours
 /// (recording checks this first); a first pair that does not is skipped.
 pub fn store_derived(
     conn: &mut DbConnection,

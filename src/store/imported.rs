@@ -26,10 +26,11 @@
 //! chunk is kept prepared; the last, shorter one of each import is not, or
 //! every import would leave one behind on its connection.
 //!
-//! The insert answers each stored reading's id with its unit,
-//! characteristic and value, so that storing the colours of the units it
-//! completes reads nothing back: by `RETURNING` on PostgreSQL, worked out
-//! on SQLite ([`super::inserted_ids`]).
+//! The insert answers each stored reading's id, in the order the readings
+//! were given, so that storing the colours of the units a chunk completes
+//! (named by their readings' positions) reads nothing back: worked out on
+//! SQLite ([`super::inserted_ids`]); by `RETURNING` on PostgreSQL, whose
+//! rows are put in the order given by their unit and characteristic.
 //!
 //! The column list is written here, outside diesel's `table!` checking: a
 //! new `NOT NULL` column of `measurements` is added here too.

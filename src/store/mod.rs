@@ -480,6 +480,38 @@ mod tests {
     use super::*;
     use crate::error::{AppError, ErrorCode};
 
+    /// `RETURNING`'s rows in any order come back in the order given; a row
+    /// missing from the answer, or answered twice in place of another, is
+    /// an error, never a row put in another's place.
+    #[test]
+    fn returned_rows_are_put_in_the_order_given() {
+        let given = [(7, "x"), (7, "y"), (9, "x"), (3, "y")];
+        let key = |row: &(i64, &'static str)| *row;
+        let with_ids = |rows: &[(i64, &'static str)]| -> Vec<(i64, &'static str, i64)> {
+            rows.iter()
+                .enumerate()
+                .map(|(i, &(unit, code))| (unit, code, 100 + i as i64))
+                .collect()
+        };
+        let answered_key = |row: &(i64, &'static str, i64)| (row.0, row.1);
+        let shuffled = [given[2], given[0], given[3], given[1]];
+        let ordered = in_order_given(&given, with_ids(&shuffled), key, answered_key).unwrap();
+        assert_eq!(
+            ordered.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+            given,
+            "in the order given"
+        );
+        assert_eq!(
+            ordered.iter().map(|r| r.2).collect::<Vec<_>>(),
+            [101, 103, 100, 102],
+            "each with its own answer"
+        );
+        let missing = &shuffled[..3];
+        assert!(in_order_given(&given, with_ids(missing), key, answered_key).is_err());
+        let twice = [given[0], given[1], given[2], given[2]];
+        assert!(in_order_given(&given, with_ids(&twice), key, answered_key).is_err());
+    }
+
     fn fresh() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("unit.db");

@@ -42,8 +42,8 @@ pub(super) struct CheckedChunk {
 }
 
 /// A unit's colour, derived from two readings of a chunk: its pair names
-/// them by their positions in the chunk, which the store turns into the
-/// ids they are stored under.
+/// them by their positions in the chunk (in its id fields), which the store
+/// turns into the ids they are stored under.
 pub(super) struct ChunkColour {
     pub unit: i64,
     pub at: Pair,
@@ -166,7 +166,7 @@ impl<'a> CellCheck<'a> {
             return Ok(());
         }
         let colours = match &self.ctx.chromaticity {
-            Some(chromaticity) => colours_of(chromaticity, whole)?,
+            Some(chromaticity) => colours_of(chromaticity, self.ctx.batch_id, whole)?,
             None => Vec::new(),
         };
         to_store
@@ -345,6 +345,7 @@ impl Walked {
 /// (it hands over no chunk with one that is not).
 fn colours_of(
     chromaticity: &Chromaticity,
+    batch_id: i64,
     whole: BTreeMap<i64, Pair>,
 ) -> AppResult<Vec<ChunkColour>> {
     whole
@@ -352,7 +353,7 @@ fn colours_of(
         .map(|(unit, at)| match chromaticity.derivation(at.point) {
             Ok(derived) => Ok(ChunkColour { unit, at, derived }),
             Err(_) => Err(AppError::internal(format!(
-                "a checked chromaticity is a colour: unit {unit}"
+                "a checked chromaticity is a colour: batch {batch_id}, unit {unit}"
             ))),
         })
         .collect()

@@ -130,20 +130,26 @@ fn store_chunks(
     };
     for chunk in checked {
         let stored = imported::insert(conn, &shared, &chunk.readings)?;
-        let id_at = |position: i64| stored[position as usize].id;
-        let rows: Vec<_> = chunk
+        let id_at = |position: i64| {
+            usize::try_from(position)
+                .ok()
+                .and_then(|position| stored.get(position))
+                .map(|reading| reading.id)
+                .or_internal("a chunk's colour names a reading of the chunk")
+        };
+        let rows = chunk
             .colours
             .into_iter()
             .map(|colour| {
                 let at = colour.at;
                 let pair = Pair {
-                    x_id: id_at(at.x_id),
-                    y_id: id_at(at.y_id),
+                    x_id: id_at(at.x_id)?,
+                    y_id: id_at(at.y_id)?,
                     point: at.point,
                 };
-                colour_row(batch_id, colour.unit, pair, colour.derived)
+                Ok(colour_row(batch_id, colour.unit, pair, colour.derived))
             })
-            .collect();
+            .collect::<AppResult<Vec<_>>>()?;
         colours::insert(conn, &rows)?;
     }
     Ok(())
