@@ -276,18 +276,12 @@ pub async fn readings_need_a_plan_and_an_existing_batch(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let third = common::new_batch(&app, s.order_id, 80).await;
     assert_eq!(third, third_id);
-    let drawn = app
-        .create(
-            &format!("/api/v1/batches/{third}/sampling-plan"),
-            json!({"method": "percent", "percent": 20, "seed": 2}),
-        )
-        .await;
-    let drawn: Vec<i64> = drawn["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_i64().unwrap())
-        .collect();
+    let (_, drawn) = common::draw_plan(
+        &app,
+        third,
+        json!({"method": "percent", "percent": 20, "seed": 2}),
+    )
+    .await;
     // Units 1 and 50 of the first batch have their flux already.
     let not_drawn = (2..=80).find(|u| *u != 50 && !drawn.contains(u)).unwrap();
     let one_reading = |unit: i64| json!({"measurements": [{"unit": unit, "characteristic": "flux", "value": 801.0}]});
