@@ -130,24 +130,34 @@ struct Readings<'a, R: ?Sized> {
     rows: &'a R,
 }
 
-/// Whether an import's insert answers its rows on a backend: PostgreSQL's
-/// does (`RETURNING`); SQLite's ids are worked out from
-/// `last_insert_rowid()` ([`super::inserted_ids`]).
-trait AnswersRows {
+/// How an import's insert is written on a backend.
+trait ImportDialect {
+    /// The statement's start. On SQLite, `OR FAIL`: a statement of many
+    /// rows that may break a constraint with the default `ABORT` keeps a
+    /// journal of its own, to undo its rows alone (a tenth of the
+    /// readings' insert). An import undoes more than that on any
+    /// failure (its whole transaction, and the file is refused), so its
+    /// statement need not undo itself: `FAIL` stops it where it is.
+    const INSERT: &'static str;
+    /// Whether the insert answers its rows: PostgreSQL's does
+    /// (`RETURNING`); SQLite's ids are worked out from
+    /// `last_insert_rowid()` ([`super::inserted_ids`]).
     const ANSWERS_ROWS: bool;
 }
 
-impl AnswersRows for diesel::sqlite::Sqlite {
+impl ImportDialect for diesel::sqlite::Sqlite {
+    const INSERT: &'static str = "INSERT OR FAIL";
     const ANSWERS_ROWS: bool = false;
 }
 
-impl AnswersRows for diesel::pg::Pg {
+impl ImportDialect for diesel::pg::Pg {
+    const INSERT: &'static str = "INSERT";
     const ANSWERS_ROWS: bool = true;
 }
 
 impl<R: AsRows + ?Sized, DB> QueryFragment<DB> for Readings<'_, R>
 where
-    DB: diesel::backend::Backend + AnswersRows,
+    DB: diesel::backend::Backend + ImportDialect,
     DB: diesel::sql_types::HasSqlType<BigInt> + diesel::sql_types::HasSqlType<Double>,
     i64: diesel::serialize::ToSql<BigInt, DB>,
     f64: diesel::serialize::ToSql<Double, DB>,
@@ -158,8 +168,9 @@ where
             out.unsafe_to_cache_prepared();
         }
         let shared = self.shared;
+        out.push_sql(DB::INSERT);
         out.push_sql(
-            "INSERT INTO measurements (batch_id, unit, characteristic_id, value, \
+            " INTO measurements (batch_id, unit, characteristic_id, value, \
              recorded_by, import_id) SELECT ",
         );
         out.push_bind_param::<BigInt, _>(&shared.batch_id)?;
