@@ -507,16 +507,22 @@ fn colour_of(
         return Some(row.clone());
     }
     let derived = chromaticity.derivation(pair.point).ok()?;
-    Some(colour_row(batch_id, unit, pair, derived))
+    Some(colour_row(batch_id, unit, pair.ids(), derived))
 }
 
-/// The row that keeps a pair's colour.
-pub fn colour_row(batch_id: i64, unit: i64, pair: Pair, derived: Derivation) -> DerivedColourRow {
+/// The row that keeps the colour of a pair of readings, by their (x, y)
+/// ids.
+pub fn colour_row(
+    batch_id: i64,
+    unit: i64,
+    (x_id, y_id): (i64, i64),
+    derived: Derivation,
+) -> DerivedColourRow {
     DerivedColourRow {
         batch_id,
         unit,
-        x_measurement_id: pair.x_id,
-        y_measurement_id: pair.y_id,
+        x_measurement_id: x_id,
+        y_measurement_id: y_id,
         cct_k: derived.cct.cct_k,
         duv: derived.cct.duv,
         macadam_steps: derived.macadam_steps,
@@ -599,7 +605,7 @@ pub fn store_derived_from(
                 continue;
             }
             match chromaticity.derivation(pair.point) {
-                Ok(derived) => new.push(colour_row(batch_id, unit, pair, derived)),
+                Ok(derived) => new.push(colour_row(batch_id, unit, pair.ids(), derived)),
                 Err(_) if !is_current => {}
                 Err(_) => {
                     return Err(AppError::internal(format!(

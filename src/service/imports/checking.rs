@@ -41,12 +41,13 @@ pub(super) struct CheckedChunk {
     pub colours: Vec<ChunkColour>,
 }
 
-/// A unit's colour, derived from two readings of a chunk: its pair names
-/// them by their positions in the chunk (in its id fields), which the store
-/// turns into the ids they are stored under.
+/// A unit's colour, derived from two readings of a chunk, named by their
+/// positions in the chunk's readings: the store turns them into the ids
+/// they are stored under.
 pub(super) struct ChunkColour {
     pub unit: i64,
-    pub at: Pair,
+    pub x_at: usize,
+    pub y_at: usize,
     pub derived: Derivation,
 }
 
@@ -177,7 +178,8 @@ impl<'a> CellCheck<'a> {
     /// Derives the points of the units with both coordinates in the chunk
     /// (the costly part of storing their colours, done here beside the
     /// store) and checks each is a colour; keeps the other colour cells
-    /// for [`finish`]. Answers the units' pairs, by position in the chunk.
+    /// for [`finish`]. Answers the units' pairs, with positions in the
+    /// chunk for ids.
     fn check_chunk_colours(&mut self) -> BTreeMap<i64, Pair> {
         let cells = std::mem::take(&mut self.chunk_colour_cells);
         let positions = std::mem::take(&mut self.chunk_colour_positions);
@@ -350,11 +352,21 @@ fn colours_of(
 ) -> AppResult<Vec<ChunkColour>> {
     whole
         .into_iter()
-        .map(|(unit, at)| match chromaticity.derivation(at.point) {
-            Ok(derived) => Ok(ChunkColour { unit, at, derived }),
-            Err(_) => Err(AppError::internal(format!(
-                "a checked chromaticity is a colour: batch {batch_id}, unit {unit}"
-            ))),
+        .map(|(unit, pair)| {
+            let internal =
+                |what: &str| AppError::internal(format!("{what}: batch {batch_id}, unit {unit}"));
+            let position = |id: i64| {
+                usize::try_from(id).map_err(|_| internal("a reading's position in its chunk"))
+            };
+            let derived = chromaticity
+                .derivation(pair.point)
+                .map_err(|_| internal("a checked chromaticity is a colour"))?;
+            Ok(ChunkColour {
+                unit,
+                x_at: position(pair.x_id)?,
+                y_at: position(pair.y_id)?,
+                derived,
+            })
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use super::ImportOptions;
 use crate::domain::message::Message;
 use crate::error::{AppError, AppResult, ErrorCode, OnUniqueViolation, OrInternal};
 use crate::service::audit::Actor;
-use crate::service::colour::{colour_row, store_derived, Pair};
+use crate::service::colour::{colour_row, store_derived};
 use crate::service::measurements::Context;
 use crate::store::colours;
 use crate::store::imported::{self, ImportShared};
@@ -130,10 +130,9 @@ fn store_chunks(
     };
     for chunk in checked {
         let stored = imported::insert(conn, &shared, &chunk.readings)?;
-        let id_at = |position: i64| {
-            usize::try_from(position)
-                .ok()
-                .and_then(|position| stored.get(position))
+        let id_at = |position: usize| {
+            stored
+                .get(position)
                 .map(|reading| reading.id)
                 .or_internal("a chunk's colour names a reading of the chunk")
         };
@@ -141,13 +140,8 @@ fn store_chunks(
             .colours
             .into_iter()
             .map(|colour| {
-                let at = colour.at;
-                let pair = Pair {
-                    x_id: id_at(at.x_id)?,
-                    y_id: id_at(at.y_id)?,
-                    point: at.point,
-                };
-                Ok(colour_row(batch_id, colour.unit, pair, colour.derived))
+                let ids = (id_at(colour.x_at)?, id_at(colour.y_at)?);
+                Ok(colour_row(batch_id, colour.unit, ids, colour.derived))
             })
             .collect::<AppResult<Vec<_>>>()?;
         colours::insert(conn, &rows)?;
