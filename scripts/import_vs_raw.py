@@ -7,12 +7,13 @@ with the machine (the bulk insert alone has taken from 0.3 to 0.7 s on one
 machine in one hour); the median and the spread of several pairs say where
 the ratio stands.
 
-    scripts/import_vs_raw.py [RUNS] [UNITS]      (defaults 7, 100000)
+    scripts/import_vs_raw.py [RUNS] [UNITS]      (defaults 8, 100000)
 
 Run from the project's root after `cargo build --release`. With BASELINE_BIN
 set to another build of lotcheck, each pair also runs that build's import
-(the three in turn, the two builds taking turns at going first), to compare
-two builds on the same file and machine.
+(the three in turn, the two builds taking turns at going first: give an
+even RUNS), to compare two builds on the same file and machine; the
+database is set up by this build's migrations.
 The batch, its product and the file are set up as `vs_peer.py` does, with its
 own code (its `Server`, `CHARS`, `timed` and `helpers`), so the two measure
 the same thing."""
@@ -29,8 +30,10 @@ VS_PEER = os.path.abspath(os.path.join(PERF, "vs_peer.py"))
 def vs_peer():
     """vs_peer.py's definitions, without running its comparison (the script
     ends by calling `main()`)."""
-    source = open(VS_PEER).read()
-    source = source[: source.rindex("main()")]
+    source = open(VS_PEER).read().rstrip()
+    if not source.endswith("\nmain()"):
+        sys.exit(f"{VS_PEER} no longer ends by calling main(): read it differently here")
+    source = source[: -len("main()")]
     names = {"__file__": VS_PEER, "__name__": "vs_peer"}
     argv, sys.argv = sys.argv, sys.argv[:1]
     exec(compile(source, VS_PEER, "exec"), names)
@@ -39,9 +42,12 @@ def vs_peer():
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     units = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     peer = vs_peer()
+    # Builds raw_insert if need be; with PEER_PYTHON set it makes no
+    # environment for the peer, which this script does not run.
+    os.environ.setdefault("PEER_PYTHON", sys.executable)
     peer["helpers"]()
     builds = {"lotcheck": peer["BIN"]}
     if os.environ.get("BASELINE_BIN"):
@@ -52,15 +58,17 @@ def main():
         peer["subprocess"].run([sys.executable, os.path.join(PERF, "gen_readings.py"), str(units), src, "1"],
                                check=True)
         srv = peer["Server"](work)
-        c = srv.call("/customers", {"name": "Perf Lighting"})
-        p = srv.call("/products", {"code": "PERF-A60", "name": "A60 perf", "customer_id": c["id"],
-                                   "params": {"target_x": 0.4578, "target_y": 0.4101},
-                                   "characteristics": peer["CHARS"]})
-        o = srv.call("/orders", {"customer_id": c["id"], "product_id": p["id"], "po_number": "PERF-1",
-                                 "quantity": units})
-        batch = srv.call(f"/orders/{o['id']}/batches", {"lot_size": units})["id"]
-        srv.call(f"/batches/{batch}/sampling-plan", {"method": "percent", "percent": 100, "seed": 1})
-        srv.stop()
+        try:
+            c = srv.call("/customers", {"name": "Perf Lighting"})
+            p = srv.call("/products", {"code": "PERF-A60", "name": "A60 perf", "customer_id": c["id"],
+                                       "params": {"target_x": 0.4578, "target_y": 0.4101},
+                                       "characteristics": peer["CHARS"]})
+            o = srv.call("/orders", {"customer_id": c["id"], "product_id": p["id"], "po_number": "PERF-1",
+                                     "quantity": units})
+            batch = srv.call(f"/orders/{o['id']}/batches", {"lot_size": units})["id"]
+            srv.call(f"/batches/{batch}/sampling-plan", {"method": "percent", "percent": 100, "seed": 1})
+        finally:
+            srv.stop()
         template = os.path.join(work, "srv.db")
         raw_times, import_times = [], {name: [] for name in builds}
         for run in range(1, runs + 1):

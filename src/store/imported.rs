@@ -12,14 +12,14 @@
 //! three once:
 //!
 //! ```sql
-//! INSERT INTO measurements (batch_id, unit, characteristic_id, value,
+//! INSERT OR FAIL INTO measurements (batch_id, unit, characteristic_id, value,
 //!                           recorded_by, import_id)
 //! SELECT ?, column1, column2, column3, ?, ?
 //! FROM (VALUES (?, ?, ?), (?, ?, ?), …)
 //! ```
 //!
 //! (`column1`… are the names SQLite and PostgreSQL both give the columns of
-//! a `VALUES` list.) On SQLite the rows go in arrays of 64 and fewer
+//! a `VALUES` list; `OR FAIL` is SQLite's alone, see [`ImportDialect`].) On SQLite the rows go in arrays of 64 and fewer
 //! ([`sqlite_insert_in_arrays`]): a statement's shape then depends only on
 //! its row count, which is in its type, so diesel prepares it once per
 //! connection and keeps it. On PostgreSQL only the statement of a whole
@@ -78,6 +78,13 @@ const ROWS_PER_PG_STATEMENT: usize = 2_000;
 /// Stores the readings in the caller's transaction; answers them as
 /// stored, in the order given (the import names a unit's colour readings by
 /// their positions in a chunk).
+///
+/// On an error the caller must roll its transaction back: on SQLite a
+/// statement that fails keeps the rows it stored before the failure
+/// (`OR FAIL`). On a full disk (or out of memory) SQLite rolls the whole
+/// transaction back itself, as the statement has no journal to undo
+/// itself with; the caller's rollback then finds no transaction, and
+/// diesel answers that in place of the cause, so the cause is logged here.
 pub fn insert(
     conn: &mut DbConnection,
     shared: &ImportShared,
@@ -95,7 +102,11 @@ pub fn insert(
                     shared,
                     rows: chunk,
                 }
-                .execute(c)?;
+                .execute(c)
+                .inspect_err(|error| {
+                    tracing::error!(%error, import = shared.import_id,
+                        "an import's readings could not be stored")
+                })?;
                 QueryResult::Ok(())
             });
             let ids = ids_of_inserted(c, rows.len(), inserted, "imported readings")?;

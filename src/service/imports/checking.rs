@@ -356,7 +356,8 @@ fn colours_of(
             let internal =
                 |what: &str| AppError::internal(format!("{what}: batch {batch_id}, unit {unit}"));
             let position = |id: i64| {
-                usize::try_from(id).map_err(|_| internal("a reading's position in its chunk"))
+                usize::try_from(id)
+                    .map_err(|_| internal("a reading's position in its chunk is not negative"))
             };
             let derived = chromaticity
                 .derivation(pair.point)
