@@ -91,30 +91,51 @@ pub(crate) fn pdf_response(file: ReportFile, order_id: i64) -> HttpResponse {
     response.body(bytes)
 }
 
-/// Every reading of the order as CSV, streamed one batch at a time.
+/// Every reading of the order as CSV, streamed a page of a batch at a
+/// time ([`reports::CSV_UNITS_PER_PAGE`] units): memory stays flat however
+/// large a batch.
 pub(crate) async fn csv_response(
     db: web::Data<Db>,
     order_id: i64,
     visibility: Visibility,
 ) -> AppResult<HttpResponse> {
-    let scope = db
-        .read(move |c| reports::csv_scope(c, order_id, visibility))
-        .await?;
+    let scope = std::sync::Arc::new(
+        db.read(move |c| reports::csv_scope(c, order_id, visibility))
+            .await?,
+    );
     let header = crate::report::csv::Rows::header()?;
     let filename = format!("{}-readings.csv", reports::report_number(order_id));
     let db = db.into_inner();
     let batches = scope.batches.clone().into_iter();
+    // The state: the batches not begun, and the batch being read with the
+    // last unit of its last page.
     let rows = futures_util::stream::unfold(
-        (db, scope, batches),
-        |(db, scope, mut batches)| async move {
-            let (batch_id, number) = batches.next()?;
-            let shared = scope.clone();
-            let chunk = db
-                .read(move |c| reports::csv_rows_of_batch(c, &shared, batch_id, number))
-                .await
-                .map(web::Bytes::from)
-                .map_err(actix_web::Error::from);
-            Some((chunk, (db, scope, batches)))
+        (db, scope, batches, None),
+        |(db, scope, mut batches, mut reading)| async move {
+            loop {
+                let (batch_id, number, after) = match reading {
+                    Some(page) => page,
+                    None => {
+                        let (batch_id, number) = batches.next()?;
+                        (batch_id, number, None)
+                    }
+                };
+                let shared = std::sync::Arc::clone(&scope);
+                let page = db
+                    .read(move |c| reports::csv_page_of_batch(c, &shared, batch_id, number, after))
+                    .await;
+                reading = match page {
+                    Ok(Some((bytes, last))) => {
+                        let next = Some((batch_id, number, Some(last)));
+                        return Some((Ok(web::Bytes::from(bytes)), (db, scope, batches, next)));
+                    }
+                    Ok(None) => None,
+                    Err(error) => {
+                        let error = actix_web::Error::from(error);
+                        return Some((Err(error), (db, scope, batches, None)));
+                    }
+                };
+            }
         },
     );
     let body =

@@ -399,7 +399,28 @@ pub fn current_values(
     product: &Product,
 ) -> AppResult<Vec<UnitValue>> {
     let current = current_of_batch(conn, batch_id)?;
-    with_derived(conn, batch_id, current, product)
+    with_derived(conn, batch_id, current, product, ColoursOf::Batch)
+}
+
+/// [`current_values`] of some of a batch's units: `current` holds their
+/// current readings, `units` the units (a page of the batch: its stored
+/// colours are read for those units alone).
+pub fn current_values_of_units<R: Version>(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    units: &[i64],
+    current: Vec<R>,
+    product: &Product,
+) -> AppResult<Vec<UnitValue>> {
+    with_derived(conn, batch_id, current, product, ColoursOf::Units(units))
+}
+
+/// Whose stored colours [`with_derived`] reads.
+enum ColoursOf<'a> {
+    /// The whole batch's.
+    Batch,
+    /// Those of some of its units, which `rows` holds.
+    Units(&'a [i64]),
 }
 
 /// A batch's readings from one read: what [`current_values`] gives, the
@@ -434,9 +455,9 @@ pub fn batch_readings(
     });
     let current = crate::store::measurements::only_current(all);
     let current_uuids = current.iter().map(|r| r.uuid.clone()).collect();
-    let current = with_derived(conn, batch_id, current, product)?;
+    let current = with_derived(conn, batch_id, current, product, ColoursOf::Batch)?;
     let original = match original {
-        Some(rows) => with_derived(conn, batch_id, rows, product)?,
+        Some(rows) => with_derived(conn, batch_id, rows, product, ColoursOf::Batch)?,
         None => current.clone(),
     };
     Ok(BatchReadings {
@@ -453,6 +474,7 @@ fn with_derived<R: Version>(
     batch_id: i64,
     rows: Vec<R>,
     product: &Product,
+    colours_of: ColoursOf,
 ) -> AppResult<Vec<UnitValue>> {
     let chromaticity = Chromaticity::of(product)?;
     let pairs = match &chromaticity {
@@ -473,7 +495,11 @@ fn with_derived<R: Version>(
     if pairs.is_empty() || chromaticity.derived.is_empty() {
         return Ok(values);
     }
-    let stored = stored_colours(conn, batch_id)?;
+    let stored = match colours_of {
+        ColoursOf::Batch => colours::of_batch(conn, batch_id)?,
+        ColoursOf::Units(units) => colours::of_units(conn, batch_id, units)?,
+    };
+    let stored = by_reading_ids(stored);
     for (unit, pair) in pairs {
         let Some(colour) = colour_of(&stored, &chromaticity, batch_id, unit, pair) else {
             continue;
@@ -534,10 +560,14 @@ fn stored_colours(
     conn: &mut DbConnection,
     batch_id: i64,
 ) -> AppResult<HashMap<(i64, i64), DerivedColourRow>> {
-    Ok(colours::of_batch(conn, batch_id)?
-        .into_iter()
+    Ok(by_reading_ids(colours::of_batch(conn, batch_id)?))
+}
+
+/// Stored colours by their (x, y) reading ids.
+fn by_reading_ids(rows: Vec<DerivedColourRow>) -> HashMap<(i64, i64), DerivedColourRow> {
+    rows.into_iter()
         .map(|row| ((row.x_measurement_id, row.y_measurement_id), row))
-        .collect())
+        .collect()
 }
 
 /// Derives and stores the colour of the current and the first (x, y) pair

@@ -343,6 +343,41 @@ pub fn all_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<M
         .load(conn)
 }
 
+/// The first `limit` of a batch's units with readings after unit `after`,
+/// in order: a page of the batch, found along the index that leads with
+/// batch and unit.
+pub fn units_after(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(measurements::unit.gt(after))
+        .select(measurements::unit)
+        .distinct()
+        .order(measurements::unit)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Every reading of a batch's units from `first` to `last`, superseded ones
+/// included, by unit and characteristic (the index's order: no sort).
+pub fn all_of_units_between(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    first: i64,
+    last: i64,
+) -> QueryResult<Vec<MeasurementRow>> {
+    measurements::table
+        .filter(measurements::batch_id.eq(batch_id))
+        .filter(measurements::unit.between(first, last))
+        .order((measurements::unit, measurements::characteristic_id))
+        .select(MeasurementRow::as_select())
+        .load(conn)
+}
+
 /// Every reading of a batch, superseded ones included, by characteristic
 /// and unit, read for its value alone ([`ReadingValue`]). The rows come in
 /// the order of the index that leads with batch and unit

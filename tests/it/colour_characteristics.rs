@@ -166,6 +166,39 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
     .cct_k;
     let mean = (ccts[..4].iter().sum::<f64>() + corrected) / 5.0;
     assert!((stats_of(&stats, "cct")["mean"].as_f64().unwrap() - mean).abs() < 1e-6);
+
+    // The CSV export holds each unit's derived CCT, the corrected unit's
+    // from its corrected point, marked derived.
+    let (status, body) =
+        crate::reports::bytes(&app, &format!("/api/v1/orders/{}/report.csv", order["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let cct_rows: Vec<(i64, f64, String)> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|row| &row[column("characteristic")] == "cct")
+        .map(|row| {
+            (
+                row[column("unit")].parse().unwrap(),
+                row[column("value")].parse().unwrap(),
+                row[column("derived")].to_string(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(i64, f64)> = units.iter().copied().zip(ccts.clone()).collect();
+    expected[4].1 = corrected;
+    expected.sort_by_key(|(unit, _)| *unit);
+    assert_eq!(cct_rows.len(), 5, "{cct_rows:?}");
+    for ((unit, value, derived), (expected_unit, expected_cct)) in cct_rows.iter().zip(&expected) {
+        assert_eq!(unit, expected_unit);
+        assert!(
+            (value - expected_cct).abs() < 1e-6,
+            "{unit}: {value} {expected_cct}"
+        );
+        assert_eq!(derived, "true");
+    }
     app.stop().await;
 }
 

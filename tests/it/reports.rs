@@ -93,7 +93,8 @@ fn render_pages(pdf: &Path, prefix: &str, dpi: &str) -> usize {
         .count()
 }
 
-async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
+/// The status and body of a GET of `path`, as bytes.
+pub async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
     let response = app
         .request(reqwest::Method::GET, path)
         .send()
@@ -491,6 +492,74 @@ pub async fn the_csv_holds_every_reading_once_with_corrections_applied(backend: 
             );
             assert_eq!(&row[column("reading_id")], id);
         }
+    }
+}
+
+/// A batch larger than a page of the CSV export
+/// (`CSV_UNITS_PER_PAGE` units, read at a time so that memory stays flat):
+/// every reading once, in unit order across the pages, a correction in the
+/// second page applied.
+pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let units = lotcheck::service::reports::CSV_UNITS_PER_PAGE + 150;
+    let s = common::scenario(&app, units).await;
+    let plan = json!({"method": "percent", "percent": 100, "seed": 1});
+    common::draw_plan(&app, s.batch_id, plan).await;
+    let flux = |unit: i64| 780.0 + (unit % 50) as f64;
+    let mut file = String::from("unit,flux,power\n");
+    for unit in 1..=units {
+        file += &format!("{unit},{:.1},9.0\n", flux(unit));
+    }
+    let (status, outcome) = common::upload_csv(&app, s.batch_id, file.into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{outcome}");
+    let corrected_unit = units - 10;
+    let readings = app
+        .get(&format!(
+            "/api/v1/batches/{}/measurements?unit={corrected_unit}",
+            s.batch_id
+        ))
+        .await
+        .1;
+    let flux_reading = readings["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{readings}"))
+        .iter()
+        .find(|r| r["characteristic"] == "flux")
+        .unwrap_or_else(|| panic!("{readings}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create(
+        &format!("/api/v1/measurements/{flux_reading}/corrections"),
+        json!({"value": 812.5, "reason": "re-measured"}),
+    )
+    .await;
+
+    let (status, body) = bytes(&app, &format!("/api/v1/orders/{}/report.csv", s.order_id)).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(body.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len() as i64,
+        units * 2,
+        "one row per unit and characteristic"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let unit = i as i64 / 2 + 1;
+        let code = ["flux", "power"][i % 2];
+        assert_eq!(row[column("unit")].parse::<i64>().unwrap(), unit, "row {i}");
+        assert_eq!(&row[column("characteristic")], code, "row {i}");
+        let value: f64 = row[column("value")].parse().unwrap();
+        let expected = match (unit, code) {
+            (u, "flux") if u == corrected_unit => 812.5,
+            (u, "flux") => flux(u),
+            _ => 9.0,
+        };
+        assert_eq!(value, expected, "row {i}");
+        let corrected = unit == corrected_unit && code == "flux";
+        assert_eq!(&row[column("corrected")], corrected.to_string(), "row {i}");
     }
 }
 

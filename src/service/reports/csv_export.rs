@@ -9,6 +9,7 @@ use crate::service::catalog::{Characteristic, Product};
 use crate::service::charts::Scope;
 use crate::service::utc;
 use crate::store::accounts::usernames;
+use crate::store::measurements::MeasurementRow;
 use crate::store::DbConnection;
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,15 +35,36 @@ pub fn csv_scope(
     })
 }
 
-/// One batch's readings as CSV rows: every current reading, and every value
-/// derived from a unit's chromaticity, one row per unit and characteristic.
-pub fn csv_rows_of_batch(
+/// Units a page of the export holds: what one read of a batch holds in
+/// memory, whatever the batch's size (a batch of 100,000 units read whole
+/// took 790 MiB).
+pub const CSV_UNITS_PER_PAGE: i64 = 2_000;
+
+/// The next page of one batch's readings as CSV rows, after unit `after`
+/// (`None`: from the batch's start): every current reading, and every value
+/// derived from a unit's chromaticity, one row per unit and characteristic,
+/// by unit, then by the characteristic's place in the template. Answers the
+/// rows and the page's last unit; `None` past the batch's last unit.
+pub fn csv_page_of_batch(
     conn: &mut DbConnection,
     scope: &CsvScope,
     batch_id: i64,
     number: i32,
-) -> AppResult<Vec<u8>> {
+    after: Option<i64>,
+) -> AppResult<Option<(Vec<u8>, i64)>> {
     use crate::report::csv::Rows;
+    use crate::store::measurements::{all_of_units_between, only_current, units_after};
+    let units = units_after(
+        conn,
+        batch_id,
+        after.unwrap_or(i64::MIN),
+        CSV_UNITS_PER_PAGE,
+    )?;
+    let (Some(&first), Some(&last)) = (units.first(), units.last()) else {
+        return Ok(None);
+    };
+    // Every version of a unit's readings is in its unit's page.
+    let current = only_current(all_of_units_between(conn, batch_id, first, last)?);
     let batch = BatchRows {
         scope,
         number,
@@ -54,15 +76,14 @@ pub fn csv_rows_of_batch(
             .map(|(i, c)| (c.id, i))
             .collect(),
     };
-    // Ordered by unit, then by the characteristic's place in the template.
     let mut by_key: BTreeMap<(i64, usize), Vec<String>> = BTreeMap::new();
-    by_key.extend(batch.recorded(conn, batch_id)?);
-    by_key.extend(batch.derived(conn, batch_id)?);
+    by_key.extend(batch.recorded(conn, &current)?);
+    by_key.extend(batch.derived(conn, batch_id, &units, current)?);
     let mut rows = Rows::new();
     for fields in by_key.into_values() {
         rows.push(&fields)?;
     }
-    rows.take()
+    Ok(Some((rows.take()?, last)))
 }
 
 /// The rows of one batch, keyed by (unit, position in the template).
@@ -98,13 +119,16 @@ impl BatchRows<'_> {
     }
 
     /// Every current reading, with who recorded it and when.
-    fn recorded(&self, conn: &mut DbConnection, batch_id: i64) -> AppResult<Vec<KeyedRow>> {
+    fn recorded(
+        &self,
+        conn: &mut DbConnection,
+        recorded: &[MeasurementRow],
+    ) -> AppResult<Vec<KeyedRow>> {
         let characteristics = &self.scope.product.characteristics;
-        let recorded = crate::store::measurements::current_of_batch(conn, batch_id)?;
         let user_ids: Vec<i64> = recorded.iter().filter_map(|m| m.recorded_by).collect();
         let names: HashMap<i64, String> = usernames(conn, &user_ids)?.into_iter().collect();
         let mut rows = Vec::with_capacity(recorded.len());
-        for m in &recorded {
+        for m in recorded {
             let Some(&i) = self.position.get(&m.characteristic_id) else {
                 continue;
             };
@@ -131,11 +155,19 @@ impl BatchRows<'_> {
         Ok(rows)
     }
 
-    /// Every value derived from a unit's chromaticity.
-    fn derived(&self, conn: &mut DbConnection, batch_id: i64) -> AppResult<Vec<KeyedRow>> {
+    /// Every value derived from the chromaticity of `units`, whose current
+    /// readings `current` holds.
+    fn derived(
+        &self,
+        conn: &mut DbConnection,
+        batch_id: i64,
+        units: &[i64],
+        current: Vec<MeasurementRow>,
+    ) -> AppResult<Vec<KeyedRow>> {
+        use crate::service::colour::current_values_of_units;
         let product: &Product = &self.scope.product;
         let mut rows = Vec::new();
-        for v in crate::service::colour::current_values(conn, batch_id, product)? {
+        for v in current_values_of_units(conn, batch_id, units, current, product)? {
             let Some(&i) = self.position.get(&v.characteristic_id) else {
                 continue;
             };
