@@ -93,7 +93,8 @@ pub(crate) fn pdf_response(file: ReportFile, order_id: i64) -> HttpResponse {
 
 /// Every reading of the order as CSV, streamed a page of a batch at a
 /// time ([`reports::CSV_UNITS_PER_PAGE`] units): memory stays flat however
-/// large a batch.
+/// large a batch. After an error the stream ends (the response is cut
+/// short, which the client sees as a failed download).
 pub(crate) async fn csv_response(
     db: web::Data<Db>,
     order_id: i64,
@@ -124,17 +125,19 @@ pub(crate) async fn csv_response(
                 let page = db
                     .read(move |c| reports::csv_page_of_batch(c, &shared, batch_id, number, after))
                     .await;
-                reading = match page {
-                    Ok(Some((bytes, last))) => {
-                        let next = Some((batch_id, number, Some(last)));
-                        return Some((Ok(web::Bytes::from(bytes)), (db, scope, batches, next)));
-                    }
-                    Ok(None) => None,
+                let page = match page {
+                    Ok(page) => page,
                     Err(error) => {
+                        let none_left = Vec::new().into_iter();
                         let error = actix_web::Error::from(error);
-                        return Some((Err(error), (db, scope, batches, None)));
+                        return Some((Err(error), (db, scope, none_left, None)));
                     }
                 };
+                reading = page.next_after.map(|last| (batch_id, number, Some(last)));
+                if !page.rows.is_empty() {
+                    let chunk = Ok(web::Bytes::from(page.rows));
+                    return Some((chunk, (db, scope, batches, reading)));
+                }
             }
         },
     );
@@ -177,8 +180,8 @@ pub async fn report_pdf(
 }
 
 /// Every reading behind the report, one row per unit and characteristic
-/// (values derived from chromaticity included and marked), streamed batch
-/// by batch.
+/// (values derived from chromaticity included and marked), streamed a page
+/// of a batch at a time, as the batch stood when the download began.
 #[utoipa::path(tag = "reports", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv"), (status = 404, body = Problem)))]
 #[get("/orders/{id}/report.csv")]

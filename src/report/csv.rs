@@ -1,5 +1,5 @@
 //! Every reading behind a report as CSV, one row per unit and
-//! characteristic, written one batch at a time.
+//! characteristic, written a page of a batch at a time.
 
 use crate::error::{AppError, AppResult};
 
@@ -59,7 +59,7 @@ pub fn spreadsheet_safe(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
-/// A CSV writer into memory, one batch's rows at a time.
+/// A CSV writer into memory, a page of a batch's rows at a time.
 pub struct Rows {
     writer: ::csv::Writer<Vec<u8>>,
 }

@@ -343,18 +343,27 @@ pub fn all_of_batch(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<M
         .load(conn)
 }
 
-/// The first `limit` of a batch's units with readings after unit `after`,
-/// in order: a page of the batch, found along the index that leads with
-/// batch and unit.
+/// The newest reading's id, if any reading is stored.
+pub fn newest_id(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    measurements::table
+        .select(diesel::dsl::max(measurements::id))
+        .get_result(conn)
+}
+
+/// The first `limit` of a batch's units with readings after unit `after`
+/// (of the readings up to id `upto`), in order: a page of the batch, found
+/// along the index that leads with batch and unit.
 pub fn units_after(
     conn: &mut DbConnection,
     batch_id: i64,
+    upto: i64,
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     measurements::table
         .filter(measurements::batch_id.eq(batch_id))
         .filter(measurements::unit.gt(after))
+        .filter(measurements::id.le(upto))
         .select(measurements::unit)
         .distinct()
         .order(measurements::unit)
@@ -362,17 +371,20 @@ pub fn units_after(
         .load(conn)
 }
 
-/// Every reading of a batch's units from `first` to `last`, superseded ones
-/// included, by unit and characteristic (the index's order: no sort).
+/// Every reading up to id `upto` of a batch's units from `first` to
+/// `last`, superseded ones included, by unit and characteristic (on SQLite
+/// the index's order: no sort).
 pub fn all_of_units_between(
     conn: &mut DbConnection,
     batch_id: i64,
+    upto: i64,
     first: i64,
     last: i64,
 ) -> QueryResult<Vec<MeasurementRow>> {
     measurements::table
         .filter(measurements::batch_id.eq(batch_id))
         .filter(measurements::unit.between(first, last))
+        .filter(measurements::id.le(upto))
         .order((measurements::unit, measurements::characteristic_id))
         .select(MeasurementRow::as_select())
         .load(conn)

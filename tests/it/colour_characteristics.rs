@@ -169,15 +169,11 @@ pub async fn cct_duv_and_steps_are_derived_per_unit_and_described(backend: Backe
 
     // The CSV export holds each unit's derived CCT, the corrected unit's
     // from its corrected point, marked derived.
-    let (status, body) =
-        crate::reports::bytes(&app, &format!("/api/v1/orders/{}/report.csv", order["id"])).await;
-    assert_eq!(status, StatusCode::OK);
-    let mut reader = csv::Reader::from_reader(body.as_slice());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let cct_rows: Vec<(i64, f64, String)> = reader
-        .records()
-        .map(Result::unwrap)
+    let csv = crate::reports::OrderCsv::fetch(&app, &order["id"]).await;
+    let column = |name: &str| csv.column(name);
+    let cct_rows: Vec<(i64, f64, String)> = csv
+        .rows
+        .iter()
         .filter(|row| &row[column("characteristic")] == "cct")
         .map(|row| {
             (

@@ -93,8 +93,34 @@ fn render_pages(pdf: &Path, prefix: &str, dpi: &str) -> usize {
         .count()
 }
 
+/// An order's CSV export as read back: its header and its rows.
+pub struct OrderCsv {
+    header: Vec<String>,
+    pub rows: Vec<csv::StringRecord>,
+}
+
+impl OrderCsv {
+    /// Fetches the order's CSV export, which must answer 200.
+    pub async fn fetch(app: &Http, order_id: impl std::fmt::Display) -> OrderCsv {
+        let (status, body) = bytes(app, &format!("/api/v1/orders/{order_id}/report.csv")).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(body.as_slice());
+        let header = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader.records().map(Result::unwrap).collect();
+        OrderCsv { header, rows }
+    }
+
+    /// The index of the column named `name`.
+    pub fn column(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+}
+
 /// The status and body of a GET of `path`, as bytes.
-pub async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
+async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
     let response = app
         .request(reqwest::Method::GET, path)
         .send()
@@ -457,12 +483,8 @@ pub async fn the_csv_holds_every_reading_once_with_corrections_applied(backend: 
         json!({"value": 901.0, "reason": "re-measured"}),
     )
     .await;
-    let (status, body) = bytes(&app, &format!("/api/v1/orders/{}/report.csv", s.order_id)).await;
-    assert_eq!(status, StatusCode::OK);
-    let mut reader = csv::Reader::from_reader(body.as_slice());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let csv = OrderCsv::fetch(&app, s.order_id).await;
+    let (column, rows) = (|name: &str| csv.column(name), &csv.rows);
     assert_eq!(
         rows.len(),
         readings.len(),
@@ -496,23 +518,25 @@ pub async fn the_csv_holds_every_reading_once_with_corrections_applied(backend: 
 }
 
 /// A batch larger than a page of the CSV export
-/// (`CSV_UNITS_PER_PAGE` units, read at a time so that memory stays flat):
-/// every reading once, in unit order across the pages, a correction in the
-/// second page applied.
+/// (`CSV_UNITS_PER_PAGE` units, read at a time so that memory stays flat),
+/// its units drawn with gaps between them: every reading once, in unit
+/// order across the pages, a correction in the second page applied; then a
+/// batch with no readings, and a small one after it.
 pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let units = lotcheck::service::reports::CSV_UNITS_PER_PAGE + 150;
-    let s = common::scenario(&app, units).await;
-    let plan = json!({"method": "percent", "percent": 100, "seed": 1});
-    common::draw_plan(&app, s.batch_id, plan).await;
+    let page = lotcheck::service::reports::CSV_UNITS_PER_PAGE;
+    let s = common::scenario(&app, page * 2 + 400).await;
+    let plan = json!({"method": "percent", "percent": 50, "seed": 1});
+    let (_, units) = common::draw_plan(&app, s.batch_id, plan).await;
+    assert!(units.len() as i64 > page, "{} units", units.len());
     let flux = |unit: i64| 780.0 + (unit % 50) as f64;
     let mut file = String::from("unit,flux,power\n");
-    for unit in 1..=units {
-        file += &format!("{unit},{:.1},9.0\n", flux(unit));
+    for unit in &units {
+        file += &format!("{unit},{:.1},9.0\n", flux(*unit));
     }
     let (status, outcome) = common::upload_csv(&app, s.batch_id, file.into_bytes(), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{outcome}");
-    let corrected_unit = units - 10;
+    let corrected_unit = units[units.len() - 10];
     let readings = app
         .get(&format!(
             "/api/v1/batches/{}/measurements?unit={corrected_unit}",
@@ -534,21 +558,17 @@ pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Ba
         json!({"value": 812.5, "reason": "re-measured"}),
     )
     .await;
+    common::new_batch(&app, s.order_id, 20).await;
+    let small = common::new_batch(&app, s.order_id, 20).await;
+    let small_readings = inspected_batch(&app, small, 3).await;
 
-    let (status, body) = bytes(&app, &format!("/api/v1/orders/{}/report.csv", s.order_id)).await;
-    assert_eq!(status, StatusCode::OK);
-    let mut reader = csv::Reader::from_reader(body.as_slice());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(
-        rows.len() as i64,
-        units * 2,
-        "one row per unit and characteristic"
-    );
-    for (i, row) in rows.iter().enumerate() {
-        let unit = i as i64 / 2 + 1;
+    let csv = OrderCsv::fetch(&app, s.order_id).await;
+    let (column, rows) = (|name: &str| csv.column(name), &csv.rows);
+    let (large, rest) = rows.split_at(units.len() * 2);
+    for (i, row) in large.iter().enumerate() {
+        let unit = units[i / 2];
         let code = ["flux", "power"][i % 2];
+        assert_eq!(&row[column("batch")], "1", "row {i}");
         assert_eq!(row[column("unit")].parse::<i64>().unwrap(), unit, "row {i}");
         assert_eq!(&row[column("characteristic")], code, "row {i}");
         let value: f64 = row[column("value")].parse().unwrap();
@@ -561,6 +581,10 @@ pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Ba
         let corrected = unit == corrected_unit && code == "flux";
         assert_eq!(&row[column("corrected")], corrected.to_string(), "row {i}");
     }
+    // The empty second batch has no rows; the third has its own.
+    assert_eq!(rest.len(), small_readings.len());
+    assert!(rest.iter().all(|row| &row[column("batch")] == "3"));
+    app.stop().await;
 }
 
 /// An order of 150 batches: tables continue across pages with their

@@ -20,6 +20,12 @@ pub struct CsvScope {
     pub product: Product,
     /// (batch id, batch number), in batch order.
     pub batches: Vec<(i64, i32)>,
+    /// The newest reading when the export began: pages read later leave out
+    /// what was recorded since, so that a batch read in several pages reads
+    /// as it stood then (on SQLite to the reading: ids count up in commit
+    /// order; on PostgreSQL a sequence's order may differ from the commits'
+    /// by the writes in flight).
+    pub newest_reading: i64,
 }
 
 pub fn csv_scope(
@@ -32,39 +38,50 @@ pub fn csv_scope(
         po_number: scope.order.po_number,
         product: scope.product,
         batches: scope.batches.iter().map(|b| (b.id, b.number)).collect(),
+        newest_reading: crate::store::measurements::newest_id(conn)?.unwrap_or(0),
     })
 }
 
 /// Units a page of the export holds: what one read of a batch holds in
 /// memory, whatever the batch's size (a batch of 100,000 units read whole
-/// took 790 MiB).
+/// took 779 MiB).
 pub const CSV_UNITS_PER_PAGE: i64 = 2_000;
+
+/// A page of one batch's rows.
+pub struct CsvPage {
+    /// The rows as CSV (none when the batch has no readings).
+    pub rows: Vec<u8>,
+    /// The page's last unit, when the batch may have units after it; `None`
+    /// when this page is the batch's last.
+    pub next_after: Option<i64>,
+}
 
 /// The next page of one batch's readings as CSV rows, after unit `after`
 /// (`None`: from the batch's start): every current reading, and every value
 /// derived from a unit's chromaticity, one row per unit and characteristic,
-/// by unit, then by the characteristic's place in the template. Answers the
-/// rows and the page's last unit; `None` past the batch's last unit.
+/// by unit, then by the characteristic's place in the template; readings
+/// newer than the export ([`CsvScope::newest_reading`]) left out.
 pub fn csv_page_of_batch(
     conn: &mut DbConnection,
     scope: &CsvScope,
     batch_id: i64,
     number: i32,
     after: Option<i64>,
-) -> AppResult<Option<(Vec<u8>, i64)>> {
+) -> AppResult<CsvPage> {
     use crate::report::csv::Rows;
     use crate::store::measurements::{all_of_units_between, only_current, units_after};
-    let units = units_after(
-        conn,
-        batch_id,
-        after.unwrap_or(i64::MIN),
-        CSV_UNITS_PER_PAGE,
-    )?;
+    let upto = scope.newest_reading;
+    let after = after.unwrap_or(i64::MIN);
+    let units = units_after(conn, batch_id, upto, after, CSV_UNITS_PER_PAGE)?;
     let (Some(&first), Some(&last)) = (units.first(), units.last()) else {
-        return Ok(None);
+        return Ok(CsvPage {
+            rows: Vec::new(),
+            next_after: None,
+        });
     };
     // Every version of a unit's readings is in its unit's page.
-    let current = only_current(all_of_units_between(conn, batch_id, first, last)?);
+    let versions = all_of_units_between(conn, batch_id, upto, first, last)?;
+    let current = only_current(versions);
     let batch = BatchRows {
         scope,
         number,
@@ -83,7 +100,11 @@ pub fn csv_page_of_batch(
     for fields in by_key.into_values() {
         rows.push(&fields)?;
     }
-    Ok(Some((rows.take()?, last)))
+    let whole_page = units.len() as i64 == CSV_UNITS_PER_PAGE;
+    Ok(CsvPage {
+        rows: rows.take()?,
+        next_after: whole_page.then_some(last),
+    })
 }
 
 /// The rows of one batch, keyed by (unit, position in the template).
@@ -125,7 +146,9 @@ impl BatchRows<'_> {
         recorded: &[MeasurementRow],
     ) -> AppResult<Vec<KeyedRow>> {
         let characteristics = &self.scope.product.characteristics;
-        let user_ids: Vec<i64> = recorded.iter().filter_map(|m| m.recorded_by).collect();
+        let mut user_ids: Vec<i64> = recorded.iter().filter_map(|m| m.recorded_by).collect();
+        user_ids.sort_unstable();
+        user_ids.dedup();
         let names: HashMap<i64, String> = usernames(conn, &user_ids)?.into_iter().collect();
         let mut rows = Vec::with_capacity(recorded.len());
         for m in recorded {
