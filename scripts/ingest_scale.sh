@@ -7,6 +7,7 @@
 #   LOTS="3000 30000 1000000"  batch sizes (100% plans), each a fresh database
 #   CLIENTS="1 8 64"           wrk connections
 #   DUR=4s                     per run
+#   LOTCHECK_BIN=…             another build (default target/release)
 #   BACKENDS="sqlite postgres" PostgreSQL at $PG (default
 #                              postgres://postgres@127.0.0.1:5432), database
 #                              lotcheck_bench dropped and made again
@@ -15,7 +16,7 @@
 set -euo pipefail
 perf=$(cd "$(dirname "$0")/../../shared/perf" && pwd)
 target=${PERF_TARGET:-/tmp/lotcheck-perf-target}
-bin=$PWD/target/release/lotcheck
+bin=${LOTCHECK_BIN:-$PWD/target/release/lotcheck}
 lots=${LOTS:-3000 30000 1000000}
 clients=${CLIENTS:-1 8 64}
 dur=${DUR:-4s}
