@@ -587,6 +587,130 @@ pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Ba
     app.stop().await;
 }
 
+/// The CSV export reads a batch in pages as it stood when the export
+/// began: a reading recorded and a correction made between its first page
+/// and its second are left out of the second (the correction's original
+/// stands in it, not corrected), and an export begun after them has both.
+pub async fn the_csv_s_later_pages_leave_out_what_was_recorded_after_the_export_began(
+    backend: Backend,
+) {
+    use lotcheck::domain::access::Visibility;
+    use lotcheck::service::reports::{csv_page_of_batch, csv_scope, CSV_UNITS_PER_PAGE};
+    let app = TestApp::spawn(backend).await;
+    let s = common::scenario(&app, CSV_UNITS_PER_PAGE + 100).await;
+    let plan = json!({"method": "percent", "percent": 100, "seed": 1});
+    let (_, mut units) = common::draw_plan(&app, s.batch_id, plan).await;
+    units.sort_unstable();
+    let (imported, late) = units.split_at(units.len() - 1);
+    let late = late[0];
+    let mut file = String::from("unit,flux,power\n");
+    for unit in imported {
+        file += &format!("{unit},800.0,9.0\n");
+    }
+    let (status, outcome) = common::upload_csv(&app, s.batch_id, file.into_bytes(), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{outcome}");
+    let corrected_unit = imported[imported.len() - 1];
+    let readings = app
+        .get(&format!(
+            "/api/v1/batches/{}/measurements?unit={corrected_unit}",
+            s.batch_id
+        ))
+        .await
+        .1;
+    let flux_reading = readings["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{readings}"))
+        .iter()
+        .find(|r| r["characteristic"] == "flux")
+        .unwrap_or_else(|| panic!("{readings}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (order_id, batch_id) = (s.order_id, s.batch_id);
+    let scope = app
+        .db
+        .read_blocking(|c| csv_scope(c, order_id, Visibility::Everything))
+        .unwrap();
+    let first = app
+        .db
+        .read_blocking(|c| csv_page_of_batch(c, &scope, batch_id, 1, None))
+        .unwrap();
+    let after = first.next_after.expect("the first page is a whole one");
+    assert!(
+        after < corrected_unit,
+        "the corrected unit is in the second page"
+    );
+    // After the export began.
+    app.create(
+        &format!("/api/v1/measurements/{flux_reading}/corrections"),
+        json!({"value": 812.5, "reason": "re-measured"}),
+    )
+    .await;
+    common::record_readings(
+        &app,
+        batch_id,
+        vec![
+            json!({"unit": late, "characteristic": "flux", "value": 790.0}),
+            json!({"unit": late, "characteristic": "power", "value": 9.5}),
+        ],
+    )
+    .await;
+    let second = app
+        .db
+        .read_blocking(|c| csv_page_of_batch(c, &scope, batch_id, 1, Some(after)))
+        .unwrap();
+    assert!(second.next_after.is_none(), "the second page is the last");
+
+    let later = OrderCsv::fetch(&app, order_id).await;
+    let column = |name: &str| later.column(name);
+    let flux_of = |rows: &[csv::StringRecord], unit: i64| {
+        rows.iter()
+            .find(|r| {
+                r[column("unit")] == unit.to_string() && &r[column("characteristic")] == "flux"
+            })
+            .map(|r| {
+                (
+                    r[column("value")].to_string(),
+                    r[column("corrected")].to_string(),
+                )
+            })
+    };
+    let second_rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(second.rows.as_slice())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let page_units: Vec<i64> = second_rows
+        .iter()
+        .map(|r| r[column("unit")].parse().unwrap())
+        .collect();
+    let expected: Vec<i64> = imported
+        .iter()
+        .filter(|&&u| u > after)
+        .flat_map(|&u| [u, u])
+        .collect();
+    assert_eq!(
+        page_units, expected,
+        "the imported units after the first page, no later one"
+    );
+    assert_eq!(
+        flux_of(&second_rows, corrected_unit),
+        Some(("800".to_string(), "false".to_string())),
+        "the reading as it stood when the export began"
+    );
+    assert_eq!(
+        flux_of(&later.rows, corrected_unit),
+        Some(("812.5".to_string(), "true".to_string()))
+    );
+    assert_eq!(
+        flux_of(&later.rows, late),
+        Some(("790".to_string(), "false".to_string()))
+    );
+    app.stop().await;
+}
+
 /// An order of 150 batches: tables continue across pages with their
 /// header, every page renders, and every batch is in the report.
 pub async fn a_large_order_paginates_cleanly() {
