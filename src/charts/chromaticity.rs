@@ -148,8 +148,8 @@ pub fn render(diagram: &Diagram) -> AppResult<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(diagram.title, (FONT, 22))
+        let plot = super::titled(&root, diagram.title)?;
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(64)

@@ -101,7 +101,7 @@ pub fn render(
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
-        let root = root.titled(title, (FONT, 22)).map_err(drawing_failed)?;
+        let root = super::titled(&root, title)?;
         match &secondary_name {
             Some(name) => {
                 let (top, bottom) = root.split_vertically(HEIGHT * 55 / 100);

@@ -291,8 +291,8 @@ pub fn render(h: &Histogram) -> AppResult<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(h.title, (FONT, 22))
+        let plot = super::titled(&root, h.title)?;
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(52)
             .y_label_area_size(60)

@@ -126,6 +126,101 @@ pub(crate) fn xml_safe(svg: String) -> String {
     }
 }
 
+/// A chart's title font in pixels, and the smallest a title too wide for
+/// its chart shrinks to.
+const TITLE_SIZE: u32 = 22;
+const TITLE_SMALLEST: u32 = 14;
+/// Space kept clear at either end of a title line, and above the first.
+const TITLE_MARGIN: u32 = 12;
+
+/// Draws `title` centred across the top of `area`; answers the area below
+/// it, for the chart.
+///
+/// plotters centres a title (`titled`, `caption`) by a guess at its width
+/// (0.7 em a byte, so that a Chinese character counts thrice) and lets a
+/// title wider than the chart run off both edges, as a two-language
+/// control chart's did. Here a line is measured with the glyphs the chart
+/// is drawn in ([`crate::fonts::Metrics`]). A title too wide for the chart
+/// breaks where its languages meet (`" / "`), then, as needed, where its
+/// parts meet (`" · "`); its font shrinks until every line fits, to
+/// [`TITLE_SMALLEST`] at the least, and lines still too wide then are
+/// broken at those parts before the font gets any smaller.
+pub(crate) fn titled<'a>(
+    area: &plotters::drawing::DrawingArea<
+        plotters::prelude::SVGBackend<'a>,
+        plotters::coord::Shift,
+    >,
+    title: &str,
+) -> AppResult<
+    plotters::drawing::DrawingArea<plotters::prelude::SVGBackend<'a>, plotters::coord::Shift>,
+> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    use plotters::style::{IntoFont, TextStyle};
+    let (width, _) = area.dim_in_pixel();
+    let lines = title_lines(title, (width - 2 * TITLE_MARGIN) as f32);
+    let style = TextStyle::from((FONT, f64::from(lines.size)).into_font())
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    let line_height = (lines.size * 13).div_ceil(10) as i32;
+    let mut top = TITLE_MARGIN as i32;
+    for line in &lines.lines {
+        area.draw_text(line, &style, (width as i32 / 2, top))
+            .map_err(drawing_failed)?;
+        top += line_height;
+    }
+    Ok(area.split_vertically(top).1)
+}
+
+/// A title laid out in lines at one font size.
+#[derive(Debug, PartialEq)]
+struct TitleLines {
+    lines: Vec<String>,
+    size: u32,
+}
+
+/// `title` broken and sized to lines of at most `room` pixels
+/// (see [`titled`]).
+fn title_lines(title: &str, room: f32) -> TitleLines {
+    let metrics = crate::fonts::Metrics::of(false);
+    let fits = |line: &str, size: u32| metrics.width(line, size as f32) <= room;
+    let by_language: Vec<String> = if fits(title, TITLE_SIZE) {
+        vec![title.to_string()]
+    } else {
+        title.split(" / ").map(str::to_string).collect()
+    };
+    if let Some(size) = (TITLE_SMALLEST..=TITLE_SIZE)
+        .rev()
+        .find(|&size| by_language.iter().all(|l| fits(l, size)))
+    {
+        return TitleLines {
+            lines: by_language,
+            size,
+        };
+    }
+    // Still too wide at the smallest size: each line broken at its parts,
+    // as many to a line as fit.
+    let mut lines = Vec::new();
+    for line in by_language {
+        let mut current = String::new();
+        for part in line.split(" · ") {
+            let joined = if current.is_empty() {
+                part.to_string()
+            } else {
+                format!("{current} · {part}")
+            };
+            if current.is_empty() || fits(&joined, TITLE_SMALLEST) {
+                current = joined;
+            } else {
+                lines.push(std::mem::replace(&mut current, part.to_string()));
+            }
+        }
+        lines.push(current);
+    }
+    TitleLines {
+        lines,
+        size: TITLE_SMALLEST,
+    }
+}
+
 /// Turns a plotters drawing error into an internal error (drawing into a
 /// string cannot fail for reasons a client could fix).
 pub(crate) fn drawing_failed<E: std::fmt::Debug>(error: E) -> AppError {
@@ -244,6 +339,48 @@ pub fn fixed(value: f64, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_that_fits_stays_one_line_at_full_size() {
+        let title = "Luminous flux · PO-1";
+        let laid = title_lines(title, 776.0);
+        assert_eq!(laid.lines, [title]);
+        assert_eq!(laid.size, TITLE_SIZE);
+    }
+
+    #[test]
+    fn a_two_language_title_too_wide_breaks_between_its_languages_and_fits() {
+        let title = "X̄–S 图 · 光通量 (Luminous flux of the lamp) · 每批为一个子组 · HHL-PO-2026-0412 / \
+                     X̄–S chart · Luminous flux of the lamp · each batch a subgroup · HHL-PO-2026-0412";
+        let room = 776.0;
+        let metrics = crate::fonts::Metrics::of(false);
+        assert!(metrics.width(title, TITLE_SIZE as f32) > room);
+        let laid = title_lines(title, room);
+        assert_eq!(laid.lines.len(), 2, "{laid:?}");
+        assert!(laid.lines[0].starts_with("X̄–S 图") && laid.lines[1].starts_with("X̄–S chart"));
+        for line in &laid.lines {
+            assert!(
+                metrics.width(line, laid.size as f32) <= room,
+                "{line} at {}",
+                laid.size
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_too_wide_even_at_the_smallest_size_breaks_at_its_parts() {
+        let part = "Colour consistency (MacAdam steps from target)";
+        let title = [part; 4].join(" · ");
+        let room = 500.0;
+        let laid = title_lines(&title, room);
+        assert_eq!(laid.size, TITLE_SMALLEST);
+        assert!(laid.lines.len() > 1, "{laid:?}");
+        assert_eq!(laid.lines.join(" · "), title, "no part is lost");
+        let metrics = crate::fonts::Metrics::of(false);
+        for line in &laid.lines {
+            assert!(metrics.width(line, TITLE_SMALLEST as f32) <= room, "{line}");
+        }
+    }
 
     #[test]
     fn clipping_keeps_only_what_is_inside() {

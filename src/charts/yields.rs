@@ -31,8 +31,8 @@ pub fn render(trend: &YieldTrend) -> AppResult<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing_failed)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(trend.title, (FONT, 22))
+        let plot = super::titled(&root, trend.title)?;
+        let mut chart = ChartBuilder::on(&plot)
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(60)
