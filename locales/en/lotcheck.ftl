@@ -205,6 +205,8 @@ app-all-recorded = all characteristics recorded
 app-n-of-m-recorded = { $n } of { $m } recorded
 app-next-unit = Next unit
 app-save-next-unit = Save and next unit
+app-nothing-entered = Nothing is entered for unit { $unit }. Enter its values, or pick another unit above.
+app-unit-saved = Unit { $unit }: { $n } readings saved.
 app-grid-pass-fail = 0 = pass, 1 = fail
 app-previous = ← Previous
 app-next = Next →

@@ -205,6 +205,8 @@ app-all-recorded = 所有项目均已录入
 app-n-of-m-recorded = 已录入 { $n } / { $m } 项
 app-next-unit = 下一个样品
 app-save-next-unit = 保存并转到下一个样品
+app-nothing-entered = 样品 { $unit } 尚未输入任何值。请输入其数值，或在上方选择其他样品。
+app-unit-saved = 样品 { $unit }：已保存 { $n } 个读数。
 app-grid-pass-fail = 0 = 合格，1 = 不合格
 app-previous = ← 上一页
 app-next = 下一页 →
@@ -537,7 +539,7 @@ report-kind-measured = 实测值
 report-plan-percent = 随机抽取 { $percent }%
 report-plan-iso = ISO 2859-1 AQL { $aql }，检验水平 { $level }，{ $inspection }（字码 { $code }）
 report-section-plans = 抽样方案
-report-plans-note = 样品按所列随机种子随机抽取（同一种子在任何机器上抽出相同的样品）。Ac/Re：不合格品数不超过 Ac 时接收，达到 Re 时拒收。风险点按精确的超几何分布计算：接收概率为 95%（生产方风险点）和 10%（使用方风险点）时的批不合格品率。
+report-plans-note = 样品按所列随机种子随机抽取（同一种子在任何机器上抽出相同的样品）。Ac/Re：不合格品数不超过 Ac 时接收，达到 Re 时拒收。风险点按精确的超几何分布计算：接收概率不超过 95%（生产方风险点）和不超过 10%（使用方风险点）时的批不合格品率。
 report-no-plan = 尚未抽样
 report-col-batch = 批次
 report-col-lot = 批量

@@ -150,7 +150,7 @@ fn typed_for(i: usize) -> Typed {
 
 /// Types a unit's readings through the unit form, by keyboard only: Enter
 /// moves to the next field, Enter on Pass presses it, and Enter after the
-/// last field saves the unit and opens the next.
+/// last field saves the unit and opens the next, which says so.
 async fn unit_by_keyboard(browser: &Client, unit: i64, typed: &Typed) {
     until(
         browser,
@@ -166,8 +166,11 @@ async fn unit_by_keyboard(browser: &Client, unit: i64, typed: &Typed) {
     type_and_enter(browser, &typed.y.to_string()).await;
     until(
         browser,
-        "the next unit's form",
-        &format!("!document.querySelector('#unit-form h2').textContent.includes('Unit {unit}')"),
+        "the next unit's form, saying the unit was saved",
+        &format!(
+            "!document.querySelector('#unit-form h2').textContent.includes('Unit {unit}') \
+             && document.querySelector('#unit-saved').textContent === 'Unit {unit}: 5 readings saved.'"
+        ),
     )
     .await;
 }
@@ -457,6 +460,19 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         &format!(
             "document.querySelector('#unit-form h2').textContent.includes('Unit {}')",
             units[9]
+        ),
+    )
+    .await;
+    // Saving a unit with nothing entered says so and stays on it: no unit is
+    // passed over unsaid.
+    click(&browser, "#unit-form .form-actions button").await;
+    until(
+        &browser,
+        "the empty unit's message",
+        &format!(
+            "document.querySelector('#unit-message').textContent.includes('Nothing is entered for unit {unit}') \
+             && document.querySelector('#unit-form h2').textContent.includes('Unit {unit}')",
+            unit = units[9]
         ),
     )
     .await;

@@ -513,6 +513,9 @@
       return state;
     }
 
+    /** The unit saved last, said on the form it moved on to (and only there). */
+    let lastSaved = null;
+
     function nextOpenUnit(after) {
       const list = units();
       const start = list.indexOf(after) + 1;
@@ -653,7 +656,11 @@
           type: 'button', 'aria-pressed': 'false', dataset: { value: v, key: `${current}:${c.code}:${v}` },
           onclick: (event) => {
             for (const b of $$('button', event.target.parentNode)) b.setAttribute('aria-pressed', b === event.target ? 'true' : 'false');
-            moveOn(event.target);
+            // A tap chooses; it does not save: after the last field the
+            // save button takes the focus, to be pressed when the unit is
+            // complete (a tap that saved and opened the next unit left the
+            // inspector's next tap on "save" to skip that unit).
+            moveOn(event.target, false);
           },
         }, v === 0 ? t('pass') : t('fail')));
         return el('div', { class: 'field', dataset: { code: c.code, kind: 'attribute' } }, el('label', {}, c.name), el('div', { class: 'passfail', role: 'group', 'aria-label': c.name }, buttons));
@@ -680,13 +687,17 @@
       return el('div', { class: 'field', dataset: { code: c.code } }, label, input, verdict);
     }
 
-    /** Enter: the next field, and after the last one the unit is saved. */
-    function moveOn(from) {
+    /**
+     * The next field; after the last one the unit is saved (Enter, from the
+     * keyboard or a scanner) or the save button is focused (a tap).
+     */
+    function moveOn(from, saveAtEnd = true) {
       const controls = $$('#unit-form input:not([readonly]):not([type=file]), #unit-form .passfail');
       const index = controls.findIndex((node) => node === from || node.contains(from));
       const next = controls[index + 1];
       if (next) (next.matches('.passfail') ? $('button', next) : next).focus();
-      else saveUnit();
+      else if (saveAtEnd) saveUnit();
+      else $('#unit-form .form-actions button')?.focus();
     }
 
     async function saveUnit() {
@@ -711,12 +722,21 @@
       const message = $('#unit-message');
       if (problem) { message.textContent = t('value-not-number'); problem.focus(); problem.select(); return; }
       if (readings.length === 0) {
+        // A unit with nothing recorded is not passed over unsaid: the
+        // inspector picks another unit from the list to leave it.
+        if (!unitState(current).includes('done')) {
+          message.textContent = t('nothing-entered', { unit: current });
+          $('#unit-form input:not([readonly]), #unit-form .passfail button')?.focus();
+          return;
+        }
         const next = nextOpenUnit(current);
         if (next !== null && next !== current) selectUnit(next);
         return;
       }
+      const saved = { unit: current, n: readings.length };
       await keep(readingsEntry(batch, current, readings));
       const next = nextOpenUnit(current);
+      lastSaved = { ...saved, shownOn: next ?? current };
       if (next !== null) selectUnit(next);
       else renderUnitForm();
     }
@@ -736,6 +756,8 @@
         el('div', { class: 'fields' }, recorded.map((c) => fieldFor(c, values))),
         colourBlock(current),
         el('p', { id: 'unit-message', class: 'bad', role: 'alert' }),
+        el('p', { id: 'unit-saved', role: 'status' },
+          lastSaved && lastSaved.shownOn === current ? t('unit-saved', { unit: lastSaved.unit, n: lastSaved.n }) : ''),
         el('div', { class: 'form-actions' },
           el('button', { type: 'button', onclick: saveUnit }, state.includes('done') ? t('next-unit') : t('save-next-unit'))),
       ].filter(Boolean));
