@@ -85,7 +85,9 @@ pub async fn session_info(session: Result<Session, PageError>) -> HttpResponse {
 /// session's CSRF token for the script's writes, and the script's messages
 /// in the user's language.
 fn app_assets(session: &Session) -> Result<Markup, PageError> {
-    let messages = crate::i18n::messages_with_prefix(session.lang, "app-");
+    // The app's own messages, and the severities' names its defects show.
+    let mut messages = crate::i18n::messages_with_prefix(session.lang, "app-");
+    messages.extend(crate::i18n::messages_with_prefix(session.lang, "severity-"));
     let messages = serde_json::to_string(&messages).map_err(|e| {
         PageError::App(crate::error::AppError::internal(format!(
             "messages serialise: {e}"

@@ -674,6 +674,30 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
     );
     until(&browser, "the script's messages in Chinese", "document.querySelector('#connection').textContent === '在线' && document.querySelector('#unit-form h2').textContent.startsWith('样品')").await;
     screens(&browser, TABLET, "inspect-unit-form-zh", "nav.tabs").await;
+    // A Chinese keyboard's full-width digits and its full stop make a number.
+    type_into(&browser, "#f-flux", "８００。５").await;
+    until(
+        &browser,
+        "the full-width number read",
+        "(() => { const v = document.querySelector('#unit-form .verdict').textContent; \
+          return v !== '' && v !== '不是数字'; })()",
+    )
+    .await;
+    js(
+        &browser,
+        "const f = document.querySelector('#f-flux'); f.value = ''; \
+         f.dispatchEvent(new Event('input')); return 0;",
+    )
+    .await;
+    // The defects' severities in Chinese.
+    click(&browser, "[data-tab=visual]").await;
+    until(
+        &browser,
+        "the severities in Chinese",
+        "[...document.querySelectorAll('.defects .sev')].every(s => ['致命', '严重', '轻微'].includes(s.textContent))",
+    )
+    .await;
+    click(&browser, "[data-tab=unit]").await;
 
     // The switch on the page: English, kept with the user.
     click(&browser, "form.languages button[value=en]").await;

@@ -46,15 +46,26 @@
   }
 
   /** A typed number: a decimal comma is read as a point; '' is null; NaN when not a number. */
+  /**
+   * What a Chinese keyboard types as ASCII: full-width forms (０–９, ．,
+   * －, ｅ…) are the ASCII ones moved by U+FEE0, and the ideographic full
+   * stop 。 is what its "." key gives.
+   */
+  function halfWidth(text) {
+    return String(text)
+      .replace(/[\uFF01-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xFEE0))
+      .replace(/\u3002/g, '.');
+  }
+
   function parseNumber(text) {
-    const t = String(text).trim().replace(',', '.');
+    const t = halfWidth(text).trim().replace(',', '.');
     if (t === '') return null;
     return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : NaN;
   }
 
   /** Pass/fail typed in a grid cell: 0 / p / ok / pass, 1 / f / ng / fail. */
   function parseVerdict(text) {
-    const t = String(text).trim().toLowerCase();
+    const t = halfWidth(text).trim().toLowerCase();
     if (t === '') return null;
     if (['0', 'p', 'ok', 'pass', '合格'].includes(t)) return 0;
     if (['1', 'f', 'ng', 'fail', '不合格'].includes(t)) return 1;
@@ -120,7 +131,7 @@
   // catalogue per language on the server), with `{$name}` for arguments.
   const messages = (() => { try { return JSON.parse($('#messages').textContent); } catch (e) { return {}; } })();
   function t(key, args) {
-    let text = messages[`app-${key}`] || key;
+    let text = messages[`app-${key}`] || messages[key] || key;
     for (const [name, value] of Object.entries(args || {})) text = text.split(`{$${name}}`).join(String(value));
     return text;
   }
@@ -200,7 +211,9 @@
   }
 
   async function api(method, path, body, csrf) {
-    const headers = { 'X-CSRF-Token': csrf, Accept: 'application/json' };
+    // A refusal is told in the language the inspector chose here, whatever
+    // the tablet's own.
+    const headers = { 'X-CSRF-Token': csrf, Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'en' };
     let payload = body;
     if (!(body instanceof FormData) && body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -584,7 +597,7 @@
         const response = await fetch(`/api/v1/measurements/${id}/history`, { credentials: 'same-origin' });
         const history = await response.json();
         box.replaceChildren(el('ol', { class: 'history' }, history.versions.map((v) => el('li', {},
-          el('strong', {}, format(v.value)), ` · ${new Date(v.recorded_at).toLocaleString()}`,
+          el('strong', {}, format(v.value)), ` · ${new Date(v.recorded_at).toLocaleString(document.documentElement.lang || undefined)}`,
           v.recorded_by ? ` · ${v.recorded_by}` : '', v.reason ? ` · “${v.reason}”` : ''))));
       } catch (error) {
         box.replaceChildren(el('p', { class: 'muted' }, t('history-offline')));
@@ -768,7 +781,7 @@
     function cellState(c, have) {
       if (!have) return { value: '', readOnly: false, className: '' };
       return {
-        value: c.kind === 'attribute' ? (have.value === 0 ? 'pass' : 'fail') : format(have.value),
+        value: c.kind === 'attribute' ? (have.value === 0 ? t('pass') : t('fail')) : format(have.value),
         readOnly: true,
         className: `${outside(c, have.value) ? 'out' : 'in'} ${have.state !== 'stored' ? 'pending' : ''}`.trim(),
       };
@@ -952,14 +965,15 @@
 
       const unitInput = el('input', { type: 'text', inputmode: 'numeric', id: 'visual-unit', dataset: { key: 'visual-unit' }, value: visual.unit === null ? '' : visual.unit,
         onchange: () => { visual.unit = parseNumber(unitInput.value); } });
+      const defectName = (code) => sheet.visual.catalogue.find((d) => d.code === code)?.name ?? code;
       const defectButtons = sheet.visual.catalogue.map((d) => el('button', {
         type: 'button', class: visual.counts[d.code] ? 'on' : '', dataset: { defect: d.code },
-        'aria-label': `${d.name}, ${d.severity}${visual.counts[d.code] ? `, ${t('found', { count: visual.counts[d.code] })}` : ''}`,
+        'aria-label': `${d.name}, ${t(`severity-${d.severity}`)}${visual.counts[d.code] ? `, ${t('found', { count: visual.counts[d.code] })}` : ''}`,
         onclick: () => { visual.counts[d.code] = (visual.counts[d.code] || 0) + 1; renderVisual(); $(`#visual button[data-defect="${d.code}"]`).focus(); },
-      }, el('span', {}, d.name), el('span', { class: 'sev' }, d.severity), visual.counts[d.code] ? el('span', { class: 'count' }, String(visual.counts[d.code])) : null));
+      }, el('span', {}, d.name), el('span', { class: 'sev' }, t(`severity-${d.severity}`)), visual.counts[d.code] ? el('span', { class: 'count' }, String(visual.counts[d.code])) : null));
       const less = Object.entries(visual.counts).filter(([, n]) => n > 0).map(([code, n]) => el('button', {
         type: 'button', onclick: () => { visual.counts[code] = n - 1; if (!visual.counts[code]) delete visual.counts[code]; renderVisual(); },
-      }, `− ${code} (${n})`));
+      }, `− ${defectName(code)} (${n})`));
       const photoInput = el('input', {
         type: 'file', accept: 'image/*', capture: 'environment', multiple: true, id: 'photo',
         onchange: () => { for (const file of photoInput.files) visual.photos.push({ name: file.name, type: file.type, blob: file }); renderVisual(); },
@@ -981,7 +995,7 @@
           visual.correcting || Object.keys(visual.counts).length || visual.photos.length
             ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, t('clear')) : null));
 
-      const findings = (defects) => Object.entries(defects).map(([code, n]) => `${code} × ${n}`).join(', ');
+      const findings = (defects) => Object.entries(defects).map(([code, n]) => `${defectName(code)} × ${n}`).join(', ');
       const waiting = mine().filter((e) => e.kind === 'inspection').map((e) => el('div', { class: 'unit' },
         el('span', {}, el('strong', {}, t('unit', { unit: e.body.inspections[0].unit })), ' · ',
           findings(Object.fromEntries(e.body.inspections[0].defects.map((d) => [d.defect, d.count]))),
