@@ -215,6 +215,7 @@ app-grid-help = Enter or ↓ goes down, Tab or → across; recorded cells are co
 app-tray-passed = A tray passed
 app-tray-every-unit = Every unit from the first to the last passed.
 app-tray-drawn-units = Every drawn unit from the first to the last passed.
+app-range-has-inspected = Already inspected in this tray: { $units }. Mark the trays around them instead: { $trays }.
 app-first-unit = First unit
 app-last-unit = Last unit
 app-range-invalid = Give two unit numbers from 1 to { $lot }, the first not above the last.

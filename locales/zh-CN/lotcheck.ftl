@@ -215,6 +215,7 @@ app-grid-help = 回车或 ↓ 向下，Tab 或 → 向右；已录入的数值�
 app-tray-passed = 整盘合格
 app-tray-every-unit = 从第一个到最后一个样品全部合格。
 app-tray-drawn-units = 从第一个到最后一个已抽取的样品全部合格。
+app-range-has-inspected = 此范围内已检验的样品：{ $units }。请改为分别标记其前后的范围：{ $trays }。
 app-first-unit = 起始样品
 app-last-unit = 结束样品
 app-range-invalid = 请输入 1 至 { $lot } 之间的两个样品编号，起始编号不得大于结束编号。

@@ -440,9 +440,28 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         type_into(&browser, &format!("#{id}"), text).await;
     }
     click(&browser, "#mark-range").await;
-    until(&browser, "the range sent", &format!("{PENDING} === 0 && document.querySelector('.summary-line').textContent.startsWith('70 of 100')")).await;
+    until(&browser, "the range sent, its ends cleared", &format!("{PENDING} === 0 && document.querySelector('.summary-line').textContent.startsWith('70 of 100') && document.getElementById('range-first').value === ''")).await;
     record_defects(&browser, 71, &photo).await;
     until(&browser, "the defects sent", &format!("{PENDING} === 0")).await;
+    // A tray over units inspected already is held back (the service would
+    // refuse it whole), and the trays around them are offered.
+    for (id, text) in [("range-first", "60"), ("range-last", "80")] {
+        type_into(&browser, &format!("#{id}"), text).await;
+    }
+    until(
+        &browser,
+        "the tray over inspected units held back",
+        "document.querySelector('#mark-range').disabled \
+         && document.querySelector('.range .bad').textContent.includes('60, 61, 62, 63, 64…') \
+         && document.querySelector('.range .bad').textContent.includes('72–80')",
+    )
+    .await;
+    js(
+        &browser,
+        "for (const id of ['range-first', 'range-last']) { const i = document.getElementById(id); \
+         i.value = ''; i.dispatchEvent(new Event('input')); } return 0;",
+    )
+    .await;
     screens(&browser, TABLET, "inspect-visual", ".summary-line").await;
 
     // The connection drops; the inspector goes on.

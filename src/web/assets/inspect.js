@@ -915,6 +915,28 @@
       return null;
     }
 
+    /**
+     * The units a tray from `a` to `b` stands for: how many are open, the
+     * inspected (or waiting) ones, and the trays of open units around them.
+     */
+    function trayOf(a, b) {
+      const { passed, failed, pending } = inspectedUnits();
+      const units = [];
+      if (sheet.visual.every_unit) for (let u = a; u <= b; u += 1) units.push(u);
+      else units.push(...[...drawn].filter((u) => u >= a && u <= b).sort((x, y) => x - y));
+      const inspected = [];
+      const trays = [];
+      let tray = null;
+      for (const u of units) {
+        if (passed.has(u) || failed.has(u) || pending.has(u)) {
+          inspected.push(u);
+          tray = null;
+        } else if (tray) tray[1] = u;
+        else { tray = [u, u]; trays.push(tray); }
+      }
+      return { open: units.length - inspected.length, trays, inspected };
+    }
+
     function renderVisual() {
       const box = $('#visual');
       if (!box) return;
@@ -948,6 +970,10 @@
                 path: `/api/v1/batches/${batch}/inspections`,
                 body: { passed_range: { id: uuid(), first: a, last: b, taken_at: taken } },
               });
+              // Marked: the ends are cleared, so the same tray is not sent twice.
+              for (const input of [$('#range-first'), $('#range-last')]) {
+                if (input) { input.value = ''; input.dispatchEvent(new Event('input')); }
+              }
             },
           }, t('mark-passed'))));
       const markButton = $('#mark-range', rangeCard);
@@ -955,9 +981,16 @@
         const a = parseNumber(from.value);
         const b = parseNumber(to.value);
         const ok = Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= a && b <= sheet.batch.lot_size;
-        const n = !ok ? 0 : sheet.visual.every_unit ? b - a + 1 : [...drawn].filter((u) => u >= a && u <= b).length;
-        markButton.textContent = ok ? t('mark-n-passed', { first: a, last: b, count: n }) : t('mark-passed');
-        markButton.disabled = !ok || n === 0;
+        const { open, trays, inspected } = ok ? trayOf(a, b) : { open: 0, trays: [], inspected: [] };
+        markButton.textContent = ok ? t('mark-n-passed', { first: a, last: b, count: open + inspected.length }) : t('mark-passed');
+        // A tray holding a unit inspected already (a unit with defects taken
+        // out first, say) would be refused whole: the trays around it are
+        // offered instead.
+        rangeMessage.textContent = inspected.length === 0 ? '' : t('range-has-inspected', {
+          units: inspected.slice(0, 5).join(', ') + (inspected.length > 5 ? '…' : ''),
+          trays: trays.slice(0, 3).map(([f, l]) => (f === l ? String(f) : `${f}–${l}`)).join(', ') + (trays.length > 3 ? '…' : ''),
+        });
+        markButton.disabled = !ok || open === 0 || inspected.length > 0;
       };
       from.addEventListener('input', countRange);
       to.addEventListener('input', countRange);
