@@ -43,6 +43,25 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The zone pages show times in.
     pub time_zone: SiteZone,
+    /// The address the service is reached at from outside.
+    pub public_url: PublicUrl,
+}
+
+/// The address the service is reached at from outside (`--public-url`,
+/// e.g. `https://qc.example.com`), when the site has said it: an issued
+/// report then names the full address of the page where a holder of the
+/// file checks it is genuine, which a customer far away can open. Behind
+/// a proxy the service cannot know it for itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicUrl(pub Option<String>);
+
+impl PublicUrl {
+    /// The report check's page (`/verify`) at that address.
+    pub fn verify_page(&self) -> Option<String> {
+        self.0
+            .as_deref()
+            .map(|base| format!("{}/verify", base.trim_end_matches('/')))
+    }
 }
 
 /// The site's time zone: pages show every time in it, with its name.
@@ -110,6 +129,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
         limits,
         http,
         time_zone,
+        public_url,
     } = settings;
     let readiness = Readiness::default();
     let db = actix_web::web::Data::new(db);
@@ -121,6 +141,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
     let metrics = actix_web::web::Data::new(Metrics::new());
     let access = actix_web::web::Data::new(MetricsAccess(http.metrics_token.clone()));
     let zone = actix_web::web::Data::new(time_zone);
+    let public_url = actix_web::web::Data::new(public_url);
     let proxies = actix_web::web::Data::new(http.trusted_proxies.clone());
     let body_timeout = actix_web::web::Data::new(edge::BodyTimeout(http.body_timeout));
     let ready = actix_web::web::Data::new(readiness.clone());
@@ -134,6 +155,7 @@ pub fn build(listener: TcpListener, db: Db, settings: Settings) -> std::io::Resu
             .app_data(metrics.clone())
             .app_data(access.clone())
             .app_data(zone.clone())
+            .app_data(public_url.clone())
             .app_data(proxies.clone())
             .app_data(body_timeout.clone())
             .app_data(ready.clone())

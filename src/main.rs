@@ -80,6 +80,11 @@ enum Command {
         /// Asia/Shanghai); times are stored in UTC.
         #[arg(long, env = "LOTCHECK_TIME_ZONE", default_value = "UTC")]
         time_zone: chrono_tz::Tz,
+        /// The address the service is reached at from outside (e.g.
+        /// https://qc.example.com): an issued report names the page there
+        /// where a holder checks it is genuine.
+        #[arg(long, env = "LOTCHECK_PUBLIC_URL", value_parser = public_url)]
+        public_url: Option<String>,
         /// Seconds a client has to send a request's head (0: no limit).
         #[arg(long, env = "LOTCHECK_HEAD_TIMEOUT_SECS", default_value_t = 5)]
         head_timeout_secs: u64,
@@ -270,6 +275,19 @@ fn cli_error(e: lotcheck::error::AppError) -> anyhow::Error {
             fields.join("; ")
         }
     )
+}
+
+/// `--public-url`: an http(s) address with a host, kept without a
+/// trailing slash.
+fn public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("must start with https:// or http://")?;
+    if rest.trim_end_matches('/').is_empty() || rest.contains(char::is_whitespace) {
+        return Err("must name a host, e.g. https://qc.example.com".into());
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// What `lotcheck import` was asked to do.
@@ -527,12 +545,18 @@ async fn main() -> anyhow::Result<()> {
             trusted_proxies,
             metrics_token,
             time_zone,
+            public_url,
             head_timeout_secs,
             body_timeout_secs,
             shutdown_drain_secs,
             shutdown_timeout_secs,
         } => {
             let limits = limits.limits()?;
+            let public_url = lotcheck::PublicUrl(public_url);
+            let site = lotcheck::service::reports::IssueSite {
+                zone: time_zone,
+                verify_page: public_url.verify_page(),
+            };
             let db = open_and_migrate(&cli.database)?;
             if demo {
                 let summary = db
@@ -542,7 +566,7 @@ async fn main() -> anyhow::Result<()> {
                     .write_blocking(demo::ensure_demo_users)
                     .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
                 let issued = db
-                    .write_blocking(move |c| demo::decide_and_issue(c, time_zone))
+                    .write_blocking(move |c| demo::decide_and_issue(c, &site))
                     .map_err(|e| anyhow::anyhow!("demo report: {e}"))?;
                 println!("{summary}\n{issued}\ndemo logins:\n{}", logins.join("\n"));
             } else if db
@@ -586,6 +610,7 @@ async fn main() -> anyhow::Result<()> {
                     shutdown_timeout: Duration::from_secs(shutdown_timeout_secs),
                 },
                 time_zone: lotcheck::SiteZone(time_zone),
+                public_url,
             };
             lotcheck::build(listener, db, settings)?
                 .run_until_signalled()

@@ -594,6 +594,7 @@ report-some-undecided = { $count ->
        *[other] Batches { $batches } had
     } no disposition when this report was made; the other batches were dispositioned as recorded in section 5.
 report-issued-statement = This report, number { $number } revision { $revision }, was issued by { $by } on { $date }. Its SHA-256 is registered: a holder of this file can confirm that it is genuine at /api/v1/reports/verify/<SHA-256 of the file>.
+report-issued-statement-at = This report, number { $number } revision { $revision }, was issued by { $by } on { $date }. Its SHA-256 is registered: a holder of this file can confirm that it is genuine at { $page } (or at /api/v1/reports/verify/<SHA-256 of the file> there).
 report-draft-statement = This is a draft made from the data as they stand; it is not an issued report and cannot be verified.
 param-rated-voltage = Rated voltage
 param-rated-life-h = Rated life (h)

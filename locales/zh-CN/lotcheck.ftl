@@ -582,6 +582,7 @@ report-statement = 采购订单 { $po } 的货物（{ $code } { $name }，共 { 
 report-all-dispositioned = 各批次均已按第 5 节的记录作出处置。
 report-some-undecided = 第 { $batches } 批在本报告生成时尚未处置；其余批次已按第 5 节的记录作出处置。
 report-issued-statement = 本报告编号 { $number }，第 { $revision } 版，由 { $by } 于 { $date } 签发。其 SHA-256 已登记：持有本文件者可在 /api/v1/reports/verify/<文件的 SHA-256> 确认文件真实有效。
+report-issued-statement-at = 本报告编号 { $number }，第 { $revision } 版，由 { $by } 于 { $date } 签发。其 SHA-256 已登记：持有本文件者可在 { $page } 确认文件真实有效（或在同一网站的 /api/v1/reports/verify/<文件的 SHA-256>）。
 report-draft-statement = 本文件是依据当前数据生成的草稿，不是已签发的报告，无法验证。
 param-rated-voltage = 额定电压
 param-rated-life-h = 额定寿命 (h)

@@ -230,14 +230,18 @@ pub async fn issue_report(
     id: web::Path<i64>,
     query: web::Query<IssueQuery>,
     zone: web::Data<SiteZone>,
+    public_url: web::Data<crate::PublicUrl>,
 ) -> AppResult<HttpResponse> {
     let order_id = id.into_inner();
-    let zone = zone.0;
+    let site = reports::IssueSite {
+        zone: zone.0,
+        verify_page: public_url.verify_page(),
+    };
     let actor = caller.actor();
     let preparing = actor.clone();
     let with_undecided = query.with_undecided_batches.unwrap_or(false);
     let prepared = db
-        .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, zone))
+        .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, &site))
         .await?;
     match prepared {
         Preparation::Unchanged(current) => Ok(HttpResponse::Ok().json(current)),

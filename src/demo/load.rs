@@ -328,7 +328,7 @@ pub fn users(conn: &mut DbConnection, actor: &Actor) -> AppResult<Vec<String>> {
 
 /// The signer's decisions on the order's first batches and the first issue
 /// of its report; `None` when the order is missing or already reported on.
-pub fn sign_off(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<Option<String>> {
+pub fn sign_off(conn: &mut DbConnection, site: &reports::IssueSite) -> AppResult<Option<String>> {
     let filter = OrderFilter {
         po_number: Some(SIGN_OFF.po_number.into()),
         ..OrderFilter::default()
@@ -360,7 +360,7 @@ pub fn sign_off(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<Optio
         dispositions::sign(conn, &signer, batch.id, decision)?;
     }
     materials(conn, &signer, password.password, &batches)?;
-    let issued = match reports::prepare_issue(conn, &signer, order.id, true, zone)? {
+    let issued = match reports::prepare_issue(conn, &signer, order.id, true, site)? {
         Preparation::New(prepared) => reports::store_issue(conn, &signer, prepared)?,
         Preparation::Unchanged(current) => current,
     };

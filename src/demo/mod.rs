@@ -59,6 +59,9 @@ pub fn ensure_demo_users(conn: &mut DbConnection) -> AppResult<Vec<String>> {
 /// first issue of its QC report, so the customer has a report to download
 /// (once: skipped, answering an empty line, when the report exists),
 /// its times printed in the site's `zone`.
-pub fn decide_and_issue(conn: &mut DbConnection, zone: chrono_tz::Tz) -> AppResult<String> {
-    Ok(load::sign_off(conn, zone)?.unwrap_or_default())
+pub fn decide_and_issue(
+    conn: &mut DbConnection,
+    site: &crate::service::reports::IssueSite,
+) -> AppResult<String> {
+    Ok(load::sign_off(conn, site)?.unwrap_or_default())
 }

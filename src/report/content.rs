@@ -719,16 +719,22 @@ fn statement(report: &QcReport) -> Vec<Block> {
     let h = &report.heading;
     let (verdict, tone) = verdict_text(report);
     let issued = match &h.issue {
-        Some(issue) => sentence(
-            l,
-            "report-issued-statement",
-            &[
+        Some(issue) => {
+            let mut args = vec![
                 arg("number", &issue.number),
                 arg("revision", issue.revision),
                 arg("by", &issue.issued_by),
                 arg("date", h.date.format("%Y-%m-%d")),
-            ],
-        ),
+            ];
+            let key = match &issue.verify_page {
+                Some(page) => {
+                    args.push(arg("page", page));
+                    "report-issued-statement-at"
+                }
+                None => "report-issued-statement",
+            };
+            sentence(l, key, &args)
+        }
         None => sentence(l, "report-draft-statement", &[]),
     };
     let undecided = report.undecided();

@@ -42,6 +42,9 @@ pub struct Issue {
     /// What changed since the previous revision (empty for the first),
     /// printed in the report's language.
     pub changes: Vec<crate::domain::message::Message>,
+    /// The full address of the page where a holder checks the file, when
+    /// the site has said where it is reached from outside.
+    pub verify_page: Option<String>,
 }
 
 /// One batch's part of the report: summaries only (no readings).

@@ -346,17 +346,21 @@ pub async fn issue(
     session: Session,
     id: web::Path<i64>,
     form: web::Form<IssueForm>,
+    public_url: web::Data<crate::PublicUrl>,
 ) -> Result<HttpResponse, PageError> {
     session.check_csrf(&form.csrf)?;
     session.caller.require(Permission::IssueReports)?;
     let order_id = id.into_inner();
     let with_undecided = form.with_undecided_batches.as_deref() == Some("true");
-    let zone = session.zone;
+    let site = reports::IssueSite {
+        zone: session.zone,
+        verify_page: public_url.verify_page(),
+    };
     let actor = session.caller.actor();
     let preparing = actor.clone();
     let issued = async {
         let prepared = db
-            .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, zone))
+            .read(move |c| reports::prepare_issue(c, &preparing, order_id, with_undecided, &site))
             .await?;
         match prepared {
             Preparation::New(prepared) => db

@@ -23,7 +23,7 @@ pub async fn demo_loads_with_every_page_populated(backend: Backend) {
     let summary = db.write_blocking(demo::load).expect("the demo loads");
     let logins = db.write_blocking(demo::ensure_demo_users).expect("users");
     let issued = db
-        .write_blocking(|c| demo::decide_and_issue(c, chrono_tz::Tz::UTC))
+        .write_blocking(|c| demo::decide_and_issue(c, &utc_site()))
         .expect("report");
     assert_eq!(logins.len(), data::LOGINS.len());
     assert!(issued.contains(data::SIGN_OFF.po_number), "{issued}");
@@ -46,7 +46,7 @@ pub async fn demo_loads_with_every_page_populated(backend: Backend) {
     assert_eq!(again, "demo data already present");
     assert_eq!(db.write_blocking(demo::ensure_demo_users).unwrap(), logins);
     assert_eq!(
-        db.write_blocking(|c| demo::decide_and_issue(c, chrono_tz::Tz::UTC))
+        db.write_blocking(|c| demo::decide_and_issue(c, &utc_site()))
             .unwrap(),
         ""
     );
@@ -414,4 +414,12 @@ fn cookie(response: &reqwest::Response, name: &str) -> String {
         .find(|pair| pair.starts_with(&format!("{name}=")))
         .unwrap_or_else(|| panic!("the {name} cookie is set"))
         .to_string()
+}
+
+/// The demo's report issued on a site in UTC that has not said its address.
+fn utc_site() -> lotcheck::service::reports::IssueSite {
+    lotcheck::service::reports::IssueSite {
+        zone: chrono_tz::Tz::UTC,
+        verify_page: None,
+    }
 }

@@ -168,6 +168,7 @@ fn main() -> std::process::ExitCode {
         each_backend reports::the_csv_holds_every_reading_once_with_corrections_applied;
         each_backend reports::a_batch_larger_than_a_page_of_the_csv_is_exported_whole;
         each_backend reports::the_csv_s_later_pages_leave_out_what_was_recorded_after_the_export_began;
+        each_backend reports::an_issued_report_names_the_page_where_it_is_checked [Need::Poppler];
         async_test reports::a_large_order_paginates_cleanly [Need::Poppler];
         each_backend reports::the_results_tables_hold_every_value_as_the_api_gives_it [Need::Poppler];
         each_backend reports::the_report_reads_each_batch_s_readings_once;

@@ -711,6 +711,41 @@ pub async fn the_csv_s_later_pages_leave_out_what_was_recorded_after_the_export_
     app.stop().await;
 }
 
+/// With the address the service is reached at from outside
+/// (`--public-url`), an issued report names the full address of the page
+/// where a holder checks it, in every language it is issued in; without
+/// it, only the path (the service cannot know its address behind a proxy).
+pub async fn an_issued_report_names_the_page_where_it_is_checked(backend: Backend) {
+    let settings = lotcheck::Settings {
+        public_url: lotcheck::PublicUrl(Some("https://qc.example.com".into())),
+        ..common::test_settings()
+    };
+    let app = TestApp::spawn_with(backend, settings).await;
+    let s = common::scenario(&app, 20).await;
+    inspected_batch(&app, s.batch_id, 3).await;
+    let issued = common::decide_and_issue(
+        &app,
+        s.batch_id,
+        s.order_id,
+        "released_under_concession",
+        "visual inspection waived by the customer",
+    )
+    .await;
+    for file in issued["files"].as_array().unwrap() {
+        let language = file["language"].as_str().unwrap();
+        let (status, pdf) = bytes(&app, file["href"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{language}");
+        let path = scratch(&format!("checked-at-{language}-{backend:?}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let text = pdf_text(&path);
+        assert!(
+            text.contains("https://qc.example.com/verify"),
+            "{language}: {text}"
+        );
+    }
+    app.stop().await;
+}
+
 /// An order of 150 batches: tables continue across pages with their
 /// header, every page renders, and every batch is in the report.
 pub async fn a_large_order_paginates_cleanly() {

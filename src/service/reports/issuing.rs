@@ -18,6 +18,15 @@ use crate::store::DbConnection;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+/// Where a report is issued: the zone its times are written in, and the
+/// full address of the page where its holders check it, if the site has
+/// said it ([`crate::PublicUrl`]).
+#[derive(Debug, Clone)]
+pub struct IssueSite {
+    pub zone: chrono_tz::Tz,
+    pub verify_page: Option<String>,
+}
+
 /// A report ready to be stored: the rendered file and what it rests on.
 pub struct Prepared {
     pub order_id: i64,
@@ -45,8 +54,9 @@ pub fn prepare_issue(
     actor: &Actor,
     order_id: i64,
     with_undecided_batches: bool,
-    zone: chrono_tz::Tz,
+    site: &IssueSite,
 ) -> AppResult<Preparation> {
+    let zone = site.zone;
     let now = Utc::now();
     // Fingerprint first: data changing while the report is gathered make
     // `store_issue` refuse it.
@@ -95,6 +105,7 @@ pub fn prepare_issue(
         revision,
         issued_by: actor.name.clone(),
         changes: changes.clone(),
+        verify_page: site.verify_page.clone(),
     };
     let render = |draft: QcReport| {
         report::pdf::render(&QcReport {

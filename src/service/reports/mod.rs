@@ -14,7 +14,9 @@ pub use changes::data_hash;
 pub use csv_export::{csv_page_of_batch, csv_scope, CsvPage, CsvScope, CSV_UNITS_PER_PAGE};
 pub use files::{draft_pdf, issued_pdf, order_report, ReportFile};
 pub use gathering::{gather, gather_in};
-pub use issuing::{list, outdated_revision, prepare_issue, store_issue, Preparation, Prepared};
+pub use issuing::{
+    list, outdated_revision, prepare_issue, store_issue, IssueSite, Preparation, Prepared,
+};
 pub use verification::{verify, Verification};
 
 use super::utc;
