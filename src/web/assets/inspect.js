@@ -651,7 +651,7 @@
       const have = values[c.code];
       const label = el('label', { for: `f-${c.code}` }, c.name, c.unit ? ` (${c.unit})` : '', ' ', el('span', { class: 'limits' }, limitsText(c)));
       if (have) {
-        const extra = el('div', {});
+        const extra = el('div', { class: 'extra' });
         const stored = el('div', { class: `stored ${outside(c, have.value) ? 'out' : ''}` },
           c.kind === 'attribute' ? (have.value === 0 ? t('pass') : t('fail')) : format(have.value),
           outside(c, have.value) ? ' ✗' : '',
