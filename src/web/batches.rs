@@ -89,7 +89,7 @@ pub async fn order_page(
         p { a href="/" { "← " (t("nav-orders")) } }
         h1 { (po) }
         p { strong { (product.code) } " · " (product.name) }
-        p.muted { (message(lang, "order-summary", &[("quantity", order.quantity.into()), ("date", session.day(order.created_at).into())])) }
+        p.muted { (message(lang, "order-summary", &[("quantity", grouped(order.quantity as f64, 0).into()), ("date", session.day(order.created_at).into())])) }
         @if customer && issued.is_empty() {
             div.card.banner-card { p { strong { (t("report-in-preparation")) } } p.muted { (t("report-in-preparation-hint")) } }
         }

@@ -300,7 +300,7 @@ pub async fn entry_page(
                 div #import {}
             }
             (template_table(&session, &sheet))
-            p.muted { a href={ "/batches/" (sheet.batch.id) } { (t("batch-statistics-link")) } }
+            p.muted { a.button.quiet href={ "/batches/" (sheet.batch.id) } { (t("batch-statistics-link")) } }
         }
     };
     let markup = page(&session.frame(), &title, body);

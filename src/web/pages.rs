@@ -85,7 +85,7 @@ pub async fn home(db: web::Data<Db>, session: Session) -> Result<HttpResponse, P
                                 td { a href={ "/orders/" (order.id) } { (order.po_number) } }
                                 td { (customer_names.get(&order.customer_id).map(String::as_str).unwrap_or("—")) }
                                 td { (product_codes.get(&order.product_id).map(String::as_str).unwrap_or("—")) }
-                                td.num { (order.quantity) }
+                                td.num { (crate::i18n::grouped(order.quantity as f64, 0)) }
                                 td { (session.day(order.created_at)) }
                             }
                         }
