@@ -56,11 +56,30 @@ pub struct Settings {
 pub struct PublicUrl(pub Option<String>);
 
 impl PublicUrl {
-    /// The report check's page (`/verify`) at that address.
-    pub fn verify_page(&self) -> Option<String> {
-        self.0
-            .as_deref()
-            .map(|base| format!("{}/verify", base.trim_end_matches('/')))
+    /// An http(s) address with a host and no query or fragment, as the base
+    /// the service's paths follow (a path of its own, under which a proxy
+    /// serves the service, is kept): written back without a trailing `/`.
+    pub fn parse_base(text: &str) -> Result<String, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| format!("{text}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{text}: must start with https:// or http://"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(format!(
+                "{text}: must name a host, e.g. https://qc.example.com"
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(format!(
+                "{text}: must be an address without ?query, #fragment or user"
+            ));
+        }
+        Ok(url.as_str().trim_end_matches('/').to_string())
+    }
+
+    /// The address the service's paths follow, if the site has said it.
+    pub fn base(&self) -> Option<String> {
+        self.0.clone()
     }
 }
 
@@ -264,5 +283,35 @@ impl Signals {
     async fn next(&mut self) -> &'static str {
         let _ = actix_web::rt::signal::ctrl_c().await;
         "Ctrl-C"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    #[test]
+    fn a_public_url_is_an_http_address_with_a_host() {
+        for (given, base) in [
+            ("https://qc.example.com", "https://qc.example.com"),
+            ("https://qc.example.com/", "https://qc.example.com"),
+            ("HTTPS://QC.Example.com", "https://qc.example.com"),
+            ("http://10.0.1.11:8080/qc/", "http://10.0.1.11:8080/qc"),
+            // Written back as the URL standard reads it, which is what the
+            // report then prints.
+            ("https:///qc.example.com", "https://qc.example.com"),
+        ] {
+            assert_eq!(PublicUrl::parse_base(given).as_deref(), Ok(base), "{given}");
+        }
+        for refused in [
+            "qc.example.com",
+            "ftp://qc.example.com",
+            "https://qc.example.com/?a=1",
+            "https://qc.example.com/#top",
+            "https://user@qc.example.com",
+            "",
+        ] {
+            assert!(PublicUrl::parse_base(refused).is_err(), "{refused}");
+        }
     }
 }

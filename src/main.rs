@@ -83,7 +83,7 @@ enum Command {
         /// The address the service is reached at from outside (e.g.
         /// https://qc.example.com): an issued report names the page there
         /// where a holder checks it is genuine.
-        #[arg(long, env = "LOTCHECK_PUBLIC_URL", value_parser = public_url)]
+        #[arg(long, env = "LOTCHECK_PUBLIC_URL", value_parser = lotcheck::PublicUrl::parse_base)]
         public_url: Option<String>,
         /// Seconds a client has to send a request's head (0: no limit).
         #[arg(long, env = "LOTCHECK_HEAD_TIMEOUT_SECS", default_value_t = 5)]
@@ -275,19 +275,6 @@ fn cli_error(e: lotcheck::error::AppError) -> anyhow::Error {
             fields.join("; ")
         }
     )
-}
-
-/// `--public-url`: an http(s) address with a host, kept without a
-/// trailing slash.
-fn public_url(text: &str) -> Result<String, String> {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"))
-        .ok_or("must start with https:// or http://")?;
-    if rest.trim_end_matches('/').is_empty() || rest.contains(char::is_whitespace) {
-        return Err("must name a host, e.g. https://qc.example.com".into());
-    }
-    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// What `lotcheck import` was asked to do.
@@ -555,7 +542,7 @@ async fn main() -> anyhow::Result<()> {
             let public_url = lotcheck::PublicUrl(public_url);
             let site = lotcheck::service::reports::IssueSite {
                 zone: time_zone,
-                verify_page: public_url.verify_page(),
+                public_url: public_url.base(),
             };
             let db = open_and_migrate(&cli.database)?;
             if demo {

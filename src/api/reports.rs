@@ -235,7 +235,7 @@ pub async fn issue_report(
     let order_id = id.into_inner();
     let site = reports::IssueSite {
         zone: zone.0,
-        verify_page: public_url.verify_page(),
+        public_url: public_url.base(),
     };
     let actor = caller.actor();
     let preparing = actor.clone();

@@ -141,10 +141,11 @@ const TITLE_MARGIN: u32 = 12;
 /// title wider than the chart run off both edges, as a two-language
 /// control chart's did. Here a line is measured with the glyphs the chart
 /// is drawn in ([`crate::fonts::Metrics`]). A title too wide for the chart
-/// breaks where its languages meet (`" / "`), then, as needed, where its
-/// parts meet (`" · "`); its font shrinks until every line fits, to
-/// [`TITLE_SMALLEST`] at the least, and lines still too wide then are
-/// broken at those parts before the font gets any smaller.
+/// breaks where its languages meet (`" / "`), and its font shrinks until
+/// every line fits, to [`TITLE_SMALLEST`] at the least; lines still too
+/// wide then are broken where their parts meet (`" · "`). A single part
+/// wider than the chart at that size still runs over its edges. (A name
+/// holding `" / "` or `" · "` is broken there too.)
 pub(crate) fn titled<'a>(
     area: &plotters::drawing::DrawingArea<
         plotters::prelude::SVGBackend<'a>,
@@ -157,6 +158,9 @@ pub(crate) fn titled<'a>(
     use plotters::style::text_anchor::{HPos, Pos, VPos};
     use plotters::style::{IntoFont, TextStyle};
     let (width, _) = area.dim_in_pixel();
+    if title.is_empty() {
+        return Ok(area.clone());
+    }
     let lines = title_lines(title, (width - 2 * TITLE_MARGIN) as f32);
     let style = TextStyle::from((FONT, f64::from(lines.size)).into_font())
         .pos(Pos::new(HPos::Center, VPos::Top));

@@ -726,9 +726,9 @@ fn statement(report: &QcReport) -> Vec<Block> {
                 arg("by", &issue.issued_by),
                 arg("date", h.date.format("%Y-%m-%d")),
             ];
-            let key = match &issue.verify_page {
-                Some(page) => {
-                    args.push(arg("page", page));
+            let key = match &issue.public_url {
+                Some(base) => {
+                    args.push(arg("base", base));
                     "report-issued-statement-at"
                 }
                 None => "report-issued-statement",

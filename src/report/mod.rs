@@ -42,9 +42,9 @@ pub struct Issue {
     /// What changed since the previous revision (empty for the first),
     /// printed in the report's language.
     pub changes: Vec<crate::domain::message::Message>,
-    /// The full address of the page where a holder checks the file, when
-    /// the site has said where it is reached from outside.
-    pub verify_page: Option<String>,
+    /// The address the service is reached at from outside, when the site
+    /// has said it: the statement names the check's page and API there.
+    pub public_url: Option<String>,
 }
 
 /// One batch's part of the report: summaries only (no readings).

@@ -354,7 +354,7 @@ pub async fn issue(
     let with_undecided = form.with_undecided_batches.as_deref() == Some("true");
     let site = reports::IssueSite {
         zone: session.zone,
-        verify_page: public_url.verify_page(),
+        public_url: public_url.base(),
     };
     let actor = session.caller.actor();
     let preparing = actor.clone();

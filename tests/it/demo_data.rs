@@ -420,6 +420,6 @@ fn cookie(response: &reqwest::Response, name: &str) -> String {
 fn utc_site() -> lotcheck::service::reports::IssueSite {
     lotcheck::service::reports::IssueSite {
         zone: chrono_tz::Tz::UTC,
-        verify_page: None,
+        public_url: None,
     }
 }

@@ -169,7 +169,7 @@ async fn unit_by_keyboard(browser: &Client, unit: i64, typed: &Typed) {
         "the next unit's form, saying the unit was saved",
         &format!(
             "!document.querySelector('#unit-form h2').textContent.includes('Unit {unit}') \
-             && document.querySelector('#unit-saved').textContent === 'Unit {unit}: 5 readings saved.'"
+             && document.querySelector('#unit-saved').textContent === 'Readings saved for unit {unit}: 5.'"
         ),
     )
     .await;
@@ -452,7 +452,7 @@ pub async fn an_inspector_records_a_batch_online_and_offline(backend: Backend) {
         &browser,
         "the tray over inspected units held back",
         "document.querySelector('#mark-range').disabled \
-         && document.querySelector('.range .bad').textContent.includes('60, 61, 62, 63, 64…') \
+         && document.querySelector('.range .bad').textContent.includes('60, 61, 62, 63, 64, …') \
          && document.querySelector('.range .bad').textContent.includes('72–80')",
     )
     .await;
@@ -713,7 +713,8 @@ pub async fn an_inspector_works_in_chinese_and_switches_language(backend: Backen
     until(
         &browser,
         "the severities in Chinese",
-        "[...document.querySelectorAll('.defects .sev')].every(s => ['致命', '严重', '轻微'].includes(s.textContent))",
+        "(() => { const s = [...document.querySelectorAll('.defects .sev')]; \
+          return s.length > 0 && s.every(e => ['致命', '严重', '轻微'].includes(e.textContent)); })()",
     )
     .await;
     click(&browser, "[data-tab=unit]").await;

@@ -712,38 +712,65 @@ pub async fn the_csv_s_later_pages_leave_out_what_was_recorded_after_the_export_
 }
 
 /// With the address the service is reached at from outside
-/// (`--public-url`), an issued report names the full address of the page
-/// where a holder checks it, in every language it is issued in; without
-/// it, only the path (the service cannot know its address behind a proxy).
+/// (`--public-url`, here under a proxy's path), an issued report names the
+/// full addresses of the page and the API where a holder checks it, in
+/// every language it is issued in; without it, only the API's path (the
+/// service cannot know its address behind a proxy).
 pub async fn an_issued_report_names_the_page_where_it_is_checked(backend: Backend) {
-    let settings = lotcheck::Settings {
-        public_url: lotcheck::PublicUrl(Some("https://qc.example.com".into())),
-        ..common::test_settings()
-    };
-    let app = TestApp::spawn_with(backend, settings).await;
-    let s = common::scenario(&app, 20).await;
-    inspected_batch(&app, s.batch_id, 3).await;
-    let issued = common::decide_and_issue(
-        &app,
-        s.batch_id,
-        s.order_id,
-        "released_under_concession",
-        "visual inspection waived by the customer",
-    )
-    .await;
-    for file in issued["files"].as_array().unwrap() {
-        let language = file["language"].as_str().unwrap();
-        let (status, pdf) = bytes(&app, file["href"].as_str().unwrap()).await;
-        assert_eq!(status, StatusCode::OK, "{language}");
-        let path = scratch(&format!("checked-at-{language}-{backend:?}.pdf"));
-        std::fs::write(&path, &pdf).unwrap();
-        let text = pdf_text(&path);
-        assert!(
-            text.contains("https://qc.example.com/verify"),
-            "{language}: {text}"
-        );
+    for public_url in [Some("https://qc.example.com/lotcheck"), None] {
+        let settings = lotcheck::Settings {
+            public_url: lotcheck::PublicUrl(public_url.map(String::from)),
+            ..common::test_settings()
+        };
+        let app = TestApp::spawn_with(backend, settings).await;
+        let s = common::scenario(&app, 20).await;
+        inspected_batch(&app, s.batch_id, 3).await;
+        let issued = common::decide_and_issue(
+            &app,
+            s.batch_id,
+            s.order_id,
+            "released_under_concession",
+            "visual inspection waived by the customer",
+        )
+        .await;
+        let files = issued["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3, "{issued}");
+        for file in files {
+            let language = file["language"].as_str().unwrap();
+            let (status, pdf) = bytes(&app, file["href"].as_str().unwrap()).await;
+            assert_eq!(status, StatusCode::OK, "{language}");
+            let path = scratch(&format!(
+                "checked-at-{language}-{}-{backend:?}.pdf",
+                public_url.is_some()
+            ));
+            std::fs::write(&path, &pdf).unwrap();
+            // The statement may break anywhere but inside an address.
+            let text = pdf_text(&path)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            match public_url {
+                Some(base) => {
+                    assert!(
+                        text.contains(&format!("{base}/verify")),
+                        "{language}: {text}"
+                    );
+                    assert!(
+                        text.contains(&format!("{base}/api/v1/reports/verify/")),
+                        "{language}: {text}"
+                    );
+                }
+                None => {
+                    assert!(
+                        text.contains(" /api/v1/reports/verify/"),
+                        "{language}: {text}"
+                    );
+                    assert!(!text.contains("qc.example.com"), "{language}: {text}");
+                }
+            }
+        }
+        app.stop().await;
     }
-    app.stop().await;
 }
 
 /// An order of 150 batches: tables continue across pages with their

@@ -19,12 +19,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 /// Where a report is issued: the zone its times are written in, and the
-/// full address of the page where its holders check it, if the site has
-/// said it ([`crate::PublicUrl`]).
+/// address the service is reached at from outside, where its holders check
+/// it, if the site has said it ([`crate::PublicUrl`]).
 #[derive(Debug, Clone)]
 pub struct IssueSite {
     pub zone: chrono_tz::Tz,
-    pub verify_page: Option<String>,
+    pub public_url: Option<String>,
 }
 
 /// A report ready to be stored: the rendered file and what it rests on.
@@ -105,7 +105,7 @@ pub fn prepare_issue(
         revision,
         issued_by: actor.name.clone(),
         changes: changes.clone(),
-        verify_page: site.verify_page.clone(),
+        public_url: site.public_url.clone(),
     };
     let render = |draft: QcReport| {
         report::pdf::render(&QcReport {

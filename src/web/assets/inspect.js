@@ -45,20 +45,27 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
-  /** A typed number: a decimal comma is read as a point; '' is null; NaN when not a number. */
   /**
    * What a Chinese keyboard types as ASCII: full-width forms (０–９, ．,
    * －, ｅ…) are the ASCII ones moved by U+FEE0, and the ideographic full
-   * stop 。 is what its "." key gives.
+   * stop 。 is what its "." key gives. The full-width comma is left as it
+   * is: in Chinese it groups thousands, never marks decimals.
    */
   function halfWidth(text) {
     return String(text)
-      .replace(/[\uFF01-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xFEE0))
+      .replace(/[\uFF01-\uFF0B\uFF0D-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xFEE0))
       .replace(/\u3002/g, '.');
   }
 
+  /**
+   * A typed number: a decimal comma is read as a point, but a comma before
+   * exactly three digits (1,200) could group thousands and is refused; ''
+   * is null; NaN when not a number.
+   */
   function parseNumber(text) {
-    const t = halfWidth(text).trim().replace(',', '.');
+    const typed = halfWidth(text).trim();
+    if (/^[-+]?\d+,\d{3}$/.test(typed)) return NaN;
+    const t = typed.replace(',', '.');
     if (t === '') return null;
     return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : NaN;
   }
@@ -472,6 +479,8 @@
     });
 
     const drawn = new Set(sheet.units);
+    /** Most units a tray may stand for (the service refuses more in one request). */
+    const MAX_TRAY = 10000;
     const units = () => (order === 'draw' ? sheet.units : [...sheet.units].sort((a, b) => a - b));
     const mine = () => entries.filter((e) => e.user === user && String(e.batch) === String(batch));
 
@@ -564,6 +573,7 @@
 
     function selectUnit(unit, focus) {
       current = unit;
+      if (lastSaved && lastSaved.shownOn !== unit) lastSaved = null;
       openCorrection = null;
       renderUnitList();
       renderUnitForm();
@@ -701,8 +711,9 @@
     }
 
     /**
-     * The next field; after the last one the unit is saved (Enter, from the
-     * keyboard or a scanner) or the save button is focused (a tap).
+     * The next field; after the last one the unit is saved (Enter in a
+     * number field, from the keyboard or a scanner) or the save button is
+     * focused (a pass/fail button pressed, by a tap or by Enter).
      */
     function moveOn(from, saveAtEnd = true) {
       const controls = $$('#unit-form input:not([readonly]):not([type=file]), #unit-form .passfail');
@@ -737,8 +748,9 @@
       if (readings.length === 0) {
         // A unit with nothing recorded is not passed over unsaid: the
         // inspector picks another unit from the list to leave it.
-        if (!unitState(current).includes('done')) {
-          message.textContent = t('nothing-entered', { unit: current });
+        const state = unitState(current);
+        if (!state.includes('done')) {
+          message.textContent = t(state.includes('partial') ? 'nothing-new-entered' : 'nothing-entered', { unit: current });
           $('#unit-form input:not([readonly]), #unit-form .passfail button')?.focus();
           return;
         }
@@ -919,8 +931,7 @@
      * The units a tray from `a` to `b` stands for: how many are open, the
      * inspected (or waiting) ones, and the trays of open units around them.
      */
-    function trayOf(a, b) {
-      const { passed, failed, pending } = inspectedUnits();
+    function trayOf(a, b, { passed, failed, pending }) {
       const units = [];
       if (sheet.visual.every_unit) for (let u = a; u <= b; u += 1) units.push(u);
       else units.push(...[...drawn].filter((u) => u >= a && u <= b).sort((x, y) => x - y));
@@ -981,15 +992,19 @@
         const a = parseNumber(from.value);
         const b = parseNumber(to.value);
         const ok = Number.isInteger(a) && Number.isInteger(b) && a >= 1 && b >= a && b <= sheet.batch.lot_size;
-        const { open, trays, inspected } = ok ? trayOf(a, b) : { open: 0, trays: [], inspected: [] };
+        // A tray longer than the service takes is only counted (it refuses it).
+        const walk = ok && b - a < MAX_TRAY;
+        const { open, trays, inspected } = walk ? trayOf(a, b, { passed, failed, pending })
+          : { open: ok ? (sheet.visual.every_unit ? b - a + 1 : [...drawn].filter((u) => u >= a && u <= b).length) : 0, trays: [], inspected: [] };
         markButton.textContent = ok ? t('mark-n-passed', { first: a, last: b, count: open + inspected.length }) : t('mark-passed');
         // A tray holding a unit inspected already (a unit with defects taken
         // out first, say) would be refused whole: the trays around it are
         // offered instead.
-        rangeMessage.textContent = inspected.length === 0 ? '' : t('range-has-inspected', {
-          units: inspected.slice(0, 5).join(', ') + (inspected.length > 5 ? '…' : ''),
-          trays: trays.slice(0, 3).map(([f, l]) => (f === l ? String(f) : `${f}–${l}`)).join(', ') + (trays.length > 3 ? '…' : ''),
-        });
+        const list = (items, most) => items.slice(0, most).join(t('list-separator')) + (items.length > most ? t('list-separator') + '…' : '');
+        const units = list(inspected, 5);
+        rangeMessage.textContent = inspected.length === 0 ? ''
+          : trays.length === 0 ? t('range-all-inspected', { units })
+            : t('range-has-inspected', { units, trays: list(trays.map(([f, l]) => (f === l ? String(f) : `${f}–${l}`)), 3) });
         markButton.disabled = !ok || open === 0 || inspected.length > 0;
       };
       from.addEventListener('input', countRange);
@@ -1028,7 +1043,7 @@
           visual.correcting || Object.keys(visual.counts).length || visual.photos.length
             ? el('button', { type: 'button', class: 'quiet', onclick: () => { Object.assign(visual, { counts: {}, photos: [], correcting: null }); renderVisual(); } }, t('clear')) : null));
 
-      const findings = (defects) => Object.entries(defects).map(([code, n]) => `${defectName(code)} × ${n}`).join(', ');
+      const findings = (defects) => Object.entries(defects).map(([code, n]) => `${defectName(code)} × ${n}`).join(t('list-separator'));
       const waiting = mine().filter((e) => e.kind === 'inspection').map((e) => el('div', { class: 'unit' },
         el('span', {}, el('strong', {}, t('unit', { unit: e.body.inspections[0].unit })), ' · ',
           findings(Object.fromEntries(e.body.inspections[0].defects.map((d) => [d.defect, d.count]))),
