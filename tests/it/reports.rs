@@ -119,6 +119,25 @@ impl OrderCsv {
     }
 }
 
+/// The id of a unit's current reading of the characteristic `code`.
+async fn reading_id(app: &Http, batch_id: i64, unit: i64, code: &str) -> String {
+    let readings = app
+        .get(&format!(
+            "/api/v1/batches/{batch_id}/measurements?unit={unit}"
+        ))
+        .await
+        .1;
+    readings["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{readings}"))
+        .iter()
+        .find(|r| r["characteristic"] == code)
+        .unwrap_or_else(|| panic!("{readings}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// The status and body of a GET of `path`, as bytes.
 async fn bytes(app: &Http, path: &str) -> (StatusCode, Vec<u8>) {
     let response = app
@@ -537,22 +556,7 @@ pub async fn a_batch_larger_than_a_page_of_the_csv_is_exported_whole(backend: Ba
     let (status, outcome) = common::upload_csv(&app, s.batch_id, file.into_bytes(), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{outcome}");
     let corrected_unit = units[units.len() - 10];
-    let readings = app
-        .get(&format!(
-            "/api/v1/batches/{}/measurements?unit={corrected_unit}",
-            s.batch_id
-        ))
-        .await
-        .1;
-    let flux_reading = readings["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{readings}"))
-        .iter()
-        .find(|r| r["characteristic"] == "flux")
-        .unwrap_or_else(|| panic!("{readings}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let flux_reading = reading_id(&app, s.batch_id, corrected_unit, "flux").await;
     app.create(
         &format!("/api/v1/measurements/{flux_reading}/corrections"),
         json!({"value": 812.5, "reason": "re-measured"}),
@@ -610,22 +614,7 @@ pub async fn the_csv_s_later_pages_leave_out_what_was_recorded_after_the_export_
     let (status, outcome) = common::upload_csv(&app, s.batch_id, file.into_bytes(), &[]).await;
     assert_eq!(status, StatusCode::CREATED, "{outcome}");
     let corrected_unit = imported[imported.len() - 1];
-    let readings = app
-        .get(&format!(
-            "/api/v1/batches/{}/measurements?unit={corrected_unit}",
-            s.batch_id
-        ))
-        .await
-        .1;
-    let flux_reading = readings["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{readings}"))
-        .iter()
-        .find(|r| r["characteristic"] == "flux")
-        .unwrap_or_else(|| panic!("{readings}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let flux_reading = reading_id(&app, s.batch_id, corrected_unit, "flux").await;
 
     let (order_id, batch_id) = (s.order_id, s.batch_id);
     let scope = app
